@@ -1,0 +1,344 @@
+//! `tongban`: the one binary. Serves the application, runs the demo city,
+//! migrates, manages accounts, imports and exports the catalogue, and runs
+//! benchmarks.
+
+mod bench;
+mod config;
+mod items_io;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use tongban_domain::user::{Role, Scope, validate_password, validate_username};
+use tongban_domain::{DepartmentId, HallId};
+use tongban_store::NewUser;
+
+/// 莆田市政务服务全域通办 — tongban.
+#[derive(Debug, Parser)]
+#[command(name = "tongban", version, about, long_about = None)]
+struct Cli {
+    /// A TOML configuration file (keys: db, listen, secure_cookies, log).
+    #[arg(long, global = true, env = "TONGBAN_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the application on an existing database (never creates demo data).
+    Serve {
+        /// Database URL: sqlite://PATH or postgres://…
+        #[arg(long, env = "TONGBAN_DB")]
+        db: Option<String>,
+        /// Address to listen on.
+        #[arg(long, env = "TONGBAN_LISTEN")]
+        listen: Option<String>,
+        /// Mark cookies Secure (serve behind HTTPS).
+        #[arg(long, env = "TONGBAN_SECURE_COOKIES")]
+        secure_cookies: bool,
+    },
+    /// Create (or reuse) a SQLite demo database seeded with the demo city, then serve it.
+    Demo {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: String,
+        /// Demo database file.
+        #[arg(long, default_value = "./tongban-demo.db")]
+        db: PathBuf,
+        /// Add synthetic items up to this many in total (e.g. 3100).
+        #[arg(long, default_value_t = 0)]
+        scale: usize,
+        /// Delete the demo database first.
+        #[arg(long)]
+        reset: bool,
+    },
+    /// Apply database migrations.
+    Migrate {
+        /// Database URL.
+        #[arg(long, env = "TONGBAN_DB")]
+        db: Option<String>,
+    },
+    /// Manage accounts.
+    Users {
+        #[command(subcommand)]
+        command: UsersCommand,
+    },
+    /// Import the catalogue from CSV or XLSX (all rows or nothing).
+    Import {
+        #[command(subcommand)]
+        what: ImportWhat,
+    },
+    /// Export the catalogue to CSV or XLSX.
+    Export {
+        #[command(subcommand)]
+        what: ExportWhat,
+    },
+    /// Benchmarks.
+    Bench {
+        #[command(subcommand)]
+        what: bench::BenchWhat,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum UsersCommand {
+    /// Add an account.
+    Add {
+        /// Database URL.
+        #[arg(long, env = "TONGBAN_DB")]
+        db: Option<String>,
+        /// Login name.
+        #[arg(long)]
+        username: String,
+        /// Password (at least 8 characters).
+        #[arg(long, env = "TONGBAN_NEW_PASSWORD", hide_env_values = true)]
+        password: String,
+        /// applicant, clerk, guide, agent, reviewer, hall_admin, department_admin, platform_admin
+        #[arg(long)]
+        role: String,
+        /// Hall id (clerk, guide, agent, hall_admin).
+        #[arg(long, conflicts_with = "department")]
+        hall: Option<i64>,
+        /// Department id (reviewer, department_admin).
+        #[arg(long)]
+        department: Option<i64>,
+        /// Display name (defaults to the login name).
+        #[arg(long)]
+        display_name: Option<String>,
+    },
+    /// List accounts.
+    List {
+        /// Database URL.
+        #[arg(long, env = "TONGBAN_DB")]
+        db: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ImportWhat {
+    /// Catalogue items; the format follows the extension (.csv or .xlsx).
+    Items {
+        /// The file.
+        file: PathBuf,
+        /// Database URL.
+        #[arg(long, env = "TONGBAN_DB")]
+        db: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ExportWhat {
+    /// Catalogue items; the format follows the extension (.csv or .xlsx).
+    Items {
+        /// The file.
+        file: PathBuf,
+        /// Database URL.
+        #[arg(long, env = "TONGBAN_DB")]
+        db: Option<String>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let cfg = match config::FileConfig::load(cli.config.as_deref()) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("错误：{e}");
+            return ExitCode::from(2);
+        }
+    };
+    config::init_logging(cfg.log.as_deref());
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    match rt.block_on(run(cli.command, cfg)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("错误：{e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+type AnyResult<T> = Result<T, Box<dyn std::error::Error>>;
+
+async fn run(cmd: Command, cfg: config::FileConfig) -> AnyResult<ExitCode> {
+    match cmd {
+        Command::Serve {
+            db,
+            listen,
+            secure_cookies,
+        } => {
+            let db = cfg.db(db)?;
+            let listen = listen
+                .or(cfg.listen.clone())
+                .unwrap_or_else(|| "127.0.0.1:8080".into());
+            let store = tongban_store::open(&db).await?;
+            let settings = tongban_server::Settings {
+                secure_cookies: secure_cookies || cfg.secure_cookies.unwrap_or(false),
+                ..Default::default()
+            };
+            let listener = tokio::net::TcpListener::bind(&listen).await?;
+            println!(
+                "tongban 已启动：http://{}（数据库：{}）",
+                listener.local_addr()?,
+                tongban_store::redact_url(&db)
+            );
+            tongban_server::serve(listener, tongban_server::AppState::new(store, settings)).await?;
+        }
+        Command::Demo {
+            listen,
+            db,
+            scale,
+            reset,
+        } => {
+            if reset {
+                for suffix in ["", "-wal", "-shm"] {
+                    let p = PathBuf::from(format!("{}{suffix}", db.display()));
+                    if p.exists() {
+                        std::fs::remove_file(&p)?;
+                    }
+                }
+            }
+            let url = format!("sqlite://{}", db.display());
+            let store = tongban_store::open(&url).await?;
+            if tongban_demo::is_seeded(store.as_ref()).await? {
+                println!("沿用已有演示数据库：{}（--reset 可重建）", db.display());
+            } else {
+                println!("正在创建演示数据库：{} …", db.display());
+                tongban_demo::seed(store.as_ref(), scale, &tongban_server::auth::hash_password)
+                    .await?;
+            }
+            let listener = tokio::net::TcpListener::bind(&listen).await?;
+            println!(
+                "\n莆田市政务服务全域通办（演示）：http://{}/\n",
+                listener.local_addr()?
+            );
+            println!("演示账号（密码均为 {}）：", tongban_demo::DEMO_PASSWORD);
+            for a in tongban_demo::ACCOUNTS {
+                println!("  {:<26} {}", a.username, a.description);
+            }
+            println!();
+            tongban_server::serve(
+                listener,
+                tongban_server::AppState::new(store, Default::default()),
+            )
+            .await?;
+        }
+        Command::Migrate { db } => {
+            let db = cfg.db(db)?;
+            tongban_store::open(&db).await?;
+            println!("迁移完成：{}", tongban_store::redact_url(&db));
+        }
+        Command::Users { command } => match command {
+            UsersCommand::Add {
+                db,
+                username,
+                password,
+                role,
+                hall,
+                department,
+                display_name,
+            } => {
+                let db = cfg.db(db)?;
+                let store = tongban_store::open(&db).await?;
+                let mut errs = tongban_domain::ValidationErrors::default();
+                errs.check(validate_username("--username", &username));
+                errs.check(validate_password("--password", &password, false));
+                let role = Role::parse(&role);
+                if role.is_none() {
+                    errs.push(tongban_domain::FieldError::new("--role", "role", "角色应为 applicant、clerk、guide、agent、reviewer、hall_admin、department_admin 或 platform_admin"));
+                }
+                let scope = match (role, hall, department) {
+                    (Some(Role::PlatformAdmin), None, None) => Scope::Platform,
+                    (_, Some(h), _) => Scope::Hall(HallId(h)),
+                    (_, _, Some(d)) => Scope::Department(DepartmentId(d)),
+                    _ => Scope::None,
+                };
+                if let Some(r) = role
+                    && let Err(m) = scope.fits(r)
+                {
+                    errs.push(tongban_domain::FieldError::new("--role", "scope", m));
+                }
+                if let Some(h) = hall
+                    && store.hall(HallId(h)).await.is_err()
+                {
+                    errs.push(tongban_domain::FieldError::new(
+                        "--hall",
+                        "not_found",
+                        format!("服务中心 {h} 不存在"),
+                    ));
+                }
+                if let Some(d) = department
+                    && !store.departments().await?.iter().any(|x| x.id.0 == d)
+                {
+                    errs.push(tongban_domain::FieldError::new(
+                        "--department",
+                        "not_found",
+                        format!("部门 {d} 不存在"),
+                    ));
+                }
+                if !errs.is_empty() {
+                    for e in &errs.0 {
+                        eprintln!("错误：{}：{}", e.field, e.message);
+                    }
+                    return Ok(ExitCode::from(2));
+                }
+                let id = store
+                    .create_user(&NewUser {
+                        display_name: display_name.unwrap_or_else(|| username.clone()),
+                        username: username.clone(),
+                        password_hash: tongban_server::auth::hash_password(&password),
+                        role: role.expect("checked"),
+                        scope,
+                    })
+                    .await
+                    .map_err(|e| match e {
+                        tongban_store::StoreError::Conflict(_) => {
+                            format!("用户名 {username} 已存在").into()
+                        }
+                        other => Box::<dyn std::error::Error>::from(other),
+                    })?;
+                println!("已创建账号 {username}（id {id}）");
+            }
+            UsersCommand::List { db } => {
+                let store = tongban_store::open(&cfg.db(db)?).await?;
+                for u in store.users().await? {
+                    println!(
+                        "{}\t{}\t{}\t{:?}",
+                        u.id,
+                        u.username,
+                        u.role.as_str(),
+                        u.scope
+                    );
+                }
+            }
+        },
+        Command::Import {
+            what: ImportWhat::Items { file, db },
+        } => {
+            let store = tongban_store::open(&cfg.db(db)?).await?;
+            match items_io::import(store.as_ref(), &file).await? {
+                Ok(n) => println!("导入完成：{} 项事项，{} 项产生新版本", n.0, n.1),
+                Err(errors) => {
+                    eprintln!("导入失败，未导入任何数据。共 {} 处错误：", errors.len());
+                    for e in errors {
+                        eprintln!("  {e}");
+                    }
+                    return Ok(ExitCode::from(2));
+                }
+            }
+        }
+        Command::Export {
+            what: ExportWhat::Items { file, db },
+        } => {
+            let store = tongban_store::open(&cfg.db(db)?).await?;
+            let n = items_io::export(store.as_ref(), &file).await?;
+            println!("已导出 {n} 项事项到 {}", file.display());
+        }
+        Command::Bench { what } => bench::run(what).await?,
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,380 @@
+//! The city: regions, halls with their windows, and departments.
+
+use crate::ids::{DepartmentId, HallId, RegionCode, WindowId};
+use serde::{Deserialize, Serialize};
+
+/// Level of a region (and so of the halls in it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum RegionLevel {
+    /// 市
+    City,
+    /// 县（区、管委会）
+    County,
+    /// 镇（街道）、园区
+    Town,
+    /// 社区（村）
+    Community,
+}
+
+impl RegionLevel {
+    /// Every level, top down.
+    pub const ALL: [RegionLevel; 4] = [Self::City, Self::County, Self::Town, Self::Community];
+
+    /// The identifier used in URLs, files and the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::City => "city",
+            Self::County => "county",
+            Self::Town => "town",
+            Self::Community => "community",
+        }
+    }
+    /// Parses [`Self::as_str`].
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|l| l.as_str() == s)
+    }
+    /// zh-CN label.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::City => "市级",
+            Self::County => "县（区）级",
+            Self::Town => "镇（街）级",
+            Self::Community => "社区（园区）级",
+        }
+    }
+}
+
+/// A region (行政区划).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Region {
+    /// GB/T 2260 / NBS code, or a documented local code.
+    pub code: RegionCode,
+    /// zh-CN name.
+    pub name: String,
+    /// Level.
+    pub level: RegionLevel,
+    /// Parent region; `None` only for the top.
+    pub parent: Option<RegionCode>,
+    /// True when `code` is a local code, not an official one.
+    pub local_code: bool,
+}
+
+/// Kind of hall.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum HallKind {
+    /// 行政服务中心
+    AdminServiceCentre,
+    /// 便民服务中心
+    ConvenienceCentre,
+    /// “党建+”社区邻里中心
+    NeighbourhoodCentre,
+    /// “党建+”园区邻里中心
+    ParkCentre,
+}
+
+impl HallKind {
+    /// Every kind.
+    pub const ALL: [HallKind; 4] = [
+        Self::AdminServiceCentre,
+        Self::ConvenienceCentre,
+        Self::NeighbourhoodCentre,
+        Self::ParkCentre,
+    ];
+    /// The identifier used in files and the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::AdminServiceCentre => "admin_service_centre",
+            Self::ConvenienceCentre => "convenience_centre",
+            Self::NeighbourhoodCentre => "neighbourhood_centre",
+            Self::ParkCentre => "park_centre",
+        }
+    }
+    /// Parses [`Self::as_str`].
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|l| l.as_str() == s)
+    }
+    /// zh-CN label.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::AdminServiceCentre => "行政服务中心",
+            Self::ConvenienceCentre => "便民服务中心",
+            Self::NeighbourhoodCentre => "社区邻里中心",
+            Self::ParkCentre => "园区邻里中心",
+        }
+    }
+}
+
+/// A counter in a hall; the 全域通办专窗 has `tongban = true`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Window {
+    /// Id.
+    pub id: WindowId,
+    /// Counter number within the hall, e.g. `A01`.
+    pub number: String,
+    /// Name, e.g. 全域通办专窗.
+    pub name: String,
+    /// True for the 全域通办专窗.
+    pub tongban: bool,
+    /// Staff assigned.
+    pub staff: i32,
+    /// Contact phone (public directory).
+    pub phone: String,
+    /// Contact person.
+    pub contact: String,
+}
+
+/// New window data (no id yet).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewWindow {
+    /// Counter number.
+    pub number: String,
+    /// Name.
+    pub name: String,
+    /// 全域通办专窗?
+    pub tongban: bool,
+    /// Staff.
+    pub staff: i32,
+    /// Phone.
+    pub phone: String,
+    /// Contact person.
+    pub contact: String,
+}
+
+/// A service hall.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Hall {
+    /// Id.
+    pub id: HallId,
+    /// Stable key (e.g. `city-centre`).
+    pub key: String,
+    /// Name.
+    pub name: String,
+    /// Kind.
+    pub kind: HallKind,
+    /// Region the hall stands in.
+    pub region: RegionCode,
+    /// Level of that region (decides which 通办 list entries apply here).
+    pub level: RegionLevel,
+    /// 试点 pilot site.
+    pub pilot: bool,
+    /// Street address.
+    pub address: String,
+    /// Opening hours, free text.
+    pub opening_hours: String,
+    /// Switchboard phone.
+    pub phone: String,
+    /// Windows, 专窗 first.
+    pub windows: Vec<Window>,
+}
+
+/// New hall data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewHall {
+    /// Stable key.
+    pub key: String,
+    /// Name.
+    pub name: String,
+    /// Kind.
+    pub kind: HallKind,
+    /// Region.
+    pub region: RegionCode,
+    /// Pilot flag.
+    pub pilot: bool,
+    /// Address.
+    pub address: String,
+    /// Opening hours.
+    pub opening_hours: String,
+    /// Phone.
+    pub phone: String,
+    /// Windows.
+    pub windows: Vec<NewWindow>,
+}
+
+/// Kind of department (审批部门类别).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum DepartmentKind {
+    /// 公安
+    Police,
+    /// 医保
+    MedicalInsurance,
+    /// 人社
+    HumanResources,
+    /// 公积金
+    HousingFund,
+    /// 教育
+    Education,
+    /// 卫健
+    Health,
+    /// 民政
+    CivilAffairs,
+    /// 住建
+    Housing,
+    /// 司法
+    Justice,
+    /// 税务
+    Tax,
+    /// 不动产
+    RealEstate,
+    /// 市场监管
+    MarketRegulation,
+    /// 交通运输
+    Transport,
+}
+
+impl DepartmentKind {
+    /// Every kind.
+    pub const ALL: [DepartmentKind; 13] = [
+        Self::Police,
+        Self::MedicalInsurance,
+        Self::HumanResources,
+        Self::HousingFund,
+        Self::Education,
+        Self::Health,
+        Self::CivilAffairs,
+        Self::Housing,
+        Self::Justice,
+        Self::Tax,
+        Self::RealEstate,
+        Self::MarketRegulation,
+        Self::Transport,
+    ];
+    /// The identifier used in URLs, files and the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Police => "police",
+            Self::MedicalInsurance => "medical_insurance",
+            Self::HumanResources => "human_resources",
+            Self::HousingFund => "housing_fund",
+            Self::Education => "education",
+            Self::Health => "health",
+            Self::CivilAffairs => "civil_affairs",
+            Self::Housing => "housing",
+            Self::Justice => "justice",
+            Self::Tax => "tax",
+            Self::RealEstate => "real_estate",
+            Self::MarketRegulation => "market_regulation",
+            Self::Transport => "transport",
+        }
+    }
+    /// Parses [`Self::as_str`] or the zh-CN label.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s || k.label() == s)
+    }
+    /// zh-CN short label (公安, 医保 …).
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Police => "公安",
+            Self::MedicalInsurance => "医保",
+            Self::HumanResources => "人社",
+            Self::HousingFund => "公积金",
+            Self::Education => "教育",
+            Self::Health => "卫健",
+            Self::CivilAffairs => "民政",
+            Self::Housing => "住建",
+            Self::Justice => "司法",
+            Self::Tax => "税务",
+            Self::RealEstate => "不动产",
+            Self::MarketRegulation => "市场监管",
+            Self::Transport => "交通运输",
+        }
+    }
+    /// The business system such departments run (DESIGN §4): self-built
+    /// systems are served in mode 3 (收受分离).
+    pub fn usual_system(self) -> SystemKind {
+        match self {
+            Self::Police
+            | Self::MedicalInsurance
+            | Self::HumanResources
+            | Self::HousingFund
+            | Self::Tax
+            | Self::RealEstate
+            | Self::MarketRegulation => SystemKind::SelfBuilt,
+            Self::Education
+            | Self::Health
+            | Self::CivilAffairs
+            | Self::Housing
+            | Self::Justice
+            | Self::Transport => SystemKind::UnifiedPlatform,
+        }
+    }
+}
+
+/// Which system a department decides in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum SystemKind {
+    /// 全市统一政务服务管理平台
+    UnifiedPlatform,
+    /// 部门自建业务系统
+    SelfBuilt,
+}
+
+impl SystemKind {
+    /// Identifier.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::UnifiedPlatform => "unified_platform",
+            Self::SelfBuilt => "self_built",
+        }
+    }
+    /// Parses [`Self::as_str`].
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "unified_platform" => Some(Self::UnifiedPlatform),
+            "self_built" => Some(Self::SelfBuilt),
+            _ => None,
+        }
+    }
+    /// zh-CN label.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::UnifiedPlatform => "统一平台",
+            Self::SelfBuilt => "自建系统",
+        }
+    }
+}
+
+/// A deciding department.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Department {
+    /// Id.
+    pub id: DepartmentId,
+    /// Stable key (e.g. `xianyou-police`).
+    pub key: String,
+    /// Name.
+    pub name: String,
+    /// Kind.
+    pub kind: DepartmentKind,
+    /// Region it serves.
+    pub region: RegionCode,
+    /// System it decides in.
+    pub system: SystemKind,
+}
+
+/// New department data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewDepartment {
+    /// Stable key.
+    pub key: String,
+    /// Name.
+    pub name: String,
+    /// Kind.
+    pub kind: DepartmentKind,
+    /// Region.
+    pub region: RegionCode,
+    /// System.
+    pub system: SystemKind,
+}

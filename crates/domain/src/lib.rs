@@ -1,0 +1,16 @@
+//! The pure domain of tongban: the words of 全域通办 as types, and the rules
+//! that need no IO — validation, guide maps, the 通办 list, search ranking and
+//! authorisation. No async, no SQL, no HTTP lives here.
+
+pub mod authz;
+pub mod catalogue;
+pub mod city;
+pub mod guide;
+pub mod ids;
+pub mod search;
+pub mod tongban;
+pub mod user;
+pub mod validate;
+
+pub use ids::*;
+pub use validate::{FieldError, ValidationErrors};

@@ -1,0 +1,75 @@
+//! The JSON API under `/api/v1`. Each module owns its handlers and their
+//! request/response types; every handler asks [`crate::auth::Ctx::authorize`]
+//! before it reads or writes, and states its access rule in its OpenAPI entry.
+
+pub mod catalogue;
+pub mod city;
+pub mod session;
+
+use crate::AppState;
+use serde::Serialize;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+/// A page of a list: `{"data": [...], "total": N}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Page<T> {
+    /// The rows of this page.
+    pub data: Vec<T>,
+    /// Rows in all pages.
+    pub total: usize,
+}
+
+impl<T> Page<T> {
+    /// Pages `all` by `limit`/`offset`.
+    pub fn of(all: Vec<T>, limit: usize, offset: usize) -> Self {
+        let total = all.len();
+        Self {
+            data: all.into_iter().skip(offset).take(limit).collect(),
+            total,
+        }
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "tongban 全域通办 API",
+        version = "1",
+        description = "政务服务全域通办。错误统一为 {\"code\", \"message\", \"fields\"}；列表统一为 {\"data\", \"total\"}，支持 limit/offset。每个接口的说明写明谁可以调用。"
+    ),
+    modifiers(&BearerAuth),
+    components(schemas(crate::error::ErrorBody))
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// The API routes with their OpenAPI document.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(session::create, session::delete))
+        .routes(routes!(session::me))
+        .routes(routes!(city::regions))
+        .routes(routes!(city::halls))
+        .routes(routes!(city::hall))
+        .routes(routes!(city::departments))
+        .routes(routes!(catalogue::list))
+        .routes(routes!(catalogue::get))
+        .routes(routes!(catalogue::implementations))
+        .routes(routes!(catalogue::guide))
+        .routes(routes!(catalogue::get_aliases, catalogue::put_aliases))
+        .routes(routes!(catalogue::tongban_list))
+}

@@ -1,0 +1,309 @@
+//! Authentication: argon2id password hashes, random session tokens (only
+//! their SHA-256 is stored), the session cookie and bearer tokens, CSRF
+//! tokens, and sign-in throttling kept in the database (so several server
+//! processes share it).
+//!
+//! Argon2id parameters: the crate defaults (m = 19 MiB, t = 2, p = 1), the
+//! OWASP minimum for argon2id.
+
+use crate::AppState;
+use crate::error::ApiError;
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier, phc::PasswordHash};
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode, header};
+use sha2::{Digest, Sha256};
+use std::net::SocketAddr;
+use tongban_domain::authz::{Action, Actor, authorize};
+use tongban_domain::user::User;
+use tongban_store::{Session, SessionKind, now_ms};
+
+/// Name of the session cookie.
+pub const SESSION_COOKIE: &str = "tb_session";
+/// Name of the pre-login CSRF cookie (double submit).
+pub const CSRF_COOKIE: &str = "tb_csrf";
+/// Cookie sessions last 12 hours.
+pub const COOKIE_TTL_MS: i64 = 12 * 3600 * 1000;
+/// Bearer tokens last 24 hours.
+pub const BEARER_TTL_MS: i64 = 24 * 3600 * 1000;
+/// Failed sign-ins are counted over this window.
+pub const THROTTLE_WINDOW_MS: i64 = 15 * 60 * 1000;
+/// Failures per account within the window before sign-in is refused.
+pub const MAX_FAILURES_PER_ACCOUNT: i64 = 5;
+/// Failures per address within the window before sign-in is refused.
+pub const MAX_FAILURES_PER_ADDR: i64 = 20;
+
+/// Hashes a password to an argon2id PHC string.
+pub fn hash_password(password: &str) -> String {
+    Argon2::default()
+        .hash_password(password.as_bytes())
+        .map(|h| h.to_string())
+        .expect("argon2 with default parameters and a random salt does not fail")
+}
+
+/// Checks a password against a PHC string.
+pub fn verify_password(password: &str, phc: &str) -> bool {
+    PasswordHash::new(phc)
+        .map(|h| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &h)
+                .is_ok()
+        })
+        .unwrap_or(false)
+}
+
+/// 32 random bytes as hex.
+pub fn random_token() -> String {
+    let mut b = [0u8; 32];
+    getrandom::fill(&mut b).expect("the OS random source is available");
+    hex::encode(b)
+}
+
+/// SHA-256 hex of a token: what the database keeps.
+pub fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// Reads one cookie.
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+/// A `Set-Cookie` value.
+pub fn set_cookie(
+    name: &str,
+    value: &str,
+    max_age_s: i64,
+    http_only: bool,
+    secure: bool,
+) -> String {
+    format!(
+        "{name}={value}; Path=/; Max-Age={max_age_s}; SameSite=Lax{}{}",
+        if http_only { "; HttpOnly" } else { "" },
+        if secure { "; Secure" } else { "" }
+    )
+}
+
+/// Constant-time string comparison for tokens.
+pub fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+/// Who is calling, resolved once per request. A bad bearer token is an
+/// error (never silently anonymous); a stale cookie is simply no session.
+#[derive(Debug, Clone)]
+pub struct Ctx {
+    /// The actor for authorisation.
+    pub actor: Actor,
+    /// The signed-in account.
+    pub user: Option<User>,
+    /// The session.
+    pub session: Option<Session>,
+    /// The client address.
+    pub addr: String,
+    /// Whether the 大字 (large text) mode is on.
+    pub large: bool,
+}
+
+impl Ctx {
+    /// Asks the one authorisation function; a denial is logged.
+    pub fn authorize(&self, action: Action) -> Result<(), ApiError> {
+        authorize(self.actor, action).map_err(|d| {
+            tracing::warn!(user = ?self.user.as_ref().map(|u| u.id), ?action, ?d, "denied");
+            ApiError::from(d)
+        })
+    }
+
+    /// The CSRF token for forms: the session's, or the pre-login cookie's.
+    pub fn csrf(&self) -> Option<&str> {
+        self.session.as_ref().map(|s| s.csrf.as_str())
+    }
+
+    /// Checks a submitted CSRF token against the session's (or, before
+    /// sign-in, against the double-submit cookie).
+    pub fn check_csrf(&self, headers: &HeaderMap, submitted: Option<&str>) -> Result<(), ApiError> {
+        let expected = match &self.session {
+            Some(s) if s.kind == SessionKind::Cookie => Some(s.csrf.as_str()),
+            Some(_) => return Ok(()), // bearer tokens are not sent by browsers on their own
+            None => cookie(headers, CSRF_COOKIE),
+        };
+        match (expected, submitted) {
+            (Some(e), Some(s)) if same(e, s) => Ok(()),
+            _ => Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "csrf",
+                "页面已过期，请刷新后重试",
+            )),
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for Ctx {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let addr = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip().to_string())
+            .unwrap_or_else(|| "local".into());
+        let large = cookie(&parts.headers, "tb_large") == Some("1");
+        let now = now_ms();
+        let mut ctx = Ctx {
+            actor: Actor::Anonymous,
+            user: None,
+            session: None,
+            addr,
+            large,
+        };
+        let (token, bearer) = match parts.headers.get(header::AUTHORIZATION) {
+            Some(v) => {
+                let v = v.to_str().unwrap_or("");
+                let Some(t) = v.strip_prefix("Bearer ") else {
+                    return Err(ApiError::new(
+                        StatusCode::UNAUTHORIZED,
+                        "unauthenticated",
+                        "Authorization 头应为 Bearer 令牌",
+                    ));
+                };
+                (t.trim().to_owned(), true)
+            }
+            None => match cookie(&parts.headers, SESSION_COOKIE) {
+                Some(t) => (t.to_owned(), false),
+                None => return Ok(ctx),
+            },
+        };
+        let session = state.store.session(&token_hash(&token), now).await?;
+        let session = match session {
+            Some(s) if (s.kind == SessionKind::Bearer) == bearer => s,
+            _ if bearer => {
+                return Err(ApiError::new(
+                    StatusCode::UNAUTHORIZED,
+                    "unauthenticated",
+                    "令牌无效或已过期，请重新登录",
+                ));
+            }
+            _ => return Ok(ctx),
+        };
+        let user = state.store.user(session.user_id).await?;
+        if !user.active {
+            return Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "unauthenticated",
+                "账号已停用",
+            ));
+        }
+        ctx.actor = Actor::User {
+            id: user.id,
+            role: user.role,
+            scope: user.scope,
+        };
+        ctx.user = Some(user);
+        ctx.session = Some(session);
+        Ok(ctx)
+    }
+}
+
+/// Signs in: checks throttling, then the password; records failures. On
+/// success returns the account and a new session token.
+pub async fn sign_in(
+    state: &AppState,
+    username: &str,
+    password: &str,
+    addr: &str,
+    kind: SessionKind,
+) -> Result<(User, String, Session), ApiError> {
+    let store = &state.store;
+    let now = now_ms();
+    let (by_user, by_addr) = store
+        .login_failures_since(username, addr, now - THROTTLE_WINDOW_MS)
+        .await?;
+    if by_user >= MAX_FAILURES_PER_ACCOUNT || by_addr >= MAX_FAILURES_PER_ADDR {
+        tracing::warn!(username, addr, "sign-in throttled");
+        let mut e = ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "login.throttled",
+            "登录失败次数过多，请15分钟后再试",
+        );
+        e.retry_after = Some((THROTTLE_WINDOW_MS / 1000) as u64);
+        return Err(e);
+    }
+    let found = store.user_credentials(username).await?;
+    // Verify against a dummy hash when the account does not exist, so the
+    // answer takes as long either way.
+    let (user, ok) = match found {
+        Some((u, hash)) => {
+            let ok = verify_password(password, &hash) && u.active;
+            (Some(u), ok)
+        }
+        None => {
+            let _ = verify_password(password, &state.dummy_hash);
+            (None, false)
+        }
+    };
+    let Some(user) = user.filter(|_| ok) else {
+        store.record_login_failure(username, addr, now).await?;
+        tracing::warn!(username, addr, "sign-in failed");
+        return Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "login.failed",
+            "用户名或密码不正确",
+        )
+        .field("password", "用户名或密码不正确"));
+    };
+    store.clear_login_failures(username).await?;
+    let token = random_token();
+    let ttl = match kind {
+        SessionKind::Cookie => COOKIE_TTL_MS,
+        SessionKind::Bearer => BEARER_TTL_MS,
+    };
+    let session = Session {
+        token_hash: token_hash(&token),
+        user_id: user.id,
+        kind,
+        csrf: random_token(),
+        created_at: now,
+        expires_at: now + ttl,
+    };
+    store.create_session(&session).await?;
+    tracing::info!(user = %user.id, ?kind, "signed in");
+    Ok((user, token, session))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hashes_verify() {
+        let h = hash_password("correct horse");
+        assert!(h.starts_with("$argon2id$"));
+        assert!(verify_password("correct horse", &h));
+        assert!(!verify_password("wrong", &h));
+        assert!(!verify_password("x", "not a phc string"));
+    }
+
+    #[test]
+    fn cookies_parse() {
+        let mut h = HeaderMap::new();
+        h.insert(header::COOKIE, "a=1; tb_session=abc; b=2".parse().unwrap());
+        assert_eq!(cookie(&h, "tb_session"), Some("abc"));
+        assert_eq!(cookie(&h, "c"), None);
+        assert!(same("abc", "abc") && !same("abc", "abd") && !same("a", "ab"));
+    }
+}

@@ -1,0 +1,151 @@
+//! The one place where failures become HTTP answers: `{"code", "message",
+//! "fields"}` with a zh-CN message for the user; details go to the log only.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use tongban_domain::authz::Denial;
+use tongban_domain::{FieldError, ValidationErrors};
+use tongban_store::StoreError;
+
+/// An error answered by the API.
+#[derive(Debug)]
+pub struct ApiError {
+    /// HTTP status.
+    pub status: StatusCode,
+    /// Machine code.
+    pub code: String,
+    /// zh-CN message.
+    pub message: String,
+    /// Field → zh-CN message.
+    pub fields: BTreeMap<String, String>,
+    /// Seconds to wait before retrying (429).
+    pub retry_after: Option<u64>,
+}
+
+/// The JSON body of an error.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    /// Machine code, e.g. `validation`, `not_found`.
+    pub code: String,
+    /// What went wrong, in zh-CN.
+    pub message: String,
+    /// Per-field messages (zh-CN), keyed by field name.
+    pub fields: BTreeMap<String, String>,
+}
+
+impl ApiError {
+    /// A new error.
+    pub fn new(status: StatusCode, code: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code: code.into(),
+            message: message.into(),
+            fields: BTreeMap::new(),
+            retry_after: None,
+        }
+    }
+    /// 404: what does not exist and what the caller may not see look the same.
+    pub fn not_found() -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found", "未找到")
+    }
+    /// 400 for a malformed request.
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "bad_request", message)
+    }
+    /// 500, with the detail logged but never sent.
+    pub fn internal(detail: impl std::fmt::Display) -> Self {
+        tracing::error!(%detail, "internal error");
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "服务器内部错误，请稍后重试",
+        )
+    }
+    /// Adds a field message.
+    pub fn field(mut self, field: impl Into<String>, msg: impl Into<String>) -> Self {
+        self.fields.insert(field.into(), msg.into());
+        self
+    }
+}
+
+impl From<FieldError> for ApiError {
+    fn from(e: FieldError) -> Self {
+        ValidationErrors(vec![e]).into()
+    }
+}
+
+impl From<ValidationErrors> for ApiError {
+    fn from(e: ValidationErrors) -> Self {
+        let mut err = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation", "");
+        if let [one] = e.0.as_slice() {
+            err.code = one.code.to_string();
+        }
+        err.message =
+            e.0.iter()
+                .map(|f| f.message.clone())
+                .collect::<Vec<_>>()
+                .join("；");
+        for f in e.0 {
+            err.fields.entry(f.field).or_insert(f.message);
+        }
+        err
+    }
+}
+
+impl From<Denial> for ApiError {
+    fn from(d: Denial) -> Self {
+        match d {
+            Denial::Unauthenticated => {
+                ApiError::new(StatusCode::UNAUTHORIZED, "unauthenticated", d.message())
+            }
+            Denial::Forbidden => ApiError::new(StatusCode::FORBIDDEN, "forbidden", d.message()),
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => ApiError::not_found(),
+            StoreError::Conflict(what) => {
+                tracing::info!(%what, "conflict");
+                ApiError::new(
+                    StatusCode::CONFLICT,
+                    "conflict",
+                    "数据已存在或已被他人修改，请刷新后重试",
+                )
+            }
+            StoreError::InvalidReference(what) => {
+                tracing::info!(%what, "invalid reference");
+                ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid_reference",
+                    "引用的数据不存在",
+                )
+            }
+            other => ApiError::internal(other),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = ErrorBody {
+            code: self.code,
+            message: self.message,
+            fields: self.fields,
+        };
+        let mut res = (self.status, axum::Json(body)).into_response();
+        if let Some(s) = self.retry_after
+            && let Ok(v) = s.to_string().parse()
+        {
+            res.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
+        }
+        res
+    }
+}
+
+/// API result.
+pub type ApiResult<T> = Result<T, ApiError>;

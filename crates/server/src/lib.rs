@@ -1,0 +1,119 @@
+//! The HTTP face of tongban: the JSON API under `/api/v1` (with its OpenAPI
+//! document generated from the handlers) and the server-rendered zh-CN pages.
+//! Only this crate knows HTTP.
+
+pub mod api;
+pub mod auth;
+pub mod catalogue;
+pub mod error;
+pub mod extract;
+pub mod pages;
+
+use axum::Router;
+use axum::http::{HeaderValue, header};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tongban_store::Store;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+/// Settings of a running server.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Mark cookies `Secure` (when served over HTTPS).
+    pub secure_cookies: bool,
+    /// Largest request body in bytes.
+    pub max_body_bytes: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            secure_cookies: false,
+            max_body_bytes: 2 * 1024 * 1024,
+        }
+    }
+}
+
+/// Shared state of every handler.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    /// The database.
+    pub store: Arc<dyn Store>,
+    /// Catalogue search, cached per catalogue revision.
+    pub catalogue: Arc<catalogue::CatalogueCache>,
+    /// Page templates.
+    pub templates: Arc<pages::Templates>,
+    /// Settings.
+    pub settings: Settings,
+    /// A hash to verify against when an account does not exist (timing).
+    pub dummy_hash: Arc<str>,
+}
+
+impl AppState {
+    /// State over a store.
+    pub fn new(store: Arc<dyn Store>, settings: Settings) -> Self {
+        Self {
+            store,
+            catalogue: Arc::new(catalogue::CatalogueCache::default()),
+            templates: Arc::new(pages::Templates::new()),
+            settings,
+            dummy_hash: auth::hash_password("tongban-dummy-password").into(),
+        }
+    }
+}
+
+/// The whole application: API, OpenAPI document, pages, static files.
+pub fn router(state: AppState) -> Router {
+    let (api, openapi) = api::router().split_for_parts();
+    let openapi_json = Arc::new(openapi.to_pretty_json().unwrap_or_default());
+    let max_body = state.settings.max_body_bytes;
+    Router::new()
+        .nest("/api/v1", api)
+        .route(
+            "/api/v1/openapi.json",
+            axum::routing::get(move || {
+                let j = openapi_json.clone();
+                async move { ([(header::CONTENT_TYPE, "application/json")], (*j).clone()) }
+            }),
+        )
+        .merge(pages::router())
+        .route("/healthz", axum::routing::get(healthz))
+        .fallback(pages::not_found)
+        .with_state(state)
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(max_body))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(
+                "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+            ),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
+}
+
+async fn healthz(
+    axum::extract::State(s): axum::extract::State<AppState>,
+) -> Result<&'static str, error::ApiError> {
+    s.store.catalogue_revision().await?;
+    Ok("ok")
+}
+
+/// Serves the application on `listener` until ctrl-c.
+pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
+    let app = router(state);
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
+}

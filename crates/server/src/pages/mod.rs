@@ -1,0 +1,638 @@
+//! Server-rendered zh-CN pages. They work without JavaScript, carry a 大字
+//! (large text, high contrast) toggle, and authorise through the same
+//! [`Ctx::authorize`] as the API.
+
+use crate::AppState;
+use crate::api::catalogue::{list_rows, search_filter};
+use crate::auth::{CSRF_COOKIE, Ctx, SESSION_COOKIE, cookie, random_token, set_cookie, sign_in};
+use crate::error::ApiError;
+use crate::extract::{Params, percent_encode};
+use axum::Form;
+use axum::Router;
+use axum::extract::{OriginalUri, Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use minijinja::{Environment, Value, context};
+use std::collections::HashMap;
+use std::sync::LazyLock;
+use tongban_domain::ItemCode;
+use tongban_domain::authz::Action;
+use tongban_domain::catalogue::MaterialSpec;
+use tongban_domain::city::{DepartmentKind, HallKind, RegionLevel};
+use tongban_domain::guide::{Answers, GuideError};
+use tongban_domain::tongban::Mode;
+use tongban_store::SessionKind;
+
+/// The compiled page templates.
+#[derive(Debug)]
+pub struct Templates {
+    env: Environment<'static>,
+}
+
+impl Default for Templates {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Templates {
+    /// Loads the embedded templates (names end in `.html`, so output is escaped).
+    pub fn new() -> Self {
+        let mut env = Environment::new();
+        for (name, src) in [
+            ("base.html", include_str!("../../templates/base.html")),
+            ("home.html", include_str!("../../templates/home.html")),
+            ("search.html", include_str!("../../templates/search.html")),
+            ("item.html", include_str!("../../templates/item.html")),
+            ("list.html", include_str!("../../templates/list.html")),
+            ("halls.html", include_str!("../../templates/halls.html")),
+            ("login.html", include_str!("../../templates/login.html")),
+            ("error.html", include_str!("../../templates/error.html")),
+        ] {
+            env.add_template(name, src)
+                .expect("embedded templates parse");
+        }
+        Self { env }
+    }
+
+    /// Renders a template.
+    pub fn render(&self, name: &str, ctx: Value) -> Result<String, ApiError> {
+        self.env
+            .get_template(name)
+            .and_then(|t| t.render(ctx))
+            .map_err(ApiError::internal)
+    }
+}
+
+static TEMPLATES: LazyLock<Templates> = LazyLock::new(Templates::new);
+
+/// An error shown as a page.
+#[derive(Debug)]
+pub struct PageError(pub ApiError);
+
+impl From<ApiError> for PageError {
+    fn from(e: ApiError) -> Self {
+        PageError(e)
+    }
+}
+
+impl From<tongban_store::StoreError> for PageError {
+    fn from(e: tongban_store::StoreError) -> Self {
+        PageError(e.into())
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let e = self.0;
+        if e.status == StatusCode::UNAUTHORIZED {
+            return Redirect::to("/login").into_response();
+        }
+        let title = match e.status {
+            StatusCode::NOT_FOUND => "页面不存在",
+            StatusCode::FORBIDDEN => "无权访问",
+            s if s.is_client_error() => "请求有误",
+            _ => "服务暂不可用",
+        };
+        let body = TEMPLATES
+            .render(
+                "error.html",
+                context! { title, message => &e.message, large => false, path => "/", nav => "" },
+            )
+            .unwrap_or_else(|_| e.message.clone());
+        (e.status, Html(body)).into_response()
+    }
+}
+
+type PageResult = Result<Response, PageError>;
+
+/// The page routes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        .route("/items", get(search))
+        .route("/items/{code}", get(item))
+        .route("/list", get(tongban_list))
+        .route("/halls", get(halls))
+        .route("/login", get(login_form).post(login))
+        .route("/logout", post(logout))
+        .route("/prefs/large", get(large_toggle))
+        .route("/static/app.css", get(css))
+        .route("/static/app.js", get(js))
+}
+
+/// 404 for any unknown path.
+pub async fn not_found(uri: OriginalUri) -> Response {
+    if uri.path().starts_with("/api/") {
+        return ApiError::not_found().into_response();
+    }
+    PageError(ApiError::not_found()).into_response()
+}
+
+fn page(
+    state: &AppState,
+    ctx: &Ctx,
+    name: &str,
+    path: &str,
+    nav: &str,
+    extra: Value,
+) -> PageResult {
+    let user = ctx
+        .user
+        .as_ref()
+        .map(|u| context! { display_name => &u.display_name, role_label => u.role.label() });
+    let base = context! {
+        user, large => &ctx.large, csrf => ctx.csrf(), path, nav,
+    };
+    let html = state.templates.render(name, context! { ..extra, ..base })?;
+    Ok(Html(html).into_response())
+}
+
+fn kinds() -> Vec<Value> {
+    DepartmentKind::ALL
+        .iter()
+        .map(|k| context! { id => k.as_str(), label => k.label() })
+        .collect()
+}
+
+fn stars(n: u8) -> String {
+    let n = usize::from(n.min(5));
+    format!("{}{}", "★".repeat(n), "☆".repeat(5 - n))
+}
+
+fn mode_labels(m: &[Mode]) -> Vec<&'static str> {
+    m.iter().map(|x| x.label()).collect()
+}
+
+fn level_labels(l: &[RegionLevel]) -> Vec<&'static str> {
+    l.iter().map(|x| x.label()).collect()
+}
+
+async fn home(State(state): State<AppState>, ctx: Ctx) -> PageResult {
+    ctx.authorize(Action::ReadPublic)?;
+    let docs = state.catalogue.docs(state.store.as_ref()).await?;
+    let listed: Vec<_> = docs.iter().filter(|d| !d.modes.is_empty()).collect();
+    let online = listed
+        .iter()
+        .filter(|d| d.modes.contains(&Mode::Online) || d.summary.online_stars >= 5)
+        .count();
+    let halls = state.store.halls().await?.len();
+    let share = if listed.is_empty() {
+        0
+    } else {
+        online * 100 / listed.len()
+    };
+    let stats = context! {
+        items => docs.len(), listed => listed.len(), halls, online_share => format!("{share}%"),
+    };
+    let hot = [
+        "身份证",
+        "社保卡",
+        "公积金提取",
+        "结婚登记",
+        "营业执照",
+        "不动产登记",
+        "医保",
+        "户口迁移",
+    ];
+    page(
+        &state,
+        &ctx,
+        "home.html",
+        "/",
+        "",
+        context! { title => "首页", stats, hot, kinds => kinds() },
+    )
+}
+
+async fn search(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    p: Params,
+    uri: OriginalUri,
+) -> PageResult {
+    ctx.authorize(Action::ReadPublic)?;
+    let q = p
+        .get("q")
+        .unwrap_or("")
+        .chars()
+        .take(100)
+        .collect::<String>();
+    // Bad filters on a page are shown, not fatal.
+    let (filter, error) = match search_filter(&p) {
+        Ok(f) => (f, None),
+        Err(e) => (Default::default(), Some(e.message)),
+    };
+    let per = 20;
+    let page_no = p
+        .get("page")
+        .and_then(|v| v.parse::<usize>().ok())
+        .filter(|n| *n >= 1)
+        .unwrap_or(1);
+    let (docs, total) = state
+        .catalogue
+        .search(state.store.as_ref(), &q, &filter, per, (page_no - 1) * per)
+        .await?;
+    let rows: Vec<Value> = docs
+        .into_iter()
+        .map(|d| {
+            let s = &d.summary;
+            context! {
+                code => s.code.as_str(), name => &s.name, department_kind_label => s.department_kind.label(),
+                instant => &s.instant, promised_days => &s.promised_days, online_stars => &s.online_stars,
+                stars => stars(s.online_stars), mode_labels => mode_labels(&d.modes), aliases => &d.aliases,
+            }
+        })
+        .collect();
+    let pages = total.div_ceil(per);
+    let link = |n: usize| {
+        let mut parts: Vec<String> =
+            p.0.iter()
+                .filter(|(k, v)| k.as_str() != "page" && !v.is_empty())
+                .map(|(k, v)| format!("{}={}", percent_encode(k), percent_encode(v)))
+                .collect();
+        parts.sort();
+        parts.push(format!("page={n}"));
+        format!("/items?{}", parts.join("&"))
+    };
+    let prev = (page_no > 1).then(|| link(page_no - 1));
+    let next = (page_no < pages).then(|| link(page_no + 1));
+    let modes: Vec<Value> = Mode::ALL
+        .iter()
+        .map(|m| context! { id => m.as_str(), label => m.label() })
+        .collect();
+    let path = uri.to_string();
+    page(
+        &state,
+        &ctx,
+        "search.html",
+        &path,
+        "items",
+        context! {
+            title => if q.is_empty() { "事项目录".to_owned() } else { format!("搜索：{q}") },
+            q, rows, total, pages => if pages > 1 { pages } else { 0 }, page => page_no, prev, next,
+            kinds => kinds(), modes, error,
+            kind => filter.department_kind.map(|k| k.as_str()), mode => filter.mode.map(|m| m.as_str()),
+        },
+    )
+}
+
+fn material_value(m: &MaterialSpec) -> Value {
+    context! {
+        name => &m.name, form_label => m.form.label(), copies => &m.copies, required => &m.required,
+        license => &m.license, review_points => &m.review_points,
+    }
+}
+
+async fn item(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+    p: Params,
+    uri: OriginalUri,
+) -> PageResult {
+    ctx.authorize(Action::ReadPublic)?;
+    let code = ItemCode(code);
+    let v = state.store.item(&code).await?;
+    let c = &v.content;
+    let answers: Answers =
+        p.0.iter()
+            .filter_map(|(k, val)| k.strip_prefix("a.").map(|q| (q.to_owned(), val.clone())))
+            .filter(|(_, val)| !val.is_empty())
+            .collect();
+    // Only answers to real questions and options count; anything else is dropped.
+    let answers: Answers = answers
+        .into_iter()
+        .filter(|(k, val)| {
+            c.guide
+                .questions
+                .iter()
+                .any(|q| &q.key == k && q.options.iter().any(|o| &o.key == val))
+        })
+        .collect();
+    let submitted = !answers.is_empty() || p.get("go").is_some();
+    let (resolution, missing) = match c.guide.evaluate(&answers, &c.materials) {
+        Ok(r) if submitted || c.guide.questions.is_empty() && p.get("show").is_some() => {
+            (Some(r), false)
+        }
+        Ok(_) => (None, false),
+        Err(GuideError::Unanswered(_)) => (None, !answers.is_empty()),
+        Err(GuideError::Invalid(_)) => (None, false),
+        Err(GuideError::NoSituation) => {
+            return Err(ApiError::internal(format!("dead end in guide of {code}")).into());
+        }
+    };
+    let resolution = resolution.map(|r| {
+        context! {
+            situation_name => &r.situation_name,
+            materials => r.materials.iter().map(material_value).collect::<Vec<_>>(),
+        }
+    });
+    let questions: Vec<Value> = c
+        .guide
+        .visible_questions(&answers)
+        .map(|q| {
+            context! {
+                key => &q.key, text => &q.text,
+                options => q.options.iter().map(|o| context! { key => &o.key, label => &o.label }).collect::<Vec<_>>(),
+            }
+        })
+        .collect();
+    let listing = state.store.list_entries().await?.into_iter().find(|e| e.item == code).map(|e| {
+        context! { mode_labels => mode_labels(&e.modes), level_labels => level_labels(&e.levels), batch => &e.batch }
+    });
+    let implementations: Vec<Value> = state
+        .store
+        .implementations(&code)
+        .await?
+        .into_iter()
+        .map(|i| context! { department_name => &i.department_name })
+        .collect();
+    let aliases = state.store.aliases(&code).await?;
+    let item = context! {
+        code => c.code.as_str(), name => &c.name, department_kind_label => c.department_kind.label(),
+        item_type_label => c.item_type.label(), level_label => c.level.label(),
+        jurisdiction_label => c.jurisdiction.label(), legal_basis => &c.legal_basis, conditions => &c.conditions,
+        legal_days => &c.legal_days, promised_days => &c.promised_days, instant => &c.instant, fee => &c.fee,
+        online_stars => &c.online_stars, max_visits => &c.max_visits, result_type_label => c.result_type.label(),
+        result_name => &c.result_name, steps => &c.steps, limits_source_label => c.limits_source.label(), note => &c.note,
+    };
+    let path = uri.to_string();
+    page(
+        &state,
+        &ctx,
+        "item.html",
+        &path,
+        "items",
+        context! {
+            title => &c.name, item, version => &v.version, published_at => v.published_at.get(..10).unwrap_or(""),
+            materials => c.materials.iter().map(material_value).collect::<Vec<_>>(),
+            questions, answers, resolution, missing, listing, implementations, aliases,
+        },
+    )
+}
+
+async fn tongban_list(State(state): State<AppState>, ctx: Ctx) -> PageResult {
+    ctx.authorize(Action::ReadPublic)?;
+    let docs = state.catalogue.docs(state.store.as_ref()).await?;
+    let rows = list_rows(&state, &docs, None, &Default::default()).await?;
+    let batches: Vec<Value> = state
+        .store
+        .batches()
+        .await?
+        .into_iter()
+        .map(|b| {
+            let rows: Vec<Value> = rows
+                .iter()
+                .filter(|r| r.batch == b.no)
+                .map(|r| {
+                    context! {
+                        item => r.item.as_str(), name => &r.name, kind_label => r.department_kind.label(),
+                        mode_labels => mode_labels(&r.modes), level_labels => level_labels(&r.levels),
+                    }
+                })
+                .collect();
+            context! { no => &b.no, name => &b.name, published => &b.published, rows }
+        })
+        .collect();
+    page(
+        &state,
+        &ctx,
+        "list.html",
+        "/list",
+        "list",
+        context! { title => "全域通办清单", batches },
+    )
+}
+
+async fn halls(State(state): State<AppState>, ctx: Ctx) -> PageResult {
+    ctx.authorize(Action::ReadPublic)?;
+    let all = state.store.halls().await?;
+    let groups: Vec<Value> = [
+        ("市级行政服务中心", RegionLevel::City, None),
+        ("县（区、管委会）行政服务中心", RegionLevel::County, None),
+        ("试点镇（街）便民服务中心", RegionLevel::Town, Some(HallKind::ConvenienceCentre)),
+        ("试点“党建+”社区邻里中心", RegionLevel::Community, None),
+        ("试点“党建+”园区邻里中心", RegionLevel::Town, Some(HallKind::ParkCentre)),
+    ]
+    .into_iter()
+    .map(|(label, level, kind)| {
+        let halls: Vec<Value> = all
+            .iter()
+            .filter(|h| h.level == level && kind.is_none_or(|k| h.kind == k))
+            .map(|h| {
+                context! {
+                    name => &h.name, pilot => &h.pilot, address => &h.address, opening_hours => &h.opening_hours,
+                    phone => &h.phone,
+                    windows => h.windows.iter().map(|w| context! {
+                        number => &w.number, name => &w.name, tongban => &w.tongban, staff => &w.staff,
+                        contact => &w.contact, phone => &w.phone,
+                    }).collect::<Vec<_>>(),
+                }
+            })
+            .collect();
+        context! { label, halls }
+    })
+    .collect();
+    page(
+        &state,
+        &ctx,
+        "halls.html",
+        "/halls",
+        "halls",
+        context! { title => "服务大厅", groups },
+    )
+}
+
+/// A safe local redirect target.
+fn local_path(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_owned(),
+        _ => "/".to_owned(),
+    }
+}
+
+async fn login_form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    p: Params,
+) -> PageResult {
+    ctx.authorize(Action::ReadPublic)?;
+    render_login(
+        &state,
+        &ctx,
+        &headers,
+        &local_path(p.get("next")),
+        "",
+        None,
+        StatusCode::OK,
+    )
+}
+
+fn render_login(
+    state: &AppState,
+    ctx: &Ctx,
+    headers: &HeaderMap,
+    next: &str,
+    username: &str,
+    error: Option<String>,
+    status: StatusCode,
+) -> PageResult {
+    let existing = cookie(headers, CSRF_COOKIE).map(str::to_owned);
+    let token = existing.clone().unwrap_or_else(random_token);
+    let mut res = page(
+        state,
+        ctx,
+        "login.html",
+        "/login",
+        "",
+        context! { title => "登录", form_csrf => &token, next, username, error },
+    )?;
+    *res.status_mut() = status;
+    if existing.is_none() {
+        let c = set_cookie(
+            CSRF_COOKIE,
+            &token,
+            3600,
+            true,
+            state.settings.secure_cookies,
+        );
+        res.headers_mut().append(
+            header::SET_COOKIE,
+            HeaderValue::from_str(&c).map_err(ApiError::internal)?,
+        );
+    }
+    Ok(res)
+}
+
+async fn login(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Form(form): Form<HashMap<String, String>>,
+) -> PageResult {
+    let next = local_path(form.get("next").map(String::as_str));
+    let username = form
+        .get("username")
+        .map(|s| s.trim())
+        .unwrap_or("")
+        .to_owned();
+    let password = form.get("password").cloned().unwrap_or_default();
+    // Signing in replaces any session; check the pre-login double-submit token.
+    let anon = Ctx {
+        session: None,
+        ..ctx.clone()
+    };
+    if anon
+        .check_csrf(&headers, form.get("csrf").map(String::as_str))
+        .is_err()
+    {
+        return render_login(
+            &state,
+            &ctx,
+            &headers,
+            &next,
+            &username,
+            Some("页面已过期，请重新提交".into()),
+            StatusCode::FORBIDDEN,
+        );
+    }
+    if username.is_empty() || password.is_empty() {
+        return render_login(
+            &state,
+            &ctx,
+            &headers,
+            &next,
+            &username,
+            Some("请填写用户名和密码".into()),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        );
+    }
+    match sign_in(&state, &username, &password, &ctx.addr, SessionKind::Cookie).await {
+        Ok((_, token, _)) => {
+            let c = set_cookie(
+                SESSION_COOKIE,
+                &token,
+                crate::auth::COOKIE_TTL_MS / 1000,
+                true,
+                state.settings.secure_cookies,
+            );
+            let mut res = Redirect::to(&next).into_response();
+            res.headers_mut().append(
+                header::SET_COOKIE,
+                HeaderValue::from_str(&c).map_err(ApiError::internal)?,
+            );
+            Ok(res)
+        }
+        Err(e) => render_login(
+            &state,
+            &ctx,
+            &headers,
+            &next,
+            &username,
+            Some(e.message.clone()),
+            e.status,
+        ),
+    }
+}
+
+async fn logout(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Form(form): Form<HashMap<String, String>>,
+) -> PageResult {
+    if ctx.session.is_some() {
+        ctx.check_csrf(&headers, form.get("csrf").map(String::as_str))?;
+        if let Some(s) = &ctx.session {
+            state.store.delete_session(&s.token_hash).await?;
+        }
+    }
+    let mut res = Redirect::to("/").into_response();
+    let c = set_cookie(SESSION_COOKIE, "", 0, true, state.settings.secure_cookies);
+    res.headers_mut().append(
+        header::SET_COOKIE,
+        HeaderValue::from_str(&c).map_err(ApiError::internal)?,
+    );
+    Ok(res)
+}
+
+async fn large_toggle(State(state): State<AppState>, p: Params) -> PageResult {
+    let on = p.get("on") == Some("1");
+    let back = local_path(p.get("back"));
+    let mut res = Redirect::to(&back).into_response();
+    let c = set_cookie(
+        "tb_large",
+        if on { "1" } else { "0" },
+        365 * 24 * 3600,
+        true,
+        state.settings.secure_cookies,
+    );
+    res.headers_mut().append(
+        header::SET_COOKIE,
+        HeaderValue::from_str(&c).map_err(ApiError::internal)?,
+    );
+    Ok(res)
+}
+
+async fn css() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=300"),
+        ],
+        include_str!("../../static/app.css"),
+    )
+}
+
+async fn js() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=300"),
+        ],
+        include_str!("../../static/app.js"),
+    )
+}

@@ -1,0 +1,23 @@
+// Progressive enhancement only: every page works without this script.
+// The questionnaire re-asks the server as soon as an option is chosen, so
+// follow-up questions and the material list appear without pressing submit.
+document.addEventListener("DOMContentLoaded", function () {
+  var form = document.getElementById("guide-form");
+  if (!form) return;
+  form.addEventListener("change", function (e) {
+    if (e.target && e.target.type === "radio") {
+      // Drop answers to later questions: they may no longer be shown.
+      var names = [];
+      form.querySelectorAll("fieldset").forEach(function (fs) {
+        var r = fs.querySelector("input[type=radio]");
+        if (r) names.push(r.name);
+      });
+      var idx = names.indexOf(e.target.name);
+      names.slice(idx + 1).forEach(function (n) {
+        form.querySelectorAll('input[name="' + n + '"]').forEach(function (x) { x.checked = false; });
+      });
+      form.querySelectorAll("input[required]").forEach(function (x) { x.removeAttribute("required"); });
+      form.submit();
+    }
+  });
+});

@@ -1,0 +1,694 @@
+//! The SQL shared by both backends. `$n` placeholders, `RETURNING` and
+//! `ON CONFLICT` mean the same on SQLite and PostgreSQL, so one body serves
+//! both; the macro expands it once per backend, where each expansion is type
+//! checked against its own driver. Dialect differences stay in the DDL of
+//! each backend's migrations.
+
+use crate::{Result, StoreError};
+use tongban_domain::catalogue::ItemContent;
+use tongban_domain::city::{DepartmentKind, HallKind, RegionLevel, SystemKind};
+use tongban_domain::tongban::Mode;
+use tongban_domain::user::{Role, Scope};
+use tongban_domain::{DepartmentId, HallId};
+
+pub(crate) fn corrupt(what: &str, v: &str) -> StoreError {
+    StoreError::Corrupt(format!("{what}: {v:?}"))
+}
+pub(crate) fn level(s: &str) -> Result<RegionLevel> {
+    RegionLevel::parse(s).ok_or_else(|| corrupt("region level", s))
+}
+pub(crate) fn hall_kind(s: &str) -> Result<HallKind> {
+    HallKind::parse(s).ok_or_else(|| corrupt("hall kind", s))
+}
+pub(crate) fn dept_kind(s: &str) -> Result<DepartmentKind> {
+    DepartmentKind::parse(s).ok_or_else(|| corrupt("department kind", s))
+}
+pub(crate) fn system(s: &str) -> Result<SystemKind> {
+    SystemKind::parse(s).ok_or_else(|| corrupt("system", s))
+}
+pub(crate) fn role(s: &str) -> Result<Role> {
+    Role::parse(s).ok_or_else(|| corrupt("role", s))
+}
+pub(crate) fn scope(role: Role, hall: Option<i64>, dept: Option<i64>) -> Scope {
+    match (hall, dept) {
+        (Some(h), _) => Scope::Hall(HallId(h)),
+        (None, Some(d)) => Scope::Department(DepartmentId(d)),
+        (None, None) if role == Role::PlatformAdmin => Scope::Platform,
+        _ => Scope::None,
+    }
+}
+pub(crate) fn content(s: &str) -> Result<ItemContent> {
+    serde_json::from_str(s).map_err(|e| StoreError::Corrupt(format!("item content: {e}")))
+}
+pub(crate) fn join<T: Copy>(v: &[T], f: fn(T) -> &'static str) -> String {
+    v.iter().map(|x| f(*x)).collect::<Vec<_>>().join(",")
+}
+pub(crate) fn modes(s: &str) -> Result<Vec<Mode>> {
+    s.split(',')
+        .filter(|x| !x.is_empty())
+        .map(|x| Mode::parse(x).ok_or_else(|| corrupt("mode", x)))
+        .collect()
+}
+pub(crate) fn levels(s: &str) -> Result<Vec<RegionLevel>> {
+    s.split(',').filter(|x| !x.is_empty()).map(level).collect()
+}
+
+/// Implements [`crate::Store`] for `$ty` (which has a `pool` field) with the shared SQL.
+macro_rules! impl_store {
+    ($ty:ty, $db:ty, $backend:literal) => {
+        #[async_trait::async_trait]
+        impl $crate::Store for $ty {
+            fn backend(&self) -> &'static str {
+                $backend
+            }
+
+            async fn migrate(&self) -> $crate::Result<()> {
+                self.run_migrations().await
+            }
+
+            async fn put_regions(&self, regions: &[tongban_domain::city::Region]) -> $crate::Result<()> {
+                let mut tx = self.pool.begin().await?;
+                for r in regions {
+                    sqlx::query(
+                        "INSERT INTO regions (code, name, level, parent, local_code) VALUES ($1, $2, $3, $4, $5)
+                         ON CONFLICT (code) DO UPDATE SET name = excluded.name, level = excluded.level,
+                         parent = excluded.parent, local_code = excluded.local_code",
+                    )
+                    .bind(r.code.as_str())
+                    .bind(&r.name)
+                    .bind(r.level.as_str())
+                    .bind(r.parent.as_ref().map(|p| p.as_str()))
+                    .bind(r.local_code)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn regions(&self) -> $crate::Result<Vec<tongban_domain::city::Region>> {
+                use sqlx::Row;
+                let rows = sqlx::query("SELECT code, name, level, parent, local_code FROM regions ORDER BY code")
+                    .fetch_all(&self.pool)
+                    .await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(tongban_domain::city::Region {
+                            code: $crate::region_code(r.try_get("code")?),
+                            name: r.try_get("name")?,
+                            level: $crate::backend::level(r.try_get::<&str, _>("level")?)?,
+                            parent: r.try_get::<Option<String>, _>("parent")?.map($crate::region_code),
+                            local_code: r.try_get("local_code")?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn create_hall(&self, h: &tongban_domain::city::NewHall) -> $crate::Result<tongban_domain::HallId> {
+                use sqlx::Row;
+                let mut tx = self.pool.begin().await?;
+                let id: i64 = sqlx::query(
+                    "INSERT INTO halls (key, name, kind, region, pilot, address, opening_hours, phone)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+                )
+                .bind(&h.key)
+                .bind(&h.name)
+                .bind(h.kind.as_str())
+                .bind(h.region.as_str())
+                .bind(h.pilot)
+                .bind(&h.address)
+                .bind(&h.opening_hours)
+                .bind(&h.phone)
+                .fetch_one(&mut *tx)
+                .await?
+                .try_get("id")?;
+                for w in &h.windows {
+                    sqlx::query(
+                        "INSERT INTO windows (hall_id, number, name, tongban, staff, phone, contact)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                    )
+                    .bind(id)
+                    .bind(&w.number)
+                    .bind(&w.name)
+                    .bind(w.tongban)
+                    .bind(i64::from(w.staff))
+                    .bind(&w.phone)
+                    .bind(&w.contact)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                tx.commit().await?;
+                Ok(tongban_domain::HallId(id))
+            }
+
+            async fn halls(&self) -> $crate::Result<Vec<tongban_domain::city::Hall>> {
+                use sqlx::Row;
+                let rows = sqlx::query(
+                    "SELECT h.id, h.key, h.name, h.kind, h.region, r.level, h.pilot, h.address, h.opening_hours, h.phone
+                     FROM halls h JOIN regions r ON r.code = h.region ORDER BY h.id",
+                )
+                .fetch_all(&self.pool)
+                .await?;
+                let wrows = sqlx::query(
+                    "SELECT id, hall_id, number, name, tongban, staff, phone, contact FROM windows
+                     ORDER BY hall_id, tongban DESC, number",
+                )
+                .fetch_all(&self.pool)
+                .await?;
+                let mut halls = Vec::with_capacity(rows.len());
+                for r in &rows {
+                    halls.push(tongban_domain::city::Hall {
+                        id: tongban_domain::HallId(r.try_get("id")?),
+                        key: r.try_get("key")?,
+                        name: r.try_get("name")?,
+                        kind: $crate::backend::hall_kind(r.try_get::<&str, _>("kind")?)?,
+                        region: $crate::region_code(r.try_get("region")?),
+                        level: $crate::backend::level(r.try_get::<&str, _>("level")?)?,
+                        pilot: r.try_get("pilot")?,
+                        address: r.try_get("address")?,
+                        opening_hours: r.try_get("opening_hours")?,
+                        phone: r.try_get("phone")?,
+                        windows: vec![],
+                    });
+                }
+                for w in &wrows {
+                    let hall_id: i64 = w.try_get("hall_id")?;
+                    if let Some(h) = halls.iter_mut().find(|h| h.id.0 == hall_id) {
+                        h.windows.push(tongban_domain::city::Window {
+                            id: tongban_domain::WindowId(w.try_get("id")?),
+                            number: w.try_get("number")?,
+                            name: w.try_get("name")?,
+                            tongban: w.try_get("tongban")?,
+                            staff: i32::try_from(w.try_get::<i64, _>("staff")?).unwrap_or(i32::MAX),
+                            phone: w.try_get("phone")?,
+                            contact: w.try_get("contact")?,
+                        });
+                    }
+                }
+                Ok(halls)
+            }
+
+            async fn hall(&self, id: tongban_domain::HallId) -> $crate::Result<tongban_domain::city::Hall> {
+                self.halls()
+                    .await?
+                    .into_iter()
+                    .find(|h| h.id == id)
+                    .ok_or($crate::StoreError::NotFound)
+            }
+
+            async fn create_department(
+                &self,
+                d: &tongban_domain::city::NewDepartment,
+            ) -> $crate::Result<tongban_domain::DepartmentId> {
+                use sqlx::Row;
+                let id: i64 = sqlx::query(
+                    "INSERT INTO departments (key, name, kind, region, system) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                )
+                .bind(&d.key)
+                .bind(&d.name)
+                .bind(d.kind.as_str())
+                .bind(d.region.as_str())
+                .bind(d.system.as_str())
+                .fetch_one(&self.pool)
+                .await?
+                .try_get("id")?;
+                Ok(tongban_domain::DepartmentId(id))
+            }
+
+            async fn departments(&self) -> $crate::Result<Vec<tongban_domain::city::Department>> {
+                use sqlx::Row;
+                let rows = sqlx::query("SELECT id, key, name, kind, region, system FROM departments ORDER BY id")
+                    .fetch_all(&self.pool)
+                    .await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(tongban_domain::city::Department {
+                            id: tongban_domain::DepartmentId(r.try_get("id")?),
+                            key: r.try_get("key")?,
+                            name: r.try_get("name")?,
+                            kind: $crate::backend::dept_kind(r.try_get::<&str, _>("kind")?)?,
+                            region: $crate::region_code(r.try_get("region")?),
+                            system: $crate::backend::system(r.try_get::<&str, _>("system")?)?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn create_user(&self, u: &$crate::NewUser) -> $crate::Result<tongban_domain::UserId> {
+                use sqlx::Row;
+                let id: i64 = sqlx::query(
+                    "INSERT INTO users (username, display_name, password_hash, role, hall_id, department_id, active, created_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, TRUE, $7) RETURNING id",
+                )
+                .bind(&u.username)
+                .bind(&u.display_name)
+                .bind(&u.password_hash)
+                .bind(u.role.as_str())
+                .bind(u.scope.hall().map(|h| h.0))
+                .bind(u.scope.department().map(|d| d.0))
+                .bind($crate::now_ms())
+                .fetch_one(&self.pool)
+                .await?
+                .try_get("id")?;
+                Ok(tongban_domain::UserId(id))
+            }
+
+            async fn user_credentials(
+                &self,
+                username: &str,
+            ) -> $crate::Result<Option<(tongban_domain::user::User, String)>> {
+                use sqlx::Row;
+                let row = sqlx::query(
+                    "SELECT id, username, display_name, password_hash, role, hall_id, department_id, active
+                     FROM users WHERE username = $1",
+                )
+                .bind(username)
+                .fetch_optional(&self.pool)
+                .await?;
+                match row {
+                    None => Ok(None),
+                    Some(r) => Ok(Some((Self::user_row(&r)?, r.try_get("password_hash")?))),
+                }
+            }
+
+            async fn user(&self, id: tongban_domain::UserId) -> $crate::Result<tongban_domain::user::User> {
+                let r = sqlx::query(
+                    "SELECT id, username, display_name, role, hall_id, department_id, active FROM users WHERE id = $1",
+                )
+                .bind(id.0)
+                .fetch_optional(&self.pool)
+                .await?
+                .ok_or($crate::StoreError::NotFound)?;
+                Self::user_row(&r)
+            }
+
+            async fn users(&self) -> $crate::Result<Vec<tongban_domain::user::User>> {
+                let rows = sqlx::query(
+                    "SELECT id, username, display_name, role, hall_id, department_id, active FROM users ORDER BY id",
+                )
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter().map(Self::user_row).collect()
+            }
+
+            async fn create_session(&self, s: &$crate::Session) -> $crate::Result<()> {
+                sqlx::query(
+                    "INSERT INTO sessions (token_hash, user_id, kind, csrf, created_at, expires_at)
+                     VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(&s.token_hash)
+                .bind(s.user_id.0)
+                .bind(s.kind.as_str())
+                .bind(&s.csrf)
+                .bind(s.created_at)
+                .bind(s.expires_at)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn session(&self, token_hash: &str, now: i64) -> $crate::Result<Option<$crate::Session>> {
+                use sqlx::Row;
+                let row = sqlx::query(
+                    "SELECT token_hash, user_id, kind, csrf, created_at, expires_at FROM sessions
+                     WHERE token_hash = $1 AND expires_at > $2",
+                )
+                .bind(token_hash)
+                .bind(now)
+                .fetch_optional(&self.pool)
+                .await?;
+                let Some(r) = row else { return Ok(None) };
+                let kind = match r.try_get::<&str, _>("kind")? {
+                    "cookie" => $crate::SessionKind::Cookie,
+                    _ => $crate::SessionKind::Bearer,
+                };
+                Ok(Some($crate::Session {
+                    token_hash: r.try_get("token_hash")?,
+                    user_id: tongban_domain::UserId(r.try_get("user_id")?),
+                    kind,
+                    csrf: r.try_get("csrf")?,
+                    created_at: r.try_get("created_at")?,
+                    expires_at: r.try_get("expires_at")?,
+                }))
+            }
+
+            async fn delete_session(&self, token_hash: &str) -> $crate::Result<()> {
+                sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+                    .bind(token_hash)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn record_login_failure(&self, username: &str, addr: &str, at: i64) -> $crate::Result<()> {
+                sqlx::query("INSERT INTO login_failures (username, addr, at) VALUES ($1, $2, $3)")
+                    .bind(username)
+                    .bind(addr)
+                    .bind(at)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn login_failures_since(&self, username: &str, addr: &str, since: i64) -> $crate::Result<(i64, i64)> {
+                use sqlx::Row;
+                let r = sqlx::query(
+                    "SELECT (SELECT COUNT(*) FROM login_failures WHERE username = $1 AND at > $3) AS by_user,
+                            (SELECT COUNT(*) FROM login_failures WHERE addr = $2 AND at > $3) AS by_addr",
+                )
+                .bind(username)
+                .bind(addr)
+                .bind(since)
+                .fetch_one(&self.pool)
+                .await?;
+                Ok((r.try_get("by_user")?, r.try_get("by_addr")?))
+            }
+
+            async fn clear_login_failures(&self, username: &str) -> $crate::Result<()> {
+                sqlx::query("DELETE FROM login_failures WHERE username = $1")
+                    .bind(username)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn publish_items(&self, items: &[$crate::Publication], now: i64) -> $crate::Result<usize> {
+                use sqlx::Row;
+                let mut tx = self.pool.begin().await?;
+                let mut written = 0;
+                for p in items {
+                    let item = &p.content;
+                    let current = sqlx::query(
+                        "SELECT v.version, v.content FROM items i
+                         JOIN item_versions v ON v.item_code = i.code AND v.version = i.current_version
+                         WHERE i.code = $1",
+                    )
+                    .bind(item.code.as_str())
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                    let json = serde_json::to_string(item).map_err(|e| $crate::StoreError::Corrupt(e.to_string()))?;
+                    let next = match current {
+                        Some(r) => {
+                            let old = $crate::backend::content(r.try_get::<&str, _>("content")?)?;
+                            let v: i64 = r.try_get("version")?;
+                            if &old == item {
+                                None
+                            } else {
+                                sqlx::query("UPDATE items SET current_version = $1 WHERE code = $2")
+                                    .bind(v + 1)
+                                    .bind(item.code.as_str())
+                                    .execute(&mut *tx)
+                                    .await?;
+                                Some(v + 1)
+                            }
+                        }
+                        None => {
+                            sqlx::query("INSERT INTO items (code, current_version, created_at) VALUES ($1, 1, $2)")
+                                .bind(item.code.as_str())
+                                .bind(now)
+                                .execute(&mut *tx)
+                                .await?;
+                            Some(1)
+                        }
+                    };
+                    if let Some(next) = next {
+                        sqlx::query(
+                            "INSERT INTO item_versions (item_code, version, published_at, content) VALUES ($1, $2, $3, $4)",
+                        )
+                        .bind(item.code.as_str())
+                        .bind(next)
+                        .bind(now)
+                        .bind(json)
+                        .execute(&mut *tx)
+                        .await?;
+                        written += 1;
+                    }
+                    if let Some(aliases) = &p.aliases {
+                        sqlx::query("DELETE FROM item_aliases WHERE item_code = $1")
+                            .bind(item.code.as_str())
+                            .execute(&mut *tx)
+                            .await?;
+                        for a in aliases {
+                            sqlx::query(
+                                "INSERT INTO item_aliases (item_code, alias) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                            )
+                            .bind(item.code.as_str())
+                            .bind(a)
+                            .execute(&mut *tx)
+                            .await?;
+                        }
+                    }
+                    for d in &p.implementations {
+                        sqlx::query(
+                            "INSERT INTO implementations (item_code, department_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                        )
+                        .bind(item.code.as_str())
+                        .bind(d.0)
+                        .execute(&mut *tx)
+                        .await?;
+                    }
+                }
+                Self::bump_revision(&mut tx).await?;
+                tx.commit().await?;
+                Ok(written)
+            }
+
+            async fn item(&self, code: &tongban_domain::ItemCode) -> $crate::Result<tongban_domain::catalogue::ItemVersion> {
+                let r = sqlx::query(
+                    "SELECT v.version, v.published_at, v.content FROM items i
+                     JOIN item_versions v ON v.item_code = i.code AND v.version = i.current_version
+                     WHERE i.code = $1",
+                )
+                .bind(code.as_str())
+                .fetch_optional(&self.pool)
+                .await?
+                .ok_or($crate::StoreError::NotFound)?;
+                Self::version_row(&r)
+            }
+
+            async fn item_version(
+                &self,
+                code: &tongban_domain::ItemCode,
+                version: i32,
+            ) -> $crate::Result<tongban_domain::catalogue::ItemVersion> {
+                let r = sqlx::query(
+                    "SELECT version, published_at, content FROM item_versions WHERE item_code = $1 AND version = $2",
+                )
+                .bind(code.as_str())
+                .bind(i64::from(version))
+                .fetch_optional(&self.pool)
+                .await?
+                .ok_or($crate::StoreError::NotFound)?;
+                Self::version_row(&r)
+            }
+
+            async fn items(&self) -> $crate::Result<Vec<tongban_domain::catalogue::ItemVersion>> {
+                let rows = sqlx::query(
+                    "SELECT v.version, v.published_at, v.content FROM items i
+                     JOIN item_versions v ON v.item_code = i.code AND v.version = i.current_version
+                     ORDER BY i.code",
+                )
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter().map(Self::version_row).collect()
+            }
+
+            async fn set_aliases(&self, code: &tongban_domain::ItemCode, aliases: &[String]) -> $crate::Result<()> {
+                let mut tx = self.pool.begin().await?;
+                let found = sqlx::query("SELECT code FROM items WHERE code = $1")
+                    .bind(code.as_str())
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                if found.is_none() {
+                    return Err($crate::StoreError::NotFound);
+                }
+                sqlx::query("DELETE FROM item_aliases WHERE item_code = $1")
+                    .bind(code.as_str())
+                    .execute(&mut *tx)
+                    .await?;
+                for a in aliases {
+                    sqlx::query(
+                        "INSERT INTO item_aliases (item_code, alias) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                    )
+                    .bind(code.as_str())
+                    .bind(a)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                Self::bump_revision(&mut tx).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn aliases(&self, code: &tongban_domain::ItemCode) -> $crate::Result<Vec<String>> {
+                use sqlx::Row;
+                let rows = sqlx::query("SELECT alias FROM item_aliases WHERE item_code = $1 ORDER BY alias")
+                    .bind(code.as_str())
+                    .fetch_all(&self.pool)
+                    .await?;
+                rows.iter().map(|r| Ok(r.try_get("alias")?)).collect()
+            }
+
+            async fn implementations(
+                &self,
+                code: &tongban_domain::ItemCode,
+            ) -> $crate::Result<Vec<tongban_domain::catalogue::Implementation>> {
+                use sqlx::Row;
+                let rows = sqlx::query(
+                    "SELECT m.item_code, d.id, d.name, d.region FROM implementations m
+                     JOIN departments d ON d.id = m.department_id WHERE m.item_code = $1 ORDER BY d.region, d.id",
+                )
+                .bind(code.as_str())
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(tongban_domain::catalogue::Implementation {
+                            item: tongban_domain::ItemCode(r.try_get("item_code")?),
+                            department: tongban_domain::DepartmentId(r.try_get("id")?),
+                            department_name: r.try_get("name")?,
+                            region: $crate::region_code(r.try_get("region")?),
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn publish_batch(
+                &self,
+                batch: &tongban_domain::tongban::Batch,
+                entries: &[tongban_domain::tongban::ListEntry],
+            ) -> $crate::Result<()> {
+                let mut tx = self.pool.begin().await?;
+                sqlx::query(
+                    "INSERT INTO batches (no, name, published) VALUES ($1, $2, $3)
+                     ON CONFLICT (no) DO UPDATE SET name = excluded.name, published = excluded.published",
+                )
+                .bind(i64::from(batch.no))
+                .bind(&batch.name)
+                .bind(&batch.published)
+                .execute(&mut *tx)
+                .await?;
+                for e in entries {
+                    sqlx::query(
+                        "INSERT INTO list_entries (item_code, batch, modes, levels) VALUES ($1, $2, $3, $4)
+                         ON CONFLICT (item_code) DO UPDATE SET batch = excluded.batch, modes = excluded.modes,
+                         levels = excluded.levels",
+                    )
+                    .bind(e.item.as_str())
+                    .bind(i64::from(batch.no))
+                    .bind($crate::backend::join(&e.modes, tongban_domain::tongban::Mode::as_str))
+                    .bind($crate::backend::join(&e.levels, tongban_domain::city::RegionLevel::as_str))
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                Self::bump_revision(&mut tx).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn batches(&self) -> $crate::Result<Vec<tongban_domain::tongban::Batch>> {
+                use sqlx::Row;
+                let rows = sqlx::query("SELECT no, name, published FROM batches ORDER BY no")
+                    .fetch_all(&self.pool)
+                    .await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(tongban_domain::tongban::Batch {
+                            no: i32::try_from(r.try_get::<i64, _>("no")?).unwrap_or(i32::MAX),
+                            name: r.try_get("name")?,
+                            published: r.try_get("published")?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn list_entries(&self) -> $crate::Result<Vec<tongban_domain::tongban::ListEntry>> {
+                use sqlx::Row;
+                let rows = sqlx::query("SELECT item_code, batch, modes, levels FROM list_entries ORDER BY batch, item_code")
+                    .fetch_all(&self.pool)
+                    .await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(tongban_domain::tongban::ListEntry {
+                            batch: i32::try_from(r.try_get::<i64, _>("batch")?).unwrap_or(i32::MAX),
+                            item: tongban_domain::ItemCode(r.try_get("item_code")?),
+                            modes: $crate::backend::modes(r.try_get::<&str, _>("modes")?)?,
+                            levels: $crate::backend::levels(r.try_get::<&str, _>("levels")?)?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn catalogue_revision(&self) -> $crate::Result<i64> {
+                use sqlx::Row;
+                Ok(sqlx::query("SELECT revision FROM catalogue_revision WHERE id = 1")
+                    .fetch_one(&self.pool)
+                    .await?
+                    .try_get("revision")?)
+            }
+
+            async fn search_docs(&self) -> $crate::Result<Vec<tongban_domain::search::SearchDoc>> {
+                use sqlx::Row;
+                use std::collections::HashMap;
+                let mut aliases: HashMap<String, Vec<String>> = HashMap::new();
+                for r in sqlx::query("SELECT item_code, alias FROM item_aliases ORDER BY item_code, alias")
+                    .fetch_all(&self.pool)
+                    .await?
+                {
+                    aliases.entry(r.try_get("item_code")?).or_default().push(r.try_get("alias")?);
+                }
+                let mut listed = HashMap::new();
+                for e in self.list_entries().await? {
+                    listed.insert(e.item.0.clone(), e);
+                }
+                let mut out = Vec::new();
+                for v in self.items().await? {
+                    let c = &v.content;
+                    let entry = listed.remove(c.code.as_str());
+                    out.push(tongban_domain::search::SearchDoc {
+                        summary: tongban_domain::catalogue::ItemSummary::of(c, v.version),
+                        aliases: aliases.remove(c.code.as_str()).unwrap_or_default(),
+                        keywords: c.keywords.clone(),
+                        modes: entry.as_ref().map(|e| e.modes.clone()).unwrap_or_default(),
+                        levels: entry.map(|e| e.levels).unwrap_or_default(),
+                    });
+                }
+                Ok(out)
+            }
+        }
+
+        impl $ty {
+            async fn bump_revision(tx: &mut sqlx::Transaction<'_, $db>) -> $crate::Result<()> {
+                sqlx::query("UPDATE catalogue_revision SET revision = revision + 1 WHERE id = 1")
+                    .execute(&mut **tx)
+                    .await?;
+                Ok(())
+            }
+
+            fn user_row(r: &<$db as sqlx::Database>::Row) -> $crate::Result<tongban_domain::user::User> {
+                use sqlx::Row;
+                let role = $crate::backend::role(r.try_get::<&str, _>("role")?)?;
+                Ok(tongban_domain::user::User {
+                    id: tongban_domain::UserId(r.try_get("id")?),
+                    username: r.try_get("username")?,
+                    display_name: r.try_get("display_name")?,
+                    role,
+                    scope: $crate::backend::scope(role, r.try_get("hall_id")?, r.try_get("department_id")?),
+                    active: r.try_get("active")?,
+                })
+            }
+
+            fn version_row(r: &<$db as sqlx::Database>::Row) -> $crate::Result<tongban_domain::catalogue::ItemVersion> {
+                use sqlx::Row;
+                let published: i64 = r.try_get("published_at")?;
+                Ok(tongban_domain::catalogue::ItemVersion {
+                    version: i32::try_from(r.try_get::<i64, _>("version")?).unwrap_or(i32::MAX),
+                    published_at: $crate::rfc3339(published),
+                    content: $crate::backend::content(r.try_get::<&str, _>("content")?)?,
+                })
+            }
+        }
+    };
+}
+
+pub(crate) use impl_store;

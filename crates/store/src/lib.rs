@@ -1,0 +1,292 @@
+//! The store: one trait in domain verbs ([`Store`]) and two backends chosen by
+//! URL — SQLite (embedded default; WAL, foreign keys on, `synchronous=FULL`)
+//! and PostgreSQL. Only this crate knows SQL; dialect differences live in the
+//! backend modules.
+
+mod backend;
+pub mod postgres;
+pub mod sqlite;
+
+use async_trait::async_trait;
+use std::sync::Arc;
+use tongban_domain::catalogue::{Implementation, ItemContent, ItemVersion};
+use tongban_domain::city::{Department, Hall, NewDepartment, NewHall, Region};
+use tongban_domain::search::SearchDoc;
+use tongban_domain::tongban::{Batch, ListEntry};
+use tongban_domain::user::{Role, Scope, User};
+use tongban_domain::{DepartmentId, HallId, ItemCode, RegionCode, UserId};
+
+/// What can go wrong in the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The thing asked for does not exist.
+    #[error("not found")]
+    NotFound,
+    /// A uniqueness rule or a concurrent change was hit; the text names what.
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// A reference to something that does not exist.
+    #[error("invalid reference: {0}")]
+    InvalidReference(String),
+    /// The URL names no backend we have.
+    #[error("unsupported database URL (use sqlite://PATH or postgres://…): {0}")]
+    UnsupportedUrl(String),
+    /// Anything else from the database.
+    #[error("database: {0}")]
+    Database(sqlx::Error),
+    /// Stored JSON that does not decode (a bug or a tampered row).
+    #[error("corrupt stored data: {0}")]
+    Corrupt(String),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        use sqlx::error::ErrorKind;
+        match &e {
+            sqlx::Error::RowNotFound => StoreError::NotFound,
+            sqlx::Error::Database(d) => {
+                let what = d.constraint().unwrap_or_else(|| d.message()).to_owned();
+                match d.kind() {
+                    ErrorKind::UniqueViolation => StoreError::Conflict(what),
+                    ErrorKind::ForeignKeyViolation => StoreError::InvalidReference(what),
+                    _ => StoreError::Database(e),
+                }
+            }
+            _ => StoreError::Database(e),
+        }
+    }
+}
+
+impl From<sqlx::migrate::MigrateError> for StoreError {
+    fn from(e: sqlx::migrate::MigrateError) -> Self {
+        StoreError::Database(sqlx::Error::Migrate(Box::new(e)))
+    }
+}
+
+/// Store result.
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// A new account.
+#[derive(Clone)]
+pub struct NewUser {
+    /// Login name.
+    pub username: String,
+    /// Display name.
+    pub display_name: String,
+    /// Argon2id PHC string.
+    pub password_hash: String,
+    /// Role.
+    pub role: Role,
+    /// Scope.
+    pub scope: Scope,
+}
+
+impl std::fmt::Debug for NewUser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewUser")
+            .field("username", &self.username)
+            .field("role", &self.role)
+            .field("scope", &self.scope)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One item to publish, with what goes with it.
+#[derive(Debug, Clone)]
+pub struct Publication {
+    /// Every element of the new version.
+    pub content: ItemContent,
+    /// Replaces the item's aliases when `Some`.
+    pub aliases: Option<Vec<String>>,
+    /// Departments implementing it (added; existing ones stay).
+    pub implementations: Vec<DepartmentId>,
+}
+
+/// Kind of session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionKind {
+    /// Browser cookie.
+    Cookie,
+    /// API bearer token.
+    Bearer,
+}
+
+impl SessionKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            SessionKind::Cookie => "cookie",
+            SessionKind::Bearer => "bearer",
+        }
+    }
+}
+
+/// A stored session; the token itself is never stored, only its hash.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Session {
+    /// SHA-256 of the token, hex.
+    pub token_hash: String,
+    /// Owner.
+    pub user_id: UserId,
+    /// Cookie or bearer.
+    pub kind: SessionKind,
+    /// CSRF token for forms.
+    pub csrf: String,
+    /// Created, unix ms.
+    pub created_at: i64,
+    /// Expires, unix ms.
+    pub expires_at: i64,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("user_id", &self.user_id)
+            .field("kind", &self.kind)
+            .field("expires_at", &self.expires_at)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Everything the application asks of a database, in domain words.
+#[async_trait]
+pub trait Store: Send + Sync + std::fmt::Debug + 'static {
+    /// Which backend this is (`sqlite` or `postgres`).
+    fn backend(&self) -> &'static str;
+    /// Applies pending migrations.
+    async fn migrate(&self) -> Result<()>;
+
+    // --- the city ---
+    /// Adds or updates regions (parents first).
+    async fn put_regions(&self, regions: &[Region]) -> Result<()>;
+    /// Every region.
+    async fn regions(&self) -> Result<Vec<Region>>;
+    /// Creates a hall with its windows.
+    async fn create_hall(&self, hall: &NewHall) -> Result<HallId>;
+    /// Every hall with its windows.
+    async fn halls(&self) -> Result<Vec<Hall>>;
+    /// One hall.
+    async fn hall(&self, id: HallId) -> Result<Hall>;
+    /// Creates a department.
+    async fn create_department(&self, d: &NewDepartment) -> Result<DepartmentId>;
+    /// Every department.
+    async fn departments(&self) -> Result<Vec<Department>>;
+
+    // --- accounts and sessions ---
+    /// Creates an account.
+    async fn create_user(&self, u: &NewUser) -> Result<UserId>;
+    /// An account and its password hash, by login name.
+    async fn user_credentials(&self, username: &str) -> Result<Option<(User, String)>>;
+    /// An account by id.
+    async fn user(&self, id: UserId) -> Result<User>;
+    /// Every account.
+    async fn users(&self) -> Result<Vec<User>>;
+    /// Stores a new session.
+    async fn create_session(&self, s: &Session) -> Result<()>;
+    /// A session by token hash, if not expired at `now`.
+    async fn session(&self, token_hash: &str, now: i64) -> Result<Option<Session>>;
+    /// Ends a session.
+    async fn delete_session(&self, token_hash: &str) -> Result<()>;
+    /// Records a failed sign-in.
+    async fn record_login_failure(&self, username: &str, addr: &str, at: i64) -> Result<()>;
+    /// Failed sign-ins since `since`: (for this account, from this address).
+    async fn login_failures_since(
+        &self,
+        username: &str,
+        addr: &str,
+        since: i64,
+    ) -> Result<(i64, i64)>;
+    /// Forgets an account's failures after a successful sign-in.
+    async fn clear_login_failures(&self, username: &str) -> Result<()>;
+
+    // --- the catalogue ---
+    /// Publishes items in one transaction: each whose content differs from
+    /// its current version gets a new immutable version; aliases (when
+    /// given) are replaced and implementations added. Returns how many
+    /// versions were written.
+    async fn publish_items(&self, items: &[Publication], now: i64) -> Result<usize>;
+    /// The current version of an item.
+    async fn item(&self, code: &ItemCode) -> Result<ItemVersion>;
+    /// One version of an item.
+    async fn item_version(&self, code: &ItemCode, version: i32) -> Result<ItemVersion>;
+    /// The current version of every item, by code.
+    async fn items(&self) -> Result<Vec<ItemVersion>>;
+    /// Replaces the aliases of an item.
+    async fn set_aliases(&self, code: &ItemCode, aliases: &[String]) -> Result<()>;
+    /// The aliases of an item.
+    async fn aliases(&self, code: &ItemCode) -> Result<Vec<String>>;
+    /// The implementations of an item.
+    async fn implementations(&self, code: &ItemCode) -> Result<Vec<Implementation>>;
+    /// Publishes a batch of the 通办 list with its entries, in one transaction.
+    async fn publish_batch(&self, batch: &Batch, entries: &[ListEntry]) -> Result<()>;
+    /// Every batch.
+    async fn batches(&self) -> Result<Vec<Batch>>;
+    /// Every list entry.
+    async fn list_entries(&self) -> Result<Vec<ListEntry>>;
+    /// The catalogue revision, bumped by every catalogue write.
+    async fn catalogue_revision(&self) -> Result<i64>;
+    /// Everything search needs, for every item.
+    async fn search_docs(&self) -> Result<Vec<SearchDoc>>;
+}
+
+/// Opens the store named by `url` (`sqlite://PATH`, `sqlite::memory:`, or
+/// `postgres://…`) and applies migrations.
+pub async fn open(url: &str) -> Result<Arc<dyn Store>> {
+    let store: Arc<dyn Store> = if url.starts_with("sqlite:") {
+        Arc::new(sqlite::SqliteStore::connect(url).await?)
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Arc::new(postgres::PgStore::connect(url).await?)
+    } else {
+        return Err(StoreError::UnsupportedUrl(redact_url(url)));
+    };
+    store.migrate().await?;
+    Ok(store)
+}
+
+/// A URL with any password removed, for messages and logs.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let userinfo = &url[s + 3..at];
+            match userinfo.find(':') {
+                Some(c) => format!("{}{}:***{}", &url[..s + 3], &userinfo[..c], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// Hall + region code, decoded from rows by the backends.
+pub(crate) fn region_code(s: String) -> RegionCode {
+    RegionCode(s)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn redacts_passwords() {
+        assert_eq!(
+            super::redact_url("postgres://u:secret@h/db"),
+            "postgres://u:***@h/db"
+        );
+        assert_eq!(super::redact_url("postgres://u@h/db"), "postgres://u@h/db");
+        assert_eq!(super::redact_url("sqlite://x.db"), "sqlite://x.db");
+    }
+}
+
+/// The current time in unix milliseconds.
+pub fn now_ms() -> i64 {
+    let d = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
+}
+
+/// Unix milliseconds as RFC 3339 in Asia/Shanghai (+08:00), the city's clock.
+pub fn rfc3339(ms: i64) -> String {
+    let t = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
+        .to_offset(time::macros::offset!(+8));
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
