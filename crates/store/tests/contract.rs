@@ -4,8 +4,12 @@
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::sync::Arc;
-use tongban_domain::catalogue::{ItemContent, ItemType, Jurisdiction, LimitsSource, MaterialForm, MaterialSpec, ResultType};
-use tongban_domain::city::{DepartmentKind, HallKind, NewDepartment, NewHall, NewWindow, Region, RegionLevel, SystemKind};
+use tongban_domain::catalogue::{
+    ItemContent, ItemType, Jurisdiction, LimitsSource, MaterialForm, MaterialSpec, ResultType,
+};
+use tongban_domain::city::{
+    DepartmentKind, HallKind, NewDepartment, NewHall, NewWindow, Region, RegionLevel, SystemKind,
+};
 use tongban_domain::guide::GuideMap;
 use tongban_domain::tongban::{Batch, ListEntry, Mode};
 use tongban_domain::user::{Role, Scope};
@@ -30,14 +34,23 @@ impl TestDb {
         let dir = std::env::temp_dir().join(format!("tongban-contract-{}", random_suffix()));
         std::fs::create_dir_all(&dir).unwrap();
         let url = format!("sqlite://{}", dir.join("t.db").display());
-        Self { store: tongban_store::open(&url).await.unwrap(), cleanup: None, _dir: Some(dir) }
+        Self {
+            store: tongban_store::open(&url).await.unwrap(),
+            cleanup: None,
+            _dir: Some(dir),
+        }
     }
 
     async fn postgres(admin_url: &str) -> Self {
         use sqlx::Connection;
         let name = format!("tongban_test_{}", random_suffix());
-        let mut admin = sqlx::PgConnection::connect(admin_url).await.expect("TONGBAN_TEST_PG server reachable");
-        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut admin).await.unwrap();
+        let mut admin = sqlx::PgConnection::connect(admin_url)
+            .await
+            .expect("TONGBAN_TEST_PG server reachable");
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&mut admin)
+            .await
+            .unwrap();
         let url = with_database(admin_url, &name);
         Self {
             store: tongban_store::open(&url).await.unwrap(),
@@ -51,7 +64,12 @@ impl TestDb {
             use sqlx::Connection;
             drop(self.store);
             let mut admin = sqlx::PgConnection::connect(&admin_url).await.unwrap();
-            sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))).execute(&mut admin).await.unwrap();
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+            )))
+            .execute(&mut admin)
+            .await
+            .unwrap();
         }
         if let Some(d) = self._dir {
             let _ = std::fs::remove_dir_all(d);
@@ -61,9 +79,15 @@ impl TestDb {
 
 /// The URL with its database name replaced.
 fn with_database(url: &str, db: &str) -> String {
-    let (base, query) = url.split_once('?').map(|(a, b)| (a, Some(b))).unwrap_or((url, None));
+    let (base, query) = url
+        .split_once('?')
+        .map(|(a, b)| (a, Some(b)))
+        .unwrap_or((url, None));
     let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
-    let path_start = base[scheme_end..].find('/').map(|i| i + scheme_end).unwrap_or(base.len());
+    let path_start = base[scheme_end..]
+        .find('/')
+        .map(|i| i + scheme_end)
+        .unwrap_or(base.len());
     let mut out = format!("{}/{db}", &base[..path_start]);
     if let Some(q) = query {
         out.push('?');
@@ -131,8 +155,22 @@ async fn city(s: &dyn Store) -> (HallId, DepartmentId, DepartmentId) {
             opening_hours: "工作日".into(),
             phone: "0594-1234567".into(),
             windows: vec![
-                NewWindow { number: "B01".into(), name: "综合窗口".into(), tongban: false, staff: 1, phone: "1".into(), contact: "甲".into() },
-                NewWindow { number: "B02".into(), name: "全域通办专窗".into(), tongban: true, staff: 2, phone: "2".into(), contact: "乙".into() },
+                NewWindow {
+                    number: "B01".into(),
+                    name: "综合窗口".into(),
+                    tongban: false,
+                    staff: 1,
+                    phone: "1".into(),
+                    contact: "甲".into(),
+                },
+                NewWindow {
+                    number: "B02".into(),
+                    name: "全域通办专窗".into(),
+                    tongban: true,
+                    staff: 2,
+                    phone: "2".into(),
+                    contact: "乙".into(),
+                },
             ],
         })
         .await
@@ -196,23 +234,43 @@ fn item(code: &str, name: &str) -> ItemContent {
 }
 
 fn publication(c: ItemContent, implementations: Vec<DepartmentId>) -> Publication {
-    Publication { content: c, aliases: Some(vec!["换身份证".into()]), implementations }
+    Publication {
+        content: c,
+        aliases: Some(vec!["换身份证".into()]),
+        implementations,
+    }
 }
 
 contract!(city_round_trips, |s| {
     let (hall, _, xianyou) = city(s).await;
     let regions = s.regions().await.unwrap();
     assert_eq!(regions.len(), 3);
-    assert_eq!(regions.iter().find(|r| r.code.as_str() == "350322").unwrap().parent.as_ref().unwrap().as_str(), "350300");
+    assert_eq!(
+        regions
+            .iter()
+            .find(|r| r.code.as_str() == "350322")
+            .unwrap()
+            .parent
+            .as_ref()
+            .unwrap()
+            .as_str(),
+        "350300"
+    );
     let h = s.hall(hall).await.unwrap();
     assert_eq!(h.level, RegionLevel::Town);
     assert!(h.pilot);
     assert_eq!(h.windows.len(), 2);
     assert!(h.windows[0].tongban, "the 专窗 comes first");
     assert_eq!(h.windows[0].staff, 2);
-    assert!(matches!(s.hall(HallId(9999)).await, Err(StoreError::NotFound)));
+    assert!(matches!(
+        s.hall(HallId(9999)).await,
+        Err(StoreError::NotFound)
+    ));
     let d = s.departments().await.unwrap();
-    assert_eq!(d.iter().find(|x| x.id == xianyou).unwrap().system, SystemKind::SelfBuilt);
+    assert_eq!(
+        d.iter().find(|x| x.id == xianyou).unwrap().system,
+        SystemKind::SelfBuilt
+    );
     // Updating a region keeps one row.
     let mut r = region("350322", RegionLevel::County, Some("350300"));
     r.name = "仙游县".into();
@@ -235,13 +293,37 @@ contract!(constraint_violations_are_typed_and_write_nothing, |s| {
         phone: String::new(),
         windows: vec![],
     };
-    assert!(matches!(s.create_hall(&dup).await, Err(StoreError::Conflict(_))));
-    let bad_region = NewHall { key: "x".into(), region: RegionCode("999999".into()), ..dup.clone() };
-    assert!(matches!(s.create_hall(&bad_region).await, Err(StoreError::InvalidReference(_))));
+    assert!(matches!(
+        s.create_hall(&dup).await,
+        Err(StoreError::Conflict(_))
+    ));
+    let bad_region = NewHall {
+        key: "x".into(),
+        region: RegionCode("999999".into()),
+        ..dup.clone()
+    };
+    assert!(matches!(
+        s.create_hall(&bad_region).await,
+        Err(StoreError::InvalidReference(_))
+    ));
     // A hall whose second window collides is not half-written.
-    let w = NewWindow { number: "A1".into(), name: "w".into(), tongban: true, staff: 2, phone: String::new(), contact: String::new() };
-    let half = NewHall { key: "half".into(), windows: vec![w.clone(), w], ..dup };
-    assert!(matches!(s.create_hall(&half).await, Err(StoreError::Conflict(_))));
+    let w = NewWindow {
+        number: "A1".into(),
+        name: "w".into(),
+        tongban: true,
+        staff: 2,
+        phone: String::new(),
+        contact: String::new(),
+    };
+    let half = NewHall {
+        key: "half".into(),
+        windows: vec![w.clone(), w],
+        ..dup
+    };
+    assert!(matches!(
+        s.create_hall(&half).await,
+        Err(StoreError::Conflict(_))
+    ));
     assert!(!s.halls().await.unwrap().iter().any(|h| h.key == "half"));
 });
 
@@ -254,16 +336,38 @@ contract!(users_sessions_and_throttling, |s| {
         role,
         scope,
     };
-    let clerk = s.create_user(&mk("clerk", Role::Clerk, Scope::Hall(hall))).await.unwrap();
-    let reviewer = s.create_user(&mk("rev", Role::Reviewer, Scope::Department(dept))).await.unwrap();
-    let admin = s.create_user(&mk("admin", Role::PlatformAdmin, Scope::Platform)).await.unwrap();
-    assert!(matches!(s.create_user(&mk("clerk", Role::Applicant, Scope::None)).await, Err(StoreError::Conflict(_))));
+    let clerk = s
+        .create_user(&mk("clerk", Role::Clerk, Scope::Hall(hall)))
+        .await
+        .unwrap();
+    let reviewer = s
+        .create_user(&mk("rev", Role::Reviewer, Scope::Department(dept)))
+        .await
+        .unwrap();
+    let admin = s
+        .create_user(&mk("admin", Role::PlatformAdmin, Scope::Platform))
+        .await
+        .unwrap();
+    assert!(matches!(
+        s.create_user(&mk("clerk", Role::Applicant, Scope::None))
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
     let (u, hash) = s.user_credentials("clerk").await.unwrap().unwrap();
-    assert_eq!((u.id, u.role, u.scope, hash.as_str()), (clerk, Role::Clerk, Scope::Hall(hall), "$argon2id$fake"));
-    assert_eq!(s.user(reviewer).await.unwrap().scope, Scope::Department(dept));
+    assert_eq!(
+        (u.id, u.role, u.scope, hash.as_str()),
+        (clerk, Role::Clerk, Scope::Hall(hall), "$argon2id$fake")
+    );
+    assert_eq!(
+        s.user(reviewer).await.unwrap().scope,
+        Scope::Department(dept)
+    );
     assert_eq!(s.user(admin).await.unwrap().scope, Scope::Platform);
     assert!(s.user_credentials("nobody").await.unwrap().is_none());
-    assert!(matches!(s.user(UserId(12345)).await, Err(StoreError::NotFound)));
+    assert!(matches!(
+        s.user(UserId(12345)).await,
+        Err(StoreError::NotFound)
+    ));
 
     let sess = Session {
         token_hash: "h1".into(),
@@ -275,35 +379,69 @@ contract!(users_sessions_and_throttling, |s| {
     };
     s.create_session(&sess).await.unwrap();
     assert_eq!(s.session("h1", 4999).await.unwrap().unwrap().csrf, "c1");
-    assert!(s.session("h1", 5000).await.unwrap().is_none(), "expired sessions are not returned");
+    assert!(
+        s.session("h1", 5000).await.unwrap().is_none(),
+        "expired sessions are not returned"
+    );
     s.delete_session("h1").await.unwrap();
     assert!(s.session("h1", 10).await.unwrap().is_none());
 
     for t in [10, 20, 30] {
         s.record_login_failure("clerk", "1.2.3.4", t).await.unwrap();
     }
-    s.record_login_failure("other", "1.2.3.4", 40).await.unwrap();
-    assert_eq!(s.login_failures_since("clerk", "1.2.3.4", 15).await.unwrap(), (2, 3));
+    s.record_login_failure("other", "1.2.3.4", 40)
+        .await
+        .unwrap();
+    assert_eq!(
+        s.login_failures_since("clerk", "1.2.3.4", 15)
+            .await
+            .unwrap(),
+        (2, 3)
+    );
     s.clear_login_failures("clerk").await.unwrap();
-    assert_eq!(s.login_failures_since("clerk", "1.2.3.4", 0).await.unwrap(), (0, 1));
+    assert_eq!(
+        s.login_failures_since("clerk", "1.2.3.4", 0).await.unwrap(),
+        (0, 1)
+    );
 });
 
 contract!(item_versions_are_immutable_and_publishing_is_atomic, |s| {
     let (_, city_police, xianyou) = city(s).await;
     let rev0 = s.catalogue_revision().await.unwrap();
     let v1 = item("GA-001", "居民身份证换领");
-    assert_eq!(s.publish_items(&[publication(v1.clone(), vec![xianyou])], 1).await.unwrap(), 1);
+    assert_eq!(
+        s.publish_items(&[publication(v1.clone(), vec![xianyou])], 1)
+            .await
+            .unwrap(),
+        1
+    );
     assert!(s.catalogue_revision().await.unwrap() > rev0);
     // Publishing the same content again writes no version.
-    assert_eq!(s.publish_items(&[publication(v1.clone(), vec![xianyou])], 2).await.unwrap(), 0);
+    assert_eq!(
+        s.publish_items(&[publication(v1.clone(), vec![xianyou])], 2)
+            .await
+            .unwrap(),
+        0
+    );
     let mut v2 = v1.clone();
     v2.promised_days = 5;
-    assert_eq!(s.publish_items(&[publication(v2.clone(), vec![])], 3).await.unwrap(), 1);
+    assert_eq!(
+        s.publish_items(&[publication(v2.clone(), vec![])], 3)
+            .await
+            .unwrap(),
+        1
+    );
     let cur = s.item(&v1.code).await.unwrap();
     assert_eq!((cur.version, cur.content.promised_days), (2, 5));
     assert_eq!(s.item_version(&v1.code, 1).await.unwrap().content, v1);
-    assert!(matches!(s.item_version(&v1.code, 3).await, Err(StoreError::NotFound)));
-    assert!(matches!(s.item(&ItemCode("NOPE".into())).await, Err(StoreError::NotFound)));
+    assert!(matches!(
+        s.item_version(&v1.code, 3).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        s.item(&ItemCode("NOPE".into())).await,
+        Err(StoreError::NotFound)
+    ));
     let impls = s.implementations(&v1.code).await.unwrap();
     assert_eq!(impls.len(), 1);
     assert_eq!(impls[0].department_name, "仙游县公安局");
@@ -315,38 +453,86 @@ contract!(item_versions_are_immutable_and_publishing_is_atomic, |s| {
     let mut v3 = v2.clone();
     v3.promised_days = 3;
     let r = s
-        .publish_items(&[publication(fine, vec![city_police]), publication(v3, vec![DepartmentId(424242)])], 4)
+        .publish_items(
+            &[
+                publication(fine, vec![city_police]),
+                publication(v3, vec![DepartmentId(424242)]),
+            ],
+            4,
+        )
         .await;
     assert!(matches!(r, Err(StoreError::InvalidReference(_))), "{r:?}");
-    assert!(matches!(s.item(&ItemCode("GA-002".into())).await, Err(StoreError::NotFound)));
+    assert!(matches!(
+        s.item(&ItemCode("GA-002".into())).await,
+        Err(StoreError::NotFound)
+    ));
     assert_eq!(s.item(&v1.code).await.unwrap().version, 2);
     assert_eq!(s.catalogue_revision().await.unwrap(), rev);
 });
 
 contract!(aliases_list_and_search_documents, |s| {
     let (_, _, xianyou) = city(s).await;
-    s.publish_items(&[publication(item("GA-001", "居民身份证换领"), vec![xianyou])], 1).await.unwrap();
-    assert_eq!(s.aliases(&ItemCode("GA-001".into())).await.unwrap(), vec!["换身份证".to_string()]);
+    s.publish_items(
+        &[publication(item("GA-001", "居民身份证换领"), vec![xianyou])],
+        1,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        s.aliases(&ItemCode("GA-001".into())).await.unwrap(),
+        vec!["换身份证".to_string()]
+    );
     let rev = s.catalogue_revision().await.unwrap();
-    s.set_aliases(&ItemCode("GA-001".into()), &["身份证到期".into(), "换证".into()]).await.unwrap();
+    s.set_aliases(
+        &ItemCode("GA-001".into()),
+        &["身份证到期".into(), "换证".into()],
+    )
+    .await
+    .unwrap();
     assert!(s.catalogue_revision().await.unwrap() > rev);
-    assert_eq!(s.aliases(&ItemCode("GA-001".into())).await.unwrap(), vec!["换证".to_string(), "身份证到期".to_string()]);
-    assert!(matches!(s.set_aliases(&ItemCode("NOPE".into()), &[]).await, Err(StoreError::NotFound)));
+    assert_eq!(
+        s.aliases(&ItemCode("GA-001".into())).await.unwrap(),
+        vec!["换证".to_string(), "身份证到期".to_string()]
+    );
+    assert!(matches!(
+        s.set_aliases(&ItemCode("NOPE".into()), &[]).await,
+        Err(StoreError::NotFound)
+    ));
 
-    let batch = Batch { no: 1, name: "第一批".into(), published: "2021-06-10".into() };
+    let batch = Batch {
+        no: 1,
+        name: "第一批".into(),
+        published: "2021-06-10".into(),
+    };
     let entry = ListEntry {
         batch: 1,
         item: ItemCode("GA-001".into()),
         modes: vec![Mode::CollectRemote, Mode::Online],
         levels: vec![RegionLevel::City, RegionLevel::Town],
     };
-    s.publish_batch(&batch, std::slice::from_ref(&entry)).await.unwrap();
+    s.publish_batch(&batch, std::slice::from_ref(&entry))
+        .await
+        .unwrap();
     assert_eq!(s.batches().await.unwrap(), vec![batch]);
     assert_eq!(s.list_entries().await.unwrap(), vec![entry.clone()]);
-    let bad = ListEntry { item: ItemCode("NOPE".into()), ..entry };
-    let b2 = Batch { no: 2, name: "第二批".into(), published: "2021-09-30".into() };
-    assert!(matches!(s.publish_batch(&b2, &[bad]).await, Err(StoreError::InvalidReference(_))));
-    assert_eq!(s.batches().await.unwrap().len(), 1, "the failed batch is not half-written");
+    let bad = ListEntry {
+        item: ItemCode("NOPE".into()),
+        ..entry
+    };
+    let b2 = Batch {
+        no: 2,
+        name: "第二批".into(),
+        published: "2021-09-30".into(),
+    };
+    assert!(matches!(
+        s.publish_batch(&b2, &[bad]).await,
+        Err(StoreError::InvalidReference(_))
+    ));
+    assert_eq!(
+        s.batches().await.unwrap().len(),
+        1,
+        "the failed batch is not half-written"
+    );
 
     let docs = s.search_docs().await.unwrap();
     assert_eq!(docs.len(), 1);
@@ -361,20 +547,37 @@ async fn sqlite_refuses_to_edit_a_published_version() {
     let dir = std::env::temp_dir().join(format!("tongban-immut-{}", random_suffix()));
     std::fs::create_dir_all(&dir).unwrap();
     let url = format!("sqlite://{}", dir.join("t.db").display());
-    let s = tongban_store::sqlite::SqliteStore::connect(&url).await.unwrap();
+    let s = tongban_store::sqlite::SqliteStore::connect(&url)
+        .await
+        .unwrap();
     s.migrate().await.unwrap();
     city(&s).await;
-    s.publish_items(&[publication(item("GA-001", "居民身份证换领"), vec![])], 1).await.unwrap();
-    let r = sqlx::query("UPDATE item_versions SET content = '{}'").execute(s.pool()).await;
+    s.publish_items(&[publication(item("GA-001", "居民身份证换领"), vec![])], 1)
+        .await
+        .unwrap();
+    let r = sqlx::query("UPDATE item_versions SET content = '{}'")
+        .execute(s.pool())
+        .await;
     assert!(r.unwrap_err().to_string().contains("immutable"));
-    let r = sqlx::query("DELETE FROM item_versions").execute(s.pool()).await;
+    let r = sqlx::query("DELETE FROM item_versions")
+        .execute(s.pool())
+        .await;
     assert!(r.is_err());
     // The durability settings are what we promise.
-    let (sync,): (i64,) = sqlx::query_as("PRAGMA synchronous").fetch_one(s.pool()).await.unwrap();
+    let (sync,): (i64,) = sqlx::query_as("PRAGMA synchronous")
+        .fetch_one(s.pool())
+        .await
+        .unwrap();
     assert_eq!(sync, 2, "synchronous=FULL");
-    let (fk,): (i64,) = sqlx::query_as("PRAGMA foreign_keys").fetch_one(s.pool()).await.unwrap();
+    let (fk,): (i64,) = sqlx::query_as("PRAGMA foreign_keys")
+        .fetch_one(s.pool())
+        .await
+        .unwrap();
     assert_eq!(fk, 1);
-    let (mode,): (String,) = sqlx::query_as("PRAGMA journal_mode").fetch_one(s.pool()).await.unwrap();
+    let (mode,): (String,) = sqlx::query_as("PRAGMA journal_mode")
+        .fetch_one(s.pool())
+        .await
+        .unwrap();
     assert_eq!(mode, "wal");
     let _ = std::fs::remove_dir_all(dir);
 }
@@ -382,24 +585,47 @@ async fn sqlite_refuses_to_edit_a_published_version() {
 #[tokio::test]
 async fn postgres_refuses_to_edit_a_published_version() {
     let Ok(url) = std::env::var("TONGBAN_TEST_PG") else {
-        let _ = writeln!(std::io::stderr(), "NOTE: PostgreSQL immutability test SKIPPED (TONGBAN_TEST_PG unset)");
+        let _ = writeln!(
+            std::io::stderr(),
+            "NOTE: PostgreSQL immutability test SKIPPED (TONGBAN_TEST_PG unset)"
+        );
         return;
     };
     let db = TestDb::postgres(&url).await;
     let name = db.cleanup.as_ref().unwrap().1.clone();
-    let s = tongban_store::postgres::PgStore::connect(&with_database(&url, &name)).await.unwrap();
+    let s = tongban_store::postgres::PgStore::connect(&with_database(&url, &name))
+        .await
+        .unwrap();
     city(&s).await;
-    s.publish_items(&[publication(item("GA-001", "居民身份证换领"), vec![])], 1).await.unwrap();
-    let r = sqlx::query("UPDATE item_versions SET content = '{}'").execute(s.pool()).await;
+    s.publish_items(&[publication(item("GA-001", "居民身份证换领"), vec![])], 1)
+        .await
+        .unwrap();
+    let r = sqlx::query("UPDATE item_versions SET content = '{}'")
+        .execute(s.pool())
+        .await;
     assert!(r.unwrap_err().to_string().contains("immutable"));
-    assert!(sqlx::query("DELETE FROM item_versions").execute(s.pool()).await.is_err());
+    assert!(
+        sqlx::query("DELETE FROM item_versions")
+            .execute(s.pool())
+            .await
+            .is_err()
+    );
     s.pool().close().await;
     db.finish().await;
 }
 
 #[test]
 fn database_name_is_replaced_in_urls() {
-    assert_eq!(with_database("postgres://u@127.0.0.1:5432/postgres", "x"), "postgres://u@127.0.0.1:5432/x");
-    assert_eq!(with_database("postgres://127.0.0.1/test?sslmode=disable", "x"), "postgres://127.0.0.1/x?sslmode=disable");
-    assert_eq!(with_database("postgres://127.0.0.1:5432", "x"), "postgres://127.0.0.1:5432/x");
+    assert_eq!(
+        with_database("postgres://u@127.0.0.1:5432/postgres", "x"),
+        "postgres://u@127.0.0.1:5432/x"
+    );
+    assert_eq!(
+        with_database("postgres://127.0.0.1/test?sslmode=disable", "x"),
+        "postgres://127.0.0.1/x?sslmode=disable"
+    );
+    assert_eq!(
+        with_database("postgres://127.0.0.1:5432", "x"),
+        "postgres://127.0.0.1:5432/x"
+    );
 }

@@ -1,0 +1,199 @@
+//! The test application: the demo city seeded into a fresh database (SQLite,
+//! or PostgreSQL when `TONGBAN_TEST_PG` is set), driven through the real
+//! router with `tower::ServiceExt::oneshot`.
+
+#![allow(dead_code)]
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use http_body_util::BodyExt;
+use serde_json::Value;
+use std::sync::Arc;
+use tower::ServiceExt;
+
+pub struct TestApp {
+    pub router: axum::Router,
+    pub store: Arc<dyn tongban_store::Store>,
+    cleanup: Option<(String, String)>,
+    dir: Option<std::path::PathBuf>,
+}
+
+pub struct Resp {
+    pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Resp {
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
+    }
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        self.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find_map(|v| {
+                v.strip_prefix(&format!("{name}="))
+                    .map(|r| r.split(';').next().unwrap_or("").to_owned())
+            })
+    }
+}
+
+fn suffix() -> String {
+    let mut b = [0u8; 6];
+    getrandom::fill(&mut b).unwrap();
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+fn with_database(url: &str, db: &str) -> String {
+    let (base, query) = url
+        .split_once('?')
+        .map(|(a, b)| (a, Some(b)))
+        .unwrap_or((url, None));
+    let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
+    let path_start = base[scheme_end..]
+        .find('/')
+        .map(|i| i + scheme_end)
+        .unwrap_or(base.len());
+    let mut out = format!("{}/{db}", &base[..path_start]);
+    if let Some(q) = query {
+        out.push('?');
+        out.push_str(q);
+    }
+    out
+}
+
+impl TestApp {
+    /// The demo city on the backend the environment names.
+    pub async fn demo() -> Self {
+        let (url, cleanup, dir) = match std::env::var("TONGBAN_TEST_PG") {
+            Ok(admin) if !admin.is_empty() => {
+                use sqlx_free::create_db;
+                let name = format!("tongban_api_{}", suffix());
+                create_db(&admin, &name).await;
+                (with_database(&admin, &name), Some((admin, name)), None)
+            }
+            _ => {
+                let dir = std::env::temp_dir().join(format!("tongban-api-{}", suffix()));
+                std::fs::create_dir_all(&dir).unwrap();
+                (
+                    format!("sqlite://{}", dir.join("t.db").display()),
+                    None,
+                    Some(dir),
+                )
+            }
+        };
+        let store = tongban_store::open(&url).await.unwrap();
+        tongban_demo::seed(store.as_ref(), 0, &tongban_server::auth::hash_password)
+            .await
+            .unwrap();
+        let state = tongban_server::AppState::new(store.clone(), Default::default());
+        Self {
+            router: tongban_server::router(state),
+            store,
+            cleanup,
+            dir,
+        }
+    }
+
+    pub async fn finish(self) {
+        drop(self.router);
+        drop(self.store);
+        if let Some((admin, name)) = self.cleanup {
+            sqlx_free::drop_db(&admin, &name).await;
+        }
+        if let Some(d) = self.dir {
+            let _ = std::fs::remove_dir_all(d);
+        }
+    }
+
+    pub async fn send(&self, req: Request<Body>) -> Resp {
+        let res = self.router.clone().oneshot(req).await.unwrap();
+        let status = res.status();
+        let headers = res.headers().clone();
+        let body = res.into_body().collect().await.unwrap().to_bytes().to_vec();
+        Resp {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    pub async fn get(&self, uri: &str) -> Resp {
+        self.send(Request::get(uri).body(Body::empty()).unwrap())
+            .await
+    }
+
+    pub async fn get_auth(&self, uri: &str, token: &str) -> Resp {
+        self.send(
+            Request::get(uri)
+                .header(header::AUTHORIZATION, format!("Bearer {token}"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+    }
+
+    pub async fn post_json(&self, uri: &str, body: Value, token: Option<&str>) -> Resp {
+        self.json_req("POST", uri, body, token).await
+    }
+
+    pub async fn json_req(
+        &self,
+        method: &str,
+        uri: &str,
+        body: Value,
+        token: Option<&str>,
+    ) -> Resp {
+        let mut b = Request::builder()
+            .method(method)
+            .uri(uri)
+            .header(header::CONTENT_TYPE, "application/json");
+        if let Some(t) = token {
+            b = b.header(header::AUTHORIZATION, format!("Bearer {t}"));
+        }
+        self.send(b.body(Body::from(body.to_string())).unwrap())
+            .await
+    }
+
+    pub async fn login(&self, username: &str) -> String {
+        let r = self
+            .post_json(
+                "/api/v1/session",
+                serde_json::json!({"username": username, "password": "demo"}),
+                None,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+        r.json()["token"].as_str().unwrap().to_owned()
+    }
+}
+
+/// Creating and dropping PostgreSQL databases for tests.
+mod sqlx_free {
+    use sqlx::Connection;
+    pub async fn create_db(admin: &str, name: &str) {
+        exec(admin, format!("CREATE DATABASE {name}")).await;
+    }
+    pub async fn drop_db(admin: &str, name: &str) {
+        exec(
+            admin,
+            format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+        )
+        .await;
+    }
+    async fn exec(admin: &str, sql: String) {
+        let mut c = sqlx::PgConnection::connect(admin)
+            .await
+            .expect("TONGBAN_TEST_PG reachable");
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .execute(&mut c)
+            .await
+            .unwrap();
+    }
+}

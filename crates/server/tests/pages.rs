@@ -1,0 +1,225 @@
+//! The zh-CN pages through the real router: they render, escape, carry the
+//! security headers, and the questionnaire works as a plain form.
+
+mod common;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use common::TestApp;
+
+#[tokio::test]
+async fn public_pages_render_with_security_headers() {
+    let app = TestApp::demo().await;
+    for (uri, needle) in [
+        ("/", "全域通办"),
+        ("/items", "事项目录"),
+        ("/items?q=%E6%88%B7%E5%8F%A3", "户口"),
+        ("/items/GA-001", "居民身份证首次申领"),
+        ("/list", "莆田市第一批全域通办政务服务事项清单"),
+        ("/halls", "全域通办专窗"),
+        ("/login", "用户名"),
+    ] {
+        let r = app.get(uri).await;
+        assert_eq!(r.status, StatusCode::OK, "{uri}");
+        let html = r.text();
+        assert!(html.contains(needle), "{uri} lacks {needle}");
+        assert!(html.contains("lang=\"zh-CN\""));
+        assert!(
+            html.contains("大字模式"),
+            "{uri}: every page has the large-text toggle"
+        );
+        let csp = r
+            .headers
+            .get(header::CONTENT_SECURITY_POLICY)
+            .unwrap()
+            .to_str()
+            .unwrap();
+        assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"));
+        assert_eq!(r.headers.get(header::X_FRAME_OPTIONS).unwrap(), "DENY");
+        assert!(!html.contains("<script>"), "{uri}: no inline script");
+    }
+    let r = app.get("/no/such/page").await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(r.text().contains("页面不存在"));
+    assert_eq!(app.get("/items/NOPE").await.status, StatusCode::NOT_FOUND);
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn search_page_escapes_and_pages() {
+    let app = TestApp::demo().await;
+    let r = app
+        .get("/items?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E")
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(!r.text().contains("<script>alert"));
+    assert!(r.text().contains("&lt;script&gt;"));
+    let r = app.get("/items").await.text();
+    assert!(r.contains("下一页"), "20 per page, the catalogue has more");
+    assert!(r.contains("第 1 / 6 页"), "102 items");
+    let r = app.get("/items?page=6").await.text();
+    assert!(r.contains("上一页") && !r.contains("下一页"));
+    let r = app.get("/items?department_kind=bogus").await;
+    assert_eq!(
+        r.status,
+        StatusCode::OK,
+        "a bad filter on a page is shown, not fatal"
+    );
+    assert!(r.text().contains("部门类别"));
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn the_questionnaire_works_as_a_plain_form() {
+    let app = TestApp::demo().await;
+    let first = app.get("/items/GA-003").await.text();
+    assert!(first.contains("您的常住户口在哪里"));
+    assert!(
+        !first.contains("您在莆田持有哪种居住证明"),
+        "the follow-up waits for its condition"
+    );
+    let second = app.get("/items/GA-003?go=1&a.hukou_loc=other").await.text();
+    assert!(second.contains("您在莆田持有哪种居住证明"));
+    assert!(second.contains("请继续回答"));
+    assert!(!second.contains("需要准备的材料"));
+    let done = app
+        .get("/items/GA-003?go=1&a.hukou_loc=other&a.res_doc=permit")
+        .await
+        .text();
+    assert!(done.contains("跨省异地补领（持居住证）"), "{done}");
+    assert!(done.contains("需要准备的材料"));
+    // A stale answer to a hidden question is ignored.
+    let local = app
+        .get("/items/GA-003?go=1&a.hukou_loc=local&a.res_doc=permit")
+        .await
+        .text();
+    assert!(local.contains("省内户籍补领"));
+    // Submitting nothing shows the questions again, not a material list.
+    let page = app.get("/items/GA-013?go=1").await.text();
+    assert!(!page.contains("需要准备的材料"));
+    assert!(page.contains("<fieldset>"));
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn login_uses_csrf_and_sets_a_safe_session_cookie() {
+    let app = TestApp::demo().await;
+    let form = app.get("/login").await;
+    let csrf_cookie = form.cookie("tb_csrf").expect("pre-login csrf cookie");
+    let html = form.text();
+    let token = html
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    assert_eq!(token, csrf_cookie);
+    let post = |body: String, cookie: Option<String>| {
+        let mut b = Request::post("/login")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        if let Some(c) = cookie {
+            b = b.header(header::COOKIE, c);
+        }
+        b.body(Body::from(body)).unwrap()
+    };
+    // No CSRF token: refused.
+    let r = app
+        .send(post(
+            "username=admin&password=demo".into(),
+            Some(format!("tb_csrf={csrf_cookie}")),
+        ))
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(r.cookie("tb_session").is_none());
+    // Wrong password: the form again, with the message.
+    let r = app
+        .send(post(
+            format!("username=admin&password=nope&csrf={token}"),
+            Some(format!("tb_csrf={csrf_cookie}")),
+        ))
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert!(r.text().contains("用户名或密码不正确"));
+    // Right: a redirect to the safe local target and an HttpOnly, SameSite cookie.
+    let r = app
+        .send(post(
+            format!("username=clerk-city&password=demo&csrf={token}&next=%2Fhalls"),
+            Some(format!("tb_csrf={csrf_cookie}")),
+        ))
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    assert_eq!(r.headers.get(header::LOCATION).unwrap(), "/halls");
+    let set = r
+        .headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect::<Vec<_>>();
+    let session = set.iter().find(|c| c.starts_with("tb_session=")).unwrap();
+    assert!(session.contains("HttpOnly") && session.contains("SameSite=Lax"));
+    let sid = r.cookie("tb_session").unwrap();
+    let home = app
+        .send(
+            Request::get("/")
+                .header(header::COOKIE, format!("tb_session={sid}"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert!(home.text().contains("陈晓燕（窗口办事员）"));
+    // The cookie works for the API too.
+    let me = app
+        .send(
+            Request::get("/api/v1/me")
+                .header(header::COOKIE, format!("tb_session={sid}"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(me.json()["username"], "clerk-city");
+    // An open redirect is not followed.
+    let r = app
+        .send(post(
+            format!("username=clerk-city&password=demo&csrf={token}&next=%2F%2Fevil.example"),
+            Some(format!("tb_csrf={csrf_cookie}")),
+        ))
+        .await;
+    assert_eq!(r.headers.get(header::LOCATION).unwrap(), "/");
+    // Logging out needs the session's CSRF token.
+    let r = app
+        .send(
+            Request::post("/logout")
+                .header(header::COOKIE, format!("tb_session={sid}"))
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from("csrf=wrong"))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn large_text_mode_is_remembered() {
+    let app = TestApp::demo().await;
+    let r = app.get("/prefs/large?on=1&back=%2Flist").await;
+    assert_eq!(r.headers.get(header::LOCATION).unwrap(), "/list");
+    assert_eq!(r.cookie("tb_large").as_deref(), Some("1"));
+    let page = app
+        .send(
+            Request::get("/list")
+                .header(header::COOKIE, "tb_large=1")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert!(page.text().contains("<body class=\"large\">"));
+    assert!(page.text().contains("标准模式"));
+    let r = app
+        .get("/prefs/large?on=1&back=https%3A%2F%2Fevil.example")
+        .await;
+    assert_eq!(r.headers.get(header::LOCATION).unwrap(), "/");
+    app.finish().await;
+}
