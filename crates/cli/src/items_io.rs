@@ -186,137 +186,172 @@ fn cell_error(row: usize, col: &str, msg: &str) -> String {
     format!("第{row}行，列“{col}”：{msg}")
 }
 
+/// Parses one row. Every bad cell is reported: cells that do not parse,
+/// then the domain's checks on the rest (with placeholders for the cells
+/// that failed, whose further complaints are dropped).
 fn parse_row(
     row_no: usize,
     r: &HashMap<String, String>,
     existing_guide: Option<&GuideMap>,
     errors: &mut Vec<String>,
 ) -> Option<(ItemContent, Option<Vec<String>>)> {
-    let before = errors.len();
     let get = |c: &str| r.get(c).map(|s| s.trim()).unwrap_or("");
-    let mut err = |c: &str, m: String| errors.push(cell_error(row_no, c, &m));
+    let mut failed: Vec<(&str, String)> = Vec::new();
+    fn need<T>(
+        failed: &mut Vec<(&'static str, String)>,
+        col: &'static str,
+        v: Option<T>,
+        msg: String,
+    ) -> Option<T> {
+        if v.is_none() {
+            failed.push((col, msg));
+        }
+        v
+    }
     fn num<T: std::str::FromStr>(s: &str) -> Option<T> {
         s.trim().trim_end_matches(".0").parse().ok()
     }
-    let kind = DepartmentKind::parse(get("department_kind"));
-    if kind.is_none() {
-        err(
-            "department_kind",
-            format!("未知的部门类别“{}”", get("department_kind")),
-        );
-    }
-    let item_type = ItemType::parse(get("item_type"));
-    if item_type.is_none() {
-        err("item_type", format!("未知的事项类型“{}”", get("item_type")));
-    }
+    let kind = need(
+        &mut failed,
+        "department_kind",
+        DepartmentKind::parse(get("department_kind")),
+        format!("未知的部门类别“{}”", get("department_kind")),
+    );
+    let item_type = need(
+        &mut failed,
+        "item_type",
+        ItemType::parse(get("item_type")),
+        format!("未知的事项类型“{}”", get("item_type")),
+    );
     let level = RegionLevel::parse(get("level")).or(match get("level") {
         "市级" => Some(RegionLevel::City),
         "县级" | "县（区）级" => Some(RegionLevel::County),
         _ => None,
     });
-    if level.is_none() {
-        err(
-            "level",
-            format!("实施层级“{}”应为 city/市级 或 county/县级", get("level")),
-        );
-    }
-    let jurisdiction = Jurisdiction::parse(get("jurisdiction"));
-    if jurisdiction.is_none() {
-        err(
-            "jurisdiction",
-            format!("未知的管辖依据“{}”", get("jurisdiction")),
-        );
-    }
-    let result_type = ResultType::parse(get("result_type"));
-    if result_type.is_none() {
-        err(
-            "result_type",
-            format!("未知的结果类型“{}”", get("result_type")),
-        );
-    }
+    let level = need(
+        &mut failed,
+        "level",
+        level,
+        format!("实施层级“{}”应为 city/市级 或 county/县级", get("level")),
+    );
+    let jurisdiction = need(
+        &mut failed,
+        "jurisdiction",
+        Jurisdiction::parse(get("jurisdiction")),
+        format!("未知的管辖依据“{}”", get("jurisdiction")),
+    );
+    let result_type = need(
+        &mut failed,
+        "result_type",
+        ResultType::parse(get("result_type")),
+        format!("未知的结果类型“{}”", get("result_type")),
+    );
     let limits_source = match get("limits_source") {
         "" => Some(LimitsSource::Inferred),
         s => LimitsSource::parse(s),
     };
-    if limits_source.is_none() {
-        err("limits_source", "应为 found 或 inferred".into());
-    }
-    let mut number = |c: &str, what: &str| -> Option<u32> {
-        let v = num::<u32>(get(c));
-        if v.is_none() {
-            errors.push(cell_error(
-                row_no,
-                c,
-                &format!("{what}应为非负整数，当前为“{}”", get(c)),
-            ));
-        }
-        v
-    };
-    let legal_days = number("legal_days", "法定时限");
-    let promised_days = number("promised_days", "承诺时限");
-    let online_stars = number("online_stars", "网上办理深度");
-    let max_visits = number("max_visits", "最多跑动次数");
-    let instant = parse_bool(get("instant"));
-    if instant.is_none() {
-        errors.push(cell_error(row_no, "instant", "应为“是”或“否”"));
-    }
-    let materials = match parse_materials(get("materials")) {
-        Ok(m) => Some(m),
-        Err(m) => {
-            errors.push(cell_error(row_no, "materials", &m));
-            None
-        }
-    };
+    let limits_source = need(
+        &mut failed,
+        "limits_source",
+        limits_source,
+        "应为 found 或 inferred".into(),
+    );
+    let nonneg = |c: &str, what: &str| format!("{what}应为非负整数，当前为“{}”", get(c));
+    let legal_days = need(
+        &mut failed,
+        "legal_days",
+        num::<u32>(get("legal_days")),
+        nonneg("legal_days", "法定时限"),
+    );
+    let promised_days = need(
+        &mut failed,
+        "promised_days",
+        num::<u32>(get("promised_days")),
+        nonneg("promised_days", "承诺时限"),
+    );
+    let online_stars = need(
+        &mut failed,
+        "online_stars",
+        num::<u8>(get("online_stars")),
+        nonneg("online_stars", "网上办理深度"),
+    );
+    let max_visits = need(
+        &mut failed,
+        "max_visits",
+        num::<u8>(get("max_visits")),
+        nonneg("max_visits", "最多跑动次数"),
+    );
+    let instant = need(
+        &mut failed,
+        "instant",
+        parse_bool(get("instant")),
+        "应为“是”或“否”".into(),
+    );
+    let materials = parse_materials(get("materials"));
+    let materials = need(
+        &mut failed,
+        "materials",
+        materials.as_ref().ok().cloned(),
+        materials.err().unwrap_or_default(),
+    );
     let guide = match get("guide") {
-        "" => Some(
-            existing_guide
-                .cloned()
-                .unwrap_or_else(|| GuideMap::single("一般情形")),
-        ),
-        s => match serde_json::from_str::<GuideMap>(s) {
-            Ok(g) => Some(g),
-            Err(e) => {
-                errors.push(cell_error(
-                    row_no,
-                    "guide",
-                    &format!("审批导图应为 JSON：{e}"),
-                ));
-                None
-            }
-        },
+        "" => Ok(existing_guide
+            .cloned()
+            .unwrap_or_else(|| GuideMap::single("一般情形"))),
+        s => serde_json::from_str::<GuideMap>(s).map_err(|e| format!("审批导图应为 JSON：{e}")),
     };
-    if errors.len() > before {
-        return None;
-    }
+    let guide = need(
+        &mut failed,
+        "guide",
+        guide.as_ref().ok().cloned(),
+        guide.err().unwrap_or_default(),
+    );
     let content = ItemContent {
         code: ItemCode(get("code").to_owned()),
         name: get("name").to_owned(),
-        department_kind: kind?,
-        item_type: item_type?,
-        level: level?,
-        jurisdiction: jurisdiction?,
+        department_kind: kind.unwrap_or(DepartmentKind::Police),
+        item_type: item_type.unwrap_or(ItemType::PublicService),
+        level: level.unwrap_or(RegionLevel::City),
+        jurisdiction: jurisdiction.unwrap_or(Jurisdiction::CityWide),
         legal_basis: get("legal_basis").to_owned(),
         conditions: get("conditions").to_owned(),
-        legal_days: legal_days?,
-        promised_days: promised_days?,
-        instant: instant?,
+        legal_days: legal_days.unwrap_or(0),
+        promised_days: promised_days.unwrap_or(1),
+        instant: instant.unwrap_or(false),
         fee: get("fee").to_owned(),
-        online_stars: u8::try_from(online_stars?).unwrap_or(u8::MAX),
-        max_visits: u8::try_from(max_visits?).unwrap_or(u8::MAX),
-        result_type: result_type?,
+        online_stars: online_stars.unwrap_or(3),
+        max_visits: max_visits.unwrap_or(0),
+        result_type: result_type.unwrap_or(ResultType::ResultNotice),
         result_name: get("result_name").to_owned(),
         keywords: split_list(get("keywords")),
         steps: split_list(get("steps")),
-        limits_source: limits_source?,
+        limits_source: limits_source.unwrap_or(LimitsSource::Inferred),
         note: get("note").to_owned(),
-        materials: materials?,
-        guide: guide?,
+        materials: materials.unwrap_or_default(),
+        guide: guide.unwrap_or_default(),
     };
+    let mut bad: Vec<(String, String)> = failed
+        .iter()
+        .map(|(c, m)| (c.to_string(), m.clone()))
+        .collect();
     if let Err(v) = content.validate() {
         for e in v.0 {
             let col = e.field.split(['.', '[']).next().unwrap_or("").to_owned();
-            errors.push(cell_error(row_no, &col, &e.message));
+            // A placeholder stands where a cell failed: its complaints are noise.
+            let col = if col == "guide" && failed.iter().any(|(c, _)| *c == "materials") {
+                "materials".into()
+            } else {
+                col
+            };
+            if !failed.iter().any(|(c, _)| *c == col)
+                && !bad.iter().any(|(c, m)| *c == col && *m == e.message)
+            {
+                bad.push((col, e.message));
+            }
         }
+    }
+    if !bad.is_empty() {
+        errors.extend(bad.iter().map(|(c, m)| cell_error(row_no, c, m)));
         return None;
     }
     let aliases = match get("aliases") {

@@ -1,0 +1,311 @@
+//! The `tongban` binary through its command line.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn bin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_tongban"));
+    c.env_remove("TONGBAN_DB")
+        .env_remove("TONGBAN_CONFIG")
+        .env("RUST_LOG", "warn");
+    c
+}
+
+fn run(args: &[&str]) -> Output {
+    bin().args(args).output().expect("tongban runs")
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+fn tmpdir(tag: &str) -> PathBuf {
+    let mut b = [0u8; 6];
+    getrandom::fill(&mut b).unwrap();
+    let d = std::env::temp_dir().join(format!(
+        "tongban-cli-{tag}-{}",
+        b.iter().map(|x| format!("{x:02x}")).collect::<String>()
+    ));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn seeded_db(dir: &Path) -> String {
+    let url = format!("sqlite://{}", dir.join("t.db").display());
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let store = tongban_store::open(&url).await.unwrap();
+        tongban_demo::seed(store.as_ref(), 0, &|_| "$argon2id$not-used".to_owned())
+            .await
+            .unwrap();
+    });
+    url
+}
+
+fn current_version(url: &str, code: &str) -> i32 {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let store = tongban_store::open(url).await.unwrap();
+        store
+            .item(&tongban_domain::ItemCode(code.into()))
+            .await
+            .map(|v| v.version)
+            .unwrap_or(0)
+    })
+}
+
+#[test]
+fn help_names_every_subcommand() {
+    let o = run(&["--help"]);
+    assert!(o.status.success());
+    let t = text(&o);
+    for sub in [
+        "serve", "demo", "migrate", "users", "import", "export", "bench",
+    ] {
+        assert!(t.contains(sub), "{sub} missing from --help");
+    }
+    for sub in [
+        "serve", "demo", "migrate", "users", "import", "export", "bench",
+    ] {
+        assert!(run(&[sub, "--help"]).status.success(), "{sub} --help");
+    }
+    let o = run(&["demo", "--help"]);
+    for flag in ["--listen", "--db", "--scale", "--reset"] {
+        assert!(text(&o).contains(flag));
+    }
+}
+
+#[test]
+fn migrate_and_users_add_validate_every_flag() {
+    let dir = tmpdir("users");
+    let url = format!("sqlite://{}", dir.join("u.db").display());
+    let o = run(&["migrate", "--db", &url]);
+    assert!(o.status.success(), "{}", text(&o));
+    let o = run(&[
+        "users",
+        "add",
+        "--db",
+        &url,
+        "--username",
+        "Bad Name",
+        "--password",
+        "short",
+        "--role",
+        "wizard",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let t = text(&o);
+    assert!(
+        t.contains("--username") && t.contains("--password") && t.contains("--role"),
+        "{t}"
+    );
+    let o = run(&[
+        "users",
+        "add",
+        "--db",
+        &url,
+        "--username",
+        "clerk1",
+        "--password",
+        "longenough",
+        "--role",
+        "clerk",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).contains("--hall"), "a clerk needs a hall");
+    let o = run(&[
+        "users",
+        "add",
+        "--db",
+        &url,
+        "--username",
+        "clerk1",
+        "--password",
+        "longenough",
+        "--role",
+        "clerk",
+        "--hall",
+        "77",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).contains("服务中心 77 不存在"));
+    let o = run(&[
+        "users",
+        "add",
+        "--db",
+        &url,
+        "--username",
+        "root",
+        "--password",
+        "longenough",
+        "--role",
+        "platform_admin",
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let o = run(&[
+        "users",
+        "add",
+        "--db",
+        &url,
+        "--username",
+        "root",
+        "--password",
+        "longenough",
+        "--role",
+        "platform_admin",
+    ]);
+    assert!(!o.status.success());
+    assert!(text(&o).contains("已存在"));
+    let o = run(&["users", "list", "--db", &url]);
+    assert!(text(&o).contains("root\tplatform_admin"));
+    let o = run(&["migrate", "--db", "mysql://x"]);
+    assert!(!o.status.success());
+    let o = run(&["migrate"]);
+    assert!(text(&o).contains("--db"));
+    // The database URL may come from a config file.
+    let cfg = dir.join("tongban.toml");
+    std::fs::write(&cfg, format!("db = \"{url}\"\n")).unwrap();
+    let o = run(&["--config", cfg.to_str().unwrap(), "users", "list"]);
+    assert!(text(&o).contains("root"), "{}", text(&o));
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+fn export_import_round_trip(ext: &str) {
+    let dir = tmpdir(ext);
+    let url = seeded_db(&dir);
+    let file = dir.join(format!("items.{ext}"));
+    let o = run(&["export", "items", file.to_str().unwrap(), "--db", &url]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("已导出 102 项"));
+    // Unchanged: no new version.
+    let o = run(&["import", "items", file.to_str().unwrap(), "--db", &url]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("0 项产生新版本"), "{}", text(&o));
+    assert_eq!(current_version(&url, "GA-001"), 1);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn csv_export_then_import_is_a_no_op() {
+    export_import_round_trip("csv");
+}
+
+#[test]
+fn xlsx_export_then_import_is_a_no_op() {
+    export_import_round_trip("xlsx");
+}
+
+#[test]
+fn an_import_with_bad_rows_imports_nothing_and_names_every_bad_cell() {
+    let dir = tmpdir("bad");
+    let url = seeded_db(&dir);
+    let file = dir.join("items.csv");
+    assert!(
+        run(&["export", "items", file.to_str().unwrap(), "--db", &url])
+            .status
+            .success()
+    );
+    let mut rdr = csv::Reader::from_path(&file).unwrap();
+    let headers = rdr.headers().unwrap().clone();
+    let col = |n: &str| headers.iter().position(|h| h == n).unwrap();
+    let mut rows: Vec<csv::StringRecord> = rdr.records().map(|r| r.unwrap()).collect();
+    let set = |r: &mut csv::StringRecord, c: usize, v: &str| {
+        let mut f: Vec<String> = r.iter().map(str::to_owned).collect();
+        f[c] = v.to_owned();
+        *r = csv::StringRecord::from(f);
+    };
+    // Row 2: a good change that must not land, because other rows are bad.
+    let fee = format!("{}（2026年起）", rows[0].get(col("fee")).unwrap());
+    set(&mut rows[0], col("fee"), &fee);
+    // Row 3: promised beyond legal, and an unknown kind.
+    set(&mut rows[1], col("promised_days"), "999");
+    set(&mut rows[1], col("department_kind"), "魔法部");
+    // Row 5: stars out of range and a malformed material line.
+    set(&mut rows[3], col("online_stars"), "9");
+    set(&mut rows[3], col("materials"), "only|three|parts");
+    // Row 7: not a number.
+    set(&mut rows[5], col("legal_days"), "三十");
+    let mut w = csv::Writer::from_path(&file).unwrap();
+    w.write_record(&headers).unwrap();
+    for r in &rows {
+        w.write_record(r).unwrap();
+    }
+    w.flush().unwrap();
+    let before = current_version(&url, rows[0].get(col("code")).unwrap());
+    let o = run(&["import", "items", file.to_str().unwrap(), "--db", &url]);
+    assert_eq!(o.status.code(), Some(2));
+    let t = text(&o);
+    assert!(t.contains("未导入任何数据"), "{t}");
+    for needle in [
+        "第3行，列“department_kind”",
+        "第5行，列“online_stars”",
+        "第5行，列“materials”",
+        "第7行，列“legal_days”",
+    ] {
+        assert!(t.contains(needle), "missing {needle} in:\n{t}");
+    }
+    assert_eq!(
+        current_version(&url, rows[0].get(col("code")).unwrap()),
+        before,
+        "nothing was imported"
+    );
+    // With the bad rows fixed, the good change lands as a new version.
+    let mut w = csv::Writer::from_path(&file).unwrap();
+    w.write_record(&headers).unwrap();
+    w.write_record(&rows[0]).unwrap();
+    w.flush().unwrap();
+    let o = run(&["import", "items", file.to_str().unwrap(), "--db", &url]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(
+        current_version(&url, rows[0].get(col("code")).unwrap()),
+        before + 1
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn serve_never_creates_demo_data() {
+    use std::io::{Read, Write};
+    let dir = tmpdir("serve");
+    let url = format!("sqlite://{}", dir.join("s.db").display());
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let mut child = bin()
+        .args([
+            "serve",
+            "--db",
+            &url,
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut body = String::new();
+    for _ in 0..100 {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        if let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) {
+            s.write_all(b"GET /api/v1/halls HTTP/1.0\r\nHost: x\r\n\r\n")
+                .unwrap();
+            s.read_to_string(&mut body).unwrap();
+            break;
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(
+        body.starts_with("HTTP/1.0 200") || body.starts_with("HTTP/1.1 200"),
+        "{body}"
+    );
+    assert!(body.contains("\"total\":0"), "{body}");
+    let o = run(&["users", "list", "--db", &url]);
+    assert!(text(&o).trim().is_empty(), "no accounts: {}", text(&o));
+    let _ = std::fs::remove_dir_all(dir);
+}
