@@ -197,7 +197,7 @@ impl Demo {
                 code: RegionCode(r.code),
                 name: r.name,
                 level: r.level,
-                parent: (!r.parent.is_empty()).then(|| RegionCode(r.parent)),
+                parent: (!r.parent.is_empty()).then_some(RegionCode(r.parent)),
                 local_code: r.local_code,
             })
             .collect();

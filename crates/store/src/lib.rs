@@ -261,19 +261,6 @@ pub(crate) fn region_code(s: String) -> RegionCode {
     RegionCode(s)
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn redacts_passwords() {
-        assert_eq!(
-            super::redact_url("postgres://u:secret@h/db"),
-            "postgres://u:***@h/db"
-        );
-        assert_eq!(super::redact_url("postgres://u@h/db"), "postgres://u@h/db");
-        assert_eq!(super::redact_url("sqlite://x.db"), "sqlite://x.db");
-    }
-}
-
 /// The current time in unix milliseconds.
 pub fn now_ms() -> i64 {
     let d = std::time::SystemTime::now()
@@ -289,4 +276,17 @@ pub fn rfc3339(ms: i64) -> String {
         .to_offset(time::macros::offset!(+8));
     t.format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn redacts_passwords() {
+        assert_eq!(
+            super::redact_url("postgres://u:secret@h/db"),
+            "postgres://u:***@h/db"
+        );
+        assert_eq!(super::redact_url("postgres://u@h/db"), "postgres://u@h/db");
+        assert_eq!(super::redact_url("sqlite://x.db"), "sqlite://x.db");
+    }
 }
