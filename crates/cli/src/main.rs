@@ -106,6 +106,9 @@ enum UsersCommand {
         /// Display name (defaults to the login name).
         #[arg(long)]
         display_name: Option<String>,
+        /// Household registration region code (applicants), e.g. 350322.
+        #[arg(long)]
+        household_region: Option<String>,
     },
     /// List accounts.
     List {
@@ -241,6 +244,7 @@ async fn run(cmd: Command, cfg: config::FileConfig) -> AnyResult<ExitCode> {
                 hall,
                 department,
                 display_name,
+                household_region,
             } => {
                 let db = cfg.db(db)?;
                 let store = tongban_store::open(&db).await?;
@@ -280,6 +284,22 @@ async fn run(cmd: Command, cfg: config::FileConfig) -> AnyResult<ExitCode> {
                         format!("部门 {d} 不存在"),
                     ));
                 }
+                if let Some(r) = &household_region
+                    && !store.regions().await?.iter().any(|x| x.code.as_str() == r)
+                {
+                    errs.push(tongban_domain::FieldError::new(
+                        "--household-region",
+                        "not_found",
+                        format!("行政区划 {r} 不存在"),
+                    ));
+                }
+                if household_region.is_some() && role != Some(Role::Applicant) {
+                    errs.push(tongban_domain::FieldError::new(
+                        "--household-region",
+                        "role",
+                        "仅申请人可登记户籍地",
+                    ));
+                }
                 if !errs.is_empty() {
                     for e in &errs.0 {
                         eprintln!("错误：{}：{}", e.field, e.message);
@@ -293,6 +313,7 @@ async fn run(cmd: Command, cfg: config::FileConfig) -> AnyResult<ExitCode> {
                         password_hash: tongban_server::auth::hash_password(&password),
                         role: role.expect("checked"),
                         scope,
+                        household_region: household_region.map(tongban_domain::RegionCode),
                     })
                     .await
                     .map_err(|e| match e {

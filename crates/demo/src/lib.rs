@@ -122,6 +122,8 @@ pub struct DemoAccount {
     pub scope_key: Option<&'static str>,
     /// What the account is for, in zh-CN.
     pub description: &'static str,
+    /// Household registration region (applicants).
+    pub household_region: Option<&'static str>,
 }
 
 /// The demo accounts (password [`DEMO_PASSWORD`]).
@@ -132,6 +134,7 @@ pub const ACCOUNTS: &[DemoAccount] = &[
         role: Role::PlatformAdmin,
         scope_key: None,
         description: "平台管理员（审改办/管委会）",
+        household_region: None,
     },
     DemoAccount {
         username: "clerk-city",
@@ -139,6 +142,7 @@ pub const ACCOUNTS: &[DemoAccount] = &[
         role: Role::Clerk,
         scope_key: Some("city-centre"),
         description: "莆田市行政服务中心 全域通办专窗",
+        household_region: None,
     },
     DemoAccount {
         username: "clerk-longqiao",
@@ -146,6 +150,7 @@ pub const ACCOUNTS: &[DemoAccount] = &[
         role: Role::Clerk,
         scope_key: Some("longqiao"),
         description: "城厢区龙桥街道便民服务中心",
+        household_region: None,
     },
     DemoAccount {
         username: "clerk-zhenhai",
@@ -153,6 +158,7 @@ pub const ACCOUNTS: &[DemoAccount] = &[
         role: Role::Clerk,
         scope_key: Some("zhenhai"),
         description: "荔城区镇海“党建+”社区邻里中心",
+        household_region: None,
     },
     DemoAccount {
         username: "reviewer-xianyou-police",
@@ -160,6 +166,7 @@ pub const ACCOUNTS: &[DemoAccount] = &[
         role: Role::Reviewer,
         scope_key: Some("xianyou-police"),
         description: "仙游县公安局 审批人员",
+        household_region: None,
     },
     DemoAccount {
         username: "reviewer-licheng-civil",
@@ -167,6 +174,7 @@ pub const ACCOUNTS: &[DemoAccount] = &[
         role: Role::Reviewer,
         scope_key: Some("licheng-civil_affairs"),
         description: "荔城区民政局 审批人员",
+        household_region: None,
     },
     DemoAccount {
         username: "reviewer-city-hpf",
@@ -174,6 +182,7 @@ pub const ACCOUNTS: &[DemoAccount] = &[
         role: Role::Reviewer,
         scope_key: Some("city-housing_fund"),
         description: "莆田市住房公积金管理中心 审批人员",
+        household_region: None,
     },
     DemoAccount {
         username: "applicant-demo",
@@ -181,6 +190,7 @@ pub const ACCOUNTS: &[DemoAccount] = &[
         role: Role::Applicant,
         scope_key: None,
         description: "申请人（户籍：仙游县）",
+        household_region: Some("350322"),
     },
 ];
 
@@ -353,6 +363,7 @@ pub async fn seed(
                 password_hash: hash(DEMO_PASSWORD),
                 role: a.role,
                 scope,
+                household_region: a.household_region.map(|r| RegionCode(r.into())),
             })
             .await?;
     }

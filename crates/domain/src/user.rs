@@ -151,6 +151,8 @@ pub struct User {
     pub scope: Scope,
     /// Disabled accounts cannot sign in.
     pub active: bool,
+    /// An applicant's household registration region (户籍地), when known.
+    pub household_region: Option<crate::RegionCode>,
 }
 
 /// Checks a username: 3–40 of `a-z 0-9 - _ .`.

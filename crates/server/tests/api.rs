@@ -365,6 +365,15 @@ async fn sessions_tokens_and_throttling() {
         .json();
     assert_eq!(clerk["role"], "clerk");
     assert!(clerk["hall"].is_number());
+    let applicant = app
+        .get_auth("/api/v1/me", &app.login("applicant-demo").await)
+        .await
+        .json();
+    assert_eq!(applicant["role"], "applicant");
+    assert_eq!(
+        applicant["household_region"], "350322",
+        "the demo applicant is registered in 仙游县"
+    );
     // A bad bearer token is an error, not an anonymous call.
     let r = app.get_auth("/api/v1/items?q=x", "not-a-token").await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);

@@ -237,8 +237,8 @@ macro_rules! impl_store {
             async fn create_user(&self, u: &$crate::NewUser) -> $crate::Result<tongban_domain::UserId> {
                 use sqlx::Row;
                 let id: i64 = sqlx::query(
-                    "INSERT INTO users (username, display_name, password_hash, role, hall_id, department_id, active, created_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, TRUE, $7) RETURNING id",
+                    "INSERT INTO users (username, display_name, password_hash, role, hall_id, department_id, active, household_region, created_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, TRUE, $7, $8) RETURNING id",
                 )
                 .bind(&u.username)
                 .bind(&u.display_name)
@@ -246,6 +246,7 @@ macro_rules! impl_store {
                 .bind(u.role.as_str())
                 .bind(u.scope.hall().map(|h| h.0))
                 .bind(u.scope.department().map(|d| d.0))
+                .bind(u.household_region.as_ref().map(|r| r.as_str()))
                 .bind($crate::now_ms())
                 .fetch_one(&self.pool)
                 .await?
@@ -259,7 +260,7 @@ macro_rules! impl_store {
             ) -> $crate::Result<Option<(tongban_domain::user::User, String)>> {
                 use sqlx::Row;
                 let row = sqlx::query(
-                    "SELECT id, username, display_name, password_hash, role, hall_id, department_id, active
+                    "SELECT id, username, display_name, password_hash, role, hall_id, department_id, active, household_region
                      FROM users WHERE username = $1",
                 )
                 .bind(username)
@@ -273,7 +274,7 @@ macro_rules! impl_store {
 
             async fn user(&self, id: tongban_domain::UserId) -> $crate::Result<tongban_domain::user::User> {
                 let r = sqlx::query(
-                    "SELECT id, username, display_name, role, hall_id, department_id, active FROM users WHERE id = $1",
+                    "SELECT id, username, display_name, role, hall_id, department_id, active, household_region FROM users WHERE id = $1",
                 )
                 .bind(id.0)
                 .fetch_optional(&self.pool)
@@ -284,7 +285,7 @@ macro_rules! impl_store {
 
             async fn users(&self) -> $crate::Result<Vec<tongban_domain::user::User>> {
                 let rows = sqlx::query(
-                    "SELECT id, username, display_name, role, hall_id, department_id, active FROM users ORDER BY id",
+                    "SELECT id, username, display_name, role, hall_id, department_id, active, household_region FROM users ORDER BY id",
                 )
                 .fetch_all(&self.pool)
                 .await?;
@@ -675,6 +676,7 @@ macro_rules! impl_store {
                     role,
                     scope: $crate::backend::scope(role, r.try_get("hall_id")?, r.try_get("department_id")?),
                     active: r.try_get("active")?,
+                    household_region: r.try_get::<Option<String>, _>("household_region")?.map($crate::region_code),
                 })
             }
 

@@ -79,6 +79,8 @@ pub struct NewUser {
     pub role: Role,
     /// Scope.
     pub scope: Scope,
+    /// An applicant's household registration region.
+    pub household_region: Option<RegionCode>,
 }
 
 impl std::fmt::Debug for NewUser {

@@ -335,6 +335,7 @@ contract!(users_sessions_and_throttling, |s| {
         password_hash: "$argon2id$fake".into(),
         role,
         scope,
+        household_region: None,
     };
     let clerk = s
         .create_user(&mk("clerk", Role::Clerk, Scope::Hall(hall)))

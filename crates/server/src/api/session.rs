@@ -60,6 +60,8 @@ pub struct MeResponse {
     pub hall: Option<HallId>,
     /// Department the role is held in.
     pub department: Option<DepartmentId>,
+    /// An applicant's household registration region.
+    pub household_region: Option<tongban_domain::RegionCode>,
 }
 
 impl From<&User> for MeResponse {
@@ -72,6 +74,7 @@ impl From<&User> for MeResponse {
             role_label: u.role.label().into(),
             hall: u.scope.hall(),
             department: u.scope.department(),
+            household_region: u.household_region.clone(),
         }
     }
 }

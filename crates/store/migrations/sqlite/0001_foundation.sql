@@ -54,6 +54,7 @@ CREATE TABLE users (
     hall_id        BIGINT REFERENCES halls (id),
     department_id  BIGINT REFERENCES departments (id),
     active         BOOLEAN NOT NULL DEFAULT TRUE,
+    household_region TEXT REFERENCES regions (code),
     created_at     BIGINT NOT NULL
 );
 
