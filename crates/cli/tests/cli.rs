@@ -309,3 +309,25 @@ fn serve_never_creates_demo_data() {
     assert!(text(&o).trim().is_empty(), "no accounts: {}", text(&o));
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn bench_search_runs_and_reports_json() {
+    let o = run(&[
+        "bench",
+        "search",
+        "--scale",
+        "300",
+        "--queries",
+        "60",
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    let last = out.lines().last().unwrap();
+    let v: serde_json::Value = serde_json::from_str(last).unwrap();
+    assert_eq!(v["items"], 300);
+    assert_eq!(v["searches"], 60);
+    assert_eq!(v["no_hit"], 0, "every benchmark query finds something");
+    assert!(v["p99_ms"].as_f64().unwrap() > 0.0);
+    assert!(v["peak_rss_mib"].as_f64().unwrap() > 0.0);
+}

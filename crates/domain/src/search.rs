@@ -35,65 +35,125 @@ pub fn normalise(s: &str) -> String {
         .collect()
 }
 
-/// Relevance of `doc` for the normalised query `q`; 0 means no match.
-pub fn score(doc: &SearchDoc, q: &str) -> u32 {
-    if q.is_empty() {
+/// A document's text, normalised once when the index is built.
+#[derive(Debug, Clone)]
+struct Normalised {
+    name: String,
+    code: String,
+    aliases: Vec<String>,
+    keywords: Vec<String>,
+    /// Everything joined, for the pair fallback.
+    hay: String,
+}
+
+impl Normalised {
+    fn of(d: &SearchDoc) -> Self {
+        let name = normalise(&d.summary.name);
+        let aliases: Vec<String> = d.aliases.iter().map(|a| normalise(a)).collect();
+        let keywords: Vec<String> = d.keywords.iter().map(|k| normalise(k)).collect();
+        let hay = std::iter::once(name.clone())
+            .chain(aliases.iter().cloned())
+            .chain(keywords.iter().cloned())
+            .collect::<Vec<_>>()
+            .join("|");
+        Self {
+            code: normalise(d.summary.code.as_str()),
+            name,
+            aliases,
+            keywords,
+            hay,
+        }
+    }
+}
+
+/// A prepared query: its normalised text and character pairs.
+#[derive(Debug)]
+struct Query {
+    text: String,
+    pairs: Vec<String>,
+}
+
+impl Query {
+    fn new(q: &str) -> Self {
+        let text = normalise(q);
+        let chars: Vec<char> = text.chars().collect();
+        let pairs = if chars.len() >= 3 {
+            chars.windows(2).map(|w| w.iter().collect()).collect()
+        } else {
+            Vec::new()
+        };
+        Self { text, pairs }
+    }
+}
+
+/// Direct relevance of a document for a query; 0 means no direct match.
+fn score(n: &Normalised, q: &Query) -> u32 {
+    let q_text = q.text.as_str();
+    if q_text.is_empty() {
         return 1;
     }
-    let name = normalise(&doc.summary.name);
     let mut best = 0u32;
     let mut bump = |s: u32| best = best.max(s);
-    if name == q {
-        bump(1000);
+    // Most documents do not contain the query at all: one search of the
+    // joined text settles that, leaving only the reverse checks below.
+    if n.hay.contains(q_text) || n.code == q_text {
+        if n.name == q_text {
+            bump(1000);
+        }
+        if n.code == q_text {
+            bump(990);
+        }
+        if n.name.starts_with(q_text) {
+            bump(800);
+        } else if n.name.contains(q_text) {
+            bump(700);
+        }
+        for a in &n.aliases {
+            if a == q_text {
+                bump(900);
+            } else if a.starts_with(q_text) {
+                bump(650);
+            } else if a.contains(q_text) {
+                bump(600);
+            }
+        }
+        for k in &n.keywords {
+            if k == q_text {
+                bump(550);
+            } else if k.contains(q_text) {
+                bump(500);
+            }
+        }
     }
-    if normalise(doc.summary.code.as_str()) == q {
-        bump(990);
-    }
-    if name.starts_with(q) {
-        bump(800);
-    } else if name.contains(q) {
-        bump(700);
-    }
-    for a in &doc.aliases {
-        let a = normalise(a);
-        if a == q {
-            bump(900);
-        } else if a.starts_with(q) {
-            bump(650);
-        } else if a.contains(q) {
-            bump(600);
-        } else if q.contains(a.as_str()) && a.chars().count() >= 2 {
-            // The query is longer than a known colloquial name ("社保卡补办流程").
+    // The query is longer than a known colloquial name or keyword ("社保卡补办流程").
+    for a in &n.aliases {
+        if a.len() < q_text.len() && a.chars().count() >= 2 && q_text.contains(a.as_str()) {
             bump(450);
         }
     }
-    for k in &doc.keywords {
-        let k = normalise(k);
-        if k == q {
-            bump(550);
-        } else if k.contains(q) {
-            bump(500);
-        } else if q.contains(k.as_str()) && k.chars().count() >= 2 {
+    for k in &n.keywords {
+        if k.len() < q_text.len() && k.chars().count() >= 2 && q_text.contains(k.as_str()) {
             bump(400);
         }
     }
-    if best > 0 {
-        return best;
-    }
-    // Fallback for longer queries with the words in another order or with
-    // extra characters: share of the query's character pairs found.
-    let qc: Vec<char> = q.chars().collect();
-    if qc.len() < 3 {
+    best
+}
+
+/// Below this many direct matches, near matches are offered too.
+const FEW_HITS: usize = 5;
+
+/// Near match for longer queries with the words in another order or with
+/// extra characters: the share of the query's character pairs found (≥ 60%).
+fn near_score(n: &Normalised, q: &Query) -> u32 {
+    if q.pairs.is_empty() {
         return 0;
     }
-    let hay: String = std::iter::once(name)
-        .chain(doc.aliases.iter().map(|a| normalise(a)))
-        .chain(doc.keywords.iter().map(|k| normalise(k)))
-        .collect::<Vec<_>>()
-        .join("|");
-    let pairs: Vec<String> = qc.windows(2).map(|w| w.iter().collect()).collect();
-    let hits = pairs.iter().filter(|p| hay.contains(p.as_str())).count();
-    let share = hits * 100 / pairs.len();
+    let hits = q
+        .pairs
+        .iter()
+        .filter(|p| n.hay.contains(p.as_str()))
+        .count();
+    let share = hits * 100 / q.pairs.len();
     if share >= 60 { share as u32 } else { 0 }
 }
 
@@ -118,37 +178,75 @@ impl SearchFilter {
     }
 }
 
-/// Ranks `docs` for query `q` with `filter`: the matches, best first (ties:
-/// shorter name, then code). Returns indices into `docs`.
-pub fn rank(docs: &[SearchDoc], q: &str, filter: &SearchFilter) -> Vec<usize> {
-    let q = normalise(q);
-    let mut hits: Vec<(u32, usize)> = docs
-        .iter()
-        .enumerate()
-        .filter(|(_, d)| filter.accepts(d))
-        .filter_map(|(i, d)| {
-            let s = score(d, &q);
-            (s > 0).then_some((s, i))
-        })
-        .collect();
-    if q.is_empty() {
-        // Browsing, not searching: catalogue order.
-        hits.sort_by(|a, b| docs[a.1].summary.code.cmp(&docs[b.1].summary.code));
-        return hits.into_iter().map(|(_, i)| i).collect();
+/// The searchable catalogue: documents with their text normalised once.
+#[derive(Debug)]
+pub struct SearchIndex {
+    docs: Vec<SearchDoc>,
+    norm: Vec<Normalised>,
+}
+
+impl SearchIndex {
+    /// Prepares documents for searching.
+    pub fn new(docs: Vec<SearchDoc>) -> Self {
+        let norm = docs.iter().map(Normalised::of).collect();
+        Self { docs, norm }
     }
-    hits.sort_by(|a, b| {
-        b.0.cmp(&a.0)
-            .then_with(|| {
-                docs[a.1]
-                    .summary
-                    .name
-                    .chars()
-                    .count()
-                    .cmp(&docs[b.1].summary.name.chars().count())
+
+    /// Every document, in catalogue order.
+    pub fn docs(&self) -> &[SearchDoc] {
+        &self.docs
+    }
+
+    /// Ranks the documents for query `q` with `filter`: the matches, best
+    /// first (ties: shorter name, then code); an empty query lists in code
+    /// order. Returns indices into [`Self::docs`].
+    pub fn rank(&self, q: &str, filter: &SearchFilter) -> Vec<usize> {
+        let query = Query::new(q);
+        let docs = &self.docs;
+        let mut hits: Vec<(u32, usize)> = self
+            .norm
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| filter.accepts(&docs[*i]))
+            .filter_map(|(i, n)| {
+                let s = score(n, &query);
+                (s > 0).then_some((s, i))
             })
-            .then_with(|| docs[a.1].summary.code.cmp(&docs[b.1].summary.code))
-    });
-    hits.into_iter().map(|(_, i)| i).collect()
+            .collect();
+        if hits.len() < FEW_HITS && !query.pairs.is_empty() {
+            let direct: std::collections::HashSet<usize> = hits.iter().map(|h| h.1).collect();
+            for (i, n) in self.norm.iter().enumerate() {
+                if !direct.contains(&i) && filter.accepts(&docs[i]) {
+                    let s = near_score(n, &query);
+                    if s > 0 {
+                        hits.push((s, i));
+                    }
+                }
+            }
+        }
+        if query.text.is_empty() {
+            // Browsing, not searching: catalogue order.
+            hits.sort_by(|a, b| docs[a.1].summary.code.cmp(&docs[b.1].summary.code));
+        } else {
+            hits.sort_by(|a, b| {
+                b.0.cmp(&a.0)
+                    .then_with(|| {
+                        self.norm[a.1]
+                            .name
+                            .chars()
+                            .count()
+                            .cmp(&self.norm[b.1].name.chars().count())
+                    })
+                    .then_with(|| docs[a.1].summary.code.cmp(&docs[b.1].summary.code))
+            });
+        }
+        hits.into_iter().map(|(_, i)| i).collect()
+    }
+}
+
+/// Ranks `docs` for `q` (see [`SearchIndex::rank`]); for one-off use.
+pub fn rank(docs: &[SearchDoc], q: &str, filter: &SearchFilter) -> Vec<usize> {
+    SearchIndex::new(docs.to_vec()).rank(q, filter)
 }
 
 #[cfg(test)]

@@ -4,27 +4,27 @@
 //! search — no cache can be stale for longer than one query.
 
 use std::sync::{Arc, RwLock};
-use tongban_domain::search::{SearchDoc, SearchFilter, rank};
+use tongban_domain::search::{SearchDoc, SearchFilter, SearchIndex};
 use tongban_store::{Result, Store};
 
 /// Cached search documents.
 #[derive(Debug, Default)]
 pub struct CatalogueCache {
-    inner: RwLock<Option<(i64, Arc<Vec<SearchDoc>>)>>,
+    inner: RwLock<Option<(i64, Arc<SearchIndex>)>>,
 }
 
 impl CatalogueCache {
-    /// The current documents, reloaded when the revision moved.
-    pub async fn docs(&self, store: &dyn Store) -> Result<Arc<Vec<SearchDoc>>> {
+    /// The current index, rebuilt when the revision moved.
+    pub async fn index(&self, store: &dyn Store) -> Result<Arc<SearchIndex>> {
         let rev = store.catalogue_revision().await?;
         if let Some((r, docs)) = self.inner.read().expect("lock").as_ref()
             && *r == rev
         {
             return Ok(docs.clone());
         }
-        let docs = Arc::new(store.search_docs().await?);
-        *self.inner.write().expect("lock") = Some((rev, docs.clone()));
-        Ok(docs)
+        let index = Arc::new(SearchIndex::new(store.search_docs().await?));
+        *self.inner.write().expect("lock") = Some((rev, index.clone()));
+        Ok(index)
     }
 
     /// Searches: the ranked matches and their total.
@@ -36,9 +36,10 @@ impl CatalogueCache {
         limit: usize,
         offset: usize,
     ) -> Result<(Vec<SearchDoc>, usize)> {
-        let docs = self.docs(store).await?;
-        let hits = rank(&docs, q, filter);
+        let index = self.index(store).await?;
+        let hits = index.rank(q, filter);
         let total = hits.len();
+        let docs = index.docs();
         Ok((
             hits.into_iter()
                 .skip(offset)

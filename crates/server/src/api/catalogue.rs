@@ -347,8 +347,9 @@ pub async fn tongban_list(
     };
     let batch = p.parse("batch", "批次", |v| v.parse::<i32>().ok())?;
     let filter = search_filter(&p)?;
-    let docs = state.catalogue.docs(state.store.as_ref()).await?;
-    let rows = list_rows(&state, &docs, batch, &filter).await?;
+    let index = state.catalogue.index(state.store.as_ref()).await?;
+    let docs = index.docs();
+    let rows = list_rows(&state, docs, batch, &filter).await?;
     let total = rows.len();
     Ok(Json(TongbanList {
         data: rows.into_iter().skip(offset).take(limit).collect(),

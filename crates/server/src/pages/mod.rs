@@ -176,7 +176,8 @@ fn level_labels(l: &[RegionLevel]) -> Vec<&'static str> {
 
 async fn home(State(state): State<AppState>, ctx: Ctx) -> PageResult {
     ctx.authorize(Action::ReadPublic)?;
-    let docs = state.catalogue.docs(state.store.as_ref()).await?;
+    let index = state.catalogue.index(state.store.as_ref()).await?;
+    let docs = index.docs();
     let listed: Vec<_> = docs.iter().filter(|d| !d.modes.is_empty()).collect();
     let online = listed
         .iter()
@@ -380,8 +381,9 @@ async fn item(
 
 async fn tongban_list(State(state): State<AppState>, ctx: Ctx) -> PageResult {
     ctx.authorize(Action::ReadPublic)?;
-    let docs = state.catalogue.docs(state.store.as_ref()).await?;
-    let rows = list_rows(&state, &docs, None, &Default::default()).await?;
+    let index = state.catalogue.index(state.store.as_ref()).await?;
+    let docs = index.docs();
+    let rows = list_rows(&state, docs, None, &Default::default()).await?;
     let batches: Vec<Value> = state
         .store
         .batches()
