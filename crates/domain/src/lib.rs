@@ -3,10 +3,14 @@
 //! authorisation. No async, no SQL, no HTTP lives here.
 
 pub mod authz;
+pub mod calendar;
+pub mod case;
 pub mod catalogue;
 pub mod city;
 pub mod guide;
 pub mod ids;
+pub mod intake;
+pub mod timeline;
 pub mod search;
 pub mod tongban;
 pub mod user;

@@ -1,0 +1,328 @@
+//! Intake: who applies (a person or a company, validated field by field),
+//! and jurisdiction — which implementation decides (DESIGN §3). Where the
+//! case is received is recorded separately and never changes who decides.
+
+use crate::catalogue::{ItemContent, Jurisdiction};
+use crate::city::{Region, RegionLevel};
+use crate::ids::{DepartmentId, RegionCode};
+use crate::validate::{
+    FieldError, ValidationErrors, is_province_code, mask_id_number, mask_phone, required_text, validate_id_number,
+    validate_mobile, validate_uscc,
+};
+use serde::{Deserialize, Serialize};
+use time::Date;
+
+/// The applicant as submitted.
+#[derive(Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ApplicantInput {
+    /// A natural person.
+    Person {
+        /// Name.
+        name: String,
+        /// 18-digit resident ID number.
+        id_number: String,
+        /// Mobile number.
+        phone: String,
+        /// Household registration region code (户籍地).
+        household_region: String,
+        /// Residence region code, when different (居住地).
+        #[serde(default)]
+        residence_region: Option<String>,
+        /// Address.
+        #[serde(default)]
+        address: String,
+    },
+    /// A company or other organisation.
+    Company {
+        /// Name.
+        name: String,
+        /// Unified social credit code.
+        uscc: String,
+        /// Registration region code.
+        registered_region: String,
+        /// Legal representative.
+        legal_representative: String,
+        /// Contact mobile number.
+        phone: String,
+        /// Address.
+        #[serde(default)]
+        address: String,
+    },
+}
+
+impl std::fmt::Debug for ApplicantInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Person { name, .. } => f.debug_struct("Person").field("name", name).finish_non_exhaustive(),
+            Self::Company { name, .. } => f.debug_struct("Company").field("name", name).finish_non_exhaustive(),
+        }
+    }
+}
+
+/// A validated applicant, as stored on the case.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Applicant {
+    /// A natural person.
+    Person {
+        /// Name.
+        name: String,
+        /// ID number (full; mask for lists and logs).
+        id_number: String,
+        /// Mobile (full; mask for lists and logs).
+        phone: String,
+        /// 户籍地.
+        household_region: RegionCode,
+        /// 居住地.
+        residence_region: Option<RegionCode>,
+        /// Address.
+        address: String,
+    },
+    /// A company.
+    Company {
+        /// Name.
+        name: String,
+        /// Unified social credit code.
+        uscc: String,
+        /// Registration region.
+        registered_region: RegionCode,
+        /// Legal representative.
+        legal_representative: String,
+        /// Contact mobile.
+        phone: String,
+        /// Address.
+        address: String,
+    },
+}
+
+impl std::fmt::Debug for Applicant {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Applicant({})", serde_json::to_string(&self.masked()).unwrap_or_default())
+    }
+}
+
+impl Applicant {
+    /// The name.
+    pub fn name(&self) -> &str {
+        match self {
+            Self::Person { name, .. } | Self::Company { name, .. } => name,
+        }
+    }
+
+    /// The same applicant with ID and phone numbers masked, for lists and logs.
+    pub fn masked(&self) -> Applicant {
+        match self.clone() {
+            Self::Person { name, id_number, phone, household_region, residence_region, address } => Self::Person {
+                name,
+                id_number: mask_id_number(&id_number),
+                phone: mask_phone(&phone),
+                household_region,
+                residence_region,
+                address,
+            },
+            Self::Company { name, uscc, registered_region, legal_representative, phone, address } => Self::Company {
+                name,
+                uscc,
+                registered_region,
+                legal_representative,
+                phone: mask_phone(&phone),
+                address,
+            },
+        }
+    }
+}
+
+impl ApplicantInput {
+    /// Validates every field (names prefixed by `applicant.`), given which
+    /// region codes exist.
+    pub fn validate(&self, today: Date, region_exists: impl Fn(&str) -> bool) -> Result<Applicant, ValidationErrors> {
+        let mut e = ValidationErrors::default();
+        let region = |e: &mut ValidationErrors, field: &str, code: &str| -> Option<RegionCode> {
+            let c = code.trim();
+            if c.is_empty() {
+                e.push(FieldError::new(field, "required", "请选择行政区划"));
+                None
+            } else if !region_exists(c) {
+                e.push(FieldError::new(field, "region.unknown", format!("行政区划代码“{c}”不存在")));
+                None
+            } else {
+                Some(RegionCode(c.to_owned()))
+            }
+        };
+        match self {
+            Self::Person { name, id_number, phone, household_region, residence_region, address } => {
+                let name = e.check(required_text("applicant.name", "申请人姓名", name, 50));
+                let id = e.check(validate_id_number("applicant.id_number", id_number, today, is_province_code));
+                let phone = e.check(validate_mobile("applicant.phone", phone));
+                let hh = region(&mut e, "applicant.household_region", household_region);
+                let res = match residence_region.as_deref().map(str::trim) {
+                    None | Some("") => Some(None),
+                    Some(r) => region(&mut e, "applicant.residence_region", r).map(Some),
+                };
+                if address.chars().count() > 200 {
+                    e.push(FieldError::new("applicant.address", "too_long", "地址不能超过200个字"));
+                }
+                match (name, id, phone, hh, res) {
+                    (Some(name), Some(id), Some(phone), Some(household_region), Some(residence_region)) if e.is_empty() => {
+                        Ok(Applicant::Person {
+                            name,
+                            id_number: id.as_str().to_owned(),
+                            phone,
+                            household_region,
+                            residence_region,
+                            address: address.trim().to_owned(),
+                        })
+                    }
+                    _ => Err(e),
+                }
+            }
+            Self::Company { name, uscc, registered_region, legal_representative, phone, address } => {
+                let name = e.check(required_text("applicant.name", "企业名称", name, 100));
+                let uscc = e.check(validate_uscc("applicant.uscc", uscc));
+                let reg = region(&mut e, "applicant.registered_region", registered_region);
+                let rep = e.check(required_text("applicant.legal_representative", "法定代表人", legal_representative, 50));
+                let phone = e.check(validate_mobile("applicant.phone", phone));
+                match (name, uscc, reg, rep, phone) {
+                    (Some(name), Some(uscc), Some(registered_region), Some(legal_representative), Some(phone))
+                        if e.is_empty() =>
+                    {
+                        Ok(Applicant::Company {
+                            name,
+                            uscc: uscc.as_str().to_owned(),
+                            registered_region,
+                            legal_representative,
+                            phone,
+                            address: address.trim().to_owned(),
+                        })
+                    }
+                    _ => Err(e),
+                }
+            }
+        }
+    }
+}
+
+/// Picks the deciding department for an item and applicant: the region that
+/// the item's jurisdiction basis names is walked up to the implementing
+/// level, and the implementation there decides. `implementations` are
+/// (department, the department's region) pairs.
+pub fn resolve_jurisdiction(
+    item: &ItemContent,
+    applicant: &Applicant,
+    property_region: Option<&RegionCode>,
+    regions: &[Region],
+    implementations: &[(DepartmentId, RegionCode)],
+) -> Result<DepartmentId, FieldError> {
+    let no_impl = || {
+        FieldError::new(
+            "item",
+            "jurisdiction.no_implementation",
+            format!("“{}”在申请人所属地没有实施部门，无法确定审批部门", item.name),
+        )
+    };
+    if item.jurisdiction == Jurisdiction::CityWide || item.level == RegionLevel::City {
+        return implementations.first().map(|i| i.0).ok_or_else(no_impl);
+    }
+    let (field, start) = match (item.jurisdiction, applicant) {
+        (Jurisdiction::Household, Applicant::Person { household_region, .. }) => {
+            ("applicant.household_region", household_region.clone())
+        }
+        (Jurisdiction::Residence, Applicant::Person { residence_region, household_region, .. }) => (
+            "applicant.residence_region",
+            residence_region.clone().unwrap_or_else(|| household_region.clone()),
+        ),
+        (Jurisdiction::CompanyRegistration, Applicant::Company { registered_region, .. }) => {
+            ("applicant.registered_region", registered_region.clone())
+        }
+        (Jurisdiction::PropertyLocation, _) => match property_region {
+            Some(r) => ("property_region", r.clone()),
+            None => {
+                return Err(FieldError::new("property_region", "required", "请填写不动产所在地的行政区划"));
+            }
+        },
+        (Jurisdiction::CompanyRegistration, Applicant::Person { .. }) => {
+            return Err(FieldError::new("applicant.kind", "jurisdiction.needs_company", "该事项须由企业（单位）申请"));
+        }
+        (Jurisdiction::Household | Jurisdiction::Residence, Applicant::Company { .. }) => {
+            return Err(FieldError::new("applicant.kind", "jurisdiction.needs_person", "该事项须由个人申请"));
+        }
+        (Jurisdiction::CityWide, _) => unreachable!("handled above"),
+    };
+    // Walk up from the region until a level the item is implemented at.
+    let mut code = Some(start);
+    let mut steps = 0;
+    while let Some(c) = code {
+        if let Some((d, _)) = implementations.iter().find(|(_, r)| *r == c) {
+            return Ok(*d);
+        }
+        let region = regions.iter().find(|r| r.code == c);
+        if region.is_none() {
+            return Err(FieldError::new(field, "region.unknown", format!("行政区划代码“{c}”不存在")));
+        }
+        code = region.and_then(|r| r.parent.clone());
+        steps += 1;
+        if steps > 8 {
+            break;
+        }
+    }
+    Err(no_impl())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::validate::id_check_char;
+    use time::macros::date;
+
+    fn id(first17: &str) -> String {
+        format!("{first17}{}", id_check_char(first17.as_bytes()))
+    }
+
+    fn person(hh: &str) -> ApplicantInput {
+        ApplicantInput::Person {
+            name: "林秀英".into(),
+            id_number: id("35032219800101123"),
+            phone: "13805941234".into(),
+            household_region: hh.into(),
+            residence_region: None,
+            address: "仙游县鲤城街道".into(),
+        }
+    }
+
+    #[test]
+    fn applicants_validate_every_field() {
+        let exists = |c: &str| ["350300", "350322", "350302001"].contains(&c);
+        let ok = person("350322").validate(date!(2026 - 11 - 28), exists).unwrap();
+        assert_eq!(ok.name(), "林秀英");
+        let m = ok.masked();
+        let Applicant::Person { id_number, phone, .. } = &m else { panic!() };
+        assert_eq!(id_number, "350322********1234".replace("1234", &id("35032219800101123")[14..]).as_str());
+        assert_eq!(phone, "138****1234");
+        assert!(!format!("{ok:?}").contains("19800101"));
+        let bad = ApplicantInput::Person {
+            name: " ".into(),
+            id_number: "123".into(),
+            phone: "12".into(),
+            household_region: "999999".into(),
+            residence_region: Some("888888".into()),
+            address: String::new(),
+        };
+        let e = bad.validate(date!(2026 - 11 - 28), exists).unwrap_err();
+        let fields: Vec<&str> = e.0.iter().map(|e| e.field.as_str()).collect();
+        for f in ["applicant.name", "applicant.id_number", "applicant.phone", "applicant.household_region", "applicant.residence_region"] {
+            assert!(fields.contains(&f), "{f} in {fields:?}");
+        }
+        let company = ApplicantInput::Company {
+            name: "莆田市某某鞋业有限公司".into(),
+            uscc: "91350100M000100Y43".into(),
+            registered_region: "350302001".into(),
+            legal_representative: "陈志明".into(),
+            phone: "13905940000".into(),
+            address: String::new(),
+        };
+        assert!(company.validate(date!(2026 - 11 - 28), exists).is_ok());
+    }
+}
