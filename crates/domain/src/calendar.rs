@@ -29,24 +29,44 @@ impl HolidayYear {
     pub fn validate(&self) -> Result<(), crate::ValidationErrors> {
         let mut errs = crate::ValidationErrors::default();
         if !(2000..=2100).contains(&self.year) {
-            errs.push(crate::FieldError::new("year", "calendar.year", "年份应在2000至2100之间"));
+            errs.push(crate::FieldError::new(
+                "year",
+                "calendar.year",
+                "年份应在2000至2100之间",
+            ));
         }
         if self.source.trim().is_empty() {
-            errs.push(crate::FieldError::new("source", "required", "请填写放假安排的文件来源"));
+            errs.push(crate::FieldError::new(
+                "source",
+                "required",
+                "请填写放假安排的文件来源",
+            ));
         }
         for (field, set) in [("off", &self.off), ("work", &self.work)] {
             for d in set {
                 if d.year() != self.year {
-                    errs.push(crate::FieldError::new(field, "calendar.year_mismatch", format!("日期{d}不在{}年内", self.year)));
+                    errs.push(crate::FieldError::new(
+                        field,
+                        "calendar.year_mismatch",
+                        format!("日期{d}不在{}年内", self.year),
+                    ));
                 }
             }
         }
         for d in self.off.intersection(&self.work) {
-            errs.push(crate::FieldError::new("work", "calendar.conflict", format!("日期{d}不能既放假又上班")));
+            errs.push(crate::FieldError::new(
+                "work",
+                "calendar.conflict",
+                format!("日期{d}不能既放假又上班"),
+            ));
         }
         for d in &self.work {
             if !is_weekend(*d) {
-                errs.push(crate::FieldError::new("work", "calendar.not_weekend", format!("调休上班日{d}应为周六或周日")));
+                errs.push(crate::FieldError::new(
+                    "work",
+                    "calendar.not_weekend",
+                    format!("调休上班日{d}应为周六或周日"),
+                ));
             }
         }
         errs.into_result(())
@@ -105,7 +125,12 @@ impl Calendar {
     /// The `n`-th working day after `start`, skipping days for which
     /// `skip` is true (paused days). `start` itself does not count; with
     /// `n = 0` the answer is `start` (即办件: the same day).
-    pub fn nth_working_day_after(&self, start: Date, n: u32, skip: impl Fn(Date) -> bool) -> Reckoned {
+    pub fn nth_working_day_after(
+        &self,
+        start: Date,
+        n: u32,
+        skip: impl Fn(Date) -> bool,
+    ) -> Reckoned {
         let mut d = start;
         let mut complete = self.knows(start.year());
         let mut left = n;
@@ -123,7 +148,11 @@ impl Calendar {
     /// Working days in `(from, to]` not skipped; negative when `to < from`
     /// (counting the days in `(to, from]`).
     pub fn working_days_between(&self, from: Date, to: Date, skip: impl Fn(Date) -> bool) -> i64 {
-        let (a, b, sign) = if to >= from { (from, to, 1) } else { (to, from, -1) };
+        let (a, b, sign) = if to >= from {
+            (from, to, 1)
+        } else {
+            (to, from, -1)
+        };
         let mut d = a;
         let mut count = 0i64;
         while d < b {
@@ -167,17 +196,32 @@ pub struct Clock {
 /// day for 即办件 with `days = 0`), extended by the pauses; an open pause
 /// counts as lasting until `today`. `stopped` is the day the clock stopped
 /// for good (the decision), if it has.
-pub fn reckon(cal: &Calendar, accepted: Date, days: u32, pauses: &[Pause], today: Date, stopped: Option<Date>) -> Clock {
+pub fn reckon(
+    cal: &Calendar,
+    accepted: Date,
+    days: u32,
+    pauses: &[Pause],
+    today: Date,
+    stopped: Option<Date>,
+) -> Clock {
     let paused = pauses.iter().any(|p| p.to.is_none());
-    let skip = |d: Date| pauses.iter().any(|p| d > p.from && d <= p.to.unwrap_or(today));
-    let Reckoned { date: mut deadline, mut complete } = cal.nth_working_day_after(accepted, days, skip);
+    let skip = |d: Date| {
+        pauses
+            .iter()
+            .any(|p| d > p.from && d <= p.to.unwrap_or(today))
+    };
+    let Reckoned {
+        date: mut deadline,
+        mut complete,
+    } = cal.nth_working_day_after(accepted, days, skip);
     if paused {
         // An open pause pushes the deadline at least past today: it moves on
         // as the pause lasts.
         let extra = cal.working_days_between(today, deadline, |_| false);
         if extra <= 0 {
             let remaining = days.saturating_sub(
-                u32::try_from(cal.working_days_between(accepted, today, skip).max(0)).unwrap_or(u32::MAX),
+                u32::try_from(cal.working_days_between(accepted, today, skip).max(0))
+                    .unwrap_or(u32::MAX),
             );
             let r = cal.nth_working_day_after(today, remaining, |_| false);
             deadline = r.date;
@@ -203,14 +247,32 @@ mod tests {
     fn cal() -> Calendar {
         // The official 2026 table (国务院办公厅 2025年11月4日通知), in part.
         let off = [
-            date!(2026 - 01 - 01), date!(2026 - 01 - 02), date!(2026 - 01 - 03),
-            date!(2026 - 02 - 15), date!(2026 - 02 - 16), date!(2026 - 02 - 17), date!(2026 - 02 - 18),
-            date!(2026 - 02 - 19), date!(2026 - 02 - 20), date!(2026 - 02 - 21), date!(2026 - 02 - 22),
+            date!(2026 - 01 - 01),
+            date!(2026 - 01 - 02),
+            date!(2026 - 01 - 03),
+            date!(2026 - 02 - 15),
+            date!(2026 - 02 - 16),
+            date!(2026 - 02 - 17),
+            date!(2026 - 02 - 18),
+            date!(2026 - 02 - 19),
+            date!(2026 - 02 - 20),
+            date!(2026 - 02 - 21),
+            date!(2026 - 02 - 22),
             date!(2026 - 02 - 23),
-            date!(2026 - 10 - 01), date!(2026 - 10 - 02), date!(2026 - 10 - 03), date!(2026 - 10 - 04),
-            date!(2026 - 10 - 05), date!(2026 - 10 - 06), date!(2026 - 10 - 07),
+            date!(2026 - 10 - 01),
+            date!(2026 - 10 - 02),
+            date!(2026 - 10 - 03),
+            date!(2026 - 10 - 04),
+            date!(2026 - 10 - 05),
+            date!(2026 - 10 - 06),
+            date!(2026 - 10 - 07),
         ];
-        let work = [date!(2026 - 01 - 04), date!(2026 - 02 - 14), date!(2026 - 02 - 28), date!(2026 - 10 - 10)];
+        let work = [
+            date!(2026 - 01 - 04),
+            date!(2026 - 02 - 14),
+            date!(2026 - 02 - 28),
+            date!(2026 - 10 - 10),
+        ];
         Calendar::new([HolidayYear {
             year: 2026,
             source: "test".into(),
@@ -224,11 +286,25 @@ mod tests {
         let c = cal();
         // Accepted Monday 2026-11-23: 5 working days later is Monday 2026-11-30.
         let r = c.nth_working_day_after(date!(2026 - 11 - 23), 5, |_| false);
-        assert_eq!(r, Reckoned { date: date!(2026 - 11 - 30), complete: true });
+        assert_eq!(
+            r,
+            Reckoned {
+                date: date!(2026 - 11 - 30),
+                complete: true
+            }
+        );
         // Accepted on a Friday, 1 day: the next Monday.
-        assert_eq!(c.nth_working_day_after(date!(2026 - 11 - 27), 1, |_| false).date, date!(2026 - 11 - 30));
+        assert_eq!(
+            c.nth_working_day_after(date!(2026 - 11 - 27), 1, |_| false)
+                .date,
+            date!(2026 - 11 - 30)
+        );
         // 即办件: the same day.
-        assert_eq!(c.nth_working_day_after(date!(2026 - 11 - 27), 0, |_| false).date, date!(2026 - 11 - 27));
+        assert_eq!(
+            c.nth_working_day_after(date!(2026 - 11 - 27), 0, |_| false)
+                .date,
+            date!(2026 - 11 - 27)
+        );
     }
 
     #[test]
@@ -236,9 +312,17 @@ mod tests {
         let c = cal();
         // Accepted Friday 2026-02-13 (before the Spring Festival): Saturday
         // 02-14 is a makeup working day (1), then 02-15..23 off, 02-24 (2), 02-25 (3).
-        assert_eq!(c.nth_working_day_after(date!(2026 - 02 - 13), 3, |_| false).date, date!(2026 - 02 - 25));
+        assert_eq!(
+            c.nth_working_day_after(date!(2026 - 02 - 13), 3, |_| false)
+                .date,
+            date!(2026 - 02 - 25)
+        );
         // Accepted Friday 2026-09-30: 10-01..07 off, 10-08 (1), 10-09 (2), Saturday 10-10 is a makeup day (3).
-        assert_eq!(c.nth_working_day_after(date!(2026 - 09 - 30), 3, |_| false).date, date!(2026 - 10 - 10));
+        assert_eq!(
+            c.nth_working_day_after(date!(2026 - 09 - 30), 3, |_| false)
+                .date,
+            date!(2026 - 10 - 10)
+        );
         // New Year: 12-31 accepted, 01-01..03 off, Sunday 01-04 works.
         let r = c.nth_working_day_after(date!(2025 - 12 - 31), 1, |_| false);
         assert_eq!(r.date, date!(2026 - 01 - 04));
@@ -252,8 +336,15 @@ mod tests {
         let c = cal();
         let r = c.nth_working_day_after(date!(2026 - 12 - 28), 10, |_| false);
         assert!(!r.complete);
-        assert_eq!(r.date, date!(2027 - 01 - 11), "weekday rule: 12-29,30,31, 01-01,04..08, 11");
-        assert!(c.nth_working_day_after(date!(2026 - 12 - 21), 3, |_| false).complete);
+        assert_eq!(
+            r.date,
+            date!(2027 - 01 - 11),
+            "weekday rule: 12-29,30,31, 01-01,04..08, 11"
+        );
+        assert!(
+            c.nth_working_day_after(date!(2026 - 12 - 21), 3, |_| false)
+                .complete
+        );
     }
 
     #[test]
@@ -266,11 +357,17 @@ mod tests {
         assert_eq!(clock.working_days_left, 4);
         assert!(!clock.overdue);
         // Paused on Tuesday 11-24, resumed Thursday 11-26: 11-25 and 11-26 do not count.
-        let p = [Pause { from: date!(2026 - 11 - 24), to: Some(date!(2026 - 11 - 26)) }];
+        let p = [Pause {
+            from: date!(2026 - 11 - 24),
+            to: Some(date!(2026 - 11 - 26)),
+        }];
         let clock = reckon(&c, accepted, 5, &p, date!(2026 - 11 - 26), None);
         assert_eq!(clock.deadline, date!(2026 - 12 - 02));
         // Still paused: the deadline moves with the pause.
-        let open = [Pause { from: date!(2026 - 11 - 24), to: None }];
+        let open = [Pause {
+            from: date!(2026 - 11 - 24),
+            to: None,
+        }];
         let clock = reckon(&c, accepted, 5, &open, date!(2026 - 12 - 10), None);
         assert!(clock.paused);
         assert!(clock.deadline > date!(2026 - 12 - 10));
@@ -280,18 +377,32 @@ mod tests {
         assert!(clock.overdue);
         assert_eq!(clock.working_days_left, -2);
         // Decided in time: not overdue later.
-        let clock = reckon(&c, accepted, 5, &[], date!(2026 - 12 - 20), Some(date!(2026 - 11 - 27)));
+        let clock = reckon(
+            &c,
+            accepted,
+            5,
+            &[],
+            date!(2026 - 12 - 20),
+            Some(date!(2026 - 11 - 27)),
+        );
         assert!(!clock.overdue);
     }
 
     #[test]
     fn years_validate() {
-        let mut y = HolidayYear { year: 2027, source: "x".into(), off: BTreeSet::new(), work: BTreeSet::new() };
+        let mut y = HolidayYear {
+            year: 2027,
+            source: "x".into(),
+            off: BTreeSet::new(),
+            work: BTreeSet::new(),
+        };
         assert!(y.validate().is_ok());
         y.work.insert(date!(2027 - 01 - 05)); // a Tuesday
         y.off.insert(date!(2026 - 12 - 31));
         let e = y.validate().unwrap_err();
         let codes: Vec<&str> = e.0.iter().map(|e| e.code).collect();
-        assert!(codes.contains(&"calendar.not_weekend") && codes.contains(&"calendar.year_mismatch"));
+        assert!(
+            codes.contains(&"calendar.not_weekend") && codes.contains(&"calendar.year_mismatch")
+        );
     }
 }

@@ -107,7 +107,12 @@ impl Status {
     pub fn clock_stopped(self) -> bool {
         matches!(
             self,
-            Self::Approved | Self::Denied | Self::Delivering | Self::Completed | Self::NotAccepted | Self::Withdrawn
+            Self::Approved
+                | Self::Denied
+                | Self::Delivering
+                | Self::Completed
+                | Self::NotAccepted
+                | Self::Withdrawn
         )
     }
 }
@@ -270,9 +275,15 @@ impl Refusal {
     /// zh-CN message.
     pub fn message(self, action: Action) -> String {
         match self {
-            Refusal::Terminal { status } => format!("办件已{}，不能再{}", status.label(), action.label()),
-            Refusal::NotInMode { mode } => format!("{}模式下没有“{}”这一步", mode.label(), action.label()),
-            Refusal::NotNow { status } => format!("办件当前为“{}”，不能{}", status.label(), action.label()),
+            Refusal::Terminal { status } => {
+                format!("办件已{}，不能再{}", status.label(), action.label())
+            }
+            Refusal::NotInMode { mode } => {
+                format!("{}模式下没有“{}”这一步", mode.label(), action.label())
+            }
+            Refusal::NotNow { status } => {
+                format!("办件当前为“{}”，不能{}", status.label(), action.label())
+            }
             Refusal::MissingDecision => "作出决定时须说明准予或不予（approved）".into(),
         }
     }
@@ -296,7 +307,13 @@ pub fn transition(
     if status.is_terminal() {
         return Err(Refusal::Terminal { status });
     }
-    let ok = |to, by: &[Side], clock| Ok(Transition { to, by: by.to_vec(), clock });
+    let ok = |to, by: &[Side], clock| {
+        Ok(Transition {
+            to,
+            by: by.to_vec(),
+            clock,
+        })
+    };
     match mode {
         Mode::Bundle => Err(Refusal::NotInMode { mode }),
         Mode::Online => match (action, status) {
@@ -307,9 +324,10 @@ pub fn transition(
             (A::RequestSupplement, S::Submitted) => ok(S::SupplementRequested, &[Dp], C::None),
             (A::RequestSupplement, S::Accepted) => ok(S::SupplementRequested, &[Dp], C::Pause),
             (A::SupplementProvided, S::SupplementRequested) => back(resume_to, &[Ap]),
-            (A::Withdraw, S::Draft | S::Submitted | S::SupplementRequested | S::Accepted | S::Suspended) => {
-                ok(S::Withdrawn, &[Ap], C::Stop)
-            }
+            (
+                A::Withdraw,
+                S::Draft | S::Submitted | S::SupplementRequested | S::Accepted | S::Suspended,
+            ) => ok(S::Withdrawn, &[Ap], C::Stop),
             _ => common(status, action, approved, resume_to, &[Dp]),
         },
         Mode::AcceptRemote => match (action, status) {
@@ -321,9 +339,10 @@ pub fn transition(
             (A::RequestSupplement, S::Submitted) => ok(S::SupplementRequested, &[Wi], C::None),
             (A::RequestSupplement, S::Accepted) => ok(S::SupplementRequested, &[Dp], C::Pause),
             (A::SupplementProvided, S::SupplementRequested) => back(resume_to, &[Wi, Ap]),
-            (A::Withdraw, S::Draft | S::Submitted | S::SupplementRequested | S::Accepted | S::Suspended) => {
-                ok(S::Withdrawn, &[Wi], C::Stop)
-            }
+            (
+                A::Withdraw,
+                S::Draft | S::Submitted | S::SupplementRequested | S::Accepted | S::Suspended,
+            ) => ok(S::Withdrawn, &[Wi], C::Stop),
             _ => common(status, action, approved, resume_to, &[Dp]),
         },
         Mode::CollectRemote => match (action, status) {
@@ -334,7 +353,9 @@ pub fn transition(
             // Only the department's acceptance starts the clock.
             (A::Accept, S::PreReviewPassed) => ok(S::Accepted, &[Dp], C::Start),
             (A::NotAccept, S::PreReview | S::PreReviewPassed) => ok(S::NotAccepted, &[Dp], C::Stop),
-            (A::RequestSupplement, S::PreReviewPassed) => ok(S::SupplementRequested, &[Dp], C::None),
+            (A::RequestSupplement, S::PreReviewPassed) => {
+                ok(S::SupplementRequested, &[Dp], C::None)
+            }
             (A::RequestSupplement, S::Accepted) => ok(S::SupplementRequested, &[Dp], C::Pause),
             (A::SupplementProvided, S::SupplementRequested) => back(resume_to, &[Wi]),
             (
@@ -355,8 +376,16 @@ pub fn transition(
 /// Back to where a supplement was requested, the clock resuming if it ran.
 fn back(resume_to: Option<Status>, by: &[Side]) -> Result<Transition, Refusal> {
     let to = resume_to.unwrap_or(Status::Submitted);
-    let clock = if to == Status::Accepted { ClockEffect::Resume } else { ClockEffect::None };
-    Ok(Transition { to, by: by.to_vec(), clock })
+    let clock = if to == Status::Accepted {
+        ClockEffect::Resume
+    } else {
+        ClockEffect::None
+    };
+    Ok(Transition {
+        to,
+        by: by.to_vec(),
+        clock,
+    })
 }
 
 /// The department's part, the same in every mode: suspend, resume, decide,
@@ -371,7 +400,13 @@ fn common(
     use Action as A;
     use ClockEffect as C;
     use Status as S;
-    let ok = |to, clock| Ok(Transition { to, by: dept.to_vec(), clock });
+    let ok = |to, clock| {
+        Ok(Transition {
+            to,
+            by: dept.to_vec(),
+            clock,
+        })
+    };
     match (action, status) {
         (A::Suspend, S::Accepted) => ok(S::Suspended, C::Pause),
         (A::Resume, S::Suspended) => ok(resume_to.unwrap_or(S::Accepted), C::Resume),

@@ -6,8 +6,8 @@ use crate::catalogue::{ItemContent, Jurisdiction};
 use crate::city::{Region, RegionLevel};
 use crate::ids::{DepartmentId, RegionCode};
 use crate::validate::{
-    FieldError, ValidationErrors, is_province_code, mask_id_number, mask_phone, required_text, validate_id_number,
-    validate_mobile, validate_uscc,
+    FieldError, ValidationErrors, is_province_code, mask_id_number, mask_phone, required_text,
+    validate_id_number, validate_mobile, validate_uscc,
 };
 use serde::{Deserialize, Serialize};
 use time::Date;
@@ -55,8 +55,14 @@ pub enum ApplicantInput {
 impl std::fmt::Debug for ApplicantInput {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Self::Person { name, .. } => f.debug_struct("Person").field("name", name).finish_non_exhaustive(),
-            Self::Company { name, .. } => f.debug_struct("Company").field("name", name).finish_non_exhaustive(),
+            Self::Person { name, .. } => f
+                .debug_struct("Person")
+                .field("name", name)
+                .finish_non_exhaustive(),
+            Self::Company { name, .. } => f
+                .debug_struct("Company")
+                .field("name", name)
+                .finish_non_exhaustive(),
         }
     }
 }
@@ -100,7 +106,11 @@ pub enum Applicant {
 
 impl std::fmt::Debug for Applicant {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Applicant({})", serde_json::to_string(&self.masked()).unwrap_or_default())
+        write!(
+            f,
+            "Applicant({})",
+            serde_json::to_string(&self.masked()).unwrap_or_default()
+        )
     }
 }
 
@@ -115,7 +125,14 @@ impl Applicant {
     /// The same applicant with ID and phone numbers masked, for lists and logs.
     pub fn masked(&self) -> Applicant {
         match self.clone() {
-            Self::Person { name, id_number, phone, household_region, residence_region, address } => Self::Person {
+            Self::Person {
+                name,
+                id_number,
+                phone,
+                household_region,
+                residence_region,
+                address,
+            } => Self::Person {
                 name,
                 id_number: mask_id_number(&id_number),
                 phone: mask_phone(&phone),
@@ -123,7 +140,14 @@ impl Applicant {
                 residence_region,
                 address,
             },
-            Self::Company { name, uscc, registered_region, legal_representative, phone, address } => Self::Company {
+            Self::Company {
+                name,
+                uscc,
+                registered_region,
+                legal_representative,
+                phone,
+                address,
+            } => Self::Company {
                 name,
                 uscc,
                 registered_region,
@@ -138,7 +162,11 @@ impl Applicant {
 impl ApplicantInput {
     /// Validates every field (names prefixed by `applicant.`), given which
     /// region codes exist.
-    pub fn validate(&self, today: Date, region_exists: impl Fn(&str) -> bool) -> Result<Applicant, ValidationErrors> {
+    pub fn validate(
+        &self,
+        today: Date,
+        region_exists: impl Fn(&str) -> bool,
+    ) -> Result<Applicant, ValidationErrors> {
         let mut e = ValidationErrors::default();
         let region = |e: &mut ValidationErrors, field: &str, code: &str| -> Option<RegionCode> {
             let c = code.trim();
@@ -146,16 +174,32 @@ impl ApplicantInput {
                 e.push(FieldError::new(field, "required", "请选择行政区划"));
                 None
             } else if !region_exists(c) {
-                e.push(FieldError::new(field, "region.unknown", format!("行政区划代码“{c}”不存在")));
+                e.push(FieldError::new(
+                    field,
+                    "region.unknown",
+                    format!("行政区划代码“{c}”不存在"),
+                ));
                 None
             } else {
                 Some(RegionCode(c.to_owned()))
             }
         };
         match self {
-            Self::Person { name, id_number, phone, household_region, residence_region, address } => {
+            Self::Person {
+                name,
+                id_number,
+                phone,
+                household_region,
+                residence_region,
+                address,
+            } => {
                 let name = e.check(required_text("applicant.name", "申请人姓名", name, 50));
-                let id = e.check(validate_id_number("applicant.id_number", id_number, today, is_province_code));
+                let id = e.check(validate_id_number(
+                    "applicant.id_number",
+                    id_number,
+                    today,
+                    is_province_code,
+                ));
                 let phone = e.check(validate_mobile("applicant.phone", phone));
                 let hh = region(&mut e, "applicant.household_region", household_region);
                 let res = match residence_region.as_deref().map(str::trim) {
@@ -163,41 +207,63 @@ impl ApplicantInput {
                     Some(r) => region(&mut e, "applicant.residence_region", r).map(Some),
                 };
                 if address.chars().count() > 200 {
-                    e.push(FieldError::new("applicant.address", "too_long", "地址不能超过200个字"));
+                    e.push(FieldError::new(
+                        "applicant.address",
+                        "too_long",
+                        "地址不能超过200个字",
+                    ));
                 }
                 match (name, id, phone, hh, res) {
-                    (Some(name), Some(id), Some(phone), Some(household_region), Some(residence_region)) if e.is_empty() => {
-                        Ok(Applicant::Person {
-                            name,
-                            id_number: id.as_str().to_owned(),
-                            phone,
-                            household_region,
-                            residence_region,
-                            address: address.trim().to_owned(),
-                        })
-                    }
+                    (
+                        Some(name),
+                        Some(id),
+                        Some(phone),
+                        Some(household_region),
+                        Some(residence_region),
+                    ) if e.is_empty() => Ok(Applicant::Person {
+                        name,
+                        id_number: id.as_str().to_owned(),
+                        phone,
+                        household_region,
+                        residence_region,
+                        address: address.trim().to_owned(),
+                    }),
                     _ => Err(e),
                 }
             }
-            Self::Company { name, uscc, registered_region, legal_representative, phone, address } => {
+            Self::Company {
+                name,
+                uscc,
+                registered_region,
+                legal_representative,
+                phone,
+                address,
+            } => {
                 let name = e.check(required_text("applicant.name", "企业名称", name, 100));
                 let uscc = e.check(validate_uscc("applicant.uscc", uscc));
                 let reg = region(&mut e, "applicant.registered_region", registered_region);
-                let rep = e.check(required_text("applicant.legal_representative", "法定代表人", legal_representative, 50));
+                let rep = e.check(required_text(
+                    "applicant.legal_representative",
+                    "法定代表人",
+                    legal_representative,
+                    50,
+                ));
                 let phone = e.check(validate_mobile("applicant.phone", phone));
                 match (name, uscc, reg, rep, phone) {
-                    (Some(name), Some(uscc), Some(registered_region), Some(legal_representative), Some(phone))
-                        if e.is_empty() =>
-                    {
-                        Ok(Applicant::Company {
-                            name,
-                            uscc: uscc.as_str().to_owned(),
-                            registered_region,
-                            legal_representative,
-                            phone,
-                            address: address.trim().to_owned(),
-                        })
-                    }
+                    (
+                        Some(name),
+                        Some(uscc),
+                        Some(registered_region),
+                        Some(legal_representative),
+                        Some(phone),
+                    ) if e.is_empty() => Ok(Applicant::Company {
+                        name,
+                        uscc: uscc.as_str().to_owned(),
+                        registered_region,
+                        legal_representative,
+                        phone,
+                        address: address.trim().to_owned(),
+                    }),
                     _ => Err(e),
                 }
             }
@@ -220,34 +286,64 @@ pub fn resolve_jurisdiction(
         FieldError::new(
             "item",
             "jurisdiction.no_implementation",
-            format!("“{}”在申请人所属地没有实施部门，无法确定审批部门", item.name),
+            format!(
+                "“{}”在申请人所属地没有实施部门，无法确定审批部门",
+                item.name
+            ),
         )
     };
     if item.jurisdiction == Jurisdiction::CityWide || item.level == RegionLevel::City {
         return implementations.first().map(|i| i.0).ok_or_else(no_impl);
     }
     let (field, start) = match (item.jurisdiction, applicant) {
-        (Jurisdiction::Household, Applicant::Person { household_region, .. }) => {
-            ("applicant.household_region", household_region.clone())
-        }
-        (Jurisdiction::Residence, Applicant::Person { residence_region, household_region, .. }) => (
+        (
+            Jurisdiction::Household,
+            Applicant::Person {
+                household_region, ..
+            },
+        ) => ("applicant.household_region", household_region.clone()),
+        (
+            Jurisdiction::Residence,
+            Applicant::Person {
+                residence_region,
+                household_region,
+                ..
+            },
+        ) => (
             "applicant.residence_region",
-            residence_region.clone().unwrap_or_else(|| household_region.clone()),
+            residence_region
+                .clone()
+                .unwrap_or_else(|| household_region.clone()),
         ),
-        (Jurisdiction::CompanyRegistration, Applicant::Company { registered_region, .. }) => {
-            ("applicant.registered_region", registered_region.clone())
-        }
+        (
+            Jurisdiction::CompanyRegistration,
+            Applicant::Company {
+                registered_region, ..
+            },
+        ) => ("applicant.registered_region", registered_region.clone()),
         (Jurisdiction::PropertyLocation, _) => match property_region {
             Some(r) => ("property_region", r.clone()),
             None => {
-                return Err(FieldError::new("property_region", "required", "请填写不动产所在地的行政区划"));
+                return Err(FieldError::new(
+                    "property_region",
+                    "required",
+                    "请填写不动产所在地的行政区划",
+                ));
             }
         },
         (Jurisdiction::CompanyRegistration, Applicant::Person { .. }) => {
-            return Err(FieldError::new("applicant.kind", "jurisdiction.needs_company", "该事项须由企业（单位）申请"));
+            return Err(FieldError::new(
+                "applicant.kind",
+                "jurisdiction.needs_company",
+                "该事项须由企业（单位）申请",
+            ));
         }
         (Jurisdiction::Household | Jurisdiction::Residence, Applicant::Company { .. }) => {
-            return Err(FieldError::new("applicant.kind", "jurisdiction.needs_person", "该事项须由个人申请"));
+            return Err(FieldError::new(
+                "applicant.kind",
+                "jurisdiction.needs_person",
+                "该事项须由个人申请",
+            ));
         }
         (Jurisdiction::CityWide, _) => unreachable!("handled above"),
     };
@@ -260,7 +356,11 @@ pub fn resolve_jurisdiction(
         }
         let region = regions.iter().find(|r| r.code == c);
         if region.is_none() {
-            return Err(FieldError::new(field, "region.unknown", format!("行政区划代码“{c}”不存在")));
+            return Err(FieldError::new(
+                field,
+                "region.unknown",
+                format!("行政区划代码“{c}”不存在"),
+            ));
         }
         code = region.and_then(|r| r.parent.clone());
         steps += 1;
@@ -295,11 +395,23 @@ mod tests {
     #[test]
     fn applicants_validate_every_field() {
         let exists = |c: &str| ["350300", "350322", "350302001"].contains(&c);
-        let ok = person("350322").validate(date!(2026 - 11 - 28), exists).unwrap();
+        let ok = person("350322")
+            .validate(date!(2026 - 11 - 28), exists)
+            .unwrap();
         assert_eq!(ok.name(), "林秀英");
         let m = ok.masked();
-        let Applicant::Person { id_number, phone, .. } = &m else { panic!() };
-        assert_eq!(id_number, "350322********1234".replace("1234", &id("35032219800101123")[14..]).as_str());
+        let Applicant::Person {
+            id_number, phone, ..
+        } = &m
+        else {
+            panic!()
+        };
+        assert_eq!(
+            id_number,
+            "350322********1234"
+                .replace("1234", &id("35032219800101123")[14..])
+                .as_str()
+        );
         assert_eq!(phone, "138****1234");
         assert!(!format!("{ok:?}").contains("19800101"));
         let bad = ApplicantInput::Person {
@@ -312,7 +424,13 @@ mod tests {
         };
         let e = bad.validate(date!(2026 - 11 - 28), exists).unwrap_err();
         let fields: Vec<&str> = e.0.iter().map(|e| e.field.as_str()).collect();
-        for f in ["applicant.name", "applicant.id_number", "applicant.phone", "applicant.household_region", "applicant.residence_region"] {
+        for f in [
+            "applicant.name",
+            "applicant.id_number",
+            "applicant.phone",
+            "applicant.household_region",
+            "applicant.residence_region",
+        ] {
             assert!(fields.contains(&f), "{f} in {fields:?}");
         }
         let company = ApplicantInput::Company {

@@ -76,10 +76,16 @@ pub fn verify(case_no: &str, events: &[StoredEvent]) -> Result<(), Break> {
     for (i, e) in events.iter().enumerate() {
         let expected_seq = i as i64 + 1;
         if e.seq != expected_seq {
-            return Err(Break { seq: expected_seq, reason: "event missing or out of order" });
+            return Err(Break {
+                seq: expected_seq,
+                reason: "event missing or out of order",
+            });
         }
         if e.prev_hash != prev {
-            return Err(Break { seq: e.seq, reason: "previous hash does not match" });
+            return Err(Break {
+                seq: e.seq,
+                reason: "previous hash does not match",
+            });
         }
         let f = ChainedFields {
             case_no,
@@ -92,7 +98,10 @@ pub fn verify(case_no: &str, events: &[StoredEvent]) -> Result<(), Break> {
             payload: &e.payload,
         };
         if event_hash(&prev, &f) != e.hash {
-            return Err(Break { seq: e.seq, reason: "event content does not match its hash" });
+            return Err(Break {
+                seq: e.seq,
+                reason: "event content does not match its hash",
+            });
         }
         prev = e.hash.clone();
     }
@@ -108,7 +117,16 @@ mod tests {
         (1..=n)
             .map(|seq| {
                 let payload = format!("{{\"n\":{seq}}}");
-                let f = ChainedFields { case_no: "C1", seq, at: seq * 10, actor: 7, role: "clerk", action: "submit", status: "submitted", payload: &payload };
+                let f = ChainedFields {
+                    case_no: "C1",
+                    seq,
+                    at: seq * 10,
+                    actor: 7,
+                    role: "clerk",
+                    action: "submit",
+                    status: "submitted",
+                    payload: &payload,
+                };
                 let hash = event_hash(&prev, &f);
                 let e = StoredEvent {
                     seq,
@@ -142,7 +160,11 @@ mod tests {
         assert_eq!(verify("C1", &swapped).unwrap_err().seq, 2);
         let mut last_removed = c.clone();
         last_removed.pop();
-        assert_eq!(verify("C1", &last_removed), Ok(()), "a dropped tail is caught by the case's stored version, not the chain");
+        assert_eq!(
+            verify("C1", &last_removed),
+            Ok(()),
+            "a dropped tail is caught by the case's stored version, not the chain"
+        );
         assert!(verify("C2", &c).is_err(), "events belong to their case");
     }
 }

@@ -49,6 +49,29 @@ pub(crate) fn modes(s: &str) -> Result<Vec<Mode>> {
         .map(|x| Mode::parse(x).ok_or_else(|| corrupt("mode", x)))
         .collect()
 }
+pub(crate) fn date_str(d: time::Date) -> String {
+    d.to_string()
+}
+pub(crate) fn parse_date(s: &str) -> Result<time::Date> {
+    let f = time::macros::format_description!("[year]-[month]-[day]");
+    time::Date::parse(s, &f).map_err(|_| corrupt("date", s))
+}
+pub(crate) fn json<T: serde::de::DeserializeOwned>(what: &str, s: &str) -> Result<T> {
+    serde_json::from_str(s).map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))
+}
+pub(crate) fn to_json<T: serde::Serialize>(v: &T) -> Result<String> {
+    serde_json::to_string(v).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+pub(crate) fn status(s: &str) -> Result<tongban_domain::case::Status> {
+    tongban_domain::case::Status::parse(s).ok_or_else(|| corrupt("status", s))
+}
+pub(crate) fn mode(s: &str) -> Result<Mode> {
+    Mode::parse(s).ok_or_else(|| corrupt("mode", s))
+}
+pub(crate) const CASE_COLUMNS: &str = "id, case_no, verification_code, item_code, item_version, item_name, mode, status, version, \
+    department_id, hall_id, applicant_user_id, created_by, applicant, answers, situation, materials, promised_days, instant, \
+    accepted_on, decided_on, pauses, resume_to, created_at, updated_at";
+
 pub(crate) fn levels(s: &str) -> Result<Vec<RegionLevel>> {
     s.split(',').filter(|x| !x.is_empty()).map(level).collect()
 }
@@ -67,7 +90,7 @@ macro_rules! impl_store {
             }
 
             async fn put_regions(&self, regions: &[tongban_domain::city::Region]) -> $crate::Result<()> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin_write().await?;
                 for r in regions {
                     sqlx::query(
                         "INSERT INTO regions (code, name, level, parent, local_code) VALUES ($1, $2, $3, $4, $5)
@@ -106,7 +129,7 @@ macro_rules! impl_store {
 
             async fn create_hall(&self, h: &tongban_domain::city::NewHall) -> $crate::Result<tongban_domain::HallId> {
                 use sqlx::Row;
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin_write().await?;
                 let id: i64 = sqlx::query(
                     "INSERT INTO halls (key, name, kind, region, pilot, address, opening_hours, phone)
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
@@ -375,7 +398,7 @@ macro_rules! impl_store {
 
             async fn publish_items(&self, items: &[$crate::Publication], now: i64) -> $crate::Result<usize> {
                 use sqlx::Row;
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin_write().await?;
                 let mut written = 0;
                 for p in items {
                     let item = &p.content;
@@ -495,7 +518,7 @@ macro_rules! impl_store {
             }
 
             async fn set_aliases(&self, code: &tongban_domain::ItemCode, aliases: &[String]) -> $crate::Result<()> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin_write().await?;
                 let found = sqlx::query("SELECT code FROM items WHERE code = $1")
                     .bind(code.as_str())
                     .fetch_optional(&mut *tx)
@@ -559,7 +582,7 @@ macro_rules! impl_store {
                 batch: &tongban_domain::tongban::Batch,
                 entries: &[tongban_domain::tongban::ListEntry],
             ) -> $crate::Result<()> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin_write().await?;
                 sqlx::query(
                     "INSERT INTO batches (no, name, published) VALUES ($1, $2, $3)
                      ON CONFLICT (no) DO UPDATE SET name = excluded.name, published = excluded.published",
@@ -656,9 +679,354 @@ macro_rules! impl_store {
                 }
                 Ok(out)
             }
+
+            async fn calendar_years(&self) -> $crate::Result<Vec<tongban_domain::calendar::HolidayYear>> {
+                use sqlx::Row;
+                let mut years = Vec::new();
+                for r in sqlx::query("SELECT year, source FROM calendar_years ORDER BY year").fetch_all(&self.pool).await? {
+                    years.push(tongban_domain::calendar::HolidayYear {
+                        year: i32::try_from(r.try_get::<i64, _>("year")?).unwrap_or(0),
+                        source: r.try_get("source")?,
+                        off: Default::default(),
+                        work: Default::default(),
+                    });
+                }
+                for r in sqlx::query("SELECT day, year, kind FROM calendar_days ORDER BY day").fetch_all(&self.pool).await? {
+                    let year = r.try_get::<i64, _>("year")?;
+                    let day = $crate::backend::parse_date(r.try_get::<&str, _>("day")?)?;
+                    if let Some(y) = years.iter_mut().find(|y| i64::from(y.year) == year) {
+                        if r.try_get::<&str, _>("kind")? == "off" {
+                            y.off.insert(day);
+                        } else {
+                            y.work.insert(day);
+                        }
+                    }
+                }
+                Ok(years)
+            }
+
+            async fn put_calendar_year(
+                &self,
+                y: &tongban_domain::calendar::HolidayYear,
+                by: Option<tongban_domain::UserId>,
+                now: i64,
+            ) -> $crate::Result<()> {
+                let mut tx = self.begin_write().await?;
+                sqlx::query(
+                    "INSERT INTO calendar_years (year, source, updated_at, updated_by) VALUES ($1, $2, $3, $4)
+                     ON CONFLICT (year) DO UPDATE SET source = excluded.source, updated_at = excluded.updated_at,
+                     updated_by = excluded.updated_by",
+                )
+                .bind(i64::from(y.year))
+                .bind(&y.source)
+                .bind(now)
+                .bind(by.map(|u| u.0))
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query("DELETE FROM calendar_days WHERE year = $1").bind(i64::from(y.year)).execute(&mut *tx).await?;
+                for (kind, set) in [("off", &y.off), ("work", &y.work)] {
+                    for d in set {
+                        sqlx::query("INSERT INTO calendar_days (day, year, kind) VALUES ($1, $2, $3)")
+                            .bind($crate::backend::date_str(*d))
+                            .bind(i64::from(y.year))
+                            .bind(kind)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn idempotent_answer(&self, scope: &str, key: &str) -> $crate::Result<Option<(u16, String)>> {
+                use sqlx::Row;
+                let r = sqlx::query("SELECT status, body FROM idempotency_keys WHERE scope = $1 AND key = $2")
+                    .bind(scope)
+                    .bind(key)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                match r {
+                    None => Ok(None),
+                    Some(r) => Ok(Some((u16::try_from(r.try_get::<i64, _>("status")?).unwrap_or(200), r.try_get("body")?))),
+                }
+            }
+
+            async fn create_case(
+                &self,
+                c: &$crate::NewCase,
+                case_no_prefix: &str,
+                first: &$crate::NewEvent,
+                idem: Option<$crate::IdemWrite<'_>>,
+            ) -> $crate::Result<($crate::CaseRecord, Option<String>)> {
+                use sqlx::Row;
+                let mut tx = self.begin_write().await?;
+                let placeholder = format!("{case_no_prefix}-{}", c.verification_code);
+                let id: i64 = sqlx::query(
+                    "INSERT INTO cases (case_no, verification_code, item_code, item_version, item_name, mode, status, version,
+                       department_id, hall_id, applicant_user_id, created_by, applicant_name, applicant, answers, situation,
+                       materials, promised_days, instant, pauses, created_at, updated_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, 'draft', 1, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, '[]', $18, $18)
+                     RETURNING id",
+                )
+                .bind(&placeholder)
+                .bind(&c.verification_code)
+                .bind(c.item_code.as_str())
+                .bind(i64::from(c.item_version))
+                .bind(&c.item_name)
+                .bind(c.mode.as_str())
+                .bind(c.department.0)
+                .bind(c.hall.map(|h| h.0))
+                .bind(c.applicant_user.map(|u| u.0))
+                .bind(c.created_by.map(|u| u.0))
+                .bind(c.applicant.name())
+                .bind($crate::backend::to_json(&c.applicant)?)
+                .bind($crate::backend::to_json(&c.answers)?)
+                .bind(&c.situation)
+                .bind($crate::backend::to_json(&c.materials)?)
+                .bind(i64::from(c.promised_days))
+                .bind(c.instant)
+                .bind(first.at)
+                .fetch_one(&mut *tx)
+                .await?
+                .try_get("id")?;
+                let case_no = format!("{case_no_prefix}{id:08}");
+                sqlx::query("UPDATE cases SET case_no = $1 WHERE id = $2").bind(&case_no).bind(id).execute(&mut *tx).await?;
+                Self::append_event(&mut tx, id, &case_no, 1, tongban_domain::timeline::GENESIS, "draft", first).await?;
+                let record = Self::load_case(&mut tx, &case_no).await?;
+                let answer = Self::record_idempotency(&mut tx, &record, idem, first.at).await?;
+                tx.commit().await?;
+                Ok((record, answer))
+            }
+
+            async fn case_by_no(&self, case_no: &str) -> $crate::Result<$crate::CaseRecord> {
+                let mut conn = self.pool.acquire().await?;
+                Self::load_case(&mut conn, case_no).await
+            }
+
+            async fn case_events(&self, case_id: i64) -> $crate::Result<Vec<$crate::EventRecord>> {
+                use sqlx::Row;
+                let rows = sqlx::query(
+                    "SELECT seq, at, actor_id, role, hall_id, department_id, action, status, payload, prev_hash, hash
+                     FROM case_events WHERE case_id = $1 ORDER BY seq",
+                )
+                .bind(case_id)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok($crate::EventRecord {
+                            seq: r.try_get("seq")?,
+                            at: r.try_get("at")?,
+                            actor: r.try_get("actor_id")?,
+                            role: r.try_get("role")?,
+                            hall: r.try_get("hall_id")?,
+                            department: r.try_get("department_id")?,
+                            action: r.try_get("action")?,
+                            status: r.try_get("status")?,
+                            payload: r.try_get("payload")?,
+                            prev_hash: r.try_get("prev_hash")?,
+                            hash: r.try_get("hash")?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn apply_to_case(
+                &self,
+                case_no: &str,
+                expected_version: i64,
+                change: &$crate::CaseChange,
+                event: &$crate::NewEvent,
+                idem: Option<$crate::IdemWrite<'_>>,
+            ) -> $crate::Result<($crate::CaseRecord, Option<String>)> {
+                use sqlx::Row;
+                let mut tx = self.begin_write().await?;
+                let row = sqlx::query("SELECT id, version FROM cases WHERE case_no = $1")
+                    .bind(case_no)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .ok_or($crate::StoreError::NotFound)?;
+                let id: i64 = row.try_get("id")?;
+                let updated = sqlx::query(
+                    "UPDATE cases SET status = $1, version = version + 1, accepted_on = COALESCE($2, accepted_on),
+                       decided_on = COALESCE($3, decided_on), pauses = $4, resume_to = $5, updated_at = $6
+                     WHERE id = $7 AND version = $8",
+                )
+                .bind(change.status.as_str())
+                .bind(change.accepted_on.map($crate::backend::date_str))
+                .bind(change.decided_on.map($crate::backend::date_str))
+                .bind($crate::backend::to_json(&change.pauses)?)
+                .bind(change.resume_to.map(|s| s.as_str()))
+                .bind(event.at)
+                .bind(id)
+                .bind(expected_version)
+                .execute(&mut *tx)
+                .await?;
+                if updated.rows_affected() != 1 {
+                    return Err($crate::StoreError::Conflict("version".into()));
+                }
+                let prev: String = sqlx::query("SELECT hash FROM case_events WHERE case_id = $1 AND seq = $2")
+                    .bind(id)
+                    .bind(expected_version)
+                    .fetch_one(&mut *tx)
+                    .await?
+                    .try_get("hash")?;
+                Self::append_event(&mut tx, id, case_no, expected_version + 1, &prev, change.status.as_str(), event).await?;
+                let record = Self::load_case(&mut tx, case_no).await?;
+                let answer = Self::record_idempotency(&mut tx, &record, idem, event.at).await?;
+                tx.commit().await?;
+                Ok((record, answer))
+            }
+
+            async fn cases(&self, f: &$crate::CaseFilter) -> $crate::Result<(Vec<$crate::CaseRecord>, i64)> {
+                use sqlx::Row;
+                // Unset filters bind NULL and match everything.
+                let statuses = f.statuses.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(",");
+                let where_ = "($1 IS NULL OR department_id = $1) AND ($2 IS NULL OR hall_id = $2)
+                     AND ($3 IS NULL OR applicant_user_id = $3)
+                     AND ($4 = '' OR (',' || $4 || ',') LIKE ('%,' || status || ',%'))";
+                let total: i64 = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) AS n FROM cases WHERE {where_}")))
+                    .bind(f.department.map(|d| d.0))
+                    .bind(f.hall.map(|h| h.0))
+                    .bind(f.applicant_user.map(|u| u.0))
+                    .bind(&statuses)
+                    .fetch_one(&self.pool)
+                    .await?
+                    .try_get("n")?;
+                let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "SELECT {} FROM cases WHERE {where_} ORDER BY updated_at DESC, id DESC LIMIT $5 OFFSET $6",
+                    $crate::backend::CASE_COLUMNS
+                )))
+                .bind(f.department.map(|d| d.0))
+                .bind(f.hall.map(|h| h.0))
+                .bind(f.applicant_user.map(|u| u.0))
+                .bind(&statuses)
+                .bind(f.limit)
+                .bind(f.offset)
+                .fetch_all(&self.pool)
+                .await?;
+                let records = rows.iter().map(Self::case_row).collect::<$crate::Result<Vec<_>>>()?;
+                Ok((records, total))
+            }
+
+            async fn case_index(&self, after: i64, limit: i64) -> $crate::Result<Vec<(i64, String, i64)>> {
+                use sqlx::Row;
+                let rows = sqlx::query("SELECT id, case_no, version FROM cases WHERE id > $1 ORDER BY id LIMIT $2")
+                    .bind(after)
+                    .bind(limit)
+                    .fetch_all(&self.pool)
+                    .await?;
+                rows.iter().map(|r| Ok((r.try_get("id")?, r.try_get("case_no")?, r.try_get("version")?))).collect()
+            }
         }
 
         impl $ty {
+            async fn append_event(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                case_id: i64,
+                case_no: &str,
+                seq: i64,
+                prev: &str,
+                status: &str,
+                e: &$crate::NewEvent,
+            ) -> $crate::Result<()> {
+                let hash = tongban_domain::timeline::event_hash(
+                    prev,
+                    &tongban_domain::timeline::ChainedFields {
+                        case_no,
+                        seq,
+                        at: e.at,
+                        actor: e.actor.0,
+                        role: &e.role,
+                        action: &e.action,
+                        status,
+                        payload: &e.payload,
+                    },
+                );
+                sqlx::query(
+                    "INSERT INTO case_events (case_id, seq, at, actor_id, role, hall_id, department_id, action, status, payload,
+                       prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+                )
+                .bind(case_id)
+                .bind(seq)
+                .bind(e.at)
+                .bind(e.actor.0)
+                .bind(&e.role)
+                .bind(e.hall.map(|h| h.0))
+                .bind(e.department.map(|d| d.0))
+                .bind(&e.action)
+                .bind(status)
+                .bind(&e.payload)
+                .bind(prev)
+                .bind(&hash)
+                .execute(&mut **tx)
+                .await?;
+                Ok(())
+            }
+
+            async fn record_idempotency(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                record: &$crate::CaseRecord,
+                idem: Option<$crate::IdemWrite<'_>>,
+                at: i64,
+            ) -> $crate::Result<Option<String>> {
+                let Some(i) = idem else { return Ok(None) };
+                let body = (i.render)(record);
+                sqlx::query("INSERT INTO idempotency_keys (scope, key, status, body, created_at) VALUES ($1, $2, $3, $4, $5)")
+                    .bind(&i.scope)
+                    .bind(&i.key)
+                    .bind(i64::from(i.status))
+                    .bind(&body)
+                    .bind(at)
+                    .execute(&mut **tx)
+                    .await?;
+                Ok(Some(body))
+            }
+
+            async fn load_case(conn: &mut <$db as sqlx::Database>::Connection, case_no: &str) -> $crate::Result<$crate::CaseRecord> {
+                let r = sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "SELECT {} FROM cases WHERE case_no = $1",
+                    $crate::backend::CASE_COLUMNS
+                )))
+                .bind(case_no)
+                .fetch_optional(&mut *conn)
+                .await?
+                .ok_or($crate::StoreError::NotFound)?;
+                Self::case_row(&r)
+            }
+
+            fn case_row(r: &<$db as sqlx::Database>::Row) -> $crate::Result<$crate::CaseRecord> {
+                use sqlx::Row;
+                use $crate::backend::{json, parse_date};
+                Ok($crate::CaseRecord {
+                    id: r.try_get("id")?,
+                    case_no: r.try_get("case_no")?,
+                    verification_code: r.try_get("verification_code")?,
+                    item_code: tongban_domain::ItemCode(r.try_get("item_code")?),
+                    item_version: i32::try_from(r.try_get::<i64, _>("item_version")?).unwrap_or(0),
+                    item_name: r.try_get("item_name")?,
+                    mode: $crate::backend::mode(r.try_get::<&str, _>("mode")?)?,
+                    status: $crate::backend::status(r.try_get::<&str, _>("status")?)?,
+                    version: r.try_get("version")?,
+                    department: tongban_domain::DepartmentId(r.try_get("department_id")?),
+                    hall: r.try_get::<Option<i64>, _>("hall_id")?.map(tongban_domain::HallId),
+                    applicant_user: r.try_get::<Option<i64>, _>("applicant_user_id")?.map(tongban_domain::UserId),
+                    created_by: r.try_get::<Option<i64>, _>("created_by")?.map(tongban_domain::UserId),
+                    applicant: json("applicant", r.try_get::<&str, _>("applicant")?)?,
+                    answers: json("answers", r.try_get::<&str, _>("answers")?)?,
+                    situation: r.try_get("situation")?,
+                    materials: json("materials", r.try_get::<&str, _>("materials")?)?,
+                    promised_days: u32::try_from(r.try_get::<i64, _>("promised_days")?).unwrap_or(0),
+                    instant: r.try_get("instant")?,
+                    accepted_on: r.try_get::<Option<&str>, _>("accepted_on")?.map(parse_date).transpose()?,
+                    decided_on: r.try_get::<Option<&str>, _>("decided_on")?.map(parse_date).transpose()?,
+                    pauses: json("pauses", r.try_get::<&str, _>("pauses")?)?,
+                    resume_to: r.try_get::<Option<&str>, _>("resume_to")?.map($crate::backend::status).transpose()?,
+                    created_at: r.try_get("created_at")?,
+                    updated_at: r.try_get("updated_at")?,
+                })
+            }
+
             async fn bump_revision(tx: &mut sqlx::Transaction<'_, $db>) -> $crate::Result<()> {
                 sqlx::query("UPDATE catalogue_revision SET revision = revision + 1 WHERE id = 1")
                     .execute(&mut **tx)

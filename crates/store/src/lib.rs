@@ -4,11 +4,14 @@
 //! backend modules.
 
 mod backend;
+pub mod cases;
 pub mod postgres;
 pub mod sqlite;
 
 use async_trait::async_trait;
+pub use cases::{CaseChange, CaseFilter, CaseRecord, EventRecord, IdemWrite, NewCase, NewEvent};
 use std::sync::Arc;
+use tongban_domain::calendar::HolidayYear;
 use tongban_domain::catalogue::{Implementation, ItemContent, ItemVersion};
 use tongban_domain::city::{Department, Hall, NewDepartment, NewHall, Region};
 use tongban_domain::search::SearchDoc;
@@ -228,6 +231,48 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     async fn catalogue_revision(&self) -> Result<i64>;
     /// Everything search needs, for every item.
     async fn search_docs(&self) -> Result<Vec<SearchDoc>>;
+
+    // --- the calendar ---
+    /// Every year with an official holiday table.
+    async fn calendar_years(&self) -> Result<Vec<HolidayYear>>;
+    /// Adds or replaces one year's table, in one transaction.
+    async fn put_calendar_year(
+        &self,
+        year: &HolidayYear,
+        by: Option<UserId>,
+        now: i64,
+    ) -> Result<()>;
+
+    // --- cases ---
+    /// The recorded answer for an idempotency key, if any: (status, body).
+    async fn idempotent_answer(&self, scope: &str, key: &str) -> Result<Option<(u16, String)>>;
+    /// Creates a case with its first event (and the idempotency answer), in
+    /// one transaction. The case number is `prefix` + the 8-digit id.
+    async fn create_case(
+        &self,
+        case: &NewCase,
+        case_no_prefix: &str,
+        first: &NewEvent,
+        idem: Option<IdemWrite<'_>>,
+    ) -> Result<(CaseRecord, Option<String>)>;
+    /// A case by number.
+    async fn case_by_no(&self, case_no: &str) -> Result<CaseRecord>;
+    /// A case's events in order.
+    async fn case_events(&self, case_id: i64) -> Result<Vec<EventRecord>>;
+    /// Applies a change and appends its event in one transaction, if the
+    /// case is still at `expected_version` (else `Conflict`).
+    async fn apply_to_case(
+        &self,
+        case_no: &str,
+        expected_version: i64,
+        change: &CaseChange,
+        event: &NewEvent,
+        idem: Option<IdemWrite<'_>>,
+    ) -> Result<(CaseRecord, Option<String>)>;
+    /// Cases matching a filter, most recently changed first, and their total.
+    async fn cases(&self, filter: &CaseFilter) -> Result<(Vec<CaseRecord>, i64)>;
+    /// (id, case number, version) of cases with id above `after`, in id order.
+    async fn case_index(&self, after: i64, limit: i64) -> Result<Vec<(i64, String, i64)>>;
 }
 
 /// Opens the store named by `url` (`sqlite://PATH`, `sqlite::memory:`, or

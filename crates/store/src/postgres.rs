@@ -24,6 +24,11 @@ impl PgStore {
         Ok(Self { pool })
     }
 
+    /// A write transaction. PostgreSQL locks rows as they are written.
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>> {
+        Ok(self.pool.begin().await?)
+    }
+
     async fn run_migrations(&self) -> Result<()> {
         sqlx::migrate!("./migrations/postgres")
             .run(&self.pool)

@@ -42,6 +42,11 @@ impl SqliteStore {
         Ok(Self { pool })
     }
 
+    /// A write transaction. SQLite takes the write lock at BEGIN (IMMEDIATE), so a transaction that reads before it writes never fails to upgrade its lock.
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
+        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    }
+
     async fn run_migrations(&self) -> Result<()> {
         sqlx::migrate!("./migrations/sqlite")
             .run(&self.pool)

@@ -630,3 +630,253 @@ fn database_name_is_replaced_in_urls() {
         "postgres://127.0.0.1:5432/x"
     );
 }
+
+fn new_case(dept: DepartmentId, hall: HallId) -> tongban_store::NewCase {
+    tongban_store::NewCase {
+        verification_code: format!("V{}", random_suffix()),
+        item_code: ItemCode("GA-001".into()),
+        item_version: 1,
+        item_name: "居民身份证换领".into(),
+        mode: Mode::AcceptRemote,
+        department: dept,
+        hall: Some(hall),
+        applicant_user: None,
+        created_by: None,
+        applicant: tongban_domain::intake::Applicant::Person {
+            name: "林秀英".into(),
+            id_number: "350322198001011234".into(),
+            phone: "13805941234".into(),
+            household_region: RegionCode("350322".into()),
+            residence_region: None,
+            address: String::new(),
+        },
+        answers: Default::default(),
+        situation: "一般情形".into(),
+        materials: vec![],
+        promised_days: 5,
+        instant: false,
+    }
+}
+
+fn event(actor: UserId, action: &str, at: i64) -> tongban_store::NewEvent {
+    tongban_store::NewEvent {
+        at,
+        actor,
+        role: "clerk".into(),
+        hall: None,
+        department: None,
+        action: action.into(),
+        payload: "{}".into(),
+    }
+}
+
+contract!(cases_append_chained_events_under_a_version_guard, |s| {
+    use tongban_domain::case::Status;
+    let (hall, _, dept) = city(s).await;
+    s.publish_items(
+        &[publication(item("GA-001", "居民身份证换领"), vec![dept])],
+        1,
+    )
+    .await
+    .unwrap();
+    let clerk = s
+        .create_user(&NewUser {
+            username: "c".into(),
+            display_name: "c".into(),
+            password_hash: "x".into(),
+            role: Role::Clerk,
+            scope: Scope::Hall(hall),
+            household_region: None,
+        })
+        .await
+        .unwrap();
+    let render = |c: &tongban_store::CaseRecord| {
+        format!(
+            "{{\"case_no\":\"{}\",\"version\":{}}}",
+            c.case_no, c.version
+        )
+    };
+    let idem = tongban_store::IdemWrite {
+        scope: "u1:create".into(),
+        key: "k1".into(),
+        status: 201,
+        render: &render,
+    };
+    let (c, answer) = s
+        .create_case(
+            &new_case(dept, hall),
+            "TB20261128",
+            &event(clerk, "create", 10),
+            Some(idem),
+        )
+        .await
+        .unwrap();
+    assert!(
+        c.case_no.starts_with("TB20261128") && c.case_no.len() == 18,
+        "{}",
+        c.case_no
+    );
+    assert_eq!((c.status, c.version), (Status::Draft, 1));
+    assert_eq!(
+        answer.unwrap(),
+        format!("{{\"case_no\":\"{}\",\"version\":1}}", c.case_no)
+    );
+    assert_eq!(
+        s.idempotent_answer("u1:create", "k1")
+            .await
+            .unwrap()
+            .unwrap()
+            .0,
+        201
+    );
+    assert!(
+        s.idempotent_answer("u2:create", "k1")
+            .await
+            .unwrap()
+            .is_none(),
+        "keys are scoped per caller"
+    );
+    // The same key again is refused by the database: never a second case.
+    let idem = tongban_store::IdemWrite {
+        scope: "u1:create".into(),
+        key: "k1".into(),
+        status: 201,
+        render: &render,
+    };
+    let again = s
+        .create_case(
+            &new_case(dept, hall),
+            "TB20261128",
+            &event(clerk, "create", 11),
+            Some(idem),
+        )
+        .await;
+    assert!(matches!(again, Err(StoreError::Conflict(_))));
+    assert_eq!(
+        s.cases(&tongban_store::CaseFilter {
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .1,
+        1
+    );
+
+    let change = |status| tongban_store::CaseChange {
+        status,
+        accepted_on: None,
+        decided_on: None,
+        pauses: vec![],
+        resume_to: None,
+    };
+    let (c2, _) = s
+        .apply_to_case(
+            &c.case_no,
+            1,
+            &change(Status::Submitted),
+            &event(clerk, "submit", 20),
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!((c2.status, c2.version), (Status::Submitted, 2));
+    // A stale version: refused, nothing written.
+    let stale = s
+        .apply_to_case(
+            &c.case_no,
+            1,
+            &change(Status::Accepted),
+            &event(clerk, "accept", 30),
+            None,
+        )
+        .await;
+    assert!(matches!(stale, Err(StoreError::Conflict(_))));
+    let mut accept = change(Status::Accepted);
+    accept.accepted_on = Some(time::macros::date!(2026 - 11 - 27));
+    let (c3, _) = s
+        .apply_to_case(&c.case_no, 2, &accept, &event(clerk, "accept", 40), None)
+        .await
+        .unwrap();
+    assert_eq!(c3.accepted_on, Some(time::macros::date!(2026 - 11 - 27)));
+    assert!(matches!(
+        s.apply_to_case("NOPE", 1, &accept, &event(clerk, "x", 1), None)
+            .await,
+        Err(StoreError::NotFound)
+    ));
+
+    let events = s.case_events(c.id).await.unwrap();
+    assert_eq!(
+        events.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(),
+        ["create", "submit", "accept"]
+    );
+    let stored: Vec<tongban_domain::timeline::StoredEvent> = events
+        .iter()
+        .map(|e| tongban_domain::timeline::StoredEvent {
+            seq: e.seq,
+            at: e.at,
+            actor: e.actor,
+            role: e.role.clone(),
+            action: e.action.clone(),
+            status: e.status.clone(),
+            payload: e.payload.clone(),
+            prev_hash: e.prev_hash.clone(),
+            hash: e.hash.clone(),
+        })
+        .collect();
+    tongban_domain::timeline::verify(&c.case_no, &stored).unwrap();
+    assert_eq!(
+        s.case_index(0, 10).await.unwrap(),
+        vec![(c.id, c.case_no.clone(), 3)]
+    );
+
+    // Filters.
+    let f = |department, hall, statuses: Vec<Status>| tongban_store::CaseFilter {
+        department,
+        hall,
+        statuses,
+        limit: 10,
+        ..Default::default()
+    };
+    assert_eq!(s.cases(&f(Some(dept), None, vec![])).await.unwrap().1, 1);
+    assert_eq!(
+        s.cases(&f(Some(DepartmentId(999)), None, vec![]))
+            .await
+            .unwrap()
+            .1,
+        0
+    );
+    assert_eq!(
+        s.cases(&f(None, Some(hall), vec![Status::Accepted, Status::Draft]))
+            .await
+            .unwrap()
+            .1,
+        1
+    );
+    assert_eq!(
+        s.cases(&f(None, None, vec![Status::Draft]))
+            .await
+            .unwrap()
+            .1,
+        0
+    );
+    let (rows, _) = s.cases(&f(None, None, vec![])).await.unwrap();
+    assert_eq!(rows[0], s.case_by_no(&c.case_no).await.unwrap());
+});
+
+contract!(calendar_years_round_trip, |s| {
+    use time::macros::date;
+    let y = tongban_domain::calendar::HolidayYear {
+        year: 2027,
+        source: "国务院办公厅通知".into(),
+        off: [date!(2027 - 01 - 01)].into_iter().collect(),
+        work: [date!(2027 - 02 - 06)].into_iter().collect(),
+    };
+    s.put_calendar_year(&y, None, 1).await.unwrap();
+    assert_eq!(s.calendar_years().await.unwrap(), vec![y.clone()]);
+    let mut y2 = y.clone();
+    y2.off.insert(date!(2027 - 01 - 02));
+    y2.work.clear();
+    s.put_calendar_year(&y2, None, 2).await.unwrap();
+    assert_eq!(s.calendar_years().await.unwrap(), vec![y2]);
+});

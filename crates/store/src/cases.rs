@@ -1,0 +1,198 @@
+//! Case records as the store keeps them.
+
+use tongban_domain::calendar::Pause;
+use tongban_domain::case::Status;
+use tongban_domain::catalogue::MaterialSpec;
+use tongban_domain::guide::Answers;
+use tongban_domain::intake::Applicant;
+use tongban_domain::tongban::Mode;
+use tongban_domain::{DepartmentId, HallId, ItemCode, UserId};
+
+/// A case row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CaseRecord {
+    /// Internal id.
+    pub id: i64,
+    /// Human case number.
+    pub case_no: String,
+    /// Code for the public progress page.
+    pub verification_code: String,
+    /// Item.
+    pub item_code: ItemCode,
+    /// Item version applied for.
+    pub item_version: i32,
+    /// Item name (at that version).
+    pub item_name: String,
+    /// Mode.
+    pub mode: Mode,
+    /// Status.
+    pub status: Status,
+    /// Optimistic-concurrency version = number of events.
+    pub version: i64,
+    /// Deciding department.
+    pub department: DepartmentId,
+    /// Receiving hall (none for online cases).
+    pub hall: Option<HallId>,
+    /// The applicant's own account, for online cases.
+    pub applicant_user: Option<UserId>,
+    /// Who created it.
+    pub created_by: Option<UserId>,
+    /// The applicant.
+    pub applicant: Applicant,
+    /// Guide-map answers.
+    pub answers: Answers,
+    /// Situation (情形) name.
+    pub situation: String,
+    /// The required-materials checklist.
+    pub materials: Vec<MaterialSpec>,
+    /// Promised working days.
+    pub promised_days: u32,
+    /// 即办件.
+    pub instant: bool,
+    /// Day the clock started.
+    pub accepted_on: Option<time::Date>,
+    /// Day of the decision.
+    pub decided_on: Option<time::Date>,
+    /// Clock pauses.
+    pub pauses: Vec<Pause>,
+    /// Status a supplement or suspension returns to.
+    pub resume_to: Option<Status>,
+    /// Created, unix ms.
+    pub created_at: i64,
+    /// Last change, unix ms.
+    pub updated_at: i64,
+}
+
+/// A new case (its first event is written with it).
+#[derive(Debug, Clone)]
+pub struct NewCase {
+    /// Code for the public progress page.
+    pub verification_code: String,
+    /// Item.
+    pub item_code: ItemCode,
+    /// Item version.
+    pub item_version: i32,
+    /// Item name.
+    pub item_name: String,
+    /// Mode.
+    pub mode: Mode,
+    /// Deciding department.
+    pub department: DepartmentId,
+    /// Receiving hall.
+    pub hall: Option<HallId>,
+    /// Applicant account.
+    pub applicant_user: Option<UserId>,
+    /// Creator.
+    pub created_by: Option<UserId>,
+    /// Applicant.
+    pub applicant: Applicant,
+    /// Answers.
+    pub answers: Answers,
+    /// Situation name.
+    pub situation: String,
+    /// Checklist.
+    pub materials: Vec<MaterialSpec>,
+    /// Promised days.
+    pub promised_days: u32,
+    /// 即办件.
+    pub instant: bool,
+}
+
+/// What a transition changes on the case row.
+#[derive(Debug, Clone)]
+pub struct CaseChange {
+    /// New status.
+    pub status: Status,
+    /// Day the clock started, if it starts now.
+    pub accepted_on: Option<time::Date>,
+    /// Day of decision, if decided now.
+    pub decided_on: Option<time::Date>,
+    /// The pauses after the change.
+    pub pauses: Vec<Pause>,
+    /// Where a supplement or suspension returns to.
+    pub resume_to: Option<Status>,
+}
+
+/// An event to append.
+#[derive(Debug, Clone)]
+pub struct NewEvent {
+    /// Unix ms.
+    pub at: i64,
+    /// Acting user.
+    pub actor: UserId,
+    /// Their role.
+    pub role: String,
+    /// Their hall.
+    pub hall: Option<HallId>,
+    /// Their department.
+    pub department: Option<DepartmentId>,
+    /// Action (`create`, `submit`, …).
+    pub action: String,
+    /// Details (JSON text).
+    pub payload: String,
+}
+
+/// A stored event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventRecord {
+    /// Position, from 1.
+    pub seq: i64,
+    /// Unix ms.
+    pub at: i64,
+    /// Actor id.
+    pub actor: i64,
+    /// Role.
+    pub role: String,
+    /// Hall.
+    pub hall: Option<i64>,
+    /// Department.
+    pub department: Option<i64>,
+    /// Action.
+    pub action: String,
+    /// Status after.
+    pub status: String,
+    /// Payload JSON.
+    pub payload: String,
+    /// Previous hash.
+    pub prev_hash: String,
+    /// Hash.
+    pub hash: String,
+}
+
+/// Which cases to list.
+#[derive(Debug, Clone, Default)]
+pub struct CaseFilter {
+    /// Only these departments' cases.
+    pub department: Option<DepartmentId>,
+    /// Only cases received at this hall.
+    pub hall: Option<HallId>,
+    /// Only this applicant's cases.
+    pub applicant_user: Option<UserId>,
+    /// Only these statuses.
+    pub statuses: Vec<Status>,
+    /// Page size.
+    pub limit: i64,
+    /// Offset.
+    pub offset: i64,
+}
+
+/// An idempotency key to record with a write, and the answer to replay.
+pub struct IdemWrite<'a> {
+    /// Who and what (user id and route), so keys of different callers never meet.
+    pub scope: String,
+    /// The client's key.
+    pub key: String,
+    /// HTTP status of the answer.
+    pub status: u16,
+    /// Renders the answer body from the written case.
+    pub render: &'a (dyn Fn(&CaseRecord) -> String + Send + Sync),
+}
+
+impl std::fmt::Debug for IdemWrite<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IdemWrite")
+            .field("scope", &self.scope)
+            .field("key", &self.key)
+            .finish_non_exhaustive()
+    }
+}
