@@ -74,6 +74,16 @@ enum Command {
         #[command(subcommand)]
         what: ExportWhat,
     },
+    /// Audit: check that no case timeline was edited, removed or reordered.
+    Audit {
+        #[command(subcommand)]
+        what: AuditWhat,
+    },
+    /// The working-day calendar (official holiday tables).
+    Calendar {
+        #[command(subcommand)]
+        what: CalendarWhat,
+    },
     /// Benchmarks.
     Bench {
         #[command(subcommand)]
@@ -112,6 +122,34 @@ enum UsersCommand {
     },
     /// List accounts.
     List {
+        /// Database URL.
+        #[arg(long, env = "TONGBAN_DB")]
+        db: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum AuditWhat {
+    /// Verify every case's hash chain; exits 1 naming the first broken case.
+    Verify {
+        /// Database URL.
+        #[arg(long, env = "TONGBAN_DB")]
+        db: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum CalendarWhat {
+    /// List the years with official data, and warn about missing ones.
+    List {
+        /// Database URL.
+        #[arg(long, env = "TONGBAN_DB")]
+        db: Option<String>,
+    },
+    /// Import years from a TOML table (the layout of data/cn-holidays.toml); replaces those years.
+    Import {
+        /// The table.
+        file: PathBuf,
         /// Database URL.
         #[arg(long, env = "TONGBAN_DB")]
         db: Option<String>,
@@ -179,6 +217,7 @@ async fn run(cmd: Command, cfg: config::FileConfig) -> AnyResult<ExitCode> {
                 .or(cfg.listen.clone())
                 .unwrap_or_else(|| "127.0.0.1:8080".into());
             let store = tongban_store::open(&db).await?;
+            tongban_server::calendar::ensure_official(store.as_ref()).await?;
             let settings = tongban_server::Settings {
                 secure_cookies: secure_cookies || cfg.secure_cookies.unwrap_or(false),
                 ..Default::default()
@@ -207,6 +246,7 @@ async fn run(cmd: Command, cfg: config::FileConfig) -> AnyResult<ExitCode> {
             }
             let url = format!("sqlite://{}", db.display());
             let store = tongban_store::open(&url).await?;
+            tongban_server::calendar::ensure_official(store.as_ref()).await?;
             if tongban_demo::is_seeded(store.as_ref()).await? {
                 println!("沿用已有演示数据库：{}（--reset 可重建）", db.display());
             } else {
@@ -232,7 +272,8 @@ async fn run(cmd: Command, cfg: config::FileConfig) -> AnyResult<ExitCode> {
         }
         Command::Migrate { db } => {
             let db = cfg.db(db)?;
-            tongban_store::open(&db).await?;
+            let store = tongban_store::open(&db).await?;
+            tongban_server::calendar::ensure_official(store.as_ref()).await?;
             println!("迁移完成：{}", tongban_store::redact_url(&db));
         }
         Command::Users { command } => match command {
@@ -360,6 +401,54 @@ async fn run(cmd: Command, cfg: config::FileConfig) -> AnyResult<ExitCode> {
             println!("已导出 {n} 项事项到 {}", file.display());
         }
         Command::Bench { what } => bench::run(what).await?,
+        Command::Audit {
+            what: AuditWhat::Verify { db },
+        } => {
+            let store = tongban_store::open(&cfg.db(db)?).await?;
+            match tongban_store::verify_timelines(store.as_ref()).await? {
+                Ok(n) => println!("审计通过：{n} 件办件的时间线完整，未被篡改"),
+                Err(b) => {
+                    eprintln!(
+                        "审计失败：办件 {} 的第 {} 条事件校验不通过（{}）",
+                        b.case_no, b.seq, b.reason
+                    );
+                    return Ok(ExitCode::FAILURE);
+                }
+            }
+        }
+        Command::Calendar { what } => match what {
+            CalendarWhat::List { db } => {
+                let store = tongban_store::open(&cfg.db(db)?).await?;
+                tongban_server::calendar::ensure_official(store.as_ref()).await?;
+                let cal = tongban_server::calendar::load(store.as_ref()).await?;
+                for y in cal.years() {
+                    println!(
+                        "{}\t{}\t放假 {} 天，调休上班 {} 天",
+                        y.year,
+                        y.source,
+                        y.off.len(),
+                        y.work.len()
+                    );
+                }
+                let today = tongban_server::shanghai_date(tongban_store::now_ms());
+                for y in tongban_server::api::calendar::missing_years(&cal, today) {
+                    println!(
+                        "警告：{y} 年尚无官方放假安排，跨入该年的期限按周末规则计算并标注为不完整"
+                    );
+                }
+            }
+            CalendarWhat::Import { file, db } => {
+                let store = tongban_store::open(&cfg.db(db)?).await?;
+                let text = std::fs::read_to_string(&file)?;
+                let years = tongban_server::calendar::parse_table(&text)?;
+                for y in &years {
+                    store
+                        .put_calendar_year(y, None, tongban_store::now_ms())
+                        .await?;
+                    println!("已导入 {} 年（{}）", y.year, y.source);
+                }
+            }
+        },
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -31,6 +31,17 @@ impl Actor {
     }
 }
 
+/// Whose a case is: where it was received, who decides, whose it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CaseScope {
+    /// The receiving hall (none for online cases).
+    pub hall: Option<HallId>,
+    /// The deciding department.
+    pub department: DepartmentId,
+    /// The applicant's own account (online cases).
+    pub applicant: Option<UserId>,
+}
+
 /// Something an actor wants to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
@@ -42,6 +53,30 @@ pub enum Action {
     EditAliases,
     /// Publish item versions, import or export the catalogue.
     ManageCatalogue,
+    /// Start a case: online (the applicant) or at a hall's window.
+    CreateCase {
+        /// True for 全程网办.
+        online: bool,
+        /// The receiving hall, for window cases.
+        hall: Option<HallId>,
+    },
+    /// List cases (the list itself is scoped to what the actor may see).
+    ListCases,
+    /// See one case.
+    ReadCase(CaseScope),
+    /// Take a step on a case, which the state machine gives to these sides.
+    CaseStep {
+        /// The case.
+        case: CaseScope,
+        /// The window of the receiving hall may take it.
+        window: bool,
+        /// The deciding department may take it.
+        department: bool,
+        /// The applicant may take it.
+        applicant: bool,
+    },
+    /// Edit the working-day calendar.
+    EditCalendar,
     /// Create accounts in a hall (`Some`), a department, or anywhere (`None`).
     ManageUsers {
         /// The hall the account would belong to.
@@ -71,9 +106,14 @@ impl Denial {
     }
 }
 
+/// Counter staff who receive cases at a window.
+fn is_window_staff(role: Role) -> bool {
+    matches!(role, Role::Clerk | Role::Guide | Role::Agent)
+}
+
 /// Decides whether `actor` may do `action`.
 pub fn authorize(actor: Actor, action: Action) -> Result<(), Denial> {
-    let Actor::User { role, scope, .. } = actor else {
+    let Actor::User { id, role, scope } = actor else {
         return match action {
             Action::ReadPublic => Ok(()),
             _ => Err(Denial::Unauthenticated),
@@ -81,7 +121,35 @@ pub fn authorize(actor: Actor, action: Action) -> Result<(), Denial> {
     };
     let allowed = match action {
         Action::ReadPublic | Action::ReadOwnAccount => true,
-        Action::EditAliases | Action::ManageCatalogue => role == Role::PlatformAdmin,
+        Action::EditAliases | Action::ManageCatalogue | Action::EditCalendar => {
+            role == Role::PlatformAdmin
+        }
+        Action::CreateCase { online: true, hall } => role == Role::Applicant && hall.is_none(),
+        Action::CreateCase {
+            online: false,
+            hall,
+        } => is_window_staff(role) && hall.is_some() && hall == scope.hall(),
+        Action::ListCases => true,
+        Action::ReadCase(c) => match role {
+            Role::PlatformAdmin => true,
+            Role::Applicant => c.applicant.is_some() && c.applicant == Some(id),
+            Role::Clerk | Role::Guide | Role::Agent | Role::HallAdmin => {
+                c.hall.is_some() && c.hall == scope.hall()
+            }
+            Role::Reviewer | Role::DepartmentAdmin => Some(c.department) == scope.department(),
+        },
+        Action::CaseStep {
+            case,
+            window,
+            department,
+            applicant,
+        } => {
+            (window && is_window_staff(role) && case.hall.is_some() && case.hall == scope.hall())
+                || (department
+                    && role == Role::Reviewer
+                    && Some(case.department) == scope.department())
+                || (applicant && role == Role::Applicant && case.applicant == Some(id))
+        }
         Action::ManageUsers { hall, department } => match role {
             Role::PlatformAdmin => true,
             // A hall admin manages the staff of their own hall only.
@@ -96,6 +164,126 @@ pub fn authorize(actor: Actor, action: Action) -> Result<(), Denial> {
         Ok(())
     } else {
         Err(Denial::Forbidden)
+    }
+}
+
+#[cfg(test)]
+mod case_tests {
+    use super::*;
+
+    #[test]
+    fn case_steps_belong_to_their_side() {
+        let hall = HallId(1);
+        let dept = DepartmentId(2);
+        let case = CaseScope {
+            hall: Some(hall),
+            department: dept,
+            applicant: Some(UserId(9)),
+        };
+        let clerk = Actor::User {
+            id: UserId(1),
+            role: Role::Clerk,
+            scope: Scope::Hall(hall),
+        };
+        let other_clerk = Actor::User {
+            id: UserId(1),
+            role: Role::Clerk,
+            scope: Scope::Hall(HallId(5)),
+        };
+        let reviewer = Actor::User {
+            id: UserId(3),
+            role: Role::Reviewer,
+            scope: Scope::Department(dept),
+        };
+        let dept_admin = Actor::User {
+            id: UserId(3),
+            role: Role::DepartmentAdmin,
+            scope: Scope::Department(dept),
+        };
+        let applicant = Actor::User {
+            id: UserId(9),
+            role: Role::Applicant,
+            scope: Scope::None,
+        };
+        let stranger = Actor::User {
+            id: UserId(10),
+            role: Role::Applicant,
+            scope: Scope::None,
+        };
+        let step = |w, d, a| Action::CaseStep {
+            case,
+            window: w,
+            department: d,
+            applicant: a,
+        };
+        assert!(authorize(clerk, step(true, false, false)).is_ok());
+        assert!(authorize(other_clerk, step(true, false, false)).is_err());
+        assert!(authorize(clerk, step(false, true, false)).is_err());
+        assert!(authorize(reviewer, step(false, true, false)).is_ok());
+        assert!(
+            authorize(dept_admin, step(false, true, false)).is_err(),
+            "admins manage, reviewers decide"
+        );
+        assert!(authorize(applicant, step(false, false, true)).is_ok());
+        assert!(authorize(stranger, step(false, false, true)).is_err());
+        assert!(authorize(clerk, Action::ReadCase(case)).is_ok());
+        assert!(authorize(other_clerk, Action::ReadCase(case)).is_err());
+        assert!(authorize(stranger, Action::ReadCase(case)).is_err());
+        assert!(authorize(applicant, Action::ReadCase(case)).is_ok());
+        assert!(
+            authorize(
+                clerk,
+                Action::CreateCase {
+                    online: false,
+                    hall: Some(hall)
+                }
+            )
+            .is_ok()
+        );
+        assert!(
+            authorize(
+                clerk,
+                Action::CreateCase {
+                    online: false,
+                    hall: Some(HallId(5))
+                }
+            )
+            .is_err()
+        );
+        assert!(
+            authorize(
+                clerk,
+                Action::CreateCase {
+                    online: true,
+                    hall: None
+                }
+            )
+            .is_err()
+        );
+        assert!(
+            authorize(
+                applicant,
+                Action::CreateCase {
+                    online: true,
+                    hall: None
+                }
+            )
+            .is_ok()
+        );
+        assert!(
+            authorize(
+                reviewer,
+                Action::CreateCase {
+                    online: false,
+                    hall: Some(hall)
+                }
+            )
+            .is_err()
+        );
+        assert_eq!(
+            authorize(Actor::Anonymous, Action::ListCases),
+            Err(Denial::Unauthenticated)
+        );
     }
 }
 

@@ -307,3 +307,23 @@ mod tests {
         assert!(same("abc", "abc") && !same("abc", "abd") && !same("a", "ab"));
     }
 }
+
+/// A caller who must be signed in: anonymous requests are refused with 401
+/// before the body is even read.
+#[derive(Debug, Clone)]
+pub struct Signed(pub Ctx);
+
+impl FromRequestParts<AppState> for Signed {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let ctx = Ctx::from_request_parts(parts, state).await?;
+        if ctx.user.is_none() {
+            return Err(tongban_domain::authz::Denial::Unauthenticated.into());
+        }
+        Ok(Signed(ctx))
+    }
+}

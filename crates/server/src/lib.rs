@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod calendar;
 pub mod catalogue;
 pub mod error;
 pub mod extract;
@@ -47,6 +48,45 @@ pub struct AppState {
     pub settings: Settings,
     /// A hash to verify against when an account does not exist (timing).
     pub dummy_hash: Arc<str>,
+    /// The clock (unix ms); tests fix it.
+    pub now: Now,
+}
+
+/// A source of the current time in unix milliseconds.
+#[derive(Clone)]
+pub struct Now(pub Arc<dyn Fn() -> i64 + Send + Sync>);
+
+impl std::fmt::Debug for Now {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Now")
+    }
+}
+
+impl Now {
+    /// The system clock.
+    pub fn system() -> Self {
+        Self(Arc::new(tongban_store::now_ms))
+    }
+    /// A fixed instant (tests).
+    pub fn fixed(ms: i64) -> Self {
+        Self(Arc::new(move || ms))
+    }
+    /// Unix ms now.
+    pub fn ms(&self) -> i64 {
+        (self.0)()
+    }
+    /// Today's date in Asia/Shanghai.
+    pub fn today(&self) -> time::Date {
+        shanghai_date(self.ms())
+    }
+}
+
+/// The Asia/Shanghai (UTC+8, no daylight saving) date of an instant.
+pub fn shanghai_date(ms: i64) -> time::Date {
+    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
+        .to_offset(time::macros::offset!(+8))
+        .date()
 }
 
 impl AppState {
@@ -58,6 +98,7 @@ impl AppState {
             templates: Arc::new(pages::Templates::new()),
             settings,
             dummy_hash: auth::hash_password("tongban-dummy-password").into(),
+            now: Now::system(),
         }
     }
 }

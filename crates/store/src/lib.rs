@@ -325,6 +325,68 @@ pub fn rfc3339(ms: i64) -> String {
         .unwrap_or_default()
 }
 
+/// The first broken timeline found by [`verify_timelines`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BrokenTimeline {
+    /// The case.
+    pub case_no: String,
+    /// The first event that does not check.
+    pub seq: i64,
+    /// What is wrong.
+    pub reason: String,
+}
+
+/// Checks every case's hash chain, and that no event is missing at the end
+/// (the case's version counts its events). Returns how many cases were
+/// checked, or the first broken one.
+pub async fn verify_timelines(
+    store: &dyn Store,
+) -> Result<std::result::Result<usize, BrokenTimeline>> {
+    let mut after = 0;
+    let mut checked = 0;
+    loop {
+        let page = store.case_index(after, 500).await?;
+        if page.is_empty() {
+            return Ok(Ok(checked));
+        }
+        for (id, case_no, version) in page {
+            after = id;
+            let events: Vec<tongban_domain::timeline::StoredEvent> = store
+                .case_events(id)
+                .await?
+                .into_iter()
+                .map(|e| tongban_domain::timeline::StoredEvent {
+                    seq: e.seq,
+                    at: e.at,
+                    actor: e.actor,
+                    role: e.role,
+                    action: e.action,
+                    status: e.status,
+                    payload: e.payload,
+                    prev_hash: e.prev_hash,
+                    hash: e.hash,
+                })
+                .collect();
+            if let Err(b) = tongban_domain::timeline::verify(&case_no, &events) {
+                return Ok(Err(BrokenTimeline {
+                    case_no,
+                    seq: b.seq,
+                    reason: b.reason.into(),
+                }));
+            }
+            if events.len() as i64 != version {
+                let seq = events.len() as i64 + 1;
+                return Ok(Err(BrokenTimeline {
+                    case_no,
+                    seq,
+                    reason: "events missing at the end".into(),
+                }));
+            }
+            checked += 1;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -2,6 +2,8 @@
 //! request/response types; every handler asks [`crate::auth::Ctx::authorize`]
 //! before it reads or writes, and states its access rule in its OpenAPI entry.
 
+pub mod calendar;
+pub mod cases;
 pub mod catalogue;
 pub mod city;
 pub mod session;
@@ -72,4 +74,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(catalogue::guide))
         .routes(routes!(catalogue::get_aliases, catalogue::put_aliases))
         .routes(routes!(catalogue::tongban_list))
+        .routes(routes!(cases::create, cases::list))
+        .routes(routes!(cases::get))
+        .routes(routes!(cases::act))
+        .routes(routes!(calendar::list))
+        .routes(routes!(calendar::put))
 }

@@ -12,6 +12,7 @@ use std::sync::Arc;
 use tower::ServiceExt;
 
 pub struct TestApp {
+    pub url: String,
     pub router: axum::Router,
     pub store: Arc<dyn tongban_store::Store>,
     cleanup: Option<(String, String)>,
@@ -71,6 +72,11 @@ fn with_database(url: &str, db: &str) -> String {
 impl TestApp {
     /// The demo city on the backend the environment names.
     pub async fn demo() -> Self {
+        Self::demo_at(None).await
+    }
+
+    /// The demo city with the clock fixed at an instant (unix ms), if given.
+    pub async fn demo_at(now_ms: Option<i64>) -> Self {
         let (url, cleanup, dir) = match std::env::var("TONGBAN_TEST_PG") {
             Ok(admin) if !admin.is_empty() => {
                 use sqlx_free::create_db;
@@ -92,8 +98,15 @@ impl TestApp {
         tongban_demo::seed(store.as_ref(), 0, &tongban_server::auth::hash_password)
             .await
             .unwrap();
-        let state = tongban_server::AppState::new(store.clone(), Default::default());
+        tongban_server::calendar::ensure_official(store.as_ref())
+            .await
+            .unwrap();
+        let mut state = tongban_server::AppState::new(store.clone(), Default::default());
+        if let Some(ms) = now_ms {
+            state.now = tongban_server::Now::fixed(ms);
+        }
         Self {
+            url,
             router: tongban_server::router(state),
             store,
             cleanup,
@@ -159,6 +172,34 @@ impl TestApp {
         }
         self.send(b.body(Body::from(body.to_string())).unwrap())
             .await
+    }
+
+    pub async fn post_idem(&self, uri: &str, body: Value, token: &str, key: &str) -> Resp {
+        let req = Request::post(uri)
+            .header(header::CONTENT_TYPE, "application/json")
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .header("Idempotency-Key", key)
+            .body(Body::from(body.to_string()))
+            .unwrap();
+        self.send(req).await
+    }
+
+    /// Runs raw SQL against the test database (to tamper with it).
+    pub async fn raw_sql(&self, sql: &str) {
+        use sqlx::Connection;
+        if self.url.starts_with("sqlite") {
+            let mut c = sqlx::SqliteConnection::connect(&self.url).await.unwrap();
+            sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))
+                .execute(&mut c)
+                .await
+                .unwrap();
+        } else {
+            let mut c = sqlx::PgConnection::connect(&self.url).await.unwrap();
+            sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))
+                .execute(&mut c)
+                .await
+                .unwrap();
+        }
     }
 
     pub async fn login(&self, username: &str) -> String {

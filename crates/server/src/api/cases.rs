@@ -1,0 +1,979 @@
+//! Cases: intake at any hall or online, the owning department's steps on
+//! the explicit state machine of the mode, the timeline, and the clock.
+
+use super::Page;
+use crate::AppState;
+use crate::auth::{Ctx, Signed};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{ApiJson, Params};
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use tongban_domain::authz::{Action, CaseScope, Denial};
+use tongban_domain::calendar::{Calendar, Pause, reckon};
+use tongban_domain::case::{
+    Action as Step, ClockEffect, Side, Status, remember_for_return, transition,
+};
+use tongban_domain::catalogue::MaterialSpec;
+use tongban_domain::guide::{Answers, GuideError};
+use tongban_domain::intake::{Applicant, ApplicantInput, resolve_jurisdiction};
+use tongban_domain::tongban::Mode;
+use tongban_domain::user::Role;
+use tongban_domain::{FieldError, HallId, ItemCode, RegionCode, ValidationErrors};
+use tongban_store::{CaseChange, CaseFilter, CaseRecord, IdemWrite, NewCase, NewEvent, StoreError};
+use utoipa::ToSchema;
+
+/// A new case.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CaseCreate {
+    /// Item code.
+    pub item: String,
+    /// `online`, `accept_remote` or `collect_remote`.
+    pub mode: String,
+    /// The receiving hall (window cases; defaults to the clerk's hall).
+    #[serde(default)]
+    pub hall: Option<i64>,
+    /// The applicant.
+    pub applicant: ApplicantInput,
+    /// Guide-map answers: question key → option key.
+    #[serde(default)]
+    pub answers: Answers,
+    /// Region code of the property (items decided where the property lies).
+    #[serde(default)]
+    pub property_region: Option<String>,
+}
+
+/// One timeline event.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EventView {
+    /// Position.
+    pub seq: i64,
+    /// When (RFC 3339, +08:00).
+    pub at: String,
+    /// Acting user id.
+    pub actor: i64,
+    /// Their role.
+    pub role: String,
+    /// Their hall.
+    pub hall: Option<i64>,
+    /// Their department.
+    pub department: Option<i64>,
+    /// Action.
+    pub action: String,
+    /// zh-CN action.
+    pub action_label: String,
+    /// Status after.
+    pub status: String,
+    /// Details.
+    pub payload: serde_json::Value,
+}
+
+/// A named reference.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Named {
+    /// Id.
+    pub id: i64,
+    /// Name.
+    pub name: String,
+}
+
+/// A case as the API shows it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CaseView {
+    /// Case number.
+    pub case_no: String,
+    /// Status.
+    pub status: Status,
+    /// zh-CN status.
+    pub status_label: String,
+    /// Mode.
+    pub mode: Mode,
+    /// Optimistic-concurrency version: send it with the next action.
+    pub version: i64,
+    /// Item code.
+    pub item: String,
+    /// Item name.
+    pub item_name: String,
+    /// Item version applied for.
+    pub item_version: i32,
+    /// The deciding department.
+    pub department: Named,
+    /// The receiving hall (none online).
+    pub hall: Option<Named>,
+    /// True when the receiving hall is outside the department's region.
+    pub cross_region: bool,
+    /// The applicant (ID and phone masked unless the caller may act on the case).
+    pub applicant: Applicant,
+    /// Situation (情形).
+    pub situation: String,
+    /// Required materials.
+    pub materials: Vec<MaterialSpec>,
+    /// Promised working days.
+    pub promised_days: u32,
+    /// 即办件.
+    pub instant: bool,
+    /// Day the clock started.
+    pub accepted_on: Option<String>,
+    /// Promised completion date.
+    pub deadline: Option<String>,
+    /// Working days left (negative: overdue).
+    pub working_days_left: Option<i64>,
+    /// Past the deadline and undecided.
+    pub overdue: bool,
+    /// False when the deadline was reckoned across a year without official data.
+    pub calendar_complete: bool,
+    /// The clock is paused.
+    pub paused: bool,
+    /// Code for the public progress page (applicant and staff only).
+    pub verification_code: Option<String>,
+    /// Timeline (detail only).
+    pub events: Vec<EventView>,
+    /// Created (RFC 3339).
+    pub created_at: String,
+    /// Last change (RFC 3339).
+    pub updated_at: String,
+}
+
+fn scope_of(c: &CaseRecord) -> CaseScope {
+    CaseScope {
+        hall: c.hall,
+        department: c.department,
+        applicant: c.applicant_user,
+    }
+}
+
+/// Everything needed to show cases.
+#[derive(Debug)]
+pub struct Ctxt {
+    cal: Calendar,
+    departments: Vec<tongban_domain::city::Department>,
+    halls: Vec<tongban_domain::city::Hall>,
+    regions: Vec<tongban_domain::city::Region>,
+    today: time::Date,
+}
+
+impl Ctxt {
+    /// Loads the lookups.
+    pub async fn load(state: &AppState) -> ApiResult<Self> {
+        Ok(Self {
+            cal: crate::calendar::load(state.store.as_ref()).await?,
+            departments: state.store.departments().await?,
+            halls: state.store.halls().await?,
+            regions: state.store.regions().await?,
+            today: state.now.today(),
+        })
+    }
+
+    /// The county-level ancestor (or self) of a region.
+    fn county_of(&self, code: &RegionCode) -> Option<RegionCode> {
+        let mut c = Some(code.clone());
+        while let Some(x) = c {
+            let r = self.regions.iter().find(|r| r.code == x)?;
+            if matches!(
+                r.level,
+                tongban_domain::city::RegionLevel::County | tongban_domain::city::RegionLevel::City
+            ) {
+                return Some(x);
+            }
+            c = r.parent.clone();
+        }
+        None
+    }
+
+    /// The view of a case; `full` shows personal numbers, `events` the timeline.
+    pub fn view(
+        &self,
+        c: &CaseRecord,
+        full: bool,
+        events: Vec<tongban_store::EventRecord>,
+    ) -> CaseView {
+        let dept = self.departments.iter().find(|d| d.id == c.department);
+        let hall = c.hall.and_then(|h| self.halls.iter().find(|x| x.id == h));
+        let cross_region = match (hall, dept) {
+            (Some(h), Some(d)) => self.county_of(&h.region) != self.county_of(&d.region),
+            _ => false,
+        };
+        let clock = c.accepted_on.map(|a| {
+            let stopped = if c.status.clock_stopped() {
+                c.decided_on.or(Some(self.today))
+            } else {
+                None
+            };
+            reckon(
+                &self.cal,
+                a,
+                if c.instant { 0 } else { c.promised_days },
+                &c.pauses,
+                self.today,
+                stopped,
+            )
+        });
+        CaseView {
+            case_no: c.case_no.clone(),
+            status: c.status,
+            status_label: c.status.label().into(),
+            mode: c.mode,
+            version: c.version,
+            item: c.item_code.0.clone(),
+            item_name: c.item_name.clone(),
+            item_version: c.item_version,
+            department: Named {
+                id: c.department.0,
+                name: dept.map(|d| d.name.clone()).unwrap_or_default(),
+            },
+            hall: hall.map(|h| Named {
+                id: h.id.0,
+                name: h.name.clone(),
+            }),
+            cross_region,
+            applicant: if full {
+                c.applicant.clone()
+            } else {
+                c.applicant.masked()
+            },
+            situation: c.situation.clone(),
+            materials: c.materials.clone(),
+            promised_days: c.promised_days,
+            instant: c.instant,
+            accepted_on: c.accepted_on.map(|d| d.to_string()),
+            deadline: clock.map(|k| k.deadline.to_string()),
+            working_days_left: clock.map(|k| k.working_days_left),
+            overdue: clock.is_some_and(|k| k.overdue && !c.status.clock_stopped()),
+            calendar_complete: clock.is_none_or(|k| k.calendar_complete),
+            paused: clock.is_some_and(|k| k.paused),
+            verification_code: full.then(|| c.verification_code.clone()),
+            events: events
+                .into_iter()
+                .map(|e| EventView {
+                    seq: e.seq,
+                    at: tongban_store::rfc3339(e.at),
+                    actor: e.actor,
+                    role: e.role,
+                    hall: e.hall,
+                    department: e.department,
+                    action_label: Step::parse(&e.action)
+                        .map(|a| a.label())
+                        .unwrap_or("创建办件")
+                        .into(),
+                    action: e.action,
+                    status: e.status,
+                    payload: serde_json::from_str(&e.payload).unwrap_or(serde_json::Value::Null),
+                })
+                .collect(),
+            created_at: tongban_store::rfc3339(c.created_at),
+            updated_at: tongban_store::rfc3339(c.updated_at),
+        }
+    }
+}
+
+/// May the caller see personal numbers in full? The applicant, and staff
+/// who may act on the case.
+fn full_view(ctx: &Ctx, c: &CaseRecord) -> bool {
+    let step = Action::CaseStep {
+        case: scope_of(c),
+        window: true,
+        department: true,
+        applicant: true,
+    };
+    tongban_domain::authz::authorize(ctx.actor, step).is_ok()
+}
+
+/// Reads the `Idempotency-Key` header, if any.
+fn idempotency_key(headers: &HeaderMap) -> ApiResult<Option<String>> {
+    match headers.get("idempotency-key") {
+        None => Ok(None),
+        Some(v) => {
+            let k = v.to_str().unwrap_or("");
+            if k.is_empty() || k.len() > 100 || !k.bytes().all(|b| b.is_ascii_graphic()) {
+                return Err(FieldError::new(
+                    "Idempotency-Key",
+                    "idempotency_key",
+                    "Idempotency-Key 应为1至100个可见 ASCII 字符",
+                )
+                .into());
+            }
+            Ok(Some(k.to_owned()))
+        }
+    }
+}
+
+/// A recorded answer, replayed.
+fn replay(status: u16, body: String) -> Response {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+    (
+        status,
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        body,
+    )
+        .into_response()
+}
+
+fn random_code() -> String {
+    let mut b = [0u8; 5];
+    getrandom::fill(&mut b).expect("OS random source");
+    // Crockford-style: no 0/O/1/I/L confusion.
+    const A: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
+    b.iter()
+        .map(|x| char::from(A[usize::from(*x) % A.len()]))
+        .collect::<String>()
+        + &format!("{:02}", b[0] % 100)
+}
+
+/// Starts a case: at a window (clerk, guide or agent of the receiving hall,
+/// `accept_remote` / `collect_remote`) or online (the applicant). The item's
+/// jurisdiction picks the deciding department; the mode must be one the
+/// 通办 list allows at the hall's level. Send `Idempotency-Key` to retry
+/// safely. Access: window staff of the hall, or the applicant (online).
+#[utoipa::path(post, path = "/cases", tag = "cases", request_body = CaseCreate, security(("bearer" = [])),
+    params(("Idempotency-Key" = Option<String>, Header)),
+    responses((status = 201, body = CaseView), (status = 401, body = crate::error::ErrorBody),
+              (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn create(
+    State(state): State<AppState>,
+    Signed(ctx): Signed,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<CaseCreate>,
+) -> ApiResult<Response> {
+    ctx.authorize(Action::ListCases)?;
+    let user = ctx
+        .user
+        .clone()
+        .ok_or(ApiError::from(Denial::Unauthenticated))?;
+    ctx.check_csrf(
+        &headers,
+        headers.get("x-csrf-token").and_then(|v| v.to_str().ok()),
+    )?;
+    let key = idempotency_key(&headers)?;
+    let scope = format!("{}:POST:/cases", user.id);
+    if let Some(k) = &key
+        && let Some((s, b)) = state.store.idempotent_answer(&scope, k).await?
+    {
+        return Ok(replay(s, b));
+    }
+    let mode = match Mode::parse(&body.mode) {
+        Some(m @ (Mode::Online | Mode::AcceptRemote | Mode::CollectRemote)) => m,
+        Some(Mode::Bundle) => {
+            return Err(FieldError::new(
+                "mode",
+                "case.mode",
+                "多地协同联办（一件事）请通过一件事入口申请",
+            )
+            .into());
+        }
+        None => {
+            return Err(FieldError::new(
+                "mode",
+                "case.mode",
+                "通办模式应为 online、accept_remote 或 collect_remote",
+            )
+            .into());
+        }
+    };
+    let online = mode == Mode::Online;
+    let hall = if online {
+        body.hall.map(HallId)
+    } else {
+        body.hall.map(HallId).or(user.scope.hall())
+    };
+    // Who may start such a case at all comes first: a refusal says nothing about the input.
+    ctx.authorize(Action::CreateCase {
+        online,
+        hall: if online { None } else { hall },
+    })?;
+    if online && hall.is_some() {
+        return Err(FieldError::new(
+            "hall",
+            "case.online_hall",
+            "全程网办不经窗口受理，不能指定服务中心",
+        )
+        .into());
+    }
+    let lookups = Ctxt::load(&state).await?;
+    let item_code = ItemCode(body.item.trim().to_owned());
+    let item = match state.store.item(&item_code).await {
+        Ok(v) => v,
+        Err(StoreError::NotFound) => {
+            return Err(FieldError::new(
+                "item",
+                "item.unknown",
+                format!("事项“{}”不存在", body.item),
+            )
+            .into());
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let c = &item.content;
+    // The 通办 list decides which modes, at which hall levels.
+    let entry = state
+        .store
+        .list_entries()
+        .await?
+        .into_iter()
+        .find(|e| e.item == item_code);
+    let Some(entry) = entry.filter(|e| e.modes.contains(&mode)) else {
+        return Err(FieldError::new(
+            "mode",
+            "tongban.mode_not_listed",
+            format!("“{}”未列入{}的全域通办清单", c.name, mode.label()),
+        )
+        .into());
+    };
+    if let Some(h) = hall {
+        let h = lookups.halls.iter().find(|x| x.id == h).ok_or_else(|| {
+            ApiError::from(FieldError::new("hall", "hall.unknown", "服务中心不存在"))
+        })?;
+        if !entry.levels.contains(&h.level) {
+            return Err(FieldError::new(
+                "hall",
+                "tongban.level_not_listed",
+                format!(
+                    "“{}”的全域通办层级不含{}（{}）",
+                    c.name,
+                    h.level.label(),
+                    h.name
+                ),
+            )
+            .into());
+        }
+    }
+    let today = lookups.today;
+    let regions = &lookups.regions;
+    let applicant = body.applicant.validate(today, |code| {
+        regions.iter().any(|r| r.code.as_str() == code)
+    });
+    let resolution = c.guide.evaluate(&body.answers, &c.materials);
+    let mut errs = ValidationErrors::default();
+    let applicant = match applicant {
+        Ok(a) => Some(a),
+        Err(e) => {
+            errs.0.extend(e.0);
+            None
+        }
+    };
+    let resolution = match resolution {
+        Ok(r) => Some(r),
+        Err(GuideError::Invalid(e)) => {
+            errs.0.extend(e.0);
+            None
+        }
+        Err(GuideError::Unanswered(q)) => {
+            let text = c
+                .guide
+                .questions
+                .iter()
+                .find(|x| x.key == q)
+                .map(|x| x.text.clone())
+                .unwrap_or_default();
+            errs.push(FieldError::new(
+                format!("answers.{q}"),
+                "guide.unanswered",
+                format!("请回答：{text}"),
+            ));
+            None
+        }
+        Err(GuideError::NoSituation) => {
+            return Err(ApiError::internal(format!(
+                "guide map of {item_code} has a dead end"
+            )));
+        }
+    };
+    let property_region = match body
+        .property_region
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        Some(r) if regions.iter().any(|x| x.code.as_str() == r) => Some(RegionCode(r.to_owned())),
+        Some(r) => {
+            errs.push(FieldError::new(
+                "property_region",
+                "region.unknown",
+                format!("行政区划代码“{r}”不存在"),
+            ));
+            None
+        }
+        None => None,
+    };
+    let (Some(applicant), Some(resolution)) = (applicant, resolution) else {
+        return Err(errs.into());
+    };
+    errs.into_result(())?;
+    let impls: Vec<_> = state
+        .store
+        .implementations(&item_code)
+        .await?
+        .into_iter()
+        .map(|i| (i.department, i.region))
+        .collect();
+    let department =
+        resolve_jurisdiction(c, &applicant, property_region.as_ref(), regions, &impls)?;
+    let now = state.now.ms();
+    let new = NewCase {
+        verification_code: random_code(),
+        item_code: item_code.clone(),
+        item_version: item.version,
+        item_name: c.name.clone(),
+        mode,
+        department,
+        hall,
+        applicant_user: online.then_some(user.id),
+        created_by: Some(user.id),
+        applicant,
+        answers: body.answers.clone(),
+        situation: resolution.situation_name.clone(),
+        materials: resolution.materials.clone(),
+        promised_days: c.promised_days,
+        instant: c.instant,
+    };
+    let event = NewEvent {
+        at: now,
+        actor: user.id,
+        role: user.role.as_str().into(),
+        hall: user.scope.hall(),
+        department: user.scope.department(),
+        action: "create".into(),
+        payload: serde_json::json!({"mode": mode, "hall": hall, "department": department, "situation": resolution.situation}).to_string(),
+    };
+    let prefix = format!("TB{}", today.to_string().replace('-', ""));
+    let render =
+        |r: &CaseRecord| serde_json::to_string(&lookups.view(r, true, vec![])).unwrap_or_default();
+    let idem = key.as_ref().map(|k| IdemWrite {
+        scope: scope.clone(),
+        key: k.clone(),
+        status: 201,
+        render: &render,
+    });
+    match state.store.create_case(&new, &prefix, &event, idem).await {
+        Ok((record, _)) => {
+            tracing::info!(case = %record.case_no, item = %item_code, ?mode, "case created");
+            let events = state.store.case_events(record.id).await?;
+            Ok((
+                StatusCode::CREATED,
+                Json(lookups.view(&record, true, events)),
+            )
+                .into_response())
+        }
+        Err(StoreError::Conflict(what)) if key.is_some() => {
+            // A concurrent retry with the same key won the race: answer as it did.
+            match state
+                .store
+                .idempotent_answer(&scope, key.as_deref().unwrap_or(""))
+                .await?
+            {
+                Some((s, b)) => Ok(replay(s, b)),
+                None => Err(StoreError::Conflict(what).into()),
+            }
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Cases the caller may see, most recently changed first: the applicant's
+/// own, the hall's received cases for its staff, the department's for its
+/// reviewers and admins, all for platform admins. Filter: `status`
+/// (comma-separated). ID and phone numbers are masked. Access: signed in.
+#[utoipa::path(get, path = "/cases", tag = "cases", security(("bearer" = [])),
+    params(("status" = Option<String>, Query), ("limit" = Option<usize>, Query), ("offset" = Option<usize>, Query)),
+    responses((status = 200, body = Page<CaseView>), (status = 401, body = crate::error::ErrorBody),
+              (status = 422, body = crate::error::ErrorBody)))]
+pub async fn list(
+    State(state): State<AppState>,
+    Signed(ctx): Signed,
+    p: Params,
+) -> ApiResult<Json<Page<CaseView>>> {
+    ctx.authorize(Action::ListCases)?;
+    let user = ctx
+        .user
+        .as_ref()
+        .ok_or(ApiError::from(Denial::Unauthenticated))?;
+    let (limit, offset) = p.paging()?;
+    let mut statuses = Vec::new();
+    if let Some(s) = p.get("status") {
+        for x in s.split(',').map(str::trim).filter(|x| !x.is_empty()) {
+            statuses.push(Status::parse(x).ok_or_else(|| {
+                ApiError::from(FieldError::new(
+                    "status",
+                    "invalid",
+                    format!("办件状态“{x}”无效"),
+                ))
+            })?);
+        }
+    }
+    let mut f = CaseFilter {
+        statuses,
+        limit: limit as i64,
+        offset: offset as i64,
+        ..Default::default()
+    };
+    match user.role {
+        Role::PlatformAdmin => {}
+        Role::Applicant => f.applicant_user = Some(user.id),
+        Role::Clerk | Role::Guide | Role::Agent | Role::HallAdmin => {
+            f.hall = Some(user.scope.hall().unwrap_or(HallId(-1)))
+        }
+        Role::Reviewer | Role::DepartmentAdmin => {
+            f.department = Some(
+                user.scope
+                    .department()
+                    .unwrap_or(tongban_domain::DepartmentId(-1)),
+            )
+        }
+    }
+    let (rows, total) = state.store.cases(&f).await?;
+    let lookups = Ctxt::load(&state).await?;
+    Ok(Json(Page {
+        data: rows
+            .iter()
+            .map(|c| lookups.view(c, false, vec![]))
+            .collect(),
+        total: total as usize,
+    }))
+}
+
+async fn visible_case(state: &AppState, ctx: &Ctx, case_no: &str) -> ApiResult<CaseRecord> {
+    let c = state.store.case_by_no(case_no).await?;
+    // A case the caller may not see answers exactly like one that does not exist.
+    if ctx.authorize(Action::ReadCase(scope_of(&c))).is_err() {
+        return Err(ApiError::not_found());
+    }
+    Ok(c)
+}
+
+/// One case with its timeline and clock (`deadline`, `working_days_left`,
+/// `calendar_complete`). Access: whoever may see the case (else 404).
+#[utoipa::path(get, path = "/cases/{case_no}", tag = "cases", security(("bearer" = [])),
+    params(("case_no" = String, Path)),
+    responses((status = 200, body = CaseView), (status = 401, body = crate::error::ErrorBody),
+              (status = 404, body = crate::error::ErrorBody)))]
+pub async fn get(
+    State(state): State<AppState>,
+    Signed(ctx): Signed,
+    Path(case_no): Path<String>,
+) -> ApiResult<Json<CaseView>> {
+    ctx.authorize(Action::ListCases)?;
+    let c = visible_case(&state, &ctx, &case_no).await?;
+    let events = state.store.case_events(c.id).await?;
+    let lookups = Ctxt::load(&state).await?;
+    Ok(Json(lookups.view(&c, full_view(&ctx, &c), events)))
+}
+
+/// A material found missing or defective.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MaterialProblem {
+    /// The material.
+    pub name: String,
+    /// What is wrong with it.
+    pub problem: String,
+}
+
+/// An action's body.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ActionBody {
+    /// The case version this action was decided on.
+    pub version: i64,
+    /// Reason (not_accept, pre_review_fail, decide, suspend, withdraw).
+    #[serde(default)]
+    pub reason: Option<String>,
+    /// Decision (decide).
+    #[serde(default)]
+    pub approved: Option<bool>,
+    /// Every missing or defective material at once (request_supplement).
+    #[serde(default)]
+    pub materials: Option<Vec<MaterialProblem>>,
+    /// Expected length in working days (suspend).
+    #[serde(default)]
+    pub expected_days: Option<u32>,
+    /// `post`, `pickup` or `electronic` (deliver).
+    #[serde(default)]
+    pub method: Option<String>,
+    /// Postal address (deliver by post) or pickup hall name.
+    #[serde(default)]
+    pub address: Option<String>,
+}
+
+fn need_reason(b: &ActionBody, what: &str) -> Result<String, FieldError> {
+    let r = b.reason.as_deref().unwrap_or("").trim();
+    if r.is_empty() {
+        return Err(FieldError::new(
+            "reason",
+            "required",
+            format!("请填写{what}"),
+        ));
+    }
+    if r.chars().count() > 500 {
+        return Err(FieldError::new("reason", "too_long", "理由不能超过500个字"));
+    }
+    Ok(r.to_owned())
+}
+
+/// Checks an action's details and returns them as the event payload.
+fn payload_for(step: Step, b: &ActionBody) -> Result<serde_json::Value, ValidationErrors> {
+    let mut errs = ValidationErrors::default();
+    let mut p = serde_json::Map::new();
+    match step {
+        Step::NotAccept => {
+            if let Some(r) = errs.check(need_reason(b, "不予受理的理由")) {
+                p.insert("reason".into(), r.into());
+            }
+        }
+        Step::PreReviewFail => {
+            if let Some(r) = errs.check(need_reason(b, "预审不通过的理由")) {
+                p.insert("reason".into(), r.into());
+            }
+        }
+        Step::Decide => {
+            match b.approved {
+                None => errs.push(FieldError::new(
+                    "approved",
+                    "required",
+                    "请说明准予（true）或不予（false）",
+                )),
+                Some(a) => {
+                    p.insert("approved".into(), a.into());
+                }
+            }
+            if let Some(r) = errs.check(need_reason(b, "决定理由")) {
+                p.insert("reason".into(), r.into());
+            }
+        }
+        Step::Suspend => {
+            if let Some(r) = errs.check(need_reason(
+                b,
+                "启动特别程序的理由（听证、检验、专家评审等）",
+            )) {
+                p.insert("reason".into(), r.into());
+            }
+            match b.expected_days {
+                Some(d @ 1..=365) => {
+                    p.insert("expected_days".into(), d.into());
+                }
+                _ => errs.push(FieldError::new(
+                    "expected_days",
+                    "suspend.days",
+                    "请填写预计所需工作日（1至365）",
+                )),
+            }
+        }
+        Step::RequestSupplement => match &b.materials {
+            None => errs.push(FieldError::new(
+                "materials",
+                "required",
+                "一次性告知须列明全部需补正的材料",
+            )),
+            Some(list) if list.is_empty() => errs.push(FieldError::new(
+                "materials",
+                "required",
+                "一次性告知须列明全部需补正的材料",
+            )),
+            Some(list) => {
+                for (i, m) in list.iter().enumerate() {
+                    if m.name.trim().is_empty() {
+                        errs.push(FieldError::new(
+                            format!("materials[{i}].name"),
+                            "required",
+                            "请填写材料名称",
+                        ));
+                    }
+                    if m.problem.trim().is_empty() {
+                        errs.push(FieldError::new(
+                            format!("materials[{i}].problem"),
+                            "required",
+                            "请说明材料缺少或有误之处",
+                        ));
+                    }
+                }
+                p.insert(
+                    "materials".into(),
+                    serde_json::to_value(list).unwrap_or_default(),
+                );
+            }
+        },
+        Step::Deliver => match b.method.as_deref() {
+            Some(m @ ("post" | "pickup" | "electronic")) => {
+                p.insert("method".into(), m.into());
+                let addr = b.address.as_deref().unwrap_or("").trim();
+                if m == "post" && addr.is_empty() {
+                    errs.push(FieldError::new(
+                        "address",
+                        "required",
+                        "邮寄送达须填写收件地址",
+                    ));
+                }
+                if !addr.is_empty() {
+                    p.insert("address".into(), addr.into());
+                }
+            }
+            _ => errs.push(FieldError::new(
+                "method",
+                "deliver.method",
+                "送达方式应为 post（邮寄）、pickup（窗口领取）或 electronic（电子送达）",
+            )),
+        },
+        _ => {
+            if let Some(r) = b.reason.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
+                p.insert(
+                    "reason".into(),
+                    r.chars().take(500).collect::<String>().into(),
+                );
+            }
+        }
+    }
+    errs.into_result(serde_json::Value::Object(p))
+}
+
+/// Takes a step on a case: `submit`, `pre_review_pass`, `pre_review_fail`,
+/// `accept`, `not_accept`, `request_supplement`, `supplement_provided`,
+/// `suspend`, `resume`, `decide`, `deliver`, `complete`, `withdraw`. The
+/// mode's state machine decides whether the step exists now and whose it is;
+/// a stale `version` answers 409. Send `Idempotency-Key` to retry safely.
+/// Access: the side the step belongs to — window staff of the receiving
+/// hall, reviewers of the deciding department, or the applicant.
+#[utoipa::path(post, path = "/cases/{case_no}/actions/{action}", tag = "cases", security(("bearer" = [])),
+    params(("case_no" = String, Path), ("action" = String, Path), ("Idempotency-Key" = Option<String>, Header)),
+    request_body = ActionBody,
+    responses((status = 200, body = CaseView), (status = 403, body = crate::error::ErrorBody),
+              (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody),
+              (status = 422, body = crate::error::ErrorBody)))]
+pub async fn act(
+    State(state): State<AppState>,
+    Signed(ctx): Signed,
+    headers: HeaderMap,
+    Path((case_no, action)): Path<(String, String)>,
+    ApiJson(body): ApiJson<ActionBody>,
+) -> ApiResult<Response> {
+    ctx.authorize(Action::ListCases)?;
+    let user = ctx
+        .user
+        .clone()
+        .ok_or(ApiError::from(Denial::Unauthenticated))?;
+    ctx.check_csrf(
+        &headers,
+        headers.get("x-csrf-token").and_then(|v| v.to_str().ok()),
+    )?;
+    let key = idempotency_key(&headers)?;
+    let scope = format!("{}:POST:/cases/{case_no}/actions/{action}", user.id);
+    if let Some(k) = &key
+        && let Some((s, b)) = state.store.idempotent_answer(&scope, k).await?
+    {
+        return Ok(replay(s, b));
+    }
+    let c = visible_case(&state, &ctx, &case_no).await?;
+    let Some(step) = Step::parse(&action) else {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "case.unknown_action",
+            format!("没有名为“{action}”的办件操作"),
+        ));
+    };
+    if body.version != c.version {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "case.stale_version",
+            "办件已被他人更新，请刷新后重试",
+        )
+        .field("version", format!("当前版本为{}", c.version)));
+    }
+    let t = transition(c.mode, c.status, step, body.approved, c.resume_to).map_err(|r| {
+        let e = ApiError::new(
+            StatusCode::CONFLICT,
+            "case.invalid_transition",
+            r.message(step),
+        );
+        if matches!(r, tongban_domain::case::Refusal::MissingDecision) {
+            ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "required",
+                r.message(step),
+            )
+            .field("approved", r.message(step))
+        } else {
+            e
+        }
+    })?;
+    ctx.authorize(Action::CaseStep {
+        case: scope_of(&c),
+        window: t.by.contains(&Side::Window),
+        department: t.by.contains(&Side::Department),
+        applicant: t.by.contains(&Side::Applicant),
+    })?;
+    let payload = payload_for(step, &body)?;
+    let today = state.now.today();
+    let mut pauses: Vec<Pause> = c.pauses.clone();
+    let mut change = CaseChange {
+        status: t.to,
+        accepted_on: None,
+        decided_on: None,
+        pauses: vec![],
+        resume_to: remember_for_return(c.status, step),
+    };
+    match t.clock {
+        ClockEffect::Start => change.accepted_on = Some(today),
+        ClockEffect::Pause => pauses.push(Pause {
+            from: today,
+            to: None,
+        }),
+        ClockEffect::Resume => {
+            if let Some(p) = pauses.iter_mut().rev().find(|p| p.to.is_none()) {
+                p.to = Some(today);
+            }
+        }
+        ClockEffect::Stop => {
+            if let Some(p) = pauses.iter_mut().rev().find(|p| p.to.is_none()) {
+                p.to = Some(today);
+            }
+            if step == Step::Decide {
+                change.decided_on = Some(today);
+            }
+        }
+        ClockEffect::None => {}
+    }
+    change.pauses = pauses;
+    let event = NewEvent {
+        at: state.now.ms(),
+        actor: user.id,
+        role: user.role.as_str().into(),
+        hall: user.scope.hall(),
+        department: user.scope.department(),
+        action: step.as_str().into(),
+        payload: payload.to_string(),
+    };
+    let lookups = Ctxt::load(&state).await?;
+    let full = full_view(&ctx, &c);
+    let render =
+        |r: &CaseRecord| serde_json::to_string(&lookups.view(r, full, vec![])).unwrap_or_default();
+    let idem = key.as_ref().map(|k| IdemWrite {
+        scope: scope.clone(),
+        key: k.clone(),
+        status: 200,
+        render: &render,
+    });
+    match state
+        .store
+        .apply_to_case(&case_no, body.version, &change, &event, idem)
+        .await
+    {
+        Ok((record, _)) => {
+            tracing::info!(case = %record.case_no, action = step.as_str(), to = record.status.as_str(), "case step");
+            let events = state.store.case_events(record.id).await?;
+            Ok(Json(lookups.view(&record, full, events)).into_response())
+        }
+        Err(StoreError::Conflict(_)) => {
+            if let Some(k) = &key
+                && let Some((s, b)) = state.store.idempotent_answer(&scope, k).await?
+            {
+                return Ok(replay(s, b));
+            }
+            Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "case.stale_version",
+                "办件已被他人更新，请刷新后重试",
+            ))
+        }
+        Err(e) => Err(e.into()),
+    }
+}

@@ -1,0 +1,651 @@
+//! Cases through the API: intake anywhere, jurisdiction, each mode's state
+//! machine, who may act, the working-day clock, the timeline's hash chain,
+//! idempotent retries and racing decisions.
+
+mod common;
+
+use axum::http::StatusCode;
+use common::{Resp, TestApp};
+use serde_json::{Value, json};
+use tongban_domain::validate::id_check_char;
+
+/// 2026-09-30 10:00 +08:00 (the day before the National Day holiday).
+const SEP_30: i64 = 1_790_733_600_000;
+/// 2026-12-28 10:00 +08:00 (next year's table not yet published).
+const DEC_28: i64 = 1_798_423_200_000;
+
+fn id_number(first17: &str) -> String {
+    format!("{first17}{}", id_check_char(first17.as_bytes()))
+}
+
+fn person(household: &str) -> Value {
+    json!({
+        "kind": "person", "name": "林秀英", "id_number": id_number(&format!("{household}19800101123")),
+        "phone": "13805941234", "household_region": household, "address": "莆田市"
+    })
+}
+
+/// Answers every question of an item's guide map with its first option.
+async fn answers(app: &TestApp, item: &str) -> Value {
+    let mut a = serde_json::Map::new();
+    for _ in 0..6 {
+        let r = app
+            .post_json(
+                &format!("/api/v1/items/{item}/guide"),
+                json!({"answers": a}),
+                None,
+            )
+            .await;
+        if r.status == StatusCode::OK {
+            return Value::Object(a);
+        }
+        let v = r.json();
+        let field = v["fields"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .next()
+            .unwrap()
+            .clone();
+        let q = field.strip_prefix("answers.").unwrap().to_owned();
+        let item_v = app.get(&format!("/api/v1/items/{item}")).await.json();
+        let question = item_v["guide"]["question"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["key"] == q)
+            .unwrap()
+            .clone();
+        a.insert(q, question["option"][0]["key"].clone());
+    }
+    panic!("guide of {item} did not resolve");
+}
+
+async fn act(app: &TestApp, token: &str, case: &Value, action: &str, extra: Value) -> Resp {
+    let mut body = json!({"version": case["version"]});
+    body.as_object_mut()
+        .unwrap()
+        .extend(extra.as_object().unwrap().clone());
+    app.post_json(
+        &format!(
+            "/api/v1/cases/{}/actions/{action}",
+            case["case_no"].as_str().unwrap()
+        ),
+        body,
+        Some(token),
+    )
+    .await
+}
+
+async fn step(app: &TestApp, token: &str, case: &Value, action: &str, extra: Value) -> Value {
+    let r = act(app, token, case, action, extra).await;
+    assert_eq!(r.status, StatusCode::OK, "{action}: {}", r.text());
+    r.json()
+}
+
+async fn create(app: &TestApp, token: &str, item: &str, mode: &str, applicant: Value) -> Resp {
+    let a = answers(app, item).await;
+    app.post_json(
+        "/api/v1/cases",
+        json!({"item": item, "mode": mode, "applicant": applicant, "answers": a}),
+        Some(token),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn collect_remote_a_longqiao_case_for_a_xianyou_household_goes_to_xianyou() {
+    let app = TestApp::demo().await;
+    let clerk = app.login("clerk-longqiao").await;
+    let reviewer = app.login("reviewer-xianyou-police").await;
+    let r = create(&app, &clerk, "GA-002", "collect_remote", person("350322")).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let c = r.json();
+    assert_eq!(c["department"]["name"], "仙游县公安局");
+    assert_eq!(c["hall"]["name"], "龙桥街道便民服务中心");
+    assert_eq!(c["cross_region"], true);
+    assert_eq!(c["status"], "draft");
+    assert!(c["case_no"].as_str().unwrap().starts_with("TB"));
+    assert!(c["deadline"].is_null(), "no clock before acceptance");
+    // The window submits as proxy; the department pre-reviews.
+    let c = step(&app, &clerk, &c, "submit", json!({})).await;
+    assert_eq!(c["status"], "pre_review");
+    // The clerk cannot take the department's steps.
+    assert_eq!(
+        act(&app, &clerk, &c, "pre_review_pass", json!({}))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let r = act(&app, &reviewer, &c, "pre_review_fail", json!({})).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.json()["fields"]["reason"].is_string());
+    let c = step(&app, &reviewer, &c, "pre_review_pass", json!({})).await;
+    assert!(
+        c["deadline"].is_null(),
+        "in 收受分离 the clock waits for the department's acceptance"
+    );
+    let c = step(&app, &reviewer, &c, "accept", json!({})).await;
+    assert_eq!(c["status"], "accepted");
+    assert!(c["deadline"].is_string());
+    assert_eq!(c["working_days_left"], c["promised_days"]);
+    let c = step(
+        &app,
+        &reviewer,
+        &c,
+        "decide",
+        json!({"approved": true, "reason": "材料齐全，符合换领条件"}),
+    )
+    .await;
+    assert_eq!(c["status"], "approved");
+    let r = act(&app, &reviewer, &c, "deliver", json!({"method": "post"})).await;
+    assert!(
+        r.json()["fields"]["address"].is_string(),
+        "post needs an address"
+    );
+    let c = step(
+        &app,
+        &reviewer,
+        &c,
+        "deliver",
+        json!({"method": "post", "address": "仙游县鲤城街道八二一南街1号"}),
+    )
+    .await;
+    let c = step(&app, &reviewer, &c, "complete", json!({})).await;
+    assert_eq!(c["status"], "completed");
+    let actions: Vec<&str> = c["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "create",
+            "submit",
+            "pre_review_pass",
+            "accept",
+            "decide",
+            "deliver",
+            "complete"
+        ]
+    );
+    assert_eq!(
+        act(&app, &reviewer, &c, "withdraw", json!({})).await.status,
+        StatusCode::CONFLICT
+    );
+    // Others do not see it at all.
+    let case_no = c["case_no"].as_str().unwrap();
+    for other in ["clerk-city", "reviewer-licheng-civil", "applicant-demo"] {
+        let t = app.login(other).await;
+        let r = app.get_auth(&format!("/api/v1/cases/{case_no}"), &t).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{other}");
+        assert_eq!(
+            app.get_auth("/api/v1/cases", &t).await.json()["total"],
+            0,
+            "{other}"
+        );
+    }
+    assert_eq!(
+        app.get_auth("/api/v1/cases/TB0000000000000000", &clerk)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    // Lists mask personal numbers; the detail shows them to those who act.
+    let list = app.get_auth("/api/v1/cases", &clerk).await.json();
+    assert_eq!(list["total"], 1);
+    let masked = list["data"][0]["applicant"]["id_number"].as_str().unwrap();
+    assert!(masked.contains("********"), "{masked}");
+    let detail = app
+        .get_auth(&format!("/api/v1/cases/{case_no}"), &reviewer)
+        .await
+        .json();
+    assert!(
+        !detail["applicant"]["id_number"]
+            .as_str()
+            .unwrap()
+            .contains('*')
+    );
+    assert_eq!(
+        tongban_store::verify_timelines(app.store.as_ref())
+            .await
+            .unwrap(),
+        Ok(1)
+    );
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn accept_remote_the_window_accepts_and_the_deadline_crosses_the_national_day() {
+    let app = TestApp::demo_at(Some(SEP_30)).await;
+    let clerk = app.login("clerk-zhenhai").await;
+    let reviewer = app.login("reviewer-licheng-civil").await;
+    let r = create(&app, &clerk, "MZ-008", "accept_remote", person("350304")).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let c = r.json();
+    assert_eq!(c["department"]["name"], "荔城区民政局");
+    assert_eq!(c["cross_region"], false);
+    let c = step(&app, &clerk, &c, "submit", json!({})).await;
+    assert_eq!(
+        act(&app, &reviewer, &c, "accept", json!({})).await.status,
+        StatusCode::FORBIDDEN,
+        "the window accepts in 受审分离"
+    );
+    let c = step(&app, &clerk, &c, "accept", json!({})).await;
+    assert_eq!(c["accepted_on"], "2026-09-30");
+    // 5 working days: 10-01..07 off; 10-08 (1), 10-09 (2), Saturday 10-10 is a makeup day (3), 10-12 (4), 10-13 (5).
+    assert_eq!(c["promised_days"], 5);
+    assert_eq!(c["deadline"], "2026-10-13");
+    assert_eq!(c["working_days_left"], 5);
+    assert_eq!(c["calendar_complete"], true);
+    assert_eq!(c["overdue"], false);
+    // The one-time notice lists every missing material; the clock pauses.
+    let r = act(
+        &app,
+        &reviewer,
+        &c,
+        "request_supplement",
+        json!({"materials": []}),
+    )
+    .await;
+    assert!(r.json()["fields"]["materials"].is_string());
+    let r = act(
+        &app,
+        &reviewer,
+        &c,
+        "request_supplement",
+        json!({"materials": [{"name": "户口簿", "problem": ""}]}),
+    )
+    .await;
+    assert!(r.json()["fields"]["materials[0].problem"].is_string());
+    let c = step(
+        &app,
+        &reviewer,
+        &c,
+        "request_supplement",
+        json!({"materials": [{"name": "居民户口簿", "problem": "缺本人页"}, {"name": "银行账户", "problem": "账号不清晰"}]}),
+    )
+    .await;
+    assert_eq!(c["status"], "supplement_requested");
+    assert_eq!(c["paused"], true);
+    let notice = &c["events"].as_array().unwrap().last().unwrap()["payload"]["materials"];
+    assert_eq!(notice.as_array().unwrap().len(), 2);
+    let c = step(&app, &clerk, &c, "supplement_provided", json!({})).await;
+    assert_eq!(c["status"], "accepted");
+    assert_eq!(c["paused"], false);
+    let c = step(
+        &app,
+        &reviewer,
+        &c,
+        "suspend",
+        json!({"reason": "需实地核查", "expected_days": 3}),
+    )
+    .await;
+    assert_eq!(c["status"], "suspended");
+    let c = step(&app, &reviewer, &c, "resume", json!({})).await;
+    assert_eq!(c["status"], "accepted");
+    let c = step(
+        &app,
+        &reviewer,
+        &c,
+        "decide",
+        json!({"approved": false, "reason": "年龄未满80周岁"}),
+    )
+    .await;
+    assert_eq!(c["status"], "denied");
+    let c = step(
+        &app,
+        &reviewer,
+        &c,
+        "deliver",
+        json!({"method": "pickup", "address": "镇海“党建+”社区邻里中心"}),
+    )
+    .await;
+    step(&app, &reviewer, &c, "complete", json!({})).await;
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn online_the_applicant_applies_and_only_the_owning_department_decides() {
+    let app = TestApp::demo().await;
+    let applicant = app.login("applicant-demo").await;
+    let r = create(
+        &app,
+        &applicant,
+        "MZ-008",
+        "accept_remote",
+        person("350322"),
+    )
+    .await;
+    assert_eq!(
+        r.status,
+        StatusCode::FORBIDDEN,
+        "an applicant applies online, not as a window"
+    );
+    let r = create(&app, &applicant, "MZ-008", "online", person("350322")).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let c = r.json();
+    assert_eq!(c["department"]["name"], "仙游县民政局");
+    assert!(c["hall"].is_null());
+    let c = step(&app, &applicant, &c, "submit", json!({})).await;
+    assert_eq!(
+        act(&app, &applicant, &c, "accept", json!({})).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let licheng = app.login("reviewer-licheng-civil").await;
+    assert_eq!(
+        act(&app, &licheng, &c, "accept", json!({})).await.status,
+        StatusCode::NOT_FOUND,
+        "another county's reviewer"
+    );
+    let mine = app.get_auth("/api/v1/cases", &applicant).await.json();
+    assert_eq!(mine["total"], 1);
+    let c = step(
+        &app,
+        &applicant,
+        &c,
+        "withdraw",
+        json!({"reason": "不再需要"}),
+    )
+    .await;
+    assert_eq!(c["status"], "withdrawn");
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn intake_checks_the_list_the_level_and_every_field() {
+    let app = TestApp::demo().await;
+    let zhenhai = app.login("clerk-zhenhai").await;
+    // GA-002 is listed for city, county and town halls only; 镇海 is a community centre.
+    let r = create(&app, &zhenhai, "GA-002", "collect_remote", person("350322")).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.json()["code"], "tongban.level_not_listed");
+    assert!(r.json()["fields"]["hall"].is_string());
+    // A mode the list does not allow for the item.
+    let r = create(&app, &zhenhai, "MZ-008", "collect_remote", person("350322")).await;
+    assert_eq!(r.json()["code"], "tongban.mode_not_listed");
+    let r = app
+        .post_json(
+            "/api/v1/cases",
+            json!({"item": "MZ-008", "mode": "accept_remote", "applicant": {
+                "kind": "person", "name": "", "id_number": "350322198001011230", "phone": "123", "household_region": "999999"
+            }}),
+            Some(&zhenhai),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    let f = &r.json()["fields"];
+    for k in [
+        "applicant.name",
+        "applicant.phone",
+        "applicant.household_region",
+    ] {
+        assert!(f[k].is_string(), "{k}: {f}");
+    }
+    assert!(
+        f.as_object()
+            .unwrap()
+            .keys()
+            .any(|k| k.starts_with("answers.")),
+        "unanswered guide question: {f}"
+    );
+    let r = app
+        .post_json(
+            "/api/v1/cases",
+            json!({"item": "NOPE", "mode": "online", "applicant": person("350322")}),
+            Some(&zhenhai),
+        )
+        .await;
+    assert!(r.json()["fields"]["item"].is_string() || r.status == StatusCode::FORBIDDEN);
+    let r = app
+        .post_json(
+            "/api/v1/cases",
+            json!({"item": "MZ-008", "mode": "teleport", "applicant": person("350322")}),
+            Some(&zhenhai),
+        )
+        .await;
+    assert!(r.json()["fields"]["mode"].is_string());
+    let r = app
+        .post_json(
+            "/api/v1/cases",
+            json!({"item": "MZ-008", "mode": "accept_remote", "applicant": {"kind": "alien"}}),
+            Some(&zhenhai),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.json()["fields"]["applicant.kind"].is_string(),
+        "{}",
+        r.text()
+    );
+    // Reviewers do not receive cases.
+    let reviewer = app.login("reviewer-licheng-civil").await;
+    assert_eq!(
+        create(&app, &reviewer, "MZ-008", "accept_remote", person("350304"))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        app.post_json("/api/v1/cases", json!({}), None).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn a_retry_with_the_same_key_answers_the_same_and_creates_nothing() {
+    let app = TestApp::demo().await;
+    let clerk = app.login("clerk-zhenhai").await;
+    let a = answers(&app, "MZ-008").await;
+    let body = json!({"item": "MZ-008", "mode": "accept_remote", "applicant": person("350304"), "answers": a});
+    let first = app
+        .post_idem("/api/v1/cases", body.clone(), &clerk, "intake-0001")
+        .await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.text());
+    let second = app
+        .post_idem("/api/v1/cases", body.clone(), &clerk, "intake-0001")
+        .await;
+    assert_eq!(second.status, StatusCode::CREATED);
+    assert_eq!(first.json()["case_no"], second.json()["case_no"]);
+    assert_eq!(
+        app.get_auth("/api/v1/cases", &clerk).await.json()["total"],
+        1
+    );
+    // The same key from two racing requests: still one case.
+    let (x, y) = tokio::join!(
+        app.post_idem("/api/v1/cases", body.clone(), &clerk, "intake-0002"),
+        app.post_idem("/api/v1/cases", body.clone(), &clerk, "intake-0002")
+    );
+    assert_eq!(
+        x.json()["case_no"],
+        y.json()["case_no"],
+        "{} / {}",
+        x.text(),
+        y.text()
+    );
+    assert_eq!(
+        app.get_auth("/api/v1/cases", &clerk).await.json()["total"],
+        2
+    );
+    // Actions too.
+    let c = first.json();
+    let uri = format!(
+        "/api/v1/cases/{}/actions/submit",
+        c["case_no"].as_str().unwrap()
+    );
+    let s1 = app
+        .post_idem(&uri, json!({"version": 1}), &clerk, "submit-1")
+        .await;
+    let s2 = app
+        .post_idem(&uri, json!({"version": 1}), &clerk, "submit-1")
+        .await;
+    assert_eq!(s1.status, StatusCode::OK);
+    assert_eq!(
+        s2.status,
+        StatusCode::OK,
+        "the retry is not a stale version: {}",
+        s2.text()
+    );
+    assert_eq!(s1.json()["version"], s2.json()["version"]);
+    let r = app
+        .post_idem("/api/v1/cases", body, &clerk, "bad key with spaces")
+        .await;
+    assert!(r.json()["fields"]["Idempotency-Key"].is_string());
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn racing_decisions_on_one_version_exactly_one_wins() {
+    let app = TestApp::demo().await;
+    let clerk = app.login("clerk-zhenhai").await;
+    let reviewer = app.login("reviewer-licheng-civil").await;
+    let c = create(&app, &clerk, "MZ-008", "accept_remote", person("350304"))
+        .await
+        .json();
+    let c = step(&app, &clerk, &c, "submit", json!({})).await;
+    let c = step(&app, &clerk, &c, "accept", json!({})).await;
+    let (a, b) = tokio::join!(
+        act(
+            &app,
+            &reviewer,
+            &c,
+            "decide",
+            json!({"approved": true, "reason": "符合条件"})
+        ),
+        act(
+            &app,
+            &reviewer,
+            &c,
+            "decide",
+            json!({"approved": false, "reason": "不符合条件"})
+        )
+    );
+    let mut statuses = [a.status, b.status];
+    statuses.sort();
+    assert_eq!(
+        statuses,
+        [StatusCode::OK, StatusCode::CONFLICT],
+        "{} / {}",
+        a.text(),
+        b.text()
+    );
+    let loser = if a.status == StatusCode::CONFLICT {
+        a
+    } else {
+        b
+    };
+    assert_eq!(loser.json()["code"], "case.stale_version");
+    let now = app
+        .get_auth(
+            &format!("/api/v1/cases/{}", c["case_no"].as_str().unwrap()),
+            &reviewer,
+        )
+        .await
+        .json();
+    assert_eq!(
+        now["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["action"] == "decide")
+            .count(),
+        1
+    );
+    // A stale version is refused up front.
+    let r = act(
+        &app,
+        &reviewer,
+        &c,
+        "deliver",
+        json!({"method": "electronic"}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn audit_verify_catches_an_edited_event() {
+    let app = TestApp::demo().await;
+    let clerk = app.login("clerk-zhenhai").await;
+    let c = create(&app, &clerk, "MZ-008", "accept_remote", person("350304"))
+        .await
+        .json();
+    step(&app, &clerk, &c, "submit", json!({})).await;
+    let c2 = create(&app, &clerk, "MZ-008", "accept_remote", person("350304"))
+        .await
+        .json();
+    assert_eq!(
+        tongban_store::verify_timelines(app.store.as_ref())
+            .await
+            .unwrap(),
+        Ok(2)
+    );
+    app.raw_sql(&format!(
+        "UPDATE case_events SET payload = '{{\"forged\":true}}' WHERE seq = 1 AND case_id = (SELECT id FROM cases WHERE case_no = '{}')",
+        c2["case_no"].as_str().unwrap()
+    ))
+    .await;
+    let broken = tongban_store::verify_timelines(app.store.as_ref())
+        .await
+        .unwrap()
+        .unwrap_err();
+    assert_eq!(broken.case_no, c2["case_no"].as_str().unwrap());
+    assert_eq!(broken.seq, 1);
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn a_deadline_into_a_year_without_official_data_says_so() {
+    let app = TestApp::demo_at(Some(DEC_28)).await;
+    let clerk = app.login("clerk-zhenhai").await;
+    // MZ-007: 15 working days from 2026-12-28 reaches into 2027.
+    let c = create(&app, &clerk, "MZ-007", "accept_remote", person("350304"))
+        .await
+        .json();
+    let c = step(&app, &clerk, &c, "submit", json!({})).await;
+    let c = step(&app, &clerk, &c, "accept", json!({})).await;
+    assert_eq!(c["calendar_complete"], false, "{c}");
+    let cal = app.get("/api/v1/calendar").await.json();
+    assert_eq!(cal["missing_years"], json!([2027]));
+    assert!(
+        cal["years"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|y| y["year"] == 2026)
+    );
+    // The admin adds 2027; the clerk may not.
+    let body = json!({"source": "国务院办公厅关于2027年部分节假日安排的通知", "off": ["2027-01-01"], "work": []});
+    let r = app
+        .json_req("PUT", "/api/v1/calendar/2027", body.clone(), Some(&clerk))
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let admin = app.login("admin").await;
+    let r = app
+        .json_req(
+            "PUT",
+            "/api/v1/calendar/2027",
+            json!({"source": "x", "off": ["2027-13-01"], "work": []}),
+            Some(&admin),
+        )
+        .await;
+    assert!(r.json()["fields"]["off[0]"].is_string());
+    let r = app
+        .json_req("PUT", "/api/v1/calendar/2027", body, Some(&admin))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(r.json()["missing_years"], json!([]));
+    let c = app
+        .get_auth(
+            &format!("/api/v1/cases/{}", c["case_no"].as_str().unwrap()),
+            &clerk,
+        )
+        .await
+        .json();
+    assert_eq!(c["calendar_complete"], true);
+    app.finish().await;
+}
