@@ -331,3 +331,84 @@ fn bench_search_runs_and_reports_json() {
     assert!(v["p99_ms"].as_f64().unwrap() > 0.0);
     assert!(v["peak_rss_mib"].as_f64().unwrap() > 0.0);
 }
+
+#[test]
+fn audit_verify_names_the_first_tampered_case_and_calendar_commands_work() {
+    let dir = tmpdir("audit");
+    let url = seeded_db(&dir);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let case_no = rt.block_on(async {
+        let store = tongban_store::open(&url).await.unwrap();
+        let dept = store.departments().await.unwrap()[0].id;
+        let new = tongban_store::NewCase {
+            verification_code: "ABC12345".into(),
+            item_code: tongban_domain::ItemCode("GA-001".into()),
+            item_version: 1,
+            item_name: "居民身份证首次申领".into(),
+            mode: tongban_domain::tongban::Mode::Online,
+            department: dept,
+            hall: None,
+            applicant_user: None,
+            created_by: None,
+            applicant: tongban_domain::intake::Applicant::Company {
+                name: "某公司".into(),
+                uscc: "91350100M000100Y43".into(),
+                registered_region: tongban_domain::RegionCode("350300".into()),
+                legal_representative: "陈".into(),
+                phone: "13800000000".into(),
+                address: String::new(),
+            },
+            answers: Default::default(),
+            situation: "一般情形".into(),
+            materials: vec![],
+            promised_days: 3,
+            instant: false,
+        };
+        let ev = tongban_store::NewEvent {
+            at: 1,
+            actor: tongban_domain::UserId(1),
+            role: "applicant".into(),
+            hall: None,
+            department: None,
+            action: "create".into(),
+            payload: "{}".into(),
+        };
+        store
+            .create_case(&new, "TB20261128", &ev, None)
+            .await
+            .unwrap()
+            .0
+            .case_no
+    });
+    let o = run(&["audit", "verify", "--db", &url]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("1 件办件"));
+    rt.block_on(async {
+        use sqlx::Connection;
+        let mut c = sqlx::SqliteConnection::connect(&url).await.unwrap();
+        sqlx::query("UPDATE case_events SET at = at + 1")
+            .execute(&mut c)
+            .await
+            .unwrap();
+    });
+    let o = run(&["audit", "verify", "--db", &url]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o).contains(&case_no), "{}", text(&o));
+
+    let o = run(&["calendar", "list", "--db", &url]);
+    let t = text(&o);
+    assert!(
+        t.contains("2026\t国务院办公厅") && t.contains("2024"),
+        "{t}"
+    );
+    let file = dir.join("2027.toml");
+    std::fs::write(&file, "[2027]\nsource = \"国务院办公厅关于2027年部分节假日安排的通知\"\noff = [\"2027-01-01\"]\nwork = []\n").unwrap();
+    let o = run(&["calendar", "import", file.to_str().unwrap(), "--db", &url]);
+    assert!(o.status.success(), "{}", text(&o));
+    let t = text(&run(&["calendar", "list", "--db", &url]));
+    assert!(t.contains("2027\t国务院办公厅关于2027年"), "{t}");
+    std::fs::write(&file, "[2027]\nsource = \"x\"\nwork = [\"2027-01-05\"]\n").unwrap();
+    let o = run(&["calendar", "import", file.to_str().unwrap(), "--db", &url]);
+    assert!(!o.status.success(), "a Tuesday is no makeup day");
+    let _ = std::fs::remove_dir_all(dir);
+}
