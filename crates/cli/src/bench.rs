@@ -24,6 +24,26 @@ pub enum BenchWhat {
         #[arg(long)]
         json: bool,
     },
+    /// Case lifecycle: N 受审分离 cases through intake → submit → accept →
+    /// decide → deliver → complete over HTTP with C clients, against the raw
+    /// single-row commit rate of the same database.
+    Lifecycle {
+        /// Database URL (sqlite://PATH or postgres://…); seeded with the demo city when empty.
+        #[arg(long, env = "TONGBAN_DB")]
+        db: Option<String>,
+        /// Drive a running server instead of starting one (http://HOST:PORT).
+        #[arg(long)]
+        url: Option<String>,
+        /// Cases to drive.
+        #[arg(long, default_value_t = 500)]
+        cases: u32,
+        /// Concurrent clients.
+        #[arg(long, default_value_t = 16)]
+        concurrency: u32,
+        /// Print one JSON object on the last line.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
@@ -44,11 +64,22 @@ fn peak_rss_mib() -> Option<f64> {
 
 /// Runs a benchmark.
 pub async fn run(what: BenchWhat) -> Result<(), Box<dyn std::error::Error>> {
-    let BenchWhat::Search {
-        scale,
-        queries,
-        json,
-    } = what;
+    let (scale, queries, json) = match what {
+        BenchWhat::Search {
+            scale,
+            queries,
+            json,
+        } => (scale, queries, json),
+        BenchWhat::Lifecycle {
+            db,
+            url,
+            cases,
+            concurrency,
+            json,
+        } => {
+            return lifecycle(db, url, cases, concurrency, json).await;
+        }
+    };
     let dir = std::env::temp_dir().join(format!("tongban-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
     let url = format!("sqlite://{}", dir.join("bench.db").display());
@@ -151,5 +182,190 @@ pub async fn run(what: BenchWhat) -> Result<(), Box<dyn std::error::Error>> {
         );
     }
     let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}
+
+const STEPS: [&str; 6] = [
+    "create", "submit", "accept", "decide", "deliver", "complete",
+];
+
+async fn login(host: &str, user: &str) -> Result<String, Box<dyn std::error::Error>> {
+    let mut c = crate::http::Client::connect(host).await?;
+    let body =
+        serde_json::json!({"username": user, "password": tongban_demo::DEMO_PASSWORD}).to_string();
+    let (status, text) = c
+        .request("POST", "/api/v1/session", None, Some(&body))
+        .await?;
+    if status != 201 {
+        return Err(format!("sign-in of {user} answered {status}: {text}").into());
+    }
+    let v: serde_json::Value = serde_json::from_str(&text)?;
+    Ok(v["token"].as_str().unwrap_or_default().to_owned())
+}
+
+async fn lifecycle(
+    db: Option<String>,
+    url: Option<String>,
+    cases: u32,
+    concurrency: u32,
+    json: bool,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let store = match &db {
+        Some(u) => {
+            let s = tongban_store::open(u).await?;
+            tongban_server::calendar::ensure_official(s.as_ref()).await?;
+            if !tongban_demo::is_seeded(s.as_ref()).await? {
+                tongban_demo::seed(s.as_ref(), 0, &tongban_server::auth::hash_password).await?;
+            }
+            Some(s)
+        }
+        None => None,
+    };
+    let host = match (&url, &store) {
+        (Some(u), _) => u
+            .trim_start_matches("http://")
+            .trim_end_matches('/')
+            .to_owned(),
+        (None, Some(s)) => {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+            let addr = listener.local_addr()?;
+            let state = tongban_server::AppState::new(s.clone(), Default::default());
+            tokio::spawn(tongban_server::serve(listener, state));
+            addr.to_string()
+        }
+        (None, None) => {
+            return Err("give --db (start a server on it) or --url (drive a running one)".into());
+        }
+    };
+    let clerk = login(&host, "clerk-zhenhai").await?;
+    let reviewer = login(&host, "reviewer-licheng-civil").await?;
+    // The questionnaire's first answer path.
+    let mut c = crate::http::Client::connect(&host).await?;
+    let (_, item) = c.request("GET", "/api/v1/items/MZ-008", None, None).await?;
+    let item: serde_json::Value = serde_json::from_str(&item)?;
+    let guide: tongban_domain::guide::GuideMap = serde_json::from_value(item["guide"].clone())?;
+    let answers = guide.paths().into_iter().next().unwrap_or_default();
+    let first17 = "35030419800101123";
+    let id = format!(
+        "{first17}{}",
+        tongban_domain::validate::id_check_char(first17.as_bytes())
+    );
+    let intake = serde_json::json!({
+        "item": "MZ-008", "mode": "accept_remote", "answers": answers,
+        "applicant": {"kind": "person", "name": "林秀英", "id_number": id, "phone": "13805941234", "household_region": "350304"}
+    })
+    .to_string();
+    let next = std::sync::Arc::new(std::sync::atomic::AtomicU32::new(0));
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..concurrency.max(1) {
+        let (host, clerk, reviewer, intake, next) = (
+            host.clone(),
+            clerk.clone(),
+            reviewer.clone(),
+            intake.clone(),
+            next.clone(),
+        );
+        tasks.push(tokio::spawn(async move {
+            let mut c = crate::http::Client::connect(&host).await?;
+            let mut times: Vec<Vec<f64>> = vec![Vec::new(); STEPS.len()];
+            while next.fetch_add(1, std::sync::atomic::Ordering::Relaxed) < cases {
+                let t = Instant::now();
+                let (status, body) = c
+                    .request("POST", "/api/v1/cases", Some(&clerk), Some(&intake))
+                    .await?;
+                times[0].push(t.elapsed().as_secs_f64() * 1000.0);
+                if status != 201 {
+                    return Err(format!("intake answered {status}: {body}").into());
+                }
+                let v: serde_json::Value = serde_json::from_str(&body)?;
+                let case_no = v["case_no"].as_str().unwrap_or_default().to_owned();
+                let mut version = v["version"].as_i64().unwrap_or(1);
+                for (i, step) in STEPS.iter().enumerate().skip(1) {
+                    let (token, extra) = match *step {
+                        "submit" | "accept" => (&clerk, serde_json::json!({})),
+                        "decide" => (
+                            &reviewer,
+                            serde_json::json!({"approved": true, "reason": "符合条件"}),
+                        ),
+                        "deliver" => (&reviewer, serde_json::json!({"method": "electronic"})),
+                        _ => (&reviewer, serde_json::json!({})),
+                    };
+                    let mut body = extra;
+                    body["version"] = version.into();
+                    let path = format!("/api/v1/cases/{case_no}/actions/{step}");
+                    let t = Instant::now();
+                    let (status, text) = c
+                        .request("POST", &path, Some(token), Some(&body.to_string()))
+                        .await?;
+                    times[i].push(t.elapsed().as_secs_f64() * 1000.0);
+                    if status != 200 {
+                        return Err(format!("{step} answered {status}: {text}").into());
+                    }
+                    version += 1;
+                }
+            }
+            Ok::<_, Box<dyn std::error::Error + Send + Sync>>(times)
+        }));
+    }
+    let mut per: Vec<Vec<f64>> = vec![Vec::new(); STEPS.len()];
+    for t in tasks {
+        let times = t.await?.map_err(|e| e.to_string())?;
+        for (i, v) in times.into_iter().enumerate() {
+            per[i].extend(v);
+        }
+    }
+    let wall = started.elapsed().as_secs_f64();
+    let transitions: usize = per.iter().map(Vec::len).sum();
+    let mut all: Vec<f64> = per.iter().flatten().copied().collect();
+    all.sort_by(f64::total_cmp);
+    let cases_per_s = f64::from(cases) / wall;
+    let transitions_per_s = transitions as f64 / wall;
+    println!(
+        "backend: {}",
+        store.as_ref().map(|s| s.backend()).unwrap_or("remote")
+    );
+    println!("{cases} cases, {transitions} transitions, {concurrency} clients, {wall:.2} s");
+    println!("cases/s {cases_per_s:.1}   transitions/s {transitions_per_s:.1}");
+    println!(
+        "all steps  p50 {:.2} ms   p99 {:.2} ms",
+        percentile(&all, 0.5),
+        percentile(&all, 0.99)
+    );
+    for (i, v) in per.iter_mut().enumerate() {
+        v.sort_by(f64::total_cmp);
+        println!(
+            "{:<10} p50 {:.2} ms   p99 {:.2} ms",
+            STEPS[i],
+            percentile(v, 0.5),
+            percentile(v, 0.99)
+        );
+    }
+    let (baseline, ratio) = match &store {
+        Some(s) => {
+            let n = 2000;
+            let secs = s.bench_single_row_commits(n, concurrency).await?;
+            let rate = f64::from(n) / secs;
+            println!(
+                "raw single-row commits/s (same database, same durability, {concurrency} writers): {rate:.1}"
+            );
+            println!(
+                "transitions/s ÷ raw commits/s = {:.2}",
+                transitions_per_s / rate
+            );
+            (Some(rate), Some(transitions_per_s / rate))
+        }
+        None => (None, None),
+    };
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({
+                "cases": cases, "concurrency": concurrency, "cases_per_s": cases_per_s,
+                "transitions_per_s": transitions_per_s, "p50_ms": percentile(&all, 0.5), "p99_ms": percentile(&all, 0.99),
+                "baseline_commits_per_s": baseline, "ratio": ratio,
+            })
+        );
+    }
     Ok(())
 }

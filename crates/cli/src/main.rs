@@ -4,6 +4,7 @@
 
 mod bench;
 mod config;
+mod http;
 mod items_io;
 
 use clap::{Parser, Subcommand};

@@ -273,6 +273,11 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     async fn cases(&self, filter: &CaseFilter) -> Result<(Vec<CaseRecord>, i64)>;
     /// (id, case number, version) of cases with id above `after`, in id order.
     async fn case_index(&self, after: i64, limit: i64) -> Result<Vec<(i64, String, i64)>>;
+
+    /// Benchmark baseline: commits `n` single-row transactions, `concurrency`
+    /// at a time, into a scratch table (created and dropped here) with the
+    /// database's own durability settings; returns the elapsed seconds.
+    async fn bench_single_row_commits(&self, n: u32, concurrency: u32) -> Result<f64>;
 }
 
 /// Opens the store named by `url` (`sqlite://PATH`, `sqlite::memory:`, or
