@@ -302,7 +302,9 @@ async fn lifecycle(
                     if status != 200 {
                         return Err(format!("{step} answered {status}: {text}").into());
                     }
-                    version += 1;
+                    // The answer carries the next version to send.
+                    let answer: serde_json::Value = serde_json::from_str(&text)?;
+                    version = answer["version"].as_i64().unwrap_or_default();
                 }
             }
             Ok::<_, Box<dyn std::error::Error + Send + Sync>>(times)

@@ -337,21 +337,63 @@ pub async fn create(
     headers: HeaderMap,
     ApiJson(body): ApiJson<CaseCreate>,
 ) -> ApiResult<Response> {
-    ctx.authorize(Action::ListCases)?;
-    let user = ctx
-        .user
-        .clone()
-        .ok_or(ApiError::from(Denial::Unauthenticated))?;
     ctx.check_csrf(
         &headers,
         headers.get("x-csrf-token").and_then(|v| v.to_str().ok()),
     )?;
     let key = idempotency_key(&headers)?;
+    Ok(create_case(&state, &ctx, body, key).await?.into_response())
+}
+
+/// What a write answered: fresh, or replayed for a repeated idempotency key.
+#[derive(Debug)]
+pub enum Answer {
+    /// Done now.
+    Fresh(StatusCode, Box<CaseView>),
+    /// The recorded answer to an earlier request with the same key.
+    Replay(u16, String),
+}
+
+impl Answer {
+    /// The case number answered.
+    pub fn case_no(&self) -> String {
+        match self {
+            Answer::Fresh(_, v) => v.case_no.clone(),
+            Answer::Replay(_, body) => serde_json::from_str::<serde_json::Value>(body)
+                .ok()
+                .and_then(|v| v["case_no"].as_str().map(str::to_owned))
+                .unwrap_or_default(),
+        }
+    }
+}
+
+impl IntoResponse for Answer {
+    fn into_response(self) -> Response {
+        match self {
+            Answer::Fresh(s, v) => (s, Json(*v)).into_response(),
+            Answer::Replay(s, b) => replay(s, b),
+        }
+    }
+}
+
+/// Starts a case (the API and the workbench share it).
+pub async fn create_case(
+    state: &AppState,
+    ctx: &Ctx,
+    body: CaseCreate,
+    key: Option<String>,
+) -> ApiResult<Answer> {
+    let state = state.clone();
+    ctx.authorize(Action::ListCases)?;
+    let user = ctx
+        .user
+        .clone()
+        .ok_or(ApiError::from(Denial::Unauthenticated))?;
     let scope = format!("{}:POST:/cases", user.id);
     if let Some(k) = &key
         && let Some((s, b)) = state.store.idempotent_answer(&scope, k).await?
     {
-        return Ok(replay(s, b));
+        return Ok(Answer::Replay(s, b));
     }
     let mode = match Mode::parse(&body.mode) {
         Some(m @ (Mode::Online | Mode::AcceptRemote | Mode::CollectRemote)) => m,
@@ -550,11 +592,10 @@ pub async fn create(
         Ok((record, _)) => {
             tracing::info!(case = %record.case_no, item = %item_code, ?mode, "case created");
             let events = state.store.case_events(record.id).await?;
-            Ok((
+            Ok(Answer::Fresh(
                 StatusCode::CREATED,
-                Json(lookups.view(&record, true, events)),
-            )
-                .into_response())
+                Box::new(lookups.view(&record, true, events)),
+            ))
         }
         Err(StoreError::Conflict(what)) if key.is_some() => {
             // A concurrent retry with the same key won the race: answer as it did.
@@ -563,7 +604,7 @@ pub async fn create(
                 .idempotent_answer(&scope, key.as_deref().unwrap_or(""))
                 .await?
             {
-                Some((s, b)) => Ok(replay(s, b)),
+                Some((s, b)) => Ok(Answer::Replay(s, b)),
                 None => Err(StoreError::Conflict(what).into()),
             }
         }
@@ -846,23 +887,39 @@ pub async fn act(
     Path((case_no, action)): Path<(String, String)>,
     ApiJson(body): ApiJson<ActionBody>,
 ) -> ApiResult<Response> {
-    ctx.authorize(Action::ListCases)?;
-    let user = ctx
-        .user
-        .clone()
-        .ok_or(ApiError::from(Denial::Unauthenticated))?;
     ctx.check_csrf(
         &headers,
         headers.get("x-csrf-token").and_then(|v| v.to_str().ok()),
     )?;
     let key = idempotency_key(&headers)?;
+    Ok(take_step(&state, &ctx, &case_no, &action, body, key)
+        .await?
+        .into_response())
+}
+
+/// Takes a step on a case (the API and the workbench share it).
+pub async fn take_step(
+    state: &AppState,
+    ctx: &Ctx,
+    case_no: &str,
+    action: &str,
+    body: ActionBody,
+    key: Option<String>,
+) -> ApiResult<Answer> {
+    let state = state.clone();
+    let (case_no, action) = (case_no.to_owned(), action.to_owned());
+    ctx.authorize(Action::ListCases)?;
+    let user = ctx
+        .user
+        .clone()
+        .ok_or(ApiError::from(Denial::Unauthenticated))?;
     let scope = format!("{}:POST:/cases/{case_no}/actions/{action}", user.id);
     if let Some(k) = &key
         && let Some((s, b)) = state.store.idempotent_answer(&scope, k).await?
     {
-        return Ok(replay(s, b));
+        return Ok(Answer::Replay(s, b));
     }
-    let c = visible_case(&state, &ctx, &case_no).await?;
+    let c = visible_case(&state, ctx, &case_no).await?;
     let Some(step) = Step::parse(&action) else {
         return Err(ApiError::new(
             StatusCode::NOT_FOUND,
@@ -943,7 +1000,7 @@ pub async fn act(
         payload: payload.to_string(),
     };
     let lookups = Ctxt::load(&state).await?;
-    let full = full_view(&ctx, &c);
+    let full = full_view(ctx, &c);
     let render =
         |r: &CaseRecord| serde_json::to_string(&lookups.view(r, full, vec![])).unwrap_or_default();
     let idem = key.as_ref().map(|k| IdemWrite {
@@ -960,13 +1017,16 @@ pub async fn act(
         Ok((record, _)) => {
             tracing::info!(case = %record.case_no, action = step.as_str(), to = record.status.as_str(), "case step");
             let events = state.store.case_events(record.id).await?;
-            Ok(Json(lookups.view(&record, full, events)).into_response())
+            Ok(Answer::Fresh(
+                StatusCode::OK,
+                Box::new(lookups.view(&record, full, events)),
+            ))
         }
         Err(StoreError::Conflict(_)) => {
             if let Some(k) = &key
                 && let Some((s, b)) = state.store.idempotent_answer(&scope, k).await?
             {
-                return Ok(replay(s, b));
+                return Ok(Answer::Replay(s, b));
             }
             Err(ApiError::new(
                 StatusCode::CONFLICT,
@@ -976,4 +1036,71 @@ pub async fn act(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// A step the workbench may offer on a case: the action, and `Ok` when the
+/// caller may take it now, or why not (zh-CN).
+#[derive(Debug, Clone)]
+pub struct Offer {
+    /// The action.
+    pub step: Step,
+    /// Whether the caller may take it, or why not.
+    pub allowed: Result<(), String>,
+}
+
+/// The steps the mode's state machine allows on this case now, each with
+/// whether this caller may take it — so the workbench only offers what the
+/// caller may do, and says why the rest is unavailable.
+pub fn offers(ctx: &Ctx, c: &CaseRecord) -> Vec<Offer> {
+    Step::ALL
+        .into_iter()
+        .filter_map(|step| {
+            let t = transition(c.mode, c.status, step, Some(true), c.resume_to).ok()?;
+            let action = Action::CaseStep {
+                case: scope_of(c),
+                window: t.by.contains(&Side::Window),
+                department: t.by.contains(&Side::Department),
+                applicant: t.by.contains(&Side::Applicant),
+            };
+            let allowed = tongban_domain::authz::authorize(ctx.actor, action).map_err(|_| {
+                let who: Vec<&str> =
+                    t.by.iter()
+                        .map(|s| match s {
+                            Side::Window => "受理窗口",
+                            Side::Department => "审批部门",
+                            Side::Applicant => "申请人本人",
+                        })
+                        .collect();
+                format!("此步骤由{}办理", who.join("或"))
+            });
+            Some(Offer { step, allowed })
+        })
+        .collect()
+}
+
+/// Loads a case the caller may see (404 otherwise) with its timeline.
+pub async fn case_for(
+    state: &AppState,
+    ctx: &Ctx,
+    case_no: &str,
+) -> ApiResult<(CaseRecord, CaseView)> {
+    let c = visible_case(state, ctx, case_no).await?;
+    let events = state.store.case_events(c.id).await?;
+    let lookups = Ctxt::load(state).await?;
+    let view = lookups.view(&c, full_view(ctx, &c), events);
+    Ok((c, view))
+}
+
+/// The cases the caller may see (masked), for lists.
+pub async fn cases_for(
+    state: &AppState,
+    ctx: &Ctx,
+    limit: usize,
+    offset: usize,
+) -> ApiResult<(Vec<CaseView>, usize)> {
+    let mut p = Params::default();
+    p.0.insert("limit".into(), limit.to_string());
+    p.0.insert("offset".into(), offset.to_string());
+    let Json(page) = list(State(state.clone()), Signed(ctx.clone()), p).await?;
+    Ok((page.data, page.total))
 }

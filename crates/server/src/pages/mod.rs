@@ -24,6 +24,8 @@ use tongban_domain::guide::{Answers, GuideError};
 use tongban_domain::tongban::Mode;
 use tongban_store::SessionKind;
 
+pub mod work;
+
 /// The compiled page templates.
 #[derive(Debug)]
 pub struct Templates {
@@ -49,6 +51,16 @@ impl Templates {
             ("halls.html", include_str!("../../templates/halls.html")),
             ("login.html", include_str!("../../templates/login.html")),
             ("error.html", include_str!("../../templates/error.html")),
+            ("work.html", include_str!("../../templates/work.html")),
+            (
+                "work_new.html",
+                include_str!("../../templates/work_new.html"),
+            ),
+            (
+                "work_case.html",
+                include_str!("../../templates/work_case.html"),
+            ),
+            ("slip.html", include_str!("../../templates/slip.html")),
         ] {
             env.add_template(name, src)
                 .expect("embedded templates parse");
@@ -105,7 +117,7 @@ impl IntoResponse for PageError {
     }
 }
 
-type PageResult = Result<Response, PageError>;
+pub(crate) type PageResult = Result<Response, PageError>;
 
 /// The page routes.
 pub fn router() -> Router<AppState> {
@@ -118,6 +130,14 @@ pub fn router() -> Router<AppState> {
         .route("/login", get(login_form).post(login))
         .route("/logout", post(logout))
         .route("/prefs/large", get(large_toggle))
+        .route("/work", get(work::home))
+        .route("/work/new", get(work::new_form).post(work::create))
+        .route("/work/cases/{case_no}", get(work::case_page))
+        .route(
+            "/work/cases/{case_no}/actions/{action}",
+            post(work::case_action),
+        )
+        .route("/work/cases/{case_no}/slip", get(work::slip))
         .route("/static/app.css", get(css))
         .route("/static/app.js", get(js))
         .route("/static/favicon.svg", get(favicon))
@@ -284,7 +304,7 @@ async fn search(
     )
 }
 
-fn material_value(m: &MaterialSpec) -> Value {
+pub(crate) fn material_value(m: &MaterialSpec) -> Value {
     context! {
         name => &m.name, form_label => m.form.label(), copies => &m.copies, required => &m.required,
         license => &m.license, review_points => &m.review_points,

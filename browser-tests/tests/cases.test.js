@@ -1,0 +1,164 @@
+// One case through each mode in the workbenches: 受审分离 at a community
+// centre, 收受分离 at a town centre for another county's household, and
+// 全程网办 by the applicant — each decided by the owning department.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { startDemo, launch } from "./harness.js";
+
+let demo;
+let browser;
+
+before(async () => {
+  demo = await startDemo();
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.close();
+  await demo?.stop();
+});
+
+// A valid GB 11643 number for a region prefix.
+function idNumber(prefix) {
+  const first17 = `${prefix}19800101123`;
+  const w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+  const c = "10X98765432";
+  const sum = [...first17].reduce((s, d, i) => s + Number(d) * w[i], 0);
+  return first17 + c[sum % 11];
+}
+
+async function signIn(page, user) {
+  await page.goto(demo.base + "/login?next=%2Fwork");
+  await page.getByLabel("用户名").fill(user);
+  await page.getByLabel("密码").fill("demo");
+  await page.getByRole("button", { name: "登录" }).click();
+  await page.waitForURL(/\/work$/);
+}
+
+async function signOut(page) {
+  await page.getByRole("button", { name: "退出" }).click();
+  await page.waitForURL(demo.base + "/");
+}
+
+// Finds the item, answers every question with its first option, fills the applicant.
+async function newCase(page, { search, item, mode, household }) {
+  await page.getByRole("link", { name: /新办件|在线申请/ }).click();
+  await page.getByLabel("事项名称或常用叫法").fill(search);
+  await page.getByRole("button", { name: "查找" }).click();
+  await page.getByRole("link", { name: item }).click();
+  for (let i = 0; i < 6; i++) {
+    if (await page.getByRole("heading", { name: /第三步/ }).count()) break;
+    const unanswered = page.locator("fieldset").filter({ hasNot: page.locator("input:checked") }).first();
+    if (await unanswered.count()) {
+      // Choosing an option re-asks the server (app.js): wait for the new page.
+      const before = page.url();
+      await unanswered.locator("input[type=radio]").first().check();
+      await page.waitForURL((u) => u.href !== before);
+      await page.waitForLoadState("load");
+    } else {
+      await page.getByRole("button", { name: "下一步" }).click();
+    }
+  }
+  await page.getByRole("heading", { name: /第三步/ }).waitFor();
+  await page.getByLabel("通办模式", { exact: true }).selectOption({ label: mode });
+  await page.getByLabel("姓名或企业名称").fill("林秀英");
+  await page.getByLabel("公民身份号码（个人）").fill(idNumber(household));
+  await page.getByLabel("手机号码").fill("13805941234");
+  await page.getByLabel("户籍地（个人）").selectOption({ value: household });
+  await page.getByRole("button", { name: /创建办件并提交|提交申请/ }).click();
+  await page.waitForURL(/\/work\/cases\/TB\d+$/);
+  return page.url().split("/").pop();
+}
+
+async function takeStep(page, label, fill = async () => {}) {
+  const section = page.locator("section.step").filter({ has: page.getByRole("heading", { name: label, exact: true }) });
+  await fill(section);
+  await section.getByRole("button", { name: label }).click();
+  await page.waitForLoadState("load");
+  const error = page.locator(".error");
+  if (await error.count()) assert.fail(`${label}: ${await error.textContent()}`);
+}
+
+async function status(page) {
+  return (await page.locator("p.meta .tag").first().textContent()).trim();
+}
+
+async function decideDeliverComplete(page) {
+  await takeStep(page, "作出决定", async (s) => {
+    await s.getByLabel("准予").check();
+    await s.getByLabel("理由").fill("材料齐全，符合条件");
+  });
+  assert.equal(await status(page), "准予");
+  await takeStep(page, "送达结果", async (s) => {
+    await s.getByLabel("送达方式").selectOption("electronic");
+  });
+  await takeStep(page, "办结");
+  assert.equal(await status(page), "已办结");
+}
+
+test("受审分离: the community window accepts on the spot, the district decides", async () => {
+  const ctx = await browser.newContext();
+  const page = await ctx.newPage();
+  await signIn(page, "clerk-zhenhai");
+  const caseNo = await newCase(page, { search: "高龄", item: "高龄老年人津贴申领", mode: "窗口受审分离", household: "350304" });
+  assert.equal(await status(page), "已提交");
+  await takeStep(page, "受理");
+  assert.equal(await status(page), "已受理，审查中");
+  // The department's steps are shown to the clerk as unavailable, with the reason, and no button.
+  const decide = page.locator("section.step").filter({ has: page.getByRole("heading", { name: "作出决定", exact: true }) });
+  assert.match(await decide.textContent(), /此步骤由审批部门办理/);
+  assert.equal(await decide.getByRole("button").count(), 0);
+  await page.getByRole("link", { name: "打印《受理承诺单》" }).waitFor();
+  assert.match(await page.locator("dl.elements").textContent(), /荔城区民政局/);
+  await signOut(page);
+  await signIn(page, "reviewer-licheng-civil");
+  await page.getByRole("link", { name: caseNo }).click();
+  await decideDeliverComplete(page);
+  await ctx.close();
+});
+
+test("收受分离: a Longqiao window collects for a Xianyou household; Xianyou police pre-review and accept", async () => {
+  const ctx = await browser.newContext();
+  const page = await ctx.newPage();
+  await signIn(page, "clerk-longqiao");
+  const caseNo = await newCase(page, { search: "身份证换领", item: "居民身份证换领", mode: "窗口收受分离", household: "350322" });
+  assert.equal(await status(page), "预审中");
+  assert.match(await page.locator("dl.elements").textContent(), /仙游县公安局/);
+  assert.match(await page.locator("p.meta").textContent(), /跨区域/);
+  await signOut(page);
+  await signIn(page, "reviewer-xianyou-police");
+  await page.getByRole("link", { name: caseNo }).click();
+  await takeStep(page, "预审通过");
+  await takeStep(page, "受理");
+  assert.equal(await status(page), "已受理，审查中");
+  assert.match(await page.locator("dl.elements").textContent(), /剩余 \d+ 个工作日/);
+  await decideDeliverComplete(page);
+  await ctx.close();
+});
+
+test("全程网办: the applicant applies online, gets a one-time notice, supplements, and the department decides", async () => {
+  const ctx = await browser.newContext();
+  const page = await ctx.newPage();
+  await signIn(page, "applicant-demo");
+  const caseNo = await newCase(page, { search: "高龄", item: "高龄老年人津贴申领", mode: "全程网办", household: "350304" });
+  assert.equal(await status(page), "已提交");
+  await signOut(page);
+  await signIn(page, "reviewer-licheng-civil");
+  await page.getByRole("link", { name: caseNo }).click();
+  await takeStep(page, "受理");
+  await takeStep(page, "一次性告知补正", async (s) => {
+    await s.getByLabel(/需补正的全部材料/).fill("居民户口簿：缺本人页\n银行账户：账号不清晰");
+  });
+  assert.equal(await status(page), "待补正");
+  assert.match(await page.locator("ol.timeline").textContent(), /居民户口簿（缺本人页）；银行账户（账号不清晰）/);
+  await signOut(page);
+  await signIn(page, "applicant-demo");
+  await page.getByRole("link", { name: caseNo }).click();
+  await takeStep(page, "补正材料");
+  assert.equal(await status(page), "已受理，审查中");
+  await signOut(page);
+  await signIn(page, "reviewer-licheng-civil");
+  await page.getByRole("link", { name: caseNo }).click();
+  await decideDeliverComplete(page);
+  await ctx.close();
+});

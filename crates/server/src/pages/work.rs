@@ -1,0 +1,534 @@
+//! The workbenches: the window's new-case wizard and case handling, the
+//! department's inbox (overdue and nearest deadlines first), and the
+//! applicant's own cases. They call the same functions as the API.
+
+use super::{PageError, PageResult, page};
+use crate::AppState;
+use crate::api::cases::{
+    ActionBody, Answer, CaseCreate, CaseView, MaterialProblem, case_for, cases_for, create_case,
+    offers, take_step,
+};
+use crate::auth::{Ctx, random_token};
+use crate::error::ApiError;
+use crate::extract::{Params, percent_encode};
+use axum::Form;
+use axum::extract::{OriginalUri, Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use minijinja::{Value, context};
+use std::collections::HashMap;
+use tongban_domain::ItemCode;
+use tongban_domain::case::Action as Step;
+use tongban_domain::guide::{Answers, GuideError};
+use tongban_domain::intake::{Applicant, ApplicantInput};
+use tongban_domain::search::SearchFilter;
+use tongban_domain::tongban::Mode;
+use tongban_domain::user::Role;
+
+/// Where to send a caller who is not signed in: the sign-in page, coming back here.
+fn login_redirect(ctx: &Ctx, uri: &OriginalUri) -> Option<Response> {
+    ctx.user.is_none().then(|| {
+        Redirect::to(&format!("/login?next={}", percent_encode(&uri.to_string()))).into_response()
+    })
+}
+
+fn role_label(r: &str) -> &'static str {
+    Role::parse(r).map(|r| r.label()).unwrap_or("系统")
+}
+
+/// The workbench home: the caller's cases.
+pub async fn home(State(state): State<AppState>, ctx: Ctx, uri: OriginalUri) -> PageResult {
+    if let Some(r) = login_redirect(&ctx, &uri) {
+        return Ok(r);
+    }
+    let user = ctx.user.clone().expect("signed");
+    let (mut cases, total) = cases_for(&state, &ctx, 200, 0).await?;
+    // The inbox: overdue first, then the nearest deadlines, then the rest.
+    cases.sort_by_key(|c| (!c.overdue, c.deadline.is_none(), c.deadline.clone()));
+    let heading = match user.role {
+        Role::Applicant => "我的办件",
+        Role::Reviewer | Role::DepartmentAdmin => "部门工作台：待办办件",
+        Role::PlatformAdmin => "全部办件",
+        _ => "窗口工作台",
+    };
+    let cal = crate::calendar::load(state.store.as_ref()).await?;
+    let missing = crate::api::calendar::missing_years(&cal, state.now.today());
+    let calendar_warning = (user.role == Role::PlatformAdmin && !missing.is_empty()).then(|| {
+        format!("注意：{} 年尚无官方放假安排，跨入该年的办结期限按周末规则推算。请在国务院办公厅公布后录入。", missing.iter().map(|y| y.to_string()).collect::<Vec<_>>().join("、"))
+    });
+    let rows: Vec<Value> = cases.iter().map(row).collect();
+    let can_create = matches!(
+        user.role,
+        Role::Applicant | Role::Clerk | Role::Guide | Role::Agent
+    );
+    page(
+        &state,
+        &ctx,
+        "work.html",
+        "/work",
+        "work",
+        context! {
+            title => heading, heading, cases => rows, total, can_create, calendar_warning,
+            create_label => if user.role == Role::Applicant { "在线申请" } else { "新办件" },
+        },
+    )
+}
+
+fn row(c: &CaseView) -> Value {
+    context! {
+        case_no => &c.case_no, item_name => &c.item_name, applicant_name => c.applicant.name(),
+        mode_label => c.mode.label(), status_label => &c.status_label, deadline => &c.deadline,
+        working_days_left => c.working_days_left, overdue => c.overdue, paused => c.paused,
+    }
+}
+
+fn answers_of(p: &HashMap<String, String>) -> Answers {
+    p.iter()
+        .filter_map(|(k, v)| k.strip_prefix("a.").map(|q| (q.to_owned(), v.clone())))
+        .filter(|(_, v)| !v.is_empty())
+        .collect()
+}
+
+const PERSON_FIELDS: &[(&str, &str, bool)] = &[
+    ("name", "姓名或企业名称", false),
+    ("id_number", "公民身份号码（个人）", false),
+    ("phone", "手机号码", false),
+    ("household_region", "户籍地（个人）", true),
+    ("residence_region", "居住地（与户籍地不同时）", true),
+    ("uscc", "统一社会信用代码（企业）", false),
+    ("registered_region", "登记地（企业）", true),
+    ("legal_representative", "法定代表人（企业）", false),
+    ("property_region", "不动产所在地（涉及不动产时）", true),
+    ("address", "地址", false),
+];
+
+/// The new-case wizard: find an item, answer its questionnaire, check the
+/// materials, enter the applicant, choose the mode.
+pub async fn new_form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    p: Params,
+    uri: OriginalUri,
+) -> PageResult {
+    if let Some(r) = login_redirect(&ctx, &uri) {
+        return Ok(r);
+    }
+    render_new(&state, &ctx, &p.0, None, HashMap::new(), StatusCode::OK).await
+}
+
+async fn render_new(
+    state: &AppState,
+    ctx: &Ctx,
+    p: &HashMap<String, String>,
+    error: Option<String>,
+    field_errors: HashMap<String, String>,
+    status: StatusCode,
+) -> PageResult {
+    let user = ctx.user.clone().expect("signed");
+    let is_applicant = user.role == Role::Applicant;
+    let hall = match user.scope.hall() {
+        Some(h) => Some(state.store.hall(h).await?),
+        None => None,
+    };
+    if !is_applicant && hall.is_none() {
+        return Err(PageError(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "只有窗口人员和申请人可以新建办件",
+        )));
+    }
+    // Modes this caller may use here: online for applicants; the window modes at the hall's level.
+    let usable = |modes: &[Mode], levels: &[tongban_domain::city::RegionLevel]| -> Vec<Mode> {
+        modes
+            .iter()
+            .copied()
+            .filter(|m| match (is_applicant, &hall) {
+                (true, _) => *m == Mode::Online,
+                (false, Some(h)) => {
+                    matches!(m, Mode::AcceptRemote | Mode::CollectRemote)
+                        && levels.contains(&h.level)
+                }
+                _ => false,
+            })
+            .collect()
+    };
+    let q = p.get("q").map(|s| s.trim().to_owned()).unwrap_or_default();
+    let mut results = Vec::new();
+    if !q.is_empty() {
+        let (docs, _) = state
+            .catalogue
+            .search(state.store.as_ref(), &q, &SearchFilter::default(), 50, 0)
+            .await?;
+        for d in docs {
+            let modes = usable(&d.modes, &d.levels);
+            if !modes.is_empty() {
+                results.push(context! {
+                    code => d.summary.code.as_str(), name => &d.summary.name, kind => d.summary.department_kind.label(),
+                    modes => modes.iter().map(|m| m.label()).collect::<Vec<_>>(),
+                });
+            }
+        }
+    }
+    let mut item_v = None;
+    let mut questions = Vec::new();
+    let mut resolution = None;
+    let mut modes = Vec::new();
+    let answers = answers_of(p);
+    if let Some(code) = p.get("item").filter(|c| !c.is_empty()) {
+        let v = state.store.item(&ItemCode(code.clone())).await?;
+        let c = &v.content;
+        let entry = state
+            .store
+            .list_entries()
+            .await?
+            .into_iter()
+            .find(|e| e.item == c.code);
+        modes = entry
+            .map(|e| usable(&e.modes, &e.levels))
+            .unwrap_or_default();
+        if modes.is_empty() {
+            return Err(PageError(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "tongban.mode_not_listed",
+                "该事项不能在此全域通办",
+            )));
+        }
+        let submitted = p.contains_key("go") || !answers.is_empty();
+        match c.guide.evaluate(&answers, &c.materials) {
+            Ok(r) if submitted || c.guide.questions.is_empty() => {
+                resolution = Some(context! {
+                    situation_name => r.situation_name,
+                    materials => r.materials.iter().map(super::material_value).collect::<Vec<_>>(),
+                })
+            }
+            Ok(_) | Err(GuideError::Unanswered(_)) | Err(GuideError::Invalid(_)) => {}
+            Err(GuideError::NoSituation) => {
+                return Err(PageError(ApiError::internal("guide dead end")));
+            }
+        }
+        questions = c
+            .guide
+            .visible_questions(&answers)
+            .map(|q| {
+                context! {
+                    key => &q.key, text => &q.text,
+                    options => q.options.iter().map(|o| context! { key => &o.key, label => &o.label }).collect::<Vec<_>>(),
+                }
+            })
+            .collect();
+        item_v = Some(context! { code => c.code.as_str(), name => &c.name });
+    }
+    let fields: Vec<Value> = PERSON_FIELDS
+        .iter()
+        .map(|(name, label, regions)| {
+            context! {
+                name => *name, label => *label, regions => *regions, value => p.get(*name).cloned().unwrap_or_default(),
+                error => field_errors.get(&format!("applicant.{name}")).or(field_errors.get(*name)).cloned(),
+            }
+        })
+        .collect();
+    let regions: Vec<Value> = state
+        .store
+        .regions()
+        .await?
+        .iter()
+        .map(|r| context! { code => r.code.as_str(), name => format!("{}（{}）", r.name, r.code) })
+        .collect();
+    let mode_values: Vec<Value> = modes
+        .iter()
+        .map(|m| context! { id => m.as_str(), label => m.label() })
+        .collect();
+    let mut res = page(
+        state,
+        ctx,
+        "work_new.html",
+        "/work/new",
+        "work",
+        context! {
+            title => "新办件", hall_name => hall.as_ref().map(|h| h.name.clone()), q, results, item => item_v,
+            questions, answers, resolution, modes => mode_values, fields, regions, error, is_applicant,
+            idem => p.get("idem").cloned().unwrap_or_else(random_token),
+            form => context! { mode => p.get("mode").cloned(), kind => p.get("kind").cloned() },
+        },
+    )?;
+    *res.status_mut() = status;
+    Ok(res)
+}
+
+fn opt(p: &HashMap<String, String>, k: &str) -> Option<String> {
+    p.get(k)
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
+}
+
+/// Creates the case from the wizard, then submits it.
+pub async fn create(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    uri: OriginalUri,
+    Form(p): Form<HashMap<String, String>>,
+) -> PageResult {
+    if let Some(r) = login_redirect(&ctx, &uri) {
+        return Ok(r);
+    }
+    ctx.check_csrf(&headers, p.get("csrf").map(String::as_str))?;
+    let get = |k: &str| p.get(k).map(|s| s.trim().to_owned()).unwrap_or_default();
+    let applicant = if get("kind") == "company" {
+        ApplicantInput::Company {
+            name: get("name"),
+            uscc: get("uscc"),
+            registered_region: get("registered_region"),
+            legal_representative: get("legal_representative"),
+            phone: get("phone"),
+            address: get("address"),
+        }
+    } else {
+        ApplicantInput::Person {
+            name: get("name"),
+            id_number: get("id_number"),
+            phone: get("phone"),
+            household_region: get("household_region"),
+            residence_region: opt(&p, "residence_region"),
+            address: get("address"),
+        }
+    };
+    let body = CaseCreate {
+        item: get("item"),
+        mode: get("mode"),
+        hall: None,
+        applicant,
+        answers: answers_of(&p),
+        property_region: opt(&p, "property_region"),
+    };
+    let key = opt(&p, "idem");
+    match create_case(&state, &ctx, body, key.clone()).await {
+        Ok(answer) => {
+            let case_no = answer.case_no();
+            // A window case goes on to be submitted; a retried form lands on the same case.
+            if let Answer::Fresh(_, v) = &answer {
+                let step_key = key.map(|k| format!("{k}-submit"));
+                let b = ActionBody {
+                    version: v.version,
+                    reason: None,
+                    approved: None,
+                    materials: None,
+                    expected_days: None,
+                    method: None,
+                    address: None,
+                };
+                take_step(&state, &ctx, &case_no, "submit", b, step_key).await?;
+            }
+            Ok(Redirect::to(&format!("/work/cases/{case_no}")).into_response())
+        }
+        Err(e) if e.status.is_client_error() && e.status != StatusCode::FORBIDDEN => {
+            let msg = e.message.clone();
+            render_new(
+                &state,
+                &ctx,
+                &p,
+                Some(msg),
+                e.fields.into_iter().collect(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn detail_of(action: &str, payload: &serde_json::Value) -> String {
+    let mut parts = Vec::new();
+    if let Some(a) = payload["approved"].as_bool() {
+        parts.push(if a {
+            "准予".to_owned()
+        } else {
+            "不予".to_owned()
+        });
+    }
+    if let Some(r) = payload["reason"].as_str() {
+        parts.push(r.to_owned());
+    }
+    if let Some(list) = payload["materials"].as_array() {
+        let items: Vec<String> = list
+            .iter()
+            .map(|m| {
+                format!(
+                    "{}（{}）",
+                    m["name"].as_str().unwrap_or(""),
+                    m["problem"].as_str().unwrap_or("")
+                )
+            })
+            .collect();
+        parts.push(format!("需补正：{}", items.join("；")));
+    }
+    if let Some(m) = payload["method"].as_str() {
+        let label = match m {
+            "post" => "邮寄送达",
+            "pickup" => "窗口领取",
+            _ => "电子送达",
+        };
+        parts.push(label.into());
+    }
+    if action == "create"
+        && let Some(s) = payload["situation"].as_str()
+    {
+        parts.push(format!("情形：{s}"));
+    }
+    parts.join("，")
+}
+
+async fn render_case(
+    state: &AppState,
+    ctx: &Ctx,
+    case_no: &str,
+    error: Option<String>,
+    status: StatusCode,
+) -> PageResult {
+    let (record, view) = case_for(state, ctx, case_no).await?;
+    let offers: Vec<Value> = offers(ctx, &record)
+        .into_iter()
+        .map(|o| {
+            let id = o.step.as_str();
+            context! {
+                id, label => o.step.label(), why_not => o.allowed.err(), idem => random_token(),
+                needs_reason => matches!(o.step, Step::NotAccept | Step::PreReviewFail | Step::Decide | Step::Suspend | Step::Withdraw),
+                reason_required => matches!(o.step, Step::NotAccept | Step::PreReviewFail | Step::Decide | Step::Suspend),
+            }
+        })
+        .collect();
+    let events: Vec<Value> = view
+        .events
+        .iter()
+        .map(|e| context! { at => &e.at, action_label => &e.action_label, role_label => role_label(&e.role), detail => detail_of(&e.action, &e.payload) })
+        .collect();
+    let applicant = match &view.applicant {
+        Applicant::Person {
+            name,
+            id_number,
+            phone,
+            ..
+        } => context! { name, id_number, phone },
+        Applicant::Company {
+            name, uscc, phone, ..
+        } => context! { name, uscc, phone },
+    };
+    let c = context! {
+        case_no => &view.case_no, item_name => &view.item_name, status_label => &view.status_label,
+        cross_region => view.cross_region, hall => view.hall.as_ref().map(|h| context! { name => &h.name }),
+        department => context! { name => &view.department.name }, situation => &view.situation,
+        instant => view.instant, promised_days => view.promised_days, accepted_on => &view.accepted_on,
+        deadline => &view.deadline, working_days_left => view.working_days_left, paused => view.paused,
+        overdue => view.overdue, calendar_complete => view.calendar_complete, verification_code => &view.verification_code,
+        version => view.version, materials => view.materials.iter().map(super::material_value).collect::<Vec<_>>(), events,
+    };
+    let mut res = page(
+        state,
+        ctx,
+        "work_case.html",
+        &format!("/work/cases/{case_no}"),
+        "work",
+        context! {
+            title => format!("办件 {case_no}"), c, applicant, offers, error, mode_label => view.mode.label(),
+            slip => view.accepted_on.is_some() && view.verification_code.is_some(),
+        },
+    )?;
+    *res.status_mut() = status;
+    Ok(res)
+}
+
+/// A case with its timeline and the steps the caller may take.
+pub async fn case_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(case_no): Path<String>,
+    uri: OriginalUri,
+) -> PageResult {
+    if let Some(r) = login_redirect(&ctx, &uri) {
+        return Ok(r);
+    }
+    render_case(&state, &ctx, &case_no, None, StatusCode::OK).await
+}
+
+/// Takes a step from the case page.
+pub async fn case_action(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    uri: OriginalUri,
+    Path((case_no, action)): Path<(String, String)>,
+    Form(p): Form<HashMap<String, String>>,
+) -> PageResult {
+    if let Some(r) = login_redirect(&ctx, &uri) {
+        return Ok(r);
+    }
+    ctx.check_csrf(&headers, p.get("csrf").map(String::as_str))?;
+    let version = p.get("version").and_then(|v| v.parse().ok()).unwrap_or(-1);
+    let materials = opt(&p, "materials").map(|t| {
+        t.lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(|l| {
+                let (name, problem) = l.split_once(['：', ':']).unwrap_or((l, ""));
+                MaterialProblem {
+                    name: name.trim().to_owned(),
+                    problem: problem.trim().to_owned(),
+                }
+            })
+            .collect()
+    });
+    let body = ActionBody {
+        version,
+        reason: opt(&p, "reason"),
+        approved: opt(&p, "approved").map(|v| v == "true"),
+        materials,
+        expected_days: opt(&p, "expected_days").and_then(|v| v.parse().ok()),
+        method: opt(&p, "method"),
+        address: opt(&p, "address"),
+    };
+    match take_step(&state, &ctx, &case_no, &action, body, opt(&p, "idem")).await {
+        Ok(_) => Ok(Redirect::to(&format!("/work/cases/{case_no}")).into_response()),
+        Err(e) if e.status.is_client_error() && e.status != StatusCode::NOT_FOUND => {
+            let mut msg = e.message.clone();
+            for (f, m) in &e.fields {
+                msg.push_str(&format!("（{f}：{m}）"));
+            }
+            render_case(&state, &ctx, &case_no, Some(msg), e.status).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The printable acceptance slip (受理承诺单) as HTML.
+pub async fn slip(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(case_no): Path<String>,
+    uri: OriginalUri,
+) -> PageResult {
+    if let Some(r) = login_redirect(&ctx, &uri) {
+        return Ok(r);
+    }
+    let (_, view) = case_for(&state, &ctx, &case_no).await?;
+    if view.accepted_on.is_none() || view.verification_code.is_none() {
+        return Err(PageError(ApiError::not_found()));
+    }
+    let (applicant_name, id_masked) = match view.applicant.masked() {
+        Applicant::Person {
+            name, id_number, ..
+        } => (name, id_number),
+        Applicant::Company { name, uscc, .. } => (name, uscc),
+    };
+    let c = context! {
+        case_no => &view.case_no, verification_code => &view.verification_code, item_name => &view.item_name,
+        hall => view.hall.as_ref().map(|h| context! { name => &h.name }), department => context! { name => &view.department.name },
+        accepted_on => &view.accepted_on, instant => view.instant, promised_days => view.promised_days, deadline => &view.deadline,
+        calendar_complete => view.calendar_complete,
+        materials => view.materials.iter().map(|m| context! { name => &m.name, form_label => m.form.label(), copies => m.copies }).collect::<Vec<_>>(),
+    };
+    let html = state.templates.render(
+        "slip.html",
+        context! { c, applicant_name, id_masked, progress_url => format!("/progress?case_no={}", view.case_no) },
+    )?;
+    Ok(Html(html).into_response())
+}
