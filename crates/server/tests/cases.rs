@@ -649,3 +649,46 @@ async fn a_deadline_into_a_year_without_official_data_says_so() {
     assert_eq!(c["calendar_complete"], true);
     app.finish().await;
 }
+
+#[tokio::test]
+async fn the_public_progress_page_shows_status_but_nothing_personal() {
+    let app = TestApp::demo().await;
+    let clerk = app.login("clerk-zhenhai").await;
+    let c = create(&app, &clerk, "MZ-008", "accept_remote", person("350304"))
+        .await
+        .json();
+    let c = step(&app, &clerk, &c, "submit", json!({})).await;
+    let c = step(&app, &clerk, &c, "accept", json!({})).await;
+    let code = c["verification_code"].as_str().unwrap();
+    let case_no = c["case_no"].as_str().unwrap();
+    let r = app
+        .get(&format!("/progress?case_no={case_no}&code={code}"))
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let html = r.text();
+    assert!(
+        html.contains("已受理，审查中")
+            && html.contains("高龄老年人津贴申领")
+            && html.contains("荔城区民政局")
+    );
+    assert!(
+        !html.contains("林秀英")
+            && !html.contains("350304198001011")
+            && !html.contains("13805941234"),
+        "no personal data"
+    );
+    let wrong = app
+        .get(&format!("/progress?case_no={case_no}&code=WRONG00"))
+        .await;
+    let missing = app.get(&format!("/progress?case_no=TB0&code={code}")).await;
+    assert_eq!(wrong.status, StatusCode::NOT_FOUND);
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert!(
+        wrong.text().contains("办件编号或查询验证码不正确")
+            && missing.text().contains("办件编号或查询验证码不正确")
+    );
+    // Lists never carry the verification code.
+    let list = app.get_auth("/api/v1/cases", &clerk).await.json();
+    assert!(list["data"][0]["verification_code"].is_null());
+    app.finish().await;
+}

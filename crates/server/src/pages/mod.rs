@@ -61,6 +61,10 @@ impl Templates {
                 include_str!("../../templates/work_case.html"),
             ),
             ("slip.html", include_str!("../../templates/slip.html")),
+            (
+                "progress.html",
+                include_str!("../../templates/progress.html"),
+            ),
         ] {
             env.add_template(name, src)
                 .expect("embedded templates parse");
@@ -130,6 +134,7 @@ pub fn router() -> Router<AppState> {
         .route("/login", get(login_form).post(login))
         .route("/logout", post(logout))
         .route("/prefs/large", get(large_toggle))
+        .route("/progress", get(progress))
         .route("/work", get(work::home))
         .route("/work/new", get(work::new_form).post(work::create))
         .route("/work/cases/{case_no}", get(work::case_page))
@@ -672,4 +677,57 @@ async fn favicon() -> impl IntoResponse {
         ],
         include_str!("../../static/favicon.svg"),
     )
+}
+
+/// The public progress page: case number and verification code show the
+/// status and dates — never the applicant or anything personal.
+async fn progress(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    p: Params,
+    uri: OriginalUri,
+) -> PageResult {
+    ctx.authorize(Action::ReadPublic)?;
+    let case_no = p.get("case_no").unwrap_or("").to_owned();
+    let code = p.get("code").unwrap_or("").to_owned();
+    let mut error = None;
+    let mut found = None;
+    if !case_no.is_empty() || !code.is_empty() {
+        match state.store.case_by_no(&case_no).await {
+            Ok(c) if crate::auth::same(&c.verification_code, &code.to_ascii_uppercase()) => {
+                let lookups = crate::api::cases::Ctxt::load(&state).await?;
+                let events = state.store.case_events(c.id).await?;
+                let v = lookups.view(&c, false, events);
+                let steps: Vec<Value> = v
+                    .events
+                    .iter()
+                    .map(|e| context! { date => e.at.get(..10).unwrap_or(""), label => &e.action_label })
+                    .collect();
+                found = Some(context! {
+                    case_no => &v.case_no, item_name => &v.item_name, status_label => &v.status_label,
+                    department => &v.department.name, accepted_on => &v.accepted_on, deadline => &v.deadline, steps,
+                });
+            }
+            // The same answer whether the number or the code is wrong.
+            Ok(_) | Err(tongban_store::StoreError::NotFound) => {
+                error = Some("办件编号或查询验证码不正确".to_owned())
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let status = if error.is_some() {
+        StatusCode::NOT_FOUND
+    } else {
+        StatusCode::OK
+    };
+    let mut res = page(
+        &state,
+        &ctx,
+        "progress.html",
+        &uri.to_string(),
+        "",
+        context! { title => "办件进度查询", case_no, code, p => found, error },
+    )?;
+    *res.status_mut() = status;
+    Ok(res)
 }
