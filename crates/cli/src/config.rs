@@ -16,6 +16,8 @@ pub struct FileConfig {
     pub secure_cookies: Option<bool>,
     /// Log filter, e.g. `info` or `tongban_server=debug`.
     pub log: Option<String>,
+    /// Directory for uploaded files.
+    pub files: Option<std::path::PathBuf>,
 }
 
 impl std::fmt::Debug for FileConfig {
@@ -25,6 +27,7 @@ impl std::fmt::Debug for FileConfig {
             .field("listen", &self.listen)
             .field("secure_cookies", &self.secure_cookies)
             .field("log", &self.log)
+            .field("files", &self.files)
             .finish()
     }
 }

@@ -38,6 +38,9 @@ enum Command {
         /// Mark cookies Secure (serve behind HTTPS).
         #[arg(long, env = "TONGBAN_SECURE_COOKIES")]
         secure_cookies: bool,
+        /// Directory for uploaded files (scanned materials).
+        #[arg(long, env = "TONGBAN_FILES")]
+        files: Option<PathBuf>,
     },
     /// Create (or reuse) a SQLite demo database seeded with the demo city, then serve it.
     Demo {
@@ -212,6 +215,7 @@ async fn run(cmd: Command, cfg: config::FileConfig) -> AnyResult<ExitCode> {
             db,
             listen,
             secure_cookies,
+            files,
         } => {
             let db = cfg.db(db)?;
             let listen = listen
@@ -221,6 +225,9 @@ async fn run(cmd: Command, cfg: config::FileConfig) -> AnyResult<ExitCode> {
             tongban_server::calendar::ensure_official(store.as_ref()).await?;
             let settings = tongban_server::Settings {
                 secure_cookies: secure_cookies || cfg.secure_cookies.unwrap_or(false),
+                files_dir: files
+                    .or(cfg.files.clone())
+                    .unwrap_or_else(|| "./tongban-files".into()),
                 ..Default::default()
             };
             let listener = tokio::net::TcpListener::bind(&listen).await?;
@@ -243,6 +250,10 @@ async fn run(cmd: Command, cfg: config::FileConfig) -> AnyResult<ExitCode> {
                     if p.exists() {
                         std::fs::remove_file(&p)?;
                     }
+                }
+                let files = PathBuf::from(format!("{}.files", db.display()));
+                if files.exists() {
+                    std::fs::remove_dir_all(&files)?;
                 }
             }
             let url = format!("sqlite://{}", db.display());
@@ -267,7 +278,13 @@ async fn run(cmd: Command, cfg: config::FileConfig) -> AnyResult<ExitCode> {
             println!();
             tongban_server::serve(
                 listener,
-                tongban_server::AppState::new(store, Default::default()),
+                tongban_server::AppState::new(
+                    store,
+                    tongban_server::Settings {
+                        files_dir: PathBuf::from(format!("{}.files", db.display())),
+                        ..Default::default()
+                    },
+                ),
             )
             .await?;
         }

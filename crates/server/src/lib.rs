@@ -4,8 +4,10 @@
 
 pub mod api;
 pub mod auth;
+pub mod blobs;
 pub mod calendar;
 pub mod catalogue;
+pub mod documents;
 pub mod error;
 pub mod extract;
 pub mod pages;
@@ -22,15 +24,18 @@ use tower_http::set_header::SetResponseHeaderLayer;
 pub struct Settings {
     /// Mark cookies `Secure` (when served over HTTPS).
     pub secure_cookies: bool,
-    /// Largest request body in bytes.
+    /// Largest request body in bytes (uploads included).
     pub max_body_bytes: usize,
+    /// Where uploaded files are stored.
+    pub files_dir: std::path::PathBuf,
 }
 
 impl Default for Settings {
     fn default() -> Self {
         Self {
             secure_cookies: false,
-            max_body_bytes: 2 * 1024 * 1024,
+            max_body_bytes: 12 * 1024 * 1024,
+            files_dir: "./tongban-files".into(),
         }
     }
 }
@@ -50,6 +55,8 @@ pub struct AppState {
     pub dummy_hash: Arc<str>,
     /// The clock (unix ms); tests fix it.
     pub now: Now,
+    /// Uploaded files.
+    pub blobs: Arc<dyn blobs::BlobStore>,
 }
 
 /// A source of the current time in unix milliseconds.
@@ -92,6 +99,8 @@ pub fn shanghai_date(ms: i64) -> time::Date {
 impl AppState {
     /// State over a store.
     pub fn new(store: Arc<dyn Store>, settings: Settings) -> Self {
+        let blobs: Arc<dyn blobs::BlobStore> =
+            Arc::new(blobs::FsBlobStore::new(settings.files_dir.clone()));
         Self {
             store,
             catalogue: Arc::new(catalogue::CatalogueCache::default()),
@@ -99,6 +108,7 @@ impl AppState {
             settings,
             dummy_hash: auth::hash_password("tongban-dummy-password").into(),
             now: Now::system(),
+            blobs,
         }
     }
 }
@@ -121,6 +131,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", axum::routing::get(healthz))
         .fallback(pages::not_found)
         .with_state(state)
+        .layer(axum::extract::DefaultBodyLimit::max(max_body))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(max_body))
         .layer(SetResponseHeaderLayer::overriding(
             header::CONTENT_SECURITY_POLICY,

@@ -692,3 +692,351 @@ async fn the_public_progress_page_shows_status_but_nothing_personal() {
     assert!(list["data"][0]["verification_code"].is_null());
     app.finish().await;
 }
+
+fn multipart(fields: &[(&str, &str)], file: Option<(&str, &[u8])>) -> (String, Vec<u8>) {
+    let boundary = "----tongbanboundary7";
+    let mut body = Vec::new();
+    for (k, v) in fields {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
+                .as_bytes(),
+        );
+    }
+    if let Some((name, bytes)) = file {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/pdf\r\n\r\n")
+                .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+async fn upload(
+    app: &TestApp,
+    token: &str,
+    case_no: &str,
+    fields: &[(&str, &str)],
+    file: Option<(&str, &[u8])>,
+) -> Resp {
+    let (ct, body) = multipart(fields, file);
+    let req = axum::http::Request::post(format!("/api/v1/cases/{case_no}/materials"))
+        .header(axum::http::header::CONTENT_TYPE, ct)
+        .header(axum::http::header::AUTHORIZATION, format!("Bearer {token}"))
+        .body(axum::body::Body::from(body))
+        .unwrap();
+    app.send(req).await
+}
+
+#[tokio::test]
+async fn materials_are_received_on_paper_as_sniffed_scans_or_as_e_licences() {
+    let app = TestApp::demo().await;
+    let clerk = app.login("clerk-zhenhai").await;
+    let c = create(&app, &clerk, "MZ-008", "accept_remote", person("350304"))
+        .await
+        .json();
+    let case_no = c["case_no"].as_str().unwrap().to_owned();
+    let keys: Vec<String> = c["materials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["key"].as_str().unwrap().to_owned())
+        .collect();
+    let v = |n: i64| n.to_string();
+    // A real PDF scan.
+    let pdf = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n";
+    let r = upload(
+        &app,
+        &clerk,
+        &case_no,
+        &[
+            ("version", &v(1)),
+            ("material", &keys[0]),
+            ("method", "scan"),
+        ],
+        Some(("户口簿.pdf", pdf)),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let after = r.json();
+    assert_eq!(after["version"], 2);
+    let blob = after["received"][0]["blob"].as_str().unwrap().to_owned();
+    assert_eq!(after["received"][0]["mime"], "application/pdf");
+    // An executable named .pdf is refused, whatever its name says.
+    let r = upload(
+        &app,
+        &clerk,
+        &case_no,
+        &[("version", "2"), ("material", &keys[0]), ("method", "scan")],
+        Some(("x.pdf", b"MZ\x90\x00\x03")),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.json()["fields"]["file"].is_string());
+    // Paper and e-licence.
+    let r = upload(
+        &app,
+        &clerk,
+        &case_no,
+        &[
+            ("version", "2"),
+            ("material", &keys[1]),
+            ("method", "paper"),
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let r = upload(
+        &app,
+        &clerk,
+        &case_no,
+        &[
+            ("version", "3"),
+            ("material", &keys[2]),
+            ("method", "license"),
+        ],
+        None,
+    )
+    .await;
+    assert!(r.json()["fields"]["license_ref"].is_string());
+    let lic = "1.2.156.3005.2.11100000000013338W011.11350300003592123X.350304198001011234.001.Y";
+    let r = upload(
+        &app,
+        &clerk,
+        &case_no,
+        &[
+            ("version", "3"),
+            ("material", &keys[2]),
+            ("method", "license"),
+            ("license_ref", lic),
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    // Not on the checklist; stale version; someone else's case.
+    let r = upload(
+        &app,
+        &clerk,
+        &case_no,
+        &[("version", "4"), ("material", "nope"), ("method", "paper")],
+        None,
+    )
+    .await;
+    assert!(r.json()["fields"]["material"].is_string());
+    let r = upload(
+        &app,
+        &clerk,
+        &case_no,
+        &[
+            ("version", "1"),
+            ("material", &keys[0]),
+            ("method", "paper"),
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    let other = app.login("clerk-city").await;
+    let r = upload(
+        &app,
+        &other,
+        &case_no,
+        &[
+            ("version", "4"),
+            ("material", &keys[0]),
+            ("method", "paper"),
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let reviewer = app.login("reviewer-licheng-civil").await;
+    let r = upload(
+        &app,
+        &reviewer,
+        &case_no,
+        &[
+            ("version", "4"),
+            ("material", &keys[0]),
+            ("method", "paper"),
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(
+        r.status,
+        StatusCode::FORBIDDEN,
+        "the window receives materials"
+    );
+    // The department downloads the scan; a stranger cannot.
+    let r = app
+        .get_auth(
+            &format!("/api/v1/cases/{case_no}/materials/{blob}"),
+            &reviewer,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.body, pdf);
+    assert_eq!(
+        app.get_auth(&format!("/api/v1/cases/{case_no}/materials/{blob}"), &other)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    let detail = app
+        .get_auth(&format!("/api/v1/cases/{case_no}"), &reviewer)
+        .await
+        .json();
+    assert_eq!(detail["received"].as_array().unwrap().len(), 3);
+    assert_eq!(
+        detail["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["action"] == "material")
+            .count(),
+        3
+    );
+    assert_eq!(
+        tongban_store::verify_timelines(app.store.as_ref())
+            .await
+            .unwrap(),
+        Ok(1)
+    );
+    app.finish().await;
+}
+
+/// The text of a PDF via `pdftotext`; see `documents.rs` for when a missing
+/// tool skips (locally, with a note) or fails (CI).
+fn pdf_text(bytes: &[u8]) -> String {
+    assert!(bytes.starts_with(b"%PDF-"));
+    if std::process::Command::new("pdftotext")
+        .arg("-v")
+        .output()
+        .is_err()
+        && std::env::var_os("TONGBAN_REQUIRE_PDFTOTEXT").is_none()
+    {
+        use std::io::Write;
+        let _ = writeln!(
+            std::io::stderr(),
+            "NOTE: PDF text checks SKIPPED: pdftotext not installed (apt-get install poppler-utils)"
+        );
+        return String::new();
+    }
+    let dir = std::env::temp_dir().join(format!(
+        "tongban-pdf-{}-{}",
+        std::process::id(),
+        bytes.len()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let f = dir.join("d.pdf");
+    std::fs::write(&f, bytes).unwrap();
+    let out = std::process::Command::new("pdftotext")
+        .arg(&f)
+        .arg("-")
+        .output()
+        .expect("pdftotext (Debian poppler-utils) is installed");
+    let _ = std::fs::remove_dir_all(dir);
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[tokio::test]
+async fn the_slip_the_one_time_notice_and_the_rejection_are_pdfs_with_chinese_text() {
+    let app = TestApp::demo().await;
+    let clerk = app.login("clerk-zhenhai").await;
+    let c = create(&app, &clerk, "MZ-008", "accept_remote", person("350304"))
+        .await
+        .json();
+    let no = c["case_no"].as_str().unwrap().to_owned();
+    let r = app
+        .get_auth(&format!("/api/v1/cases/{no}/slip.pdf"), &clerk)
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "no slip before acceptance");
+    let c = step(&app, &clerk, &c, "submit", json!({})).await;
+    let c = step(&app, &clerk, &c, "accept", json!({})).await;
+    let r = app
+        .get_auth(&format!("/api/v1/cases/{no}/slip.pdf"), &clerk)
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(
+        r.headers.get(axum::http::header::CONTENT_TYPE).unwrap(),
+        "application/pdf"
+    );
+    let text = pdf_text(&r.body);
+    let check = !text.is_empty();
+    for needle in [
+        "受理承诺单",
+        "高龄老年人津贴申领",
+        no.as_str(),
+        "荔城区民政局",
+        c["verification_code"].as_str().unwrap(),
+    ] {
+        assert!(
+            !check || text.contains(needle),
+            "slip lacks {needle}:\n{text}"
+        );
+    }
+    assert!(
+        !text.contains("350304198001011"),
+        "the slip masks the ID number"
+    );
+    let reviewer = app.login("reviewer-licheng-civil").await;
+    step(
+        &app,
+        &reviewer,
+        &c,
+        "request_supplement",
+        json!({"materials": [{"name": "居民户口簿", "problem": "缺本人页"}]}),
+    )
+    .await;
+    let r = app
+        .get_auth(&format!("/api/v1/cases/{no}/notice.pdf"), &clerk)
+        .await;
+    let text = pdf_text(&r.body);
+    assert!(
+        text.contains("居民户口簿") && text.contains("缺本人页"),
+        "{text}"
+    );
+    assert_eq!(
+        app.get_auth(&format!("/api/v1/cases/{no}/rejection.pdf"), &clerk)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    // A case not accepted at the window.
+    let c2 = create(&app, &clerk, "MZ-008", "accept_remote", person("350304"))
+        .await
+        .json();
+    let c2 = step(&app, &clerk, &c2, "submit", json!({})).await;
+    step(
+        &app,
+        &clerk,
+        &c2,
+        "not_accept",
+        json!({"reason": "申请人户籍不在本市"}),
+    )
+    .await;
+    let no2 = c2["case_no"].as_str().unwrap();
+    let text = pdf_text(
+        &app.get_auth(&format!("/api/v1/cases/{no2}/rejection.pdf"), &clerk)
+            .await
+            .body,
+    );
+    assert!(
+        text.contains("不予受理") && text.contains("申请人户籍不在本市"),
+        "{text}"
+    );
+    // Others cannot fetch them.
+    let other = app.login("clerk-city").await;
+    assert_eq!(
+        app.get_auth(&format!("/api/v1/cases/{no}/slip.pdf"), &other)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    app.finish().await;
+}

@@ -878,6 +878,83 @@ macro_rules! impl_store {
                 Ok((record, answer))
             }
 
+            async fn add_material_receipt(
+                &self,
+                case_no: &str,
+                expected_version: i64,
+                m: &$crate::MaterialReceipt,
+                event: &$crate::NewEvent,
+            ) -> $crate::Result<$crate::CaseRecord> {
+                use sqlx::Row;
+                let mut tx = self.begin_write().await?;
+                let row = sqlx::query("SELECT id, status FROM cases WHERE case_no = $1")
+                    .bind(case_no)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .ok_or($crate::StoreError::NotFound)?;
+                let id: i64 = row.try_get("id")?;
+                let status: String = row.try_get("status")?;
+                let updated = sqlx::query("UPDATE cases SET version = version + 1, updated_at = $1 WHERE id = $2 AND version = $3")
+                    .bind(event.at)
+                    .bind(id)
+                    .bind(expected_version)
+                    .execute(&mut *tx)
+                    .await?;
+                if updated.rows_affected() != 1 {
+                    return Err($crate::StoreError::Conflict("version".into()));
+                }
+                sqlx::query(
+                    "INSERT INTO case_materials (case_id, material_key, method, blob, mime, size, license_ref, recorded_by, recorded_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                )
+                .bind(id)
+                .bind(&m.material_key)
+                .bind(&m.method)
+                .bind(&m.blob)
+                .bind(&m.mime)
+                .bind(m.size)
+                .bind(&m.license_ref)
+                .bind(m.recorded_by)
+                .bind(m.recorded_at)
+                .execute(&mut *tx)
+                .await?;
+                let prev: String = sqlx::query("SELECT hash FROM case_events WHERE case_id = $1 AND seq = $2")
+                    .bind(id)
+                    .bind(expected_version)
+                    .fetch_one(&mut *tx)
+                    .await?
+                    .try_get("hash")?;
+                Self::append_event(&mut tx, id, case_no, expected_version + 1, &prev, &status, event).await?;
+                let record = Self::load_case(&mut tx, case_no).await?;
+                tx.commit().await?;
+                Ok(record)
+            }
+
+            async fn material_receipts(&self, case_id: i64) -> $crate::Result<Vec<$crate::MaterialReceipt>> {
+                use sqlx::Row;
+                let rows = sqlx::query(
+                    "SELECT material_key, method, blob, mime, size, license_ref, recorded_by, recorded_at
+                     FROM case_materials WHERE case_id = $1 ORDER BY id",
+                )
+                .bind(case_id)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok($crate::MaterialReceipt {
+                            material_key: r.try_get("material_key")?,
+                            method: r.try_get("method")?,
+                            blob: r.try_get("blob")?,
+                            mime: r.try_get("mime")?,
+                            size: r.try_get("size")?,
+                            license_ref: r.try_get("license_ref")?,
+                            recorded_by: r.try_get("recorded_by")?,
+                            recorded_at: r.try_get("recorded_at")?,
+                        })
+                    })
+                    .collect()
+            }
+
             async fn cases(&self, f: &$crate::CaseFilter) -> $crate::Result<(Vec<$crate::CaseRecord>, i64)> {
                 use sqlx::Row;
                 // Unset filters bind NULL and match everything.

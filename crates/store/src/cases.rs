@@ -196,3 +196,24 @@ impl std::fmt::Debug for IdemWrite<'_> {
             .finish_non_exhaustive()
     }
 }
+
+/// How a material was received.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MaterialReceipt {
+    /// The checklist entry's key.
+    pub material_key: String,
+    /// `paper`, `scan` or `license`.
+    pub method: String,
+    /// Content address (SHA-256 hex) of the scan.
+    pub blob: Option<String>,
+    /// Sniffed content type of the scan.
+    pub mime: Option<String>,
+    /// Size of the scan in bytes.
+    pub size: Option<i64>,
+    /// E-licence reference that replaces the material.
+    pub license_ref: Option<String>,
+    /// Who recorded it.
+    pub recorded_by: i64,
+    /// When, unix ms.
+    pub recorded_at: i64,
+}

@@ -9,7 +9,9 @@ pub mod postgres;
 pub mod sqlite;
 
 use async_trait::async_trait;
-pub use cases::{CaseChange, CaseFilter, CaseRecord, EventRecord, IdemWrite, NewCase, NewEvent};
+pub use cases::{
+    CaseChange, CaseFilter, CaseRecord, EventRecord, IdemWrite, MaterialReceipt, NewCase, NewEvent,
+};
 use std::sync::Arc;
 use tongban_domain::calendar::HolidayYear;
 use tongban_domain::catalogue::{Implementation, ItemContent, ItemVersion};
@@ -269,6 +271,17 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         event: &NewEvent,
         idem: Option<IdemWrite<'_>>,
     ) -> Result<(CaseRecord, Option<String>)>;
+    /// Records a material received on a case and appends its event, in one
+    /// transaction, if the case is still at `expected_version`.
+    async fn add_material_receipt(
+        &self,
+        case_no: &str,
+        expected_version: i64,
+        receipt: &MaterialReceipt,
+        event: &NewEvent,
+    ) -> Result<CaseRecord>;
+    /// The materials received on a case, in order.
+    async fn material_receipts(&self, case_id: i64) -> Result<Vec<MaterialReceipt>>;
     /// Cases matching a filter, most recently changed first, and their total.
     async fn cases(&self, filter: &CaseFilter) -> Result<(Vec<CaseRecord>, i64)>;
     /// (id, case number, version) of cases with id above `after`, in id order.

@@ -131,6 +131,8 @@ pub struct CaseView {
     pub verification_code: Option<String>,
     /// Timeline (detail only).
     pub events: Vec<EventView>,
+    /// Materials received (detail only).
+    pub received: Vec<crate::api::materials::ReceiptView>,
     /// Created (RFC 3339).
     pub created_at: String,
     /// Last change (RFC 3339).
@@ -263,6 +265,7 @@ impl Ctxt {
                     payload: serde_json::from_str(&e.payload).unwrap_or(serde_json::Value::Null),
                 })
                 .collect(),
+            received: vec![],
             created_at: tongban_store::rfc3339(c.created_at),
             updated_at: tongban_store::rfc3339(c.updated_at),
         }
@@ -698,7 +701,15 @@ pub async fn get(
     let c = visible_case(&state, &ctx, &case_no).await?;
     let events = state.store.case_events(c.id).await?;
     let lookups = Ctxt::load(&state).await?;
-    Ok(Json(lookups.view(&c, full_view(&ctx, &c), events)))
+    let mut view = lookups.view(&c, full_view(&ctx, &c), events);
+    view.received = state
+        .store
+        .material_receipts(c.id)
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect();
+    Ok(Json(view))
 }
 
 /// A material found missing or defective.
@@ -1087,7 +1098,14 @@ pub async fn case_for(
     let c = visible_case(state, ctx, case_no).await?;
     let events = state.store.case_events(c.id).await?;
     let lookups = Ctxt::load(state).await?;
-    let view = lookups.view(&c, full_view(ctx, &c), events);
+    let mut view = lookups.view(&c, full_view(ctx, &c), events);
+    view.received = state
+        .store
+        .material_receipts(c.id)
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect();
     Ok((c, view))
 }
 

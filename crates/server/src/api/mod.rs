@@ -6,6 +6,8 @@ pub mod calendar;
 pub mod cases;
 pub mod catalogue;
 pub mod city;
+pub mod documents;
+pub mod materials;
 pub mod session;
 
 use crate::AppState;
@@ -77,6 +79,11 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(cases::create, cases::list))
         .routes(routes!(cases::get))
         .routes(routes!(cases::act))
+        .routes(routes!(materials::upload))
+        .routes(routes!(materials::download))
+        .routes(routes!(documents::slip))
+        .routes(routes!(documents::notice))
+        .routes(routes!(documents::rejection))
         .routes(routes!(calendar::list))
         .routes(routes!(calendar::put))
 }

@@ -431,6 +431,8 @@ async fn render_case(
         context! {
             title => format!("办件 {case_no}"), c, applicant, offers, error, mode_label => view.mode.label(),
             slip => view.accepted_on.is_some() && view.verification_code.is_some(),
+            has_notice => view.events.iter().any(|e| e.action == "request_supplement"),
+            has_rejection => view.events.iter().any(|e| e.action == "not_accept"),
         },
     )?;
     *res.status_mut() = status;

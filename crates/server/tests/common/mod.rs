@@ -101,7 +101,12 @@ impl TestApp {
         tongban_server::calendar::ensure_official(store.as_ref())
             .await
             .unwrap();
-        let mut state = tongban_server::AppState::new(store.clone(), Default::default());
+        let files = std::env::temp_dir().join(format!("tongban-files-{}", suffix()));
+        let settings = tongban_server::Settings {
+            files_dir: files,
+            ..Default::default()
+        };
+        let mut state = tongban_server::AppState::new(store.clone(), settings);
         if let Some(ms) = now_ms {
             state.now = tongban_server::Now::fixed(ms);
         }

@@ -1,0 +1,214 @@
+//! The case's printed documents as PDF: 受理承诺单, 一次性告知书,
+//! 不予受理通知书 (also printable as HTML from the workbench).
+
+use crate::AppState;
+use crate::api::cases::case_for;
+use crate::auth::Signed;
+use crate::documents::{
+    NoticeData, RejectionData, SlipData, acceptance_slip_pdf, rejection_notice_pdf,
+    supplement_notice_pdf,
+};
+use crate::error::{ApiError, ApiResult};
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use tongban_domain::intake::Applicant;
+
+fn pdf(name: &str, bytes: Vec<u8>) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("inline; filename=\"{name}.pdf\""),
+            ),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+/// The public progress page's address for a case, on the host the caller used.
+fn progress_url(headers: &HeaderMap, case_no: &str, code: &str) -> String {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("127.0.0.1:8080");
+    format!("http://{host}/progress?case_no={case_no}&code={code}")
+}
+
+fn applicant_parts(a: &Applicant) -> (String, String) {
+    match a.masked() {
+        Applicant::Person {
+            name, id_number, ..
+        } => (name, id_number),
+        Applicant::Company { name, uscc, .. } => (name, uscc),
+    }
+}
+
+/// The 受理承诺单 of an accepted case. Access: whoever may see the case.
+#[utoipa::path(get, path = "/cases/{case_no}/slip.pdf", tag = "cases", security(("bearer" = [])),
+    params(("case_no" = String, Path)),
+    responses((status = 200, description = "PDF", content_type = "application/pdf"),
+              (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
+pub async fn slip(
+    State(state): State<AppState>,
+    Signed(ctx): Signed,
+    headers: HeaderMap,
+    Path(case_no): Path<String>,
+) -> ApiResult<Response> {
+    let (record, view) = case_for(&state, &ctx, &case_no).await?;
+    let Some(accepted_on) = view.accepted_on.clone() else {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "case.not_accepted",
+            "办件尚未受理，没有受理承诺单",
+        ));
+    };
+    let (applicant_name, applicant_id_masked) = applicant_parts(&record.applicant);
+    let materials = record
+        .materials
+        .iter()
+        .map(|m| {
+            let how = view
+                .received
+                .iter()
+                .rev()
+                .find(|r| r.material == m.key)
+                .map(|r| match r.method.as_str() {
+                    "scan" => "扫描件（已电子化）".to_owned(),
+                    "license" => "电子证照免提交".to_owned(),
+                    _ => format!("纸质{}{}份", m.form.label(), m.copies),
+                })
+                .unwrap_or_else(|| format!("{}{}份", m.form.label(), m.copies));
+            (m.name.clone(), how)
+        })
+        .collect();
+    let delivery = match &view.hall {
+        Some(h) => format!("审批结果由审批部门邮寄送达申请人，或在{}窗口领取", h.name),
+        None => "电子送达；申请人需要纸质结果的，邮寄送达".to_owned(),
+    };
+    let d = SlipData {
+        case_no: view.case_no.clone(),
+        verification_code: record.verification_code.clone(),
+        item_name: view.item_name.clone(),
+        applicant_name,
+        applicant_id_masked,
+        hall_name: view
+            .hall
+            .as_ref()
+            .map(|h| h.name.clone())
+            .unwrap_or_else(|| "网上办事大厅".into()),
+        department_name: view.department.name.clone(),
+        accepted_on,
+        promised_days: view.promised_days,
+        instant: view.instant,
+        deadline: view.deadline.clone().unwrap_or_default(),
+        calendar_complete: view.calendar_complete,
+        materials,
+        delivery,
+        progress_url: progress_url(&headers, &view.case_no, &record.verification_code),
+        issued_at: tongban_store::rfc3339(state.now.ms())
+            .get(..16)
+            .unwrap_or("")
+            .replace('T', " "),
+    };
+    Ok(pdf(
+        &format!("受理承诺单-{case_no}"),
+        acceptance_slip_pdf(&d),
+    ))
+}
+
+/// The latest 一次性告知书 of a case. Access: whoever may see the case.
+#[utoipa::path(get, path = "/cases/{case_no}/notice.pdf", tag = "cases", security(("bearer" = [])),
+    params(("case_no" = String, Path)),
+    responses((status = 200, description = "PDF", content_type = "application/pdf"), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn notice(
+    State(state): State<AppState>,
+    Signed(ctx): Signed,
+    headers: HeaderMap,
+    Path(case_no): Path<String>,
+) -> ApiResult<Response> {
+    let (record, view) = case_for(&state, &ctx, &case_no).await?;
+    let Some(e) = view
+        .events
+        .iter()
+        .rev()
+        .find(|e| e.action == "request_supplement")
+    else {
+        return Err(ApiError::not_found());
+    };
+    let materials = e.payload["materials"]
+        .as_array()
+        .map(|l| {
+            l.iter()
+                .map(|m| {
+                    (
+                        m["name"].as_str().unwrap_or("").to_owned(),
+                        m["problem"].as_str().unwrap_or("").to_owned(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let issuer = match e.hall {
+        Some(_) => view
+            .hall
+            .as_ref()
+            .map(|h| h.name.clone())
+            .unwrap_or_default(),
+        None => view.department.name.clone(),
+    };
+    let d = NoticeData {
+        case_no: view.case_no.clone(),
+        verification_code: record.verification_code.clone(),
+        item_name: view.item_name.clone(),
+        applicant_name: record.applicant.name().to_owned(),
+        issuer,
+        issued_on: e.at.get(..10).unwrap_or("").to_owned(),
+        materials,
+        progress_url: progress_url(&headers, &view.case_no, &record.verification_code),
+    };
+    Ok(pdf(
+        &format!("一次性告知书-{case_no}"),
+        supplement_notice_pdf(&d),
+    ))
+}
+
+/// The 不予受理通知书 of a case that was not accepted. Access: whoever may see the case.
+#[utoipa::path(get, path = "/cases/{case_no}/rejection.pdf", tag = "cases", security(("bearer" = [])),
+    params(("case_no" = String, Path)),
+    responses((status = 200, description = "PDF", content_type = "application/pdf"), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn rejection(
+    State(state): State<AppState>,
+    Signed(ctx): Signed,
+    headers: HeaderMap,
+    Path(case_no): Path<String>,
+) -> ApiResult<Response> {
+    let (record, view) = case_for(&state, &ctx, &case_no).await?;
+    let Some(e) = view.events.iter().rev().find(|e| e.action == "not_accept") else {
+        return Err(ApiError::not_found());
+    };
+    let issuer = match e.hall {
+        Some(_) => view
+            .hall
+            .as_ref()
+            .map(|h| h.name.clone())
+            .unwrap_or_default(),
+        None => view.department.name.clone(),
+    };
+    let d = RejectionData {
+        case_no: view.case_no.clone(),
+        item_name: view.item_name.clone(),
+        applicant_name: record.applicant.name().to_owned(),
+        issuer,
+        issued_on: e.at.get(..10).unwrap_or("").to_owned(),
+        reason: e.payload["reason"].as_str().unwrap_or("").to_owned(),
+        progress_url: progress_url(&headers, &view.case_no, &record.verification_code),
+    };
+    Ok(pdf(
+        &format!("不予受理通知书-{case_no}"),
+        rejection_notice_pdf(&d),
+    ))
+}

@@ -1,0 +1,296 @@
+//! Materials on a case: each checklist entry received on paper, as a
+//! scanned upload (PDF/JPEG/PNG by content, stored content-addressed), or
+//! replaced by an e-licence reference.
+
+use crate::AppState;
+use crate::api::cases::{CaseView, Ctxt};
+use crate::auth::Signed;
+use crate::error::{ApiError, ApiResult};
+use axum::Json;
+use axum::extract::{Multipart, Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use tongban_domain::FieldError;
+use tongban_domain::authz::{Action, CaseScope};
+use tongban_store::{MaterialReceipt, NewEvent, StoreError};
+use utoipa::ToSchema;
+
+/// Largest accepted scan.
+pub const MAX_UPLOAD: usize = 10 * 1024 * 1024;
+
+/// A material received.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReceiptView {
+    /// Checklist key.
+    pub material: String,
+    /// `paper`, `scan` or `license`.
+    pub method: String,
+    /// Content address of the scan.
+    pub blob: Option<String>,
+    /// Content type of the scan.
+    pub mime: Option<String>,
+    /// Size in bytes.
+    pub size: Option<i64>,
+    /// E-licence reference.
+    pub license_ref: Option<String>,
+    /// When (RFC 3339).
+    pub recorded_at: String,
+}
+
+impl From<MaterialReceipt> for ReceiptView {
+    fn from(m: MaterialReceipt) -> Self {
+        Self {
+            material: m.material_key,
+            method: m.method,
+            blob: m.blob,
+            mime: m.mime,
+            size: m.size,
+            license_ref: m.license_ref,
+            recorded_at: tongban_store::rfc3339(m.recorded_at),
+        }
+    }
+}
+
+/// The multipart form (for the OpenAPI document).
+#[derive(Debug, ToSchema)]
+#[allow(dead_code)]
+pub struct MaterialUpload {
+    /// The case version.
+    version: i64,
+    /// Checklist key of the material.
+    material: String,
+    /// `paper`, `scan` or `license`.
+    method: String,
+    /// The scan (method `scan`).
+    #[schema(format = Binary, value_type = Option<String>)]
+    file: Option<Vec<u8>>,
+    /// E-licence reference (method `license`).
+    license_ref: Option<String>,
+}
+
+/// Records a material received on a case. Send `multipart/form-data` with
+/// `version`, `material` (checklist key), `method` (`paper` / `scan` /
+/// `license`), and `file` for a scan (PDF, JPEG or PNG by content, at most
+/// 10 MiB) or `license_ref` for an e-licence. Retrying the same upload stores
+/// the file once. Access: window staff of the receiving hall, or the
+/// applicant of an online case.
+#[utoipa::path(post, path = "/cases/{case_no}/materials", tag = "cases", security(("bearer" = [])),
+    params(("case_no" = String, Path)),
+    request_body(content = MaterialUpload, content_type = "multipart/form-data"),
+    responses((status = 200, body = CaseView), (status = 403, body = crate::error::ErrorBody),
+              (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody),
+              (status = 422, body = crate::error::ErrorBody)))]
+pub async fn upload(
+    State(state): State<AppState>,
+    Signed(ctx): Signed,
+    headers: HeaderMap,
+    Path(case_no): Path<String>,
+    mut form: Multipart,
+) -> ApiResult<Json<CaseView>> {
+    ctx.check_csrf(
+        &headers,
+        headers.get("x-csrf-token").and_then(|v| v.to_str().ok()),
+    )?;
+    let user = ctx.user.clone().expect("signed");
+    let c = state.store.case_by_no(&case_no).await?;
+    let scope = CaseScope {
+        hall: c.hall,
+        department: c.department,
+        applicant: c.applicant_user,
+    };
+    if ctx.authorize(Action::ReadCase(scope)).is_err() {
+        return Err(ApiError::not_found());
+    }
+    ctx.authorize(Action::CaseStep {
+        case: scope,
+        window: true,
+        department: false,
+        applicant: true,
+    })?;
+    if c.status.is_terminal() {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "case.terminal",
+            format!("办件已{}，不能再收取材料", c.status.label()),
+        ));
+    }
+    let (mut version, mut material, mut method, mut license_ref, mut file) =
+        (None, None, None, None, None);
+    while let Some(field) = form
+        .next_field()
+        .await
+        .map_err(|_| ApiError::bad_request("上传内容格式不正确"))?
+    {
+        let name = field.name().unwrap_or("").to_owned();
+        if name == "file" {
+            let bytes = field.bytes().await.map_err(|_| {
+                ApiError::from(FieldError::new(
+                    "file",
+                    "upload.too_large",
+                    "文件过大或上传中断（单个文件不超过10MB）",
+                ))
+            })?;
+            file = Some(bytes);
+        } else {
+            let text = field
+                .text()
+                .await
+                .map_err(|_| ApiError::bad_request("上传内容格式不正确"))?;
+            match name.as_str() {
+                "version" => version = Some(text),
+                "material" => material = Some(text),
+                "method" => method = Some(text),
+                "license_ref" => license_ref = Some(text),
+                _ => {}
+            }
+        }
+    }
+    let mut errs = tongban_domain::ValidationErrors::default();
+    let version: Option<i64> = version.and_then(|v| v.trim().parse().ok());
+    if version.is_none() {
+        errs.push(FieldError::new("version", "required", "请提供办件版本号"));
+    }
+    let material = material.unwrap_or_default().trim().to_owned();
+    if !c.materials.iter().any(|m| m.key == material) {
+        errs.push(FieldError::new(
+            "material",
+            "material.unknown",
+            "该材料不在本办件的材料清单中",
+        ));
+    }
+    let method = method.unwrap_or_default();
+    let mut receipt = MaterialReceipt {
+        material_key: material.clone(),
+        method: method.clone(),
+        blob: None,
+        mime: None,
+        size: None,
+        license_ref: None,
+        recorded_by: user.id.0,
+        recorded_at: state.now.ms(),
+    };
+    match method.as_str() {
+        "paper" => {}
+        "scan" => match &file {
+            None => errs.push(FieldError::new("file", "required", "请上传扫描件")),
+            Some(b) if b.is_empty() => {
+                errs.push(FieldError::new("file", "required", "上传的文件为空"))
+            }
+            Some(b) if b.len() > MAX_UPLOAD => errs.push(FieldError::new(
+                "file",
+                "upload.too_large",
+                "单个文件不超过10MB",
+            )),
+            Some(b) => match crate::blobs::sniff(b) {
+                None => errs.push(FieldError::new(
+                    "file",
+                    "upload.type",
+                    "只接受 PDF、JPEG 或 PNG 文件（按文件内容判断）",
+                )),
+                Some(mime) => {
+                    receipt.mime = Some(mime.into());
+                    receipt.size = Some(b.len() as i64);
+                }
+            },
+        },
+        "license" => match license_ref
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty() && s.len() <= 120)
+        {
+            Some(r) => receipt.license_ref = Some(r.to_owned()),
+            None => errs.push(FieldError::new(
+                "license_ref",
+                "required",
+                "请填写电子证照标识",
+            )),
+        },
+        _ => errs.push(FieldError::new(
+            "method",
+            "material.method",
+            "收取方式应为 paper（纸质）、scan（扫描件）或 license（电子证照）",
+        )),
+    }
+    errs.into_result(())?;
+    if let (Some(b), "scan") = (&file, method.as_str()) {
+        // Stored before the record that points at it: a record never names a missing file.
+        receipt.blob = Some(state.blobs.put(b).await.map_err(ApiError::internal)?);
+    }
+    let event = NewEvent {
+        at: receipt.recorded_at,
+        actor: user.id,
+        role: user.role.as_str().into(),
+        hall: user.scope.hall(),
+        department: user.scope.department(),
+        action: "material".into(),
+        payload: serde_json::json!({"material": material, "method": method, "blob": receipt.blob, "license_ref": receipt.license_ref}).to_string(),
+    };
+    let record = match state
+        .store
+        .add_material_receipt(&case_no, version.unwrap_or(-1), &receipt, &event)
+        .await
+    {
+        Ok(r) => r,
+        Err(StoreError::Conflict(_)) => {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "case.stale_version",
+                "办件已被他人更新，请刷新后重试",
+            ));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let lookups = Ctxt::load(&state).await?;
+    let mut view = lookups.view(&record, true, state.store.case_events(record.id).await?);
+    view.received = state
+        .store
+        .material_receipts(record.id)
+        .await?
+        .into_iter()
+        .map(ReceiptView::from)
+        .collect();
+    Ok(Json(view))
+}
+
+/// A scanned material of a case. Access: whoever may see the case.
+#[utoipa::path(get, path = "/cases/{case_no}/materials/{blob}", tag = "cases", security(("bearer" = [])),
+    params(("case_no" = String, Path), ("blob" = String, Path)),
+    responses((status = 200, description = "the file"), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn download(
+    State(state): State<AppState>,
+    Signed(ctx): Signed,
+    Path((case_no, blob)): Path<(String, String)>,
+) -> ApiResult<Response> {
+    let c = state.store.case_by_no(&case_no).await?;
+    let scope = CaseScope {
+        hall: c.hall,
+        department: c.department,
+        applicant: c.applicant_user,
+    };
+    if ctx.authorize(Action::ReadCase(scope)).is_err() {
+        return Err(ApiError::not_found());
+    }
+    let receipts = state.store.material_receipts(c.id).await?;
+    let Some(r) = receipts
+        .into_iter()
+        .find(|r| r.blob.as_deref() == Some(blob.as_str()))
+    else {
+        return Err(ApiError::not_found());
+    };
+    let bytes = state.blobs.get(&blob).await.map_err(ApiError::internal)?;
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                r.mime.unwrap_or_else(|| "application/octet-stream".into()),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{}-{}\"", case_no, r.material_key),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
