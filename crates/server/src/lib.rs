@@ -57,6 +57,8 @@ pub struct AppState {
     pub now: Now,
     /// Uploaded files.
     pub blobs: Arc<dyn blobs::BlobStore>,
+    /// City and calendar lookups, cached per reference-data revision.
+    pub refdata: Arc<api::cases::RefCache>,
 }
 
 /// A source of the current time in unix milliseconds.
@@ -109,6 +111,7 @@ impl AppState {
             dummy_hash: auth::hash_password("tongban-dummy-password").into(),
             now: Now::system(),
             blobs,
+            refdata: Arc::default(),
         }
     }
 }

@@ -105,6 +105,7 @@ macro_rules! impl_store {
                     .execute(&mut *tx)
                     .await?;
                 }
+                Self::bump_revision(&mut tx).await?;
                 tx.commit().await?;
                 Ok(())
             }
@@ -160,6 +161,7 @@ macro_rules! impl_store {
                     .execute(&mut *tx)
                     .await?;
                 }
+                Self::bump_revision(&mut tx).await?;
                 tx.commit().await?;
                 Ok(tongban_domain::HallId(id))
             }
@@ -224,6 +226,7 @@ macro_rules! impl_store {
                 d: &tongban_domain::city::NewDepartment,
             ) -> $crate::Result<tongban_domain::DepartmentId> {
                 use sqlx::Row;
+                let mut tx = self.begin_write().await?;
                 let id: i64 = sqlx::query(
                     "INSERT INTO departments (key, name, kind, region, system) VALUES ($1, $2, $3, $4, $5) RETURNING id",
                 )
@@ -232,9 +235,11 @@ macro_rules! impl_store {
                 .bind(d.kind.as_str())
                 .bind(d.region.as_str())
                 .bind(d.system.as_str())
-                .fetch_one(&self.pool)
+                .fetch_one(&mut *tx)
                 .await?
                 .try_get("id")?;
+                Self::bump_revision(&mut tx).await?;
+                tx.commit().await?;
                 Ok(tongban_domain::DepartmentId(id))
             }
 
@@ -734,6 +739,7 @@ macro_rules! impl_store {
                             .await?;
                     }
                 }
+                Self::bump_revision(&mut tx).await?;
                 tx.commit().await?;
                 Ok(())
             }

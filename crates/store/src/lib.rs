@@ -229,7 +229,8 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     async fn batches(&self) -> Result<Vec<Batch>>;
     /// Every list entry.
     async fn list_entries(&self) -> Result<Vec<ListEntry>>;
-    /// The catalogue revision, bumped by every catalogue write.
+    /// The reference-data revision, bumped by every write to the catalogue,
+    /// the city (regions, halls, departments) or the calendar.
     async fn catalogue_revision(&self) -> Result<i64>;
     /// Everything search needs, for every item.
     async fn search_docs(&self) -> Result<Vec<SearchDoc>>;

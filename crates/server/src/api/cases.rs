@@ -147,13 +147,50 @@ fn scope_of(c: &CaseRecord) -> CaseScope {
     }
 }
 
-/// Everything needed to show cases.
+/// Reference data that changes rarely: the calendar, departments, halls,
+/// regions. Cached per reference-data revision (see [`RefCache`]).
 #[derive(Debug)]
-pub struct Ctxt {
+pub struct RefData {
     cal: Calendar,
     departments: Vec<tongban_domain::city::Department>,
     halls: Vec<tongban_domain::city::Hall>,
     regions: Vec<tongban_domain::city::Region>,
+}
+
+/// The reference data, reloaded only when the database's revision moved —
+/// which every write to it bumps, so no process serves stale data.
+#[derive(Debug, Default)]
+pub struct RefCache {
+    inner: std::sync::RwLock<Option<(i64, std::sync::Arc<RefData>)>>,
+}
+
+impl RefCache {
+    /// The current reference data.
+    pub async fn get(
+        &self,
+        store: &dyn tongban_store::Store,
+    ) -> tongban_store::Result<std::sync::Arc<RefData>> {
+        let rev = store.catalogue_revision().await?;
+        if let Some((r, d)) = self.inner.read().expect("lock").as_ref()
+            && *r == rev
+        {
+            return Ok(d.clone());
+        }
+        let d = std::sync::Arc::new(RefData {
+            cal: crate::calendar::load(store).await?,
+            departments: store.departments().await?,
+            halls: store.halls().await?,
+            regions: store.regions().await?,
+        });
+        *self.inner.write().expect("lock") = Some((rev, d.clone()));
+        Ok(d)
+    }
+}
+
+/// Everything needed to show cases: the reference data and today.
+#[derive(Debug)]
+pub struct Ctxt {
+    data: std::sync::Arc<RefData>,
     today: time::Date,
 }
 
@@ -161,10 +198,7 @@ impl Ctxt {
     /// Loads the lookups.
     pub async fn load(state: &AppState) -> ApiResult<Self> {
         Ok(Self {
-            cal: crate::calendar::load(state.store.as_ref()).await?,
-            departments: state.store.departments().await?,
-            halls: state.store.halls().await?,
-            regions: state.store.regions().await?,
+            data: state.refdata.get(state.store.as_ref()).await?,
             today: state.now.today(),
         })
     }
@@ -173,7 +207,7 @@ impl Ctxt {
     fn county_of(&self, code: &RegionCode) -> Option<RegionCode> {
         let mut c = Some(code.clone());
         while let Some(x) = c {
-            let r = self.regions.iter().find(|r| r.code == x)?;
+            let r = self.data.regions.iter().find(|r| r.code == x)?;
             if matches!(
                 r.level,
                 tongban_domain::city::RegionLevel::County | tongban_domain::city::RegionLevel::City
@@ -192,8 +226,10 @@ impl Ctxt {
         full: bool,
         events: Vec<tongban_store::EventRecord>,
     ) -> CaseView {
-        let dept = self.departments.iter().find(|d| d.id == c.department);
-        let hall = c.hall.and_then(|h| self.halls.iter().find(|x| x.id == h));
+        let dept = self.data.departments.iter().find(|d| d.id == c.department);
+        let hall = c
+            .hall
+            .and_then(|h| self.data.halls.iter().find(|x| x.id == h));
         let cross_region = match (hall, dept) {
             (Some(h), Some(d)) => self.county_of(&h.region) != self.county_of(&d.region),
             _ => false,
@@ -205,7 +241,7 @@ impl Ctxt {
                 None
             };
             reckon(
-                &self.cal,
+                &self.data.cal,
                 a,
                 if c.instant { 0 } else { c.promised_days },
                 &c.pauses,
@@ -467,9 +503,14 @@ pub async fn create_case(
         .into());
     };
     if let Some(h) = hall {
-        let h = lookups.halls.iter().find(|x| x.id == h).ok_or_else(|| {
-            ApiError::from(FieldError::new("hall", "hall.unknown", "服务中心不存在"))
-        })?;
+        let h = lookups
+            .data
+            .halls
+            .iter()
+            .find(|x| x.id == h)
+            .ok_or_else(|| {
+                ApiError::from(FieldError::new("hall", "hall.unknown", "服务中心不存在"))
+            })?;
         if !entry.levels.contains(&h.level) {
             return Err(FieldError::new(
                 "hall",
@@ -485,7 +526,7 @@ pub async fn create_case(
         }
     }
     let today = lookups.today;
-    let regions = &lookups.regions;
+    let regions = &lookups.data.regions;
     let applicant = body.applicant.validate(today, |code| {
         regions.iter().any(|r| r.code.as_str() == code)
     });
