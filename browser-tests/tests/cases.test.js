@@ -52,7 +52,13 @@ async function newCase(page, { search, item, mode, household }) {
     if (await unanswered.count()) {
       // Choosing an option re-asks the server (app.js): wait for the new page.
       const before = page.url();
-      await unanswered.locator("input[type=radio]").first().check();
+      // Checking the radio submits the form at once (app.js); a plain check()
+      // would race that navigation, so set it and fire the change event the
+      // way the browser does.
+      await unanswered.locator("input[type=radio]").first().evaluate((el) => {
+        el.checked = true;
+        el.dispatchEvent(new Event("change", { bubbles: true }));
+      });
       await page.waitForURL((u) => u.href !== before);
       await page.waitForLoadState("load");
     } else {
@@ -102,6 +108,27 @@ test("受审分离: the community window accepts on the spot, the district decid
   await signIn(page, "clerk-zhenhai");
   const caseNo = await newCase(page, { search: "高龄", item: "高龄老年人津贴申领", mode: "窗口受审分离", household: "350304" });
   assert.equal(await status(page), "已提交");
+  // The clerk scans one material and takes another on paper.
+  const forms = page.locator("form.receive");
+  await forms.nth(0).getByLabel("收取方式").selectOption("scan");
+  await forms.nth(0).getByLabel(/扫描件（PDF/).setInputFiles({
+    name: "scan.pdf",
+    mimeType: "application/pdf",
+    buffer: Buffer.from("%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"),
+  });
+  await forms.nth(0).getByRole("button", { name: /^登记/ }).click();
+  await page.waitForLoadState("load");
+  await page.locator("form.receive").nth(1).getByRole("button", { name: /^登记/ }).click();
+  await page.waitForLoadState("load");
+  const list = await page.locator("ol.materials").first().textContent();
+  assert.match(list, /已收：扫描件/);
+  assert.match(list, /已收：纸质/);
+  // An executable dressed as a PDF is refused.
+  await page.locator("form.receive").nth(2).getByLabel("收取方式").selectOption("scan");
+  await page.locator("form.receive").nth(2).getByLabel(/扫描件（PDF/).setInputFiles({ name: "x.pdf", mimeType: "application/pdf", buffer: Buffer.from("MZ\x90\x00binary") });
+  await page.locator("form.receive").nth(2).getByRole("button", { name: /^登记/ }).click();
+  await page.waitForLoadState("load");
+  assert.match(await page.locator(".error").textContent(), /只接受 PDF、JPEG 或 PNG/);
   await takeStep(page, "受理");
   assert.equal(await status(page), "已受理，审查中");
   // The department's steps are shown to the clerk as unavailable, with the reason, and no button.

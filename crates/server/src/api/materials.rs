@@ -86,14 +86,78 @@ pub async fn upload(
     Signed(ctx): Signed,
     headers: HeaderMap,
     Path(case_no): Path<String>,
-    mut form: Multipart,
+    form: Multipart,
 ) -> ApiResult<Json<CaseView>> {
     ctx.check_csrf(
         &headers,
         headers.get("x-csrf-token").and_then(|v| v.to_str().ok()),
     )?;
-    let user = ctx.user.clone().expect("signed");
-    let c = state.store.case_by_no(&case_no).await?;
+    let fields = read_form(form).await?;
+    let record = record_material(&state, &ctx, &case_no, &fields).await?;
+    let lookups = Ctxt::load(&state).await?;
+    let mut view = lookups.view(&record, true, state.store.case_events(record.id).await?);
+    view.received = state
+        .store
+        .material_receipts(record.id)
+        .await?
+        .into_iter()
+        .map(ReceiptView::from)
+        .collect();
+    Ok(Json(view))
+}
+
+/// The fields of a material form.
+#[derive(Debug, Default)]
+pub struct MaterialForm {
+    /// Text fields by name.
+    pub text: std::collections::HashMap<String, String>,
+    /// The uploaded file, if any.
+    pub file: Option<axum::body::Bytes>,
+}
+
+/// Reads a multipart material form.
+pub async fn read_form(mut form: Multipart) -> ApiResult<MaterialForm> {
+    let mut out = MaterialForm::default();
+    while let Some(field) = form
+        .next_field()
+        .await
+        .map_err(|_| ApiError::bad_request("上传内容格式不正确"))?
+    {
+        let name = field.name().unwrap_or("").to_owned();
+        if name == "file" {
+            let bytes = field.bytes().await.map_err(|_| {
+                ApiError::from(FieldError::new(
+                    "file",
+                    "upload.too_large",
+                    "文件过大或上传中断（单个文件不超过10MB）",
+                ))
+            })?;
+            // A browser sends an empty file part when no file was chosen.
+            if !bytes.is_empty() {
+                out.file = Some(bytes);
+            }
+        } else {
+            let text = field
+                .text()
+                .await
+                .map_err(|_| ApiError::bad_request("上传内容格式不正确"))?;
+            out.text.insert(name, text);
+        }
+    }
+    Ok(out)
+}
+
+/// Records a material received (the API and the workbench share it).
+pub async fn record_material(
+    state: &AppState,
+    ctx: &crate::auth::Ctx,
+    case_no: &str,
+    form: &MaterialForm,
+) -> ApiResult<tongban_store::CaseRecord> {
+    let user = ctx.user.clone().ok_or(ApiError::from(
+        tongban_domain::authz::Denial::Unauthenticated,
+    ))?;
+    let c = state.store.case_by_no(case_no).await?;
     let scope = CaseScope {
         hall: c.hall,
         department: c.department,
@@ -115,43 +179,14 @@ pub async fn upload(
             format!("办件已{}，不能再收取材料", c.status.label()),
         ));
     }
-    let (mut version, mut material, mut method, mut license_ref, mut file) =
-        (None, None, None, None, None);
-    while let Some(field) = form
-        .next_field()
-        .await
-        .map_err(|_| ApiError::bad_request("上传内容格式不正确"))?
-    {
-        let name = field.name().unwrap_or("").to_owned();
-        if name == "file" {
-            let bytes = field.bytes().await.map_err(|_| {
-                ApiError::from(FieldError::new(
-                    "file",
-                    "upload.too_large",
-                    "文件过大或上传中断（单个文件不超过10MB）",
-                ))
-            })?;
-            file = Some(bytes);
-        } else {
-            let text = field
-                .text()
-                .await
-                .map_err(|_| ApiError::bad_request("上传内容格式不正确"))?;
-            match name.as_str() {
-                "version" => version = Some(text),
-                "material" => material = Some(text),
-                "method" => method = Some(text),
-                "license_ref" => license_ref = Some(text),
-                _ => {}
-            }
-        }
-    }
+    let text = |k: &str| form.text.get(k).map(|s| s.trim().to_owned());
+    let file = &form.file;
     let mut errs = tongban_domain::ValidationErrors::default();
-    let version: Option<i64> = version.and_then(|v| v.trim().parse().ok());
+    let version: Option<i64> = text("version").and_then(|v| v.parse().ok());
     if version.is_none() {
         errs.push(FieldError::new("version", "required", "请提供办件版本号"));
     }
-    let material = material.unwrap_or_default().trim().to_owned();
+    let material = text("material").unwrap_or_default();
     if !c.materials.iter().any(|m| m.key == material) {
         errs.push(FieldError::new(
             "material",
@@ -159,7 +194,8 @@ pub async fn upload(
             "该材料不在本办件的材料清单中",
         ));
     }
-    let method = method.unwrap_or_default();
+    let method = text("method").unwrap_or_default();
+    let license_ref = text("license_ref");
     let mut receipt = MaterialReceipt {
         material_key: material.clone(),
         method: method.clone(),
@@ -228,7 +264,7 @@ pub async fn upload(
     };
     let record = match state
         .store
-        .add_material_receipt(&case_no, version.unwrap_or(-1), &receipt, &event)
+        .add_material_receipt(case_no, version.unwrap_or(-1), &receipt, &event)
         .await
     {
         Ok(r) => r,
@@ -241,16 +277,7 @@ pub async fn upload(
         }
         Err(e) => return Err(e.into()),
     };
-    let lookups = Ctxt::load(&state).await?;
-    let mut view = lookups.view(&record, true, state.store.case_events(record.id).await?);
-    view.received = state
-        .store
-        .material_receipts(record.id)
-        .await?
-        .into_iter()
-        .map(ReceiptView::from)
-        .collect();
-    Ok(Json(view))
+    Ok(record)
 }
 
 /// A scanned material of a case. Access: whoever may see the case.

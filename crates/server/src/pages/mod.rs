@@ -143,6 +143,7 @@ pub fn router() -> Router<AppState> {
             post(work::case_action),
         )
         .route("/work/cases/{case_no}/slip", get(work::slip))
+        .route("/work/cases/{case_no}/materials", post(work::case_material))
         .route("/static/app.css", get(css))
         .route("/static/app.js", get(js))
         .route("/static/favicon.svg", get(favicon))

@@ -422,6 +422,40 @@ async fn render_case(
         overdue => view.overdue, calendar_complete => view.calendar_complete, verification_code => &view.verification_code,
         version => view.version, materials => view.materials.iter().map(super::material_value).collect::<Vec<_>>(), events,
     };
+    let checklist: Vec<Value> = record
+        .materials
+        .iter()
+        .map(|m| {
+            let received = view
+                .received
+                .iter()
+                .rev()
+                .find(|r| r.material == m.key)
+                .map(|r| match r.method.as_str() {
+                    "scan" => "扫描件",
+                    "license" => "电子证照",
+                    _ => "纸质",
+                });
+            context! {
+                key => &m.key, name => &m.name, form_label => m.form.label(), copies => m.copies,
+                review_points => &m.review_points, received,
+            }
+        })
+        .collect();
+    let scope = tongban_domain::authz::CaseScope {
+        hall: record.hall,
+        department: record.department,
+        applicant: record.applicant_user,
+    };
+    let can_receive = !record.status.is_terminal()
+        && ctx
+            .authorize(tongban_domain::authz::Action::CaseStep {
+                case: scope,
+                window: true,
+                department: false,
+                applicant: true,
+            })
+            .is_ok();
     let mut res = page(
         state,
         ctx,
@@ -429,7 +463,7 @@ async fn render_case(
         &format!("/work/cases/{case_no}"),
         "work",
         context! {
-            title => format!("办件 {case_no}"), c, applicant, offers, error, mode_label => view.mode.label(),
+            title => format!("办件 {case_no}"), c, applicant, offers, error, mode_label => view.mode.label(), checklist, can_receive,
             slip => view.accepted_on.is_some() && view.verification_code.is_some(),
             has_notice => view.events.iter().any(|e| e.action == "request_supplement"),
             has_rejection => view.events.iter().any(|e| e.action == "not_accept"),
@@ -533,4 +567,30 @@ pub async fn slip(
         context! { c, applicant_name, id_masked, progress_url => format!("/progress?case_no={}", view.case_no) },
     )?;
     Ok(Html(html).into_response())
+}
+
+/// Records a material from the case page (multipart, with the CSRF token as a field).
+pub async fn case_material(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    uri: OriginalUri,
+    Path(case_no): Path<String>,
+    form: axum::extract::Multipart,
+) -> PageResult {
+    if let Some(r) = login_redirect(&ctx, &uri) {
+        return Ok(r);
+    }
+    let form = crate::api::materials::read_form(form).await?;
+    ctx.check_csrf(&HeaderMap::new(), form.text.get("csrf").map(String::as_str))?;
+    match crate::api::materials::record_material(&state, &ctx, &case_no, &form).await {
+        Ok(_) => Ok(Redirect::to(&format!("/work/cases/{case_no}")).into_response()),
+        Err(e) if e.status.is_client_error() && e.status != StatusCode::NOT_FOUND => {
+            let mut msg = e.message.clone();
+            for (f, m) in &e.fields {
+                msg.push_str(&format!("（{f}：{m}）"));
+            }
+            render_case(&state, &ctx, &case_no, Some(msg), e.status).await
+        }
+        Err(e) => Err(e.into()),
+    }
 }
