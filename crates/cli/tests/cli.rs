@@ -358,6 +358,7 @@ fn audit_verify_names_the_first_tampered_case_and_calendar_commands_work() {
                 phone: "13800000000".into(),
                 address: String::new(),
             },
+            agent: None,
             answers: Default::default(),
             situation: "一般情形".into(),
             materials: vec![],

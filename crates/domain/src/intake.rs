@@ -271,6 +271,119 @@ impl ApplicantInput {
     }
 }
 
+/// An agent acting for the applicant (委托代理人), as submitted.
+#[derive(Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct AgentInput {
+    /// Name.
+    pub name: String,
+    /// 18-digit resident ID number.
+    pub id_number: String,
+    /// Mobile number.
+    pub phone: String,
+}
+
+impl std::fmt::Debug for AgentInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AgentInput")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A validated agent.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Agent {
+    /// Name.
+    pub name: String,
+    /// ID number (full; mask for lists and logs).
+    pub id_number: String,
+    /// Mobile.
+    pub phone: String,
+}
+
+impl std::fmt::Debug for Agent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "Agent({}, {})",
+            self.name,
+            mask_id_number(&self.id_number)
+        )
+    }
+}
+
+impl Agent {
+    /// The same agent with numbers masked.
+    pub fn masked(&self) -> Agent {
+        Agent {
+            name: self.name.clone(),
+            id_number: mask_id_number(&self.id_number),
+            phone: mask_phone(&self.phone),
+        }
+    }
+}
+
+impl AgentInput {
+    /// Validates every field (names prefixed by `agent.`).
+    pub fn validate(&self, today: Date) -> Result<Agent, ValidationErrors> {
+        let mut e = ValidationErrors::default();
+        let name = e.check(required_text("agent.name", "代理人姓名", &self.name, 50));
+        let id = e.check(validate_id_number(
+            "agent.id_number",
+            &self.id_number,
+            today,
+            is_province_code,
+        ));
+        let phone = e.check(validate_mobile("agent.phone", &self.phone));
+        match (name, id, phone) {
+            (Some(name), Some(id), Some(phone)) if e.is_empty() => Ok(Agent {
+                name,
+                id_number: id.as_str().to_owned(),
+                phone,
+            }),
+            _ => Err(e),
+        }
+    }
+}
+
+/// The materials an agent adds to a checklist: the power of attorney and the
+/// agent's own ID, unless the situation already asks for them.
+pub fn agent_materials(
+    existing: &[crate::catalogue::MaterialSpec],
+) -> Vec<crate::catalogue::MaterialSpec> {
+    use crate::catalogue::{MaterialForm, MaterialSpec};
+    let mut out = Vec::new();
+    if !existing.iter().any(|m| m.name.contains("委托书")) {
+        out.push(MaterialSpec {
+            key: "power_of_attorney".into(),
+            name: "授权委托书".into(),
+            form: MaterialForm::Original,
+            copies: 1,
+            required: true,
+            license: None,
+            review_points: vec!["委托事项、权限和期限明确".into(), "委托人签名或盖章".into()],
+        });
+    }
+    if !existing
+        .iter()
+        .any(|m| m.name.contains("受托人") || m.name.contains("代理人"))
+    {
+        out.push(MaterialSpec {
+            key: "agent_id".into(),
+            name: "受托人居民身份证".into(),
+            form: MaterialForm::OriginalAndCopy,
+            copies: 1,
+            required: true,
+            license: Some("居民身份证".into()),
+            review_points: vec!["与到场代理人本人一致".into()],
+        });
+    }
+    out
+}
+
 /// Picks the deciding department for an item and applicant: the region that
 /// the item's jurisdiction basis names is walked up to the implementing
 /// level, and the implementation there decides. `implementations` are

@@ -1040,3 +1040,47 @@ async fn the_slip_the_one_time_notice_and_the_rejection_are_pdfs_with_chinese_te
     );
     app.finish().await;
 }
+
+#[tokio::test]
+async fn an_agent_brings_the_power_of_attorney_onto_the_checklist() {
+    let app = TestApp::demo().await;
+    let clerk = app.login("clerk-zhenhai").await;
+    let a = answers(&app, "MZ-008").await;
+    let agent = json!({"name": "陈志明", "id_number": id_number("35030419850505123"), "phone": "13905940000"});
+    let body = json!({"item": "MZ-008", "mode": "accept_remote", "applicant": person("350304"), "answers": a, "agent": agent});
+    let r = app
+        .post_json("/api/v1/cases", body.clone(), Some(&clerk))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let c = r.json();
+    let names: Vec<&str> = c["materials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"授权委托书") && names.contains(&"受托人居民身份证"),
+        "{names:?}"
+    );
+    assert_eq!(c["agent"]["name"], "陈志明");
+    let list = app.get_auth("/api/v1/cases", &clerk).await.json();
+    assert!(
+        list["data"][0]["agent"]["id_number"]
+            .as_str()
+            .unwrap()
+            .contains('*'),
+        "lists mask the agent's number"
+    );
+    let mut bad = body;
+    bad["agent"]["id_number"] = json!("350304198505051230");
+    bad["agent"]["phone"] = json!("1");
+    let r = app.post_json("/api/v1/cases", bad, Some(&clerk)).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.json()["fields"]["agent.phone"].is_string(),
+        "{}",
+        r.text()
+    );
+    app.finish().await;
+}

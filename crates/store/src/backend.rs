@@ -69,7 +69,7 @@ pub(crate) fn mode(s: &str) -> Result<Mode> {
     Mode::parse(s).ok_or_else(|| corrupt("mode", s))
 }
 pub(crate) const CASE_COLUMNS: &str = "id, case_no, verification_code, item_code, item_version, item_name, mode, status, version, \
-    department_id, hall_id, applicant_user_id, created_by, applicant, answers, situation, materials, promised_days, instant, \
+    department_id, hall_id, applicant_user_id, created_by, applicant, agent, answers, situation, materials, promised_days, instant, \
     accepted_on, decided_on, pauses, resume_to, created_at, updated_at";
 
 pub(crate) fn levels(s: &str) -> Result<Vec<RegionLevel>> {
@@ -770,8 +770,8 @@ macro_rules! impl_store {
                 let id: i64 = sqlx::query(
                     "INSERT INTO cases (case_no, verification_code, item_code, item_version, item_name, mode, status, version,
                        department_id, hall_id, applicant_user_id, created_by, applicant_name, applicant, answers, situation,
-                       materials, promised_days, instant, pauses, created_at, updated_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, 'draft', 1, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, '[]', $18, $18)
+                       materials, promised_days, instant, pauses, created_at, updated_at, agent)
+                     VALUES ($1, $2, $3, $4, $5, $6, 'draft', 1, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, '[]', $18, $18, $19)
                      RETURNING id",
                 )
                 .bind(&placeholder)
@@ -792,6 +792,7 @@ macro_rules! impl_store {
                 .bind(i64::from(c.promised_days))
                 .bind(c.instant)
                 .bind(first.at)
+                .bind(c.agent.as_ref().map($crate::backend::to_json).transpose()?)
                 .fetch_one(&mut *tx)
                 .await?
                 .try_get("id")?;
@@ -1131,6 +1132,7 @@ macro_rules! impl_store {
                     applicant_user: r.try_get::<Option<i64>, _>("applicant_user_id")?.map(tongban_domain::UserId),
                     created_by: r.try_get::<Option<i64>, _>("created_by")?.map(tongban_domain::UserId),
                     applicant: json("applicant", r.try_get::<&str, _>("applicant")?)?,
+                    agent: r.try_get::<Option<&str>, _>("agent")?.map(|a| json("agent", a)).transpose()?,
                     answers: json("answers", r.try_get::<&str, _>("answers")?)?,
                     situation: r.try_get("situation")?,
                     materials: json("materials", r.try_get::<&str, _>("materials")?)?,

@@ -39,6 +39,8 @@ pub struct CaseRecord {
     pub created_by: Option<UserId>,
     /// The applicant.
     pub applicant: Applicant,
+    /// The agent acting for the applicant (委托代理人), if any.
+    pub agent: Option<tongban_domain::intake::Agent>,
     /// Guide-map answers.
     pub answers: Answers,
     /// Situation (情形) name.
@@ -86,6 +88,8 @@ pub struct NewCase {
     pub created_by: Option<UserId>,
     /// Applicant.
     pub applicant: Applicant,
+    /// Agent.
+    pub agent: Option<tongban_domain::intake::Agent>,
     /// Answers.
     pub answers: Answers,
     /// Situation name.

@@ -650,6 +650,7 @@ fn new_case(dept: DepartmentId, hall: HallId) -> tongban_store::NewCase {
             residence_region: None,
             address: String::new(),
         },
+        agent: None,
         answers: Default::default(),
         situation: "一般情形".into(),
         materials: vec![],

@@ -44,6 +44,10 @@ pub struct CaseCreate {
     /// Region code of the property (items decided where the property lies).
     #[serde(default)]
     pub property_region: Option<String>,
+    /// An agent acting for the applicant (委托代理人): the checklist then
+    /// asks for the power of attorney and the agent's ID.
+    #[serde(default)]
+    pub agent: Option<tongban_domain::intake::AgentInput>,
 }
 
 /// One timeline event.
@@ -107,6 +111,8 @@ pub struct CaseView {
     pub cross_region: bool,
     /// The applicant (ID and phone masked unless the caller may act on the case).
     pub applicant: Applicant,
+    /// The agent, if any (masked likewise).
+    pub agent: Option<tongban_domain::intake::Agent>,
     /// Situation (情形).
     pub situation: String,
     /// Required materials.
@@ -272,6 +278,10 @@ impl Ctxt {
             } else {
                 c.applicant.masked()
             },
+            agent: c
+                .agent
+                .as_ref()
+                .map(|a| if full { a.clone() } else { a.masked() }),
             situation: c.situation.clone(),
             materials: c.materials.clone(),
             promised_days: c.promised_days,
@@ -583,7 +593,15 @@ pub async fn create_case(
         }
         None => None,
     };
-    let (Some(applicant), Some(resolution)) = (applicant, resolution) else {
+    let agent = match body.agent.as_ref().map(|a| a.validate(today)) {
+        None => None,
+        Some(Ok(a)) => Some(a),
+        Some(Err(e)) => {
+            errs.0.extend(e.0);
+            None
+        }
+    };
+    let (Some(applicant), Some(mut resolution)) = (applicant, resolution) else {
         return Err(errs.into());
     };
     errs.into_result(())?;
@@ -596,6 +614,10 @@ pub async fn create_case(
         .collect();
     let department =
         resolve_jurisdiction(c, &applicant, property_region.as_ref(), regions, &impls)?;
+    if agent.is_some() {
+        let extra = tongban_domain::intake::agent_materials(&resolution.materials);
+        resolution.materials.extend(extra);
+    }
     let now = state.now.ms();
     let new = NewCase {
         verification_code: random_code(),
@@ -608,6 +630,7 @@ pub async fn create_case(
         applicant_user: online.then_some(user.id),
         created_by: Some(user.id),
         applicant,
+        agent,
         answers: body.answers.clone(),
         situation: resolution.situation_name.clone(),
         materials: resolution.materials.clone(),

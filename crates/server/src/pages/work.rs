@@ -100,6 +100,9 @@ const PERSON_FIELDS: &[(&str, &str, bool)] = &[
     ("legal_representative", "法定代表人（企业）", false),
     ("property_region", "不动产所在地（涉及不动产时）", true),
     ("address", "地址", false),
+    ("agent_name", "委托代理人姓名（代办时填写）", false),
+    ("agent_id_number", "委托代理人公民身份号码", false),
+    ("agent_phone", "委托代理人手机号码", false),
 ];
 
 /// The new-case wizard: find an item, answer its questionnaire, check the
@@ -223,7 +226,11 @@ async fn render_new(
         .map(|(name, label, regions)| {
             context! {
                 name => *name, label => *label, regions => *regions, value => p.get(*name).cloned().unwrap_or_default(),
-                error => field_errors.get(&format!("applicant.{name}")).or(field_errors.get(*name)).cloned(),
+                error => field_errors
+                    .get(&format!("applicant.{name}"))
+                    .or(field_errors.get(*name))
+                    .or(name.strip_prefix("agent_").and_then(|k| field_errors.get(&format!("agent.{k}"))))
+                    .cloned(),
             }
         })
         .collect();
@@ -300,6 +307,11 @@ pub async fn create(
         applicant,
         answers: answers_of(&p),
         property_region: opt(&p, "property_region"),
+        agent: opt(&p, "agent_name").map(|name| tongban_domain::intake::AgentInput {
+            name,
+            id_number: get("agent_id_number"),
+            phone: get("agent_phone"),
+        }),
     };
     let key = opt(&p, "idem");
     match create_case(&state, &ctx, body, key.clone()).await {
@@ -463,7 +475,7 @@ async fn render_case(
         &format!("/work/cases/{case_no}"),
         "work",
         context! {
-            title => format!("办件 {case_no}"), c, applicant, offers, error, mode_label => view.mode.label(), checklist, can_receive,
+            title => format!("办件 {case_no}"), c, applicant, offers, agent => view.agent.as_ref().map(|a| context! { name => &a.name, id_number => &a.id_number, phone => &a.phone }), error, mode_label => view.mode.label(), checklist, can_receive,
             slip => view.accepted_on.is_some() && view.verification_code.is_some(),
             has_notice => view.events.iter().any(|e| e.action == "request_supplement"),
             has_rejection => view.events.iter().any(|e| e.action == "not_accept"),

@@ -30,6 +30,7 @@ CREATE TABLE cases (
     created_by         BIGINT REFERENCES users (id),
     applicant_name     TEXT NOT NULL,
     applicant          TEXT NOT NULL,
+    agent              TEXT,
     answers            TEXT NOT NULL,
     situation          TEXT NOT NULL,
     materials          TEXT NOT NULL,
