@@ -69,7 +69,7 @@ async function newCase(page, { search, item, mode, household }) {
   await page.getByLabel("通办模式", { exact: true }).selectOption({ label: mode });
   await page.getByLabel("姓名或企业名称").fill("林秀英");
   await page.getByLabel("公民身份号码（个人）").fill(idNumber(household));
-  await page.getByLabel("手机号码").fill("13805941234");
+  await page.getByLabel("手机号码", { exact: true }).fill("13805941234");
   await page.getByLabel("户籍地（个人）").selectOption({ value: household });
   await page.getByRole("button", { name: /创建办件并提交|提交申请/ }).click();
   await page.waitForURL(/\/work\/cases\/TB\d+$/);
