@@ -872,14 +872,7 @@ macro_rules! impl_store {
                 if updated.rows_affected() != 1 {
                     return Err($crate::StoreError::Conflict("version".into()));
                 }
-                let prev: String = sqlx::query("SELECT hash FROM case_events WHERE case_id = $1 AND seq = $2")
-                    .bind(id)
-                    .bind(expected_version)
-                    .fetch_one(&mut *tx)
-                    .await?
-                    .try_get("hash")?;
-                Self::append_event(&mut tx, id, case_no, expected_version + 1, &prev, change.status.as_str(), event).await?;
-                let record = Self::load_case(&mut tx, case_no).await?;
+                let record = Self::chain_and_load(&mut tx, id, case_no, expected_version, change.status.as_str(), event).await?;
                 let answer = Self::record_idempotency(&mut tx, &record, idem, event.at).await?;
                 tx.commit().await?;
                 Ok((record, answer))
@@ -925,14 +918,7 @@ macro_rules! impl_store {
                 .bind(m.recorded_at)
                 .execute(&mut *tx)
                 .await?;
-                let prev: String = sqlx::query("SELECT hash FROM case_events WHERE case_id = $1 AND seq = $2")
-                    .bind(id)
-                    .bind(expected_version)
-                    .fetch_one(&mut *tx)
-                    .await?
-                    .try_get("hash")?;
-                Self::append_event(&mut tx, id, case_no, expected_version + 1, &prev, &status, event).await?;
-                let record = Self::load_case(&mut tx, case_no).await?;
+                let record = Self::chain_and_load(&mut tx, id, case_no, expected_version, &status, event).await?;
                 tx.commit().await?;
                 Ok(record)
             }
@@ -1040,6 +1026,27 @@ macro_rules! impl_store {
         }
 
         impl $ty {
+            /// After a case row moved from `expected_version`: appends the
+            /// event chained to the previous one and reads the case back.
+            async fn chain_and_load(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                id: i64,
+                case_no: &str,
+                expected_version: i64,
+                status: &str,
+                event: &$crate::NewEvent,
+            ) -> $crate::Result<$crate::CaseRecord> {
+                use sqlx::Row;
+                let prev: String = sqlx::query("SELECT hash FROM case_events WHERE case_id = $1 AND seq = $2")
+                    .bind(id)
+                    .bind(expected_version)
+                    .fetch_one(&mut **tx)
+                    .await?
+                    .try_get("hash")?;
+                Self::append_event(tx, id, case_no, expected_version + 1, &prev, status, event).await?;
+                Self::load_case(tx, case_no).await
+            }
+
             async fn append_event(
                 tx: &mut sqlx::Transaction<'_, $db>,
                 case_id: i64,

@@ -145,7 +145,8 @@ pub struct CaseView {
     pub updated_at: String,
 }
 
-fn scope_of(c: &CaseRecord) -> CaseScope {
+/// Whose a case is, for authorisation.
+pub fn scope_of(c: &CaseRecord) -> CaseScope {
     CaseScope {
         hall: c.hall,
         department: c.department,
@@ -349,6 +350,20 @@ fn idempotency_key(headers: &HeaderMap) -> ApiResult<Option<String>> {
     }
 }
 
+/// The recorded answer for a repeated idempotency key, if this is a repeat.
+async fn replayed(
+    state: &AppState,
+    scope: &str,
+    key: &Option<String>,
+) -> ApiResult<Option<Answer>> {
+    let Some(k) = key else { return Ok(None) };
+    Ok(state
+        .store
+        .idempotent_answer(scope, k)
+        .await?
+        .map(|(s, b)| Answer::Replay(s, b)))
+}
+
 /// A recorded answer, replayed.
 fn replay(status: u16, body: String) -> Response {
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
@@ -439,10 +454,8 @@ pub async fn create_case(
         .clone()
         .ok_or(ApiError::from(Denial::Unauthenticated))?;
     let scope = format!("{}:POST:/cases", user.id);
-    if let Some(k) = &key
-        && let Some((s, b)) = state.store.idempotent_answer(&scope, k).await?
-    {
-        return Ok(Answer::Replay(s, b));
+    if let Some(answer) = replayed(&state, &scope, &key).await? {
+        return Ok(answer);
     }
     let mode = match Mode::parse(&body.mode) {
         Some(m @ (Mode::Online | Mode::AcceptRemote | Mode::CollectRemote)) => m,
@@ -989,10 +1002,8 @@ pub async fn take_step(
         .clone()
         .ok_or(ApiError::from(Denial::Unauthenticated))?;
     let scope = format!("{}:POST:/cases/{case_no}/actions/{action}", user.id);
-    if let Some(k) = &key
-        && let Some((s, b)) = state.store.idempotent_answer(&scope, k).await?
-    {
-        return Ok(Answer::Replay(s, b));
+    if let Some(answer) = replayed(&state, &scope, &key).await? {
+        return Ok(answer);
     }
     let c = visible_case(&state, ctx, &case_no).await?;
     let Some(step) = Step::parse(&action) else {

@@ -38,6 +38,18 @@ fn progress_url(headers: &HeaderMap, case_no: &str, code: &str) -> String {
     format!("http://{host}/progress?case_no={case_no}&code={code}")
 }
 
+/// Who issued a notice: the hall when a window took the step, else the department.
+fn issuer(view: &crate::api::cases::CaseView, e: &crate::api::cases::EventView) -> String {
+    match e.hall {
+        Some(_) => view
+            .hall
+            .as_ref()
+            .map(|h| h.name.clone())
+            .unwrap_or_default(),
+        None => view.department.name.clone(),
+    }
+}
+
 fn applicant_parts(a: &Applicant) -> (String, String) {
     match a.masked() {
         Applicant::Person {
@@ -152,14 +164,7 @@ pub async fn notice(
                 .collect()
         })
         .unwrap_or_default();
-    let issuer = match e.hall {
-        Some(_) => view
-            .hall
-            .as_ref()
-            .map(|h| h.name.clone())
-            .unwrap_or_default(),
-        None => view.department.name.clone(),
-    };
+    let issuer = issuer(&view, e);
     let d = NoticeData {
         case_no: view.case_no.clone(),
         verification_code: record.verification_code.clone(),
@@ -190,14 +195,7 @@ pub async fn rejection(
     let Some(e) = view.events.iter().rev().find(|e| e.action == "not_accept") else {
         return Err(ApiError::not_found());
     };
-    let issuer = match e.hall {
-        Some(_) => view
-            .hall
-            .as_ref()
-            .map(|h| h.name.clone())
-            .unwrap_or_default(),
-        None => view.department.name.clone(),
-    };
+    let issuer = issuer(&view, e);
     let d = RejectionData {
         case_no: view.case_no.clone(),
         item_name: view.item_name.clone(),

@@ -12,7 +12,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use tongban_domain::FieldError;
-use tongban_domain::authz::{Action, CaseScope};
+use tongban_domain::authz::Action;
 use tongban_store::{MaterialReceipt, NewEvent, StoreError};
 use utoipa::ToSchema;
 
@@ -158,11 +158,7 @@ pub async fn record_material(
         tongban_domain::authz::Denial::Unauthenticated,
     ))?;
     let c = state.store.case_by_no(case_no).await?;
-    let scope = CaseScope {
-        hall: c.hall,
-        department: c.department,
-        applicant: c.applicant_user,
-    };
+    let scope = crate::api::cases::scope_of(&c);
     if ctx.authorize(Action::ReadCase(scope)).is_err() {
         return Err(ApiError::not_found());
     }
@@ -290,11 +286,7 @@ pub async fn download(
     Path((case_no, blob)): Path<(String, String)>,
 ) -> ApiResult<Response> {
     let c = state.store.case_by_no(&case_no).await?;
-    let scope = CaseScope {
-        hall: c.hall,
-        department: c.department,
-        applicant: c.applicant_user,
-    };
+    let scope = crate::api::cases::scope_of(&c);
     if ctx.authorize(Action::ReadCase(scope)).is_err() {
         return Err(ApiError::not_found());
     }

@@ -454,11 +454,7 @@ async fn render_case(
             }
         })
         .collect();
-    let scope = tongban_domain::authz::CaseScope {
-        hall: record.hall,
-        department: record.department,
-        applicant: record.applicant_user,
-    };
+    let scope = crate::api::cases::scope_of(&record);
     let can_receive = !record.status.is_terminal()
         && ctx
             .authorize(tongban_domain::authz::Action::CaseStep {
