@@ -3,7 +3,7 @@
 // 全程网办 by the applicant — each decided by the owning department.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startDemo, launch } from "./harness.js";
+import { startDemo, launch, seriousViolations } from "./harness.js";
 
 let demo;
 let browser;
@@ -66,6 +66,7 @@ async function newCase(page, { search, item, mode, household }) {
     }
   }
   await page.getByRole("heading", { name: /第三步/ }).waitFor();
+  await noSeriousViolations(page);
   await page.getByLabel("通办模式", { exact: true }).selectOption({ label: mode });
   await page.getByLabel("姓名或企业名称").fill("林秀英");
   await page.getByLabel("公民身份号码（个人）").fill(idNumber(household));
@@ -83,6 +84,11 @@ async function takeStep(page, label, fill = async () => {}) {
   await page.waitForLoadState("load");
   const error = page.locator(".error");
   if (await error.count()) assert.fail(`${label}: ${await error.textContent()}`);
+}
+
+async function noSeriousViolations(page) {
+  const v = await seriousViolations(page);
+  assert.deepEqual(v, [], `${page.url()}: ${JSON.stringify(v)}`);
 }
 
 async function status(page) {
@@ -106,8 +112,10 @@ test("受审分离: the community window accepts on the spot, the district decid
   const ctx = await browser.newContext();
   const page = await ctx.newPage();
   await signIn(page, "clerk-zhenhai");
+  await noSeriousViolations(page);
   const caseNo = await newCase(page, { search: "高龄", item: "高龄老年人津贴申领", mode: "窗口受审分离", household: "350304" });
   assert.equal(await status(page), "已提交");
+  await noSeriousViolations(page);
   // The clerk scans one material and takes another on paper.
   const forms = page.locator("form.receive");
   await forms.nth(0).getByLabel("收取方式").selectOption("scan");
@@ -135,8 +143,14 @@ test("受审分离: the community window accepts on the spot, the district decid
   const decide = page.locator("section.step").filter({ has: page.getByRole("heading", { name: "作出决定", exact: true }) });
   assert.match(await decide.textContent(), /此步骤由审批部门办理/);
   assert.equal(await decide.getByRole("button").count(), 0);
-  await page.getByRole("link", { name: "打印《受理承诺单》" }).waitFor();
   assert.match(await page.locator("dl.elements").textContent(), /荔城区民政局/);
+  // The printable slip: the promised date, the verification code and the QR code.
+  await page.getByRole("link", { name: "打印《受理承诺单》" }).click();
+  await page.getByRole("heading", { name: "受理承诺单" }).waitFor();
+  assert.equal(await page.getByRole("img", { name: "办理进度查询二维码" }).count(), 1);
+  assert.match(await page.locator("main").textContent(), /承诺办结日期\s*\d{4}-\d{2}-\d{2}/);
+  await noSeriousViolations(page);
+  await page.getByRole("link", { name: "返回办件" }).click();
   await signOut(page);
   await signIn(page, "reviewer-licheng-civil");
   await page.getByRole("link", { name: caseNo }).click();
@@ -154,6 +168,7 @@ test("收受分离: a Longqiao window collects for a Xianyou household; Xianyou 
   assert.match(await page.locator("p.meta").textContent(), /跨区域/);
   await signOut(page);
   await signIn(page, "reviewer-xianyou-police");
+  await noSeriousViolations(page);
   await page.getByRole("link", { name: caseNo }).click();
   await takeStep(page, "预审通过");
   await takeStep(page, "受理");
@@ -178,6 +193,12 @@ test("全程网办: the applicant applies online, gets a one-time notice, supple
   });
   assert.equal(await status(page), "待补正");
   assert.match(await page.locator("ol.timeline").textContent(), /居民户口簿（缺本人页）；银行账户（账号不清晰）/);
+  await page.getByRole("link", { name: "打印《一次性告知书》" }).click();
+  const notice = await page.locator("main").textContent();
+  assert.match(notice, /居民户口簿\s*缺本人页/);
+  assert.match(notice, /银行账户\s*账号不清晰/);
+  await noSeriousViolations(page);
+  await page.getByRole("link", { name: "返回办件" }).click();
   await signOut(page);
   await signIn(page, "applicant-demo");
   await page.getByRole("link", { name: caseNo }).click();

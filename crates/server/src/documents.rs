@@ -22,7 +22,7 @@ use skrifa::metrics::GlyphMetrics;
 use skrifa::{FontRef, MetadataProvider};
 
 /// 受理承诺单: what the applicant takes home when a case is accepted.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct SlipData {
     /// The case number (办件编号).
     pub case_no: String,
@@ -59,7 +59,7 @@ pub struct SlipData {
 }
 
 /// 一次性告知书 (补正材料通知): every material to supplement, told at once.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct NoticeData {
     /// The case number (办件编号).
     pub case_no: String,
@@ -80,7 +80,7 @@ pub struct NoticeData {
 }
 
 /// 不予受理通知书: the application is not accepted, with the reason and remedies.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct RejectionData {
     /// The case number (办件编号).
     pub case_no: String,
@@ -956,6 +956,26 @@ fn qr_rects(data: &str, x: f32, y: f32, side: f32) -> Option<Vec<[f32; 4]>> {
     Some(rects)
 }
 
+/// The QR code of `data` as an inline SVG for the printable HTML documents
+/// (no script, so it passes the CSP); `None` when the data is too long.
+pub fn qr_svg(data: &str, label: &str) -> Option<String> {
+    let n = QrCode::with_error_correction_level(data.as_bytes(), EcLevel::M)
+        .ok()?
+        .width();
+    let side = n as f32;
+    let mut path = String::new();
+    for [x, y, w, _] in qr_rects(data, 4.0, 4.0, side)? {
+        path.push_str(&format!("M{x} {y}h{w}v1h-{w}z"));
+    }
+    let view = n + 8;
+    Some(format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"qr\" viewBox=\"0 0 {view} {view}\" \
+         shape-rendering=\"crispEdges\" role=\"img\" aria-label=\"{}\">\
+         <rect width=\"{view}\" height=\"{view}\" fill=\"#fff\"/><path d=\"{path}\" fill=\"#000\"/></svg>",
+        label.replace(['"', '<', '>', '&'], "")
+    ))
+}
+
 fn gray_fill(gray: u8) -> Fill {
     Fill {
         paint: luma::Color::new(gray).into(),
@@ -1335,6 +1355,29 @@ mod tests {
                 .iter()
                 .all(|r| r[0] >= 0.0 && r[0] + r[2] <= QR_SIDE + 0.01)
         );
+    }
+
+    #[test]
+    fn qr_svg_draws_exactly_the_dark_modules() {
+        let data = "http://127.0.0.1:8080/progress?case_no=TB2026112800000001&code=ABCDEFG";
+        let code = QrCode::with_error_correction_level(data.as_bytes(), EcLevel::M).unwrap();
+        let n = code.width();
+        let svg = qr_svg(data, "查询二维码\"<x>").unwrap();
+        assert!(svg.contains(&format!("viewBox=\"0 0 {0} {0}\"", n + 8)));
+        assert!(svg.contains("aria-label=\"查询二维码x\""));
+        let d = svg.split("d=\"").nth(1).unwrap().split('"').next().unwrap();
+        let mut dark = vec![false; n * n];
+        for run in d.split('M').filter(|r| !r.is_empty()) {
+            let (xy, rest) = run.split_once('h').unwrap();
+            let (x, y) = xy.split_once(' ').unwrap();
+            let w: usize = rest.split_once('v').unwrap().0.parse().unwrap();
+            let (x, y): (usize, usize) = (x.parse().unwrap(), y.parse().unwrap());
+            for c in x - 4..x - 4 + w {
+                dark[(y - 4) * n + c] = true;
+            }
+        }
+        let want: Vec<bool> = code.to_colors().iter().map(|c| *c == Color::Dark).collect();
+        assert_eq!(dark, want);
     }
 
     /// One point per character, so widths count characters.

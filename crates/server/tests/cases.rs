@@ -984,6 +984,23 @@ async fn the_slip_the_one_time_notice_and_the_rejection_are_pdfs_with_chinese_te
         !text.contains("350304198001011"),
         "the slip masks the ID number"
     );
+    // The same slip as a printable page, with the QR code drawn inline.
+    let html = app
+        .get_auth(&format!("/work/cases/{no}/slip"), &clerk)
+        .await
+        .text();
+    for needle in [
+        "受理承诺单",
+        "高龄老年人津贴申领",
+        "荔城区民政局",
+        c["verification_code"].as_str().unwrap(),
+        "<svg",
+        "办理进度查询二维码",
+        &format!("progress?case_no={no}&amp;code="),
+    ] {
+        assert!(html.contains(needle), "printable slip lacks {needle}");
+    }
+    assert!(!html.contains("350304198001011"), "the page masks the ID");
     let reviewer = app.login("reviewer-licheng-civil").await;
     step(
         &app,
@@ -1000,6 +1017,20 @@ async fn the_slip_the_one_time_notice_and_the_rejection_are_pdfs_with_chinese_te
     assert!(
         text.contains("居民户口簿") && text.contains("缺本人页"),
         "{text}"
+    );
+    let html = app
+        .get_auth(&format!("/work/cases/{no}/notice"), &clerk)
+        .await
+        .text();
+    assert!(
+        html.contains("一次性告知书") && html.contains("缺本人页") && html.contains("<svg"),
+        "{html}"
+    );
+    assert_eq!(
+        app.get_auth(&format!("/work/cases/{no}/rejection"), &clerk)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
     );
     assert_eq!(
         app.get_auth(&format!("/api/v1/cases/{no}/rejection.pdf"), &clerk)
@@ -1030,6 +1061,17 @@ async fn the_slip_the_one_time_notice_and_the_rejection_are_pdfs_with_chinese_te
         text.contains("不予受理") && text.contains("申请人户籍不在本市"),
         "{text}"
     );
+    let html = app
+        .get_auth(&format!("/work/cases/{no2}/rejection"), &clerk)
+        .await
+        .text();
+    assert!(
+        html.contains("不予受理通知书")
+            && html.contains("申请人户籍不在本市")
+            && html.contains("行政复议")
+            && html.contains("<svg"),
+        "{html}"
+    );
     // Others cannot fetch them.
     let other = app.login("clerk-city").await;
     assert_eq!(
@@ -1038,6 +1080,14 @@ async fn the_slip_the_one_time_notice_and_the_rejection_are_pdfs_with_chinese_te
             .status,
         StatusCode::NOT_FOUND
     );
+    for page in ["slip", "notice"] {
+        assert_eq!(
+            app.get_auth(&format!("/work/cases/{no}/{page}"), &other)
+                .await
+                .status,
+            StatusCode::NOT_FOUND
+        );
+    }
     app.finish().await;
 }
 

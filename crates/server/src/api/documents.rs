@@ -3,7 +3,7 @@
 
 use crate::AppState;
 use crate::api::cases::case_for;
-use crate::auth::Signed;
+use crate::auth::{Ctx, Signed};
 use crate::documents::{
     NoticeData, RejectionData, SlipData, acceptance_slip_pdf, rejection_notice_pdf,
     supplement_notice_pdf,
@@ -70,7 +70,22 @@ pub async fn slip(
     headers: HeaderMap,
     Path(case_no): Path<String>,
 ) -> ApiResult<Response> {
-    let (record, view) = case_for(&state, &ctx, &case_no).await?;
+    let d = slip_data(&state, &ctx, &headers, &case_no).await?;
+    Ok(pdf(
+        &format!("受理承诺单-{case_no}"),
+        acceptance_slip_pdf(&d),
+    ))
+}
+
+/// What the 受理承诺单 of a case says, for the PDF and the printable page;
+/// 404 when the caller may not see the case, 409 before acceptance.
+pub async fn slip_data(
+    state: &AppState,
+    ctx: &Ctx,
+    headers: &HeaderMap,
+    case_no: &str,
+) -> ApiResult<SlipData> {
+    let (record, view) = case_for(state, ctx, case_no).await?;
     let Some(accepted_on) = view.accepted_on.clone() else {
         return Err(ApiError::new(
             StatusCode::CONFLICT,
@@ -101,7 +116,7 @@ pub async fn slip(
         Some(h) => format!("审批结果由审批部门邮寄送达申请人，或在{}窗口领取", h.name),
         None => "电子送达；申请人需要纸质结果的，邮寄送达".to_owned(),
     };
-    let d = SlipData {
+    Ok(SlipData {
         case_no: view.case_no.clone(),
         verification_code: record.verification_code.clone(),
         item_name: view.item_name.clone(),
@@ -120,16 +135,12 @@ pub async fn slip(
         calendar_complete: view.calendar_complete,
         materials,
         delivery,
-        progress_url: progress_url(&headers, &view.case_no, &record.verification_code),
+        progress_url: progress_url(headers, &view.case_no, &record.verification_code),
         issued_at: tongban_store::rfc3339(state.now.ms())
             .get(..16)
             .unwrap_or("")
             .replace('T', " "),
-    };
-    Ok(pdf(
-        &format!("受理承诺单-{case_no}"),
-        acceptance_slip_pdf(&d),
-    ))
+    })
 }
 
 /// The latest 一次性告知书 of a case. Access: whoever may see the case.
@@ -142,7 +153,22 @@ pub async fn notice(
     headers: HeaderMap,
     Path(case_no): Path<String>,
 ) -> ApiResult<Response> {
-    let (record, view) = case_for(&state, &ctx, &case_no).await?;
+    let d = notice_data(&state, &ctx, &headers, &case_no).await?;
+    Ok(pdf(
+        &format!("一次性告知书-{case_no}"),
+        supplement_notice_pdf(&d),
+    ))
+}
+
+/// What the latest 一次性告知书 of a case says; 404 when there is none or
+/// the caller may not see the case.
+pub async fn notice_data(
+    state: &AppState,
+    ctx: &Ctx,
+    headers: &HeaderMap,
+    case_no: &str,
+) -> ApiResult<NoticeData> {
+    let (record, view) = case_for(state, ctx, case_no).await?;
     let Some(e) = view
         .events
         .iter()
@@ -165,7 +191,7 @@ pub async fn notice(
         })
         .unwrap_or_default();
     let issuer = issuer(&view, e);
-    let d = NoticeData {
+    Ok(NoticeData {
         case_no: view.case_no.clone(),
         verification_code: record.verification_code.clone(),
         item_name: view.item_name.clone(),
@@ -173,12 +199,8 @@ pub async fn notice(
         issuer,
         issued_on: e.at.get(..10).unwrap_or("").to_owned(),
         materials,
-        progress_url: progress_url(&headers, &view.case_no, &record.verification_code),
-    };
-    Ok(pdf(
-        &format!("一次性告知书-{case_no}"),
-        supplement_notice_pdf(&d),
-    ))
+        progress_url: progress_url(headers, &view.case_no, &record.verification_code),
+    })
 }
 
 /// The 不予受理通知书 of a case that was not accepted. Access: whoever may see the case.
@@ -191,22 +213,33 @@ pub async fn rejection(
     headers: HeaderMap,
     Path(case_no): Path<String>,
 ) -> ApiResult<Response> {
-    let (record, view) = case_for(&state, &ctx, &case_no).await?;
+    let d = rejection_data(&state, &ctx, &headers, &case_no).await?;
+    Ok(pdf(
+        &format!("不予受理通知书-{case_no}"),
+        rejection_notice_pdf(&d),
+    ))
+}
+
+/// What the 不予受理通知书 of a case says; 404 when the case was not refused
+/// or the caller may not see it.
+pub async fn rejection_data(
+    state: &AppState,
+    ctx: &Ctx,
+    headers: &HeaderMap,
+    case_no: &str,
+) -> ApiResult<RejectionData> {
+    let (record, view) = case_for(state, ctx, case_no).await?;
     let Some(e) = view.events.iter().rev().find(|e| e.action == "not_accept") else {
         return Err(ApiError::not_found());
     };
     let issuer = issuer(&view, e);
-    let d = RejectionData {
+    Ok(RejectionData {
         case_no: view.case_no.clone(),
         item_name: view.item_name.clone(),
         applicant_name: record.applicant.name().to_owned(),
         issuer,
         issued_on: e.at.get(..10).unwrap_or("").to_owned(),
         reason: e.payload["reason"].as_str().unwrap_or("").to_owned(),
-        progress_url: progress_url(&headers, &view.case_no, &record.verification_code),
-    };
-    Ok(pdf(
-        &format!("不予受理通知书-{case_no}"),
-        rejection_notice_pdf(&d),
-    ))
+        progress_url: progress_url(headers, &view.case_no, &record.verification_code),
+    })
 }

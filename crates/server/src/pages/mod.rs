@@ -60,7 +60,19 @@ impl Templates {
                 "work_case.html",
                 include_str!("../../templates/work_case.html"),
             ),
-            ("slip.html", include_str!("../../templates/slip.html")),
+            ("print.html", include_str!("../../templates/print.html")),
+            (
+                "doc_slip.html",
+                include_str!("../../templates/doc_slip.html"),
+            ),
+            (
+                "doc_notice.html",
+                include_str!("../../templates/doc_notice.html"),
+            ),
+            (
+                "doc_rejection.html",
+                include_str!("../../templates/doc_rejection.html"),
+            ),
             (
                 "progress.html",
                 include_str!("../../templates/progress.html"),
@@ -143,6 +155,8 @@ pub fn router() -> Router<AppState> {
             post(work::case_action),
         )
         .route("/work/cases/{case_no}/slip", get(work::slip))
+        .route("/work/cases/{case_no}/notice", get(work::notice))
+        .route("/work/cases/{case_no}/rejection", get(work::rejection))
         .route("/work/cases/{case_no}/materials", post(work::case_material))
         .route("/static/app.css", get(css))
         .route("/static/app.js", get(js))

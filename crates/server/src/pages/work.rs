@@ -543,38 +543,127 @@ pub async fn case_action(
     }
 }
 
-/// The printable acceptance slip (受理承诺单) as HTML.
+/// A printable document of a case as HTML: the same data as its PDF, with
+/// the QR code of the public progress page drawn inline.
+struct PrintDoc {
+    template: &'static str,
+    title: &'static str,
+    subtitle: Option<&'static str>,
+    /// The PDF of the same document, under `/api/v1/cases/{no}/`.
+    pdf: &'static str,
+    /// Whether the verification code is printed (not on the rejection).
+    show_code: bool,
+}
+
+fn print_page(
+    state: &AppState,
+    doc: PrintDoc,
+    case_no: &str,
+    progress_url: &str,
+    d: Value,
+    extra: Value,
+) -> PageResult {
+    let qr = crate::documents::qr_svg(progress_url, "办理进度查询二维码").unwrap_or_default();
+    let html = state.templates.render(
+        doc.template,
+        context! {
+            doc_title => doc.title, subtitle => doc.subtitle, show_code => doc.show_code,
+            pdf_href => format!("/api/v1/cases/{}/{}", percent_encode(case_no), doc.pdf),
+            qr, d, ..extra
+        },
+    )?;
+    Ok(Html(html).into_response())
+}
+
+/// The printable 受理承诺单 (the PDF is `/api/v1/cases/{no}/slip.pdf`).
 pub async fn slip(
     State(state): State<AppState>,
     ctx: Ctx,
+    headers: HeaderMap,
     Path(case_no): Path<String>,
     uri: OriginalUri,
 ) -> PageResult {
     if let Some(r) = login_redirect(&ctx, &uri) {
         return Ok(r);
     }
-    let (_, view) = case_for(&state, &ctx, &case_no).await?;
-    if view.accepted_on.is_none() || view.verification_code.is_none() {
-        return Err(PageError(ApiError::not_found()));
+    let d = crate::api::documents::slip_data(&state, &ctx, &headers, &case_no).await?;
+    print_page(
+        &state,
+        PrintDoc {
+            template: "doc_slip.html",
+            title: "受理承诺单",
+            subtitle: None,
+            pdf: "slip.pdf",
+            show_code: true,
+        },
+        &case_no,
+        &d.progress_url,
+        Value::from(minijinja::value::Serde(&d)),
+        context! {},
+    )
+}
+
+/// The printable 一次性告知书 (the latest one of the case).
+pub async fn notice(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Path(case_no): Path<String>,
+    uri: OriginalUri,
+) -> PageResult {
+    if let Some(r) = login_redirect(&ctx, &uri) {
+        return Ok(r);
     }
-    let (applicant_name, id_masked) = match view.applicant.masked() {
-        Applicant::Person {
-            name, id_number, ..
-        } => (name, id_number),
-        Applicant::Company { name, uscc, .. } => (name, uscc),
-    };
-    let c = context! {
-        case_no => &view.case_no, verification_code => &view.verification_code, item_name => &view.item_name,
-        hall => view.hall.as_ref().map(|h| context! { name => &h.name }), department => context! { name => &view.department.name },
-        accepted_on => &view.accepted_on, instant => view.instant, promised_days => view.promised_days, deadline => &view.deadline,
-        calendar_complete => view.calendar_complete,
-        materials => view.materials.iter().map(|m| context! { name => &m.name, form_label => m.form.label(), copies => m.copies }).collect::<Vec<_>>(),
-    };
-    let html = state.templates.render(
-        "slip.html",
-        context! { c, applicant_name, id_masked, progress_url => format!("/progress?case_no={}", view.case_no) },
-    )?;
-    Ok(Html(html).into_response())
+    let d = crate::api::documents::notice_data(&state, &ctx, &headers, &case_no).await?;
+    print_page(
+        &state,
+        PrintDoc {
+            template: "doc_notice.html",
+            title: "一次性告知书",
+            subtitle: Some("（补正材料通知）"),
+            pdf: "notice.pdf",
+            show_code: true,
+        },
+        &case_no,
+        &d.progress_url,
+        Value::from(minijinja::value::Serde(&d)),
+        context! {},
+    )
+}
+
+/// The printable 不予受理通知书.
+pub async fn rejection(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Path(case_no): Path<String>,
+    uri: OriginalUri,
+) -> PageResult {
+    if let Some(r) = login_redirect(&ctx, &uri) {
+        return Ok(r);
+    }
+    let d = crate::api::documents::rejection_data(&state, &ctx, &headers, &case_no).await?;
+    let paragraphs: Vec<String> = d
+        .reason
+        .split('\n')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(str::to_owned)
+        .collect();
+    print_page(
+        &state,
+        PrintDoc {
+            template: "doc_rejection.html",
+            title: "不予受理通知书",
+            subtitle: None,
+            pdf: "rejection.pdf",
+            show_code: false,
+        },
+        &case_no,
+        &d.progress_url,
+        Value::from(minijinja::value::Serde(&d)),
+        context! { paragraphs },
+    )
 }
 
 /// Records a material from the case page (multipart, with the CSRF token as a field).
