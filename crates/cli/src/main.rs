@@ -423,6 +423,7 @@ async fn run(cmd: Command, cfg: config::FileConfig) -> AnyResult<ExitCode> {
             what: AuditWhat::Verify { db },
         } => {
             let store = tongban_store::open(&cfg.db(db)?).await?;
+            let mut broken = false;
             match tongban_store::verify_timelines(store.as_ref()).await? {
                 Ok(n) => println!("审计通过：{n} 件办件的时间线完整，未被篡改"),
                 Err(b) => {
@@ -430,8 +431,21 @@ async fn run(cmd: Command, cfg: config::FileConfig) -> AnyResult<ExitCode> {
                         "审计失败：办件 {} 的第 {} 条事件校验不通过（{}）",
                         b.case_no, b.seq, b.reason
                     );
-                    return Ok(ExitCode::FAILURE);
+                    broken = true;
                 }
+            }
+            match tongban_store::verify_audit_log(store.as_ref()).await? {
+                Ok(n) => println!("审计通过：安全审计日志 {n} 条记录完整，未被篡改"),
+                Err(b) => {
+                    eprintln!(
+                        "审计失败：安全审计日志第 {} 条记录校验不通过（{}）",
+                        b.seq, b.reason
+                    );
+                    broken = true;
+                }
+            }
+            if broken {
+                return Ok(ExitCode::FAILURE);
             }
         }
         Command::Calendar { what } => match what {

@@ -185,6 +185,14 @@ pub const ACCOUNTS: &[DemoAccount] = &[
         household_region: None,
     },
     DemoAccount {
+        username: "admin-licheng-police",
+        display_name: "方振宇",
+        role: Role::DepartmentAdmin,
+        scope_key: Some("licheng-police"),
+        description: "莆田市公安局荔城分局 部门管理员（管理本部门的授权）",
+        household_region: None,
+    },
+    DemoAccount {
         username: "applicant-demo",
         display_name: "蔡文彬",
         role: Role::Applicant,
@@ -367,9 +375,67 @@ pub async fn seed(
             })
             .await?;
     }
+    // Grants, by the platform admin, each recorded in the audit log.
+    let admin = store
+        .users()
+        .await?
+        .into_iter()
+        .find(|u| u.role == Role::PlatformAdmin)
+        .ok_or_else(|| SeedError::Data("no platform admin".into()))?;
+    let implemented: HashMap<&str, &Vec<DepartmentId>> = publications
+        .iter()
+        .map(|p| (p.content.code.as_str(), &p.implementations))
+        .collect();
+    let mut first_batch: HashMap<DepartmentId, Vec<tongban_domain::ItemCode>> = HashMap::new();
+    for e in demo.entries.iter().filter(|e| e.batch == 1) {
+        for d in implemented
+            .get(e.item.as_str())
+            .copied()
+            .into_iter()
+            .flatten()
+        {
+            first_batch.entry(*d).or_default().push(e.item.clone());
+        }
+    }
+    let at = tongban_store::now_ms();
+    let audit =
+        |kind: &str, subject: String, detail: serde_json::Value| tongban_store::AuditEntry {
+            at,
+            kind: kind.into(),
+            actor: Some(admin.id),
+            username: Some(admin.username.clone()),
+            addr: "demo-seed".into(),
+            subject,
+            detail: detail.to_string(),
+        };
+    let planned = grants::demo_grants(&departments, &halls, &first_batch, admin.id, at);
+    let rows: Vec<_> = planned
+        .iter()
+        .map(|(g, _)| {
+            let a = audit(
+                "grant_created",
+                String::new(),
+                serde_json::json!({"reason": g.reason}),
+            );
+            (g.clone(), a)
+        })
+        .collect();
+    let created = store.create_grants(&rows).await?;
+    for (g, (_, revoke)) in created.iter().zip(&planned) {
+        if let Some(why) = revoke {
+            let a = audit(
+                "grant_revoked",
+                format!("grant:{}", g.id),
+                serde_json::json!({"reason": why}),
+            );
+            store.revoke_grant(g.id, admin.id, at, why, &a).await?;
+        }
+    }
     tracing::info!(items = publications.len(), "demo city seeded");
     Ok(())
 }
+
+mod grants;
 
 #[cfg(test)]
 mod tests;

@@ -1,9 +1,14 @@
 //! Authorisation: one function decides whether an actor may do an action.
 //! Every handler and every page asks it; none looks at roles itself.
 
-use crate::ids::{DepartmentId, HallId, UserId};
+use crate::case::Action as Step;
+use crate::city::Department;
+use crate::grant::{Grant, HallPlace, Lack, Right, holds};
+use crate::ids::{DepartmentId, HallId, ItemCode, UserId};
+use crate::tongban::Mode;
 use crate::user::{Role, Scope};
 use serde::Serialize;
+use time::Date;
 
 /// Who is asking.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,20 +36,29 @@ impl Actor {
     }
 }
 
-/// Whose a case is: where it was received, who decides, whose it is.
+/// Whose a case is: where it was received, who decides, whose it is, which
+/// hall hands over the result, and what it is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct CaseScope {
+pub struct CaseScope<'a> {
+    /// The case number (for the audit log).
+    pub case_no: &'a str,
     /// The receiving hall (none for online cases).
     pub hall: Option<HallId>,
     /// The deciding department.
     pub department: DepartmentId,
     /// The applicant's own account (online cases).
     pub applicant: Option<UserId>,
+    /// The hall where the applicant picks up the result, once chosen.
+    pub pickup_hall: Option<HallId>,
+    /// The catalogue item.
+    pub item: &'a ItemCode,
+    /// The 通办 mode.
+    pub mode: Mode,
 }
 
 /// Something an actor wants to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Action {
+pub enum Action<'a> {
     /// Read public information: catalogue, guides, 通办 list, halls, regions.
     ReadPublic,
     /// Read one's own account (`/me`).
@@ -53,7 +67,9 @@ pub enum Action {
     EditAliases,
     /// Publish item versions, import or export the catalogue.
     ManageCatalogue,
-    /// Start a case: online (the applicant) or at a hall's window.
+    /// Start a case: online (the applicant) or at a hall's window. (Once the
+    /// owning department is known, a window case also needs its first step,
+    /// [`Action::CaseStep`] `submit`, with the rights that takes.)
     CreateCase {
         /// True for 全程网办.
         online: bool,
@@ -62,19 +78,29 @@ pub enum Action {
     },
     /// List cases (the list itself is scoped to what the actor may see).
     ListCases,
-    /// See one case.
-    ReadCase(CaseScope),
+    /// See one case (personal numbers masked).
+    ReadCase(CaseScope<'a>),
+    /// See a case's personal numbers in full: the applicant and staff who
+    /// may act on it. Every such view is recorded.
+    ReadCaseFull(CaseScope<'a>),
     /// Take a step on a case, which the state machine gives to these sides.
     CaseStep {
         /// The case.
-        case: CaseScope,
-        /// The window of the receiving hall may take it.
+        case: CaseScope<'a>,
+        /// The step.
+        step: Step,
+        /// The window may take it (the receiving hall's, or for the
+        /// hand-over of the result, the pickup hall's).
         window: bool,
         /// The deciding department may take it.
         department: bool,
         /// The applicant may take it.
         applicant: bool,
     },
+    /// Record a material received for a case (window or the applicant).
+    ReceiveMaterial(CaseScope<'a>),
+    /// Certify at the window that the originals of a material were seen.
+    VerifyOriginal(CaseScope<'a>),
     /// Edit the working-day calendar.
     EditCalendar,
     /// Create accounts in a hall (`Some`), a department, or anywhere (`None`).
@@ -84,24 +110,69 @@ pub enum Action {
         /// The department the account would belong to.
         department: Option<DepartmentId>,
     },
+    /// Read the grants on record.
+    ReadGrants,
+    /// Grant or revoke rights of this department.
+    ManageGrants {
+        /// The granting department.
+        grantor: DepartmentId,
+    },
+    /// Read the security audit log.
+    ReadAudit,
+}
+
+/// What authorisation needs beyond the actor and the action: the grants on
+/// record, where each hall stands, the departments, and the day.
+#[derive(Debug, Clone, Copy)]
+pub struct Trust<'a> {
+    /// Every grant, revoked and expired ones included.
+    pub grants: &'a [Grant],
+    /// Where each hall stands in the region tree.
+    pub halls: &'a [HallPlace],
+    /// The departments.
+    pub departments: &'a [Department],
+    /// Today, for the validity of grants.
+    pub today: Date,
+}
+
+impl Trust<'static> {
+    /// No grants known: every right-dependent window step is refused.
+    pub const NONE: Trust<'static> = Trust {
+        grants: &[],
+        halls: &[],
+        departments: &[],
+        today: Date::MIN,
+    };
 }
 
 /// Why an action is refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[serde(rename_all = "snake_case", tag = "denial")]
 pub enum Denial {
     /// Must sign in first.
     Unauthenticated,
     /// Signed in, but the role does not allow it.
     Forbidden,
+    /// The case is not the caller's to see: answered exactly as a case that
+    /// does not exist.
+    NotVisible,
+    /// The window would act for a department without holding the right.
+    Lacks {
+        /// The right needed.
+        right: Right,
+        /// Why the hall does not hold it.
+        lack: Lack,
+    },
 }
 
 impl Denial {
     /// zh-CN message.
-    pub fn message(self) -> &'static str {
+    pub fn message(self) -> String {
         match self {
-            Denial::Unauthenticated => "请先登录",
-            Denial::Forbidden => "您没有权限执行此操作",
+            Denial::Unauthenticated => "请先登录".into(),
+            Denial::Forbidden => "您没有权限执行此操作".into(),
+            Denial::NotVisible => "没有找到该办件".into(),
+            Denial::Lacks { right, lack } => lack.message(right),
         }
     }
 }
@@ -111,8 +182,95 @@ fn is_window_staff(role: Role) -> bool {
     matches!(role, Role::Clerk | Role::Guide | Role::Agent)
 }
 
-/// Decides whether `actor` may do `action`.
-pub fn authorize(actor: Actor, action: Action) -> Result<(), Denial> {
+/// The right a window needs to take `step` for another department, if any:
+/// accepting or collecting (and what belongs to it) needs
+/// `remote_acceptance`, the one-time notice `one_time_notice`, handing over
+/// the result (in any mode) `result_delivery`. Withdrawing at the
+/// applicant's request needs none.
+pub fn window_right(mode: Mode, step: Step) -> Option<Right> {
+    match mode {
+        Mode::Bundle => None,
+        _ if step == Step::Complete => Some(Right::ResultDelivery),
+        Mode::Online => None,
+        Mode::AcceptRemote | Mode::CollectRemote => match step {
+            Step::Submit | Step::Accept | Step::NotAccept | Step::SupplementProvided => {
+                Some(Right::RemoteAcceptance)
+            }
+            Step::RequestSupplement => Some(Right::OneTimeNotice),
+            Step::Complete => Some(Right::ResultDelivery),
+            Step::PreReviewPass
+            | Step::PreReviewFail
+            | Step::Suspend
+            | Step::Resume
+            | Step::Decide
+            | Step::Deliver
+            | Step::Withdraw => None,
+        },
+    }
+}
+
+/// Whether the hall `hall` holds `right` for the case's department and item.
+fn hall_holds(
+    trust: &Trust<'_>,
+    hall: HallId,
+    case: &CaseScope<'_>,
+    right: Right,
+) -> Result<(), Denial> {
+    let lacks = |lack| Denial::Lacks { right, lack };
+    let place = trust
+        .halls
+        .iter()
+        .find(|p| p.hall == hall)
+        .ok_or(lacks(Lack::NotGranted))?;
+    let department = trust
+        .departments
+        .iter()
+        .find(|d| d.id == case.department)
+        .ok_or(lacks(Lack::NotGranted))?;
+    holds(
+        trust.grants,
+        place,
+        department,
+        case.item,
+        right,
+        trust.today,
+    )
+    .map_err(lacks)
+}
+
+/// May window staff of `scope` take `step` on `case` at the window?
+fn window_may(
+    role: Role,
+    scope: Scope,
+    case: &CaseScope<'_>,
+    step: Step,
+    trust: &Trust<'_>,
+) -> Result<(), Denial> {
+    let at = if step == Step::Complete {
+        case.pickup_hall
+    } else {
+        case.hall
+    };
+    let hall = match at {
+        Some(h) if is_window_staff(role) && Some(h) == scope.hall() => h,
+        _ => return Err(Denial::Forbidden),
+    };
+    match window_right(case.mode, step) {
+        Some(right) => hall_holds(trust, hall, case, right),
+        None => Ok(()),
+    }
+}
+
+/// Whether the staff of `scope` work where the case was received or is handed over.
+fn at_case_hall(scope: Scope, case: &CaseScope<'_>) -> bool {
+    scope
+        .hall()
+        .is_some_and(|h| case.hall == Some(h) || case.pickup_hall == Some(h))
+}
+
+/// Decides whether `actor` may do `action`, given the grants in `trust`.
+/// The one authorisation function: every handler and page asks it.
+pub fn authorize(actor: Actor, action: Action<'_>, trust: &Trust<'_>) -> Result<(), Denial> {
     let Actor::User { id, role, scope } = actor else {
         return match action {
             Action::ReadPublic => Ok(()),
@@ -121,34 +279,69 @@ pub fn authorize(actor: Actor, action: Action) -> Result<(), Denial> {
     };
     let allowed = match action {
         Action::ReadPublic | Action::ReadOwnAccount => true,
-        Action::EditAliases | Action::ManageCatalogue | Action::EditCalendar => {
-            role == Role::PlatformAdmin
-        }
+        Action::EditAliases
+        | Action::ManageCatalogue
+        | Action::EditCalendar
+        | Action::ReadAudit => role == Role::PlatformAdmin,
         Action::CreateCase { online: true, hall } => role == Role::Applicant && hall.is_none(),
         Action::CreateCase {
             online: false,
             hall,
         } => is_window_staff(role) && hall.is_some() && hall == scope.hall(),
         Action::ListCases => true,
-        Action::ReadCase(c) => match role {
-            Role::PlatformAdmin => true,
+        Action::ReadCase(c) => {
+            let visible = match role {
+                Role::PlatformAdmin => true,
+                Role::Applicant => c.applicant.is_some() && c.applicant == Some(id),
+                Role::Clerk | Role::Guide | Role::Agent | Role::HallAdmin => {
+                    at_case_hall(scope, &c)
+                }
+                Role::Reviewer | Role::DepartmentAdmin => Some(c.department) == scope.department(),
+            };
+            return if visible {
+                Ok(())
+            } else {
+                Err(Denial::NotVisible)
+            };
+        }
+        Action::ReadCaseFull(c) => match role {
             Role::Applicant => c.applicant.is_some() && c.applicant == Some(id),
-            Role::Clerk | Role::Guide | Role::Agent | Role::HallAdmin => {
-                c.hall.is_some() && c.hall == scope.hall()
-            }
-            Role::Reviewer | Role::DepartmentAdmin => Some(c.department) == scope.department(),
+            Role::Clerk | Role::Guide | Role::Agent => at_case_hall(scope, &c),
+            Role::Reviewer => Some(c.department) == scope.department(),
+            Role::PlatformAdmin | Role::HallAdmin | Role::DepartmentAdmin => false,
         },
         Action::CaseStep {
             case,
+            step,
             window,
             department,
             applicant,
         } => {
-            (window && is_window_staff(role) && case.hall.is_some() && case.hall == scope.hall())
-                || (department
-                    && role == Role::Reviewer
-                    && Some(case.department) == scope.department())
+            let mut denial = Denial::Forbidden;
+            if window {
+                match window_may(role, scope, &case, step, trust) {
+                    Ok(()) => return Ok(()),
+                    Err(d) => denial = d,
+                }
+            }
+            if (department && role == Role::Reviewer && Some(case.department) == scope.department())
                 || (applicant && role == Role::Applicant && case.applicant == Some(id))
+            {
+                return Ok(());
+            }
+            return Err(denial);
+        }
+        Action::ReceiveMaterial(c) => {
+            (is_window_staff(role) && c.hall.is_some() && c.hall == scope.hall())
+                || (role == Role::Applicant && c.applicant == Some(id))
+        }
+        Action::VerifyOriginal(c) => {
+            return match c.hall {
+                Some(h) if is_window_staff(role) && Some(h) == scope.hall() => {
+                    hall_holds(trust, h, &c, Right::OriginalVerification)
+                }
+                _ => Err(Denial::Forbidden),
+            };
         }
         Action::ManageUsers { hall, department } => match role {
             Role::PlatformAdmin => true,
@@ -157,6 +350,12 @@ pub fn authorize(actor: Actor, action: Action) -> Result<(), Denial> {
             Role::DepartmentAdmin => {
                 hall.is_none() && department.is_some() && department == scope.department()
             }
+            _ => false,
+        },
+        Action::ReadGrants => role != Role::Applicant,
+        Action::ManageGrants { grantor } => match role {
+            Role::PlatformAdmin => true,
+            Role::DepartmentAdmin => scope.department() == Some(grantor),
             _ => false,
         },
     };
@@ -170,120 +369,246 @@ pub fn authorize(actor: Actor, action: Action) -> Result<(), Denial> {
 #[cfg(test)]
 mod case_tests {
     use super::*;
+    use crate::city::{DepartmentKind, RegionLevel, SystemKind};
+    use crate::grant::{Grantee, Revocation};
+    use crate::ids::RegionCode;
+    use time::macros::date;
+
+    const HALL: HallId = HallId(1);
+    const DEPT: DepartmentId = DepartmentId(2);
+
+    fn actor(id: i64, role: Role, scope: Scope) -> Actor {
+        Actor::User {
+            id: UserId(id),
+            role,
+            scope,
+        }
+    }
+
+    fn places() -> Vec<HallPlace> {
+        let at = |hall, region: &str| HallPlace {
+            hall: HallId(hall),
+            level: RegionLevel::Community,
+            regions: vec![RegionCode(region.into()), RegionCode("350304".into())],
+        };
+        vec![at(1, "350304001001"), at(5, "350304001002")]
+    }
+
+    fn departments() -> Vec<Department> {
+        vec![Department {
+            id: DEPT,
+            key: "d".into(),
+            name: "荔城区民政局".into(),
+            kind: DepartmentKind::CivilAffairs,
+            region: RegionCode("350304".into()),
+            system: SystemKind::UnifiedPlatform,
+        }]
+    }
+
+    fn grant(rights: &[Right]) -> Grant {
+        Grant {
+            id: 1,
+            grantor: DEPT,
+            grantee: Grantee::Hall(HALL),
+            items: None,
+            rights: rights.to_vec(),
+            valid_from: date!(2026 - 01 - 01),
+            valid_to: date!(2026 - 12 - 31),
+            granted_by: UserId(1),
+            granted_at: 0,
+            reason: String::new(),
+            revoked: None,
+        }
+    }
 
     #[test]
-    fn case_steps_belong_to_their_side() {
-        let hall = HallId(1);
-        let dept = DepartmentId(2);
+    fn case_steps_belong_to_their_side_and_window_steps_need_the_right() {
+        let item = ItemCode::from("MZ-008");
         let case = CaseScope {
-            hall: Some(hall),
-            department: dept,
+            case_no: "TB1",
+            hall: Some(HALL),
+            department: DEPT,
             applicant: Some(UserId(9)),
+            pickup_hall: None,
+            item: &item,
+            mode: Mode::AcceptRemote,
         };
-        let clerk = Actor::User {
-            id: UserId(1),
-            role: Role::Clerk,
-            scope: Scope::Hall(hall),
+        let clerk = actor(1, Role::Clerk, Scope::Hall(HALL));
+        let other_clerk = actor(1, Role::Clerk, Scope::Hall(HallId(5)));
+        let reviewer = actor(3, Role::Reviewer, Scope::Department(DEPT));
+        let dept_admin = actor(3, Role::DepartmentAdmin, Scope::Department(DEPT));
+        let applicant = actor(9, Role::Applicant, Scope::None);
+        let stranger = actor(10, Role::Applicant, Scope::None);
+        let (places, departments) = (places(), departments());
+        let grants = [grant(&[Right::RemoteAcceptance])];
+        let trust = Trust {
+            grants: &grants,
+            halls: &places,
+            departments: &departments,
+            today: date!(2026 - 11 - 28),
         };
-        let other_clerk = Actor::User {
-            id: UserId(1),
-            role: Role::Clerk,
-            scope: Scope::Hall(HallId(5)),
-        };
-        let reviewer = Actor::User {
-            id: UserId(3),
-            role: Role::Reviewer,
-            scope: Scope::Department(dept),
-        };
-        let dept_admin = Actor::User {
-            id: UserId(3),
-            role: Role::DepartmentAdmin,
-            scope: Scope::Department(dept),
-        };
-        let applicant = Actor::User {
-            id: UserId(9),
-            role: Role::Applicant,
-            scope: Scope::None,
-        };
-        let stranger = Actor::User {
-            id: UserId(10),
-            role: Role::Applicant,
-            scope: Scope::None,
-        };
-        let step = |w, d, a| Action::CaseStep {
+        let step = |step, w, d, a| Action::CaseStep {
             case,
+            step,
             window: w,
             department: d,
             applicant: a,
         };
-        assert!(authorize(clerk, step(true, false, false)).is_ok());
-        assert!(authorize(other_clerk, step(true, false, false)).is_err());
-        assert!(authorize(clerk, step(false, true, false)).is_err());
-        assert!(authorize(reviewer, step(false, true, false)).is_ok());
-        assert!(
-            authorize(dept_admin, step(false, true, false)).is_err(),
-            "admins manage, reviewers decide"
+        let accept = step(Step::Accept, true, false, false);
+        assert_eq!(authorize(clerk, accept, &trust), Ok(()));
+        assert_eq!(
+            authorize(clerk, accept, &Trust::NONE),
+            Err(Denial::Lacks {
+                right: Right::RemoteAcceptance,
+                lack: Lack::NotGranted
+            })
         );
-        assert!(authorize(applicant, step(false, false, true)).is_ok());
-        assert!(authorize(stranger, step(false, false, true)).is_err());
-        assert!(authorize(clerk, Action::ReadCase(case)).is_ok());
-        assert!(authorize(other_clerk, Action::ReadCase(case)).is_err());
-        assert!(authorize(stranger, Action::ReadCase(case)).is_err());
-        assert!(authorize(applicant, Action::ReadCase(case)).is_ok());
-        assert!(
+        let notice = step(Step::RequestSupplement, true, false, false);
+        assert_eq!(
+            authorize(clerk, notice, &trust),
+            Err(Denial::Lacks {
+                right: Right::OneTimeNotice,
+                lack: Lack::NotGranted
+            })
+        );
+        let mut revoked = grants.clone();
+        revoked[0].revoked = Some(Revocation {
+            by: UserId(1),
+            at: 0,
+            reason: "x".into(),
+        });
+        let revoked_trust = Trust {
+            grants: &revoked,
+            ..trust
+        };
+        assert_eq!(
+            authorize(clerk, accept, &revoked_trust),
+            Err(Denial::Lacks {
+                right: Right::RemoteAcceptance,
+                lack: Lack::Revoked
+            })
+        );
+        // Withdrawing at the applicant's request needs no right.
+        assert_eq!(
             authorize(
                 clerk,
-                Action::CreateCase {
-                    online: false,
-                    hall: Some(hall)
-                }
-            )
-            .is_ok()
-        );
-        assert!(
-            authorize(
-                clerk,
-                Action::CreateCase {
-                    online: false,
-                    hall: Some(HallId(5))
-                }
-            )
-            .is_err()
-        );
-        assert!(
-            authorize(
-                clerk,
-                Action::CreateCase {
-                    online: true,
-                    hall: None
-                }
-            )
-            .is_err()
-        );
-        assert!(
-            authorize(
-                applicant,
-                Action::CreateCase {
-                    online: true,
-                    hall: None
-                }
-            )
-            .is_ok()
-        );
-        assert!(
-            authorize(
-                reviewer,
-                Action::CreateCase {
-                    online: false,
-                    hall: Some(hall)
-                }
-            )
-            .is_err()
+                step(Step::Withdraw, true, false, false),
+                &Trust::NONE
+            ),
+            Ok(())
         );
         assert_eq!(
-            authorize(Actor::Anonymous, Action::ListCases),
+            authorize(other_clerk, accept, &trust),
+            Err(Denial::Forbidden)
+        );
+        assert_eq!(
+            authorize(clerk, step(Step::Decide, false, true, false), &trust),
+            Err(Denial::Forbidden)
+        );
+        assert!(authorize(reviewer, step(Step::Decide, false, true, false), &trust).is_ok());
+        assert!(
+            authorize(dept_admin, step(Step::Decide, false, true, false), &trust).is_err(),
+            "admins manage, reviewers decide"
+        );
+        let supplement = step(Step::SupplementProvided, false, false, true);
+        assert!(authorize(applicant, supplement, &trust).is_ok());
+        assert!(authorize(stranger, supplement, &trust).is_err());
+        // The hand-over of the result happens at the pickup hall, with its right.
+        let handover = |pickup| Action::CaseStep {
+            case: CaseScope {
+                pickup_hall: pickup,
+                ..case
+            },
+            step: Step::Complete,
+            window: true,
+            department: true,
+            applicant: false,
+        };
+        let delivering = [grant(&[Right::ResultDelivery])];
+        let delivering = Trust {
+            grants: &delivering,
+            ..trust
+        };
+        assert_eq!(authorize(clerk, handover(Some(HALL)), &delivering), Ok(()));
+        assert_eq!(
+            authorize(clerk, handover(Some(HALL)), &trust),
+            Err(Denial::Lacks {
+                right: Right::ResultDelivery,
+                lack: Lack::NotGranted
+            })
+        );
+        assert_eq!(
+            authorize(clerk, handover(None), &delivering),
+            Err(Denial::Forbidden)
+        );
+        assert_eq!(
+            authorize(other_clerk, handover(Some(HallId(5))), &delivering),
+            Err(Denial::Lacks {
+                right: Right::ResultDelivery,
+                lack: Lack::NotGranted
+            })
+        );
+        // Reading: hidden cases are "not found", not "forbidden".
+        let none = &Trust::NONE;
+        assert!(authorize(clerk, Action::ReadCase(case), none).is_ok());
+        assert_eq!(
+            authorize(other_clerk, Action::ReadCase(case), none),
+            Err(Denial::NotVisible)
+        );
+        let picked_up_there = CaseScope {
+            pickup_hall: Some(HallId(5)),
+            ..case
+        };
+        assert!(authorize(other_clerk, Action::ReadCase(picked_up_there), none).is_ok());
+        assert_eq!(
+            authorize(stranger, Action::ReadCase(case), none),
+            Err(Denial::NotVisible)
+        );
+        assert!(authorize(applicant, Action::ReadCase(case), none).is_ok());
+        assert!(authorize(reviewer, Action::ReadCaseFull(case), none).is_ok());
+        assert!(authorize(dept_admin, Action::ReadCase(case), none).is_ok());
+        assert!(authorize(dept_admin, Action::ReadCaseFull(case), none).is_err());
+        // Originals.
+        let verifying = [grant(&[Right::OriginalVerification])];
+        let verifying = Trust {
+            grants: &verifying,
+            ..trust
+        };
+        assert_eq!(
+            authorize(clerk, Action::VerifyOriginal(case), &verifying),
+            Ok(())
+        );
+        assert!(authorize(clerk, Action::VerifyOriginal(case), &trust).is_err());
+        assert!(authorize(applicant, Action::VerifyOriginal(case), &verifying).is_err());
+        let create = |online, hall| Action::CreateCase { online, hall };
+        assert!(authorize(clerk, create(false, Some(HALL)), none).is_ok());
+        assert!(authorize(clerk, create(false, Some(HallId(5))), none).is_err());
+        assert!(authorize(clerk, create(true, None), none).is_err());
+        assert!(authorize(applicant, create(true, None), none).is_ok());
+        assert!(authorize(reviewer, create(false, Some(HALL)), none).is_err());
+        assert_eq!(
+            authorize(Actor::Anonymous, Action::ListCases, none),
             Err(Denial::Unauthenticated)
         );
+    }
+
+    #[test]
+    fn every_window_step_maps_to_its_right() {
+        use Right as R;
+        for mode in [Mode::AcceptRemote, Mode::CollectRemote] {
+            assert_eq!(window_right(mode, Step::Accept), Some(R::RemoteAcceptance));
+            assert_eq!(window_right(mode, Step::Submit), Some(R::RemoteAcceptance));
+            assert_eq!(
+                window_right(mode, Step::RequestSupplement),
+                Some(R::OneTimeNotice)
+            );
+            assert_eq!(window_right(mode, Step::Complete), Some(R::ResultDelivery));
+            assert_eq!(window_right(mode, Step::Withdraw), None);
+        }
+        for step in Step::ALL {
+            let want = (step == Step::Complete).then_some(R::ResultDelivery);
+            assert_eq!(window_right(Mode::Online, step), want);
+        }
     }
 }
 
@@ -324,6 +649,14 @@ mod tests {
                 hall: None,
                 department: None,
             },
+            Action::ManageGrants {
+                grantor: DepartmentId(1),
+            },
+            Action::ManageGrants {
+                grantor: DepartmentId(2),
+            },
+            Action::ReadAudit,
+            Action::ReadGrants,
         ];
         let scope_of = |r: Role| match r.scope_kind() {
             crate::user::ScopeKind::None => Scope::None,
@@ -333,17 +666,21 @@ mod tests {
         };
         for role in Role::ALL {
             let a = user(role, scope_of(role));
-            let got: Vec<bool> = actions.iter().map(|x| authorize(a, *x).is_ok()).collect();
-            let want = match role {
-                Role::PlatformAdmin => vec![true; 8],
-                Role::HallAdmin => vec![true, true, false, false, true, false, false, false],
-                Role::DepartmentAdmin => vec![true, true, false, false, false, false, true, false],
-                _ => vec![true, true, false, false, false, false, false, false],
+            let got: Vec<u8> = actions
+                .iter()
+                .map(|x| u8::from(authorize(a, *x, &Trust::NONE).is_ok()))
+                .collect();
+            let want: &[u8] = match role {
+                Role::PlatformAdmin => &[1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1],
+                Role::HallAdmin => &[1, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 1],
+                Role::DepartmentAdmin => &[1, 1, 0, 0, 0, 0, 1, 0, 1, 0, 0, 1],
+                Role::Applicant => &[1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+                _ => &[1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1],
             };
             assert_eq!(got, want, "{role:?}");
         }
         for (i, x) in actions.iter().enumerate() {
-            let r = authorize(Actor::Anonymous, *x);
+            let r = authorize(Actor::Anonymous, *x, &Trust::NONE);
             assert_eq!(r.is_ok(), i == 0);
             if i > 0 {
                 assert_eq!(r, Err(Denial::Unauthenticated));

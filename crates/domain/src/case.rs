@@ -416,7 +416,13 @@ fn common(
             None => Err(Refusal::MissingDecision),
         },
         (A::Deliver, S::Approved | S::Denied) => ok(S::Delivering, C::None),
-        (A::Complete, S::Delivering) => ok(S::Completed, C::None),
+        // The department completes, or the window of the pickup hall hands
+        // the result over (with the result-delivery right).
+        (A::Complete, S::Delivering) => Ok(Transition {
+            to: S::Completed,
+            by: [dept, &[Side::Window]].concat(),
+            clock: C::None,
+        }),
         _ => Err(Refusal::NotNow { status }),
     }
 }

@@ -7,6 +7,7 @@ pub mod calendar;
 pub mod case;
 pub mod catalogue;
 pub mod city;
+pub mod grant;
 pub mod guide;
 pub mod ids;
 pub mod intake;

@@ -15,7 +15,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use sha2::{Digest, Sha256};
 use std::net::SocketAddr;
-use tongban_domain::authz::{Action, Actor, authorize};
+use tongban_domain::authz::{Action, Actor, Denial, Trust, authorize};
 use tongban_domain::user::User;
 use tongban_store::{Session, SessionKind, now_ms};
 
@@ -118,12 +118,24 @@ pub struct Ctx {
 }
 
 impl Ctx {
-    /// Asks the one authorisation function; a denial is logged.
-    pub fn authorize(&self, action: Action) -> Result<(), ApiError> {
-        authorize(self.actor, action).map_err(|d| {
-            tracing::warn!(user = ?self.user.as_ref().map(|u| u.id), ?action, ?d, "denied");
-            ApiError::from(d)
-        })
+    /// Asks the one authorisation function about an action that involves no
+    /// grants (a right-dependent window step is refused without them).
+    pub fn authorize(&self, action: Action<'_>) -> Result<(), ApiError> {
+        self.authorize_in(action, &Trust::NONE)
+    }
+
+    /// Asks the one authorisation function, with the grants in `trust`. A
+    /// denial is logged and recorded in the audit log.
+    pub fn authorize_in(&self, action: Action<'_>, trust: &Trust<'_>) -> Result<(), ApiError> {
+        authorize(self.actor, action, trust).map_err(|d| self.denied(&action, d))
+    }
+
+    /// The answer to a denial, carrying its audit event.
+    pub fn denied(&self, action: &Action<'_>, d: Denial) -> ApiError {
+        tracing::warn!(user = ?self.user.as_ref().map(|u| u.id), ?action, ?d, "denied");
+        let mut e = ApiError::from(d);
+        e.audit = crate::audit::denial(self, now_ms(), action, d).map(Box::new);
+        e
     }
 
     /// The CSRF token for forms: the session's, or the pre-login cookie's.
@@ -188,9 +200,9 @@ impl FromRequestParts<AppState> for Ctx {
                 None => return Ok(ctx),
             },
         };
-        let session = state.store.session(&token_hash(&token), now).await?;
-        let session = match session {
-            Some(s) if (s.kind == SessionKind::Bearer) == bearer => s,
+        let found = state.store.session_user(&token_hash(&token), now).await?;
+        let (session, user) = match found {
+            Some((s, u)) if (s.kind == SessionKind::Bearer) == bearer => (s, u),
             _ if bearer => {
                 return Err(ApiError::new(
                     StatusCode::UNAUTHORIZED,
@@ -200,7 +212,6 @@ impl FromRequestParts<AppState> for Ctx {
             }
             _ => return Ok(ctx),
         };
-        let user = state.store.user(session.user_id).await?;
         if !user.active {
             return Err(ApiError::new(
                 StatusCode::UNAUTHORIZED,
@@ -214,6 +225,19 @@ impl FromRequestParts<AppState> for Ctx {
             scope: user.scope,
         };
         ctx.user = Some(user);
+        // Token use is recorded the first time this process sees a token
+        // from an address (not on every request, which would serialise them).
+        if bearer && state.first_token_use(&session.token_hash, &ctx.addr) {
+            let short: String = session.token_hash.chars().take(12).collect();
+            let e = crate::audit::entry(
+                &ctx,
+                now,
+                "token_used",
+                &format!("token:{short}"),
+                serde_json::json!({"expires_at": tongban_store::rfc3339(session.expires_at)}),
+            );
+            crate::audit::record(state, e).await;
+        }
         ctx.session = Some(session);
         Ok(ctx)
     }
@@ -233,8 +257,27 @@ pub async fn sign_in(
     let (by_user, by_addr) = store
         .login_failures_since(username, addr, now - THROTTLE_WINDOW_MS)
         .await?;
+    let name: String = username.chars().take(64).collect();
+    let event = |kind: &str, actor: Option<tongban_domain::UserId>, detail: serde_json::Value| {
+        tongban_store::AuditEntry {
+            at: now,
+            kind: kind.into(),
+            actor,
+            username: Some(name.clone()),
+            addr: addr.into(),
+            subject: format!("user:{name}"),
+            detail: detail.to_string(),
+        }
+    };
     if by_user >= MAX_FAILURES_PER_ACCOUNT || by_addr >= MAX_FAILURES_PER_ADDR {
         tracing::warn!(username, addr, "sign-in throttled");
+        store
+            .append_audit(&event(
+                "login_throttled",
+                None,
+                serde_json::json!({"failures_by_account": by_user, "failures_by_address": by_addr}),
+            ))
+            .await?;
         let mut e = ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
             "login.throttled",
@@ -256,8 +299,16 @@ pub async fn sign_in(
             (None, false)
         }
     };
+    let known = user.as_ref().map(|u| u.id);
     let Some(user) = user.filter(|_| ok) else {
-        store.record_login_failure(username, addr, now).await?;
+        let failed = event(
+            "login_failed",
+            known,
+            serde_json::json!({"known_account": known.is_some()}),
+        );
+        store
+            .record_login_failure(username, addr, now, Some(&failed))
+            .await?;
         tracing::warn!(username, addr, "sign-in failed");
         return Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
@@ -280,7 +331,12 @@ pub async fn sign_in(
         created_at: now,
         expires_at: now + ttl,
     };
-    store.create_session(&session).await?;
+    let login = event(
+        "login",
+        Some(user.id),
+        serde_json::json!({"kind": kind.as_str()}),
+    );
+    store.create_session(&session, Some(&login)).await?;
     tracing::info!(user = %user.id, ?kind, "signed in");
     Ok((user, token, session))
 }

@@ -22,6 +22,9 @@ pub struct ApiError {
     pub fields: BTreeMap<String, String>,
     /// Seconds to wait before retrying (429).
     pub retry_after: Option<u64>,
+    /// A security event to record once the answer is sent (denials): the
+    /// audit layer in [`crate::audit`] appends it to the audit log.
+    pub audit: Option<Box<tongban_store::AuditEntry>>,
 }
 
 /// The JSON body of an error.
@@ -44,6 +47,7 @@ impl ApiError {
             message: message.into(),
             fields: BTreeMap::new(),
             retry_after: None,
+            audit: None,
         }
     }
     /// 404: what does not exist and what the caller may not see look the same.
@@ -101,6 +105,12 @@ impl From<Denial> for ApiError {
                 ApiError::new(StatusCode::UNAUTHORIZED, "unauthenticated", d.message())
             }
             Denial::Forbidden => ApiError::new(StatusCode::FORBIDDEN, "forbidden", d.message()),
+            // Exactly the answer for a case that does not exist.
+            Denial::NotVisible => ApiError::not_found(),
+            Denial::Lacks { right, .. } => {
+                ApiError::new(StatusCode::FORBIDDEN, "right.missing", d.message())
+                    .field("right", right.as_str())
+            }
         }
     }
 }
@@ -138,6 +148,9 @@ impl IntoResponse for ApiError {
             fields: self.fields,
         };
         let mut res = (self.status, axum::Json(body)).into_response();
+        if let Some(a) = self.audit {
+            res.extensions_mut().insert(crate::audit::Pending(a));
+        }
         if let Some(s) = self.retry_after
             && let Ok(v) = s.to_string().parse()
         {

@@ -3,6 +3,7 @@
 //! Only this crate knows HTTP.
 
 pub mod api;
+pub mod audit;
 pub mod auth;
 pub mod blobs;
 pub mod calendar;
@@ -59,6 +60,8 @@ pub struct AppState {
     pub blobs: Arc<dyn blobs::BlobStore>,
     /// City and calendar lookups, cached per reference-data revision.
     pub refdata: Arc<api::cases::RefCache>,
+    /// Bearer tokens seen per address, to record first use in the audit log.
+    pub token_uses: Arc<std::sync::Mutex<std::collections::HashSet<String>>>,
 }
 
 /// A source of the current time in unix milliseconds.
@@ -99,6 +102,16 @@ pub fn shanghai_date(ms: i64) -> time::Date {
 }
 
 impl AppState {
+    /// Whether this is the first use of a bearer token from `addr` that this
+    /// process has seen (bounded memory: forgets all after 50,000 pairs).
+    pub fn first_token_use(&self, token_hash: &str, addr: &str) -> bool {
+        let mut seen = self.token_uses.lock().unwrap_or_else(|e| e.into_inner());
+        if seen.len() > 50_000 {
+            seen.clear();
+        }
+        seen.insert(format!("{token_hash} {addr}"))
+    }
+
     /// State over a store.
     pub fn new(store: Arc<dyn Store>, settings: Settings) -> Self {
         let blobs: Arc<dyn blobs::BlobStore> =
@@ -112,6 +125,7 @@ impl AppState {
             now: Now::system(),
             blobs,
             refdata: Arc::default(),
+            token_uses: Arc::default(),
         }
     }
 }
@@ -133,6 +147,10 @@ pub fn router(state: AppState) -> Router {
         .merge(pages::router())
         .route("/healthz", axum::routing::get(healthz))
         .fallback(pages::not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            audit::layer,
+        ))
         .with_state(state)
         .layer(axum::extract::DefaultBodyLimit::max(max_body))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(max_body))

@@ -70,7 +70,13 @@ pub(crate) fn mode(s: &str) -> Result<Mode> {
 }
 pub(crate) const CASE_COLUMNS: &str = "id, case_no, verification_code, item_code, item_version, item_name, mode, status, version, \
     department_id, hall_id, applicant_user_id, created_by, applicant, agent, answers, situation, materials, promised_days, instant, \
-    accepted_on, decided_on, pauses, resume_to, created_at, updated_at";
+    accepted_on, decided_on, pauses, resume_to, created_at, updated_at, pickup_hall_id";
+
+pub(crate) const GRANT_COLUMNS: &str = "id, grantor_department_id, grantee_hall_id, grantee_level, grantee_region, items, rights, \
+    valid_from, valid_to, granted_by, granted_at, reason, revoked_by, revoked_at, revoke_reason";
+
+pub(crate) const AUDIT_COLUMNS: &str =
+    "seq, at, kind, actor_id, username, addr, subject, detail, prev_hash, hash";
 
 pub(crate) fn levels(s: &str) -> Result<Vec<RegionLevel>> {
     s.split(',').filter(|x| !x.is_empty()).map(level).collect()
@@ -78,7 +84,7 @@ pub(crate) fn levels(s: &str) -> Result<Vec<RegionLevel>> {
 
 /// Implements [`crate::Store`] for `$ty` (which has a `pool` field) with the shared SQL.
 macro_rules! impl_store {
-    ($ty:ty, $db:ty, $backend:literal) => {
+    ($ty:ty, $db:ty, $backend:literal, $audit_lock:literal) => {
         #[async_trait::async_trait]
         impl $crate::Store for $ty {
             fn backend(&self) -> &'static str {
@@ -320,7 +326,8 @@ macro_rules! impl_store {
                 rows.iter().map(Self::user_row).collect()
             }
 
-            async fn create_session(&self, s: &$crate::Session) -> $crate::Result<()> {
+            async fn create_session(&self, s: &$crate::Session, audit: Option<&$crate::AuditEntry>) -> $crate::Result<()> {
+                let mut tx = self.begin_write().await?;
                 sqlx::query(
                     "INSERT INTO sessions (token_hash, user_id, kind, csrf, created_at, expires_at)
                      VALUES ($1, $2, $3, $4, $5, $6)",
@@ -331,8 +338,12 @@ macro_rules! impl_store {
                 .bind(&s.csrf)
                 .bind(s.created_at)
                 .bind(s.expires_at)
-                .execute(&self.pool)
+                .execute(&mut *tx)
                 .await?;
+                if let Some(a) = audit {
+                    Self::append_audit_tx(&mut tx, a).await?;
+                }
+                tx.commit().await?;
                 Ok(())
             }
 
@@ -361,6 +372,38 @@ macro_rules! impl_store {
                 }))
             }
 
+            async fn session_user(
+                &self,
+                token_hash: &str,
+                now: i64,
+            ) -> $crate::Result<Option<($crate::Session, tongban_domain::user::User)>> {
+                use sqlx::Row;
+                let row = sqlx::query(
+                    "SELECT s.token_hash, s.user_id, s.kind, s.csrf, s.created_at, s.expires_at,
+                            u.id, u.username, u.display_name, u.role, u.hall_id, u.department_id, u.active, u.household_region
+                     FROM sessions s JOIN users u ON u.id = s.user_id
+                     WHERE s.token_hash = $1 AND s.expires_at > $2",
+                )
+                .bind(token_hash)
+                .bind(now)
+                .fetch_optional(&self.pool)
+                .await?;
+                let Some(r) = row else { return Ok(None) };
+                let kind = match r.try_get::<&str, _>("kind")? {
+                    "cookie" => $crate::SessionKind::Cookie,
+                    _ => $crate::SessionKind::Bearer,
+                };
+                let session = $crate::Session {
+                    token_hash: r.try_get("token_hash")?,
+                    user_id: tongban_domain::UserId(r.try_get("user_id")?),
+                    kind,
+                    csrf: r.try_get("csrf")?,
+                    created_at: r.try_get("created_at")?,
+                    expires_at: r.try_get("expires_at")?,
+                };
+                Ok(Some((session, Self::user_row(&r)?)))
+            }
+
             async fn delete_session(&self, token_hash: &str) -> $crate::Result<()> {
                 sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
                     .bind(token_hash)
@@ -369,13 +412,24 @@ macro_rules! impl_store {
                 Ok(())
             }
 
-            async fn record_login_failure(&self, username: &str, addr: &str, at: i64) -> $crate::Result<()> {
+            async fn record_login_failure(
+                &self,
+                username: &str,
+                addr: &str,
+                at: i64,
+                audit: Option<&$crate::AuditEntry>,
+            ) -> $crate::Result<()> {
+                let mut tx = self.begin_write().await?;
                 sqlx::query("INSERT INTO login_failures (username, addr, at) VALUES ($1, $2, $3)")
                     .bind(username)
                     .bind(addr)
                     .bind(at)
-                    .execute(&self.pool)
+                    .execute(&mut *tx)
                     .await?;
+                if let Some(a) = audit {
+                    Self::append_audit_tx(&mut tx, a).await?;
+                }
+                tx.commit().await?;
                 Ok(())
             }
 
@@ -848,31 +902,41 @@ macro_rules! impl_store {
             ) -> $crate::Result<($crate::CaseRecord, Option<String>)> {
                 use sqlx::Row;
                 let mut tx = self.begin_write().await?;
-                let row = sqlx::query("SELECT id, version FROM cases WHERE case_no = $1")
-                    .bind(case_no)
-                    .fetch_optional(&mut *tx)
-                    .await?
-                    .ok_or($crate::StoreError::NotFound)?;
-                let id: i64 = row.try_get("id")?;
-                let updated = sqlx::query(
+                // One statement moves the case, reads it back and fetches the
+                // hash the new event chains to; the version guard makes that
+                // hash the last one.
+                let row = sqlx::query(sqlx::AssertSqlSafe(format!(
                     "UPDATE cases SET status = $1, version = version + 1, accepted_on = COALESCE($2, accepted_on),
-                       decided_on = COALESCE($3, decided_on), pauses = $4, resume_to = $5, updated_at = $6
-                     WHERE id = $7 AND version = $8",
-                )
+                       decided_on = COALESCE($3, decided_on), pauses = $4, resume_to = $5, updated_at = $6,
+                       pickup_hall_id = COALESCE($9, pickup_hall_id)
+                     WHERE case_no = $7 AND version = $8
+                     RETURNING {}, (SELECT e.hash FROM case_events e WHERE e.case_id = cases.id AND e.seq = $8) AS prev_hash",
+                    $crate::backend::CASE_COLUMNS
+                )))
                 .bind(change.status.as_str())
                 .bind(change.accepted_on.map($crate::backend::date_str))
                 .bind(change.decided_on.map($crate::backend::date_str))
                 .bind($crate::backend::to_json(&change.pauses)?)
                 .bind(change.resume_to.map(|s| s.as_str()))
                 .bind(event.at)
-                .bind(id)
+                .bind(case_no)
                 .bind(expected_version)
-                .execute(&mut *tx)
+                .bind(change.pickup_hall.map(|h| h.0))
+                .fetch_optional(&mut *tx)
                 .await?;
-                if updated.rows_affected() != 1 {
-                    return Err($crate::StoreError::Conflict("version".into()));
-                }
-                let record = Self::chain_and_load(&mut tx, id, case_no, expected_version, change.status.as_str(), event).await?;
+                let Some(row) = row else {
+                    let exists = sqlx::query("SELECT 1 AS one FROM cases WHERE case_no = $1")
+                        .bind(case_no)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                    return Err(match exists {
+                        Some(_) => $crate::StoreError::Conflict("version".into()),
+                        None => $crate::StoreError::NotFound,
+                    });
+                };
+                let record = Self::case_row(&row)?;
+                let prev: String = row.try_get("prev_hash")?;
+                Self::append_event(&mut tx, record.id, case_no, expected_version + 1, &prev, change.status.as_str(), event).await?;
                 let answer = Self::record_idempotency(&mut tx, &record, idem, event.at).await?;
                 tx.commit().await?;
                 Ok((record, answer))
@@ -904,8 +968,9 @@ macro_rules! impl_store {
                     return Err($crate::StoreError::Conflict("version".into()));
                 }
                 sqlx::query(
-                    "INSERT INTO case_materials (case_id, material_key, method, blob, mime, size, license_ref, recorded_by, recorded_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                    "INSERT INTO case_materials (case_id, material_key, method, blob, mime, size, license_ref, recorded_by, recorded_at,
+                       original_verified)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
                 )
                 .bind(id)
                 .bind(&m.material_key)
@@ -916,6 +981,7 @@ macro_rules! impl_store {
                 .bind(&m.license_ref)
                 .bind(m.recorded_by)
                 .bind(m.recorded_at)
+                .bind(m.original_verified)
                 .execute(&mut *tx)
                 .await?;
                 let record = Self::chain_and_load(&mut tx, id, case_no, expected_version, &status, event).await?;
@@ -926,7 +992,7 @@ macro_rules! impl_store {
             async fn material_receipts(&self, case_id: i64) -> $crate::Result<Vec<$crate::MaterialReceipt>> {
                 use sqlx::Row;
                 let rows = sqlx::query(
-                    "SELECT material_key, method, blob, mime, size, license_ref, recorded_by, recorded_at
+                    "SELECT material_key, method, blob, mime, size, license_ref, recorded_by, recorded_at, original_verified
                      FROM case_materials WHERE case_id = $1 ORDER BY id",
                 )
                 .bind(case_id)
@@ -943,6 +1009,7 @@ macro_rules! impl_store {
                             license_ref: r.try_get("license_ref")?,
                             recorded_by: r.try_get("recorded_by")?,
                             recorded_at: r.try_get("recorded_at")?,
+                            original_verified: r.try_get("original_verified")?,
                         })
                     })
                     .collect()
@@ -952,7 +1019,7 @@ macro_rules! impl_store {
                 use sqlx::Row;
                 // Unset filters bind NULL and match everything.
                 let statuses = f.statuses.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(",");
-                let where_ = "($1 IS NULL OR department_id = $1) AND ($2 IS NULL OR hall_id = $2)
+                let where_ = "($1 IS NULL OR department_id = $1) AND ($2 IS NULL OR hall_id = $2 OR pickup_hall_id = $2)
                      AND ($3 IS NULL OR applicant_user_id = $3)
                      AND ($4 = '' OR (',' || $4 || ',') LIKE ('%,' || status || ',%'))";
                 let total: i64 = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) AS n FROM cases WHERE {where_}")))
@@ -977,6 +1044,119 @@ macro_rules! impl_store {
                 .await?;
                 let records = rows.iter().map(Self::case_row).collect::<$crate::Result<Vec<_>>>()?;
                 Ok((records, total))
+            }
+
+            async fn grants(&self) -> $crate::Result<Vec<tongban_domain::grant::Grant>> {
+                let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "SELECT {} FROM grants ORDER BY id",
+                    $crate::backend::GRANT_COLUMNS
+                )))
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter().map(Self::grant_row).collect()
+            }
+
+            async fn create_grants(
+                &self,
+                grants: &[($crate::NewGrant, $crate::AuditEntry)],
+            ) -> $crate::Result<Vec<tongban_domain::grant::Grant>> {
+                let mut tx = self.begin_write().await?;
+                let mut out = Vec::with_capacity(grants.len());
+                for (g, audit) in grants {
+                    out.push(Self::insert_grant_tx(&mut tx, g, audit).await?);
+                }
+                Self::bump_revision(&mut tx).await?;
+                tx.commit().await?;
+                Ok(out)
+            }
+
+            async fn revoke_grant(
+                &self,
+                id: i64,
+                by: tongban_domain::UserId,
+                at: i64,
+                reason: &str,
+                audit: &$crate::AuditEntry,
+            ) -> $crate::Result<tongban_domain::grant::Grant> {
+                let mut tx = self.begin_write().await?;
+                let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "UPDATE grants SET revoked_by = $1, revoked_at = $2, revoke_reason = $3
+                     WHERE id = $4 AND revoked_at IS NULL RETURNING {}",
+                    $crate::backend::GRANT_COLUMNS
+                )))
+                .bind(by.0)
+                .bind(at)
+                .bind(reason)
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let Some(row) = row else {
+                    let exists = sqlx::query("SELECT 1 AS one FROM grants WHERE id = $1")
+                        .bind(id)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                    return Err(match exists {
+                        Some(_) => $crate::StoreError::Conflict("grant already revoked".into()),
+                        None => $crate::StoreError::NotFound,
+                    });
+                };
+                let grant = Self::grant_row(&row)?;
+                Self::append_audit_tx(&mut tx, audit).await?;
+                Self::bump_revision(&mut tx).await?;
+                tx.commit().await?;
+                Ok(grant)
+            }
+
+            async fn append_audit(&self, entry: &$crate::AuditEntry) -> $crate::Result<i64> {
+                let mut tx = self.begin_write().await?;
+                let seq = Self::append_audit_tx(&mut tx, entry).await?;
+                tx.commit().await?;
+                Ok(seq)
+            }
+
+            async fn audit_events(
+                &self,
+                f: &$crate::AuditFilter,
+            ) -> $crate::Result<(Vec<tongban_domain::timeline::StoredAudit>, i64)> {
+                use sqlx::Row;
+                let filter = "($1 IS NULL OR kind = $1) AND ($2 IS NULL OR actor_id = $2) AND ($3 IS NULL OR subject = $3)";
+                let total: i64 = sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "SELECT COUNT(*) AS n FROM audit_events WHERE {filter}"
+                )))
+                .bind(f.kind.as_deref())
+                .bind(f.actor.map(|a| a.0))
+                .bind(f.subject.as_deref())
+                .fetch_one(&self.pool)
+                .await?
+                .try_get("n")?;
+                let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "SELECT {} FROM audit_events WHERE {filter} ORDER BY seq DESC LIMIT $4 OFFSET $5",
+                    $crate::backend::AUDIT_COLUMNS
+                )))
+                .bind(f.kind.as_deref())
+                .bind(f.actor.map(|a| a.0))
+                .bind(f.subject.as_deref())
+                .bind(f.limit)
+                .bind(f.offset)
+                .fetch_all(&self.pool)
+                .await?;
+                Ok((rows.iter().map(Self::audit_row).collect::<$crate::Result<_>>()?, total))
+            }
+
+            async fn audit_range(
+                &self,
+                after: i64,
+                limit: i64,
+            ) -> $crate::Result<Vec<tongban_domain::timeline::StoredAudit>> {
+                let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "SELECT {} FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT $2",
+                    $crate::backend::AUDIT_COLUMNS
+                )))
+                .bind(after)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter().map(Self::audit_row).collect()
             }
 
             async fn bench_single_row_commits(&self, n: u32, concurrency: u32) -> $crate::Result<f64> {
@@ -1136,6 +1316,7 @@ macro_rules! impl_store {
                     version: r.try_get("version")?,
                     department: tongban_domain::DepartmentId(r.try_get("department_id")?),
                     hall: r.try_get::<Option<i64>, _>("hall_id")?.map(tongban_domain::HallId),
+                    pickup_hall: r.try_get::<Option<i64>, _>("pickup_hall_id")?.map(tongban_domain::HallId),
                     applicant_user: r.try_get::<Option<i64>, _>("applicant_user_id")?.map(tongban_domain::UserId),
                     created_by: r.try_get::<Option<i64>, _>("created_by")?.map(tongban_domain::UserId),
                     applicant: json("applicant", r.try_get::<&str, _>("applicant")?)?,
@@ -1151,6 +1332,152 @@ macro_rules! impl_store {
                     resume_to: r.try_get::<Option<&str>, _>("resume_to")?.map($crate::backend::status).transpose()?,
                     created_at: r.try_get("created_at")?,
                     updated_at: r.try_get("updated_at")?,
+                })
+            }
+
+            /// Appends to the audit chain inside `tx`. The chain is one
+            /// sequence: on PostgreSQL a transaction-scoped advisory lock
+            /// serialises appenders; SQLite's write lock already does.
+            async fn append_audit_tx(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                e: &$crate::AuditEntry,
+            ) -> $crate::Result<i64> {
+                use sqlx::Row;
+                if !$audit_lock.is_empty() {
+                    sqlx::query($audit_lock).execute(&mut **tx).await?;
+                }
+                let last = sqlx::query("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1")
+                    .fetch_optional(&mut **tx)
+                    .await?;
+                let (seq, prev) = match last {
+                    Some(r) => (r.try_get::<i64, _>("seq")? + 1, r.try_get::<String, _>("hash")?),
+                    None => (1, tongban_domain::timeline::GENESIS.to_owned()),
+                };
+                let hash = tongban_domain::timeline::audit_hash(
+                    &prev,
+                    &tongban_domain::timeline::AuditFields {
+                        seq,
+                        at: e.at,
+                        kind: &e.kind,
+                        actor: e.actor.map(|a| a.0),
+                        username: e.username.as_deref(),
+                        addr: &e.addr,
+                        subject: &e.subject,
+                        detail: &e.detail,
+                    },
+                );
+                sqlx::query(
+                    "INSERT INTO audit_events (seq, at, kind, actor_id, username, addr, subject, detail, prev_hash, hash)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                )
+                .bind(seq)
+                .bind(e.at)
+                .bind(&e.kind)
+                .bind(e.actor.map(|a| a.0))
+                .bind(e.username.as_deref())
+                .bind(&e.addr)
+                .bind(&e.subject)
+                .bind(&e.detail)
+                .bind(&prev)
+                .bind(&hash)
+                .execute(&mut **tx)
+                .await?;
+                Ok(seq)
+            }
+
+            async fn insert_grant_tx(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                g: &$crate::NewGrant,
+                audit: &$crate::AuditEntry,
+            ) -> $crate::Result<tongban_domain::grant::Grant> {
+                use tongban_domain::grant::Grantee;
+                let (hall, level, region) = match &g.grantee {
+                    Grantee::Hall(h) => (Some(h.0), None, None),
+                    Grantee::Level { level, region } => (None, Some(level.as_str()), Some(region.as_str())),
+                };
+                let rights: Vec<&str> = g.rights.iter().map(|r| r.as_str()).collect();
+                let items = g.items.as_ref().map($crate::backend::to_json).transpose()?;
+                let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "INSERT INTO grants (grantor_department_id, grantee_hall_id, grantee_level, grantee_region, items, rights,
+                       valid_from, valid_to, granted_by, granted_at, reason)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING {}",
+                    $crate::backend::GRANT_COLUMNS
+                )))
+                .bind(g.grantor.0)
+                .bind(hall)
+                .bind(level)
+                .bind(region)
+                .bind(items)
+                .bind(rights.join(","))
+                .bind($crate::backend::date_str(g.valid_from))
+                .bind($crate::backend::date_str(g.valid_to))
+                .bind(g.granted_by.0)
+                .bind(g.granted_at)
+                .bind(&g.reason)
+                .fetch_one(&mut **tx)
+                .await?;
+                let grant = Self::grant_row(&row)?;
+                let mut audit = audit.clone();
+                audit.subject = format!("grant:{}", grant.id);
+                Self::append_audit_tx(tx, &audit).await?;
+                Ok(grant)
+            }
+
+            fn audit_row(r: &<$db as sqlx::Database>::Row) -> $crate::Result<tongban_domain::timeline::StoredAudit> {
+                use sqlx::Row;
+                Ok(tongban_domain::timeline::StoredAudit {
+                    seq: r.try_get("seq")?,
+                    at: r.try_get("at")?,
+                    kind: r.try_get("kind")?,
+                    actor: r.try_get("actor_id")?,
+                    username: r.try_get("username")?,
+                    addr: r.try_get("addr")?,
+                    subject: r.try_get("subject")?,
+                    detail: r.try_get("detail")?,
+                    prev_hash: r.try_get("prev_hash")?,
+                    hash: r.try_get("hash")?,
+                })
+            }
+
+            fn grant_row(r: &<$db as sqlx::Database>::Row) -> $crate::Result<tongban_domain::grant::Grant> {
+                use sqlx::Row;
+                use tongban_domain::grant::{Grantee, Revocation, Right};
+                let grantee = match r.try_get::<Option<i64>, _>("grantee_hall_id")? {
+                    Some(h) => Grantee::Hall(tongban_domain::HallId(h)),
+                    None => Grantee::Level {
+                        level: $crate::backend::level(r.try_get::<&str, _>("grantee_level")?)?,
+                        region: tongban_domain::RegionCode(r.try_get("grantee_region")?),
+                    },
+                };
+                let rights = r
+                    .try_get::<&str, _>("rights")?
+                    .split(',')
+                    .filter(|x| !x.is_empty())
+                    .map(|x| Right::parse(x).ok_or_else(|| $crate::backend::corrupt("right", x)))
+                    .collect::<$crate::Result<Vec<_>>>()?;
+                let revoked = match r.try_get::<Option<i64>, _>("revoked_at")? {
+                    Some(at) => Some(Revocation {
+                        by: tongban_domain::UserId(r.try_get::<Option<i64>, _>("revoked_by")?.unwrap_or(0)),
+                        at,
+                        reason: r.try_get::<Option<String>, _>("revoke_reason")?.unwrap_or_default(),
+                    }),
+                    None => None,
+                };
+                Ok(tongban_domain::grant::Grant {
+                    id: r.try_get("id")?,
+                    grantor: tongban_domain::DepartmentId(r.try_get("grantor_department_id")?),
+                    grantee,
+                    items: r
+                        .try_get::<Option<&str>, _>("items")?
+                        .map(|s| $crate::backend::json("items", s))
+                        .transpose()?,
+                    rights,
+                    valid_from: $crate::backend::parse_date(r.try_get::<&str, _>("valid_from")?)?,
+                    valid_to: $crate::backend::parse_date(r.try_get::<&str, _>("valid_to")?)?,
+                    granted_by: tongban_domain::UserId(r.try_get("granted_by")?),
+                    granted_at: r.try_get("granted_at")?,
+                    reason: r.try_get("reason")?,
+                    revoked,
                 })
             }
 

@@ -33,6 +33,8 @@ pub struct CaseRecord {
     pub department: DepartmentId,
     /// Receiving hall (none for online cases).
     pub hall: Option<HallId>,
+    /// The hall that hands over the result, once the department sends it there.
+    pub pickup_hall: Option<HallId>,
     /// The applicant's own account, for online cases.
     pub applicant_user: Option<UserId>,
     /// Who created it.
@@ -115,6 +117,8 @@ pub struct CaseChange {
     pub pauses: Vec<Pause>,
     /// Where a supplement or suspension returns to.
     pub resume_to: Option<Status>,
+    /// The hall that will hand over the result, if set now.
+    pub pickup_hall: Option<HallId>,
 }
 
 /// An event to append.
@@ -168,7 +172,7 @@ pub struct EventRecord {
 pub struct CaseFilter {
     /// Only these departments' cases.
     pub department: Option<DepartmentId>,
-    /// Only cases received at this hall.
+    /// Only cases received at this hall or handed over there.
     pub hall: Option<HallId>,
     /// Only this applicant's cases.
     pub applicant_user: Option<UserId>,
@@ -216,6 +220,8 @@ pub struct MaterialReceipt {
     pub size: Option<i64>,
     /// E-licence reference that replaces the material.
     pub license_ref: Option<String>,
+    /// The window certified that it saw the originals (原件核验).
+    pub original_verified: bool,
     /// Who recorded it.
     pub recorded_by: i64,
     /// When, unix ms.

@@ -7,6 +7,7 @@ mod backend;
 pub mod cases;
 pub mod postgres;
 pub mod sqlite;
+pub mod trust;
 
 use async_trait::async_trait;
 pub use cases::{
@@ -16,10 +17,13 @@ use std::sync::Arc;
 use tongban_domain::calendar::HolidayYear;
 use tongban_domain::catalogue::{Implementation, ItemContent, ItemVersion};
 use tongban_domain::city::{Department, Hall, NewDepartment, NewHall, Region};
+use tongban_domain::grant::Grant;
 use tongban_domain::search::SearchDoc;
+use tongban_domain::timeline::StoredAudit;
 use tongban_domain::tongban::{Batch, ListEntry};
 use tongban_domain::user::{Role, Scope, User};
 use tongban_domain::{DepartmentId, HallId, ItemCode, RegionCode, UserId};
+pub use trust::{AuditEntry, AuditFilter, NewGrant};
 
 /// What can go wrong in the store.
 #[derive(Debug, thiserror::Error)]
@@ -119,7 +123,8 @@ pub enum SessionKind {
 }
 
 impl SessionKind {
-    fn as_str(self) -> &'static str {
+    /// `cookie` or `bearer`.
+    pub fn as_str(self) -> &'static str {
         match self {
             SessionKind::Cookie => "cookie",
             SessionKind::Bearer => "bearer",
@@ -187,14 +192,23 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     async fn user(&self, id: UserId) -> Result<User>;
     /// Every account.
     async fn users(&self) -> Result<Vec<User>>;
-    /// Stores a new session.
-    async fn create_session(&self, s: &Session) -> Result<()>;
+    /// Stores a new session, with its audit event in the same transaction.
+    async fn create_session(&self, s: &Session, audit: Option<&AuditEntry>) -> Result<()>;
     /// A session by token hash, if not expired at `now`.
     async fn session(&self, token_hash: &str, now: i64) -> Result<Option<Session>>;
+    /// The unexpired session with this token hash and its account, in one
+    /// query (every signed request asks this).
+    async fn session_user(&self, token_hash: &str, now: i64) -> Result<Option<(Session, User)>>;
     /// Ends a session.
     async fn delete_session(&self, token_hash: &str) -> Result<()>;
-    /// Records a failed sign-in.
-    async fn record_login_failure(&self, username: &str, addr: &str, at: i64) -> Result<()>;
+    /// Records a failed sign-in, with its audit event in the same transaction.
+    async fn record_login_failure(
+        &self,
+        username: &str,
+        addr: &str,
+        at: i64,
+        audit: Option<&AuditEntry>,
+    ) -> Result<()>;
     /// Failed sign-ins since `since`: (for this account, from this address).
     async fn login_failures_since(
         &self,
@@ -287,6 +301,34 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     async fn cases(&self, filter: &CaseFilter) -> Result<(Vec<CaseRecord>, i64)>;
     /// (id, case number, version) of cases with id above `after`, in id order.
     async fn case_index(&self, after: i64, limit: i64) -> Result<Vec<(i64, String, i64)>>;
+
+    /// Every grant on record (revoked and expired ones included), oldest first.
+    async fn grants(&self) -> Result<Vec<Grant>>;
+    /// Records grants, each with its audit event, in one transaction.
+    async fn create_grants(&self, grants: &[(NewGrant, AuditEntry)]) -> Result<Vec<Grant>>;
+    /// Records a grant and its audit event in one transaction.
+    async fn create_grant(&self, grant: &NewGrant, audit: &AuditEntry) -> Result<Grant> {
+        let mut out = self
+            .create_grants(&[(grant.clone(), audit.clone())])
+            .await?;
+        out.pop().ok_or(StoreError::NotFound)
+    }
+    /// Revokes a grant (the record stays) and records the audit event, in one
+    /// transaction. `NotFound` for an unknown id, `Conflict` when already revoked.
+    async fn revoke_grant(
+        &self,
+        id: i64,
+        by: UserId,
+        at: i64,
+        reason: &str,
+        audit: &AuditEntry,
+    ) -> Result<Grant>;
+    /// Appends a security event to the hash-chained audit log; its position.
+    async fn append_audit(&self, entry: &AuditEntry) -> Result<i64>;
+    /// Audit events matching a filter, newest first, and their total.
+    async fn audit_events(&self, filter: &AuditFilter) -> Result<(Vec<StoredAudit>, i64)>;
+    /// Audit events after position `after`, in order (for verification).
+    async fn audit_range(&self, after: i64, limit: i64) -> Result<Vec<StoredAudit>>;
 
     /// Benchmark baseline: commits `n` single-row transactions, `concurrency`
     /// at a time, into a scratch table (created and dropped here) with the
@@ -403,6 +445,27 @@ pub async fn verify_timelines(
             }
             checked += 1;
         }
+    }
+}
+
+/// Checks the audit log's hash chain page by page: how many events were
+/// checked, or where it first breaks.
+pub async fn verify_audit_log(
+    store: &dyn Store,
+) -> Result<std::result::Result<usize, tongban_domain::timeline::Break>> {
+    let (mut after, mut prev) = (0i64, tongban_domain::timeline::GENESIS.to_owned());
+    let mut checked = 0;
+    loop {
+        let page = store.audit_range(after, 1000).await?;
+        let Some(last) = page.last().cloned() else {
+            return Ok(Ok(checked));
+        };
+        if let Err(b) = tongban_domain::timeline::verify_audit(after, &prev, &page) {
+            return Ok(Err(b));
+        }
+        checked += page.len();
+        after = last.seq;
+        prev = last.hash;
     }
 }
 

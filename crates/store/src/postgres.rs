@@ -42,4 +42,9 @@ impl PgStore {
     }
 }
 
-crate::backend::impl_store!(PgStore, sqlx::Postgres, "postgres");
+crate::backend::impl_store!(
+    PgStore,
+    sqlx::Postgres,
+    "postgres",
+    "SELECT pg_advisory_xact_lock(7460001)"
+);

@@ -75,4 +75,4 @@ impl SqliteStore {
     }
 }
 
-crate::backend::impl_store!(SqliteStore, sqlx::Sqlite, "sqlite");
+crate::backend::impl_store!(SqliteStore, sqlx::Sqlite, "sqlite", "");

@@ -378,7 +378,7 @@ contract!(users_sessions_and_throttling, |s| {
         created_at: 1000,
         expires_at: 5000,
     };
-    s.create_session(&sess).await.unwrap();
+    s.create_session(&sess, None).await.unwrap();
     assert_eq!(s.session("h1", 4999).await.unwrap().unwrap().csrf, "c1");
     assert!(
         s.session("h1", 5000).await.unwrap().is_none(),
@@ -388,9 +388,11 @@ contract!(users_sessions_and_throttling, |s| {
     assert!(s.session("h1", 10).await.unwrap().is_none());
 
     for t in [10, 20, 30] {
-        s.record_login_failure("clerk", "1.2.3.4", t).await.unwrap();
+        s.record_login_failure("clerk", "1.2.3.4", t, None)
+            .await
+            .unwrap();
     }
-    s.record_login_failure("other", "1.2.3.4", 40)
+    s.record_login_failure("other", "1.2.3.4", 40, None)
         .await
         .unwrap();
     assert_eq!(
@@ -770,6 +772,7 @@ contract!(cases_append_chained_events_under_a_version_guard, |s| {
         decided_on: None,
         pauses: vec![],
         resume_to: None,
+        pickup_hall: None,
     };
     let (c2, _) = s
         .apply_to_case(

@@ -232,7 +232,7 @@ fn table() -> Vec<Row> {
         t.push((m, S::Accepted, Decide, S::Approved, &[Dp], C::Stop)); // approved = true
         t.push((m, S::Approved, Deliver, S::Delivering, &[Dp], C::None));
         t.push((m, S::Denied, Deliver, S::Delivering, &[Dp], C::None));
-        t.push((m, S::Delivering, Complete, S::Completed, &[Dp], C::None));
+        t.push((m, S::Delivering, Complete, S::Completed, &[Dp, Wi], C::None));
     }
     t
 }

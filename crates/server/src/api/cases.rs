@@ -11,7 +11,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
-use tongban_domain::authz::{Action, CaseScope, Denial};
+use tongban_domain::authz::{Action, CaseScope, Denial, Trust};
 use tongban_domain::calendar::{Calendar, Pause, reckon};
 use tongban_domain::case::{
     Action as Step, ClockEffect, Side, Status, remember_for_return, transition,
@@ -76,7 +76,7 @@ pub struct EventView {
 }
 
 /// A named reference.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Named {
     /// Id.
     pub id: i64,
@@ -133,7 +133,7 @@ pub struct CaseView {
     pub calendar_complete: bool,
     /// The clock is paused.
     pub paused: bool,
-    /// Code for the public progress page (applicant and staff only).
+    /// Code for the public progress page (not in lists).
     pub verification_code: Option<String>,
     /// Timeline (detail only).
     pub events: Vec<EventView>,
@@ -146,11 +146,15 @@ pub struct CaseView {
 }
 
 /// Whose a case is, for authorisation.
-pub fn scope_of(c: &CaseRecord) -> CaseScope {
+pub fn scope_of(c: &CaseRecord) -> CaseScope<'_> {
     CaseScope {
+        case_no: &c.case_no,
         hall: c.hall,
         department: c.department,
         applicant: c.applicant_user,
+        pickup_hall: c.pickup_hall,
+        item: &c.item_code,
+        mode: c.mode,
     }
 }
 
@@ -158,10 +162,12 @@ pub fn scope_of(c: &CaseRecord) -> CaseScope {
 /// regions. Cached per reference-data revision (see [`RefCache`]).
 #[derive(Debug)]
 pub struct RefData {
-    cal: Calendar,
-    departments: Vec<tongban_domain::city::Department>,
-    halls: Vec<tongban_domain::city::Hall>,
-    regions: Vec<tongban_domain::city::Region>,
+    pub cal: Calendar,
+    pub departments: Vec<tongban_domain::city::Department>,
+    pub halls: Vec<tongban_domain::city::Hall>,
+    pub regions: Vec<tongban_domain::city::Region>,
+    pub places: Vec<tongban_domain::grant::HallPlace>,
+    pub grants: Vec<tongban_domain::grant::Grant>,
 }
 
 /// The reference data, reloaded only when the database's revision moved —
@@ -183,11 +189,18 @@ impl RefCache {
         {
             return Ok(d.clone());
         }
+        let halls = store.halls().await?;
+        let regions = store.regions().await?;
         let d = std::sync::Arc::new(RefData {
             cal: crate::calendar::load(store).await?,
             departments: store.departments().await?,
-            halls: store.halls().await?,
-            regions: store.regions().await?,
+            places: halls
+                .iter()
+                .map(|h| tongban_domain::grant::HallPlace::of(h, &regions))
+                .collect(),
+            grants: store.grants().await?,
+            halls,
+            regions,
         });
         *self.inner.write().expect("lock") = Some((rev, d.clone()));
         Ok(d)
@@ -208,6 +221,21 @@ impl Ctxt {
             data: state.refdata.get(state.store.as_ref()).await?,
             today: state.now.today(),
         })
+    }
+
+    /// What authorisation needs to weigh grants today.
+    pub fn trust(&self) -> Trust<'_> {
+        Trust {
+            grants: &self.data.grants,
+            halls: &self.data.places,
+            departments: &self.data.departments,
+            today: self.today,
+        }
+    }
+
+    /// The reference data.
+    pub fn data(&self) -> &RefData {
+        &self.data
     }
 
     /// The county-level ancestor (or self) of a region.
@@ -293,7 +321,7 @@ impl Ctxt {
             overdue: clock.is_some_and(|k| k.overdue && !c.status.clock_stopped()),
             calendar_complete: clock.is_none_or(|k| k.calendar_complete),
             paused: clock.is_some_and(|k| k.paused),
-            verification_code: full.then(|| c.verification_code.clone()),
+            verification_code: Some(c.verification_code.clone()),
             events: events
                 .into_iter()
                 .map(|e| EventView {
@@ -322,13 +350,8 @@ impl Ctxt {
 /// May the caller see personal numbers in full? The applicant, and staff
 /// who may act on the case.
 fn full_view(ctx: &Ctx, c: &CaseRecord) -> bool {
-    let step = Action::CaseStep {
-        case: scope_of(c),
-        window: true,
-        department: true,
-        applicant: true,
-    };
-    tongban_domain::authz::authorize(ctx.actor, step).is_ok()
+    tongban_domain::authz::authorize(ctx.actor, Action::ReadCaseFull(scope_of(c)), &Trust::NONE)
+        .is_ok()
 }
 
 /// Reads the `Idempotency-Key` header, if any.
@@ -627,6 +650,30 @@ pub async fn create_case(
         .collect();
     let department =
         resolve_jurisdiction(c, &applicant, property_region.as_ref(), regions, &impls)?;
+    // A window takes a case in for another department only with the
+    // remote-acceptance right: check its first step (submit) now.
+    if !online {
+        let subject = format!("new:{item_code}");
+        let probe = CaseScope {
+            case_no: &subject,
+            hall,
+            department,
+            applicant: None,
+            pickup_hall: None,
+            item: &item_code,
+            mode,
+        };
+        ctx.authorize_in(
+            Action::CaseStep {
+                case: probe,
+                step: Step::Submit,
+                window: true,
+                department: false,
+                applicant: false,
+            },
+            &lookups.trust(),
+        )?;
+    }
     if agent.is_some() {
         let extra = tongban_domain::intake::agent_materials(&resolution.materials);
         resolution.materials.extend(extra);
@@ -661,7 +708,7 @@ pub async fn create_case(
     };
     let prefix = format!("TB{}", today.to_string().replace('-', ""));
     let render =
-        |r: &CaseRecord| serde_json::to_string(&lookups.view(r, true, vec![])).unwrap_or_default();
+        |r: &CaseRecord| serde_json::to_string(&lookups.view(r, false, vec![])).unwrap_or_default();
     let idem = key.as_ref().map(|k| IdemWrite {
         scope: scope.clone(),
         key: k.clone(),
@@ -674,7 +721,7 @@ pub async fn create_case(
             let events = state.store.case_events(record.id).await?;
             Ok(Answer::Fresh(
                 StatusCode::CREATED,
-                Box::new(lookups.view(&record, true, events)),
+                Box::new(lookups.view(&record, false, events)),
             ))
         }
         Err(StoreError::Conflict(what)) if key.is_some() => {
@@ -748,18 +795,37 @@ pub async fn list(
     Ok(Json(Page {
         data: rows
             .iter()
-            .map(|c| lookups.view(c, false, vec![]))
+            .map(|c| {
+                let mut v = lookups.view(c, false, vec![]);
+                v.verification_code = None;
+                v
+            })
             .collect(),
         total: total as usize,
     }))
 }
 
-async fn visible_case(state: &AppState, ctx: &Ctx, case_no: &str) -> ApiResult<CaseRecord> {
-    let c = state.store.case_by_no(case_no).await?;
-    // A case the caller may not see answers exactly like one that does not exist.
-    if ctx.authorize(Action::ReadCase(scope_of(&c))).is_err() {
-        return Err(ApiError::not_found());
-    }
+/// Loads a case the caller may see. A case the caller may not see answers
+/// exactly like one that does not exist (404); both are recorded as denials.
+pub async fn visible_case(state: &AppState, ctx: &Ctx, case_no: &str) -> ApiResult<CaseRecord> {
+    let c = match state.store.case_by_no(case_no).await {
+        Ok(c) => c,
+        Err(StoreError::NotFound) => {
+            let mut e = ApiError::not_found();
+            if ctx.user.is_some() {
+                e.audit = Some(Box::new(crate::audit::entry(
+                    ctx,
+                    state.now.ms(),
+                    "denied",
+                    case_no,
+                    serde_json::json!({"action": "read_case", "denial": "no_such_case"}),
+                )));
+            }
+            return Err(e);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    ctx.authorize(Action::ReadCase(scope_of(&c)))?;
     Ok(c)
 }
 
@@ -775,17 +841,7 @@ pub async fn get(
     Path(case_no): Path<String>,
 ) -> ApiResult<Json<CaseView>> {
     ctx.authorize(Action::ListCases)?;
-    let c = visible_case(&state, &ctx, &case_no).await?;
-    let events = state.store.case_events(c.id).await?;
-    let lookups = Ctxt::load(&state).await?;
-    let mut view = lookups.view(&c, full_view(&ctx, &c), events);
-    view.received = state
-        .store
-        .material_receipts(c.id)
-        .await?
-        .into_iter()
-        .map(Into::into)
-        .collect();
+    let (_, view) = case_for(&state, &ctx, &case_no).await?;
     Ok(Json(view))
 }
 
@@ -800,7 +856,7 @@ pub struct MaterialProblem {
 }
 
 /// An action's body.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ActionBody {
     /// The case version this action was decided on.
@@ -820,9 +876,14 @@ pub struct ActionBody {
     /// `post`, `pickup` or `electronic` (deliver).
     #[serde(default)]
     pub method: Option<String>,
-    /// Postal address (deliver by post) or pickup hall name.
+    /// Postal address (deliver by post).
     #[serde(default)]
     pub address: Option<String>,
+    /// The hall where the applicant picks up the result (deliver by
+    /// pickup; defaults to the receiving hall). Its window hands it over,
+    /// holding the result-delivery right.
+    #[serde(default)]
+    pub hall: Option<i64>,
 }
 
 fn need_reason(b: &ActionBody, what: &str) -> Result<String, FieldError> {
@@ -955,6 +1016,26 @@ fn payload_for(step: Step, b: &ActionBody) -> Result<serde_json::Value, Validati
     errs.into_result(serde_json::Value::Object(p))
 }
 
+/// The pickup hall a `deliver` by `pickup` names: the one asked for, else
+/// the receiving hall; online cases must name one.
+fn pickup_hall_for(
+    lookups: &Ctxt,
+    c: &CaseRecord,
+    step: Step,
+    body: &ActionBody,
+) -> ApiResult<Option<HallId>> {
+    if step != Step::Deliver || body.method.as_deref() != Some("pickup") {
+        return Ok(None);
+    }
+    let Some(h) = body.hall.map(HallId).or(c.hall) else {
+        return Err(FieldError::new("hall", "required", "窗口领取须指定领取结果的服务中心").into());
+    };
+    if !lookups.data.halls.iter().any(|x| x.id == h) {
+        return Err(FieldError::new("hall", "hall.unknown", "服务中心不存在").into());
+    }
+    Ok(Some(h))
+}
+
 /// Takes a step on a case: `submit`, `pre_review_pass`, `pre_review_fail`,
 /// `accept`, `not_accept`, `request_supplement`, `supplement_provided`,
 /// `suspend`, `resume`, `decide`, `deliver`, `complete`, `withdraw`. The
@@ -1005,6 +1086,7 @@ pub async fn take_step(
     if let Some(answer) = replayed(&state, &scope, &key).await? {
         return Ok(answer);
     }
+    let lookups = Ctxt::load(&state).await?;
     let c = visible_case(&state, ctx, &case_no).await?;
     let Some(step) = Step::parse(&action) else {
         return Err(ApiError::new(
@@ -1038,13 +1120,21 @@ pub async fn take_step(
             e
         }
     })?;
-    ctx.authorize(Action::CaseStep {
-        case: scope_of(&c),
-        window: t.by.contains(&Side::Window),
-        department: t.by.contains(&Side::Department),
-        applicant: t.by.contains(&Side::Applicant),
-    })?;
     let payload = payload_for(step, &body)?;
+    let pickup_hall = pickup_hall_for(&lookups, &c, step, &body)?;
+    // The hand-over happens at the pickup hall chosen by this very step.
+    let mut case_scope = scope_of(&c);
+    case_scope.pickup_hall = pickup_hall.or(case_scope.pickup_hall);
+    ctx.authorize_in(
+        Action::CaseStep {
+            case: case_scope,
+            step,
+            window: t.by.contains(&Side::Window),
+            department: t.by.contains(&Side::Department),
+            applicant: t.by.contains(&Side::Applicant),
+        },
+        &lookups.trust(),
+    )?;
     let today = state.now.today();
     let mut pauses: Vec<Pause> = c.pauses.clone();
     let mut change = CaseChange {
@@ -1053,6 +1143,7 @@ pub async fn take_step(
         decided_on: None,
         pauses: vec![],
         resume_to: remember_for_return(c.status, step),
+        pickup_hall,
     };
     match t.clock {
         ClockEffect::Start => change.accepted_on = Some(today),
@@ -1085,10 +1176,10 @@ pub async fn take_step(
         action: step.as_str().into(),
         payload: payload.to_string(),
     };
-    let lookups = Ctxt::load(&state).await?;
-    let full = full_view(ctx, &c);
+    // The answer to a step is masked: personal numbers show in full only on
+    // the case detail, where each view is recorded.
     let render =
-        |r: &CaseRecord| serde_json::to_string(&lookups.view(r, full, vec![])).unwrap_or_default();
+        |r: &CaseRecord| serde_json::to_string(&lookups.view(r, false, vec![])).unwrap_or_default();
     let idem = key.as_ref().map(|k| IdemWrite {
         scope: scope.clone(),
         key: k.clone(),
@@ -1105,7 +1196,7 @@ pub async fn take_step(
             let events = state.store.case_events(record.id).await?;
             Ok(Answer::Fresh(
                 StatusCode::OK,
-                Box::new(lookups.view(&record, full, events)),
+                Box::new(lookups.view(&record, false, events)),
             ))
         }
         Err(StoreError::Conflict(_)) => {
@@ -1137,21 +1228,26 @@ pub struct Offer {
 /// The steps the mode's state machine allows on this case now, each with
 /// whether this caller may take it — so the workbench only offers what the
 /// caller may do, and says why the rest is unavailable.
-pub fn offers(ctx: &Ctx, c: &CaseRecord) -> Vec<Offer> {
+pub fn offers(ctx: &Ctx, c: &CaseRecord, trust: &Trust<'_>) -> Vec<Offer> {
     Step::ALL
         .into_iter()
         .filter_map(|step| {
             let t = transition(c.mode, c.status, step, Some(true), c.resume_to).ok()?;
             let action = Action::CaseStep {
                 case: scope_of(c),
+                step,
                 window: t.by.contains(&Side::Window),
                 department: t.by.contains(&Side::Department),
                 applicant: t.by.contains(&Side::Applicant),
             };
-            let allowed = tongban_domain::authz::authorize(ctx.actor, action).map_err(|_| {
+            let allowed = tongban_domain::authz::authorize(ctx.actor, action, trust).map_err(|d| {
+                if let Denial::Lacks { .. } = d {
+                    return d.message();
+                }
                 let who: Vec<&str> =
                     t.by.iter()
                         .map(|s| match s {
+                            Side::Window if step == Step::Complete => "领取结果的服务中心窗口",
                             Side::Window => "受理窗口",
                             Side::Department => "审批部门",
                             Side::Applicant => "申请人本人",
@@ -1173,7 +1269,22 @@ pub async fn case_for(
     let c = visible_case(state, ctx, case_no).await?;
     let events = state.store.case_events(c.id).await?;
     let lookups = Ctxt::load(state).await?;
-    let mut view = lookups.view(&c, full_view(ctx, &c), events);
+    let full = full_view(ctx, &c);
+    if full {
+        // Every view of personal numbers in full is recorded.
+        crate::audit::record(
+            state,
+            crate::audit::entry(
+                ctx,
+                state.now.ms(),
+                "pii_view",
+                &c.case_no,
+                serde_json::json!({}),
+            ),
+        )
+        .await;
+    }
+    let mut view = lookups.view(&c, full, events);
     view.received = state
         .store
         .material_receipts(c.id)

@@ -34,6 +34,9 @@ pub struct ReceiptView {
     pub size: Option<i64>,
     /// E-licence reference.
     pub license_ref: Option<String>,
+    /// The window certified that it saw the originals (原件核验), so the
+    /// department may trust the scan.
+    pub original_verified: bool,
     /// When (RFC 3339).
     pub recorded_at: String,
 }
@@ -47,6 +50,7 @@ impl From<MaterialReceipt> for ReceiptView {
             mime: m.mime,
             size: m.size,
             license_ref: m.license_ref,
+            original_verified: m.original_verified,
             recorded_at: tongban_store::rfc3339(m.recorded_at),
         }
     }
@@ -67,14 +71,18 @@ pub struct MaterialUpload {
     file: Option<Vec<u8>>,
     /// E-licence reference (method `license`).
     license_ref: Option<String>,
+    /// `true` when the window certifies that it saw the originals (needs
+    /// the original-verification right for the case's department).
+    original_verified: Option<bool>,
 }
 
 /// Records a material received on a case. Send `multipart/form-data` with
 /// `version`, `material` (checklist key), `method` (`paper` / `scan` /
 /// `license`), and `file` for a scan (PDF, JPEG or PNG by content, at most
 /// 10 MiB) or `license_ref` for an e-licence. Retrying the same upload stores
-/// the file once. Access: window staff of the receiving hall, or the
-/// applicant of an online case.
+/// the file once; `original_verified=true` certifies that the originals were
+/// seen. Access: window staff of the receiving hall, or the applicant of an
+/// online case; certifying originals needs the original-verification right.
 #[utoipa::path(post, path = "/cases/{case_no}/materials", tag = "cases", security(("bearer" = [])),
     params(("case_no" = String, Path)),
     request_body(content = MaterialUpload, content_type = "multipart/form-data"),
@@ -157,17 +165,19 @@ pub async fn record_material(
     let user = ctx.user.clone().ok_or(ApiError::from(
         tongban_domain::authz::Denial::Unauthenticated,
     ))?;
-    let c = state.store.case_by_no(case_no).await?;
+    let c = crate::api::cases::visible_case(state, ctx, case_no).await?;
     let scope = crate::api::cases::scope_of(&c);
-    if ctx.authorize(Action::ReadCase(scope)).is_err() {
-        return Err(ApiError::not_found());
+    ctx.authorize(Action::ReceiveMaterial(scope))?;
+    let text = |k: &str| form.text.get(k).map(|s| s.trim().to_owned());
+    // Certifying that the originals were seen takes the original-verification right.
+    let original_verified = matches!(
+        text("original_verified").as_deref(),
+        Some("true" | "1" | "on")
+    );
+    if original_verified {
+        let lookups = Ctxt::load(state).await?;
+        ctx.authorize_in(Action::VerifyOriginal(scope), &lookups.trust())?;
     }
-    ctx.authorize(Action::CaseStep {
-        case: scope,
-        window: true,
-        department: false,
-        applicant: true,
-    })?;
     if c.status.is_terminal() {
         return Err(ApiError::new(
             StatusCode::CONFLICT,
@@ -175,7 +185,6 @@ pub async fn record_material(
             format!("办件已{}，不能再收取材料", c.status.label()),
         ));
     }
-    let text = |k: &str| form.text.get(k).map(|s| s.trim().to_owned());
     let file = &form.file;
     let mut errs = tongban_domain::ValidationErrors::default();
     let version: Option<i64> = text("version").and_then(|v| v.parse().ok());
@@ -201,6 +210,7 @@ pub async fn record_material(
         license_ref: None,
         recorded_by: user.id.0,
         recorded_at: state.now.ms(),
+        original_verified,
     };
     match method.as_str() {
         "paper" => {}
@@ -256,7 +266,9 @@ pub async fn record_material(
         hall: user.scope.hall(),
         department: user.scope.department(),
         action: "material".into(),
-        payload: serde_json::json!({"material": material, "method": method, "blob": receipt.blob, "license_ref": receipt.license_ref}).to_string(),
+        payload: serde_json::json!({"material": material, "method": method, "blob": receipt.blob,
+            "license_ref": receipt.license_ref, "original_verified": original_verified})
+        .to_string(),
     };
     let record = match state
         .store
@@ -285,11 +297,7 @@ pub async fn download(
     Signed(ctx): Signed,
     Path((case_no, blob)): Path<(String, String)>,
 ) -> ApiResult<Response> {
-    let c = state.store.case_by_no(&case_no).await?;
-    let scope = crate::api::cases::scope_of(&c);
-    if ctx.authorize(Action::ReadCase(scope)).is_err() {
-        return Err(ApiError::not_found());
-    }
+    let c = crate::api::cases::visible_case(&state, &ctx, &case_no).await?;
     let receipts = state.store.material_receipts(c.id).await?;
     let Some(r) = receipts
         .into_iter()

@@ -7,6 +7,7 @@ pub mod cases;
 pub mod catalogue;
 pub mod city;
 pub mod documents;
+pub mod grants;
 pub mod materials;
 pub mod session;
 
@@ -86,4 +87,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(documents::rejection))
         .routes(routes!(calendar::list))
         .routes(routes!(calendar::put))
+        .routes(routes!(grants::list, grants::create))
+        .routes(routes!(grants::revoke))
+        .routes(routes!(grants::audit))
 }

@@ -62,6 +62,9 @@ pub struct MeResponse {
     pub department: Option<DepartmentId>,
     /// An applicant's household registration region.
     pub household_region: Option<tongban_domain::RegionCode>,
+    /// For hall staff: the rights their hall holds today, per department
+    /// (every right at a department's own hall, else by grant).
+    pub rights: Vec<crate::api::grants::EffectiveRight>,
 }
 
 impl From<&User> for MeResponse {
@@ -75,6 +78,7 @@ impl From<&User> for MeResponse {
             hall: u.scope.hall(),
             department: u.scope.department(),
             household_region: u.household_region.clone(),
+            rights: vec![],
         }
     }
 }
@@ -134,14 +138,20 @@ pub async fn delete(State(state): State<AppState>, ctx: Ctx) -> ApiResult<Status
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// The caller's account, role and scope. Access: signed in.
+/// The caller's account, role, hall or department, and (for hall staff) the
+/// rights their hall holds today. Access: signed in.
 #[utoipa::path(get, path = "/me", tag = "session", security(("bearer" = [])),
     responses((status = 200, body = MeResponse), (status = 401, body = crate::error::ErrorBody)))]
-pub async fn me(ctx: Ctx) -> ApiResult<Json<MeResponse>> {
+pub async fn me(State(state): State<AppState>, ctx: Ctx) -> ApiResult<Json<MeResponse>> {
     ctx.authorize(Action::ReadOwnAccount)?;
     let user = ctx
         .user
         .as_ref()
         .ok_or_else(|| ApiError::from(tongban_domain::authz::Denial::Unauthenticated))?;
-    Ok(Json(MeResponse::from(user)))
+    let mut me = MeResponse::from(user);
+    if let Some(h) = user.scope.hall() {
+        let lookups = crate::api::cases::Ctxt::load(&state).await?;
+        me.rights = crate::api::grants::effective_rights(lookups.data(), h, state.now.today());
+    }
+    Ok(Json(me))
 }

@@ -129,7 +129,11 @@ impl IntoResponse for PageError {
                 context! { title, message => &e.message, large => false, path => "/", nav => "" },
             )
             .unwrap_or_else(|_| e.message.clone());
-        (e.status, Html(body)).into_response()
+        let mut res = (e.status, Html(body)).into_response();
+        if let Some(a) = e.audit {
+            res.extensions_mut().insert(crate::audit::Pending(a));
+        }
+        res
     }
 }
 

@@ -322,12 +322,7 @@ pub async fn create(
                 let step_key = key.map(|k| format!("{k}-submit"));
                 let b = ActionBody {
                     version: v.version,
-                    reason: None,
-                    approved: None,
-                    materials: None,
-                    expected_days: None,
-                    method: None,
-                    address: None,
+                    ..ActionBody::default()
                 };
                 take_step(&state, &ctx, &case_no, "submit", b, step_key).await?;
             }
@@ -398,7 +393,9 @@ async fn render_case(
     status: StatusCode,
 ) -> PageResult {
     let (record, view) = case_for(state, ctx, case_no).await?;
-    let offers: Vec<Value> = offers(ctx, &record)
+    let lookups = crate::api::cases::Ctxt::load(state).await?;
+    let trust = lookups.trust();
+    let offers: Vec<Value> = offers(ctx, &record, &trust)
         .into_iter()
         .map(|o| {
             let id = o.step.as_str();
@@ -456,14 +453,23 @@ async fn render_case(
         .collect();
     let scope = crate::api::cases::scope_of(&record);
     let can_receive = !record.status.is_terminal()
-        && ctx
-            .authorize(tongban_domain::authz::Action::CaseStep {
-                case: scope,
-                window: true,
-                department: false,
-                applicant: true,
-            })
-            .is_ok();
+        && tongban_domain::authz::authorize(
+            ctx.actor,
+            tongban_domain::authz::Action::ReceiveMaterial(scope),
+            &trust,
+        )
+        .is_ok();
+    // Whether this window may certify originals, or why not (shown, not logged).
+    let verify = tongban_domain::authz::authorize(
+        ctx.actor,
+        tongban_domain::authz::Action::VerifyOriginal(scope),
+        &trust,
+    );
+    let can_verify = can_receive && verify.is_ok();
+    let verify_why_not = match verify {
+        Err(d @ tongban_domain::authz::Denial::Lacks { .. }) if can_receive => Some(d.message()),
+        _ => None,
+    };
     let mut res = page(
         state,
         ctx,
@@ -471,7 +477,7 @@ async fn render_case(
         &format!("/work/cases/{case_no}"),
         "work",
         context! {
-            title => format!("办件 {case_no}"), c, applicant, offers, agent => view.agent.as_ref().map(|a| context! { name => &a.name, id_number => &a.id_number, phone => &a.phone }), error, mode_label => view.mode.label(), checklist, can_receive,
+            title => format!("办件 {case_no}"), c, applicant, offers, agent => view.agent.as_ref().map(|a| context! { name => &a.name, id_number => &a.id_number, phone => &a.phone }), error, mode_label => view.mode.label(), checklist, can_receive, can_verify, verify_why_not,
             slip => view.accepted_on.is_some() && view.verification_code.is_some(),
             has_notice => view.events.iter().any(|e| e.action == "request_supplement"),
             has_rejection => view.events.iter().any(|e| e.action == "not_accept"),
@@ -529,6 +535,7 @@ pub async fn case_action(
         expected_days: opt(&p, "expected_days").and_then(|v| v.parse().ok()),
         method: opt(&p, "method"),
         address: opt(&p, "address"),
+        hall: opt(&p, "hall").and_then(|v| v.parse().ok()),
     };
     match take_step(&state, &ctx, &case_no, &action, body, opt(&p, "idem")).await {
         Ok(_) => Ok(Redirect::to(&format!("/work/cases/{case_no}")).into_response()),

@@ -1,0 +1,71 @@
+//! Grants of rights and the security audit log, as stored.
+
+use tongban_domain::grant::{Grantee, Right};
+use tongban_domain::{DepartmentId, ItemCode, UserId};
+
+/// A grant to record.
+#[derive(Debug, Clone)]
+pub struct NewGrant {
+    /// The granting department.
+    pub grantor: DepartmentId,
+    /// Who receives the rights.
+    pub grantee: Grantee,
+    /// The items; `None` for all of the grantor's.
+    pub items: Option<Vec<ItemCode>>,
+    /// The rights.
+    pub rights: Vec<Right>,
+    /// First day.
+    pub valid_from: time::Date,
+    /// Last day (inclusive).
+    pub valid_to: time::Date,
+    /// Who grants.
+    pub granted_by: UserId,
+    /// When, unix ms.
+    pub granted_at: i64,
+    /// Why.
+    pub reason: String,
+}
+
+/// A security event to append to the audit log.
+#[derive(Clone)]
+pub struct AuditEntry {
+    /// Unix ms.
+    pub at: i64,
+    /// What happened.
+    pub kind: String,
+    /// The acting account, if known.
+    pub actor: Option<UserId>,
+    /// The user name (for failed sign-ins, as typed).
+    pub username: Option<String>,
+    /// Client address.
+    pub addr: String,
+    /// What it concerns.
+    pub subject: String,
+    /// Details as JSON text; never a full personal number.
+    pub detail: String,
+}
+
+impl std::fmt::Debug for AuditEntry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuditEntry")
+            .field("kind", &self.kind)
+            .field("actor", &self.actor)
+            .field("subject", &self.subject)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Which audit events to list.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    /// Only this kind.
+    pub kind: Option<String>,
+    /// Only this actor.
+    pub actor: Option<UserId>,
+    /// Only this subject.
+    pub subject: Option<String>,
+    /// Page size.
+    pub limit: i64,
+    /// Rows to skip (newest first).
+    pub offset: i64,
+}
