@@ -24,6 +24,7 @@ use tongban_domain::guide::{Answers, GuideError};
 use tongban_domain::tongban::Mode;
 use tongban_store::SessionKind;
 
+pub mod trust;
 pub mod work;
 
 /// The compiled page templates.
@@ -61,6 +62,8 @@ impl Templates {
                 include_str!("../../templates/work_case.html"),
             ),
             ("print.html", include_str!("../../templates/print.html")),
+            ("grants.html", include_str!("../../templates/grants.html")),
+            ("audit.html", include_str!("../../templates/audit.html")),
             (
                 "doc_slip.html",
                 include_str!("../../templates/doc_slip.html"),
@@ -158,6 +161,9 @@ pub fn router() -> Router<AppState> {
             "/work/cases/{case_no}/actions/{action}",
             post(work::case_action),
         )
+        .route("/work/grants", get(trust::grants_page).post(trust::create))
+        .route("/work/grants/{id}/revoke", post(trust::revoke))
+        .route("/work/audit", get(trust::audit_page))
         .route("/work/cases/{case_no}/slip", get(work::slip))
         .route("/work/cases/{case_no}/notice", get(work::notice))
         .route("/work/cases/{case_no}/rejection", get(work::rejection))
@@ -191,8 +197,14 @@ fn page(
         .user
         .as_ref()
         .map(|u| context! { display_name => &u.display_name, role_label => u.role.label() });
+    // Menu entries only for those who may use them (asked quietly: not an attempt).
+    let may = |a| {
+        tongban_domain::authz::authorize(ctx.actor, a, &tongban_domain::authz::Trust::NONE).is_ok()
+    };
     let base = context! {
         user, large => &ctx.large, csrf => ctx.csrf(), path, nav,
+        can_grants => ctx.user.is_some() && may(Action::ReadGrants),
+        can_audit => may(Action::ReadAudit),
     };
     let html = state.templates.render(name, context! { ..extra, ..base })?;
     Ok(Html(html).into_response())

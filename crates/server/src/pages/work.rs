@@ -440,10 +440,17 @@ async fn render_case(
                 .iter()
                 .rev()
                 .find(|r| r.material == m.key)
-                .map(|r| match r.method.as_str() {
-                    "scan" => "扫描件",
-                    "license" => "电子证照",
-                    _ => "纸质",
+                .map(|r| {
+                    let how = match r.method.as_str() {
+                        "scan" => "扫描件",
+                        "license" => "电子证照",
+                        _ => "纸质",
+                    };
+                    if r.original_verified {
+                        format!("{how}（窗口已核验原件）")
+                    } else {
+                        how.to_owned()
+                    }
                 });
             context! {
                 key => &m.key, name => &m.name, form_label => m.form.label(), copies => m.copies,
@@ -478,6 +485,7 @@ async fn render_case(
         "work",
         context! {
             title => format!("办件 {case_no}"), c, applicant, offers, agent => view.agent.as_ref().map(|a| context! { name => &a.name, id_number => &a.id_number, phone => &a.phone }), error, mode_label => view.mode.label(), checklist, can_receive, can_verify, verify_why_not,
+            pickup_halls => lookups.data().halls.iter().map(|h| context! { id => h.id.0, name => &h.name, selected => Some(h.id) == record.hall }).collect::<Vec<_>>(),
             slip => view.accepted_on.is_some() && view.verification_code.is_some(),
             has_notice => view.events.iter().any(|e| e.action == "request_supplement"),
             has_rejection => view.events.iter().any(|e| e.action == "not_accept"),

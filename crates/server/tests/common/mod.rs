@@ -7,8 +7,9 @@
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
-use serde_json::Value;
+use serde_json::{Value, json};
 use std::sync::Arc;
+use tongban_domain::validate::id_check_char;
 use tower::ServiceExt;
 
 pub struct TestApp {
@@ -218,6 +219,124 @@ impl TestApp {
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
         r.json()["token"].as_str().unwrap().to_owned()
     }
+}
+
+// Case helpers shared by the test files.
+
+pub fn id_number(first17: &str) -> String {
+    format!("{first17}{}", id_check_char(first17.as_bytes()))
+}
+
+pub fn person(household: &str) -> Value {
+    json!({
+        "kind": "person", "name": "林秀英", "id_number": id_number(&format!("{household}19800101123")),
+        "phone": "13805941234", "household_region": household, "address": "莆田市"
+    })
+}
+
+/// Answers every question of an item's guide map with its first option.
+pub async fn answers(app: &TestApp, item: &str) -> Value {
+    let mut a = serde_json::Map::new();
+    for _ in 0..6 {
+        let r = app
+            .post_json(
+                &format!("/api/v1/items/{item}/guide"),
+                json!({"answers": a}),
+                None,
+            )
+            .await;
+        if r.status == StatusCode::OK {
+            return Value::Object(a);
+        }
+        let v = r.json();
+        let field = v["fields"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .next()
+            .unwrap()
+            .clone();
+        let q = field.strip_prefix("answers.").unwrap().to_owned();
+        let item_v = app.get(&format!("/api/v1/items/{item}")).await.json();
+        let question = item_v["guide"]["question"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["key"] == q)
+            .unwrap()
+            .clone();
+        a.insert(q, question["option"][0]["key"].clone());
+    }
+    panic!("guide of {item} did not resolve");
+}
+
+pub async fn act(app: &TestApp, token: &str, case: &Value, action: &str, extra: Value) -> Resp {
+    let mut body = json!({"version": case["version"]});
+    body.as_object_mut()
+        .unwrap()
+        .extend(extra.as_object().unwrap().clone());
+    app.post_json(
+        &format!(
+            "/api/v1/cases/{}/actions/{action}",
+            case["case_no"].as_str().unwrap()
+        ),
+        body,
+        Some(token),
+    )
+    .await
+}
+
+pub async fn step(app: &TestApp, token: &str, case: &Value, action: &str, extra: Value) -> Value {
+    let r = act(app, token, case, action, extra).await;
+    assert_eq!(r.status, StatusCode::OK, "{action}: {}", r.text());
+    r.json()
+}
+
+pub async fn create(app: &TestApp, token: &str, item: &str, mode: &str, applicant: Value) -> Resp {
+    let a = answers(app, item).await;
+    app.post_json(
+        "/api/v1/cases",
+        json!({"item": item, "mode": mode, "applicant": applicant, "answers": a}),
+        Some(token),
+    )
+    .await
+}
+
+pub fn multipart(fields: &[(&str, &str)], file: Option<(&str, &[u8])>) -> (String, Vec<u8>) {
+    let boundary = "----tongbanboundary7";
+    let mut body = Vec::new();
+    for (k, v) in fields {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
+                .as_bytes(),
+        );
+    }
+    if let Some((name, bytes)) = file {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/pdf\r\n\r\n")
+                .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+pub async fn upload(
+    app: &TestApp,
+    token: &str,
+    case_no: &str,
+    fields: &[(&str, &str)],
+    file: Option<(&str, &[u8])>,
+) -> Resp {
+    let (ct, body) = multipart(fields, file);
+    let req = axum::http::Request::post(format!("/api/v1/cases/{case_no}/materials"))
+        .header(axum::http::header::CONTENT_TYPE, ct)
+        .header(axum::http::header::AUTHORIZATION, format!("Bearer {token}"))
+        .body(axum::body::Body::from(body))
+        .unwrap();
+    app.send(req).await
 }
 
 /// Creating and dropping PostgreSQL databases for tests.

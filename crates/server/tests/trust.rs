@@ -1,0 +1,638 @@
+//! Authorisation trust over HTTP: the generated matrix of every role ×
+//! every window or department action × grant present / absent / expired /
+//! revoked / for another region; visibility (404 for others' cases, masked
+//! numbers in lists); the audit log of denials and its hash chain; grants
+//! through the API and `/me`.
+
+mod common;
+
+use axum::http::StatusCode;
+use common::{Resp, TestApp, act, answers, create, person, step, upload};
+use serde_json::{Value, json};
+use tongban_domain::user::{Role, Scope};
+
+/// 2026-11-28 10:00 +08:00.
+const NOV_28: i64 = 1_795_831_200_000;
+
+/// Deletes every grant (a fixture step: the schema refuses deletes, so the
+/// guard is lifted here) and tells the caches.
+async fn clear_grants(app: &TestApp) {
+    if app.url.starts_with("sqlite") {
+        app.raw_sql("DROP TRIGGER IF EXISTS grants_no_delete").await;
+        app.raw_sql("DELETE FROM grants").await;
+    } else {
+        app.raw_sql("ALTER TABLE grants DISABLE TRIGGER grants_revoke_once")
+            .await;
+        app.raw_sql("DELETE FROM grants").await;
+        app.raw_sql("ALTER TABLE grants ENABLE TRIGGER grants_revoke_once")
+            .await;
+    }
+    app.raw_sql("UPDATE catalogue_revision SET revision = revision + 1 WHERE id = 1")
+        .await;
+}
+
+async fn id_of(app: &TestApp, what: &str, name: &str) -> i64 {
+    let v = app.get(&format!("/api/v1/{what}?limit=200")).await.json();
+    v["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["name"] == name)
+        .unwrap_or_else(|| panic!("no {what} named {name}"))["id"]
+        .as_i64()
+        .unwrap()
+}
+
+async fn add_user(app: &TestApp, username: &str, role: Role, scope: Scope) -> String {
+    app.store
+        .create_user(&tongban_store::NewUser {
+            username: username.into(),
+            display_name: username.into(),
+            password_hash: tongban_server::auth::hash_password("demo"),
+            role,
+            scope,
+            household_region: None,
+        })
+        .await
+        .unwrap();
+    app.login(username).await
+}
+
+const RIGHTS: [&str; 4] = [
+    "remote_acceptance",
+    "one_time_notice",
+    "original_verification",
+    "result_delivery",
+];
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum GrantState {
+    Present,
+    Absent,
+    Expired,
+    Revoked,
+    OtherRegion,
+}
+
+/// Puts the grants of 荔城区民政局 to 镇海 into `state` (all four rights).
+async fn set_grants(app: &TestApp, admin: &str, dept: i64, hall: i64, state: GrantState) {
+    clear_grants(app).await;
+    let (grantee, from, to) = match state {
+        GrantState::Absent => return,
+        GrantState::Present | GrantState::Revoked => {
+            (json!({"hall": hall}), "2026-01-01", "2027-12-31")
+        }
+        GrantState::Expired => (json!({"hall": hall}), "2025-01-01", "2025-12-31"),
+        // Every community centre of 仙游县: not 镇海 (荔城区).
+        GrantState::OtherRegion => (
+            json!({"level": "community", "region": "350322"}),
+            "2026-01-01",
+            "2027-12-31",
+        ),
+    };
+    let r = app
+        .post_json(
+            "/api/v1/grants",
+            json!({"grantor": dept, "grantee": grantee, "rights": RIGHTS, "items": null,
+                   "valid_from": from, "valid_to": to, "reason": "矩阵测试"}),
+            Some(admin),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    if state == GrantState::Revoked {
+        let id = r.json()["id"].as_i64().unwrap();
+        let r = app
+            .json_req(
+                "DELETE",
+                &format!("/api/v1/grants/{id}"),
+                json!({"reason": "测试撤销"}),
+                Some(admin),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Who {
+    ClerkHere,
+    GuideHere,
+    AgentHere,
+    HallAdminHere,
+    ClerkElsewhere,
+    ReviewerHere,
+    DeptAdminHere,
+    ReviewerElsewhere,
+    PlatformAdmin,
+    Applicant,
+}
+
+const WHO: [Who; 10] = [
+    Who::ClerkHere,
+    Who::GuideHere,
+    Who::AgentHere,
+    Who::HallAdminHere,
+    Who::ClerkElsewhere,
+    Who::ReviewerHere,
+    Who::DeptAdminHere,
+    Who::ReviewerElsewhere,
+    Who::PlatformAdmin,
+    Who::Applicant,
+];
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Act {
+    /// Take a case in at the window (accept_remote: needs remote_acceptance).
+    Create,
+    /// Accept on the spot (remote_acceptance).
+    Accept,
+    /// Refuse to accept (remote_acceptance).
+    NotAccept,
+    /// The one-time notice at the window (one_time_notice).
+    Notice,
+    /// Certify the originals of a material (original_verification).
+    VerifyOriginal,
+    /// Hand the result over at the pickup hall (result_delivery; or the department completes).
+    Handover,
+    /// Decide (the department's reviewers; no right involved).
+    Decide,
+    /// Withdraw at the applicant's request (the window; no right involved).
+    Withdraw,
+    /// Read the case.
+    Read,
+}
+
+const ACTS: [Act; 9] = [
+    Act::Create,
+    Act::Accept,
+    Act::NotAccept,
+    Act::Notice,
+    Act::VerifyOriginal,
+    Act::Handover,
+    Act::Decide,
+    Act::Withdraw,
+    Act::Read,
+];
+
+/// The rule, written out independently of the server: who may do what.
+fn expected(who: Who, what: Act, state: GrantState) -> bool {
+    let window_here = matches!(who, Who::ClerkHere | Who::GuideHere | Who::AgentHere);
+    let granted = state == GrantState::Present;
+    match what {
+        Act::Create | Act::Accept | Act::NotAccept | Act::Notice | Act::VerifyOriginal => {
+            window_here && granted
+        }
+        Act::Handover => (window_here && granted) || who == Who::ReviewerHere,
+        Act::Decide => who == Who::ReviewerHere,
+        Act::Withdraw => window_here,
+        Act::Read => matches!(
+            who,
+            Who::ClerkHere
+                | Who::GuideHere
+                | Who::AgentHere
+                | Who::HallAdminHere
+                | Who::ReviewerHere
+                | Who::DeptAdminHere
+                | Who::PlatformAdmin
+        ),
+    }
+}
+
+/// Takes in a 高龄老年人津贴申领 case for a 荔城 household with the given guide answers.
+async fn take_in(app: &TestApp, token: &str, answers: &Value) -> Resp {
+    app.post_json(
+        "/api/v1/cases",
+        json!({"item": "MZ-008", "mode": "accept_remote", "applicant": person("350304"), "answers": answers}),
+        Some(token),
+    )
+    .await
+}
+
+/// A case taken in at 镇海, brought to where `what` applies.
+async fn prepare(
+    app: &TestApp,
+    clerk: &str,
+    reviewer: &str,
+    hall: i64,
+    what: Act,
+    a: &Value,
+) -> Option<Value> {
+    if what == Act::Create {
+        return None;
+    }
+    let c = take_in(app, clerk, a).await;
+    assert_eq!(c.status, StatusCode::CREATED, "{}", c.text());
+    let c = step(app, clerk, &c.json(), "submit", json!({})).await;
+    Some(match what {
+        Act::Decide => step(app, clerk, &c, "accept", json!({})).await,
+        Act::Handover => {
+            let c = step(app, clerk, &c, "accept", json!({})).await;
+            let c = step(
+                app,
+                reviewer,
+                &c,
+                "decide",
+                json!({"approved": true, "reason": "符合条件"}),
+            )
+            .await;
+            step(
+                app,
+                reviewer,
+                &c,
+                "deliver",
+                json!({"method": "pickup", "hall": hall}),
+            )
+            .await
+        }
+        _ => c,
+    })
+}
+
+/// Attempts `what` as `token`; whether it succeeded.
+async fn attempt(
+    app: &TestApp,
+    token: &str,
+    what: Act,
+    case: Option<&Value>,
+    a: &Value,
+) -> (bool, StatusCode) {
+    let r = match (what, case) {
+        (Act::Create, _) => take_in(app, token, a).await,
+        (Act::Read, Some(c)) => {
+            app.get_auth(
+                &format!("/api/v1/cases/{}", c["case_no"].as_str().unwrap()),
+                token,
+            )
+            .await
+        }
+        (Act::VerifyOriginal, Some(c)) => {
+            let key = c["materials"][0]["key"].as_str().unwrap().to_owned();
+            let version = c["version"].to_string();
+            upload(
+                app,
+                token,
+                c["case_no"].as_str().unwrap(),
+                &[
+                    ("version", &version),
+                    ("material", &key),
+                    ("method", "paper"),
+                    ("original_verified", "true"),
+                ],
+                None,
+            )
+            .await
+        }
+        (_, Some(c)) => {
+            let (action, extra) = match what {
+                Act::Accept => ("accept", json!({})),
+                Act::NotAccept => ("not_accept", json!({"reason": "材料不符合法定形式"})),
+                Act::Notice => (
+                    "request_supplement",
+                    json!({"materials": [{"name": "居民户口簿", "problem": "缺本人页"}]}),
+                ),
+                Act::Handover => ("complete", json!({})),
+                Act::Decide => ("decide", json!({"approved": true, "reason": "符合条件"})),
+                Act::Withdraw => ("withdraw", json!({"reason": "申请人撤回"})),
+                _ => unreachable!(),
+            };
+            act(app, token, c, action, extra).await
+        }
+        (_, None) => unreachable!(),
+    };
+    assert!(
+        r.status.is_success()
+            || matches!(
+                r.status,
+                StatusCode::FORBIDDEN | StatusCode::NOT_FOUND | StatusCode::UNPROCESSABLE_ENTITY
+            ),
+        "{what:?}: unexpected {} {}",
+        r.status,
+        r.text()
+    );
+    (r.status.is_success(), r.status)
+}
+
+#[tokio::test]
+async fn every_role_times_every_action_times_every_grant_state() {
+    let app = TestApp::demo_at(Some(NOV_28)).await;
+    let hall = id_of(&app, "halls", "镇海“党建+”社区邻里中心").await;
+    let dept = id_of(&app, "departments", "荔城区民政局").await;
+    let admin = app.login("admin").await;
+    let h = Scope::Hall(tongban_domain::HallId(hall));
+    let d = Scope::Department(tongban_domain::DepartmentId(dept));
+    let mut tokens = Vec::new();
+    for who in WHO {
+        let t = match who {
+            Who::ClerkHere => app.login("clerk-zhenhai").await,
+            Who::GuideHere => add_user(&app, "guide-zhenhai", Role::Guide, h).await,
+            Who::AgentHere => add_user(&app, "agent-zhenhai", Role::Agent, h).await,
+            Who::HallAdminHere => add_user(&app, "halladmin-zhenhai", Role::HallAdmin, h).await,
+            Who::ClerkElsewhere => app.login("clerk-longqiao").await,
+            Who::ReviewerHere => app.login("reviewer-licheng-civil").await,
+            Who::DeptAdminHere => {
+                add_user(&app, "admin-licheng-civil", Role::DepartmentAdmin, d).await
+            }
+            Who::ReviewerElsewhere => app.login("reviewer-xianyou-police").await,
+            Who::PlatformAdmin => admin.clone(),
+            Who::Applicant => app.login("applicant-demo").await,
+        };
+        tokens.push(t);
+    }
+    let clerk = tokens[0].clone();
+    let reviewer = tokens[5].clone();
+    let a = answers(&app, "MZ-008").await;
+    let mut cells = 0;
+    let mut wrong = Vec::new();
+    for state in [
+        GrantState::Present,
+        GrantState::Absent,
+        GrantState::Expired,
+        GrantState::Revoked,
+        GrantState::OtherRegion,
+    ] {
+        // Cases are prepared with the rights in place, then the grants are set.
+        set_grants(&app, &admin, dept, hall, GrantState::Present).await;
+        let mut cases = Vec::new();
+        for _ in WHO {
+            for what in ACTS {
+                cases.push(prepare(&app, &clerk, &reviewer, hall, what, &a).await);
+            }
+        }
+        set_grants(&app, &admin, dept, hall, state).await;
+        let mut i = 0;
+        for (w, who) in WHO.iter().enumerate() {
+            for what in ACTS {
+                let (ok, status) = attempt(&app, &tokens[w], what, cases[i].as_ref(), &a).await;
+                i += 1;
+                cells += 1;
+                if ok != expected(*who, what, state) {
+                    wrong.push(format!("{who:?} × {what:?} × {state:?}: got {status}"));
+                }
+            }
+        }
+    }
+    assert_eq!(cells, 10 * 9 * 5);
+    assert!(
+        wrong.is_empty(),
+        "{} of {cells} cells differ:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn others_cases_are_not_found_lists_are_masked_and_every_denial_is_audited() {
+    let app = TestApp::demo().await;
+    let clerk = app.login("clerk-zhenhai").await;
+    let c = create(&app, &clerk, "MZ-008", "accept_remote", person("350304"))
+        .await
+        .json();
+    let no = c["case_no"].as_str().unwrap().to_owned();
+    let id = c["applicant"]["id_number"].as_str().unwrap().to_owned();
+    assert!(id.contains('*'), "the answer to intake is masked: {id}");
+    // A clerk of another hall guessing case numbers: 404 like a case that does not exist.
+    let other = app.login("clerk-longqiao").await;
+    let hidden = app.get_auth(&format!("/api/v1/cases/{no}"), &other).await;
+    let missing = app
+        .get_auth("/api/v1/cases/TB2099010199999999", &other)
+        .await;
+    assert_eq!(hidden.status, StatusCode::NOT_FOUND);
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert_eq!(hidden.body, missing.body, "indistinguishable");
+    for path in ["slip.pdf", "notice.pdf"] {
+        let r = app
+            .get_auth(&format!("/api/v1/cases/{no}/{path}"), &other)
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+    }
+    let r = act(&app, &other, &c, "accept", json!({})).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    // Lists never show a full ID or phone number.
+    let list = app.get_auth("/api/v1/cases", &clerk).await.text();
+    assert!(list.contains(&no));
+    assert!(!list.contains("350304198001011"), "{list}");
+    assert!(!list.contains("13805941234"), "{list}");
+    // The detail shows them to staff who may act, and the view is recorded.
+    let detail = app
+        .get_auth(&format!("/api/v1/cases/{no}"), &clerk)
+        .await
+        .json();
+    assert!(
+        detail["applicant"]["id_number"]
+            .as_str()
+            .unwrap()
+            .starts_with("350304198001011")
+    );
+    // A denial of a right: the reviewer may not accept at the window.
+    let reviewer = app.login("reviewer-licheng-civil").await;
+    let c = step(&app, &clerk, &c, "submit", json!({})).await;
+    let r = act(&app, &reviewer, &c, "accept", json!({})).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // Every denial is in the audit log, readable by platform admins only.
+    let admin = app.login("admin").await;
+    assert_eq!(
+        app.get_auth("/api/v1/audit?kind=denied", &clerk)
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let denied = app
+        .get_auth("/api/v1/audit?kind=denied&limit=200", &admin)
+        .await
+        .json();
+    let rows = denied["data"].as_array().unwrap();
+    let by = |user: &str, subject: &str| {
+        rows.iter()
+            .filter(|e| e["username"] == user && e["subject"] == subject)
+            .count()
+    };
+    assert_eq!(by("clerk-longqiao", &no), 4, "{denied}");
+    assert_eq!(by("clerk-longqiao", "TB2099010199999999"), 1);
+    assert_eq!(by("reviewer-licheng-civil", &no), 1);
+    assert_eq!(
+        by("clerk-zhenhai", ""),
+        1,
+        "the audit read itself was denied"
+    );
+    let pii = app
+        .get_auth(&format!("/api/v1/audit?kind=pii_view&subject={no}"), &admin)
+        .await
+        .json();
+    assert_eq!(pii["total"], 1, "{pii}");
+    let logins = app
+        .get_auth("/api/v1/audit?kind=login&limit=200", &admin)
+        .await
+        .json();
+    assert!(logins["total"].as_i64().unwrap() >= 4);
+    // Nothing in the log holds a full number.
+    let all = app.get_auth("/api/v1/audit?limit=200", &admin).await.text();
+    assert!(!all.contains("350304198001011"));
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn audit_verify_detects_an_edited_audit_row() {
+    let app = TestApp::demo().await;
+    let other = app.login("clerk-longqiao").await;
+    app.get_auth("/api/v1/cases/TB2099010199999999", &other)
+        .await;
+    let ok = tongban_store::verify_audit_log(app.store.as_ref())
+        .await
+        .unwrap();
+    let n = ok.expect("intact");
+    assert!(n > 10, "seeded grants, the sign-in and the denial: {n}");
+    // Someone with database access hides the denial.
+    app.raw_sql("UPDATE audit_events SET kind = 'login' WHERE kind = 'denied'")
+        .await;
+    let broken = tongban_store::verify_audit_log(app.store.as_ref())
+        .await
+        .unwrap()
+        .expect_err("edited row caught");
+    let denied_seq = app
+        .store
+        .audit_events(&tongban_store::AuditFilter {
+            subject: Some("TB2099010199999999".into()),
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .0[0]
+        .seq;
+    assert_eq!(broken.seq, denied_seq);
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn grants_are_given_listed_revoked_with_history_and_shown_in_me() {
+    let app = TestApp::demo_at(Some(NOV_28)).await;
+    let longqiao = id_of(&app, "halls", "龙桥街道便民服务中心").await;
+    let police = id_of(&app, "departments", "莆田市公安局荔城分局").await;
+    let civil = id_of(&app, "departments", "荔城区民政局").await;
+    let dept_admin = app.login("admin-licheng-police").await;
+    let clerk = app.login("clerk-longqiao").await;
+    // The demo leaves 龙桥 out of 荔城分局's grants: a 荔城 household's ID card can't be collected there.
+    let r = create(&app, &clerk, "GA-002", "collect_remote", person("350304")).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text());
+    assert_eq!(r.json()["code"], "right.missing");
+    assert!(
+        r.json()["message"]
+            .as_str()
+            .unwrap()
+            .contains("异地收件受理权")
+    );
+    let me = app.get_auth("/api/v1/me", &clerk).await.json();
+    assert_eq!(me["hall"], longqiao);
+    assert!(
+        !me["rights"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["department"]["id"] == police),
+        "{me}"
+    );
+    // A department admin grants for their own department only.
+    let body = |grantor: i64| {
+        json!({"grantor": grantor, "grantee": {"hall": longqiao}, "rights": ["remote_acceptance"],
+               "items": ["GA-002"], "valid_from": "2026-11-01", "valid_to": "2026-12-20", "reason": "龙桥街道完成业务培训"})
+    };
+    let r = app
+        .post_json("/api/v1/grants", body(civil), Some(&dept_admin))
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let bad = app
+        .post_json(
+            "/api/v1/grants",
+            json!({"grantor": police, "grantee": {"hall": longqiao, "level": "town"}, "rights": ["admin"],
+                   "items": ["MZ-008"], "valid_from": "2026-12-31", "valid_to": "2026-01-01", "reason": ""}),
+            Some(&dept_admin),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let f = &bad.json()["fields"];
+    for k in ["grantee", "rights", "items[0]", "valid_to", "reason"] {
+        assert!(f[k].is_string(), "{k} named: {f}");
+    }
+    let g = app
+        .post_json("/api/v1/grants", body(police), Some(&dept_admin))
+        .await;
+    assert_eq!(g.status, StatusCode::CREATED, "{}", g.text());
+    let g = g.json();
+    assert_eq!(g["state"], "active");
+    assert_eq!(g["expiring"], true, "ends within 30 days");
+    // Used: the clerk now collects the case.
+    let r = create(&app, &clerk, "GA-002", "collect_remote", person("350304")).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let me = app.get_auth("/api/v1/me", &clerk).await.json();
+    assert!(
+        me["rights"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["grant"] == g["id"])
+    );
+    // Revoked: the record stays, with who, when and why; the clerk is refused again.
+    let id = g["id"].as_i64().unwrap();
+    let r = app
+        .json_req(
+            "DELETE",
+            &format!("/api/v1/grants/{id}"),
+            json!({"reason": "培训未通过复核"}),
+            Some(&dept_admin),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(r.json()["state"], "revoked");
+    assert_eq!(r.json()["revoked"]["reason"], "培训未通过复核");
+    let again = app
+        .json_req(
+            "DELETE",
+            &format!("/api/v1/grants/{id}"),
+            json!({}),
+            Some(&dept_admin),
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    let r = create(&app, &clerk, "GA-002", "collect_remote", person("350304")).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(
+        r.json()["message"].as_str().unwrap().contains("撤销"),
+        "{}",
+        r.text()
+    );
+    let list = app
+        .get_auth(
+            &format!("/api/v1/grants?grantor={police}&state=revoked"),
+            &dept_admin,
+        )
+        .await
+        .json();
+    assert!(
+        list["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x["id"] == id)
+    );
+    // The grant changes are in the audit log.
+    let admin = app.login("admin").await;
+    let log = app
+        .get_auth(&format!("/api/v1/audit?subject=grant:{id}"), &admin)
+        .await
+        .json();
+    let kinds: Vec<&str> = log["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["grant_revoked", "grant_created"]);
+    // Applicants do not read grants.
+    let applicant = app.login("applicant-demo").await;
+    assert_eq!(
+        app.get_auth("/api/v1/grants", &applicant).await.status,
+        StatusCode::FORBIDDEN
+    );
+    app.finish().await;
+}
