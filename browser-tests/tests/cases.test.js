@@ -41,7 +41,7 @@ async function signOut(page) {
 }
 
 // Finds the item, answers every question with its first option, fills the applicant.
-async function newCase(page, { search, item, mode, household }) {
+async function newCase(page, { search, item, mode, household, refused = false }) {
   await page.getByRole("link", { name: /新办件|在线申请/ }).click();
   await page.getByLabel("事项名称或常用叫法").fill(search);
   await page.getByRole("button", { name: "查找" }).click();
@@ -73,6 +73,10 @@ async function newCase(page, { search, item, mode, household }) {
   await page.getByLabel("手机号码", { exact: true }).fill("13805941234");
   await page.getByLabel("户籍地（个人）").selectOption({ value: household });
   await page.getByRole("button", { name: /创建办件并提交|提交申请/ }).click();
+  if (refused) {
+    await page.waitForLoadState("load");
+    return (await page.locator(".error").first().textContent()).trim();
+  }
   await page.waitForURL(/\/work\/cases\/TB\d+$/);
   return page.url().split("/").pop();
 }
@@ -209,4 +213,52 @@ test("全程网办: the applicant applies online, gets a one-time notice, supple
   await page.getByRole("link", { name: caseNo }).click();
   await decideDeliverComplete(page);
   await ctx.close();
+});
+
+test("授权信任: a department admin grants 龙桥 the remote-acceptance right, the clerk uses it, the grant is revoked", async () => {
+  const adminCtx = await browser.newContext();
+  const admin = await adminCtx.newPage();
+  await signIn(admin, "admin-licheng-police");
+  await admin.getByRole("link", { name: "授权信任" }).click();
+  await admin.getByRole("heading", { name: "授权信任：莆田市公安局荔城分局" }).waitFor();
+  await noSeriousViolations(admin);
+  const longqiaoRow = () => admin.locator("table.matrix tr").filter({ has: admin.getByRole("rowheader", { name: /龙桥街道便民服务中心/ }) });
+  assert.match(await longqiaoRow().locator("td").first().textContent(), /未授权/);
+
+  // Without the right, the 龙桥 window cannot collect a 荔城 household's ID card case, and is told why.
+  const clerkCtx = await browser.newContext();
+  const clerk = await clerkCtx.newPage();
+  await signIn(clerk, "clerk-longqiao");
+  const caseOpts = { search: "身份证换领", item: "居民身份证换领", mode: "窗口收受分离", household: "350304" };
+  const refused = await newCase(clerk, { ...caseOpts, refused: true });
+  assert.match(refused, /未获审批部门授予异地收件受理权/);
+
+  // Given.
+  await admin.getByLabel("服务中心", { exact: true }).selectOption({ label: "龙桥街道便民服务中心" });
+  await admin.getByLabel("异地收件受理权").check();
+  await admin.getByLabel("授权依据或理由").fill("龙桥街道完成公安业务培训");
+  await admin.getByRole("button", { name: "授权", exact: true }).click();
+  await admin.waitForLoadState("load");
+  assert.match(await admin.locator("p.result").textContent(), /已授权：龙桥街道便民服务中心/);
+  assert.match(await longqiaoRow().locator("td").first().textContent(), /全部事项，至/);
+
+  // Used.
+  await clerk.goto(demo.base + "/work");
+  const caseNo = await newCase(clerk, caseOpts);
+  assert.match(caseNo, /^TB\d+$/);
+  assert.equal(await status(clerk), "预审中");
+
+  // Revoked: the record stays in the history; the window is refused again.
+  const entry = admin.locator("ol.grants li").filter({ hasText: "龙桥街道完成公安业务培训" });
+  await entry.getByLabel("撤销理由").fill("复核未通过");
+  await entry.getByRole("button", { name: /撤销授权/ }).click();
+  await admin.waitForLoadState("load");
+  assert.match(await admin.locator("p.result").textContent(), /已撤销授权/);
+  assert.match(await admin.locator("ol.grants li").filter({ hasText: "龙桥街道完成公安业务培训" }).textContent(), /已撤销[\s\S]*复核未通过/);
+  assert.match(await longqiaoRow().locator("td").first().textContent(), /已撤销/);
+  await clerk.goto(demo.base + "/work");
+  const again = await newCase(clerk, { ...caseOpts, refused: true });
+  assert.match(again, /已撤销本窗口的异地收件受理权/);
+  await adminCtx.close();
+  await clerkCtx.close();
 });

@@ -86,6 +86,14 @@ pub fn denial(ctx: &Ctx, at: i64, action: &Action<'_>, d: Denial) -> Option<Audi
     ))
 }
 
+/// Records the audit event of an error that a page shows in place (instead
+/// of answering with the error itself, which the layer would record).
+pub async fn keep(state: &AppState, e: &mut crate::error::ApiError) {
+    if let Some(a) = e.audit.take() {
+        record(state, *a).await;
+    }
+}
+
 /// Middleware: records the audit event a response carries.
 pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let mut res = next.run(req).await;

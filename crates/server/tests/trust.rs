@@ -636,3 +636,43 @@ async fn grants_are_given_listed_revoked_with_history_and_shown_in_me() {
     );
     app.finish().await;
 }
+
+#[tokio::test]
+async fn the_grant_and_audit_pages_are_for_those_who_may_see_them() {
+    let app = TestApp::demo_at(Some(NOV_28)).await;
+    let admin = app.login("admin").await;
+    let dept_admin = app.login("admin-licheng-police").await;
+    let clerk = app.login("clerk-longqiao").await;
+    let applicant = app.login("applicant-demo").await;
+    let page = app.get_auth("/work/grants", &dept_admin).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let html = page.text();
+    assert!(html.contains("授权信任：莆田市公安局荔城分局"));
+    assert!(html.contains("新增授权"), "its own department: may grant");
+    assert!(html.contains("龙桥街道便民服务中心"));
+    // Another department's matrix: readable, not editable.
+    let civil = id_of(&app, "departments", "城厢区民政局").await;
+    let other = app
+        .get_auth(&format!("/work/grants?department={civil}"), &dept_admin)
+        .await
+        .text();
+    assert!(!other.contains("新增授权"));
+    assert!(other.contains("已撤销"), "the demo's revoked grant shows in the history");
+    // The clerk sees the matrix (what the hall holds), without forms.
+    let c = app.get_auth("/work/grants", &clerk).await;
+    assert_eq!(c.status, StatusCode::OK);
+    assert!(!c.text().contains("撤销授权 #"));
+    assert_eq!(
+        app.get_auth("/work/grants", &applicant).await.status,
+        StatusCode::FORBIDDEN
+    );
+    // The audit page: platform admins only.
+    assert_eq!(
+        app.get_auth("/work/audit", &clerk).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let audit = app.get_auth("/work/audit?kind=denied", &admin).await;
+    assert_eq!(audit.status, StatusCode::OK);
+    assert!(audit.text().contains("clerk-longqiao"), "its own denial is listed");
+    app.finish().await;
+}

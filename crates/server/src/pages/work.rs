@@ -328,17 +328,19 @@ pub async fn create(
             }
             Ok(Redirect::to(&format!("/work/cases/{case_no}")).into_response())
         }
-        Err(e) if e.status.is_client_error() && e.status != StatusCode::FORBIDDEN => {
+        // A missing right is explained on the wizard itself, so the clerk sees why.
+        Err(mut e)
+            if e.status.is_client_error()
+                && (e.status != StatusCode::FORBIDDEN || e.code == "right.missing") =>
+        {
+            crate::audit::keep(&state, &mut e).await;
             let msg = e.message.clone();
-            render_new(
-                &state,
-                &ctx,
-                &p,
-                Some(msg),
-                e.fields.into_iter().collect(),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            let status = if e.status == StatusCode::FORBIDDEN {
+                StatusCode::FORBIDDEN
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            };
+            render_new(&state, &ctx, &p, Some(msg), e.fields.into_iter().collect(), status).await
         }
         Err(e) => Err(e.into()),
     }
@@ -547,7 +549,8 @@ pub async fn case_action(
     };
     match take_step(&state, &ctx, &case_no, &action, body, opt(&p, "idem")).await {
         Ok(_) => Ok(Redirect::to(&format!("/work/cases/{case_no}")).into_response()),
-        Err(e) if e.status.is_client_error() && e.status != StatusCode::NOT_FOUND => {
+        Err(mut e) if e.status.is_client_error() && e.status != StatusCode::NOT_FOUND => {
+            crate::audit::keep(&state, &mut e).await;
             let mut msg = e.message.clone();
             for (f, m) in &e.fields {
                 msg.push_str(&format!("（{f}：{m}）"));
@@ -696,7 +699,8 @@ pub async fn case_material(
     ctx.check_csrf(&HeaderMap::new(), form.text.get("csrf").map(String::as_str))?;
     match crate::api::materials::record_material(&state, &ctx, &case_no, &form).await {
         Ok(_) => Ok(Redirect::to(&format!("/work/cases/{case_no}")).into_response()),
-        Err(e) if e.status.is_client_error() && e.status != StatusCode::NOT_FOUND => {
+        Err(mut e) if e.status.is_client_error() && e.status != StatusCode::NOT_FOUND => {
+            crate::audit::keep(&state, &mut e).await;
             let mut msg = e.message.clone();
             for (f, m) in &e.fields {
                 msg.push_str(&format!("（{f}：{m}）"));
