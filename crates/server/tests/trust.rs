@@ -413,6 +413,17 @@ async fn others_cases_are_not_found_lists_are_masked_and_every_denial_is_audited
     assert!(list.contains(&no));
     assert!(!list.contains("350304198001011"), "{list}");
     assert!(!list.contains("13805941234"), "{list}");
+    // So does the export, and it is recorded.
+    let csv = app.get_auth("/api/v1/cases/export.csv", &clerk).await;
+    assert_eq!(csv.status, StatusCode::OK);
+    let csv = csv.text();
+    assert!(csv.contains(&no) && csv.contains("高龄老年人津贴申领"), "{csv}");
+    assert!(!csv.contains("350304198001011") && !csv.contains("13805941234"), "{csv}");
+    assert!(!app
+        .get_auth("/api/v1/cases/export.csv", &other)
+        .await
+        .text()
+        .contains(&no));
     // The detail shows them to staff who may act, and the view is recorded.
     let detail = app
         .get_auth(&format!("/api/v1/cases/{no}"), &clerk)
@@ -460,6 +471,11 @@ async fn others_cases_are_not_found_lists_are_masked_and_every_denial_is_audited
         .await
         .json();
     assert_eq!(pii["total"], 1, "{pii}");
+    let exports = app
+        .get_auth("/api/v1/audit?kind=export", &admin)
+        .await
+        .json();
+    assert_eq!(exports["total"], 2, "{exports}");
     let logins = app
         .get_auth("/api/v1/audit?kind=login&limit=200", &admin)
         .await

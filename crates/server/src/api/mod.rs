@@ -78,6 +78,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(catalogue::get_aliases, catalogue::put_aliases))
         .routes(routes!(catalogue::tongban_list))
         .routes(routes!(cases::create, cases::list))
+        .routes(routes!(cases::export))
         .routes(routes!(cases::get))
         .routes(routes!(cases::act))
         .routes(routes!(materials::upload))

@@ -350,6 +350,7 @@ pub async fn audit_page(
         ("grant_created", "授权"),
         ("grant_revoked", "撤销授权"),
         ("pii_view", "查看完整证件号码"),
+        ("export", "导出"),
     ];
     let label = |k: &str| {
         kinds
