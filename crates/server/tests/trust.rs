@@ -160,9 +160,17 @@ enum Act {
     Withdraw,
     /// Read the case.
     Read,
+    /// Take in the supplement asked for (the window; remote_acceptance).
+    SupplementProvided,
+    /// Record a material on paper (the window; no right involved).
+    Receive,
+    /// Suspend for a special procedure (the department's reviewers).
+    Suspend,
+    /// Send the result (the department's reviewers).
+    Deliver,
 }
 
-const ACTS: [Act; 9] = [
+const ACTS: [Act; 13] = [
     Act::Create,
     Act::Accept,
     Act::NotAccept,
@@ -172,6 +180,10 @@ const ACTS: [Act; 9] = [
     Act::Decide,
     Act::Withdraw,
     Act::Read,
+    Act::SupplementProvided,
+    Act::Receive,
+    Act::Suspend,
+    Act::Deliver,
 ];
 
 /// The rule, written out independently of the server: who may do what.
@@ -179,12 +191,15 @@ fn expected(who: Who, what: Act, state: GrantState) -> bool {
     let window_here = matches!(who, Who::ClerkHere | Who::GuideHere | Who::AgentHere);
     let granted = state == GrantState::Present;
     match what {
-        Act::Create | Act::Accept | Act::NotAccept | Act::Notice | Act::VerifyOriginal => {
-            window_here && granted
-        }
+        Act::Create
+        | Act::Accept
+        | Act::NotAccept
+        | Act::Notice
+        | Act::VerifyOriginal
+        | Act::SupplementProvided => window_here && granted,
         Act::Handover => (window_here && granted) || who == Who::ReviewerHere,
-        Act::Decide => who == Who::ReviewerHere,
-        Act::Withdraw => window_here,
+        Act::Decide | Act::Suspend | Act::Deliver => who == Who::ReviewerHere,
+        Act::Withdraw | Act::Receive => window_here,
         Act::Read => matches!(
             who,
             Who::ClerkHere
@@ -224,7 +239,28 @@ async fn prepare(
     assert_eq!(c.status, StatusCode::CREATED, "{}", c.text());
     let c = step(app, clerk, &c.json(), "submit", json!({})).await;
     Some(match what {
-        Act::Decide => step(app, clerk, &c, "accept", json!({})).await,
+        Act::Decide | Act::Suspend => step(app, clerk, &c, "accept", json!({})).await,
+        Act::Deliver => {
+            let c = step(app, clerk, &c, "accept", json!({})).await;
+            step(
+                app,
+                reviewer,
+                &c,
+                "decide",
+                json!({"approved": true, "reason": "符合条件"}),
+            )
+            .await
+        }
+        Act::SupplementProvided => {
+            step(
+                app,
+                clerk,
+                &c,
+                "request_supplement",
+                json!({"materials": [{"name": "居民户口簿", "problem": "缺本人页"}]}),
+            )
+            .await
+        }
         Act::Handover => {
             let c = step(app, clerk, &c, "accept", json!({})).await;
             let c = step(
@@ -265,9 +301,14 @@ async fn attempt(
             )
             .await
         }
-        (Act::VerifyOriginal, Some(c)) => {
+        (Act::VerifyOriginal | Act::Receive, Some(c)) => {
             let key = c["materials"][0]["key"].as_str().unwrap().to_owned();
             let version = c["version"].to_string();
+            let verified = if what == Act::VerifyOriginal {
+                "true"
+            } else {
+                "false"
+            };
             upload(
                 app,
                 token,
@@ -276,7 +317,7 @@ async fn attempt(
                     ("version", &version),
                     ("material", &key),
                     ("method", "paper"),
-                    ("original_verified", "true"),
+                    ("original_verified", verified),
                 ],
                 None,
             )
@@ -293,6 +334,12 @@ async fn attempt(
                 Act::Handover => ("complete", json!({})),
                 Act::Decide => ("decide", json!({"approved": true, "reason": "符合条件"})),
                 Act::Withdraw => ("withdraw", json!({"reason": "申请人撤回"})),
+                Act::SupplementProvided => ("supplement_provided", json!({})),
+                Act::Suspend => (
+                    "suspend",
+                    json!({"reason": "需要专家评审", "expected_days": 5}),
+                ),
+                Act::Deliver => ("deliver", json!({"method": "electronic"})),
                 _ => unreachable!(),
             };
             act(app, token, c, action, extra).await
@@ -310,6 +357,18 @@ async fn attempt(
         r.text()
     );
     (r.status.is_success(), r.status)
+}
+
+async fn denials(app: &TestApp) -> usize {
+    app.store
+        .audit_events(&tongban_store::AuditFilter {
+            kind: Some("denied".into()),
+            limit: 1,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .1 as usize
 }
 
 #[tokio::test]
@@ -359,19 +418,26 @@ async fn every_role_times_every_action_times_every_grant_state() {
             }
         }
         set_grants(&app, &admin, dept, hall, state).await;
+        let denials_before = denials(&app).await;
+        let mut refused = 0;
         let mut i = 0;
         for (w, who) in WHO.iter().enumerate() {
             for what in ACTS {
                 let (ok, status) = attempt(&app, &tokens[w], what, cases[i].as_ref(), &a).await;
                 i += 1;
                 cells += 1;
+                if matches!(status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND) {
+                    refused += 1;
+                }
                 if ok != expected(*who, what, state) {
                     wrong.push(format!("{who:?} × {what:?} × {state:?}: got {status}"));
                 }
             }
         }
+        // Every refusal is in the audit log, once.
+        assert_eq!(denials(&app).await - denials_before, refused, "{state:?}");
     }
-    assert_eq!(cells, 10 * 9 * 5);
+    assert_eq!(cells, 10 * 13 * 5);
     assert!(
         wrong.is_empty(),
         "{} of {cells} cells differ:\n{}",
@@ -417,13 +483,20 @@ async fn others_cases_are_not_found_lists_are_masked_and_every_denial_is_audited
     let csv = app.get_auth("/api/v1/cases/export.csv", &clerk).await;
     assert_eq!(csv.status, StatusCode::OK);
     let csv = csv.text();
-    assert!(csv.contains(&no) && csv.contains("高龄老年人津贴申领"), "{csv}");
-    assert!(!csv.contains("350304198001011") && !csv.contains("13805941234"), "{csv}");
-    assert!(!app
-        .get_auth("/api/v1/cases/export.csv", &other)
-        .await
-        .text()
-        .contains(&no));
+    assert!(
+        csv.contains(&no) && csv.contains("高龄老年人津贴申领"),
+        "{csv}"
+    );
+    assert!(
+        !csv.contains("350304198001011") && !csv.contains("13805941234"),
+        "{csv}"
+    );
+    assert!(
+        !app.get_auth("/api/v1/cases/export.csv", &other)
+            .await
+            .text()
+            .contains(&no)
+    );
     // The detail shows them to staff who may act, and the view is recorded.
     let detail = app
         .get_auth(&format!("/api/v1/cases/{no}"), &clerk)
@@ -673,7 +746,10 @@ async fn the_grant_and_audit_pages_are_for_those_who_may_see_them() {
         .await
         .text();
     assert!(!other.contains("新增授权"));
-    assert!(other.contains("已撤销"), "the demo's revoked grant shows in the history");
+    assert!(
+        other.contains("已撤销"),
+        "the demo's revoked grant shows in the history"
+    );
     // The clerk sees the matrix (what the hall holds), without forms.
     let c = app.get_auth("/work/grants", &clerk).await;
     assert_eq!(c.status, StatusCode::OK);
@@ -689,6 +765,9 @@ async fn the_grant_and_audit_pages_are_for_those_who_may_see_them() {
     );
     let audit = app.get_auth("/work/audit?kind=denied", &admin).await;
     assert_eq!(audit.status, StatusCode::OK);
-    assert!(audit.text().contains("clerk-longqiao"), "its own denial is listed");
+    assert!(
+        audit.text().contains("clerk-longqiao"),
+        "its own denial is listed"
+    );
     app.finish().await;
 }

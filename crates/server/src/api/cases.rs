@@ -851,10 +851,17 @@ pub async fn export(
         };
         format!("\"{}\"", s.replace('"', "\"\""))
     };
-    let mut out = String::from("\u{feff}办件编号,事项,申请人,证件号码,联系电话,通办模式,状态,受理地点,审批部门,受理日期,承诺办结日期,超期\r\n");
+    let mut out = String::from(
+        "\u{feff}办件编号,事项,申请人,证件号码,联系电话,通办模式,状态,受理地点,审批部门,受理日期,承诺办结日期,超期\r\n",
+    );
     for v in &rows {
         let (name, id, phone) = match &v.applicant {
-            Applicant::Person { name, id_number, phone, .. } => (name.as_str(), id_number.as_str(), phone.as_str()),
+            Applicant::Person {
+                name,
+                id_number,
+                phone,
+                ..
+            } => (name.as_str(), id_number.as_str(), phone.as_str()),
             Applicant::Company { name, uscc, .. } => (name.as_str(), uscc.as_str(), ""),
         };
         let line = [
@@ -865,7 +872,10 @@ pub async fn export(
             phone,
             v.mode.label(),
             &v.status_label,
-            v.hall.as_ref().map(|h| h.name.as_str()).unwrap_or("网上办事大厅"),
+            v.hall
+                .as_ref()
+                .map(|h| h.name.as_str())
+                .unwrap_or("网上办事大厅"),
             &v.department.name,
             v.accepted_on.as_deref().unwrap_or(""),
             v.deadline.as_deref().unwrap_or(""),
@@ -891,7 +901,10 @@ pub async fn export(
     .await;
     Ok((
         [
-            (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (
+                axum::http::header::CONTENT_TYPE,
+                "text/csv; charset=utf-8".to_owned(),
+            ),
             (
                 axum::http::header::CONTENT_DISPOSITION,
                 "attachment; filename=\"cases.csv\"".to_owned(),

@@ -130,8 +130,16 @@ pub async fn create(
 /// Ends the caller's session (the bearer token stops working). Access: signed in.
 #[utoipa::path(delete, path = "/session", tag = "session", security(("bearer" = [])),
     responses((status = 204), (status = 401, body = crate::error::ErrorBody)))]
-pub async fn delete(State(state): State<AppState>, ctx: Ctx) -> ApiResult<StatusCode> {
+pub async fn delete(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: axum::http::HeaderMap,
+) -> ApiResult<StatusCode> {
     ctx.authorize(Action::ReadOwnAccount)?;
+    ctx.check_csrf(
+        &headers,
+        headers.get("x-csrf-token").and_then(|v| v.to_str().ok()),
+    )?;
     if let Some(s) = &ctx.session {
         state.store.delete_session(&s.token_hash).await?;
     }

@@ -340,7 +340,15 @@ pub async fn create(
             } else {
                 StatusCode::UNPROCESSABLE_ENTITY
             };
-            render_new(&state, &ctx, &p, Some(msg), e.fields.into_iter().collect(), status).await
+            render_new(
+                &state,
+                &ctx,
+                &p,
+                Some(msg),
+                e.fields.into_iter().collect(),
+                status,
+            )
+            .await
         }
         Err(e) => Err(e.into()),
     }
