@@ -395,6 +395,19 @@ fn audit_verify_names_the_first_tampered_case_and_calendar_commands_work() {
     let o = run(&["audit", "verify", "--db", &url]);
     assert_eq!(o.status.code(), Some(1));
     assert!(text(&o).contains(&case_no), "{}", text(&o));
+    // The security audit log (the demo's grants are in it) is checked too.
+    assert!(text(&o).contains("安全审计日志"), "{}", text(&o));
+    rt.block_on(async {
+        use sqlx::Connection;
+        let mut c = sqlx::SqliteConnection::connect(&url).await.unwrap();
+        sqlx::query("UPDATE audit_events SET detail = '{}' WHERE seq = 3")
+            .execute(&mut c)
+            .await
+            .unwrap();
+    });
+    let o = run(&["audit", "verify", "--db", &url]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o).contains("安全审计日志第 3 条"), "{}", text(&o));
 
     let o = run(&["calendar", "list", "--db", &url]);
     let t = text(&o);
