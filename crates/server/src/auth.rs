@@ -115,6 +115,8 @@ pub struct Ctx {
     pub addr: String,
     /// Whether the 大字 (large text) mode is on.
     pub large: bool,
+    /// The reference-data revision read with the session (signed-in callers).
+    pub revision: Option<i64>,
 }
 
 impl Ctx {
@@ -182,6 +184,7 @@ impl FromRequestParts<AppState> for Ctx {
             session: None,
             addr,
             large,
+            revision: None,
         };
         let (token, bearer) = match parts.headers.get(header::AUTHORIZATION) {
             Some(v) => {
@@ -202,7 +205,10 @@ impl FromRequestParts<AppState> for Ctx {
         };
         let found = state.store.session_user(&token_hash(&token), now).await?;
         let (session, user) = match found {
-            Some((s, u)) if (s.kind == SessionKind::Bearer) == bearer => (s, u),
+            Some((s, u, rev)) if (s.kind == SessionKind::Bearer) == bearer => {
+                ctx.revision = Some(rev);
+                (s, u)
+            }
             _ if bearer => {
                 return Err(ApiError::new(
                     StatusCode::UNAUTHORIZED,

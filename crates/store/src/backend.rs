@@ -376,11 +376,12 @@ macro_rules! impl_store {
                 &self,
                 token_hash: &str,
                 now: i64,
-            ) -> $crate::Result<Option<($crate::Session, tongban_domain::user::User)>> {
+            ) -> $crate::Result<Option<($crate::Session, tongban_domain::user::User, i64)>> {
                 use sqlx::Row;
                 let row = sqlx::query(
                     "SELECT s.token_hash, s.user_id, s.kind, s.csrf, s.created_at, s.expires_at,
-                            u.id, u.username, u.display_name, u.role, u.hall_id, u.department_id, u.active, u.household_region
+                            u.id, u.username, u.display_name, u.role, u.hall_id, u.department_id, u.active, u.household_region,
+                            (SELECT revision FROM catalogue_revision WHERE id = 1) AS revision
                      FROM sessions s JOIN users u ON u.id = s.user_id
                      WHERE s.token_hash = $1 AND s.expires_at > $2",
                 )
@@ -401,7 +402,7 @@ macro_rules! impl_store {
                     created_at: r.try_get("created_at")?,
                     expires_at: r.try_get("expires_at")?,
                 };
-                Ok(Some((session, Self::user_row(&r)?)))
+                Ok(Some((session, Self::user_row(&r)?, r.try_get("revision")?)))
             }
 
             async fn delete_session(&self, token_hash: &str) -> $crate::Result<()> {

@@ -196,9 +196,11 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     async fn create_session(&self, s: &Session, audit: Option<&AuditEntry>) -> Result<()>;
     /// A session by token hash, if not expired at `now`.
     async fn session(&self, token_hash: &str, now: i64) -> Result<Option<Session>>;
-    /// The unexpired session with this token hash and its account, in one
-    /// query (every signed request asks this).
-    async fn session_user(&self, token_hash: &str, now: i64) -> Result<Option<(Session, User)>>;
+    /// The unexpired session with this token hash, its account and the
+    /// current reference-data revision, in one query (every signed request
+    /// asks this; the revision spares the caches a query of their own).
+    async fn session_user(&self, token_hash: &str, now: i64)
+    -> Result<Option<(Session, User, i64)>>;
     /// Ends a session.
     async fn delete_session(&self, token_hash: &str) -> Result<()>;
     /// Records a failed sign-in, with its audit event in the same transaction.

@@ -183,7 +183,20 @@ impl RefCache {
         &self,
         store: &dyn tongban_store::Store,
     ) -> tongban_store::Result<std::sync::Arc<RefData>> {
-        let rev = store.catalogue_revision().await?;
+        self.get_at(store, None).await
+    }
+
+    /// The reference data at revision `known` (read in this request
+    /// already, e.g. with the session), or at the database's current one.
+    pub async fn get_at(
+        &self,
+        store: &dyn tongban_store::Store,
+        known: Option<i64>,
+    ) -> tongban_store::Result<std::sync::Arc<RefData>> {
+        let rev = match known {
+            Some(r) => r,
+            None => store.catalogue_revision().await?,
+        };
         if let Some((r, d)) = self.inner.read().expect("lock").as_ref()
             && *r == rev
         {
@@ -219,6 +232,18 @@ impl Ctxt {
     pub async fn load(state: &AppState) -> ApiResult<Self> {
         Ok(Self {
             data: state.refdata.get(state.store.as_ref()).await?,
+            today: state.now.today(),
+        })
+    }
+
+    /// Loads the lookups at the revision read with the caller's session
+    /// (one query fewer on every signed request).
+    pub async fn load_for(state: &AppState, ctx: &Ctx) -> ApiResult<Self> {
+        Ok(Self {
+            data: state
+                .refdata
+                .get_at(state.store.as_ref(), ctx.revision)
+                .await?,
             today: state.now.today(),
         })
     }
@@ -518,7 +543,7 @@ pub async fn create_case(
         )
         .into());
     }
-    let lookups = Ctxt::load(&state).await?;
+    let lookups = Ctxt::load_for(&state, ctx).await?;
     let item_code = ItemCode(body.item.trim().to_owned());
     let item = match state.store.item(&item_code).await {
         Ok(v) => v,
@@ -811,7 +836,7 @@ pub async fn list_cases(
         }
     }
     let (rows, total) = state.store.cases(&f).await?;
-    let lookups = Ctxt::load(state).await?;
+    let lookups = Ctxt::load_for(state, ctx).await?;
     let data = rows
         .iter()
         .map(|c| {
@@ -1197,7 +1222,7 @@ pub async fn take_step(
     if let Some(answer) = replayed(&state, &scope, &key).await? {
         return Ok(answer);
     }
-    let lookups = Ctxt::load(&state).await?;
+    let lookups = Ctxt::load_for(&state, ctx).await?;
     let c = visible_case(&state, ctx, &case_no).await?;
     let Some(step) = Step::parse(&action) else {
         return Err(ApiError::new(
@@ -1379,7 +1404,7 @@ pub async fn case_for(
 ) -> ApiResult<(CaseRecord, CaseView)> {
     let c = visible_case(state, ctx, case_no).await?;
     let events = state.store.case_events(c.id).await?;
-    let lookups = Ctxt::load(state).await?;
+    let lookups = Ctxt::load_for(state, ctx).await?;
     let full = full_view(ctx, &c);
     if full {
         // Every view of personal numbers in full is recorded.
