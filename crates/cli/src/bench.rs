@@ -256,6 +256,7 @@ async fn lifecycle(
     })
     .to_string();
     let next = std::sync::Arc::new(std::sync::atomic::AtomicU32::new(0));
+    let batching_before = store.as_ref().and_then(|s| s.group_commit_stats());
     let started = Instant::now();
     let mut tasks = Vec::new();
     for _ in 0..concurrency.max(1) {
@@ -343,6 +344,16 @@ async fn lifecycle(
             percentile(v, 0.99)
         );
     }
+    let batching = match (batching_before, store.as_ref().and_then(|s| s.group_commit_stats())) {
+        (Some((c0, m0)), Some((c1, m1))) => Some((c1 - c0, m1 - m0)),
+        _ => None,
+    };
+    if let Some((commits, members)) = batching.filter(|(c, _)| *c > 0) {
+        println!(
+            "group commit: {members} write transactions in {commits} commits ({:.2} per fsync)",
+            members as f64 / commits as f64
+        );
+    }
     let (baseline, ratio) = match &store {
         Some(s) => {
             let n = 2000;
@@ -366,6 +377,7 @@ async fn lifecycle(
                 "cases": cases, "concurrency": concurrency, "cases_per_s": cases_per_s,
                 "transitions_per_s": transitions_per_s, "p50_ms": percentile(&all, 0.5), "p99_ms": percentile(&all, 0.99),
                 "baseline_commits_per_s": baseline, "ratio": ratio,
+                "writes_per_commit": batching.filter(|(c, _)| *c > 0).map(|(c, m)| m as f64 / c as f64),
             })
         );
     }

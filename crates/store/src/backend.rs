@@ -84,7 +84,7 @@ pub(crate) fn levels(s: &str) -> Result<Vec<RegionLevel>> {
 
 /// Implements [`crate::Store`] for `$ty` (which has a `pool` field) with the shared SQL.
 macro_rules! impl_store {
-    ($ty:ty, $db:ty, $backend:literal, $audit_lock:literal) => {
+    ($ty:ty, $db:ty, $backend:literal, $audit_lock:literal, $tx:ty) => {
         #[async_trait::async_trait]
         impl $crate::Store for $ty {
             fn backend(&self) -> &'static str {
@@ -820,7 +820,7 @@ macro_rules! impl_store {
                 idem: Option<$crate::IdemWrite<'_>>,
             ) -> $crate::Result<($crate::CaseRecord, Option<String>)> {
                 use sqlx::Row;
-                let mut tx = self.begin_write().await?;
+                let mut tx = Self::replay_in(self.begin_write().await?, &idem).await?;
                 let placeholder = format!("{case_no_prefix}-{}", c.verification_code);
                 let id: i64 = sqlx::query(
                     "INSERT INTO cases (case_no, verification_code, item_code, item_version, item_name, mode, status, version,
@@ -902,7 +902,7 @@ macro_rules! impl_store {
                 idem: Option<$crate::IdemWrite<'_>>,
             ) -> $crate::Result<($crate::CaseRecord, Option<String>)> {
                 use sqlx::Row;
-                let mut tx = self.begin_write().await?;
+                let mut tx = Self::replay_in(self.begin_write().await?, &idem).await?;
                 // One statement moves the case, reads it back and fetches the
                 // hash the new event chains to; the version guard makes that
                 // hash the last one.
@@ -1160,6 +1160,10 @@ macro_rules! impl_store {
                 rows.iter().map(Self::audit_row).collect()
             }
 
+            fn group_commit_stats(&self) -> Option<(u64, u64)> {
+                self.commit_stats()
+            }
+
             async fn bench_single_row_commits(&self, n: u32, concurrency: u32) -> $crate::Result<f64> {
                 sqlx::query("CREATE TABLE IF NOT EXISTS bench_baseline (id BIGINT PRIMARY KEY, payload TEXT NOT NULL)")
                     .execute(&self.pool)
@@ -1177,7 +1181,7 @@ macro_rules! impl_store {
                             if i >= n {
                                 return Ok::<(), $crate::StoreError>(());
                             }
-                            let mut tx = this.begin_write().await?;
+                            let mut tx = this.begin_solo().await?;
                             sqlx::query("INSERT INTO bench_baseline (id, payload) VALUES ($1, $2)")
                                 .bind(i64::from(i))
                                 .bind("0123456789abcdef0123456789abcdef")
@@ -1210,7 +1214,7 @@ macro_rules! impl_store {
             /// After a case row moved from `expected_version`: appends the
             /// event chained to the previous one and reads the case back.
             async fn chain_and_load(
-                tx: &mut sqlx::Transaction<'_, $db>,
+                tx: &mut $tx,
                 id: i64,
                 case_no: &str,
                 expected_version: i64,
@@ -1229,7 +1233,7 @@ macro_rules! impl_store {
             }
 
             async fn append_event(
-                tx: &mut sqlx::Transaction<'_, $db>,
+                tx: &mut $tx,
                 case_id: i64,
                 case_no: &str,
                 seq: i64,
@@ -1271,8 +1275,30 @@ macro_rules! impl_store {
                 Ok(())
             }
 
+            /// Inside a write: the answer already recorded under the key, if
+            /// any — seen even before its batch commits; then this (empty)
+            /// transaction joins that commit so the replay is durable.
+            async fn replay_in(mut tx: $tx, idem: &Option<$crate::IdemWrite<'_>>) -> $crate::Result<$tx> {
+                use sqlx::Row;
+                let Some(i) = idem else { return Ok(tx) };
+                let r = sqlx::query("SELECT status, body FROM idempotency_keys WHERE scope = $1 AND key = $2")
+                    .bind(&i.scope)
+                    .bind(&i.key)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                match r {
+                    None => Ok(tx),
+                    Some(r) => {
+                        let status = u16::try_from(r.try_get::<i64, _>("status")?).unwrap_or(200);
+                        let body: String = r.try_get("body")?;
+                        tx.commit().await?;
+                        Err($crate::StoreError::Replayed(status, body))
+                    }
+                }
+            }
+
             async fn record_idempotency(
-                tx: &mut sqlx::Transaction<'_, $db>,
+                tx: &mut $tx,
                 record: &$crate::CaseRecord,
                 idem: Option<$crate::IdemWrite<'_>>,
                 at: i64,
@@ -1340,7 +1366,7 @@ macro_rules! impl_store {
             /// sequence: on PostgreSQL a transaction-scoped advisory lock
             /// serialises appenders; SQLite's write lock already does.
             async fn append_audit_tx(
-                tx: &mut sqlx::Transaction<'_, $db>,
+                tx: &mut $tx,
                 e: &$crate::AuditEntry,
             ) -> $crate::Result<i64> {
                 use sqlx::Row;
@@ -1387,7 +1413,7 @@ macro_rules! impl_store {
             }
 
             async fn insert_grant_tx(
-                tx: &mut sqlx::Transaction<'_, $db>,
+                tx: &mut $tx,
                 g: &$crate::NewGrant,
                 audit: &$crate::AuditEntry,
             ) -> $crate::Result<tongban_domain::grant::Grant> {
@@ -1482,7 +1508,7 @@ macro_rules! impl_store {
                 })
             }
 
-            async fn bump_revision(tx: &mut sqlx::Transaction<'_, $db>) -> $crate::Result<()> {
+            async fn bump_revision(tx: &mut $tx) -> $crate::Result<()> {
                 sqlx::query("UPDATE catalogue_revision SET revision = revision + 1 WHERE id = 1")
                     .execute(&mut **tx)
                     .await?;

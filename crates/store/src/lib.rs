@@ -43,6 +43,10 @@ pub enum StoreError {
     /// Anything else from the database.
     #[error("database: {0}")]
     Database(sqlx::Error),
+    /// A write carried an idempotency key already answered: the recorded
+    /// (status, body), durable by the time this is returned.
+    #[error("already answered under this idempotency key")]
+    Replayed(u16, String),
     /// Stored JSON that does not decode (a bug or a tampered row).
     #[error("corrupt stored data: {0}")]
     Corrupt(String),
@@ -331,6 +335,10 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     async fn audit_events(&self, filter: &AuditFilter) -> Result<(Vec<StoredAudit>, i64)>;
     /// Audit events after position `after`, in order (for verification).
     async fn audit_range(&self, after: i64, limit: i64) -> Result<Vec<StoredAudit>>;
+
+    /// Group commit so far, where the backend does it: (commits, the
+    /// transactions they carried).
+    fn group_commit_stats(&self) -> Option<(u64, u64)>;
 
     /// Benchmark baseline: commits `n` single-row transactions, `concurrency`
     /// at a time, into a scratch table (created and dropped here) with the

@@ -29,6 +29,16 @@ impl PgStore {
         Ok(self.pool.begin().await?)
     }
 
+    /// PostgreSQL groups concurrent commits itself; nothing to report.
+    fn commit_stats(&self) -> Option<(u64, u64)> {
+        None
+    }
+
+    /// The raw baseline's transactions: PostgreSQL commits each on its own.
+    async fn begin_solo(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>> {
+        self.begin_write().await
+    }
+
     async fn run_migrations(&self) -> Result<()> {
         sqlx::migrate!("./migrations/postgres")
             .run(&self.pool)
@@ -46,5 +56,6 @@ crate::backend::impl_store!(
     PgStore,
     sqlx::Postgres,
     "postgres",
-    "SELECT pg_advisory_xact_lock(7460001)"
+    "SELECT pg_advisory_xact_lock(7460001)",
+    sqlx::Transaction<'static, sqlx::Postgres>
 );

@@ -1,20 +1,267 @@
 //! The SQLite backend: the embedded default. WAL journal, foreign keys on,
 //! `synchronous=FULL` (every acknowledged commit is on disk).
+//!
+//! Writes go through one writer connection with **group commit**: a write
+//! transaction is a savepoint inside a batch transaction; when it ends and
+//! nobody else is queued for the writer (or the batch is full), the batch
+//! commits with one fsync and every member is acknowledged only then. A
+//! member that fails or is dropped is rolled back to its savepoint before
+//! anyone else writes, so it never reaches the disk. Several transactions
+//! become durable by one fsync, each acknowledged only after it.
 
 use crate::{Result, StoreError};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePoolOptions,
+    SqliteSynchronous,
+};
+use sqlx::ConnectOptions;
 use std::str::FromStr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Weak};
 use std::time::Duration;
+use tokio::sync::{Notify, OwnedMutexGuard, oneshot};
+
+/// At most this many transactions share one commit.
+const MAX_BATCH: usize = 64;
 
 /// A SQLite database.
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     pub(crate) pool: sqlx::SqlitePool,
-    /// The one connection that writes. SQLite admits one writer at a time;
-    /// queueing writers here (fairly, without sleeping) instead of in
-    /// SQLite's busy handler (which polls with growing sleeps) keeps the tail
-    /// latency low. It is also the one place where group commit can be added.
-    writer: sqlx::SqlitePool,
+    /// The one connection that writes, with group commit (none for an
+    /// in-memory database, whose one connection is the pool's).
+    writer: Option<Arc<Writer>>,
+}
+
+/// The writer: its connection and the batch being built on it.
+#[derive(Debug)]
+pub(crate) struct Writer {
+    state: Arc<tokio::sync::Mutex<WriterState>>,
+    /// Transactions waiting for the connection.
+    queued: AtomicUsize,
+    /// Wakes the flusher (a member was dropped, or a waiter gave up).
+    wake: Arc<Notify>,
+    /// Batches committed, and the transactions they carried.
+    commits: std::sync::atomic::AtomicU64,
+    members: std::sync::atomic::AtomicU64,
+}
+
+impl Drop for Writer {
+    fn drop(&mut self) {
+        self.wake.notify_one();
+    }
+}
+
+#[derive(Debug)]
+struct WriterState {
+    conn: SqliteConnection,
+    /// A batch transaction is open.
+    open: bool,
+    /// A member's savepoint is still open (it failed or was dropped).
+    dirty: bool,
+    /// Members whose savepoints were released, waiting for the commit.
+    waiters: Vec<oneshot::Sender<std::result::Result<(), String>>>,
+}
+
+impl WriterState {
+    async fn exec(&mut self, sql: &str) -> sqlx::Result<()> {
+        sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))
+            .execute(&mut self.conn)
+            .await
+            .map(|_| ())
+    }
+
+    /// Rolls back what a failed or dropped member left in the batch.
+    async fn settle(&mut self) -> Result<()> {
+        if self.dirty {
+            let r = match self.exec("ROLLBACK TO tb").await {
+                Ok(()) => self.exec("RELEASE tb").await,
+                Err(e) => Err(e),
+            };
+            if let Err(e) = r {
+                self.abort(&e.to_string()).await;
+                return Err(e.into());
+            }
+            self.dirty = false;
+        }
+        Ok(())
+    }
+
+    /// Commits the batch (one fsync) and answers every member.
+    async fn flush(&mut self) {
+        if !self.open {
+            return;
+        }
+        let r = self.exec("COMMIT").await.map_err(|e| e.to_string());
+        if r.is_err() {
+            let _ = self.exec("ROLLBACK").await;
+        }
+        self.open = false;
+        for w in self.waiters.drain(..) {
+            let _ = w.send(r.clone());
+        }
+    }
+
+    /// Gives the batch up: its members are told their writes failed.
+    async fn abort(&mut self, why: &str) {
+        if self.open {
+            let _ = self.exec("ROLLBACK").await;
+        }
+        self.open = false;
+        self.dirty = false;
+        for w in self.waiters.drain(..) {
+            let _ = w.send(Err(why.to_owned()));
+        }
+    }
+}
+
+/// Counts a transaction queued for the writer; one that gives up before
+/// getting it wakes the flusher, so a batch never waits for it.
+struct Queued<'a> {
+    writer: &'a Writer,
+    got_it: bool,
+}
+
+impl Drop for Queued<'_> {
+    fn drop(&mut self) {
+        self.writer.queued.fetch_sub(1, Ordering::SeqCst);
+        if !self.got_it {
+            self.writer.wake.notify_one();
+        }
+    }
+}
+
+/// Commits batches nobody else will: after a member was dropped or a queued
+/// transaction gave up.
+async fn flusher(writer: Weak<Writer>, wake: Arc<Notify>) {
+    loop {
+        wake.notified().await;
+        let Some(w) = writer.upgrade() else { return };
+        let mut g = w.state.clone().lock_owned().await;
+        if g.settle().await.is_ok() && w.queued.load(Ordering::SeqCst) == 0 && g.open {
+            w.commits.fetch_add(1, Ordering::Relaxed);
+            g.flush().await;
+        }
+    }
+}
+
+/// Waits for the writer, rolls back what a failed member left, opens the
+/// batch if none is open, and a savepoint for the new member.
+async fn open_savepoint(w: &Arc<Writer>) -> Result<OwnedMutexGuard<WriterState>> {
+    w.queued.fetch_add(1, Ordering::SeqCst);
+    let mut q = Queued {
+        writer: w,
+        got_it: false,
+    };
+    let mut guard = w.state.clone().lock_owned().await;
+    q.got_it = true;
+    drop(q);
+    guard.settle().await?;
+    if !guard.open {
+        guard.exec("BEGIN IMMEDIATE").await?;
+        guard.open = true;
+    }
+    if let Err(e) = guard.exec("SAVEPOINT tb").await {
+        guard.abort(&e.to_string()).await;
+        return Err(e.into());
+    }
+    guard.dirty = true;
+    Ok(guard)
+}
+
+enum Inner {
+    Batched {
+        guard: OwnedMutexGuard<WriterState>,
+        writer: Arc<Writer>,
+        /// Commit at once, alone (the benchmark's raw baseline).
+        solo: bool,
+    },
+    Plain(sqlx::Transaction<'static, sqlx::Sqlite>),
+}
+
+/// A write transaction: `&mut *tx` is the connection; [`WriteTx::commit`]
+/// returns once the write is on disk. Dropping it rolls it back.
+pub struct WriteTx {
+    inner: Option<Inner>,
+}
+
+impl std::fmt::Debug for WriteTx {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WriteTx").finish_non_exhaustive()
+    }
+}
+
+impl std::ops::Deref for WriteTx {
+    type Target = SqliteConnection;
+    fn deref(&self) -> &SqliteConnection {
+        match self.inner.as_ref().expect("transaction open") {
+            Inner::Batched { guard, .. } => &guard.conn,
+            Inner::Plain(t) => t,
+        }
+    }
+}
+
+impl std::ops::DerefMut for WriteTx {
+    fn deref_mut(&mut self) -> &mut SqliteConnection {
+        match self.inner.as_mut().expect("transaction open") {
+            Inner::Batched { guard, .. } => &mut guard.conn,
+            Inner::Plain(t) => t,
+        }
+    }
+}
+
+impl WriteTx {
+    /// Makes the transaction durable: returns after the commit that
+    /// includes it has reached the disk, or with the error that undid it.
+    /// The release and the commit run in a task of their own, so a caller
+    /// that gives up half-way cannot leave the batch half-done.
+    pub async fn commit(mut self) -> Result<()> {
+        match self.inner.take().expect("transaction open") {
+            Inner::Plain(t) => Ok(t.commit().await?),
+            Inner::Batched {
+                mut guard,
+                writer,
+                solo,
+            } => {
+                let (tx, rx) = oneshot::channel();
+                tokio::spawn(async move {
+                    if let Err(e) = guard.exec("RELEASE tb").await {
+                        // Still dirty: the next holder rolls it back.
+                        drop(guard);
+                        writer.wake.notify_one();
+                        let _ = tx.send(Err(e.to_string()));
+                        return;
+                    }
+                    guard.dirty = false;
+                    guard.waiters.push(tx);
+                    writer.members.fetch_add(1, Ordering::Relaxed);
+                    if solo
+                        || writer.queued.load(Ordering::SeqCst) == 0
+                        || guard.waiters.len() >= MAX_BATCH
+                    {
+                        writer.commits.fetch_add(1, Ordering::Relaxed);
+                        guard.flush().await;
+                    }
+                });
+                match rx.await {
+                    Ok(Ok(())) => Ok(()),
+                    Ok(Err(e)) => Err(StoreError::Corrupt(format!("commit failed: {e}"))),
+                    Err(_) => Err(StoreError::Corrupt("the writer stopped".into())),
+                }
+            }
+        }
+    }
+}
+
+impl Drop for WriteTx {
+    fn drop(&mut self) {
+        if let Some(Inner::Batched { guard, writer, .. }) = self.inner.take() {
+            // The savepoint stays open (dirty): the next holder, or the
+            // flusher, rolls it back before anything else is written.
+            drop(guard);
+            writer.wake.notify_one();
+        }
+    }
 }
 
 impl SqliteStore {
@@ -46,20 +293,71 @@ impl SqliteStore {
             .connect_with(opts)
             .await?;
         let writer = if memory {
-            pool.clone()
+            None
         } else {
-            SqlitePoolOptions::new()
-                .max_connections(1)
-                .acquire_timeout(Duration::from_secs(30))
-                .connect_with(writer_opts)
-                .await?
+            let conn = writer_opts.connect().await?;
+            let wake = Arc::new(Notify::new());
+            let w = Arc::new(Writer {
+                state: Arc::new(tokio::sync::Mutex::new(WriterState {
+                    conn,
+                    open: false,
+                    dirty: false,
+                    waiters: Vec::new(),
+                })),
+                queued: AtomicUsize::new(0),
+                wake: wake.clone(),
+                commits: Default::default(),
+                members: Default::default(),
+            });
+            tokio::spawn(flusher(Arc::downgrade(&w), wake));
+            Some(w)
         };
         Ok(Self { pool, writer })
     }
 
-    /// A write transaction. SQLite takes the write lock at BEGIN (IMMEDIATE), so a transaction that reads before it writes never fails to upgrade its lock.
-    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
-        Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?)
+    /// A write transaction in the current batch (see the module notes).
+    /// SQLite takes the write lock at the batch's BEGIN IMMEDIATE, so a
+    /// transaction that reads before it writes never fails to upgrade.
+    async fn begin_write(&self) -> Result<WriteTx> {
+        self.begin(false).await
+    }
+
+    /// A write transaction committed at once, alone (one fsync each): the
+    /// benchmark's raw single-row baseline.
+    async fn begin_solo(&self) -> Result<WriteTx> {
+        self.begin(true).await
+    }
+
+    async fn begin(&self, solo: bool) -> Result<WriteTx> {
+        let Some(w) = &self.writer else {
+            return Ok(WriteTx {
+                inner: Some(Inner::Plain(
+                    self.pool.begin_with("BEGIN IMMEDIATE").await?,
+                )),
+            });
+        };
+        // Queueing and opening the savepoint run in a task of their own: a
+        // caller that gives up cannot leave the writer in between.
+        let (tx, rx) = oneshot::channel();
+        let writer = w.clone();
+        tokio::spawn(async move {
+            let r = open_savepoint(&writer).await;
+            if let Err(Ok(guard)) = tx.send(r) {
+                // The caller is gone: its (empty) savepoint is rolled back later.
+                drop(guard);
+                writer.wake.notify_one();
+            }
+        });
+        let guard = rx
+            .await
+            .map_err(|_| StoreError::Corrupt("the writer stopped".into()))??;
+        Ok(WriteTx {
+            inner: Some(Inner::Batched {
+                guard,
+                writer: w.clone(),
+                solo,
+            }),
+        })
     }
 
     async fn run_migrations(&self) -> Result<()> {
@@ -69,10 +367,20 @@ impl SqliteStore {
         Ok(())
     }
 
+    /// Group commit so far: (batches committed, transactions they carried).
+    fn commit_stats(&self) -> Option<(u64, u64)> {
+        self.writer.as_ref().map(|w| {
+            (
+                w.commits.load(Ordering::Relaxed),
+                w.members.load(Ordering::Relaxed),
+            )
+        })
+    }
+
     /// The underlying pool (for tools that measure the raw database).
     pub fn pool(&self) -> &sqlx::SqlitePool {
         &self.pool
     }
 }
 
-crate::backend::impl_store!(SqliteStore, sqlx::Sqlite, "sqlite", "");
+crate::backend::impl_store!(SqliteStore, sqlx::Sqlite, "sqlite", "", WriteTx);

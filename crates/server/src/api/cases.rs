@@ -749,6 +749,8 @@ pub async fn create_case(
                 Box::new(lookups.view(&record, false, events)),
             ))
         }
+        // An earlier request with the same key: its answer, now durable.
+        Err(StoreError::Replayed(s, b)) => Ok(Answer::Replay(s, b)),
         Err(StoreError::Conflict(what)) if key.is_some() => {
             // A concurrent retry with the same key won the race: answer as it did.
             match state
@@ -1335,6 +1337,7 @@ pub async fn take_step(
                 Box::new(lookups.view(&record, false, events)),
             ))
         }
+        Err(StoreError::Replayed(s, b)) => Ok(Answer::Replay(s, b)),
         Err(StoreError::Conflict(_)) => {
             if let Some(k) = &key
                 && let Some((s, b)) = state.store.idempotent_answer(&scope, k).await?
