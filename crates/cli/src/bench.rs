@@ -344,7 +344,10 @@ async fn lifecycle(
             percentile(v, 0.99)
         );
     }
-    let batching = match (batching_before, store.as_ref().and_then(|s| s.group_commit_stats())) {
+    let batching = match (
+        batching_before,
+        store.as_ref().and_then(|s| s.group_commit_stats()),
+    ) {
         (Some((c0, m0)), Some((c1, m1))) => Some((c1 - c0, m1 - m0)),
         _ => None,
     };

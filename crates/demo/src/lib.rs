@@ -193,6 +193,14 @@ pub const ACCOUNTS: &[DemoAccount] = &[
         household_region: None,
     },
     DemoAccount {
+        username: "applicant-lin",
+        display_name: "林秀英",
+        role: Role::Applicant,
+        scope_key: None,
+        description: "申请人（户籍荔城区，七十多岁，常用大字模式）",
+        household_region: Some("350304"),
+    },
+    DemoAccount {
         username: "applicant-demo",
         display_name: "蔡文彬",
         role: Role::Applicant,
@@ -431,6 +439,39 @@ pub async fn seed(
             store.revoke_grant(g.id, admin.id, at, why, &a).await?;
         }
     }
+    // Appointment slots: every window an hour in the morning (two) and one
+    // in the afternoon, three places each; the neighbourhood centres' 专窗
+    // also a home visit (上门服务) with one place.
+    let mut plans = Vec::new();
+    for h in store.halls().await? {
+        for (i, w) in h.windows.iter().enumerate() {
+            for (start, end) in [("09:00", "10:00"), ("10:00", "11:00"), ("15:00", "16:00")] {
+                plans.push(tongban_store::NewSlotPlan {
+                    hall: h.id,
+                    window: w.id,
+                    start: start.into(),
+                    end: end.into(),
+                    capacity: 3,
+                    kind: tongban_domain::appointment::AppointmentKind::Counter,
+                    created_by: admin.id,
+                    created_at: at,
+                });
+            }
+            if i == 0 && h.kind == tongban_domain::city::HallKind::NeighbourhoodCentre {
+                plans.push(tongban_store::NewSlotPlan {
+                    hall: h.id,
+                    window: w.id,
+                    start: "15:00".into(),
+                    end: "17:00".into(),
+                    capacity: 1,
+                    kind: tongban_domain::appointment::AppointmentKind::HomeVisit,
+                    created_by: admin.id,
+                    created_at: at,
+                });
+            }
+        }
+    }
+    store.create_slot_plans(&plans).await?;
     tracing::info!(items = publications.len(), "demo city seeded");
     Ok(())
 }

@@ -119,6 +119,25 @@ pub enum Action<'a> {
     },
     /// Read the security audit log.
     ReadAudit,
+    /// Book an appointment (applicants, for themselves).
+    BookAppointment,
+    /// Cancel an appointment: its owner, or staff of its hall.
+    CancelAppointment {
+        /// Whose it is.
+        owner: UserId,
+        /// The hall it is at.
+        hall: HallId,
+    },
+    /// See the appointments at a hall.
+    ReadHallAppointments {
+        /// The hall.
+        hall: HallId,
+    },
+    /// Publish a hall's appointment slot plans.
+    ManageSlots {
+        /// The hall.
+        hall: HallId,
+    },
 }
 
 /// What authorisation needs beyond the actor and the action: the grants on
@@ -353,6 +372,24 @@ pub fn authorize(actor: Actor, action: Action<'_>, trust: &Trust<'_>) -> Result<
             _ => false,
         },
         Action::ReadGrants => role != Role::Applicant,
+        Action::BookAppointment => role == Role::Applicant,
+        Action::CancelAppointment { owner, hall } => {
+            (role == Role::Applicant && owner == id)
+                || (matches!(
+                    role,
+                    Role::Clerk | Role::Guide | Role::Agent | Role::HallAdmin
+                ) && scope.hall() == Some(hall))
+        }
+        Action::ReadHallAppointments { hall } => {
+            role == Role::PlatformAdmin
+                || (matches!(
+                    role,
+                    Role::Clerk | Role::Guide | Role::Agent | Role::HallAdmin
+                ) && scope.hall() == Some(hall))
+        }
+        Action::ManageSlots { hall } => {
+            role == Role::PlatformAdmin || (role == Role::HallAdmin && scope.hall() == Some(hall))
+        }
         Action::ManageGrants { grantor } => match role {
             Role::PlatformAdmin => true,
             Role::DepartmentAdmin => scope.department() == Some(grantor),
@@ -609,6 +646,44 @@ mod case_tests {
             let want = (step == Step::Complete).then_some(R::ResultDelivery);
             assert_eq!(window_right(Mode::Online, step), want);
         }
+    }
+}
+
+#[cfg(test)]
+mod appointment_tests {
+    use super::*;
+
+    #[test]
+    fn appointments_belong_to_their_owner_and_their_hall() {
+        let hall = HallId(1);
+        let a = |id, role, scope| Actor::User {
+            id: UserId(id),
+            role,
+            scope,
+        };
+        let applicant = a(9, Role::Applicant, Scope::None);
+        let other = a(10, Role::Applicant, Scope::None);
+        let clerk = a(2, Role::Clerk, Scope::Hall(hall));
+        let clerk_elsewhere = a(3, Role::Clerk, Scope::Hall(HallId(2)));
+        let hall_admin = a(4, Role::HallAdmin, Scope::Hall(hall));
+        let reviewer = a(5, Role::Reviewer, Scope::Department(DepartmentId(1)));
+        let ok = |who, what| authorize(who, what, &Trust::NONE).is_ok();
+        let cancel = Action::CancelAppointment {
+            owner: UserId(9),
+            hall,
+        };
+        assert!(ok(applicant, Action::BookAppointment));
+        assert!(!ok(clerk, Action::BookAppointment));
+        assert!(ok(applicant, cancel) && ok(clerk, cancel) && ok(hall_admin, cancel));
+        assert!(!ok(other, cancel) && !ok(clerk_elsewhere, cancel) && !ok(reviewer, cancel));
+        let read = Action::ReadHallAppointments { hall };
+        assert!(ok(clerk, read) && !ok(clerk_elsewhere, read) && !ok(applicant, read));
+        let manage = Action::ManageSlots { hall };
+        assert!(ok(hall_admin, manage) && !ok(clerk, manage));
+        assert_eq!(
+            authorize(Actor::Anonymous, Action::BookAppointment, &Trust::NONE),
+            Err(Denial::Unauthenticated)
+        );
     }
 }
 

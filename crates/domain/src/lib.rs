@@ -2,6 +2,7 @@
 //! that need no IO — validation, guide maps, the 通办 list, search ranking and
 //! authorisation. No async, no SQL, no HTTP lives here.
 
+pub mod appointment;
 pub mod authz;
 pub mod calendar;
 pub mod case;

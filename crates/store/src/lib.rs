@@ -23,7 +23,10 @@ use tongban_domain::timeline::StoredAudit;
 use tongban_domain::tongban::{Batch, ListEntry};
 use tongban_domain::user::{Role, Scope, User};
 use tongban_domain::{DepartmentId, HallId, ItemCode, RegionCode, UserId};
-pub use trust::{AuditEntry, AuditFilter, NewGrant};
+pub use trust::{
+    AppointmentFilter, AppointmentRecord, AuditEntry, AuditFilter, NewAppointment, NewGrant,
+    NewSlotPlan,
+};
 
 /// What can go wrong in the store.
 #[derive(Debug, thiserror::Error)]
@@ -203,8 +206,11 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// The unexpired session with this token hash, its account and the
     /// current reference-data revision, in one query (every signed request
     /// asks this; the revision spares the caches a query of their own).
-    async fn session_user(&self, token_hash: &str, now: i64)
-    -> Result<Option<(Session, User, i64)>>;
+    async fn session_user(
+        &self,
+        token_hash: &str,
+        now: i64,
+    ) -> Result<Option<(Session, User, i64)>>;
     /// Ends a session.
     async fn delete_session(&self, token_hash: &str) -> Result<()>;
     /// Records a failed sign-in, with its audit event in the same transaction.
@@ -335,6 +341,33 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     async fn audit_events(&self, filter: &AuditFilter) -> Result<(Vec<StoredAudit>, i64)>;
     /// Audit events after position `after`, in order (for verification).
     async fn audit_range(&self, after: i64, limit: i64) -> Result<Vec<StoredAudit>>;
+
+    /// Publishes slot plans (one transaction).
+    async fn create_slot_plans(
+        &self,
+        plans: &[NewSlotPlan],
+    ) -> Result<Vec<tongban_domain::appointment::SlotPlan>>;
+    /// The slot plans of a hall (or of every hall).
+    async fn slot_plans(
+        &self,
+        hall: Option<HallId>,
+    ) -> Result<Vec<tongban_domain::appointment::SlotPlan>>;
+    /// Booked counts of a hall's slots from `from` to `to` (inclusive): (plan, day, booked).
+    async fn slot_bookings(
+        &self,
+        hall: HallId,
+        from: time::Date,
+        to: time::Date,
+    ) -> Result<Vec<(i64, time::Date, i64)>>;
+    /// Books a place in a slot: `Conflict("slot_full")` when it is full,
+    /// `Conflict("duplicate")` when the user already holds one there.
+    async fn book_appointment(&self, a: &NewAppointment) -> Result<AppointmentRecord>;
+    /// Cancels a booking and frees its place; `Conflict` if already cancelled.
+    async fn cancel_appointment(&self, id: i64, by: UserId, at: i64) -> Result<AppointmentRecord>;
+    /// One appointment.
+    async fn appointment(&self, id: i64) -> Result<AppointmentRecord>;
+    /// Appointments matching a filter, by day and time.
+    async fn appointments(&self, f: &AppointmentFilter) -> Result<Vec<AppointmentRecord>>;
 
     /// Group commit so far, where the backend does it: (commits, the
     /// transactions they carried).

@@ -10,11 +10,10 @@
 //! become durable by one fsync, each acknowledged only after it.
 
 use crate::{Result, StoreError};
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePoolOptions,
-    SqliteSynchronous,
-};
 use sqlx::ConnectOptions;
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous,
+};
 use std::str::FromStr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Weak};
@@ -331,9 +330,7 @@ impl SqliteStore {
     async fn begin(&self, solo: bool) -> Result<WriteTx> {
         let Some(w) = &self.writer else {
             return Ok(WriteTx {
-                inner: Some(Inner::Plain(
-                    self.pool.begin_with("BEGIN IMMEDIATE").await?,
-                )),
+                inner: Some(Inner::Plain(self.pool.begin_with("BEGIN IMMEDIATE").await?)),
             });
         };
         // Queueing and opening the savepoint run in a task of their own: a

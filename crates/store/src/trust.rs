@@ -69,3 +69,87 @@ pub struct AuditFilter {
     /// Rows to skip (newest first).
     pub offset: i64,
 }
+
+/// A slot plan to publish.
+#[derive(Debug, Clone)]
+pub struct NewSlotPlan {
+    /// The hall.
+    pub hall: tongban_domain::HallId,
+    /// The window serving it.
+    pub window: tongban_domain::WindowId,
+    /// `HH:MM`.
+    pub start: String,
+    /// `HH:MM`.
+    pub end: String,
+    /// Appointments per slot.
+    pub capacity: u32,
+    /// Counter or home visit.
+    pub kind: tongban_domain::appointment::AppointmentKind,
+    /// Who publishes it.
+    pub created_by: UserId,
+    /// When, unix ms.
+    pub created_at: i64,
+}
+
+/// An appointment to record in a slot.
+#[derive(Debug, Clone)]
+pub struct NewAppointment {
+    /// The plan.
+    pub plan: i64,
+    /// The day.
+    pub day: time::Date,
+    /// The plan's capacity (the slot is created with it when first booked).
+    pub capacity: u32,
+    /// Random booking number.
+    pub booking_no: String,
+    /// What for.
+    pub item: ItemCode,
+    /// Whose.
+    pub user: UserId,
+    /// When, unix ms.
+    pub at: i64,
+}
+
+/// An appointment as stored, with its slot's plan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppointmentRecord {
+    /// Id.
+    pub id: i64,
+    /// Booking number shown to the applicant.
+    pub booking_no: String,
+    /// The plan.
+    pub plan: i64,
+    /// The day.
+    pub day: time::Date,
+    /// The hall.
+    pub hall: tongban_domain::HallId,
+    /// The window.
+    pub window: tongban_domain::WindowId,
+    /// `HH:MM`.
+    pub start: String,
+    /// `HH:MM`.
+    pub end: String,
+    /// Counter or home visit.
+    pub kind: tongban_domain::appointment::AppointmentKind,
+    /// What for.
+    pub item: ItemCode,
+    /// Whose.
+    pub user: UserId,
+    /// `booked` or `cancelled`.
+    pub status: String,
+    /// Booked at, unix ms.
+    pub created_at: i64,
+    /// Cancelled at, unix ms.
+    pub cancelled_at: Option<i64>,
+}
+
+/// Which appointments to list.
+#[derive(Debug, Clone, Default)]
+pub struct AppointmentFilter {
+    /// Only this applicant's.
+    pub user: Option<UserId>,
+    /// Only at this hall.
+    pub hall: Option<tongban_domain::HallId>,
+    /// Only on this day.
+    pub day: Option<time::Date>,
+}

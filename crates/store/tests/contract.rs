@@ -756,7 +756,10 @@ contract!(cases_append_chained_events_under_a_version_guard, |s| {
     // The same key again answers as the first time: never a second case.
     match again {
         Err(StoreError::Replayed(201, body)) => {
-            assert_eq!(body, format!("{{\"case_no\":\"{}\",\"version\":1}}", c.case_no))
+            assert_eq!(
+                body,
+                format!("{{\"case_no\":\"{}\",\"version\":1}}", c.case_no)
+            )
         }
         other => panic!("expected the recorded answer, got {other:?}"),
     }
@@ -890,69 +893,79 @@ contract!(calendar_years_round_trip, |s| {
     assert_eq!(s.calendar_years().await.unwrap(), vec![y2]);
 });
 
-contract!(concurrent_writes_share_commits_and_a_failed_one_leaves_no_trace, |s| {
-    use tongban_domain::grant::{Grantee, Right};
-    let before = s.audit_range(0, 100_000).await.unwrap().len();
-    let entry = |i: usize| tongban_store::AuditEntry {
-        at: i as i64,
-        kind: "test".into(),
-        actor: None,
-        username: None,
-        addr: "127.0.0.1".into(),
-        subject: format!("w{i}"),
-        detail: "{}".into(),
-    };
-    // A grant by a department that does not exist fails inside its transaction.
-    let bad = tongban_store::NewGrant {
-        grantor: DepartmentId(987_654),
-        grantee: Grantee::Hall(HallId(987_654)),
-        items: None,
-        rights: vec![Right::RemoteAcceptance],
-        valid_from: time::macros::date!(2026 - 01 - 01),
-        valid_to: time::macros::date!(2026 - 12 - 31),
-        granted_by: UserId(987_654),
-        granted_at: 1,
-        reason: "x".into(),
-    };
-    // 48 writers at once; every fourth fails.
-    let results = futures_util::future::join_all((0..48).map(|i| {
-        let bad = &bad;
-        let entry = &entry;
-        async move {
+contract!(
+    concurrent_writes_share_commits_and_a_failed_one_leaves_no_trace,
+    |s| {
+        use tongban_domain::grant::{Grantee, Right};
+        let before = s.audit_range(0, 100_000).await.unwrap().len();
+        let entry = |i: usize| tongban_store::AuditEntry {
+            at: i as i64,
+            kind: "test".into(),
+            actor: None,
+            username: None,
+            addr: "127.0.0.1".into(),
+            subject: format!("w{i}"),
+            detail: "{}".into(),
+        };
+        // A grant by a department that does not exist fails inside its transaction.
+        let bad = tongban_store::NewGrant {
+            grantor: DepartmentId(987_654),
+            grantee: Grantee::Hall(HallId(987_654)),
+            items: None,
+            rights: vec![Right::RemoteAcceptance],
+            valid_from: time::macros::date!(2026 - 01 - 01),
+            valid_to: time::macros::date!(2026 - 12 - 31),
+            granted_by: UserId(987_654),
+            granted_at: 1,
+            reason: "x".into(),
+        };
+        // 48 writers at once; every fourth fails.
+        let results = futures_util::future::join_all((0..48).map(|i| {
+            let bad = &bad;
+            let entry = &entry;
+            async move {
+                if i % 4 == 3 {
+                    s.create_grant(bad, &entry(i)).await.map(|_| ())
+                } else {
+                    s.append_audit(&entry(i)).await.map(|_| ())
+                }
+            }
+        }))
+        .await;
+        for (i, r) in results.iter().enumerate() {
+            assert_eq!(r.is_ok(), i % 4 != 3, "writer {i}: {r:?}");
             if i % 4 == 3 {
-                s.create_grant(bad, &entry(i)).await.map(|_| ())
-            } else {
-                s.append_audit(&entry(i)).await.map(|_| ())
+                assert!(matches!(r, Err(StoreError::InvalidReference(_))), "{r:?}");
             }
         }
-    }))
-    .await;
-    for (i, r) in results.iter().enumerate() {
-        assert_eq!(r.is_ok(), i % 4 != 3, "writer {i}: {r:?}");
-        if i % 4 == 3 {
-            assert!(matches!(r, Err(StoreError::InvalidReference(_))), "{r:?}");
-        }
+        // Every acknowledged write is there, each once; nothing of a failed one.
+        let after = s.audit_range(0, 100_000).await.unwrap();
+        let mut subjects: Vec<String> = after[before..].iter().map(|e| e.subject.clone()).collect();
+        subjects.sort();
+        let mut want: Vec<String> = (0..48)
+            .filter(|i| i % 4 != 3)
+            .map(|i| format!("w{i}"))
+            .collect();
+        want.sort();
+        assert_eq!(subjects, want);
+        assert!(s.grants().await.unwrap().is_empty());
+        assert_eq!(
+            tongban_store::verify_audit_log(s).await.unwrap(),
+            Ok(after.len())
+        );
     }
-    // Every acknowledged write is there, each once; nothing of a failed one.
-    let after = s.audit_range(0, 100_000).await.unwrap();
-    let mut subjects: Vec<String> = after[before..].iter().map(|e| e.subject.clone()).collect();
-    subjects.sort();
-    let mut want: Vec<String> = (0..48).filter(|i| i % 4 != 3).map(|i| format!("w{i}")).collect();
-    want.sort();
-    assert_eq!(subjects, want);
-    assert!(s.grants().await.unwrap().is_empty());
-    assert_eq!(
-        tongban_store::verify_audit_log(s).await.unwrap(),
-        Ok(after.len())
-    );
-});
+);
 
 #[tokio::test]
 async fn sqlite_group_commit_batches_writers_and_survives_callers_that_give_up() {
     let dir = std::env::temp_dir().join(format!("tongban-group-{}", random_suffix()));
     std::fs::create_dir_all(&dir).unwrap();
     let url = format!("sqlite://{}", dir.join("t.db").display());
-    let s = std::sync::Arc::new(tongban_store::sqlite::SqliteStore::connect(&url).await.unwrap());
+    let s = std::sync::Arc::new(
+        tongban_store::sqlite::SqliteStore::connect(&url)
+            .await
+            .unwrap(),
+    );
     s.migrate().await.unwrap();
     let entry = |i: usize| tongban_store::AuditEntry {
         at: i as i64,
@@ -984,14 +997,21 @@ async fn sqlite_group_commit_batches_writers_and_survives_callers_that_give_up()
         let s = s.clone();
         let e = entry(i);
         set.spawn(async move {
-            let _ = tokio::time::timeout(std::time::Duration::from_micros((i % 7) as u64 * 50), s.append_audit(&e)).await;
+            let _ = tokio::time::timeout(
+                std::time::Duration::from_micros((i % 7) as u64 * 50),
+                s.append_audit(&e),
+            )
+            .await;
         });
     }
     while set.join_next().await.is_some() {}
-    let last = tokio::time::timeout(std::time::Duration::from_secs(10), s.append_audit(&entry(999)))
-        .await
-        .expect("the writer is not wedged")
-        .unwrap();
+    let last = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        s.append_audit(&entry(999)),
+    )
+    .await
+    .expect("the writer is not wedged")
+    .unwrap();
     let all = s.audit_range(0, 1000).await.unwrap();
     assert_eq!(all.last().unwrap().seq, last);
     assert!(all.iter().filter(|e| e.subject.starts_with('w')).count() >= 65);
@@ -1001,7 +1021,9 @@ async fn sqlite_group_commit_batches_writers_and_survives_callers_that_give_up()
     );
     // Reopened, every acknowledged write is still there.
     drop(s);
-    let again = tongban_store::sqlite::SqliteStore::connect(&url).await.unwrap();
+    let again = tongban_store::sqlite::SqliteStore::connect(&url)
+        .await
+        .unwrap();
     assert_eq!(again.audit_range(0, 1000).await.unwrap().len(), all.len());
     let _ = std::fs::remove_dir_all(dir);
 }

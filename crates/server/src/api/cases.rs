@@ -423,7 +423,8 @@ fn replay(status: u16, body: String) -> Response {
         .into_response()
 }
 
-fn random_code() -> String {
+/// A random code (verification codes, booking numbers).
+pub fn random_code() -> String {
     let mut b = [0u8; 5];
     getrandom::fill(&mut b).expect("OS random source");
     // Crockford-style: no 0/O/1/I/L confusion.

@@ -2,6 +2,7 @@
 //! request/response types; every handler asks [`crate::auth::Ctx::authorize`]
 //! before it reads or writes, and states its access rule in its OpenAPI entry.
 
+pub mod appointments;
 pub mod calendar;
 pub mod cases;
 pub mod catalogue;
@@ -91,4 +92,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(grants::list, grants::create))
         .routes(routes!(grants::revoke))
         .routes(routes!(grants::audit))
+        .routes(routes!(appointments::slots))
+        .routes(routes!(appointments::book, appointments::list))
+        .routes(routes!(appointments::cancel))
+        .routes(routes!(appointments::plan))
 }

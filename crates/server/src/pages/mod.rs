@@ -24,6 +24,7 @@ use tongban_domain::guide::{Answers, GuideError};
 use tongban_domain::tongban::Mode;
 use tongban_store::SessionKind;
 
+pub mod appointments;
 pub mod trust;
 pub mod work;
 
@@ -63,6 +64,14 @@ impl Templates {
             ),
             ("print.html", include_str!("../../templates/print.html")),
             ("grants.html", include_str!("../../templates/grants.html")),
+            (
+                "appointments.html",
+                include_str!("../../templates/appointments.html"),
+            ),
+            (
+                "appointment_book.html",
+                include_str!("../../templates/appointment_book.html"),
+            ),
             ("audit.html", include_str!("../../templates/audit.html")),
             (
                 "doc_slip.html",
@@ -161,6 +170,12 @@ pub fn router() -> Router<AppState> {
             "/work/cases/{case_no}/actions/{action}",
             post(work::case_action),
         )
+        .route("/appointments", get(appointments::slots_page))
+        .route(
+            "/appointments/book",
+            get(appointments::book_form).post(appointments::book),
+        )
+        .route("/appointments/{id}/cancel", post(appointments::cancel))
         .route("/work/grants", get(trust::grants_page).post(trust::create))
         .route("/work/grants/{id}/revoke", post(trust::revoke))
         .route("/work/audit", get(trust::audit_page))

@@ -1,0 +1,209 @@
+//! The appointments page: a hall's open slots for the coming working days;
+//! applicants book one (then pick the item) and see and cancel their own;
+//! hall staff see the day's bookings of their hall.
+
+use super::{PageResult, page};
+use crate::AppState;
+use crate::api::appointments::{BookBody, book_slot, cancel_booking, list_for, slots_of};
+use crate::auth::Ctx;
+use crate::extract::percent_encode;
+use axum::Form;
+use axum::extract::{OriginalUri, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect};
+use minijinja::{Value, context};
+use std::collections::HashMap;
+use time::Duration;
+use tongban_domain::HallId;
+use tongban_domain::authz::Action;
+use tongban_domain::user::Role;
+
+async fn render(
+    state: &AppState,
+    ctx: &Ctx,
+    q: &HashMap<String, String>,
+    error: Option<String>,
+    notice: Option<String>,
+    status: StatusCode,
+) -> PageResult {
+    ctx.authorize(Action::ReadPublic)?;
+    let lookups = crate::api::cases::Ctxt::load(state).await?;
+    let halls = &lookups.data().halls;
+    let own_hall = ctx.user.as_ref().and_then(|u| u.scope.hall());
+    let hall = q
+        .get("hall")
+        .and_then(|h| h.parse().ok())
+        .map(HallId)
+        .filter(|h| halls.iter().any(|x| x.id == *h))
+        .or(own_hall)
+        .or(halls.first().map(|h| h.id));
+    let Some(hall) = hall else {
+        return Err(crate::error::ApiError::not_found().into());
+    };
+    let tomorrow = state.now.today() + Duration::days(1);
+    let slots = slots_of(state, hall, tomorrow, 7).await?;
+    let mut days: Vec<Value> = Vec::new();
+    let mut seen: Vec<String> = Vec::new();
+    for s in &slots {
+        if !seen.contains(&s.day) {
+            seen.push(s.day.clone());
+        }
+    }
+    for d in &seen {
+        let rows: Vec<Value> = slots
+            .iter()
+            .filter(|s| &s.day == d)
+            .map(|s| {
+                context! {
+                    slot => &s.slot, start => &s.start, end => &s.end, window => &s.window.name,
+                    kind => &s.kind_label, home => s.kind == tongban_domain::appointment::AppointmentKind::HomeVisit,
+                    available => s.available, capacity => s.capacity,
+                }
+            })
+            .collect();
+        days.push(context! { day => d, rows });
+    }
+    let role = ctx.user.as_ref().map(|u| u.role);
+    let mine = if role == Some(Role::Applicant) {
+        list_for(state, ctx, None, None).await?
+    } else {
+        vec![]
+    };
+    let hall_bookings = match own_hall {
+        Some(h) if h == hall => list_for(state, ctx, Some(h), Some(state.now.today())).await?,
+        _ => vec![],
+    };
+    let hall_name = halls
+        .iter()
+        .find(|h| h.id == hall)
+        .map(|h| h.name.clone())
+        .unwrap_or_default();
+    let mut res = page(
+        state,
+        ctx,
+        "appointments.html",
+        "/appointments",
+        "appointments",
+        context! {
+            title => "预约办事", hall => hall.0, hall_name, days, error, notice,
+            halls => halls.iter().map(|h| context! { id => h.id.0, name => &h.name, selected => h.id == hall }).collect::<Vec<_>>(),
+            is_applicant => role == Some(Role::Applicant), signed_in => ctx.user.is_some(),
+            mine => Value::from(minijinja::value::Serde(&mine)), hall_bookings => Value::from(minijinja::value::Serde(&hall_bookings)),
+            today => state.now.today().to_string(),
+            login_next => percent_encode(&format!("/appointments?hall={}", hall.0)),
+        },
+    )?;
+    *res.status_mut() = status;
+    Ok(res)
+}
+
+/// The slots of a hall (`?hall=ID`) and the caller's bookings.
+pub async fn slots_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<HashMap<String, String>>,
+) -> PageResult {
+    render(&state, &ctx, &q, None, None, StatusCode::OK).await
+}
+
+/// Step two of booking: the item, for a chosen slot (`?slot=`).
+pub async fn book_form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    uri: OriginalUri,
+    Query(q): Query<HashMap<String, String>>,
+) -> PageResult {
+    if ctx.user.is_none() {
+        return Ok(
+            Redirect::to(&format!("/login?next={}", percent_encode(&uri.to_string())))
+                .into_response(),
+        );
+    }
+    ctx.authorize(Action::BookAppointment)?;
+    let slot = q.get("slot").cloned().unwrap_or_default();
+    let index = state.catalogue.index(state.store.as_ref()).await?;
+    let items: Vec<Value> = index
+        .docs()
+        .iter()
+        .filter(|d| !d.modes.is_empty())
+        .map(|d| context! { code => d.summary.code.as_str(), name => &d.summary.name })
+        .collect();
+    page(
+        &state,
+        &ctx,
+        "appointment_book.html",
+        "/appointments",
+        "appointments",
+        context! { title => "预约办事：选择事项", slot, items, hall => q.get("hall") },
+    )
+}
+
+/// Books from the form.
+pub async fn book(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    uri: OriginalUri,
+    Form(p): Form<HashMap<String, String>>,
+) -> PageResult {
+    if ctx.user.is_none() {
+        return Ok(
+            Redirect::to(&format!("/login?next={}", percent_encode(&uri.to_string())))
+                .into_response(),
+        );
+    }
+    ctx.check_csrf(&headers, p.get("csrf").map(String::as_str))?;
+    let body = BookBody {
+        slot: p.get("slot").cloned().unwrap_or_default(),
+        item: p.get("item").cloned().unwrap_or_default(),
+    };
+    let mut q = HashMap::new();
+    if let Some(h) = p.get("hall") {
+        q.insert("hall".to_owned(), h.clone());
+    }
+    match book_slot(&state, &ctx, &body).await {
+        Ok(a) => {
+            q.insert("hall".to_owned(), a.hall.id.to_string());
+            let msg = format!(
+                "预约成功：预约号 {}，{} {}–{}，{}（{}）",
+                a.booking_no, a.day, a.start, a.end, a.hall.name, a.window.name
+            );
+            render(&state, &ctx, &q, None, Some(msg), StatusCode::OK).await
+        }
+        Err(mut e) if e.status.is_client_error() && e.status != StatusCode::FORBIDDEN => {
+            crate::audit::keep(&state, &mut e).await;
+            render(&state, &ctx, &q, Some(e.message.clone()), None, e.status).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Cancels from the list.
+pub async fn cancel(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    uri: OriginalUri,
+    Path(id): Path<i64>,
+    Form(p): Form<HashMap<String, String>>,
+) -> PageResult {
+    if ctx.user.is_none() {
+        return Ok(
+            Redirect::to(&format!("/login?next={}", percent_encode(&uri.to_string())))
+                .into_response(),
+        );
+    }
+    ctx.check_csrf(&headers, p.get("csrf").map(String::as_str))?;
+    let a = cancel_booking(&state, &ctx, id).await?;
+    let mut q = HashMap::new();
+    q.insert("hall".to_owned(), a.hall.id.to_string());
+    render(
+        &state,
+        &ctx,
+        &q,
+        None,
+        Some(format!("已取消预约 {}", a.booking_no)),
+        StatusCode::OK,
+    )
+    .await
+}
