@@ -212,6 +212,37 @@ test("全程网办: the applicant applies online, gets a one-time notice, supple
   await signIn(page, "reviewer-licheng-civil");
   await page.getByRole("link", { name: caseNo }).click();
   await decideDeliverComplete(page);
+  await signOut(page);
+
+  // 好差评: the applicant rates the completed case 不满意; the department rectifies.
+  await signIn(page, "applicant-demo");
+  await page.getByRole("link", { name: caseNo }).click();
+  const rate = page.locator("section.rate");
+  for (const dim of ["总体评价", "办事效率", "办事指南准确性", "办理便捷度", "平台易用性"]) {
+    await rate.getByRole("group", { name: dim }).getByLabel("不满意", { exact: true }).check();
+  }
+  await rate.getByLabel(/评价内容/).fill("补正通知来得太晚");
+  await noSeriousViolations(page);
+  await rate.getByRole("button", { name: "提交评价" }).click();
+  await page.waitForLoadState("load");
+  assert.match(await page.locator("section.rate").textContent(), /您的评价：不满意[\s\S]*已转交责任单位整改/);
+  await signOut(page);
+  await signIn(page, "reviewer-licheng-civil");
+  await page.goto(demo.base + "/work/rectifications");
+  const task = page.locator("ol.rectifications li").filter({ hasText: caseNo });
+  assert.match(await task.textContent(), /整改中[\s\S]*补正通知来得太晚/);
+  await noSeriousViolations(page);
+  await task.getByLabel("跟进记录").fill("已致电申请人说明原因");
+  await task.getByRole("button", { name: /记录跟进/ }).click();
+  await page.waitForLoadState("load");
+  const again = page.locator("ol.rectifications li").filter({ hasText: caseNo });
+  await again.getByLabel("整改情况说明").fill("补正通知改为受理当日发出");
+  await again.getByRole("button", { name: /整改办结/ }).click();
+  await page.waitForLoadState("load");
+  const done = await page.locator("ol.rectifications li").filter({ hasText: caseNo }).textContent();
+  assert.match(done, /已办结/);
+  assert.match(done, /跟进：已致电申请人说明原因/);
+  assert.match(done, /整改情况：补正通知改为受理当日发出/);
   await ctx.close();
 });
 

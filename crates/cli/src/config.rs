@@ -18,6 +18,8 @@ pub struct FileConfig {
     pub log: Option<String>,
     /// Directory for uploaded files.
     pub files: Option<std::path::PathBuf>,
+    /// Working days a 差评's rectification is due in.
+    pub rectify_days: Option<u32>,
 }
 
 impl std::fmt::Debug for FileConfig {
@@ -28,6 +30,7 @@ impl std::fmt::Debug for FileConfig {
             .field("secure_cookies", &self.secure_cookies)
             .field("log", &self.log)
             .field("files", &self.files)
+            .field("rectify_days", &self.rectify_days)
             .finish()
     }
 }

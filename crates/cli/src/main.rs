@@ -41,6 +41,9 @@ enum Command {
         /// Directory for uploaded files (scanned materials).
         #[arg(long, env = "TONGBAN_FILES")]
         files: Option<PathBuf>,
+        /// Working days a 差评's rectification is due in (default 5).
+        #[arg(long, env = "TONGBAN_RECTIFY_DAYS", value_parser = clap::value_parser!(u32).range(1..=60))]
+        rectify_days: Option<u32>,
     },
     /// Create (or reuse) a SQLite demo database seeded with the demo city, then serve it.
     Demo {
@@ -216,6 +219,7 @@ async fn run(cmd: Command, cfg: config::FileConfig) -> AnyResult<ExitCode> {
             listen,
             secure_cookies,
             files,
+            rectify_days,
         } => {
             let db = cfg.db(db)?;
             let listen = listen
@@ -228,6 +232,7 @@ async fn run(cmd: Command, cfg: config::FileConfig) -> AnyResult<ExitCode> {
                 files_dir: files
                     .or(cfg.files.clone())
                     .unwrap_or_else(|| "./tongban-files".into()),
+                rectify_days: rectify_days.or(cfg.rectify_days),
                 ..Default::default()
             };
             let listener = tokio::net::TcpListener::bind(&listen).await?;

@@ -138,6 +138,20 @@ pub enum Action<'a> {
         /// The hall.
         hall: HallId,
     },
+    /// Rate a case (好差评) as its signed-in applicant. (Whoever holds the
+    /// case's verification code may rate it without an account.)
+    RateCase(CaseScope<'a>),
+    /// List the rectifications one may see (scoped by role).
+    ReadRectifications,
+    /// Follow up or close a rectification: the unit responsible.
+    ActOnRectification {
+        /// The hall responsible (window service).
+        hall: Option<HallId>,
+        /// The department responsible (online service).
+        department: Option<DepartmentId>,
+    },
+    /// See the rating statistics.
+    ReadEvaluationStats,
 }
 
 /// What authorisation needs beyond the actor and the action: the grants on
@@ -387,6 +401,21 @@ pub fn authorize(actor: Actor, action: Action<'_>, trust: &Trust<'_>) -> Result<
                     Role::Clerk | Role::Guide | Role::Agent | Role::HallAdmin
                 ) && scope.hall() == Some(hall))
         }
+        Action::RateCase(c) => role == Role::Applicant && c.applicant == Some(id),
+        Action::ReadRectifications => role != Role::Applicant,
+        Action::ActOnRectification { hall, department } => match role {
+            Role::Clerk | Role::Guide | Role::Agent | Role::HallAdmin => {
+                hall.is_some() && hall == scope.hall()
+            }
+            Role::Reviewer | Role::DepartmentAdmin => {
+                department.is_some() && department == scope.department()
+            }
+            Role::Applicant | Role::PlatformAdmin => false,
+        },
+        Action::ReadEvaluationStats => matches!(
+            role,
+            Role::PlatformAdmin | Role::HallAdmin | Role::DepartmentAdmin
+        ),
         Action::ManageSlots { hall } => {
             role == Role::PlatformAdmin || (role == Role::HallAdmin && scope.hall() == Some(hall))
         }

@@ -29,6 +29,8 @@ pub struct Settings {
     pub max_body_bytes: usize,
     /// Where uploaded files are stored.
     pub files_dir: std::path::PathBuf,
+    /// Working days a 差评's rectification is due in (default 5).
+    pub rectify_days: Option<u32>,
 }
 
 impl Default for Settings {
@@ -37,6 +39,7 @@ impl Default for Settings {
             secure_cookies: false,
             max_body_bytes: 12 * 1024 * 1024,
             files_dir: "./tongban-files".into(),
+            rectify_days: None,
         }
     }
 }

@@ -80,6 +80,11 @@ pub(crate) const PLAN_COLUMNS: &str = "id, hall_id, window_id, starts, ends, cap
 pub(crate) const APPOINTMENT_COLUMNS: &str = "a.id, a.booking_no, a.plan_id, a.day, p.hall_id, p.window_id, p.starts, p.ends, p.kind, \
     a.item_code, a.user_id, a.status, a.created_at, a.cancelled_at";
 
+pub(crate) const EVALUATION_COLUMNS: &str = "id, case_id, channel, overall, grades, comment, hall_id, department_id, item_code, rated_by, rated_at";
+
+pub(crate) const RECTIFICATION_COLUMNS: &str = "id, evaluation_id, case_id, hall_id, department_id, opened_on, due_on, status, \
+    follow_ups, explanation, closed_at";
+
 pub(crate) const AUDIT_COLUMNS: &str =
     "seq, at, kind, actor_id, username, addr, subject, detail, prev_hash, hash";
 
@@ -1347,6 +1352,129 @@ macro_rules! impl_store {
                 rows.iter().map(Self::appointment_row).collect()
             }
 
+            async fn rate_case(
+                &self,
+                e: &$crate::NewEvaluation,
+                rectify: Option<($crate::Responsible, time::Date, time::Date)>,
+            ) -> $crate::Result<($crate::EvaluationRecord, Option<$crate::RectificationRecord>)> {
+                use sqlx::Row;
+                let mut tx = self.begin_write().await?;
+                let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "INSERT INTO evaluations (case_id, channel, overall, grades, comment, hall_id, department_id, item_code,
+                       rated_by, rated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING {}",
+                    $crate::backend::EVALUATION_COLUMNS
+                )))
+                .bind(e.case_id)
+                .bind(e.channel.as_str())
+                .bind(i64::from(e.rating.overall()))
+                .bind($crate::backend::to_json(&e.rating.grades)?)
+                .bind(&e.rating.comment)
+                .bind(e.hall.map(|h| h.0))
+                .bind(e.department.0)
+                .bind(e.item.as_str())
+                .bind(e.rated_by.map(|u| u.0))
+                .bind(e.at)
+                .fetch_one(&mut *tx)
+                .await?;
+                let evaluation = Self::evaluation_row(&row)?;
+                let rect = match rectify {
+                    None => None,
+                    Some((who, opened, due)) => {
+                        let (hall, dept) = match who {
+                            $crate::Responsible::Hall(h) => (Some(h.0), None),
+                            $crate::Responsible::Department(d) => (None, Some(d.0)),
+                        };
+                        let id: i64 = sqlx::query(
+                            "INSERT INTO rectifications (evaluation_id, case_id, hall_id, department_id, opened_on, due_on, status)
+                             VALUES ($1, $2, $3, $4, $5, $6, 'open') RETURNING id",
+                        )
+                        .bind(evaluation.id)
+                        .bind(e.case_id)
+                        .bind(hall)
+                        .bind(dept)
+                        .bind($crate::backend::date_str(opened))
+                        .bind($crate::backend::date_str(due))
+                        .fetch_one(&mut *tx)
+                        .await?
+                        .try_get("id")?;
+                        Some(Self::load_rectification(&mut tx, id).await?)
+                    }
+                };
+                tx.commit().await?;
+                Ok((evaluation, rect))
+            }
+
+            async fn case_by_id(&self, id: i64) -> $crate::Result<$crate::CaseRecord> {
+                let r = sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "SELECT {} FROM cases WHERE id = $1",
+                    $crate::backend::CASE_COLUMNS
+                )))
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?
+                .ok_or($crate::StoreError::NotFound)?;
+                Self::case_row(&r)
+            }
+
+            async fn evaluations(&self, case_id: Option<i64>) -> $crate::Result<Vec<$crate::EvaluationRecord>> {
+                let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "SELECT {} FROM evaluations WHERE ($1 IS NULL OR case_id = $1) ORDER BY id DESC",
+                    $crate::backend::EVALUATION_COLUMNS
+                )))
+                .bind(case_id)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter().map(Self::evaluation_row).collect()
+            }
+
+            async fn rectifications(&self) -> $crate::Result<Vec<$crate::RectificationRecord>> {
+                let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "SELECT {} FROM rectifications ORDER BY id DESC",
+                    $crate::backend::RECTIFICATION_COLUMNS
+                )))
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter().map(Self::rectification_row).collect()
+            }
+
+            async fn rectification_step(
+                &self,
+                id: i64,
+                step: &$crate::RectificationStep,
+            ) -> $crate::Result<$crate::RectificationRecord> {
+                let mut tx = self.begin_write().await?;
+                let current = Self::load_rectification(&mut tx, id).await?;
+                if current.status != "open" {
+                    return Err($crate::StoreError::Conflict("rectification closed".into()));
+                }
+                match step {
+                    $crate::RectificationStep::FollowUp { by, at, note } => {
+                        let mut list: Vec<serde_json::Value> = $crate::backend::json("follow_ups", &current.follow_ups)?;
+                        list.push(serde_json::json!({"at": at, "by": by.0, "note": note}));
+                        sqlx::query("UPDATE rectifications SET follow_ups = $1 WHERE id = $2 AND status = 'open'")
+                            .bind($crate::backend::to_json(&list)?)
+                            .bind(id)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                    $crate::RectificationStep::Close { by, at, explanation } => {
+                        sqlx::query(
+                            "UPDATE rectifications SET status = 'closed', explanation = $1, closed_by = $2, closed_at = $3
+                             WHERE id = $4 AND status = 'open'",
+                        )
+                        .bind(explanation)
+                        .bind(by.0)
+                        .bind(at)
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?;
+                    }
+                }
+                let out = Self::load_rectification(&mut tx, id).await?;
+                tx.commit().await?;
+                Ok(out)
+            }
+
             fn group_commit_stats(&self) -> Option<(u64, u64)> {
                 self.commit_stats()
             }
@@ -1671,6 +1799,61 @@ macro_rules! impl_store {
                     status: r.try_get("status")?,
                     created_at: r.try_get("created_at")?,
                     cancelled_at: r.try_get("cancelled_at")?,
+                })
+            }
+
+            async fn load_rectification(
+                conn: &mut <$db as sqlx::Database>::Connection,
+                id: i64,
+            ) -> $crate::Result<$crate::RectificationRecord> {
+                let r = sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "SELECT {} FROM rectifications WHERE id = $1",
+                    $crate::backend::RECTIFICATION_COLUMNS
+                )))
+                .bind(id)
+                .fetch_optional(&mut *conn)
+                .await?
+                .ok_or($crate::StoreError::NotFound)?;
+                Self::rectification_row(&r)
+            }
+
+            fn rectification_row(r: &<$db as sqlx::Database>::Row) -> $crate::Result<$crate::RectificationRecord> {
+                use sqlx::Row;
+                let responsible = match (r.try_get::<Option<i64>, _>("hall_id")?, r.try_get::<Option<i64>, _>("department_id")?) {
+                    (Some(h), _) => $crate::Responsible::Hall(tongban_domain::HallId(h)),
+                    (None, Some(d)) => $crate::Responsible::Department(tongban_domain::DepartmentId(d)),
+                    (None, None) => return Err($crate::backend::corrupt("rectification", "no one responsible")),
+                };
+                Ok($crate::RectificationRecord {
+                    id: r.try_get("id")?,
+                    evaluation_id: r.try_get("evaluation_id")?,
+                    case_id: r.try_get("case_id")?,
+                    responsible,
+                    opened_on: $crate::backend::parse_date(r.try_get::<&str, _>("opened_on")?)?,
+                    due_on: $crate::backend::parse_date(r.try_get::<&str, _>("due_on")?)?,
+                    status: r.try_get("status")?,
+                    follow_ups: r.try_get("follow_ups")?,
+                    explanation: r.try_get("explanation")?,
+                    closed_at: r.try_get("closed_at")?,
+                })
+            }
+
+            fn evaluation_row(r: &<$db as sqlx::Database>::Row) -> $crate::Result<$crate::EvaluationRecord> {
+                use sqlx::Row;
+                let channel = r.try_get::<&str, _>("channel")?;
+                Ok($crate::EvaluationRecord {
+                    id: r.try_get("id")?,
+                    case_id: r.try_get("case_id")?,
+                    channel: tongban_domain::evaluation::Channel::parse(channel)
+                        .ok_or_else(|| $crate::backend::corrupt("channel", channel))?,
+                    rating: tongban_domain::evaluation::Rating {
+                        grades: $crate::backend::json("grades", r.try_get::<&str, _>("grades")?)?,
+                        comment: r.try_get("comment")?,
+                    },
+                    hall: r.try_get::<Option<i64>, _>("hall_id")?.map(tongban_domain::HallId),
+                    department: tongban_domain::DepartmentId(r.try_get("department_id")?),
+                    item: tongban_domain::ItemCode(r.try_get("item_code")?),
+                    at: r.try_get("rated_at")?,
                 })
             }
 

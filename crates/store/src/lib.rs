@@ -24,8 +24,9 @@ use tongban_domain::tongban::{Batch, ListEntry};
 use tongban_domain::user::{Role, Scope, User};
 use tongban_domain::{DepartmentId, HallId, ItemCode, RegionCode, UserId};
 pub use trust::{
-    AppointmentFilter, AppointmentRecord, AuditEntry, AuditFilter, NewAppointment, NewGrant,
-    NewSlotPlan,
+    AppointmentFilter, AppointmentRecord, AuditEntry, AuditFilter, EvaluationRecord,
+    NewAppointment, NewEvaluation, NewGrant, NewSlotPlan, RectificationRecord, RectificationStep,
+    Responsible,
 };
 
 /// What can go wrong in the store.
@@ -368,6 +369,26 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     async fn appointment(&self, id: i64) -> Result<AppointmentRecord>;
     /// Appointments matching a filter, by day and time.
     async fn appointments(&self, f: &AppointmentFilter) -> Result<Vec<AppointmentRecord>>;
+
+    /// Records a rating and, for a 差评, its rectification (due on
+    /// `due_on`), in one transaction; `Conflict` when the case was rated.
+    async fn rate_case(
+        &self,
+        e: &NewEvaluation,
+        rectify: Option<(Responsible, time::Date, time::Date)>,
+    ) -> Result<(EvaluationRecord, Option<RectificationRecord>)>;
+    /// A case by its internal id.
+    async fn case_by_id(&self, id: i64) -> Result<CaseRecord>;
+    /// Ratings: of one case, or all (newest first).
+    async fn evaluations(&self, case_id: Option<i64>) -> Result<Vec<EvaluationRecord>>;
+    /// Rectifications (all, newest first); the caller scopes them.
+    async fn rectifications(&self) -> Result<Vec<RectificationRecord>>;
+    /// Adds a follow-up to, or closes, an open rectification; `Conflict` once closed.
+    async fn rectification_step(
+        &self,
+        id: i64,
+        step: &RectificationStep,
+    ) -> Result<RectificationRecord>;
 
     /// Group commit so far, where the backend does it: (commits, the
     /// transactions they carried).

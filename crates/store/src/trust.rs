@@ -153,3 +153,102 @@ pub struct AppointmentFilter {
     /// Only on this day.
     pub day: Option<time::Date>,
 }
+
+/// A rating to record.
+#[derive(Debug, Clone)]
+pub struct NewEvaluation {
+    /// The case rated.
+    pub case_id: i64,
+    /// Online or window.
+    pub channel: tongban_domain::evaluation::Channel,
+    /// The grades and comment.
+    pub rating: tongban_domain::evaluation::Rating,
+    /// The receiving hall (window service).
+    pub hall: Option<tongban_domain::HallId>,
+    /// The deciding department.
+    pub department: tongban_domain::DepartmentId,
+    /// The item.
+    pub item: ItemCode,
+    /// The rating account, if signed in.
+    pub rated_by: Option<UserId>,
+    /// When, unix ms.
+    pub at: i64,
+}
+
+/// A recorded rating.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EvaluationRecord {
+    /// Id.
+    pub id: i64,
+    /// The case.
+    pub case_id: i64,
+    /// Online or window.
+    pub channel: tongban_domain::evaluation::Channel,
+    /// The grades and comment.
+    pub rating: tongban_domain::evaluation::Rating,
+    /// The receiving hall.
+    pub hall: Option<tongban_domain::HallId>,
+    /// The deciding department.
+    pub department: tongban_domain::DepartmentId,
+    /// The item.
+    pub item: ItemCode,
+    /// When, unix ms.
+    pub at: i64,
+}
+
+/// Who answers for a 差评.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Responsible {
+    /// The hall that served at the window.
+    Hall(tongban_domain::HallId),
+    /// The department that served online.
+    Department(tongban_domain::DepartmentId),
+}
+
+/// A rectification as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RectificationRecord {
+    /// Id.
+    pub id: i64,
+    /// The rating that opened it.
+    pub evaluation_id: i64,
+    /// The case.
+    pub case_id: i64,
+    /// Who answers for it.
+    pub responsible: Responsible,
+    /// Opened.
+    pub opened_on: time::Date,
+    /// Due.
+    pub due_on: time::Date,
+    /// `open` or `closed`.
+    pub status: String,
+    /// Follow-up records: JSON `[{"at", "by", "note"}]`.
+    pub follow_ups: String,
+    /// The closing explanation.
+    pub explanation: Option<String>,
+    /// Closed at, unix ms.
+    pub closed_at: Option<i64>,
+}
+
+/// A change to a rectification.
+#[derive(Debug, Clone)]
+pub enum RectificationStep {
+    /// A follow-up note.
+    FollowUp {
+        /// Who.
+        by: UserId,
+        /// When, unix ms.
+        at: i64,
+        /// What was done.
+        note: String,
+    },
+    /// Closed with an explanation.
+    Close {
+        /// Who.
+        by: UserId,
+        /// When, unix ms.
+        at: i64,
+        /// How it was rectified.
+        explanation: String,
+    },
+}

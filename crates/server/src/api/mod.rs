@@ -8,6 +8,7 @@ pub mod cases;
 pub mod catalogue;
 pub mod city;
 pub mod documents;
+pub mod evaluations;
 pub mod grants;
 pub mod materials;
 pub mod session;
@@ -96,4 +97,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(appointments::book, appointments::list))
         .routes(routes!(appointments::cancel))
         .routes(routes!(appointments::plan))
+        .routes(routes!(evaluations::create))
+        .routes(routes!(evaluations::list))
+        .routes(routes!(evaluations::follow_up))
+        .routes(routes!(evaluations::close))
+        .routes(routes!(evaluations::stats))
 }

@@ -65,6 +65,14 @@ impl Templates {
             ("print.html", include_str!("../../templates/print.html")),
             ("grants.html", include_str!("../../templates/grants.html")),
             (
+                "rate_form.html",
+                include_str!("../../templates/rate_form.html"),
+            ),
+            (
+                "rectifications.html",
+                include_str!("../../templates/rectifications.html"),
+            ),
+            (
                 "appointments.html",
                 include_str!("../../templates/appointments.html"),
             ),
@@ -163,6 +171,10 @@ pub fn router() -> Router<AppState> {
         .route("/logout", post(logout))
         .route("/prefs/large", get(large_toggle))
         .route("/progress", get(progress))
+        .route("/progress/evaluation", post(rate_by_code))
+        .route("/work/cases/{case_no}/evaluation", post(work::rate))
+        .route("/work/rectifications", get(work::rectifications))
+        .route("/work/rectifications/{id}", post(work::rectification_step))
         .route("/work", get(work::home))
         .route("/work/new", get(work::new_form).post(work::create))
         .route("/work/cases/{case_no}", get(work::case_page))
@@ -727,6 +739,80 @@ async fn favicon() -> impl IntoResponse {
 
 /// The public progress page: case number and verification code show the
 /// status and dates — never the applicant or anything personal.
+/// The 好差评 form for a case, or the rating given, or nothing while the
+/// case may not be rated yet.
+pub(crate) async fn rate_form(
+    state: &AppState,
+    c: &tongban_store::CaseRecord,
+    action: &str,
+    code: &str,
+) -> Result<Option<Value>, PageError> {
+    let done = crate::api::evaluations::of_case(state, c).await?;
+    let (channel, open) = crate::api::evaluations::channel_of(c);
+    if done.is_none() && !open {
+        return Ok(None);
+    }
+    let dims: Vec<Value> = channel
+        .dimensions()
+        .iter()
+        .map(|&(key, name)| context! { key, name })
+        .collect();
+    let mut hidden = std::collections::BTreeMap::new();
+    hidden.insert("case_no", c.case_no.clone());
+    if !code.is_empty() {
+        hidden.insert("code", code.to_owned());
+    }
+    Ok(Some(context! {
+        action, dims, hidden,
+        done => done.map(|d| context! { overall_label => d.overall_label, comment => d.comment, rectification => d.rectification }),
+    }))
+}
+
+/// The grades and comment of a posted 好差评 form.
+pub(crate) fn rate_body(p: &HashMap<String, String>) -> crate::api::evaluations::RateBody {
+    crate::api::evaluations::RateBody {
+        grades: p
+            .iter()
+            .filter_map(|(k, v)| Some((k.strip_prefix("g.")?.to_owned(), v.parse().ok()?)))
+            .collect(),
+        comment: p.get("comment").cloned().unwrap_or_default(),
+        code: p.get("code").cloned(),
+    }
+}
+
+/// Rates a case from the progress page (with its verification code).
+async fn rate_by_code(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: axum::http::HeaderMap,
+    axum::Form(p): axum::Form<HashMap<String, String>>,
+) -> PageResult {
+    // Without an account, the verification code is the proof (see the API).
+    if ctx.session.is_some() {
+        ctx.check_csrf(&headers, p.get("csrf").map(String::as_str))?;
+    }
+    let case_no = p.get("case_no").cloned().unwrap_or_default();
+    let code = p.get("code").cloned().unwrap_or_default();
+    let back = format!(
+        "/progress?case_no={}&code={}",
+        crate::extract::percent_encode(&case_no),
+        crate::extract::percent_encode(&code)
+    );
+    match crate::api::evaluations::rate(&state, &ctx, &case_no, &rate_body(&p)).await {
+        Ok(_) => Ok(Redirect::to(&format!("{back}&rated=1")).into_response()),
+        Err(e) if e.status.is_client_error() && e.status != StatusCode::NOT_FOUND => {
+            let mut msg = e.message.clone();
+            for (f, m) in &e.fields {
+                msg.push_str(&format!("（{f}：{m}）"));
+            }
+            Err(PageError(crate::error::ApiError::new(
+                e.status, e.code, msg,
+            )))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
 async fn progress(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -738,6 +824,7 @@ async fn progress(
     let code = p.get("code").unwrap_or("").to_owned();
     let mut error = None;
     let mut found = None;
+    let mut rate = None;
     if !case_no.is_empty() || !code.is_empty() {
         match state.store.case_by_no(&case_no).await {
             Ok(c) if crate::auth::same(&c.verification_code, &code.to_ascii_uppercase()) => {
@@ -753,6 +840,7 @@ async fn progress(
                     case_no => &v.case_no, item_name => &v.item_name, status_label => &v.status_label,
                     department => &v.department.name, accepted_on => &v.accepted_on, deadline => &v.deadline, steps,
                 });
+                rate = rate_form(&state, &c, "/progress/evaluation", &code).await?;
             }
             // The same answer whether the number or the code is wrong.
             Ok(_) | Err(tongban_store::StoreError::NotFound) => {
@@ -772,7 +860,7 @@ async fn progress(
         "progress.html",
         &uri.to_string(),
         "",
-        context! { title => "办件进度查询", case_no, code, p => found, error },
+        context! { title => "办件进度查询", case_no, code, p => found, error, rate, notice => p.get("rated").map(|_| "感谢您的评价！") },
     )?;
     *res.status_mut() = status;
     Ok(res)

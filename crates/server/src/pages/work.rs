@@ -70,6 +70,7 @@ pub async fn home(State(state): State<AppState>, ctx: Ctx, uri: OriginalUri) -> 
         context! {
             title => heading, heading, cases => rows, total, can_create, calendar_warning,
             create_label => if user.role == Role::Applicant { "在线申请" } else { "新办件" },
+            is_applicant => user.role == Role::Applicant,
         },
     )
 }
@@ -487,6 +488,18 @@ async fn render_case(
         Err(d @ tongban_domain::authz::Denial::Lacks { .. }) if can_receive => Some(d.message()),
         _ => None,
     };
+    // The applicant rates their own case here (好差评).
+    let rate = if ctx.user.as_ref().is_some_and(|u| u.role == Role::Applicant) {
+        super::rate_form(
+            state,
+            &record,
+            &format!("/work/cases/{case_no}/evaluation"),
+            "",
+        )
+        .await?
+    } else {
+        None
+    };
     let mut res = page(
         state,
         ctx,
@@ -496,6 +509,7 @@ async fn render_case(
         context! {
             title => format!("办件 {case_no}"), c, applicant, offers, agent => view.agent.as_ref().map(|a| context! { name => &a.name, id_number => &a.id_number, phone => &a.phone }), error, mode_label => view.mode.label(), checklist, can_receive, can_verify, verify_why_not,
             pickup_halls => lookups.data().halls.iter().map(|h| context! { id => h.id.0, name => &h.name, selected => Some(h.id) == record.hall }).collect::<Vec<_>>(),
+            rate,
             slip => view.accepted_on.is_some() && view.verification_code.is_some(),
             has_notice => view.events.iter().any(|e| e.action == "request_supplement"),
             has_rejection => view.events.iter().any(|e| e.action == "not_accept"),
@@ -714,6 +728,132 @@ pub async fn case_material(
                 msg.push_str(&format!("（{f}：{m}）"));
             }
             render_case(&state, &ctx, &case_no, Some(msg), e.status).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Rates the case from its page (the applicant).
+pub async fn rate(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    uri: OriginalUri,
+    Path(case_no): Path<String>,
+    Form(p): Form<HashMap<String, String>>,
+) -> PageResult {
+    if let Some(r) = login_redirect(&ctx, &uri) {
+        return Ok(r);
+    }
+    ctx.check_csrf(&headers, p.get("csrf").map(String::as_str))?;
+    match crate::api::evaluations::rate(&state, &ctx, &case_no, &super::rate_body(&p)).await {
+        Ok(_) => Ok(Redirect::to(&format!("/work/cases/{case_no}")).into_response()),
+        Err(mut e) if e.status.is_client_error() && e.status != StatusCode::NOT_FOUND => {
+            crate::audit::keep(&state, &mut e).await;
+            let mut msg = e.message.clone();
+            for (f, m) in &e.fields {
+                msg.push_str(&format!("（{f}：{m}）"));
+            }
+            render_case(&state, &ctx, &case_no, Some(msg), e.status).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The rectifications of the caller's hall or department (overdue first),
+/// with follow-up and closing forms; the rating statistics for admins.
+pub async fn rectifications(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    uri: OriginalUri,
+) -> PageResult {
+    if let Some(r) = login_redirect(&ctx, &uri) {
+        return Ok(r);
+    }
+    render_rectifications(&state, &ctx, None, StatusCode::OK).await
+}
+
+async fn render_rectifications(
+    state: &AppState,
+    ctx: &Ctx,
+    error: Option<String>,
+    status: StatusCode,
+) -> PageResult {
+    let mut rows = crate::api::evaluations::visible_rectifications(state, ctx).await?;
+    rows.sort_by_key(|r| (!r.overdue, r.status != "open", r.due_on.clone()));
+    let may_stats = tongban_domain::authz::authorize(
+        ctx.actor,
+        tongban_domain::authz::Action::ReadEvaluationStats,
+        &tongban_domain::authz::Trust::NONE,
+    )
+    .is_ok();
+    let stats = if may_stats {
+        crate::api::evaluations::stats_by(state, ctx, "department").await?
+    } else {
+        vec![]
+    };
+    let may_act = |r: &crate::api::evaluations::RectificationView| {
+        tongban_domain::authz::authorize(
+            ctx.actor,
+            tongban_domain::authz::Action::ActOnRectification {
+                hall: r.hall.as_ref().map(|h| tongban_domain::HallId(h.id)),
+                department: r
+                    .department
+                    .as_ref()
+                    .map(|d| tongban_domain::DepartmentId(d.id)),
+            },
+            &tongban_domain::authz::Trust::NONE,
+        )
+        .is_ok()
+    };
+    let list: Vec<Value> = rows
+        .iter()
+        .map(|r| {
+            context! {
+                id => r.id, case_no => &r.case_no, item_name => &r.item_name,
+                who => r.hall.as_ref().or(r.department.as_ref()).map(|n| n.name.clone()),
+                overall => tongban_domain::evaluation::grade_label(r.overall), comment => &r.comment,
+                opened_on => &r.opened_on, due_on => &r.due_on, status => &r.status, overdue => r.overdue,
+                follow_ups => Value::from(minijinja::value::Serde(&r.follow_ups)), explanation => &r.explanation,
+                may_act => may_act(r) && r.status == "open",
+            }
+        })
+        .collect();
+    let mut res = page(
+        state,
+        ctx,
+        "rectifications.html",
+        "/work/rectifications",
+        "work",
+        context! {
+            title => "差评整改", list, error,
+            stats => Value::from(minijinja::value::Serde(&stats)),
+        },
+    )?;
+    *res.status_mut() = status;
+    Ok(res)
+}
+
+/// A follow-up, or the closing (`close=1`), from the rectifications page.
+pub async fn rectification_step(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    uri: OriginalUri,
+    Path(id): Path<i64>,
+    Form(p): Form<HashMap<String, String>>,
+) -> PageResult {
+    if let Some(r) = login_redirect(&ctx, &uri) {
+        return Ok(r);
+    }
+    ctx.check_csrf(&headers, p.get("csrf").map(String::as_str))?;
+    let close = p.get("close").is_some_and(|v| v == "1");
+    let note = p.get("note").cloned().unwrap_or_default();
+    match crate::api::evaluations::step(&state, &ctx, id, &note, close).await {
+        Ok(_) => Ok(Redirect::to("/work/rectifications").into_response()),
+        Err(mut e) if e.status.is_client_error() && e.status != StatusCode::NOT_FOUND => {
+            crate::audit::keep(&state, &mut e).await;
+            render_rectifications(&state, &ctx, Some(e.message.clone()), e.status).await
         }
         Err(e) => Err(e.into()),
     }
