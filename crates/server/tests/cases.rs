@@ -1017,3 +1017,46 @@ async fn an_agent_brings_the_power_of_attorney_onto_the_checklist() {
     );
     app.finish().await;
 }
+
+#[tokio::test]
+async fn scanned_photos_lose_their_metadata_before_they_are_stored() {
+    let app = TestApp::demo().await;
+    let clerk = app.login("clerk-zhenhai").await;
+    let c = create(&app, &clerk, "MZ-008", "accept_remote", person("350304"))
+        .await
+        .json();
+    let case_no = c["case_no"].as_str().unwrap().to_owned();
+    let key = c["materials"][0]["key"].as_str().unwrap().to_owned();
+    // A phone photo: JFIF, an EXIF block with the place it was taken, the picture.
+    let mut jpeg = vec![0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x07];
+    jpeg.extend_from_slice(b"JFIF\0");
+    let exif = b"Exif\0\0GPS 25.43N 119.01E iPhone";
+    jpeg.extend_from_slice(&[0xFF, 0xE1]);
+    jpeg.extend_from_slice(&u16::try_from(exif.len() + 2).unwrap().to_be_bytes());
+    jpeg.extend_from_slice(exif);
+    jpeg.extend_from_slice(&[0xFF, 0xDA, 0x00, 0x02, 9, 9, 9, 0xFF, 0xD9]);
+    let r = upload(
+        &app,
+        &clerk,
+        &case_no,
+        &[("version", "1"), ("material", &key), ("method", "scan")],
+        Some(("photo.jpg", &jpeg)),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let got = &r.json()["received"][0];
+    assert_eq!(got["mime"], "image/jpeg");
+    let blob = got["blob"].as_str().unwrap().to_owned();
+    let stored = app
+        .get_auth(&format!("/api/v1/cases/{case_no}/materials/{blob}"), &clerk)
+        .await;
+    assert_eq!(stored.status, StatusCode::OK);
+    assert!(!String::from_utf8_lossy(&stored.body).contains("GPS"));
+    assert!(
+        stored
+            .body
+            .ends_with(&[0xFF, 0xDA, 0x00, 0x02, 9, 9, 9, 0xFF, 0xD9])
+    );
+    assert_eq!(got["size"].as_u64(), Some(stored.body.len() as u64));
+    app.finish().await;
+}

@@ -257,7 +257,10 @@ pub async fn record_material(
     errs.into_result(())?;
     if let (Some(b), "scan") = (&file, method.as_str()) {
         // Stored before the record that points at it: a record never names a missing file.
-        receipt.blob = Some(state.blobs.put(b).await.map_err(ApiError::internal)?);
+        // Images lose their metadata (place, time, device) before storing.
+        let clean = crate::blobs::strip_metadata(b);
+        receipt.size = Some(clean.len() as i64);
+        receipt.blob = Some(state.blobs.put(&clean).await.map_err(ApiError::internal)?);
     }
     let event = NewEvent {
         at: receipt.recorded_at,
