@@ -249,6 +249,71 @@ impl FromRequestParts<AppState> for Ctx {
     }
 }
 
+/// What an identity provider found.
+#[derive(Debug)]
+pub enum Proof {
+    /// The credentials prove this (active) account.
+    Proven(User),
+    /// They do not; `account` is the account the login named, if any.
+    Failed {
+        /// The account named, for the audit log.
+        account: Option<tongban_domain::UserId>,
+    },
+}
+
+/// Where identities are proven. The local accounts (argon2id passwords) are
+/// the provider built in; a province's single sign-on plugs in as another
+/// implementation that resolves its assertion to a local account. Throttling,
+/// sessions and the audit log stay the same whichever proves the identity.
+#[async_trait::async_trait]
+pub trait IdentityProvider: Send + Sync + std::fmt::Debug {
+    /// Short name, e.g. `local`.
+    fn name(&self) -> &'static str;
+    /// Checks the credentials.
+    async fn authenticate(
+        &self,
+        state: &AppState,
+        login: &str,
+        secret: &str,
+    ) -> Result<Proof, ApiError>;
+}
+
+/// The local accounts: user name and argon2id password.
+#[derive(Debug, Default)]
+pub struct LocalAccounts;
+
+#[async_trait::async_trait]
+impl IdentityProvider for LocalAccounts {
+    fn name(&self) -> &'static str {
+        "local"
+    }
+
+    async fn authenticate(
+        &self,
+        state: &AppState,
+        login: &str,
+        secret: &str,
+    ) -> Result<Proof, ApiError> {
+        // Verify against a dummy hash when the account does not exist, so the
+        // answer takes as long either way.
+        Ok(match state.store.user_credentials(login).await? {
+            Some((u, hash)) => {
+                if verify_password(secret, &hash) && u.active {
+                    Proof::Proven(u)
+                } else {
+                    Proof::Failed {
+                        account: Some(u.id),
+                    }
+                }
+            }
+            None => {
+                let _ = verify_password(secret, &state.dummy_hash);
+                Proof::Failed { account: None }
+            }
+        })
+    }
+}
+
 /// Signs in: checks throttling, then the password; records failures. On
 /// success returns the account and a new session token.
 pub async fn sign_in(
@@ -292,21 +357,15 @@ pub async fn sign_in(
         e.retry_after = Some((THROTTLE_WINDOW_MS / 1000) as u64);
         return Err(e);
     }
-    let found = store.user_credentials(username).await?;
-    // Verify against a dummy hash when the account does not exist, so the
-    // answer takes as long either way.
-    let (user, ok) = match found {
-        Some((u, hash)) => {
-            let ok = verify_password(password, &hash) && u.active;
-            (Some(u), ok)
-        }
-        None => {
-            let _ = verify_password(password, &state.dummy_hash);
-            (None, false)
-        }
+    let (user, known) = match state
+        .identity
+        .authenticate(state, username, password)
+        .await?
+    {
+        Proof::Proven(u) => (Some(u), None),
+        Proof::Failed { account } => (None, account),
     };
-    let known = user.as_ref().map(|u| u.id);
-    let Some(user) = user.filter(|_| ok) else {
+    let Some(user) = user else {
         let failed = event(
             "login_failed",
             known,

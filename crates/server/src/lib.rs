@@ -12,6 +12,7 @@ pub mod documents;
 pub mod error;
 pub mod extract;
 pub mod pages;
+pub mod sms;
 
 use axum::Router;
 use axum::http::{HeaderValue, header};
@@ -63,6 +64,10 @@ pub struct AppState {
     pub blobs: Arc<dyn blobs::BlobStore>,
     /// City and calendar lookups, cached per reference-data revision.
     pub refdata: Arc<api::cases::RefCache>,
+    /// Who proves identities (the local accounts, or a province's SSO).
+    pub identity: Arc<dyn auth::IdentityProvider>,
+    /// Where text messages go (the demo writes them to the log).
+    pub sender: Arc<dyn sms::Sender>,
     /// Bearer tokens seen per address, to record first use in the audit log.
     pub token_uses: Arc<std::sync::Mutex<std::collections::HashSet<String>>>,
 }
@@ -129,6 +134,8 @@ impl AppState {
             blobs,
             refdata: Arc::default(),
             token_uses: Arc::default(),
+            sender: Arc::new(sms::LogSender),
+            identity: Arc::new(auth::LocalAccounts),
         }
     }
 }

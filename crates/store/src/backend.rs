@@ -1404,6 +1404,102 @@ macro_rules! impl_store {
                 Ok((evaluation, rect))
             }
 
+            async fn issue_phone_code(
+                &self,
+                phone: &str,
+                purpose: &str,
+                code_hash: &str,
+                addr: &str,
+                now: i64,
+                expires_at: i64,
+            ) -> $crate::Result<()> {
+                let mut tx = self.begin_write().await?;
+                sqlx::query(
+                    "INSERT INTO phone_codes (phone, purpose, code_hash, addr, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(phone)
+                .bind(purpose)
+                .bind(code_hash)
+                .bind(addr)
+                .bind(now)
+                .bind(expires_at)
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn phone_codes_since(&self, phone: &str, addr: &str, since: i64) -> $crate::Result<(i64, i64)> {
+                use sqlx::Row;
+                let r = sqlx::query(
+                    "SELECT (SELECT COUNT(*) FROM phone_codes WHERE phone = $1 AND created_at > $3) AS by_phone,
+                            (SELECT COUNT(*) FROM phone_codes WHERE addr = $2 AND created_at > $3) AS by_addr",
+                )
+                .bind(phone)
+                .bind(addr)
+                .bind(since)
+                .fetch_one(&self.pool)
+                .await?;
+                Ok((r.try_get("by_phone")?, r.try_get("by_addr")?))
+            }
+
+            async fn register_with_code(
+                &self,
+                u: &$crate::NewUser,
+                phone: &str,
+                purpose: &str,
+                code_hash: &str,
+                now: i64,
+            ) -> $crate::Result<Option<tongban_domain::UserId>> {
+                use sqlx::Row;
+                let mut tx = self.begin_write().await?;
+                let row = sqlx::query(
+                    "SELECT id, code_hash, attempts FROM phone_codes
+                     WHERE phone = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3
+                     ORDER BY created_at DESC, id DESC LIMIT 1",
+                )
+                .bind(phone)
+                .bind(purpose)
+                .bind(now)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let Some(row) = row else {
+                    tx.commit().await?;
+                    return Ok(None);
+                };
+                let id: i64 = row.try_get("id")?;
+                let stored: String = row.try_get("code_hash")?;
+                let attempts: i64 = row.try_get("attempts")?;
+                if attempts >= 5 || stored != code_hash {
+                    sqlx::query("UPDATE phone_codes SET attempts = attempts + 1 WHERE id = $1")
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?;
+                    tx.commit().await?;
+                    return Ok(None);
+                }
+                let user: i64 = sqlx::query(
+                    "INSERT INTO users (username, display_name, password_hash, role, hall_id, department_id, active, household_region, created_at)
+                     VALUES ($1, $2, $3, $4, NULL, NULL, TRUE, $5, $6) RETURNING id",
+                )
+                .bind(&u.username)
+                .bind(&u.display_name)
+                .bind(&u.password_hash)
+                .bind(u.role.as_str())
+                .bind(u.household_region.as_ref().map(|r| r.as_str()))
+                .bind(now)
+                .fetch_one(&mut *tx)
+                .await?
+                .try_get("id")?;
+                sqlx::query("UPDATE phone_codes SET used_at = $1 WHERE id = $2")
+                    .bind(now)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(Some(tongban_domain::UserId(user)))
+            }
+
             async fn case_by_id(&self, id: i64) -> $crate::Result<$crate::CaseRecord> {
                 let r = sqlx::query(sqlx::AssertSqlSafe(format!(
                     "SELECT {} FROM cases WHERE id = $1",

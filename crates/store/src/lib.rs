@@ -377,6 +377,30 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         e: &NewEvaluation,
         rectify: Option<(Responsible, time::Date, time::Date)>,
     ) -> Result<(EvaluationRecord, Option<RectificationRecord>)>;
+    /// Records a one-time code (its hash) sent to a phone.
+    async fn issue_phone_code(
+        &self,
+        phone: &str,
+        purpose: &str,
+        code_hash: &str,
+        addr: &str,
+        now: i64,
+        expires_at: i64,
+    ) -> Result<()>;
+    /// Codes sent since `since`: (to this phone, from this address).
+    async fn phone_codes_since(&self, phone: &str, addr: &str, since: i64) -> Result<(i64, i64)>;
+    /// Creates an applicant account if `code_hash` is the phone's latest
+    /// unused, unexpired code (at most five tries), using the code up, in one
+    /// transaction. `Ok(None)`: the code is wrong, used up or expired (a try
+    /// is counted). `Conflict`: the user name is taken.
+    async fn register_with_code(
+        &self,
+        user: &NewUser,
+        phone: &str,
+        purpose: &str,
+        code_hash: &str,
+        now: i64,
+    ) -> Result<Option<UserId>>;
     /// A case by its internal id.
     async fn case_by_id(&self, id: i64) -> Result<CaseRecord>;
     /// Ratings: of one case, or all (newest first).

@@ -11,6 +11,7 @@ pub mod documents;
 pub mod evaluations;
 pub mod grants;
 pub mod materials;
+pub mod register;
 pub mod session;
 
 use crate::AppState;
@@ -69,6 +70,8 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(session::create, session::delete))
         .routes(routes!(session::me))
+        .routes(routes!(register::code))
+        .routes(routes!(register::register))
         .routes(routes!(city::regions))
         .routes(routes!(city::halls))
         .routes(routes!(city::hall))

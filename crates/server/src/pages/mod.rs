@@ -169,6 +169,8 @@ pub fn router() -> Router<AppState> {
         .route("/halls", get(halls))
         .route("/login", get(login_form).post(login))
         .route("/logout", post(logout))
+        .route("/register", get(register_form).post(register))
+        .route("/register/code", post(register_code))
         .route("/prefs/large", get(large_toggle))
         .route("/progress", get(progress))
         .route("/progress/evaluation", post(rate_by_code))
@@ -595,6 +597,155 @@ fn render_login(
         );
     }
     Ok(res)
+}
+
+/// The registration page (pre-login CSRF double-submit, as on sign-in).
+fn render_register(
+    state: &AppState,
+    ctx: &Ctx,
+    headers: &HeaderMap,
+    phone: &str,
+    error: Option<String>,
+    notice: Option<String>,
+    status: StatusCode,
+) -> PageResult {
+    let existing = cookie(headers, CSRF_COOKIE).map(str::to_owned);
+    let token = existing.clone().unwrap_or_else(random_token);
+    let mut res = page(
+        state,
+        ctx,
+        "register.html",
+        "/register",
+        "",
+        context! { title => "注册", form_csrf => &token, phone, error, notice },
+    )?;
+    *res.status_mut() = status;
+    if existing.is_none() {
+        let c = set_cookie(
+            CSRF_COOKIE,
+            &token,
+            3600,
+            true,
+            state.settings.secure_cookies,
+        );
+        res.headers_mut().append(
+            header::SET_COOKIE,
+            HeaderValue::from_str(&c).map_err(ApiError::internal)?,
+        );
+    }
+    Ok(res)
+}
+
+async fn register_form(State(state): State<AppState>, ctx: Ctx, headers: HeaderMap) -> PageResult {
+    ctx.authorize(Action::ReadPublic)?;
+    render_register(&state, &ctx, &headers, "", None, None, StatusCode::OK)
+}
+
+fn pre_login_csrf_ok(ctx: &Ctx, headers: &HeaderMap, form: &HashMap<String, String>) -> bool {
+    Ctx {
+        session: None,
+        ..ctx.clone()
+    }
+    .check_csrf(headers, form.get("csrf").map(String::as_str))
+    .is_ok()
+}
+
+async fn register_code(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Form(form): Form<HashMap<String, String>>,
+) -> PageResult {
+    let phone = form
+        .get("phone")
+        .map(|s| s.trim().to_owned())
+        .unwrap_or_default();
+    if !pre_login_csrf_ok(&ctx, &headers, &form) {
+        return render_register(
+            &state,
+            &ctx,
+            &headers,
+            &phone,
+            Some("页面已过期，请重新提交".into()),
+            None,
+            StatusCode::FORBIDDEN,
+        );
+    }
+    match crate::api::register::send_code(&state, &ctx, &phone).await {
+        Ok(sent) => render_register(
+            &state,
+            &ctx,
+            &headers,
+            &phone,
+            None,
+            Some(format!("验证码已发送至 {}，5分钟内有效", sent.phone)),
+            StatusCode::OK,
+        ),
+        Err(e) if e.status.is_client_error() => render_register(
+            &state,
+            &ctx,
+            &headers,
+            &phone,
+            Some(e.message.clone()),
+            None,
+            e.status,
+        ),
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn register(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Form(form): Form<HashMap<String, String>>,
+) -> PageResult {
+    let get = |k: &str| form.get(k).cloned().unwrap_or_default();
+    let phone = get("phone").trim().to_owned();
+    if !pre_login_csrf_ok(&ctx, &headers, &form) {
+        return render_register(
+            &state,
+            &ctx,
+            &headers,
+            &phone,
+            Some("页面已过期，请重新提交".into()),
+            None,
+            StatusCode::FORBIDDEN,
+        );
+    }
+    let body = crate::api::register::Registration {
+        phone: phone.clone(),
+        code: get("code"),
+        name: get("name"),
+        password: get("password"),
+    };
+    match crate::api::register::register_account(&state, &ctx, &body, SessionKind::Cookie).await {
+        Ok((_, token, _)) => {
+            let c = set_cookie(
+                SESSION_COOKIE,
+                &token,
+                crate::auth::COOKIE_TTL_MS / 1000,
+                true,
+                state.settings.secure_cookies,
+            );
+            let mut res = Redirect::to("/work").into_response();
+            res.headers_mut().append(
+                header::SET_COOKIE,
+                HeaderValue::from_str(&c).map_err(ApiError::internal)?,
+            );
+            Ok(res)
+        }
+        Err(e) if e.status.is_client_error() => {
+            let mut msg = e.message.clone();
+            for (f, m) in &e.fields {
+                if !msg.contains(m.as_str()) {
+                    msg.push_str(&format!("（{f}：{m}）"));
+                }
+            }
+            render_register(&state, &ctx, &headers, &phone, Some(msg), None, e.status)
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 async fn login(

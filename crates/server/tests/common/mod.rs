@@ -16,6 +16,8 @@ pub struct TestApp {
     pub url: String,
     pub router: axum::Router,
     pub store: Arc<dyn tongban_store::Store>,
+    /// The text messages the app sent.
+    pub sent: Arc<tongban_server::sms::MemorySender>,
     cleanup: Option<(String, String)>,
     dir: Option<std::path::PathBuf>,
 }
@@ -111,10 +113,13 @@ impl TestApp {
         if let Some(ms) = now_ms {
             state.now = tongban_server::Now::fixed(ms);
         }
+        let sent = Arc::new(tongban_server::sms::MemorySender::default());
+        state.sender = sent.clone();
         Self {
             url,
             router: tongban_server::router(state),
             store,
+            sent,
             cleanup,
             dir,
         }
@@ -209,10 +214,14 @@ impl TestApp {
     }
 
     pub async fn login(&self, username: &str) -> String {
+        self.login_with(username, "demo").await
+    }
+
+    pub async fn login_with(&self, username: &str, password: &str) -> String {
         let r = self
             .post_json(
                 "/api/v1/session",
-                serde_json::json!({"username": username, "password": "demo"}),
+                serde_json::json!({"username": username, "password": password}),
                 None,
             )
             .await;

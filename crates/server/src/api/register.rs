@@ -1,0 +1,218 @@
+//! Registration for the online hall: a mobile number, a one-time code sent
+//! to it (through the pluggable [`crate::sms::Sender`]), a name and a
+//! password make an applicant account (user name = the number).
+
+use crate::AppState;
+use crate::api::session::{MeResponse, SessionCreated};
+use crate::auth::{Ctx, sign_in, token_hash};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::ApiJson;
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use tongban_domain::FieldError;
+use tongban_domain::user::{Role, Scope};
+use tongban_store::{NewUser, SessionKind, StoreError};
+use utoipa::ToSchema;
+
+/// How long a code is good for.
+pub const CODE_TTL_MS: i64 = 5 * 60 * 1000;
+const PURPOSE: &str = "register";
+
+/// A code request.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CodeRequest {
+    /// Mobile number.
+    pub phone: String,
+}
+
+/// A code was sent.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CodeSent {
+    /// The number, masked.
+    pub phone: String,
+    /// Seconds the code is valid.
+    pub expires_in: i64,
+}
+
+/// Sends a registration code (the API and the page share it): at most one a
+/// minute and five an hour per number, twenty an hour per address.
+pub async fn send_code(state: &AppState, ctx: &Ctx, phone: &str) -> ApiResult<CodeSent> {
+    let phone = tongban_domain::validate::validate_mobile("phone", phone)?;
+    let now = state.now.ms();
+    let (last_minute, _) = state
+        .store
+        .phone_codes_since(&phone, &ctx.addr, now - 60_000)
+        .await?;
+    let (last_hour, by_addr) = state
+        .store
+        .phone_codes_since(&phone, &ctx.addr, now - 3_600_000)
+        .await?;
+    if last_minute > 0 || last_hour >= 5 || by_addr >= 20 {
+        let mut e = ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "register.code_throttled",
+            "验证码发送过于频繁，请稍后再试",
+        );
+        e.retry_after = Some(60);
+        return Err(e);
+    }
+    let code = six_digits();
+    state
+        .store
+        .issue_phone_code(
+            &phone,
+            PURPOSE,
+            &token_hash(&code),
+            &ctx.addr,
+            now,
+            now + CODE_TTL_MS,
+        )
+        .await?;
+    state
+        .sender
+        .send(
+            &phone,
+            &format!("【莆田政务服务】您的注册验证码为{code}，5分钟内有效。请勿告诉他人。"),
+        )
+        .await
+        .map_err(ApiError::internal)?;
+    Ok(CodeSent {
+        phone: tongban_domain::validate::mask_phone(&phone),
+        expires_in: CODE_TTL_MS / 1000,
+    })
+}
+
+fn six_digits() -> String {
+    let mut b = [0u8; 4];
+    getrandom::fill(&mut b).expect("OS random source");
+    format!("{:06}", u32::from_le_bytes(b) % 1_000_000)
+}
+
+/// Sends a one-time registration code to a mobile number. Access: anyone
+/// (throttled: one a minute and five an hour per number, twenty an hour per
+/// address).
+#[utoipa::path(post, path = "/register/code", tag = "session", request_body = CodeRequest,
+    responses((status = 202, body = CodeSent), (status = 422, body = crate::error::ErrorBody),
+              (status = 429, body = crate::error::ErrorBody)))]
+pub async fn code(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiJson(body): ApiJson<CodeRequest>,
+) -> ApiResult<(StatusCode, Json<CodeSent>)> {
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(send_code(&state, &ctx, &body.phone).await?),
+    ))
+}
+
+/// A registration.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Registration {
+    /// Mobile number (becomes the user name).
+    pub phone: String,
+    /// The code sent to it.
+    pub code: String,
+    /// Real name.
+    pub name: String,
+    /// Password (at least 8 characters).
+    pub password: String,
+}
+
+impl std::fmt::Debug for Registration {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Registration").finish_non_exhaustive()
+    }
+}
+
+/// Registers (the API and the page share it): the new account and a session of `kind`.
+pub async fn register_account(
+    state: &AppState,
+    ctx: &Ctx,
+    b: &Registration,
+    kind: SessionKind,
+) -> ApiResult<(tongban_domain::user::User, String, tongban_store::Session)> {
+    let mut errs = tongban_domain::ValidationErrors::default();
+    let phone = errs.check(tongban_domain::validate::validate_mobile("phone", &b.phone));
+    let code = b.code.trim();
+    if code.len() != 6 || !code.bytes().all(|c| c.is_ascii_digit()) {
+        errs.push(FieldError::new(
+            "code",
+            "register.code",
+            "请填写收到的6位验证码",
+        ));
+    }
+    let name = b.name.trim();
+    if name.is_empty() || name.chars().count() > 30 {
+        errs.push(FieldError::new(
+            "name",
+            "required",
+            "请填写姓名（30字以内）",
+        ));
+    }
+    errs.check(tongban_domain::user::validate_password(
+        "password",
+        &b.password,
+        false,
+    ));
+    errs.into_result(())?;
+    let phone = phone.expect("validated");
+    let user = NewUser {
+        username: phone.clone(),
+        display_name: name.to_owned(),
+        password_hash: crate::auth::hash_password(&b.password),
+        role: Role::Applicant,
+        scope: Scope::None,
+        household_region: None,
+    };
+    match state
+        .store
+        .register_with_code(&user, &phone, PURPOSE, &token_hash(code), state.now.ms())
+        .await
+    {
+        Ok(Some(_)) => {}
+        Ok(None) => {
+            return Err(FieldError::new(
+                "code",
+                "register.code_wrong",
+                "验证码不正确或已失效，请重新获取",
+            )
+            .into());
+        }
+        Err(StoreError::Conflict(_)) => {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "register.exists",
+                "该手机号已注册，请直接登录",
+            )
+            .field("phone", "该手机号已注册"));
+        }
+        Err(e) => return Err(e.into()),
+    }
+    tracing::info!(phone = %tongban_domain::validate::mask_phone(&phone), "applicant registered");
+    sign_in(state, &phone, &b.password, &ctx.addr, kind).await
+}
+
+/// Creates an applicant account with the code sent to the number, and signs
+/// it in (a bearer token). Access: anyone.
+#[utoipa::path(post, path = "/register", tag = "session", request_body = Registration,
+    responses((status = 201, body = SessionCreated), (status = 409, body = crate::error::ErrorBody),
+              (status = 422, body = crate::error::ErrorBody)))]
+pub async fn register(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiJson(body): ApiJson<Registration>,
+) -> ApiResult<(StatusCode, Json<SessionCreated>)> {
+    let (user, token, session) = register_account(&state, &ctx, &body, SessionKind::Bearer).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(SessionCreated {
+            token,
+            expires_at: tongban_store::rfc3339(session.expires_at),
+            user: MeResponse::from(&user),
+        }),
+    ))
+}

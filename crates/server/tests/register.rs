@@ -1,0 +1,106 @@
+//! Registering for the online hall: a code sent through the sender, tried
+//! at most five times, used once; throttled sending; the new applicant signs
+//! in and applies.
+
+mod common;
+
+use axum::http::StatusCode;
+use common::TestApp;
+use serde_json::json;
+
+fn code_in(text: &str) -> String {
+    text.chars().filter(char::is_ascii_digit).take(6).collect()
+}
+
+#[tokio::test]
+async fn an_applicant_registers_with_the_code_sent_to_the_phone() {
+    let app = TestApp::demo().await;
+    let r = app
+        .post_json("/api/v1/register/code", json!({"phone": "12345"}), None)
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.json()["fields"]["phone"].is_string());
+    let r = app
+        .post_json(
+            "/api/v1/register/code",
+            json!({"phone": "13905941111"}),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text());
+    assert_eq!(r.json()["phone"], "139****1111");
+    let sent = app.sent.sent();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].0, "13905941111");
+    let code = code_in(&sent[0].1);
+    assert_eq!(code.len(), 6);
+    // Not again within the minute.
+    let r = app
+        .post_json(
+            "/api/v1/register/code",
+            json!({"phone": "13905941111"}),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    // Every field named; a wrong code counts a try.
+    let r = app
+        .post_json(
+            "/api/v1/register",
+            json!({"phone": "13905941111", "code": "12", "name": "", "password": "short"}),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    for k in ["code", "name", "password"] {
+        assert!(r.json()["fields"][k].is_string(), "{k}");
+    }
+    let wrong = if code == "000000" { "000001" } else { "000000" };
+    let body = |c: &str| json!({"phone": "13905941111", "code": c, "name": "郑晓梅", "password": "correct horse 9"});
+    let r = app.post_json("/api/v1/register", body(wrong), None).await;
+    assert_eq!(r.json()["code"], "register.code_wrong");
+    // The right code: an applicant account, signed in.
+    let r = app.post_json("/api/v1/register", body(&code), None).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let token = r.json()["token"].as_str().unwrap().to_owned();
+    let me = app.get_auth("/api/v1/me", &token).await.json();
+    assert_eq!(
+        (me["role"].as_str(), me["display_name"].as_str()),
+        (Some("applicant"), Some("郑晓梅"))
+    );
+    // The code is used up; the number is taken.
+    let r = app.post_json("/api/v1/register", body(&code), None).await;
+    assert_eq!(r.json()["code"], "register.code_wrong");
+    // The password works for signing in.
+    assert!(
+        !app.login_with("13905941111", "correct horse 9")
+            .await
+            .is_empty()
+    );
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn a_code_allows_five_tries() {
+    let app = TestApp::demo().await;
+    app.post_json(
+        "/api/v1/register/code",
+        json!({"phone": "13905942222"}),
+        None,
+    )
+    .await;
+    let code = code_in(&app.sent.sent()[0].1);
+    let wrong = if code == "000000" { "000001" } else { "000000" };
+    let body = |c: &str| json!({"phone": "13905942222", "code": c, "name": "黄", "password": "correct horse 9"});
+    for _ in 0..5 {
+        let r = app.post_json("/api/v1/register", body(wrong), None).await;
+        assert_eq!(r.json()["code"], "register.code_wrong");
+    }
+    let r = app.post_json("/api/v1/register", body(&code), None).await;
+    assert_eq!(
+        r.json()["code"],
+        "register.code_wrong",
+        "locked after five wrong tries"
+    );
+    app.finish().await;
+}
