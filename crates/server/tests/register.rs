@@ -104,3 +104,60 @@ async fn a_code_allows_five_tries() {
     );
     app.finish().await;
 }
+
+#[tokio::test]
+async fn the_applicant_hears_of_every_change_in_the_site_and_by_text() {
+    let app = TestApp::demo().await;
+    let applicant = app.login("applicant-demo").await;
+    let c = common::create(
+        &app,
+        &applicant,
+        "MZ-008",
+        "online",
+        common::person("350304"),
+    )
+    .await
+    .json();
+    let c = common::step(&app, &applicant, &c, "submit", json!({})).await;
+    let reviewer = app.login("reviewer-licheng-civil").await;
+    common::step(&app, &reviewer, &c, "accept", json!({})).await;
+    let inbox = app
+        .get_auth("/api/v1/notifications", &applicant)
+        .await
+        .json();
+    assert_eq!(inbox["unread"], 2, "{inbox}");
+    let newest = inbox["data"][0]["text"].as_str().unwrap();
+    assert!(
+        newest.contains("受理") && newest.contains(c["case_no"].as_str().unwrap()),
+        "{newest}"
+    );
+    // Others see none of it.
+    let other = app.login("applicant-lin").await;
+    assert_eq!(
+        app.get_auth("/api/v1/notifications", &other).await.json()["unread"],
+        0
+    );
+    let r = app
+        .post_json("/api/v1/notifications/read", json!({}), Some(&applicant))
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        app.get_auth("/api/v1/notifications", &applicant)
+            .await
+            .json()["unread"],
+        0
+    );
+    // The same notices went by text to the applicant's phone.
+    for _ in 0..50 {
+        if app.sent.sent().len() >= 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let texts = app.sent.sent();
+    assert!(
+        texts.iter().filter(|(p, _)| p == "13805941234").count() >= 2,
+        "{texts:?}"
+    );
+    app.finish().await;
+}

@@ -948,6 +948,15 @@ macro_rules! impl_store {
                 let record = Self::case_row(&row)?;
                 let prev: String = row.try_get("prev_hash")?;
                 Self::append_event(&mut tx, record.id, case_no, expected_version + 1, &prev, change.status.as_str(), event).await?;
+                if let (Some(text), Some(user)) = (&change.notify, record.applicant_user) {
+                    sqlx::query("INSERT INTO notifications (user_id, case_id, text, created_at) VALUES ($1, $2, $3, $4)")
+                        .bind(user.0)
+                        .bind(record.id)
+                        .bind(text)
+                        .bind(event.at)
+                        .execute(&mut *tx)
+                        .await?;
+                }
                 let answer = Self::record_idempotency(&mut tx, &record, idem, event.at).await?;
                 tx.commit().await?;
                 Ok((record, answer))
@@ -1498,6 +1507,51 @@ macro_rules! impl_store {
                     .await?;
                 tx.commit().await?;
                 Ok(Some(tongban_domain::UserId(user)))
+            }
+
+            async fn notifications(
+                &self,
+                user: tongban_domain::UserId,
+                limit: i64,
+            ) -> $crate::Result<(Vec<$crate::NotificationRecord>, i64)> {
+                use sqlx::Row;
+                let unread: i64 = sqlx::query("SELECT COUNT(*) AS n FROM notifications WHERE user_id = $1 AND read_at IS NULL")
+                    .bind(user.0)
+                    .fetch_one(&self.pool)
+                    .await?
+                    .try_get("n")?;
+                let rows = sqlx::query(
+                    "SELECT n.id, c.case_no, n.text, n.created_at, n.read_at FROM notifications n JOIN cases c ON c.id = n.case_id
+                     WHERE n.user_id = $1 ORDER BY n.id DESC LIMIT $2",
+                )
+                .bind(user.0)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?;
+                let list = rows
+                    .iter()
+                    .map(|r| {
+                        Ok($crate::NotificationRecord {
+                            id: r.try_get("id")?,
+                            case_no: r.try_get("case_no")?,
+                            text: r.try_get("text")?,
+                            at: r.try_get("created_at")?,
+                            read: r.try_get::<Option<i64>, _>("read_at")?.is_some(),
+                        })
+                    })
+                    .collect::<$crate::Result<Vec<_>>>()?;
+                Ok((list, unread))
+            }
+
+            async fn mark_notifications_read(&self, user: tongban_domain::UserId, at: i64) -> $crate::Result<()> {
+                let mut tx = self.begin_write().await?;
+                sqlx::query("UPDATE notifications SET read_at = $1 WHERE user_id = $2 AND read_at IS NULL")
+                    .bind(at)
+                    .bind(user.0)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(())
             }
 
             async fn case_by_id(&self, id: i64) -> $crate::Result<$crate::CaseRecord> {

@@ -119,6 +119,23 @@ pub struct CaseChange {
     pub resume_to: Option<Status>,
     /// The hall that will hand over the result, if set now.
     pub pickup_hall: Option<HallId>,
+    /// A notification for the case's applicant account, written with the change.
+    pub notify: Option<String>,
+}
+
+/// An in-site notification.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotificationRecord {
+    /// Id.
+    pub id: i64,
+    /// The case it tells of.
+    pub case_no: String,
+    /// What happened, in plain words.
+    pub text: String,
+    /// When, unix ms.
+    pub at: i64,
+    /// Read yet.
+    pub read: bool,
 }
 
 /// An event to append.

@@ -12,6 +12,7 @@ pub mod trust;
 use async_trait::async_trait;
 pub use cases::{
     CaseChange, CaseFilter, CaseRecord, EventRecord, IdemWrite, MaterialReceipt, NewCase, NewEvent,
+    NotificationRecord,
 };
 use std::sync::Arc;
 use tongban_domain::calendar::HolidayYear;
@@ -401,6 +402,15 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         code_hash: &str,
         now: i64,
     ) -> Result<Option<UserId>>;
+    /// An account's notifications, newest first (at most `limit`), and how
+    /// many are unread.
+    async fn notifications(
+        &self,
+        user: UserId,
+        limit: i64,
+    ) -> Result<(Vec<NotificationRecord>, i64)>;
+    /// Marks an account's notifications read.
+    async fn mark_notifications_read(&self, user: UserId, at: i64) -> Result<()>;
     /// A case by its internal id.
     async fn case_by_id(&self, id: i64) -> Result<CaseRecord>;
     /// Ratings: of one case, or all (newest first).

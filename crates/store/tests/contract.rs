@@ -781,6 +781,7 @@ contract!(cases_append_chained_events_under_a_version_guard, |s| {
         pauses: vec![],
         resume_to: None,
         pickup_hall: None,
+        notify: None,
     };
     let (c2, _) = s
         .apply_to_case(

@@ -1283,6 +1283,14 @@ pub async fn take_step(
         pauses: vec![],
         resume_to: remember_for_return(c.status, step),
         pickup_hall,
+        // The applicant hears of every change, in plain words.
+        notify: Some(format!(
+            "您的办件 {}（{}）：{}，当前状态：{}",
+            c.case_no,
+            c.item_name,
+            step.label(),
+            t.to.label()
+        )),
     };
     match t.clock {
         ClockEffect::Start => change.accepted_on = Some(today),
@@ -1332,6 +1340,19 @@ pub async fn take_step(
     {
         Ok((record, _)) => {
             tracing::info!(case = %record.case_no, action = step.as_str(), to = record.status.as_str(), "case step");
+            // The same notice by text message to the applicant's phone, once
+            // the change is durable; a failing gateway never undoes the step.
+            if let (Some(text), Applicant::Person { phone, .. }) =
+                (&change.notify, &record.applicant)
+                && !phone.is_empty()
+            {
+                let (sender, phone, text) = (state.sender.clone(), phone.clone(), text.clone());
+                tokio::spawn(async move {
+                    if let Err(e) = sender.send(&phone, &text).await {
+                        tracing::warn!(%e, "text message not sent");
+                    }
+                });
+            }
             let events = state.store.case_events(record.id).await?;
             Ok(Answer::Fresh(
                 StatusCode::OK,

@@ -11,6 +11,7 @@ pub mod documents;
 pub mod evaluations;
 pub mod grants;
 pub mod materials;
+pub mod notifications;
 pub mod register;
 pub mod session;
 
@@ -72,6 +73,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(session::me))
         .routes(routes!(register::code))
         .routes(routes!(register::register))
+        .routes(routes!(notifications::list))
+        .routes(routes!(notifications::read))
         .routes(routes!(city::regions))
         .routes(routes!(city::halls))
         .routes(routes!(city::hall))

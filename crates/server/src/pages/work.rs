@@ -57,6 +57,19 @@ pub async fn home(State(state): State<AppState>, ctx: Ctx, uri: OriginalUri) -> 
         format!("注意：{} 年尚无官方放假安排，跨入该年的办结期限按周末规则推算。请在国务院办公厅公布后录入。", missing.iter().map(|y| y.to_string()).collect::<Vec<_>>().join("、"))
     });
     let rows: Vec<Value> = cases.iter().map(row).collect();
+    // Applicants see what changed on their cases; seeing them marks them read.
+    let inbox = if user.role == Role::Applicant {
+        let i = crate::api::notifications::inbox(&state, &ctx).await?;
+        if i.unread > 0 {
+            state
+                .store
+                .mark_notifications_read(user.id, state.now.ms())
+                .await?;
+        }
+        Some(i)
+    } else {
+        None
+    };
     let can_create = matches!(
         user.role,
         Role::Applicant | Role::Clerk | Role::Guide | Role::Agent
@@ -71,6 +84,7 @@ pub async fn home(State(state): State<AppState>, ctx: Ctx, uri: OriginalUri) -> 
             title => heading, heading, cases => rows, total, can_create, calendar_warning,
             create_label => if user.role == Role::Applicant { "在线申请" } else { "新办件" },
             is_applicant => user.role == Role::Applicant,
+            inbox => inbox.map(|i| Value::from(minijinja::value::Serde(i))),
         },
     )
 }

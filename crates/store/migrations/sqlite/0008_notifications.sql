@@ -1,0 +1,10 @@
+-- In-site notifications to applicants, written with the case change they tell of.
+CREATE TABLE notifications (
+    id          INTEGER PRIMARY KEY,
+    user_id     BIGINT NOT NULL REFERENCES users (id),
+    case_id     BIGINT NOT NULL REFERENCES cases (id),
+    text        TEXT NOT NULL,
+    created_at  BIGINT NOT NULL,
+    read_at     BIGINT
+);
+CREATE INDEX notifications_user ON notifications (user_id, id);
