@@ -349,6 +349,7 @@ fn audit_verify_names_the_first_tampered_case_and_calendar_commands_work() {
             department: dept,
             hall: None,
             applicant_user: None,
+            assisted_by: None,
             created_by: None,
             applicant: tongban_domain::intake::Applicant::Company {
                 name: "某公司".into(),

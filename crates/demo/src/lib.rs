@@ -161,6 +161,14 @@ pub const ACCOUNTS: &[DemoAccount] = &[
         household_region: None,
     },
     DemoAccount {
+        username: "guide-zhenhai",
+        display_name: "陈丽娟",
+        role: Role::Guide,
+        scope_key: Some("zhenhai"),
+        description: "荔城区镇海“党建+”社区邻里中心 帮办员（帮办代办）",
+        household_region: None,
+    },
+    DemoAccount {
         username: "reviewer-xianyou-police",
         display_name: "郑国华",
         role: Role::Reviewer,
@@ -360,7 +368,7 @@ pub async fn seed(
         let scope = match (a.role, a.scope_key) {
             (Role::PlatformAdmin, _) => Scope::Platform,
             (Role::Applicant, _) => Scope::None,
-            (Role::Clerk, Some(k)) => Scope::Hall(
+            (Role::Clerk | Role::Guide | Role::Agent | Role::HallAdmin, Some(k)) => Scope::Hall(
                 *halls
                     .get(k)
                     .ok_or_else(|| SeedError::Data(format!("no hall {k}")))?,

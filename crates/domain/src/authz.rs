@@ -48,6 +48,9 @@ pub struct CaseScope<'a> {
     pub department: DepartmentId,
     /// The applicant's own account (online cases).
     pub applicant: Option<UserId>,
+    /// The guide or agent applying on the applicant's behalf (帮办代办),
+    /// who takes the applicant's steps for them.
+    pub assisted_by: Option<UserId>,
     /// The hall where the applicant picks up the result, once chosen.
     pub pickup_hall: Option<HallId>,
     /// The catalogue item.
@@ -75,6 +78,9 @@ pub enum Action<'a> {
         online: bool,
         /// The receiving hall, for window cases.
         hall: Option<HallId>,
+        /// A guide or agent applies online on an applicant's behalf
+        /// (帮办代办), with the applicant's recorded consent.
+        assisted: bool,
     },
     /// List cases (the list itself is scoped to what the actor may see).
     ListCases,
@@ -316,19 +322,30 @@ pub fn authorize(actor: Actor, action: Action<'_>, trust: &Trust<'_>) -> Result<
         | Action::ManageCatalogue
         | Action::EditCalendar
         | Action::ReadAudit => role == Role::PlatformAdmin,
-        Action::CreateCase { online: true, hall } => role == Role::Applicant && hall.is_none(),
+        Action::CreateCase {
+            online: true,
+            hall,
+            assisted,
+        } => {
+            hall.is_none()
+                && if assisted {
+                    matches!(role, Role::Guide | Role::Agent)
+                } else {
+                    role == Role::Applicant
+                }
+        }
         Action::CreateCase {
             online: false,
             hall,
-        } => is_window_staff(role) && hall.is_some() && hall == scope.hall(),
+            assisted,
+        } => !assisted && is_window_staff(role) && hall.is_some() && hall == scope.hall(),
         Action::ListCases => true,
         Action::ReadCase(c) => {
             let visible = match role {
                 Role::PlatformAdmin => true,
                 Role::Applicant => c.applicant.is_some() && c.applicant == Some(id),
-                Role::Clerk | Role::Guide | Role::Agent | Role::HallAdmin => {
-                    at_case_hall(scope, &c)
-                }
+                Role::Guide | Role::Agent => at_case_hall(scope, &c) || c.assisted_by == Some(id),
+                Role::Clerk | Role::HallAdmin => at_case_hall(scope, &c),
                 Role::Reviewer | Role::DepartmentAdmin => Some(c.department) == scope.department(),
             };
             return if visible {
@@ -339,7 +356,8 @@ pub fn authorize(actor: Actor, action: Action<'_>, trust: &Trust<'_>) -> Result<
         }
         Action::ReadCaseFull(c) => match role {
             Role::Applicant => c.applicant.is_some() && c.applicant == Some(id),
-            Role::Clerk | Role::Guide | Role::Agent => at_case_hall(scope, &c),
+            Role::Guide | Role::Agent => at_case_hall(scope, &c) || c.assisted_by == Some(id),
+            Role::Clerk => at_case_hall(scope, &c),
             Role::Reviewer => Some(c.department) == scope.department(),
             Role::PlatformAdmin | Role::HallAdmin | Role::DepartmentAdmin => false,
         },
@@ -359,6 +377,9 @@ pub fn authorize(actor: Actor, action: Action<'_>, trust: &Trust<'_>) -> Result<
             }
             if (department && role == Role::Reviewer && Some(case.department) == scope.department())
                 || (applicant && role == Role::Applicant && case.applicant == Some(id))
+                || (applicant
+                    && matches!(role, Role::Guide | Role::Agent)
+                    && case.assisted_by == Some(id))
             {
                 return Ok(());
             }
@@ -495,6 +516,7 @@ mod case_tests {
             hall: Some(HALL),
             department: DEPT,
             applicant: Some(UserId(9)),
+            assisted_by: None,
             pickup_hall: None,
             item: &item,
             mode: Mode::AcceptRemote,
@@ -646,7 +668,11 @@ mod case_tests {
         );
         assert!(authorize(clerk, Action::VerifyOriginal(case), &trust).is_err());
         assert!(authorize(applicant, Action::VerifyOriginal(case), &verifying).is_err());
-        let create = |online, hall| Action::CreateCase { online, hall };
+        let create = |online, hall| Action::CreateCase {
+            online,
+            hall,
+            assisted: false,
+        };
         assert!(authorize(clerk, create(false, Some(HALL)), none).is_ok());
         assert!(authorize(clerk, create(false, Some(HallId(5))), none).is_err());
         assert!(authorize(clerk, create(true, None), none).is_err());
@@ -675,6 +701,61 @@ mod case_tests {
             let want = (step == Step::Complete).then_some(R::ResultDelivery);
             assert_eq!(window_right(Mode::Online, step), want);
         }
+    }
+}
+
+#[cfg(test)]
+mod assisted_tests {
+    use super::*;
+
+    #[test]
+    fn a_guide_applies_online_for_an_applicant_and_takes_their_steps() {
+        let item = ItemCode::from("MZ-008");
+        let user = |id, role, hall| Actor::User {
+            id: UserId(id),
+            role,
+            scope: Scope::Hall(HallId(hall)),
+        };
+        let (guide, clerk, other_guide) = (
+            user(4, Role::Guide, 1),
+            user(5, Role::Clerk, 1),
+            user(6, Role::Guide, 2),
+        );
+        let none = &Trust::NONE;
+        let assisted = Action::CreateCase {
+            online: true,
+            hall: None,
+            assisted: true,
+        };
+        assert!(authorize(guide, assisted, none).is_ok());
+        assert!(
+            authorize(clerk, assisted, none).is_err(),
+            "clerks take cases in at the window"
+        );
+        let case = CaseScope {
+            case_no: "TB1",
+            hall: None,
+            department: DepartmentId(2),
+            applicant: None,
+            assisted_by: Some(UserId(4)),
+            pickup_hall: None,
+            item: &item,
+            mode: Mode::Online,
+        };
+        let supplement = Action::CaseStep {
+            case,
+            step: Step::SupplementProvided,
+            window: false,
+            department: false,
+            applicant: true,
+        };
+        assert!(authorize(guide, supplement, none).is_ok());
+        assert!(authorize(other_guide, supplement, none).is_err());
+        assert!(authorize(guide, Action::ReadCase(case), none).is_ok());
+        assert_eq!(
+            authorize(other_guide, Action::ReadCase(case), none),
+            Err(Denial::NotVisible)
+        );
     }
 }
 

@@ -47,7 +47,7 @@ pub fn describe(action: &Action<'_>) -> (String, String) {
         Action::ReadCaseFull(c) => (c.case_no.into(), "read_case_full".into()),
         Action::ReceiveMaterial(c) => (c.case_no.into(), "receive_material".into()),
         Action::VerifyOriginal(c) => (c.case_no.into(), "verify_original".into()),
-        Action::CreateCase { online, hall } => (
+        Action::CreateCase { online, hall, .. } => (
             hall.map(|h| format!("hall:{h}")).unwrap_or_default(),
             if *online {
                 "create_case:online"

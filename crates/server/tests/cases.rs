@@ -1060,3 +1060,64 @@ async fn scanned_photos_lose_their_metadata_before_they_are_stored() {
     assert_eq!(got["size"].as_u64(), Some(stored.body.len() as u64));
     app.finish().await;
 }
+
+#[tokio::test]
+async fn a_guide_applies_online_for_an_applicant_with_recorded_consent() {
+    let app = TestApp::demo().await;
+    let guide = app.login("guide-zhenhai").await;
+    let clerk = app.login("clerk-zhenhai").await;
+    let a = answers(&app, "MZ-008").await;
+    let body = |consent: serde_json::Value| json!({"item": "MZ-008", "mode": "online", "applicant": person("350304"), "answers": a, "consent": consent});
+    // Consent is required, in a known form; clerks take cases in at the window instead.
+    let r = app.post_json("/api/v1/cases", json!({"item": "MZ-008", "mode": "online", "applicant": person("350304"), "answers": a}), Some(&guide)).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.json()["code"], "consent.required");
+    let r = app
+        .post_json(
+            "/api/v1/cases",
+            body(json!({"method": "nod"})),
+            Some(&guide),
+        )
+        .await;
+    assert!(r.json()["fields"]["consent.method"].is_string());
+    let r = app
+        .post_json(
+            "/api/v1/cases",
+            body(json!({"method": "signature"})),
+            Some(&clerk),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = app
+        .post_json(
+            "/api/v1/cases",
+            body(json!({"method": "signature", "note": "同意书已扫描存档"})),
+            Some(&guide),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let c = r.json();
+    assert_eq!(c["mode"], "online");
+    assert!(c["hall"].is_null());
+    // The helper takes the applicant's steps; the clerk next to them does not.
+    assert_eq!(
+        act(&app, &clerk, &c, "submit", json!({})).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let c = step(&app, &guide, &c, "submit", json!({})).await;
+    assert_eq!(c["status"], "submitted");
+    // Both names on the timeline.
+    let full = app
+        .get_auth(
+            &format!("/api/v1/cases/{}", c["case_no"].as_str().unwrap()),
+            &guide,
+        )
+        .await
+        .json();
+    let first = &full["events"][0]["payload"]["assisted"];
+    assert_eq!(first["by"], "陈丽娟");
+    assert_eq!(first["applicant"], "林秀英");
+    assert_eq!(first["consent"], "signature");
+    assert_eq!(first["note"], "同意书已扫描存档");
+    app.finish().await;
+}

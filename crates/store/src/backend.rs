@@ -70,7 +70,7 @@ pub(crate) fn mode(s: &str) -> Result<Mode> {
 }
 pub(crate) const CASE_COLUMNS: &str = "id, case_no, verification_code, item_code, item_version, item_name, mode, status, version, \
     department_id, hall_id, applicant_user_id, created_by, applicant, agent, answers, situation, materials, promised_days, instant, \
-    accepted_on, decided_on, pauses, resume_to, created_at, updated_at, pickup_hall_id";
+    accepted_on, decided_on, pauses, resume_to, created_at, updated_at, pickup_hall_id, assisted_by";
 
 pub(crate) const GRANT_COLUMNS: &str = "id, grantor_department_id, grantee_hall_id, grantee_level, grantee_region, items, rights, \
     valid_from, valid_to, granted_by, granted_at, reason, revoked_by, revoked_at, revoke_reason";
@@ -835,8 +835,8 @@ macro_rules! impl_store {
                 let id: i64 = sqlx::query(
                     "INSERT INTO cases (case_no, verification_code, item_code, item_version, item_name, mode, status, version,
                        department_id, hall_id, applicant_user_id, created_by, applicant_name, applicant, answers, situation,
-                       materials, promised_days, instant, pauses, created_at, updated_at, agent)
-                     VALUES ($1, $2, $3, $4, $5, $6, 'draft', 1, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, '[]', $18, $18, $19)
+                       materials, promised_days, instant, pauses, created_at, updated_at, agent, assisted_by)
+                     VALUES ($1, $2, $3, $4, $5, $6, 'draft', 1, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, '[]', $18, $18, $19, $20)
                      RETURNING id",
                 )
                 .bind(&placeholder)
@@ -858,6 +858,7 @@ macro_rules! impl_store {
                 .bind(c.instant)
                 .bind(first.at)
                 .bind(c.agent.as_ref().map($crate::backend::to_json).transpose()?)
+                .bind(c.assisted_by.map(|u| u.0))
                 .fetch_one(&mut *tx)
                 .await?
                 .try_get("id")?;
@@ -1810,6 +1811,7 @@ macro_rules! impl_store {
                     hall: r.try_get::<Option<i64>, _>("hall_id")?.map(tongban_domain::HallId),
                     pickup_hall: r.try_get::<Option<i64>, _>("pickup_hall_id")?.map(tongban_domain::HallId),
                     applicant_user: r.try_get::<Option<i64>, _>("applicant_user_id")?.map(tongban_domain::UserId),
+                    assisted_by: r.try_get::<Option<i64>, _>("assisted_by")?.map(tongban_domain::UserId),
                     created_by: r.try_get::<Option<i64>, _>("created_by")?.map(tongban_domain::UserId),
                     applicant: json("applicant", r.try_get::<&str, _>("applicant")?)?,
                     agent: r.try_get::<Option<&str>, _>("agent")?.map(|a| json("agent", a)).transpose()?,

@@ -37,6 +37,8 @@ pub struct CaseRecord {
     pub pickup_hall: Option<HallId>,
     /// The applicant's own account, for online cases.
     pub applicant_user: Option<UserId>,
+    /// The guide or agent applying on the applicant's behalf (帮办代办).
+    pub assisted_by: Option<UserId>,
     /// Who created it.
     pub created_by: Option<UserId>,
     /// The applicant.
@@ -86,6 +88,8 @@ pub struct NewCase {
     pub hall: Option<HallId>,
     /// Applicant account.
     pub applicant_user: Option<UserId>,
+    /// The guide or agent applying on the applicant's behalf (帮办代办).
+    pub assisted_by: Option<UserId>,
     /// Creator.
     pub created_by: Option<UserId>,
     /// Applicant.

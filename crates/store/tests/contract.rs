@@ -643,6 +643,7 @@ fn new_case(dept: DepartmentId, hall: HallId) -> tongban_store::NewCase {
         department: dept,
         hall: Some(hall),
         applicant_user: None,
+        assisted_by: None,
         created_by: None,
         applicant: tongban_domain::intake::Applicant::Person {
             name: "林秀英".into(),

@@ -48,6 +48,32 @@ pub struct CaseCreate {
     /// asks for the power of attorney and the agent's ID.
     #[serde(default)]
     pub agent: Option<tongban_domain::intake::AgentInput>,
+    /// 帮办代办: a guide or agent applying online on the applicant's behalf
+    /// records how the applicant consented (required then, refused otherwise).
+    #[serde(default)]
+    pub consent: Option<Consent>,
+}
+
+/// The applicant's consent to an assisted application (帮办代办).
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Consent {
+    /// `signature` (signed form), `in_person` (said so in person) or `phone`.
+    pub method: String,
+    /// Anything to note (e.g. where the signed form is kept).
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+impl Consent {
+    fn label(&self) -> Option<&'static str> {
+        match self.method.as_str() {
+            "signature" => Some("签字确认"),
+            "in_person" => Some("当面确认"),
+            "phone" => Some("电话确认"),
+            _ => None,
+        }
+    }
 }
 
 /// One timeline event.
@@ -152,6 +178,7 @@ pub fn scope_of(c: &CaseRecord) -> CaseScope<'_> {
         hall: c.hall,
         department: c.department,
         applicant: c.applicant_user,
+        assisted_by: c.assisted_by,
         pickup_hall: c.pickup_hall,
         item: &c.item_code,
         mode: c.mode,
@@ -531,11 +558,47 @@ pub async fn create_case(
     } else {
         body.hall.map(HallId).or(user.scope.hall())
     };
+    // 帮办代办: a guide or agent applying online for an applicant.
+    let assisted = online && matches!(user.role, Role::Guide | Role::Agent);
     // Who may start such a case at all comes first: a refusal says nothing about the input.
     ctx.authorize(Action::CreateCase {
         online,
         hall: if online { None } else { hall },
+        assisted,
     })?;
+    let consent = match (&body.consent, assisted) {
+        (Some(c), true) => match c.label() {
+            Some(l) => Some(serde_json::json!({
+                "by": user.display_name, "role": user.role.as_str(), "consent": c.method, "consent_label": l,
+                "note": c.note.as_deref().map(str::trim).unwrap_or(""),
+            })),
+            None => {
+                return Err(FieldError::new(
+                    "consent.method",
+                    "consent.method",
+                    "同意方式应为 signature（签字）、in_person（当面）或 phone（电话）",
+                )
+                .into());
+            }
+        },
+        (None, true) => {
+            return Err(FieldError::new(
+                "consent",
+                "consent.required",
+                "帮办代办须记录申请人的同意（方式与说明）",
+            )
+            .into());
+        }
+        (Some(_), false) => {
+            return Err(FieldError::new(
+                "consent",
+                "consent.not_assisted",
+                "只有帮办员、代办员代为网上申请时才记录申请人同意",
+            )
+            .into());
+        }
+        (None, false) => None,
+    };
     if online && hall.is_some() {
         return Err(FieldError::new(
             "hall",
@@ -685,6 +748,7 @@ pub async fn create_case(
             hall,
             department,
             applicant: None,
+            assisted_by: None,
             pickup_hall: None,
             item: &item_code,
             mode,
@@ -705,6 +769,7 @@ pub async fn create_case(
         resolution.materials.extend(extra);
     }
     let now = state.now.ms();
+    let new_applicant_name = applicant.name().to_owned();
     let new = NewCase {
         verification_code: random_code(),
         item_code: item_code.clone(),
@@ -713,7 +778,8 @@ pub async fn create_case(
         mode,
         department,
         hall,
-        applicant_user: online.then_some(user.id),
+        applicant_user: (online && !assisted).then_some(user.id),
+        assisted_by: assisted.then_some(user.id),
         created_by: Some(user.id),
         applicant,
         agent,
@@ -730,7 +796,16 @@ pub async fn create_case(
         hall: user.scope.hall(),
         department: user.scope.department(),
         action: "create".into(),
-        payload: serde_json::json!({"mode": mode, "hall": hall, "department": department, "situation": resolution.situation}).to_string(),
+        payload: {
+            let mut p = serde_json::json!({"mode": mode, "hall": hall, "department": department, "situation": resolution.situation});
+            if let Some(c) = &consent {
+                // Both names on the timeline: the helper and the applicant.
+                let mut c = c.clone();
+                c["applicant"] = new_applicant_name.clone().into();
+                p["assisted"] = c;
+            }
+            p.to_string()
+        },
     };
     let prefix = format!("TB{}", today.to_string().replace('-', ""));
     let render =

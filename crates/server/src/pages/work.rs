@@ -144,6 +144,7 @@ async fn render_new(
 ) -> PageResult {
     let user = ctx.user.clone().expect("signed");
     let is_applicant = user.role == Role::Applicant;
+    let is_helper = matches!(user.role, Role::Guide | Role::Agent);
     let hall = match user.scope.hall() {
         Some(h) => Some(state.store.hall(h).await?),
         None => None,
@@ -162,6 +163,8 @@ async fn render_new(
             .copied()
             .filter(|m| match (is_applicant, &hall) {
                 (true, _) => *m == Mode::Online,
+                // Guides and agents may also apply online for an applicant (帮办代办).
+                (false, Some(_)) if *m == Mode::Online => is_helper,
                 (false, Some(h)) => {
                     matches!(m, Mode::AcceptRemote | Mode::CollectRemote)
                         && levels.contains(&h.level)
@@ -268,7 +271,7 @@ async fn render_new(
         "work",
         context! {
             title => "新办件", hall_name => hall.as_ref().map(|h| h.name.clone()), q, results, item => item_v,
-            questions, answers, resolution, modes => mode_values, fields, regions, error, is_applicant,
+            questions, answers, resolution, modes => mode_values, fields, regions, error, is_applicant, is_helper,
             idem => p.get("idem").cloned().unwrap_or_else(random_token),
             form => context! { mode => p.get("mode").cloned(), kind => p.get("kind").cloned() },
         },
@@ -327,6 +330,16 @@ pub async fn create(
             id_number: get("agent_id_number"),
             phone: get("agent_phone"),
         }),
+        // 帮办代办: the consent counts only for an online application by a helper.
+        consent: (get("mode") == "online"
+            && ctx
+                .user
+                .as_ref()
+                .is_some_and(|u| matches!(u.role, Role::Guide | Role::Agent)))
+        .then(|| crate::api::cases::Consent {
+            method: get("consent_method"),
+            note: opt(&p, "consent_note"),
+        }),
     };
     let key = opt(&p, "idem");
     match create_case(&state, &ctx, body, key.clone()).await {
@@ -371,6 +384,18 @@ pub async fn create(
 
 fn detail_of(action: &str, payload: &serde_json::Value) -> String {
     let mut parts = Vec::new();
+    let a = &payload["assisted"];
+    if let (Some(by), Some(who)) = (a["by"].as_str(), a["applicant"].as_str()) {
+        parts.push(format!(
+            "帮办代办：{by}代{who}网上申请（申请人{}{}）",
+            a["consent_label"].as_str().unwrap_or("同意"),
+            a["note"]
+                .as_str()
+                .filter(|n| !n.is_empty())
+                .map(|n| format!("，{n}"))
+                .unwrap_or_default()
+        ));
+    }
     if let Some(a) = payload["approved"].as_bool() {
         parts.push(if a {
             "准予".to_owned()
