@@ -188,6 +188,18 @@ test("全程网办: the applicant applies online, gets a one-time notice, supple
   await signIn(page, "applicant-demo");
   const caseNo = await newCase(page, { search: "高龄", item: "高龄老年人津贴申领", mode: "全程网办", household: "350304" });
   assert.equal(await status(page), "已提交");
+  // The applicant uploads a photo of the first material from home.
+  const form = page.locator("form.receive").first();
+  await form.getByLabel("收取方式").selectOption("scan");
+  await form.getByLabel(/扫描件（PDF/).setInputFiles({
+    name: "hukou.png",
+    mimeType: "image/png",
+    buffer: Buffer.from("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+      + "1f15c4890000000d49444154789c6360000002000100e221bc330000000049454e44ae426082", "hex"),
+  });
+  await form.getByRole("button", { name: /^登记/ }).click();
+  await page.waitForLoadState("load");
+  assert.match(await page.locator("ol.materials").first().textContent(), /已收：扫描件/);
   await signOut(page);
   await signIn(page, "reviewer-licheng-civil");
   await page.getByRole("link", { name: caseNo }).click();

@@ -1121,3 +1121,32 @@ async fn a_guide_applies_online_for_an_applicant_with_recorded_consent() {
     assert_eq!(first["note"], "同意书已扫描存档");
     app.finish().await;
 }
+
+#[tokio::test]
+async fn a_retried_upload_is_recorded_once_and_answered_as_the_first() {
+    let app = TestApp::demo().await;
+    let clerk = app.login("clerk-zhenhai").await;
+    let c = create(&app, &clerk, "MZ-008", "accept_remote", person("350304"))
+        .await
+        .json();
+    let case_no = c["case_no"].as_str().unwrap().to_owned();
+    let key = c["materials"][0]["key"].as_str().unwrap().to_owned();
+    let pdf = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n";
+    let fields = [
+        ("version", "1"),
+        ("material", key.as_str()),
+        ("method", "scan"),
+    ];
+    let first = upload(&app, &clerk, &case_no, &fields, Some(("a.pdf", pdf))).await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.text());
+    // The browser did not see the answer and sends the same form again.
+    let again = upload(&app, &clerk, &case_no, &fields, Some(("a.pdf", pdf))).await;
+    assert_eq!(again.status, StatusCode::OK, "{}", again.text());
+    assert_eq!(again.json()["version"], first.json()["version"]);
+    assert_eq!(again.json()["received"].as_array().unwrap().len(), 1);
+    // A different file on the stale version is still a conflict.
+    let other = b"%PDF-1.4\n% another\n%%EOF\n";
+    let r = upload(&app, &clerk, &case_no, &fields, Some(("b.pdf", other))).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    app.finish().await;
+}

@@ -280,6 +280,24 @@ pub async fn record_material(
     {
         Ok(r) => r,
         Err(StoreError::Conflict(_)) => {
+            // A retry of the same upload (the browser resent it after the
+            // first was recorded) answers as the first did: the receipt is
+            // already there, content-addressed, so nothing is lost or doubled.
+            let receipts = state.store.material_receipts(c.id).await?;
+            let same = receipts
+                .iter()
+                .rev()
+                .find(|r| r.material_key == material)
+                .is_some_and(|r| {
+                    r.method == receipt.method
+                        && r.blob == receipt.blob
+                        && r.license_ref == receipt.license_ref
+                        && r.recorded_by == receipt.recorded_by
+                        && r.original_verified == receipt.original_verified
+                });
+            if same {
+                return Ok(state.store.case_by_no(case_no).await?);
+            }
             return Err(ApiError::new(
                 StatusCode::CONFLICT,
                 "case.stale_version",
