@@ -29,13 +29,19 @@ pub struct ChainedFields<'a> {
     pub payload: &'a str,
 }
 
-/// `sha256(prev || "\n" || canonical JSON of the fields)`, hex.
-pub fn event_hash(prev: &str, f: &ChainedFields<'_>) -> String {
+/// `sha256(prev || "\n" || canonical JSON of the fields)`, hex: the link of
+/// every hash chain here.
+fn chain_hash(prev: &str, fields: &impl Serialize) -> String {
     let mut h = Sha256::new();
     h.update(prev.as_bytes());
     h.update(b"\n");
-    h.update(serde_json::to_vec(f).expect("plain fields serialise"));
+    h.update(serde_json::to_vec(fields).expect("plain fields serialise"));
     h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The hash of a case event chained to `prev`.
+pub fn event_hash(prev: &str, f: &ChainedFields<'_>) -> String {
+    chain_hash(prev, f)
 }
 
 /// Where a chain first breaks.
@@ -132,11 +138,7 @@ pub struct AuditFields<'a> {
 /// `sha256(prev || "\n" || canonical JSON of the fields)`, hex — the same
 /// construction as the case timelines.
 pub fn audit_hash(prev: &str, f: &AuditFields<'_>) -> String {
-    let mut h = Sha256::new();
-    h.update(prev.as_bytes());
-    h.update(b"\n");
-    h.update(serde_json::to_vec(f).expect("plain fields serialise"));
-    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    chain_hash(prev, f)
 }
 
 /// A stored audit event, for verification.

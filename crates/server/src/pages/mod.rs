@@ -159,6 +159,24 @@ impl IntoResponse for PageError {
 
 pub(crate) type PageResult = Result<Response, PageError>;
 
+/// An error's message with every field's complaint, for showing in place.
+pub(crate) fn error_text(e: &ApiError) -> String {
+    let mut msg = e.message.clone();
+    for (f, m) in &e.fields {
+        if !msg.contains(m.as_str()) {
+            msg.push_str(&format!("（{f}：{m}）"));
+        }
+    }
+    msg
+}
+
+/// Where to send a caller who is not signed in: the sign-in page, coming back here.
+pub(crate) fn login_redirect(ctx: &Ctx, uri: &OriginalUri) -> Option<Response> {
+    ctx.user.is_none().then(|| {
+        Redirect::to(&format!("/login?next={}", percent_encode(&uri.to_string()))).into_response()
+    })
+}
+
 /// The page routes.
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -736,12 +754,7 @@ async fn register(
             Ok(res)
         }
         Err(e) if e.status.is_client_error() => {
-            let mut msg = e.message.clone();
-            for (f, m) in &e.fields {
-                if !msg.contains(m.as_str()) {
-                    msg.push_str(&format!("（{f}：{m}）"));
-                }
-            }
+            let msg = error_text(&e);
             render_register(&state, &ctx, &headers, &phone, Some(msg), None, e.status)
         }
         Err(e) => Err(e.into()),
@@ -952,10 +965,7 @@ async fn rate_by_code(
     match crate::api::evaluations::rate(&state, &ctx, &case_no, &rate_body(&p)).await {
         Ok(_) => Ok(Redirect::to(&format!("{back}&rated=1")).into_response()),
         Err(e) if e.status.is_client_error() && e.status != StatusCode::NOT_FOUND => {
-            let mut msg = e.message.clone();
-            for (f, m) in &e.fields {
-                msg.push_str(&format!("（{f}：{m}）"));
-            }
+            let msg = error_text(&e);
             Err(PageError(crate::error::ApiError::new(
                 e.status, e.code, msg,
             )))

@@ -3,16 +3,14 @@
 //! and the security audit log for platform admins. They call the same
 //! functions as the API.
 
-use super::{PageResult, page};
+use super::{PageResult, login_redirect, page};
 use crate::AppState;
 use crate::api::cases::Ctxt;
 use crate::api::grants::{self, GrantCreate, GranteeInput};
 use crate::auth::Ctx;
-use crate::extract::percent_encode;
 use axum::Form;
 use axum::extract::{OriginalUri, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::{Value, context};
 use std::collections::HashMap;
 use tongban_domain::DepartmentId;
@@ -20,12 +18,6 @@ use tongban_domain::authz::Action;
 use tongban_domain::city::RegionLevel;
 use tongban_domain::grant::{Right, own_hall};
 use tongban_domain::user::Role;
-
-fn login_redirect(ctx: &Ctx, uri: &OriginalUri) -> Option<Response> {
-    ctx.user.is_none().then(|| {
-        Redirect::to(&format!("/login?next={}", percent_encode(&uri.to_string()))).into_response()
-    })
-}
 
 /// The department a page is about: the one asked for, else the admin's own,
 /// else the first.
@@ -266,10 +258,7 @@ pub async fn create(
             .await
         }
         Err(e) if e.status.is_client_error() && e.status != StatusCode::FORBIDDEN => {
-            let mut msg = e.message.clone();
-            for (f, m) in &e.fields {
-                msg.push_str(&format!("（{f}：{m}）"));
-            }
+            let msg = super::error_text(&e);
             render(&state, &ctx, Some(grantor), Some(msg), None, e.status).await
         }
         Err(e) => Err(e.into()),

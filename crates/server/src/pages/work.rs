@@ -2,7 +2,7 @@
 //! department's inbox (overdue and nearest deadlines first), and the
 //! applicant's own cases. They call the same functions as the API.
 
-use super::{PageError, PageResult, page};
+use super::{PageError, PageResult, login_redirect, page};
 use crate::AppState;
 use crate::api::cases::{
     ActionBody, Answer, CaseCreate, CaseView, MaterialProblem, case_for, cases_for, create_case,
@@ -14,7 +14,7 @@ use crate::extract::{Params, percent_encode};
 use axum::Form;
 use axum::extract::{OriginalUri, Path, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{Html, IntoResponse, Redirect};
 use minijinja::{Value, context};
 use std::collections::HashMap;
 use tongban_domain::ItemCode;
@@ -24,13 +24,6 @@ use tongban_domain::intake::{Applicant, ApplicantInput};
 use tongban_domain::search::SearchFilter;
 use tongban_domain::tongban::Mode;
 use tongban_domain::user::Role;
-
-/// Where to send a caller who is not signed in: the sign-in page, coming back here.
-fn login_redirect(ctx: &Ctx, uri: &OriginalUri) -> Option<Response> {
-    ctx.user.is_none().then(|| {
-        Redirect::to(&format!("/login?next={}", percent_encode(&uri.to_string()))).into_response()
-    })
-}
 
 fn role_label(r: &str) -> &'static str {
     Role::parse(r).map(|r| r.label()).unwrap_or("系统")
@@ -612,10 +605,7 @@ pub async fn case_action(
         Ok(_) => Ok(Redirect::to(&format!("/work/cases/{case_no}")).into_response()),
         Err(mut e) if e.status.is_client_error() && e.status != StatusCode::NOT_FOUND => {
             crate::audit::keep(&state, &mut e).await;
-            let mut msg = e.message.clone();
-            for (f, m) in &e.fields {
-                msg.push_str(&format!("（{f}：{m}）"));
-            }
+            let msg = super::error_text(&e);
             render_case(&state, &ctx, &case_no, Some(msg), e.status).await
         }
         Err(e) => Err(e.into()),
@@ -762,10 +752,7 @@ pub async fn case_material(
         Ok(_) => Ok(Redirect::to(&format!("/work/cases/{case_no}")).into_response()),
         Err(mut e) if e.status.is_client_error() && e.status != StatusCode::NOT_FOUND => {
             crate::audit::keep(&state, &mut e).await;
-            let mut msg = e.message.clone();
-            for (f, m) in &e.fields {
-                msg.push_str(&format!("（{f}：{m}）"));
-            }
+            let msg = super::error_text(&e);
             render_case(&state, &ctx, &case_no, Some(msg), e.status).await
         }
         Err(e) => Err(e.into()),
@@ -789,10 +776,7 @@ pub async fn rate(
         Ok(_) => Ok(Redirect::to(&format!("/work/cases/{case_no}")).into_response()),
         Err(mut e) if e.status.is_client_error() && e.status != StatusCode::NOT_FOUND => {
             crate::audit::keep(&state, &mut e).await;
-            let mut msg = e.message.clone();
-            for (f, m) in &e.fields {
-                msg.push_str(&format!("（{f}：{m}）"));
-            }
+            let msg = super::error_text(&e);
             render_case(&state, &ctx, &case_no, Some(msg), e.status).await
         }
         Err(e) => Err(e.into()),
