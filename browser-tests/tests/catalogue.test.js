@@ -116,7 +116,8 @@ for (const large of [false, true]) {
     }
     const page = await ctx.newPage();
     for (const path of ["/", "/items?q=%E6%88%B7%E5%8F%A3", "/items/GA-003", "/items/GA-003?go=1&a.hukou_loc=other&a.res_doc=permit", "/list", "/halls", "/login", "/register", "/appointments", "/progress"]) {
-      await page.goto(demo.base + path);
+      const res = await page.goto(demo.base + path);
+      assert.equal(res.status(), 200, path);
       const v = await seriousViolations(page);
       assert.deepEqual(v, [], `${path}: ${JSON.stringify(v)}`);
     }

@@ -22,13 +22,13 @@ function freePort() {
   });
 }
 
-export async function startDemo() {
+export async function startDemo(extraEnv = {}) {
   if (!existsSync(bin)) throw new Error(`tongban binary not found at ${bin}; build it first`);
   const dir = mkdtempSync(join(tmpdir(), "tongban-browser-"));
   const port = await freePort();
   const proc = spawn(bin, ["demo", "--db", join(dir, "demo.db"), "--listen", `127.0.0.1:${port}`], {
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, RUST_LOG: "warn" },
+    env: { ...process.env, RUST_LOG: "warn", ...extraEnv },
   });
   let log = "";
   proc.stdout.on("data", (d) => (log += d));

@@ -41,6 +41,9 @@ enum Command {
         /// Directory for uploaded files (scanned materials).
         #[arg(long, env = "TONGBAN_FILES")]
         files: Option<PathBuf>,
+        /// Seconds without a touch after which a kiosk (自助机) screen is cleared.
+        #[arg(long, env = "TONGBAN_KIOSK_IDLE", default_value_t = 90, value_parser = clap::value_parser!(u32).range(3..=3600))]
+        kiosk_idle: u32,
         /// Working days a 差评's rectification is due in (default 5).
         #[arg(long, env = "TONGBAN_RECTIFY_DAYS", value_parser = clap::value_parser!(u32).range(1..=60))]
         rectify_days: Option<u32>,
@@ -59,6 +62,9 @@ enum Command {
         /// Delete the demo database first.
         #[arg(long)]
         reset: bool,
+        /// Seconds without a touch after which a kiosk (自助机) screen is cleared.
+        #[arg(long, env = "TONGBAN_KIOSK_IDLE", default_value_t = 90, value_parser = clap::value_parser!(u32).range(3..=3600))]
+        kiosk_idle: u32,
     },
     /// Apply database migrations.
     Migrate {
@@ -219,6 +225,7 @@ async fn run(cmd: Command, cfg: config::FileConfig) -> AnyResult<ExitCode> {
             listen,
             secure_cookies,
             files,
+            kiosk_idle,
             rectify_days,
         } => {
             let db = cfg.db(db)?;
@@ -233,6 +240,7 @@ async fn run(cmd: Command, cfg: config::FileConfig) -> AnyResult<ExitCode> {
                     .or(cfg.files.clone())
                     .unwrap_or_else(|| "./tongban-files".into()),
                 rectify_days: rectify_days.or(cfg.rectify_days),
+                kiosk_idle_seconds: kiosk_idle,
                 ..Default::default()
             };
             let listener = tokio::net::TcpListener::bind(&listen).await?;
@@ -248,6 +256,7 @@ async fn run(cmd: Command, cfg: config::FileConfig) -> AnyResult<ExitCode> {
             db,
             scale,
             reset,
+            kiosk_idle,
         } => {
             if reset {
                 for suffix in ["", "-wal", "-shm"] {
@@ -287,6 +296,7 @@ async fn run(cmd: Command, cfg: config::FileConfig) -> AnyResult<ExitCode> {
                     store,
                     tongban_server::Settings {
                         files_dir: PathBuf::from(format!("{}.files", db.display())),
+                        kiosk_idle_seconds: kiosk_idle,
                         ..Default::default()
                     },
                 ),

@@ -115,6 +115,8 @@ pub struct Ctx {
     pub addr: String,
     /// Whether the 大字 (large text) mode is on.
     pub large: bool,
+    /// Whether this browser is a self-service kiosk (自助机).
+    pub kiosk: bool,
     /// The reference-data revision read with the session (signed-in callers).
     pub revision: Option<i64>,
 }
@@ -176,7 +178,9 @@ impl FromRequestParts<AppState> for Ctx {
             .get::<axum::extract::ConnectInfo<SocketAddr>>()
             .map(|c| c.0.ip().to_string())
             .unwrap_or_else(|| "local".into());
-        let large = cookie(&parts.headers, "tb_large") == Some("1");
+        let kiosk = cookie(&parts.headers, "tb_kiosk") == Some("1");
+        // A kiosk always shows large type.
+        let large = kiosk || cookie(&parts.headers, "tb_large") == Some("1");
         let now = now_ms();
         let mut ctx = Ctx {
             actor: Actor::Anonymous,
@@ -184,6 +188,7 @@ impl FromRequestParts<AppState> for Ctx {
             session: None,
             addr,
             large,
+            kiosk,
             revision: None,
         };
         let (token, bearer) = match parts.headers.get(header::AUTHORIZATION) {

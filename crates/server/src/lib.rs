@@ -32,6 +32,8 @@ pub struct Settings {
     pub files_dir: std::path::PathBuf,
     /// Working days a 差评's rectification is due in (default 5).
     pub rectify_days: Option<u32>,
+    /// Seconds without a touch after which a kiosk screen is cleared.
+    pub kiosk_idle_seconds: u32,
 }
 
 impl Default for Settings {
@@ -41,6 +43,7 @@ impl Default for Settings {
             max_body_bytes: 12 * 1024 * 1024,
             files_dir: "./tongban-files".into(),
             rectify_days: None,
+            kiosk_idle_seconds: 90,
         }
     }
 }

@@ -21,3 +21,19 @@ document.addEventListener("DOMContentLoaded", function () {
     }
   });
 });
+
+// Self-service kiosk (自助机): after a while without a touch, end the
+// session and clear the screen, so the next person sees nothing personal.
+document.addEventListener("DOMContentLoaded", function () {
+  var idle = Number(document.body.getAttribute("data-idle") || 0);
+  if (!idle) return;
+  var timer;
+  function reset() {
+    clearTimeout(timer);
+    timer = setTimeout(function () { window.location.replace("/kiosk/end"); }, idle * 1000);
+  }
+  ["pointerdown", "keydown", "input", "touchstart", "scroll"].forEach(function (ev) {
+    document.addEventListener(ev, reset, { passive: true });
+  });
+  reset();
+});

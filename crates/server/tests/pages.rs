@@ -223,3 +223,32 @@ async fn large_text_mode_is_remembered() {
     assert_eq!(r.headers.get(header::LOCATION).unwrap(), "/");
     app.finish().await;
 }
+
+#[tokio::test]
+async fn every_template_is_registered_and_the_new_pages_answer() {
+    // Each file in templates/ is loaded (a missing one would be a 500 at run time).
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
+    let src = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/pages/mod.rs"),
+    )
+    .unwrap();
+    for f in std::fs::read_dir(dir).unwrap() {
+        let name = f.unwrap().file_name().into_string().unwrap();
+        assert!(
+            src.contains(&format!("templates/{name}\")")),
+            "{name} is not registered"
+        );
+    }
+    let app = TestApp::demo().await;
+    for path in [
+        "/register",
+        "/kiosk",
+        "/kiosk/progress",
+        "/appointments",
+        "/progress",
+    ] {
+        let r = app.get(path).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}: {}", r.text());
+    }
+    app.finish().await;
+}

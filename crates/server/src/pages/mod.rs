@@ -25,6 +25,7 @@ use tongban_domain::tongban::Mode;
 use tongban_store::SessionKind;
 
 pub mod appointments;
+pub mod kiosk;
 pub mod trust;
 pub mod work;
 
@@ -81,6 +82,11 @@ impl Templates {
                 include_str!("../../templates/appointment_book.html"),
             ),
             ("audit.html", include_str!("../../templates/audit.html")),
+            (
+                "register.html",
+                include_str!("../../templates/register.html"),
+            ),
+            ("kiosk.html", include_str!("../../templates/kiosk.html")),
             (
                 "doc_slip.html",
                 include_str!("../../templates/doc_slip.html"),
@@ -202,6 +208,9 @@ pub fn router() -> Router<AppState> {
             "/work/cases/{case_no}/actions/{action}",
             post(work::case_action),
         )
+        .route("/kiosk", get(kiosk::home))
+        .route("/kiosk/progress", get(kiosk::progress))
+        .route("/kiosk/end", get(kiosk::end))
         .route("/appointments", get(appointments::slots_page))
         .route(
             "/appointments/book",
@@ -252,6 +261,7 @@ fn page(
         user, large => &ctx.large, csrf => ctx.csrf(), path, nav,
         can_grants => ctx.user.is_some() && may(Action::ReadGrants),
         can_audit => may(Action::ReadAudit),
+        idle => if ctx.kiosk { state.settings.kiosk_idle_seconds } else { 0 },
     };
     let html = state.templates.render(name, context! { ..extra, ..base })?;
     Ok(Html(html).into_response())

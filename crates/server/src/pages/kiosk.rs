@@ -1,0 +1,100 @@
+//! Kiosk mode (E政务自助机): `/kiosk` marks the browser as a self-service
+//! terminal (large type, touch-sized buttons, every page cleared after the
+//! configured idle time), offers progress lookup, appointments, guides and
+//! sign-in; `/kiosk/end` ends the session and clears the screen.
+
+use super::{PageResult, page};
+use crate::AppState;
+use crate::auth::{Ctx, SESSION_COOKIE, token_hash};
+use crate::extract::Params;
+use axum::extract::State;
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Redirect};
+use minijinja::context;
+use tongban_domain::authz::Action;
+
+fn kiosk_cookie(state: &AppState) -> HeaderValue {
+    let c = crate::auth::set_cookie(
+        "tb_kiosk",
+        "1",
+        30 * 24 * 3600,
+        true,
+        state.settings.secure_cookies,
+    );
+    HeaderValue::from_str(&c).expect("ASCII cookie")
+}
+
+/// The kiosk's start screen; it marks this browser as a kiosk.
+pub async fn home(State(state): State<AppState>, ctx: Ctx, p: Params) -> PageResult {
+    ctx.authorize(Action::ReadPublic)?;
+    let ctx = Ctx {
+        kiosk: true,
+        large: true,
+        ..ctx
+    };
+    let mut res = page(
+        &state,
+        &ctx,
+        "kiosk.html",
+        "/kiosk",
+        "",
+        context! { title => "自助终端", view => "home", ended => p.get("ended").is_some(), idle => state.settings.kiosk_idle_seconds },
+    )?;
+    res.headers_mut()
+        .append(header::SET_COOKIE, kiosk_cookie(&state));
+    Ok(res)
+}
+
+/// Progress lookup by case number and verification code (no personal data shown).
+pub async fn progress(State(state): State<AppState>, ctx: Ctx, p: Params) -> PageResult {
+    ctx.authorize(Action::ReadPublic)?;
+    let case_no = p.get("case_no").unwrap_or("").to_owned();
+    let code = p.get("code").unwrap_or("").to_owned();
+    let mut found = None;
+    let mut error = None;
+    if !case_no.is_empty() {
+        match state.store.case_by_no(&case_no).await {
+            Ok(c) if crate::auth::same(&c.verification_code, &code.to_ascii_uppercase()) => {
+                let lookups = crate::api::cases::Ctxt::load(&state).await?;
+                let v = lookups.view(&c, false, vec![]);
+                found = Some(context! {
+                    item_name => &v.item_name, status_label => &v.status_label, department => &v.department.name,
+                    accepted_on => &v.accepted_on, deadline => &v.deadline,
+                });
+            }
+            Ok(_) | Err(tongban_store::StoreError::NotFound) => {
+                error = Some("办件编号或查询验证码不正确".to_owned());
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    page(
+        &state,
+        &ctx,
+        "kiosk.html",
+        "/kiosk/progress",
+        "",
+        context! { title => "办件进度查询", view => "progress", case_no, code, p => found, error },
+    )
+}
+
+/// Ends the kiosk session (if someone signed in) and clears the screen.
+pub async fn end(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: axum::http::HeaderMap,
+) -> impl IntoResponse {
+    if let Some(s) = &ctx.session {
+        let _ = state.store.delete_session(&s.token_hash).await;
+    } else if let Some(t) = crate::auth::cookie(&headers, SESSION_COOKIE) {
+        let _ = state.store.delete_session(&token_hash(t)).await;
+    }
+    let clear = crate::auth::set_cookie(SESSION_COOKIE, "", 0, true, state.settings.secure_cookies);
+    let mut res = Redirect::to("/kiosk?ended=1").into_response();
+    if let Ok(v) = HeaderValue::from_str(&clear) {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+    res.headers_mut()
+        .append(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res
+}
