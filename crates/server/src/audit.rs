@@ -46,6 +46,7 @@ pub fn describe(action: &Action<'_>) -> (String, String) {
         Action::ReadCase(c) => (c.case_no.into(), "read_case".into()),
         Action::ReadCaseFull(c) => (c.case_no.into(), "read_case_full".into()),
         Action::ReceiveMaterial(c) => (c.case_no.into(), "receive_material".into()),
+        Action::RateCase(c) => (c.case_no.into(), "rate_case".into()),
         Action::VerifyOriginal(c) => (c.case_no.into(), "verify_original".into()),
         Action::CreateCase { online, hall, .. } => (
             hall.map(|h| format!("hall:{h}")).unwrap_or_default(),

@@ -45,6 +45,29 @@ async fn a_window_service_is_rated_once_and_a_bad_rating_is_rectified_by_the_hal
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     let r = rate(&app, Some(&clerk), &no, json!({"grades": window(5)})).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // Also from the progress page's form, where the refusal is shown in place:
+    // it is still recorded in the audit log.
+    let form =
+        format!("case_no={no}&code={code}&g.overall=5&g.efficiency=5&g.level=5&g.attitude=5");
+    let r = app
+        .send(
+            axum::http::Request::post("/progress/evaluation")
+                .header(
+                    axum::http::header::CONTENT_TYPE,
+                    "application/x-www-form-urlencoded",
+                )
+                .header(axum::http::header::AUTHORIZATION, format!("Bearer {clerk}"))
+                .body(axum::body::Body::from(form))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let admin = app.login("admin").await;
+    let denied = app
+        .get_auth(&format!("/api/v1/audit?kind=denied&subject={no}"), &admin)
+        .await
+        .json();
+    assert_eq!(denied["total"], 2, "both refusals audited: {denied}");
     // Every window dimension, and a reason for a 差评.
     let r = rate(
         &app,
@@ -135,7 +158,6 @@ async fn a_window_service_is_rated_once_and_a_bad_rating_is_rectified_by_the_hal
         .await;
     assert_eq!(r.status, StatusCode::CONFLICT);
     // Statistics for admins.
-    let admin = app.login("admin").await;
     let s = app
         .get_auth("/api/v1/evaluations/stats?by=hall", &admin)
         .await

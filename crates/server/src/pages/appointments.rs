@@ -171,8 +171,8 @@ pub async fn book(
             render(&state, &ctx, &q, None, Some(msg), StatusCode::OK).await
         }
         Err(mut e) if e.status.is_client_error() && e.status != StatusCode::FORBIDDEN => {
-            crate::audit::keep(&state, &mut e).await;
-            render(&state, &ctx, &q, Some(e.message.clone()), None, e.status).await
+            let msg = super::shown_in_place(&state, &mut e).await;
+            render(&state, &ctx, &q, Some(msg), None, e.status).await
         }
         Err(e) => Err(e.into()),
     }

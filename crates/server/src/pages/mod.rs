@@ -165,8 +165,16 @@ impl IntoResponse for PageError {
 
 pub(crate) type PageResult = Result<Response, PageError>;
 
-/// An error's message with every field's complaint, for showing in place.
-pub(crate) fn error_text(e: &ApiError) -> String {
+/// An error a page shows in place instead of answering with it: the audit
+/// event it carries (a denial) is recorded here, since no response will
+/// carry it to the audit layer, and its message is returned with every
+/// field's complaint.
+pub(crate) async fn shown_in_place(state: &AppState, e: &mut ApiError) -> String {
+    crate::audit::keep(state, e).await;
+    error_text(e)
+}
+
+fn error_text(e: &ApiError) -> String {
     let mut msg = e.message.clone();
     for (f, m) in &e.fields {
         if !msg.contains(m.as_str()) {
@@ -763,8 +771,8 @@ async fn register(
             );
             Ok(res)
         }
-        Err(e) if e.status.is_client_error() => {
-            let msg = error_text(&e);
+        Err(mut e) if e.status.is_client_error() => {
+            let msg = shown_in_place(&state, &mut e).await;
             render_register(&state, &ctx, &headers, &phone, Some(msg), None, e.status)
         }
         Err(e) => Err(e.into()),
@@ -974,8 +982,8 @@ async fn rate_by_code(
     );
     match crate::api::evaluations::rate(&state, &ctx, &case_no, &rate_body(&p)).await {
         Ok(_) => Ok(Redirect::to(&format!("{back}&rated=1")).into_response()),
-        Err(e) if e.status.is_client_error() && e.status != StatusCode::NOT_FOUND => {
-            let msg = error_text(&e);
+        Err(mut e) if e.status.is_client_error() && e.status != StatusCode::NOT_FOUND => {
+            let msg = shown_in_place(&state, &mut e).await;
             Err(PageError(crate::error::ApiError::new(
                 e.status, e.code, msg,
             )))

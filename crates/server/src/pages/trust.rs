@@ -257,8 +257,8 @@ pub async fn create(
             )
             .await
         }
-        Err(e) if e.status.is_client_error() && e.status != StatusCode::FORBIDDEN => {
-            let msg = super::error_text(&e);
+        Err(mut e) if e.status.is_client_error() && e.status != StatusCode::FORBIDDEN => {
+            let msg = super::shown_in_place(&state, &mut e).await;
             render(&state, &ctx, Some(grantor), Some(msg), None, e.status).await
         }
         Err(e) => Err(e.into()),

@@ -604,8 +604,7 @@ pub async fn case_action(
     match take_step(&state, &ctx, &case_no, &action, body, opt(&p, "idem")).await {
         Ok(_) => Ok(Redirect::to(&format!("/work/cases/{case_no}")).into_response()),
         Err(mut e) if e.status.is_client_error() && e.status != StatusCode::NOT_FOUND => {
-            crate::audit::keep(&state, &mut e).await;
-            let msg = super::error_text(&e);
+            let msg = super::shown_in_place(&state, &mut e).await;
             render_case(&state, &ctx, &case_no, Some(msg), e.status).await
         }
         Err(e) => Err(e.into()),
@@ -751,8 +750,7 @@ pub async fn case_material(
     match crate::api::materials::record_material(&state, &ctx, &case_no, &form).await {
         Ok(_) => Ok(Redirect::to(&format!("/work/cases/{case_no}")).into_response()),
         Err(mut e) if e.status.is_client_error() && e.status != StatusCode::NOT_FOUND => {
-            crate::audit::keep(&state, &mut e).await;
-            let msg = super::error_text(&e);
+            let msg = super::shown_in_place(&state, &mut e).await;
             render_case(&state, &ctx, &case_no, Some(msg), e.status).await
         }
         Err(e) => Err(e.into()),
@@ -775,8 +773,7 @@ pub async fn rate(
     match crate::api::evaluations::rate(&state, &ctx, &case_no, &super::rate_body(&p)).await {
         Ok(_) => Ok(Redirect::to(&format!("/work/cases/{case_no}")).into_response()),
         Err(mut e) if e.status.is_client_error() && e.status != StatusCode::NOT_FOUND => {
-            crate::audit::keep(&state, &mut e).await;
-            let msg = super::error_text(&e);
+            let msg = super::shown_in_place(&state, &mut e).await;
             render_case(&state, &ctx, &case_no, Some(msg), e.status).await
         }
         Err(e) => Err(e.into()),
@@ -875,8 +872,8 @@ pub async fn rectification_step(
     match crate::api::evaluations::step(&state, &ctx, id, &note, close).await {
         Ok(_) => Ok(Redirect::to("/work/rectifications").into_response()),
         Err(mut e) if e.status.is_client_error() && e.status != StatusCode::NOT_FOUND => {
-            crate::audit::keep(&state, &mut e).await;
-            render_rectifications(&state, &ctx, Some(e.message.clone()), e.status).await
+            let msg = super::shown_in_place(&state, &mut e).await;
+            render_rectifications(&state, &ctx, Some(msg), e.status).await
         }
         Err(e) => Err(e.into()),
     }
