@@ -608,16 +608,30 @@ fn render_login(
     error: Option<String>,
     status: StatusCode,
 ) -> PageResult {
+    pre_login_page(state, headers, status, |token| {
+        page(
+            state,
+            ctx,
+            "login.html",
+            "/login",
+            "",
+            context! { title => "登录", form_csrf => token, next, username, error },
+        )
+    })
+}
+
+/// A page with a form posted before sign-in (sign-in, registration): the
+/// form carries the double-submit CSRF token, set as a cookie if the
+/// browser has none yet.
+fn pre_login_page(
+    state: &AppState,
+    headers: &HeaderMap,
+    status: StatusCode,
+    render: impl FnOnce(&str) -> PageResult,
+) -> PageResult {
     let existing = cookie(headers, CSRF_COOKIE).map(str::to_owned);
     let token = existing.clone().unwrap_or_else(random_token);
-    let mut res = page(
-        state,
-        ctx,
-        "login.html",
-        "/login",
-        "",
-        context! { title => "登录", form_csrf => &token, next, username, error },
-    )?;
+    let mut res = render(&token)?;
     *res.status_mut() = status;
     if existing.is_none() {
         let c = set_cookie(
@@ -633,6 +647,16 @@ fn render_login(
         );
     }
     Ok(res)
+}
+
+/// Whether a form posted before sign-in carries the double-submit token.
+fn pre_login_csrf_ok(ctx: &Ctx, headers: &HeaderMap, form: &HashMap<String, String>) -> bool {
+    Ctx {
+        session: None,
+        ..ctx.clone()
+    }
+    .check_csrf(headers, form.get("csrf").map(String::as_str))
+    .is_ok()
 }
 
 /// The registration page (pre-login CSRF double-submit, as on sign-in).
@@ -645,45 +669,21 @@ fn render_register(
     notice: Option<String>,
     status: StatusCode,
 ) -> PageResult {
-    let existing = cookie(headers, CSRF_COOKIE).map(str::to_owned);
-    let token = existing.clone().unwrap_or_else(random_token);
-    let mut res = page(
-        state,
-        ctx,
-        "register.html",
-        "/register",
-        "",
-        context! { title => "注册", form_csrf => &token, phone, error, notice },
-    )?;
-    *res.status_mut() = status;
-    if existing.is_none() {
-        let c = set_cookie(
-            CSRF_COOKIE,
-            &token,
-            3600,
-            true,
-            state.settings.secure_cookies,
-        );
-        res.headers_mut().append(
-            header::SET_COOKIE,
-            HeaderValue::from_str(&c).map_err(ApiError::internal)?,
-        );
-    }
-    Ok(res)
+    pre_login_page(state, headers, status, |token| {
+        page(
+            state,
+            ctx,
+            "register.html",
+            "/register",
+            "",
+            context! { title => "注册", form_csrf => token, phone, error, notice },
+        )
+    })
 }
 
 async fn register_form(State(state): State<AppState>, ctx: Ctx, headers: HeaderMap) -> PageResult {
     ctx.authorize(Action::ReadPublic)?;
     render_register(&state, &ctx, &headers, "", None, None, StatusCode::OK)
-}
-
-fn pre_login_csrf_ok(ctx: &Ctx, headers: &HeaderMap, form: &HashMap<String, String>) -> bool {
-    Ctx {
-        session: None,
-        ..ctx.clone()
-    }
-    .check_csrf(headers, form.get("csrf").map(String::as_str))
-    .is_ok()
 }
 
 async fn register_code(
@@ -793,14 +793,7 @@ async fn login(
         .to_owned();
     let password = form.get("password").cloned().unwrap_or_default();
     // Signing in replaces any session; check the pre-login double-submit token.
-    let anon = Ctx {
-        session: None,
-        ..ctx.clone()
-    };
-    if anon
-        .check_csrf(&headers, form.get("csrf").map(String::as_str))
-        .is_err()
-    {
+    if !pre_login_csrf_ok(&ctx, &headers, &form) {
         return render_login(
             &state,
             &ctx,
