@@ -38,7 +38,7 @@ pub(crate) struct Writer {
     state: Arc<tokio::sync::Mutex<WriterState>>,
     /// Transactions waiting for the connection.
     queued: AtomicUsize,
-    /// Wakes the flusher (a member was dropped, or a waiter gave up).
+    /// Wakes the flusher (a member was dropped, or its caller had gone).
     wake: Arc<Notify>,
     /// Batches committed, and the transactions they carried.
     commits: std::sync::atomic::AtomicU64,
@@ -114,24 +114,8 @@ impl WriterState {
     }
 }
 
-/// Counts a transaction queued for the writer; one that gives up before
-/// getting it wakes the flusher, so a batch never waits for it.
-struct Queued<'a> {
-    writer: &'a Writer,
-    got_it: bool,
-}
-
-impl Drop for Queued<'_> {
-    fn drop(&mut self) {
-        self.writer.queued.fetch_sub(1, Ordering::SeqCst);
-        if !self.got_it {
-            self.writer.wake.notify_one();
-        }
-    }
-}
-
-/// Commits batches nobody else will: after a member was dropped or a queued
-/// transaction gave up.
+/// Commits batches nobody else will: after a member was dropped, or a
+/// savepoint was opened for a caller that had gone.
 async fn flusher(writer: Weak<Writer>, wake: Arc<Notify>) {
     loop {
         wake.notified().await;
@@ -147,14 +131,11 @@ async fn flusher(writer: Weak<Writer>, wake: Arc<Notify>) {
 /// Waits for the writer, rolls back what a failed member left, opens the
 /// batch if none is open, and a savepoint for the new member.
 async fn open_savepoint(w: &Arc<Writer>) -> Result<OwnedMutexGuard<WriterState>> {
+    // Runs in a task of its own (see `begin`), so it is never abandoned
+    // while queued: the count always comes back down.
     w.queued.fetch_add(1, Ordering::SeqCst);
-    let mut q = Queued {
-        writer: w,
-        got_it: false,
-    };
     let mut guard = w.state.clone().lock_owned().await;
-    q.got_it = true;
-    drop(q);
+    w.queued.fetch_sub(1, Ordering::SeqCst);
     guard.settle().await?;
     if !guard.open {
         guard.exec("BEGIN IMMEDIATE").await?;
