@@ -388,6 +388,8 @@ async fn run(cmd: Command, cfg: config::FileConfig) -> AnyResult<ExitCode> {
                         role: role.expect("checked"),
                         scope,
                         household_region: household_region.map(tongban_domain::RegionCode),
+                        id_number: None,
+                        phone: None,
                     })
                     .await
                     .map_err(|e| match e {

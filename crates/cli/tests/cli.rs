@@ -350,6 +350,7 @@ fn audit_verify_names_the_first_tampered_case_and_calendar_commands_work() {
             hall: None,
             applicant_user: None,
             assisted_by: None,
+            delivery: None,
             created_by: None,
             applicant: tongban_domain::intake::Applicant::Company {
                 name: "某公司".into(),

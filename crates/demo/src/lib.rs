@@ -124,6 +124,9 @@ pub struct DemoAccount {
     pub description: &'static str,
     /// Household registration region (applicants).
     pub household_region: Option<&'static str>,
+    /// A real-name applicant's ID number and mobile (the kiosk signs in by
+    /// them).
+    pub identity: Option<(&'static str, &'static str)>,
 }
 
 /// The demo accounts (password [`DEMO_PASSWORD`]).
@@ -135,6 +138,7 @@ pub const ACCOUNTS: &[DemoAccount] = &[
         scope_key: None,
         description: "平台管理员（审改办/管委会）",
         household_region: None,
+        identity: None,
     },
     DemoAccount {
         username: "clerk-city",
@@ -143,6 +147,7 @@ pub const ACCOUNTS: &[DemoAccount] = &[
         scope_key: Some("city-centre"),
         description: "莆田市行政服务中心 全域通办专窗",
         household_region: None,
+        identity: None,
     },
     DemoAccount {
         username: "clerk-longqiao",
@@ -151,6 +156,7 @@ pub const ACCOUNTS: &[DemoAccount] = &[
         scope_key: Some("longqiao"),
         description: "城厢区龙桥街道便民服务中心",
         household_region: None,
+        identity: None,
     },
     DemoAccount {
         username: "clerk-zhenhai",
@@ -159,6 +165,7 @@ pub const ACCOUNTS: &[DemoAccount] = &[
         scope_key: Some("zhenhai"),
         description: "荔城区镇海“党建+”社区邻里中心",
         household_region: None,
+        identity: None,
     },
     DemoAccount {
         username: "guide-zhenhai",
@@ -167,6 +174,7 @@ pub const ACCOUNTS: &[DemoAccount] = &[
         scope_key: Some("zhenhai"),
         description: "荔城区镇海“党建+”社区邻里中心 帮办员（帮办代办）",
         household_region: None,
+        identity: None,
     },
     DemoAccount {
         username: "reviewer-xianyou-police",
@@ -175,6 +183,7 @@ pub const ACCOUNTS: &[DemoAccount] = &[
         scope_key: Some("xianyou-police"),
         description: "仙游县公安局 审批人员",
         household_region: None,
+        identity: None,
     },
     DemoAccount {
         username: "reviewer-licheng-civil",
@@ -183,6 +192,7 @@ pub const ACCOUNTS: &[DemoAccount] = &[
         scope_key: Some("licheng-civil_affairs"),
         description: "荔城区民政局 审批人员",
         household_region: None,
+        identity: None,
     },
     DemoAccount {
         username: "reviewer-city-hpf",
@@ -191,6 +201,7 @@ pub const ACCOUNTS: &[DemoAccount] = &[
         scope_key: Some("city-housing_fund"),
         description: "莆田市住房公积金管理中心 审批人员",
         household_region: None,
+        identity: None,
     },
     DemoAccount {
         username: "admin-licheng-police",
@@ -199,6 +210,7 @@ pub const ACCOUNTS: &[DemoAccount] = &[
         scope_key: Some("licheng-police"),
         description: "莆田市公安局荔城分局 部门管理员（管理本部门的授权）",
         household_region: None,
+        identity: None,
     },
     DemoAccount {
         username: "applicant-lin",
@@ -207,6 +219,7 @@ pub const ACCOUNTS: &[DemoAccount] = &[
         scope_key: None,
         description: "申请人（户籍荔城区，七十多岁，常用大字模式）",
         household_region: Some("350304"),
+        identity: Some(("350304195103120027", "13805940001")),
     },
     DemoAccount {
         username: "applicant-demo",
@@ -215,6 +228,7 @@ pub const ACCOUNTS: &[DemoAccount] = &[
         scope_key: None,
         description: "申请人（户籍：仙游县）",
         household_region: Some("350322"),
+        identity: Some(("350322198507150034", "13805940002")),
     },
 ];
 
@@ -388,6 +402,8 @@ pub async fn seed(
                 role: a.role,
                 scope,
                 household_region: a.household_region.map(|r| RegionCode(r.into())),
+                id_number: a.identity.map(|(id, _)| id.into()),
+                phone: a.identity.map(|(_, p)| p.into()),
             })
             .await?;
     }

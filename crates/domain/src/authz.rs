@@ -388,6 +388,8 @@ pub fn authorize(actor: Actor, action: Action<'_>, trust: &Trust<'_>) -> Result<
         Action::ReceiveMaterial(c) => {
             (is_window_staff(role) && c.hall.is_some() && c.hall == scope.hall())
                 || (role == Role::Applicant && c.applicant == Some(id))
+                // 帮办代办: the helper uploads what the applicant would.
+                || (matches!(role, Role::Guide | Role::Agent) && c.assisted_by == Some(id))
         }
         Action::VerifyOriginal(c) => {
             return match c.hall {
@@ -751,6 +753,8 @@ mod assisted_tests {
         };
         assert!(authorize(guide, supplement, none).is_ok());
         assert!(authorize(other_guide, supplement, none).is_err());
+        assert!(authorize(guide, Action::ReceiveMaterial(case), none).is_ok());
+        assert!(authorize(other_guide, Action::ReceiveMaterial(case), none).is_err());
         assert!(authorize(guide, Action::ReadCase(case), none).is_ok());
         assert_eq!(
             authorize(other_guide, Action::ReadCase(case), none),

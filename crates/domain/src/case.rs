@@ -4,6 +4,74 @@
 use crate::tongban::Mode;
 use serde::{Deserialize, Serialize};
 
+/// How the applicant receives the result (送达方式), chosen when applying.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryMethod {
+    /// 电子送达: the electronic result in the online hall.
+    Electronic,
+    /// 邮寄送达: posted to an address.
+    Post,
+    /// 窗口领取: picked up at a hall that holds the result-delivery right.
+    Pickup,
+}
+
+impl DeliveryMethod {
+    /// Parses the identifier.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "electronic" => Some(Self::Electronic),
+            "post" => Some(Self::Post),
+            "pickup" => Some(Self::Pickup),
+            _ => None,
+        }
+    }
+
+    /// Identifier.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Electronic => "electronic",
+            Self::Post => "post",
+            Self::Pickup => "pickup",
+        }
+    }
+
+    /// zh-CN label.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Electronic => "电子送达",
+            Self::Post => "邮寄送达",
+            Self::Pickup => "窗口领取",
+        }
+    }
+}
+
+/// The applicant's choice of how to receive the result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Delivery {
+    /// How.
+    pub method: DeliveryMethod,
+    /// Postal address (post).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+    /// The hall where the result is picked up (pickup).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hall: Option<crate::HallId>,
+}
+
+impl Delivery {
+    /// In plain words, e.g. "邮寄送达：莆田市…".
+    pub fn describe(&self, hall_name: Option<&str>) -> String {
+        match self.method {
+            DeliveryMethod::Electronic => "电子送达（在网上办事大厅查看、下载结果）".to_owned(),
+            DeliveryMethod::Post => format!("邮寄送达：{}", self.address.as_deref().unwrap_or("")),
+            DeliveryMethod::Pickup => format!("窗口领取：{}", hall_name.unwrap_or("")),
+        }
+    }
+}
+
 /// Where a case stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -32,6 +32,8 @@ async fn applicant(app: &TestApp, name: &str) -> String {
             role: Role::Applicant,
             scope: Scope::None,
             household_region: None,
+            id_number: None,
+            phone: None,
         })
         .await
         .unwrap();

@@ -5,7 +5,7 @@
 mod common;
 
 use axum::http::StatusCode;
-use common::{TestApp, act, answers, create, id_number, person, step, upload};
+use common::{TestApp, act, answers, create, id_number, person, step, submit_online, upload};
 use serde_json::json;
 
 /// 2026-09-30 10:00 +08:00 (the day before the National Day holiday).
@@ -249,7 +249,7 @@ async fn online_the_applicant_applies_and_only_the_owning_department_decides() {
     let c = r.json();
     assert_eq!(c["department"]["name"], "仙游县民政局");
     assert!(c["hall"].is_null());
-    let c = step(&app, &applicant, &c, "submit", json!({})).await;
+    let c = submit_online(&app, &applicant, &c).await;
     assert_eq!(
         act(&app, &applicant, &c, "accept", json!({})).await.status,
         StatusCode::FORBIDDEN
@@ -1104,7 +1104,7 @@ async fn a_guide_applies_online_for_an_applicant_with_recorded_consent() {
         act(&app, &clerk, &c, "submit", json!({})).await.status,
         StatusCode::NOT_FOUND
     );
-    let c = step(&app, &guide, &c, "submit", json!({})).await;
+    let c = submit_online(&app, &guide, &c).await;
     assert_eq!(c["status"], "submitted");
     // Both names on the timeline.
     let full = app

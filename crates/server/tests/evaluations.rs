@@ -5,7 +5,7 @@
 mod common;
 
 use axum::http::StatusCode;
-use common::{TestApp, create, person, step};
+use common::{TestApp, create, person, step, submit_online};
 use serde_json::{Value, json};
 
 /// 2026-11-28 10:00 +08:00, a Saturday.
@@ -195,7 +195,7 @@ async fn an_online_case_is_rated_by_its_applicant_after_completion_and_the_depar
         .json();
     let no = c["case_no"].as_str().unwrap().to_owned();
     let online = json!({"overall": 1, "efficiency": 1, "guide_accuracy": 2, "convenience": 2, "usability": 3});
-    let c = step(&app, &applicant, &c, "submit", json!({})).await;
+    let c = submit_online(&app, &applicant, &c).await;
     let r = rate(
         &app,
         Some(&applicant),

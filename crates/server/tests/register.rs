@@ -47,16 +47,16 @@ async fn an_applicant_registers_with_the_code_sent_to_the_phone() {
     let r = app
         .post_json(
             "/api/v1/register",
-            json!({"phone": "13905941111", "code": "12", "name": "", "password": "short"}),
+            json!({"phone": "13905941111", "code": "12", "name": "", "id_number": "123", "password": "short"}),
             None,
         )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    for k in ["code", "name", "password"] {
+    for k in ["code", "name", "id_number", "password"] {
         assert!(r.json()["fields"][k].is_string(), "{k}");
     }
     let wrong = if code == "000000" { "000001" } else { "000000" };
-    let body = |c: &str| json!({"phone": "13905941111", "code": c, "name": "郑晓梅", "password": "correct horse 9"});
+    let body = |c: &str| json!({"phone": "13905941111", "code": c, "name": "郑晓梅", "id_number": "350302199001012426", "password": "correct horse 9"});
     let r = app.post_json("/api/v1/register", body(wrong), None).await;
     assert_eq!(r.json()["code"], "register.code_wrong");
     // The right code: an applicant account, signed in.
@@ -68,9 +68,29 @@ async fn an_applicant_registers_with_the_code_sent_to_the_phone() {
         (me["role"].as_str(), me["display_name"].as_str()),
         (Some("applicant"), Some("郑晓梅"))
     );
-    // The code is used up; the number is taken.
-    let r = app.post_json("/api/v1/register", body(&code), None).await;
+    // The code is used up (even for another person).
+    let mut other = body(&code);
+    other["id_number"] = "350302199202021521".into();
+    let r = app.post_json("/api/v1/register", other, None).await;
     assert_eq!(r.json()["code"], "register.code_wrong");
+    // One account per ID number: another phone cannot register it again.
+    app.post_json(
+        "/api/v1/register/code",
+        json!({"phone": "13905943333"}),
+        None,
+    )
+    .await;
+    let again = code_in(&app.sent.sent().last().unwrap().1);
+    let r = app
+        .post_json(
+            "/api/v1/register",
+            json!({"phone": "13905943333", "code": again, "name": "郑晓梅", "id_number": "350302199001012426", "password": "correct horse 9"}),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert_eq!(r.json()["code"], "register.id_exists");
+    assert!(r.json()["fields"]["id_number"].is_string());
     // The password works for signing in.
     assert!(
         !app.login_with("13905941111", "correct horse 9")
@@ -91,7 +111,7 @@ async fn a_code_allows_five_tries() {
     .await;
     let code = code_in(&app.sent.sent()[0].1);
     let wrong = if code == "000000" { "000001" } else { "000000" };
-    let body = |c: &str| json!({"phone": "13905942222", "code": c, "name": "黄", "password": "correct horse 9"});
+    let body = |c: &str| json!({"phone": "13905942222", "code": c, "name": "黄", "id_number": "350302199202021521", "password": "correct horse 9"});
     for _ in 0..5 {
         let r = app.post_json("/api/v1/register", body(wrong), None).await;
         assert_eq!(r.json()["code"], "register.code_wrong");
@@ -118,7 +138,7 @@ async fn the_applicant_hears_of_every_change_in_the_site_and_by_text() {
     )
     .await
     .json();
-    let c = common::step(&app, &applicant, &c, "submit", json!({})).await;
+    let c = common::submit_online(&app, &applicant, &c).await;
     let reviewer = app.login("reviewer-licheng-civil").await;
     common::step(&app, &reviewer, &c, "accept", json!({})).await;
     let inbox = app

@@ -52,6 +52,8 @@ async fn add_user(app: &TestApp, username: &str, role: Role, scope: Scope) -> St
             role,
             scope,
             household_region: None,
+            id_number: None,
+            phone: None,
         })
         .await
         .unwrap();

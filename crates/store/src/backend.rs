@@ -70,7 +70,7 @@ pub(crate) fn mode(s: &str) -> Result<Mode> {
 }
 pub(crate) const CASE_COLUMNS: &str = "id, case_no, verification_code, item_code, item_version, item_name, mode, status, version, \
     department_id, hall_id, applicant_user_id, created_by, applicant, agent, answers, situation, materials, promised_days, instant, \
-    accepted_on, decided_on, pauses, resume_to, created_at, updated_at, pickup_hall_id, assisted_by";
+    accepted_on, decided_on, pauses, resume_to, created_at, updated_at, pickup_hall_id, assisted_by, delivery";
 
 pub(crate) const GRANT_COLUMNS: &str = "id, grantor_department_id, grantee_hall_id, grantee_level, grantee_region, items, rights, \
     valid_from, valid_to, granted_by, granted_at, reason, revoked_by, revoked_at, revoke_reason";
@@ -281,8 +281,8 @@ macro_rules! impl_store {
             async fn create_user(&self, u: &$crate::NewUser) -> $crate::Result<tongban_domain::UserId> {
                 use sqlx::Row;
                 let id: i64 = sqlx::query(
-                    "INSERT INTO users (username, display_name, password_hash, role, hall_id, department_id, active, household_region, created_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, TRUE, $7, $8) RETURNING id",
+                    "INSERT INTO users (username, display_name, password_hash, role, hall_id, department_id, active, household_region, created_at, id_number, phone)
+                     VALUES ($1, $2, $3, $4, $5, $6, TRUE, $7, $8, $9, $10) RETURNING id",
                 )
                 .bind(&u.username)
                 .bind(&u.display_name)
@@ -292,6 +292,8 @@ macro_rules! impl_store {
                 .bind(u.scope.department().map(|d| d.0))
                 .bind(u.household_region.as_ref().map(|r| r.as_str()))
                 .bind($crate::now_ms())
+                .bind(u.id_number.as_deref())
+                .bind(u.phone.as_deref())
                 .fetch_one(&self.pool)
                 .await?
                 .try_get("id")?;
@@ -835,8 +837,8 @@ macro_rules! impl_store {
                 let id: i64 = sqlx::query(
                     "INSERT INTO cases (case_no, verification_code, item_code, item_version, item_name, mode, status, version,
                        department_id, hall_id, applicant_user_id, created_by, applicant_name, applicant, answers, situation,
-                       materials, promised_days, instant, pauses, created_at, updated_at, agent, assisted_by)
-                     VALUES ($1, $2, $3, $4, $5, $6, 'draft', 1, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, '[]', $18, $18, $19, $20)
+                       materials, promised_days, instant, pauses, created_at, updated_at, agent, assisted_by, delivery)
+                     VALUES ($1, $2, $3, $4, $5, $6, 'draft', 1, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, '[]', $18, $18, $19, $20, $21)
                      RETURNING id",
                 )
                 .bind(&placeholder)
@@ -859,6 +861,7 @@ macro_rules! impl_store {
                 .bind(first.at)
                 .bind(c.agent.as_ref().map($crate::backend::to_json).transpose()?)
                 .bind(c.assisted_by.map(|u| u.0))
+                .bind(c.delivery.as_ref().map($crate::backend::to_json).transpose()?)
                 .fetch_one(&mut *tx)
                 .await?
                 .try_get("id")?;
@@ -1463,34 +1466,13 @@ macro_rules! impl_store {
             ) -> $crate::Result<Option<tongban_domain::UserId>> {
                 use sqlx::Row;
                 let mut tx = self.begin_write().await?;
-                let row = sqlx::query(
-                    "SELECT id, code_hash, attempts FROM phone_codes
-                     WHERE phone = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3
-                     ORDER BY created_at DESC, id DESC LIMIT 1",
-                )
-                .bind(phone)
-                .bind(purpose)
-                .bind(now)
-                .fetch_optional(&mut *tx)
-                .await?;
-                let Some(row) = row else {
-                    tx.commit().await?;
-                    return Ok(None);
-                };
-                let id: i64 = row.try_get("id")?;
-                let stored: String = row.try_get("code_hash")?;
-                let attempts: i64 = row.try_get("attempts")?;
-                if attempts >= 5 || stored != code_hash {
-                    sqlx::query("UPDATE phone_codes SET attempts = attempts + 1 WHERE id = $1")
-                        .bind(id)
-                        .execute(&mut *tx)
-                        .await?;
+                if !Self::use_code_tx(&mut tx, phone, purpose, code_hash, now).await? {
                     tx.commit().await?;
                     return Ok(None);
                 }
                 let user: i64 = sqlx::query(
-                    "INSERT INTO users (username, display_name, password_hash, role, hall_id, department_id, active, household_region, created_at)
-                     VALUES ($1, $2, $3, $4, NULL, NULL, TRUE, $5, $6) RETURNING id",
+                    "INSERT INTO users (username, display_name, password_hash, role, hall_id, department_id, active, household_region, created_at, id_number, phone)
+                     VALUES ($1, $2, $3, $4, NULL, NULL, TRUE, $5, $6, $7, $8) RETURNING id",
                 )
                 .bind(&u.username)
                 .bind(&u.display_name)
@@ -1498,16 +1480,60 @@ macro_rules! impl_store {
                 .bind(u.role.as_str())
                 .bind(u.household_region.as_ref().map(|r| r.as_str()))
                 .bind(now)
+                .bind(u.id_number.as_deref())
+                .bind(u.phone.as_deref())
                 .fetch_one(&mut *tx)
                 .await?
                 .try_get("id")?;
-                sqlx::query("UPDATE phone_codes SET used_at = $1 WHERE id = $2")
-                    .bind(now)
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await?;
                 tx.commit().await?;
                 Ok(Some(tongban_domain::UserId(user)))
+            }
+
+            async fn session_with_code(
+                &self,
+                phone: &str,
+                purpose: &str,
+                code_hash: &str,
+                now: i64,
+                session: &$crate::Session,
+                audit: &$crate::AuditEntry,
+            ) -> $crate::Result<bool> {
+                let mut tx = self.begin_write().await?;
+                if !Self::use_code_tx(&mut tx, phone, purpose, code_hash, now).await? {
+                    tx.commit().await?;
+                    return Ok(false);
+                }
+                sqlx::query(
+                    "INSERT INTO sessions (token_hash, user_id, kind, csrf, created_at, expires_at)
+                     VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(&session.token_hash)
+                .bind(session.user_id.0)
+                .bind(session.kind.as_str())
+                .bind(&session.csrf)
+                .bind(session.created_at)
+                .bind(session.expires_at)
+                .execute(&mut *tx)
+                .await?;
+                Self::append_audit_tx(&mut tx, audit).await?;
+                tx.commit().await?;
+                Ok(true)
+            }
+
+            async fn applicant_by_id_number(
+                &self,
+                id_number: &str,
+            ) -> $crate::Result<Option<(tongban_domain::user::User, Option<String>)>> {
+                use sqlx::Row;
+                let row = sqlx::query(
+                    "SELECT id, username, display_name, role, hall_id, department_id, active, household_region, phone
+                     FROM users WHERE id_number = $1 AND role = 'applicant'",
+                )
+                .bind(id_number)
+                .fetch_optional(&self.pool)
+                .await?;
+                row.map(|r| Ok((Self::user_row(&r)?, r.try_get::<Option<String>, _>("phone")?)))
+                    .transpose()
             }
 
             async fn notifications(
@@ -1812,6 +1838,7 @@ macro_rules! impl_store {
                     pickup_hall: r.try_get::<Option<i64>, _>("pickup_hall_id")?.map(tongban_domain::HallId),
                     applicant_user: r.try_get::<Option<i64>, _>("applicant_user_id")?.map(tongban_domain::UserId),
                     assisted_by: r.try_get::<Option<i64>, _>("assisted_by")?.map(tongban_domain::UserId),
+                    delivery: r.try_get::<Option<&str>, _>("delivery")?.map(|d| json("delivery", d)).transpose()?,
                     created_by: r.try_get::<Option<i64>, _>("created_by")?.map(tongban_domain::UserId),
                     applicant: json("applicant", r.try_get::<&str, _>("applicant")?)?,
                     agent: r.try_get::<Option<&str>, _>("agent")?.map(|a| json("agent", a)).transpose()?,
@@ -1827,6 +1854,47 @@ macro_rules! impl_store {
                     created_at: r.try_get("created_at")?,
                     updated_at: r.try_get("updated_at")?,
                 })
+            }
+
+            /// Uses up `phone`'s latest unused, unexpired code for `purpose` if
+            /// `code_hash` matches it (at most five tries; a wrong try is counted).
+            async fn use_code_tx(
+                tx: &mut $tx,
+                phone: &str,
+                purpose: &str,
+                code_hash: &str,
+                now: i64,
+            ) -> $crate::Result<bool> {
+                use sqlx::Row;
+                let row = sqlx::query(
+                    "SELECT id, code_hash, attempts FROM phone_codes
+                     WHERE phone = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3
+                     ORDER BY created_at DESC, id DESC LIMIT 1",
+                )
+                .bind(phone)
+                .bind(purpose)
+                .bind(now)
+                .fetch_optional(&mut **tx)
+                .await?;
+                let Some(row) = row else {
+                    return Ok(false);
+                };
+                let id: i64 = row.try_get("id")?;
+                let stored: String = row.try_get("code_hash")?;
+                let attempts: i64 = row.try_get("attempts")?;
+                if attempts >= 5 || stored != code_hash {
+                    sqlx::query("UPDATE phone_codes SET attempts = attempts + 1 WHERE id = $1")
+                        .bind(id)
+                        .execute(&mut **tx)
+                        .await?;
+                    return Ok(false);
+                }
+                sqlx::query("UPDATE phone_codes SET used_at = $1 WHERE id = $2")
+                    .bind(now)
+                    .bind(id)
+                    .execute(&mut **tx)
+                    .await?;
+                Ok(true)
             }
 
             /// Appends to the audit chain inside `tx`. The chain is one

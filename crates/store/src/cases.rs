@@ -39,6 +39,8 @@ pub struct CaseRecord {
     pub applicant_user: Option<UserId>,
     /// The guide or agent applying on the applicant's behalf (帮办代办).
     pub assisted_by: Option<UserId>,
+    /// How the applicant chose to receive the result.
+    pub delivery: Option<tongban_domain::case::Delivery>,
     /// Who created it.
     pub created_by: Option<UserId>,
     /// The applicant.
@@ -90,6 +92,8 @@ pub struct NewCase {
     pub applicant_user: Option<UserId>,
     /// The guide or agent applying on the applicant's behalf (帮办代办).
     pub assisted_by: Option<UserId>,
+    /// How the applicant chose to receive the result.
+    pub delivery: Option<tongban_domain::case::Delivery>,
     /// Creator.
     pub created_by: Option<UserId>,
     /// Applicant.

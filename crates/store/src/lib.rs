@@ -99,6 +99,10 @@ pub struct NewUser {
     pub scope: Scope,
     /// An applicant's household registration region.
     pub household_region: Option<RegionCode>,
+    /// A real-name applicant's ID number (the kiosk signs in by it).
+    pub id_number: Option<String>,
+    /// The mobile that receives one-time codes.
+    pub phone: Option<String>,
 }
 
 impl std::fmt::Debug for NewUser {
@@ -402,6 +406,25 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         code_hash: &str,
         now: i64,
     ) -> Result<Option<UserId>>;
+    /// Signs in with a one-time code: if `code_hash` is the phone's latest
+    /// unused, unexpired code for `purpose` (at most five tries), uses it up
+    /// and creates `session` with its audit event, in one transaction.
+    /// `Ok(false)`: the code is wrong, used up or expired (a try is counted).
+    async fn session_with_code(
+        &self,
+        phone: &str,
+        purpose: &str,
+        code_hash: &str,
+        now: i64,
+        session: &Session,
+        audit: &AuditEntry,
+    ) -> Result<bool>;
+    /// The active or inactive applicant account with this ID number, and
+    /// its mobile.
+    async fn applicant_by_id_number(
+        &self,
+        id_number: &str,
+    ) -> Result<Option<(tongban_domain::user::User, Option<String>)>>;
     /// An account's notifications, newest first (at most `limit`), and how
     /// many are unread.
     async fn notifications(

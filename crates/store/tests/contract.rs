@@ -336,6 +336,8 @@ contract!(users_sessions_and_throttling, |s| {
         role,
         scope,
         household_region: None,
+        id_number: None,
+        phone: None,
     };
     let clerk = s
         .create_user(&mk("clerk", Role::Clerk, Scope::Hall(hall)))
@@ -644,6 +646,7 @@ fn new_case(dept: DepartmentId, hall: HallId) -> tongban_store::NewCase {
         hall: Some(hall),
         applicant_user: None,
         assisted_by: None,
+        delivery: None,
         created_by: None,
         applicant: tongban_domain::intake::Applicant::Person {
             name: "林秀英".into(),
@@ -691,6 +694,8 @@ contract!(cases_append_chained_events_under_a_version_guard, |s| {
             role: Role::Clerk,
             scope: Scope::Hall(hall),
             household_region: None,
+            id_number: None,
+            phone: None,
         })
         .await
         .unwrap();

@@ -14,14 +14,15 @@ use serde::{Deserialize, Serialize};
 use tongban_domain::authz::{Action, CaseScope, Denial, Trust};
 use tongban_domain::calendar::{Calendar, Pause, reckon};
 use tongban_domain::case::{
-    Action as Step, ClockEffect, Side, Status, remember_for_return, transition,
+    Action as Step, ClockEffect, Delivery, DeliveryMethod, Side, Status, remember_for_return,
+    transition,
 };
 use tongban_domain::catalogue::MaterialSpec;
 use tongban_domain::guide::{Answers, GuideError};
 use tongban_domain::intake::{Applicant, ApplicantInput, resolve_jurisdiction};
 use tongban_domain::tongban::Mode;
 use tongban_domain::user::Role;
-use tongban_domain::{FieldError, HallId, ItemCode, RegionCode, ValidationErrors};
+use tongban_domain::{DepartmentId, FieldError, HallId, ItemCode, RegionCode, ValidationErrors};
 use tongban_store::{CaseChange, CaseFilter, CaseRecord, IdemWrite, NewCase, NewEvent, StoreError};
 use utoipa::ToSchema;
 
@@ -52,6 +53,169 @@ pub struct CaseCreate {
     /// records how the applicant consented (required then, refused otherwise).
     #[serde(default)]
     pub consent: Option<Consent>,
+    /// How the applicant wants to receive the result. When absent the
+    /// department chooses at delivery.
+    #[serde(default)]
+    pub delivery: Option<DeliveryInput>,
+}
+
+/// The applicant's choice of how to receive the result.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeliveryInput {
+    /// `electronic`, `post` or `pickup`.
+    pub method: String,
+    /// Postal address (post).
+    #[serde(default)]
+    pub address: Option<String>,
+    /// The hall to pick the result up at (pickup); it must hold the
+    /// result-delivery right for the deciding department.
+    #[serde(default)]
+    pub hall: Option<i64>,
+}
+
+/// The applicant's delivery choice as shown.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct DeliveryView {
+    /// `electronic`, `post` or `pickup`.
+    pub method: DeliveryMethod,
+    /// zh-CN method.
+    pub label: String,
+    /// Postal address (post).
+    pub address: Option<String>,
+    /// Pickup hall (pickup).
+    pub hall: Option<Named>,
+    /// In plain words.
+    pub text: String,
+}
+
+/// Checks a delivery choice: the address for post, and for pickup a hall
+/// that holds the result-delivery right for the department and item.
+fn check_delivery(
+    d: &DeliveryInput,
+    lookups: &Ctxt,
+    department: DepartmentId,
+    item: &ItemCode,
+) -> ApiResult<Delivery> {
+    let Some(method) = DeliveryMethod::parse(d.method.trim()) else {
+        return Err(FieldError::new(
+            "delivery.method",
+            "delivery.method",
+            "领取方式应为 electronic（电子送达）、post（邮寄送达）或 pickup（窗口领取）",
+        )
+        .into());
+    };
+    let address = d
+        .address
+        .as_deref()
+        .map(str::trim)
+        .filter(|a| !a.is_empty());
+    match method {
+        DeliveryMethod::Electronic => Ok(Delivery {
+            method,
+            address: None,
+            hall: None,
+        }),
+        DeliveryMethod::Post => match address {
+            None => Err(
+                FieldError::new("delivery.address", "required", "邮寄送达须填写收件地址").into(),
+            ),
+            Some(a) if a.chars().count() > 200 => {
+                Err(
+                    FieldError::new("delivery.address", "too_long", "收件地址不能超过200个字")
+                        .into(),
+                )
+            }
+            Some(a) => Ok(Delivery {
+                method,
+                address: Some(a.to_owned()),
+                hall: None,
+            }),
+        },
+        DeliveryMethod::Pickup => {
+            let Some(h) = d.hall.map(HallId) else {
+                return Err(FieldError::new(
+                    "delivery.hall",
+                    "required",
+                    "窗口领取须选择领取结果的服务中心",
+                )
+                .into());
+            };
+            let trust = lookups.trust();
+            let (Some(place), Some(hall)) = (
+                trust.halls.iter().find(|p| p.hall == h),
+                lookups.data.halls.iter().find(|x| x.id == h),
+            ) else {
+                return Err(
+                    FieldError::new("delivery.hall", "hall.unknown", "服务中心不存在").into(),
+                );
+            };
+            let Some(dept) = trust.departments.iter().find(|x| x.id == department) else {
+                return Err(ApiError::internal(format!(
+                    "department {department} missing"
+                )));
+            };
+            if tongban_domain::grant::holds(
+                trust.grants,
+                place,
+                dept,
+                item,
+                tongban_domain::grant::Right::ResultDelivery,
+                trust.today,
+            )
+            .is_err()
+            {
+                return Err(FieldError::new(
+                    "delivery.hall",
+                    "delivery.hall_no_right",
+                    format!(
+                        "{}未获{}授予审批结果送达权，不能在此领取，请另选服务中心",
+                        hall.name, dept.name
+                    ),
+                )
+                .into());
+            }
+            Ok(Delivery {
+                method,
+                address: None,
+                hall: Some(h),
+            })
+        }
+    }
+}
+
+/// The halls where a result of `department`'s `item` may be picked up.
+pub fn pickup_halls(lookups: &Ctxt, department: DepartmentId, item: &ItemCode) -> Vec<Named> {
+    let trust = lookups.trust();
+    let Some(dept) = trust.departments.iter().find(|x| x.id == department) else {
+        return vec![];
+    };
+    lookups
+        .data
+        .halls
+        .iter()
+        .filter(|h| {
+            trust
+                .halls
+                .iter()
+                .find(|p| p.hall == h.id)
+                .is_some_and(|place| {
+                    tongban_domain::grant::holds(
+                        trust.grants,
+                        place,
+                        dept,
+                        item,
+                        tongban_domain::grant::Right::ResultDelivery,
+                        trust.today,
+                    )
+                    .is_ok()
+                })
+        })
+        .map(|h| Named {
+            id: h.id.0,
+            name: h.name.clone(),
+        })
+        .collect()
 }
 
 /// The applicant's consent to an assisted application (帮办代办).
@@ -159,6 +323,8 @@ pub struct CaseView {
     pub calendar_complete: bool,
     /// The clock is paused.
     pub paused: bool,
+    /// How the applicant chose to receive the result.
+    pub delivery: Option<DeliveryView>,
     /// Code for the public progress page (not in lists).
     pub verification_code: Option<String>,
     /// Timeline (detail only).
@@ -374,6 +540,22 @@ impl Ctxt {
             calendar_complete: clock.is_none_or(|k| k.calendar_complete),
             paused: clock.is_some_and(|k| k.paused),
             verification_code: Some(c.verification_code.clone()),
+            delivery: c.delivery.as_ref().map(|d| {
+                let hall = d
+                    .hall
+                    .and_then(|h| self.data.halls.iter().find(|x| x.id == h))
+                    .map(|h| Named {
+                        id: h.id.0,
+                        name: h.name.clone(),
+                    });
+                DeliveryView {
+                    method: d.method,
+                    label: d.method.label().into(),
+                    address: d.address.clone(),
+                    text: d.describe(hall.as_ref().map(|h| h.name.as_str())),
+                    hall,
+                }
+            }),
             events: events
                 .into_iter()
                 .map(|e| EventView {
@@ -739,6 +921,11 @@ pub async fn create_case(
         .collect();
     let department =
         resolve_jurisdiction(c, &applicant, property_region.as_ref(), regions, &impls)?;
+    let delivery = body
+        .delivery
+        .as_ref()
+        .map(|d| check_delivery(d, &lookups, department, &item_code))
+        .transpose()?;
     // A window takes a case in for another department only with the
     // remote-acceptance right: check its first step (submit) now.
     if !online {
@@ -780,6 +967,7 @@ pub async fn create_case(
         hall,
         applicant_user: (online && !assisted).then_some(user.id),
         assisted_by: assisted.then_some(user.id),
+        delivery,
         created_by: Some(user.id),
         applicant,
         agent,
@@ -1334,6 +1522,16 @@ pub async fn take_step(
             e
         }
     })?;
+    // The department delivers the way the applicant chose, unless it says otherwise.
+    let mut body = body;
+    if step == Step::Deliver
+        && body.method.is_none()
+        && let Some(d) = &c.delivery
+    {
+        body.method = Some(d.method.as_str().into());
+        body.address.clone_from(&d.address);
+        body.hall = d.hall.map(|h| h.0);
+    }
     let payload = payload_for(step, &body)?;
     let pickup_hall = pickup_hall_for(&lookups, &c, step, &body)?;
     // The hand-over happens at the pickup hall chosen by this very step.
@@ -1349,6 +1547,9 @@ pub async fn take_step(
         },
         &lookups.trust(),
     )?;
+    if c.mode == Mode::Online {
+        online_materials_complete(&state, &c, step).await?;
+    }
     let today = state.now.today();
     let mut pauses: Vec<Pause> = c.pauses.clone();
     let mut change = CaseChange {
@@ -1449,6 +1650,83 @@ pub async fn take_step(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// Whether a checklist material answers a material named in a one-time
+/// notice (the reviewer may write "居民户口簿" for "居民户口簿（户主页）").
+fn names_material(listed: &str, m: &MaterialSpec) -> bool {
+    let listed = listed.trim();
+    !listed.is_empty() && (m.name.contains(listed) || listed.contains(m.name.as_str()))
+}
+
+/// An online application carries its materials itself: submitting needs every
+/// material of the checklist uploaded (or an e-licence named), and answering a
+/// one-time notice needs fresh uploads of what the notice listed (or at least
+/// one, when it named nothing on the checklist).
+async fn online_materials_complete(state: &AppState, c: &CaseRecord, step: Step) -> ApiResult<()> {
+    if !matches!(step, Step::Submit | Step::SupplementProvided) {
+        return Ok(());
+    }
+    let receipts = state.store.material_receipts(c.id).await?;
+    if step == Step::Submit {
+        let missing: Vec<&str> = c
+            .materials
+            .iter()
+            .filter(|m| !receipts.iter().any(|r| r.material_key == m.key))
+            .map(|m| m.name.as_str())
+            .collect();
+        if !missing.is_empty() {
+            let msg = format!("请先上传以下材料：{}", missing.join("、"));
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "materials.missing",
+                msg.clone(),
+            )
+            .field("materials", msg));
+        }
+        return Ok(());
+    }
+    let events = state.store.case_events(c.id).await?;
+    let Some(notice) = events
+        .iter()
+        .rev()
+        .find(|e| e.action == "request_supplement")
+    else {
+        return Ok(());
+    };
+    let payload: serde_json::Value = serde_json::from_str(&notice.payload).unwrap_or_default();
+    let listed: Vec<&str> = payload["materials"]
+        .as_array()
+        .map(|l| l.iter().filter_map(|m| m["name"].as_str()).collect())
+        .unwrap_or_default();
+    let fresh = |key: &str| {
+        receipts
+            .iter()
+            .any(|r| r.material_key == key && r.recorded_at >= notice.at)
+    };
+    let named: Vec<&MaterialSpec> = c
+        .materials
+        .iter()
+        .filter(|m| listed.iter().any(|l| names_material(l, m)))
+        .collect();
+    let missing: Vec<&str> = named
+        .iter()
+        .filter(|m| !fresh(&m.key))
+        .map(|m| m.name.as_str())
+        .collect();
+    let msg = if !missing.is_empty() {
+        format!("请先重新上传一次性告知书列明的材料：{}", missing.join("、"))
+    } else if named.is_empty() && !receipts.iter().any(|r| r.recorded_at >= notice.at) {
+        "请先上传补正材料".to_owned()
+    } else {
+        return Ok(());
+    };
+    Err(ApiError::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "supplement.missing",
+        msg.clone(),
+    )
+    .field("materials", msg))
 }
 
 /// A step the workbench may offer on a case: the action, and `Ok` when the

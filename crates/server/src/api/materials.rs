@@ -201,6 +201,44 @@ pub async fn record_material(
     }
     let method = text("method").unwrap_or_default();
     let license_ref = text("license_ref");
+    let spec = c.materials.iter().find(|m| m.key == material);
+    // Online, the applicant (or the helper of 帮办代办) hands materials in
+    // as scans or e-licences, while applying or answering a notice.
+    let online = c.mode == tongban_domain::tongban::Mode::Online;
+    if online
+        && !matches!(
+            c.status,
+            tongban_domain::case::Status::Draft
+                | tongban_domain::case::Status::Submitted
+                | tongban_domain::case::Status::SupplementRequested
+        )
+    {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "case.materials_closed",
+            format!(
+                "办件{}，现在不能上传材料；如需补正，审批部门会发出一次性告知",
+                c.status.label()
+            ),
+        ));
+    }
+    if online && method == "paper" {
+        errs.push(FieldError::new(
+            "method",
+            "material.online_paper",
+            "网上申请请上传材料扫描件或照片，或使用电子证照",
+        ));
+    }
+    if method == "license"
+        && let Some(m) = spec
+        && m.license.is_none()
+    {
+        errs.push(FieldError::new(
+            "method",
+            "material.no_license",
+            format!("“{}”不能以电子证照代替，请上传扫描件", m.name),
+        ));
+    }
     let mut receipt = MaterialReceipt {
         material_key: material.clone(),
         method: method.clone(),

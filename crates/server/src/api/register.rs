@@ -118,6 +118,9 @@ pub struct Registration {
     pub code: String,
     /// Real name.
     pub name: String,
+    /// The applicant's citizen ID number (real-name account; the kiosk
+    /// signs in by it and a code sent to the mobile).
+    pub id_number: String,
     /// Password (at least 8 characters).
     pub password: String,
 }
@@ -153,6 +156,12 @@ pub async fn register_account(
             "请填写姓名（30字以内）",
         ));
     }
+    let id_number = errs.check(tongban_domain::validate::validate_id_number(
+        "id_number",
+        &b.id_number,
+        state.now.today(),
+        tongban_domain::validate::is_province_code,
+    ));
     errs.check(tongban_domain::user::validate_password(
         "password",
         &b.password,
@@ -160,6 +169,20 @@ pub async fn register_account(
     ));
     errs.into_result(())?;
     let phone = phone.expect("validated");
+    let id_number = id_number.expect("validated").as_str().to_owned();
+    if state
+        .store
+        .applicant_by_id_number(&id_number)
+        .await?
+        .is_some()
+    {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "register.id_exists",
+            "该身份证号已注册账号，请直接登录",
+        )
+        .field("id_number", "该身份证号已注册账号"));
+    }
     let user = NewUser {
         username: phone.clone(),
         display_name: name.to_owned(),
@@ -167,6 +190,8 @@ pub async fn register_account(
         role: Role::Applicant,
         scope: Scope::None,
         household_region: None,
+        id_number: Some(id_number),
+        phone: Some(phone.clone()),
     };
     match state
         .store

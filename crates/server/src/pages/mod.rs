@@ -753,6 +753,7 @@ async fn register(
         phone: phone.clone(),
         code: get("code"),
         name: get("name"),
+        id_number: get("id_number"),
         password: get("password"),
     };
     match crate::api::register::register_account(&state, &ctx, &body, SessionKind::Cookie).await {

@@ -333,13 +333,22 @@ pub async fn create(
             method: get("consent_method"),
             note: opt(&p, "consent_note"),
         }),
+        delivery: opt(&p, "delivery_method").map(|method| crate::api::cases::DeliveryInput {
+            method,
+            address: opt(&p, "delivery_address"),
+            hall: opt(&p, "delivery_hall").and_then(|h| h.parse().ok()),
+        }),
     };
     let key = opt(&p, "idem");
     match create_case(&state, &ctx, body, key.clone()).await {
         Ok(answer) => {
             let case_no = answer.case_no();
-            // A window case goes on to be submitted; a retried form lands on the same case.
-            if let Answer::Fresh(_, v) = &answer {
+            // A window case goes on to be submitted; a retried form lands on
+            // the same case. An online application stays a draft until the
+            // applicant has uploaded every material and confirmed.
+            if let Answer::Fresh(_, v) = &answer
+                && v.mode != Mode::Online
+            {
                 let step_key = key.map(|k| format!("{k}-submit"));
                 let b = ActionBody {
                     version: v.version,

@@ -311,6 +311,28 @@ pub async fn create(app: &TestApp, token: &str, item: &str, mode: &str, applican
     .await
 }
 
+/// Uploads a scan of every material of an online case, then submits it.
+pub async fn submit_online(app: &TestApp, token: &str, case: &Value) -> Value {
+    let no = case["case_no"].as_str().unwrap().to_owned();
+    let mut version = case["version"].as_i64().unwrap();
+    for m in case["materials"].as_array().unwrap() {
+        let v = version.to_string();
+        let fields = [
+            ("version", v.as_str()),
+            ("material", m["key"].as_str().unwrap()),
+            ("method", "scan"),
+        ];
+        let r = upload(app, token, &no, &fields, Some(("scan.pdf", PDF))).await;
+        assert_eq!(r.status, StatusCode::OK, "upload: {}", r.text());
+        version = r.json()["version"].as_i64().unwrap();
+    }
+    let c = json!({"case_no": no, "version": version});
+    step(app, token, &c, "submit", json!({})).await
+}
+
+/// A minimal PDF.
+pub const PDF: &[u8] = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n";
+
 pub fn multipart(fields: &[(&str, &str)], file: Option<(&str, &[u8])>) -> (String, Vec<u8>) {
     let boundary = "----tongbanboundary7";
     let mut body = Vec::new();
