@@ -37,3 +37,12 @@ document.addEventListener("DOMContentLoaded", function () {
   });
   reset();
 });
+
+// Printable documents: a button that opens the browser's print dialogue
+// (hidden without JavaScript, where the browser's own menu serves).
+document.addEventListener("DOMContentLoaded", function () {
+  document.querySelectorAll("[data-print]").forEach(function (b) {
+    b.hidden = false;
+    b.addEventListener("click", function () { window.print(); });
+  });
+});

@@ -565,10 +565,11 @@ impl Ctxt {
                     role: e.role,
                     hall: e.hall,
                     department: e.department,
-                    action_label: Step::parse(&e.action)
-                        .map(|a| a.label())
-                        .unwrap_or("创建办件")
-                        .into(),
+                    action_label: match e.action.as_str() {
+                        "material" => "登记材料",
+                        a => Step::parse(a).map_or("创建办件", |a| a.label()),
+                    }
+                    .into(),
                     action: e.action,
                     status: e.status,
                     payload: serde_json::from_str(&e.payload).unwrap_or(serde_json::Value::Null),

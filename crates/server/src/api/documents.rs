@@ -85,13 +85,46 @@ pub async fn slip_data(
     headers: &HeaderMap,
     case_no: &str,
 ) -> ApiResult<SlipData> {
+    slip_or_receipt(state, ctx, headers, case_no, false).await
+}
+
+/// What the 网上申请回执 of an online case says once it is submitted
+/// (printed at home or at the kiosk): the slip's facts, before acceptance
+/// too; 409 for a draft.
+pub async fn receipt_data(
+    state: &AppState,
+    ctx: &Ctx,
+    headers: &HeaderMap,
+    case_no: &str,
+) -> ApiResult<SlipData> {
+    slip_or_receipt(state, ctx, headers, case_no, true).await
+}
+
+async fn slip_or_receipt(
+    state: &AppState,
+    ctx: &Ctx,
+    headers: &HeaderMap,
+    case_no: &str,
+    receipt: bool,
+) -> ApiResult<SlipData> {
     let (record, view) = case_for(state, ctx, case_no).await?;
-    let Some(accepted_on) = view.accepted_on.clone() else {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "case.not_accepted",
-            "办件尚未受理，没有受理承诺单",
-        ));
+    let accepted_on = match (view.accepted_on.clone(), receipt) {
+        (Some(a), _) => a,
+        (None, true) if record.status != tongban_domain::case::Status::Draft => String::new(),
+        (None, true) => {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "case.draft",
+                "申请尚未提交，没有申请回执",
+            ));
+        }
+        (None, false) => {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "case.not_accepted",
+                "办件尚未受理，没有受理承诺单",
+            ));
+        }
     };
     let (applicant_name, applicant_id_masked) = applicant_parts(&record.applicant);
     let materials = record
@@ -112,9 +145,11 @@ pub async fn slip_data(
             (m.name.clone(), how)
         })
         .collect();
-    let delivery = match &view.hall {
-        Some(h) => format!("审批结果由审批部门邮寄送达申请人，或在{}窗口领取", h.name),
-        None => "电子送达；申请人需要纸质结果的，邮寄送达".to_owned(),
+    // The applicant's own choice when they made one.
+    let delivery = match (&view.delivery, &view.hall) {
+        (Some(d), _) => d.text.clone(),
+        (None, Some(h)) => format!("审批结果由审批部门邮寄送达申请人，或在{}窗口领取", h.name),
+        (None, None) => "电子送达；申请人需要纸质结果的，邮寄送达".to_owned(),
     };
     Ok(SlipData {
         case_no: view.case_no.clone(),

@@ -41,6 +41,27 @@ pub struct CodeSent {
 /// minute and five an hour per number, twenty an hour per address.
 pub async fn send_code(state: &AppState, ctx: &Ctx, phone: &str) -> ApiResult<CodeSent> {
     let phone = tongban_domain::validate::validate_mobile("phone", phone)?;
+    send_code_to(
+        state,
+        ctx,
+        &phone,
+        PURPOSE,
+        "【莆田政务服务】您的注册验证码为{code}，5分钟内有效。请勿告诉他人。",
+    )
+    .await
+}
+
+/// Sends a one-time code for `purpose` to a (valid) mobile, throttled: one a
+/// minute and five an hour per number, twenty an hour per address. `text`
+/// holds `{code}`.
+async fn send_code_to(
+    state: &AppState,
+    ctx: &Ctx,
+    phone: &str,
+    purpose: &str,
+    text: &str,
+) -> ApiResult<CodeSent> {
+    let phone = phone.to_owned();
     let now = state.now.ms();
     let (last_minute, _) = state
         .store
@@ -64,7 +85,7 @@ pub async fn send_code(state: &AppState, ctx: &Ctx, phone: &str) -> ApiResult<Co
         .store
         .issue_phone_code(
             &phone,
-            PURPOSE,
+            purpose,
             &token_hash(&code),
             &ctx.addr,
             now,
@@ -75,7 +96,7 @@ pub async fn send_code(state: &AppState, ctx: &Ctx, phone: &str) -> ApiResult<Co
         .sender
         .send(
             &phone,
-            &format!("【莆田政务服务】您的注册验证码为{code}，5分钟内有效。请勿告诉他人。"),
+            &text.replace("{code}", &code),
         )
         .await
         .map_err(ApiError::internal)?;
@@ -240,4 +261,105 @@ pub async fn register(
             user: MeResponse::from(&user),
         }),
     ))
+}
+
+/// Purpose of the codes that sign in at a kiosk.
+const KIOSK: &str = "kiosk";
+/// A kiosk session lasts at most this long (the idle timer ends it sooner).
+pub const KIOSK_TTL_MS: i64 = 30 * 60 * 1000;
+
+/// The kiosk's sign-in, first half: the ID number (read from the card or
+/// typed). If a real-name applicant account has it, a code goes to that
+/// account's mobile. The answer is the same either way, so the kiosk does
+/// not tell who has an account.
+pub async fn kiosk_code(state: &AppState, ctx: &Ctx, id_number: &str) -> ApiResult<()> {
+    let id = tongban_domain::validate::validate_id_number(
+        "id_number",
+        id_number,
+        state.now.today(),
+        tongban_domain::validate::is_province_code,
+    )?;
+    if let Some((user, Some(phone))) = state.store.applicant_by_id_number(id.as_str()).await?
+        && user.active
+    {
+        send_code_to(
+            state,
+            ctx,
+            &phone,
+            KIOSK,
+            "【莆田政务服务】您正在自助终端登录，验证码为{code}，5分钟内有效。如非本人操作请忽略。",
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// The kiosk's sign-in, second half: the ID number and the code sent to the
+/// account's mobile open a short cookie session, with its audit event, in
+/// one transaction; a wrong code counts a try (five per code).
+pub async fn kiosk_sign_in(
+    state: &AppState,
+    ctx: &Ctx,
+    id_number: &str,
+    code: &str,
+) -> ApiResult<(tongban_domain::user::User, String)> {
+    let wrong = || {
+        ApiError::from(FieldError::new(
+            "code",
+            "kiosk.code_wrong",
+            "身份证号或验证码不正确，或验证码已失效",
+        ))
+    };
+    let id = tongban_domain::validate::validate_id_number(
+        "id_number",
+        id_number,
+        state.now.today(),
+        tongban_domain::validate::is_province_code,
+    )?;
+    let code = code.trim();
+    if code.len() != 6 || !code.bytes().all(|c| c.is_ascii_digit()) {
+        return Err(FieldError::new("code", "register.code", "请填写收到的6位验证码").into());
+    }
+    let Some((user, Some(phone))) = state.store.applicant_by_id_number(id.as_str()).await? else {
+        return Err(wrong());
+    };
+    if !user.active {
+        return Err(wrong());
+    }
+    let now = state.now.ms();
+    let token = crate::auth::random_token();
+    let session = tongban_store::Session {
+        token_hash: token_hash(&token),
+        user_id: user.id,
+        kind: SessionKind::Cookie,
+        csrf: crate::auth::random_token(),
+        created_at: now,
+        expires_at: now + KIOSK_TTL_MS,
+    };
+    let audit = tongban_store::AuditEntry {
+        at: now,
+        kind: "login".into(),
+        actor: Some(user.id),
+        username: Some(user.username.clone()),
+        addr: ctx.addr.clone(),
+        subject: format!("user:{}", user.username),
+        detail: serde_json::json!({"kind": "cookie", "method": "kiosk_code"}).to_string(),
+    };
+    if !state
+        .store
+        .session_with_code(&phone, KIOSK, &token_hash(code), now, &session, &audit)
+        .await?
+    {
+        state
+            .store
+            .append_audit(&tongban_store::AuditEntry {
+                kind: "login_failed".into(),
+                detail: serde_json::json!({"method": "kiosk_code"}).to_string(),
+                ..audit
+            })
+            .await?;
+        return Err(wrong());
+    }
+    tracing::info!(user = %user.id, "signed in at a kiosk");
+    Ok((user, token))
 }

@@ -3,12 +3,14 @@
 //! configured idle time), offers progress lookup, appointments, guides and
 //! sign-in; `/kiosk/end` ends the session and clears the screen.
 
-use super::{PageResult, page};
+use super::{PageResult, page, pre_login_csrf_ok, pre_login_page};
 use crate::AppState;
 use crate::auth::{Ctx, SESSION_COOKIE, token_hash};
 use crate::extract::Params;
+use axum::Form;
 use axum::extract::State;
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use std::collections::HashMap;
 use axum::response::{IntoResponse, Redirect};
 use minijinja::context;
 use tongban_domain::authz::Action;
@@ -97,4 +99,129 @@ pub async fn end(
     res.headers_mut()
         .append(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     res
+}
+
+/// Where the kiosk's sign-in stands: asking for the ID number, or for the code.
+struct LoginStep<'a> {
+    id_number: &'a str,
+    code_sent: bool,
+    error: Option<String>,
+    status: StatusCode,
+}
+
+fn render_login(state: &AppState, ctx: &Ctx, headers: &HeaderMap, s: LoginStep<'_>) -> PageResult {
+    let ctx = Ctx {
+        kiosk: true,
+        large: true,
+        ..ctx.clone()
+    };
+    pre_login_page(state, headers, s.status, |token| {
+        page(
+            state,
+            &ctx,
+            "kiosk.html",
+            "/kiosk/login",
+            "",
+            context! {
+                title => "身份证登录", view => "login", form_csrf => token, error => s.error,
+                code_sent => s.code_sent, id_number => s.id_number,
+                id_masked => tongban_domain::validate::mask_id_number(s.id_number),
+            },
+        )
+    })
+}
+
+/// The kiosk's sign-in by ID number and a code sent to the account's mobile.
+pub async fn login_form(State(state): State<AppState>, ctx: Ctx, headers: HeaderMap) -> PageResult {
+    ctx.authorize(Action::ReadPublic)?;
+    render_login(
+        &state,
+        &ctx,
+        &headers,
+        LoginStep {
+            id_number: "",
+            code_sent: false,
+            error: None,
+            status: StatusCode::OK,
+        },
+    )
+}
+
+/// Sends the code for the ID number (the same answer whether or not an
+/// account has it).
+pub async fn login_code(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Form(form): Form<HashMap<String, String>>,
+) -> PageResult {
+    let id = form.get("id_number").map(|s| s.trim().to_ascii_uppercase()).unwrap_or_default();
+    let mut step = LoginStep {
+        id_number: &id,
+        code_sent: false,
+        error: None,
+        status: StatusCode::OK,
+    };
+    if !pre_login_csrf_ok(&ctx, &headers, &form) {
+        step.error = Some("页面已过期，请重新提交".into());
+        step.status = StatusCode::FORBIDDEN;
+        return render_login(&state, &ctx, &headers, step);
+    }
+    match crate::api::register::kiosk_code(&state, &ctx, &id).await {
+        Ok(()) => step.code_sent = true,
+        Err(e) if e.status.is_client_error() => {
+            step.error = Some(e.message.clone());
+            step.status = e.status;
+        }
+        Err(e) => return Err(e.into()),
+    }
+    render_login(&state, &ctx, &headers, step)
+}
+
+/// Checks the code and signs in; the session is short and the screen still
+/// clears itself when left alone.
+pub async fn login(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Form(form): Form<HashMap<String, String>>,
+) -> PageResult {
+    let id = form.get("id_number").map(|s| s.trim().to_ascii_uppercase()).unwrap_or_default();
+    let code = form.get("code").cloned().unwrap_or_default();
+    let mut step = LoginStep {
+        id_number: &id,
+        code_sent: true,
+        error: None,
+        status: StatusCode::OK,
+    };
+    if !pre_login_csrf_ok(&ctx, &headers, &form) {
+        step.error = Some("页面已过期，请重新提交".into());
+        step.status = StatusCode::FORBIDDEN;
+        return render_login(&state, &ctx, &headers, step);
+    }
+    match crate::api::register::kiosk_sign_in(&state, &ctx, &id, &code).await {
+        Ok((_, token)) => {
+            let c = crate::auth::set_cookie(
+                SESSION_COOKIE,
+                &token,
+                crate::api::register::KIOSK_TTL_MS / 1000,
+                true,
+                state.settings.secure_cookies,
+            );
+            let mut res = Redirect::to("/work").into_response();
+            res.headers_mut().append(
+                header::SET_COOKIE,
+                HeaderValue::from_str(&c).map_err(crate::error::ApiError::internal)?,
+            );
+            res.headers_mut()
+                .append(header::SET_COOKIE, kiosk_cookie(&state));
+            Ok(res)
+        }
+        Err(e) if e.status.is_client_error() => {
+            step.error = Some(e.message.clone());
+            step.status = e.status;
+            render_login(&state, &ctx, &headers, step)
+        }
+        Err(e) => Err(e.into()),
+    }
 }

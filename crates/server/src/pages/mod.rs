@@ -92,6 +92,10 @@ impl Templates {
                 include_str!("../../templates/doc_slip.html"),
             ),
             (
+                "doc_receipt.html",
+                include_str!("../../templates/doc_receipt.html"),
+            ),
+            (
                 "doc_notice.html",
                 include_str!("../../templates/doc_notice.html"),
             ),
@@ -219,6 +223,8 @@ pub fn router() -> Router<AppState> {
         .route("/kiosk", get(kiosk::home))
         .route("/kiosk/progress", get(kiosk::progress))
         .route("/kiosk/end", get(kiosk::end))
+        .route("/kiosk/login", get(kiosk::login_form).post(kiosk::login))
+        .route("/kiosk/login/code", post(kiosk::login_code))
         .route("/appointments", get(appointments::slots_page))
         .route(
             "/appointments/book",
@@ -229,6 +235,7 @@ pub fn router() -> Router<AppState> {
         .route("/work/grants/{id}/revoke", post(trust::revoke))
         .route("/work/audit", get(trust::audit_page))
         .route("/work/cases/{case_no}/slip", get(work::slip))
+        .route("/work/cases/{case_no}/receipt", get(work::receipt))
         .route("/work/cases/{case_no}/notice", get(work::notice))
         .route("/work/cases/{case_no}/rejection", get(work::rejection))
         .route("/work/cases/{case_no}/materials", post(work::case_material))
@@ -623,7 +630,7 @@ fn render_login(
 /// A page with a form posted before sign-in (sign-in, registration): the
 /// form carries the double-submit CSRF token, set as a cookie if the
 /// browser has none yet.
-fn pre_login_page(
+pub(crate) fn pre_login_page(
     state: &AppState,
     headers: &HeaderMap,
     status: StatusCode,
@@ -650,7 +657,7 @@ fn pre_login_page(
 }
 
 /// Whether a form posted before sign-in carries the double-submit token.
-fn pre_login_csrf_ok(ctx: &Ctx, headers: &HeaderMap, form: &HashMap<String, String>) -> bool {
+pub(crate) fn pre_login_csrf_ok(ctx: &Ctx, headers: &HeaderMap, form: &HashMap<String, String>) -> bool {
     Ctx {
         session: None,
         ..ctx.clone()

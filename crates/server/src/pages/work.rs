@@ -18,7 +18,7 @@ use axum::response::{Html, IntoResponse, Redirect};
 use minijinja::{Value, context};
 use std::collections::HashMap;
 use tongban_domain::ItemCode;
-use tongban_domain::case::Action as Step;
+use tongban_domain::case::{Action as Step, Status};
 use tongban_domain::guide::{Answers, GuideError};
 use tongban_domain::intake::{Applicant, ApplicantInput};
 use tongban_domain::search::SearchFilter;
@@ -252,6 +252,23 @@ async fn render_new(
         .iter()
         .map(|r| context! { code => r.code.as_str(), name => format!("{}（{}）", r.name, r.code) })
         .collect();
+    // Where the result may be picked up: the city's halls (the server checks
+    // that the chosen one holds the result-delivery right).
+    let halls: Vec<Value> = crate::api::cases::Ctxt::load(state)
+        .await?
+        .data()
+        .halls
+        .iter()
+        .map(|h| context! { id => h.id.0.to_string(), name => &h.name })
+        .collect();
+    let delivery = context! {
+        method => p.get("delivery_method").cloned().unwrap_or_else(|| "electronic".into()),
+        address => p.get("delivery_address").cloned().unwrap_or_default(),
+        hall => p.get("delivery_hall").cloned().unwrap_or_default(),
+        method_error => field_errors.get("delivery.method").cloned(),
+        address_error => field_errors.get("delivery.address").cloned(),
+        hall_error => field_errors.get("delivery.hall").cloned(),
+    };
     let mode_values: Vec<Value> = modes
         .iter()
         .map(|m| context! { id => m.as_str(), label => m.label() })
@@ -265,6 +282,7 @@ async fn render_new(
         context! {
             title => "新办件", hall_name => hall.as_ref().map(|h| h.name.clone()), q, results, item => item_v,
             questions, answers, resolution, modes => mode_values, fields, regions, error, is_applicant, is_helper,
+            halls, delivery,
             idem => p.get("idem").cloned().unwrap_or_else(random_token),
             form => context! { mode => p.get("mode").cloned(), kind => p.get("kind").cloned() },
         },
@@ -437,6 +455,96 @@ fn detail_of(action: &str, payload: &serde_json::Value) -> String {
     parts.join("，")
 }
 
+/// Where an online application stands, in plain words for its applicant.
+fn plain_status(v: &crate::api::cases::CaseView) -> String {
+    let dept = &v.department.name;
+    match v.status {
+        Status::Draft => "申请还没有提交。请上传下面列出的全部材料，核对无误后点击“确认提交申请”。".to_owned(),
+        Status::Submitted => format!("申请已提交，正在等待{dept}受理。受理后开始计算办理时限。"),
+        Status::SupplementRequested => format!(
+            "{dept}请您补正材料（一次性告知）。请按下面的要求重新上传，然后点击“提交补正材料”。补正期间不计算办理时限。"
+        ),
+        Status::Accepted => match &v.deadline {
+            Some(d) => format!("{dept}已受理，正在审查。承诺在{d}前办结。"),
+            None => format!("{dept}已受理，正在审查。"),
+        },
+        Status::Suspended => "正在进行听证、检验或专家评审等特别程序，这段时间不计入办理时限。".to_owned(),
+        Status::Approved => "审批通过（准予）。结果将按您选择的方式送达。".to_owned(),
+        Status::Denied => "审批结果为不予批准，理由见下方的办理过程。".to_owned(),
+        Status::Delivering => match &v.delivery {
+            Some(d) => format!("审批结果正在送达：{}。", d.text),
+            None => "审批结果正在送达。".to_owned(),
+        },
+        Status::Completed => "已办结。欢迎您对这次服务作出评价。".to_owned(),
+        Status::NotAccepted => "不予受理，理由见《不予受理通知书》。".to_owned(),
+        Status::Withdrawn => "申请已撤回。".to_owned(),
+        Status::PreReview | Status::PreReviewFailed | Status::PreReviewPassed => {
+            format!("{dept}正在预审材料。")
+        }
+    }
+}
+
+/// One timeline event in plain words for the applicant: who did what.
+fn plain_event(
+    e: &crate::api::cases::EventView,
+    dept: &str,
+    materials: &[tongban_domain::catalogue::MaterialSpec],
+) -> String {
+    let who = match e.role.as_str() {
+        "applicant" => "您".to_owned(),
+        "guide" | "agent" => "帮办代办人员".to_owned(),
+        "reviewer" | "department_admin" => dept.to_owned(),
+        _ => "窗口工作人员".to_owned(),
+    };
+    let p = &e.payload;
+    let reason = p["reason"]
+        .as_str()
+        .filter(|r| !r.is_empty())
+        .map(|r| format!("，理由：{r}"))
+        .unwrap_or_default();
+    match e.action.as_str() {
+        "create" => {
+            let mut s = format!("{who}填写了网上申请");
+            let d = detail_of("create", p);
+            if !d.is_empty() {
+                s.push_str(&format!("（{d}）"));
+            }
+            s
+        }
+        "material" => {
+            let key = p["material"].as_str().unwrap_or("");
+            let name = materials
+                .iter()
+                .find(|m| m.key == key)
+                .map_or(key, |m| m.name.as_str());
+            match p["method"].as_str() {
+                Some("license") => format!("{who}使用电子证照代替了“{name}”"),
+                Some("scan") => format!("{who}上传了“{name}”"),
+                _ => format!("{who}提交了“{name}”"),
+            }
+        }
+        "submit" => format!("{who}提交了申请"),
+        "accept" => format!("{who}受理了申请，开始计算办理时限"),
+        "not_accept" => format!("{who}决定不予受理{reason}"),
+        "request_supplement" => format!("{who}请您补正材料：{}", detail_of("request_supplement", p).trim_start_matches("需补正：")),
+        "supplement_provided" => format!("{who}提交了补正材料"),
+        "suspend" => format!("{who}启动了特别程序（不计入办理时限）{reason}"),
+        "resume" => format!("{who}结束了特别程序，继续计算办理时限"),
+        "decide" => {
+            let verdict = if p["approved"].as_bool() == Some(true) {
+                "准予"
+            } else {
+                "不予批准"
+            };
+            format!("{who}作出决定：{verdict}{reason}")
+        }
+        "deliver" => format!("{who}送出了审批结果（{}）", detail_of("deliver", p)),
+        "complete" => format!("{who}办结了申请"),
+        "withdraw" => format!("{who}撤回了申请{reason}"),
+        _ => format!("{who}{}", e.action_label),
+    }
+}
+
 async fn render_case(
     state: &AppState,
     ctx: &Ctx,
@@ -447,12 +555,25 @@ async fn render_case(
     let (record, view) = case_for(state, ctx, case_no).await?;
     let lookups = crate::api::cases::Ctxt::load(state).await?;
     let trust = lookups.trust();
+    // The applicant (or the helper of 帮办代办) of an online case sees it in
+    // plain words, with upload forms and a confirmation before submitting.
+    let me = ctx.user.as_ref().map(|u| u.id);
+    let applicant_view = record.mode == Mode::Online
+        && me.is_some()
+        && (me == record.applicant_user || me == record.assisted_by);
     let offers: Vec<Value> = offers(ctx, &record, &trust)
         .into_iter()
         .map(|o| {
             let id = o.step.as_str();
+            // The applicant's own steps, said the way they would say them.
+            let shown = match (applicant_view, o.step) {
+                (true, Step::Submit) => "确认提交申请",
+                (true, Step::SupplementProvided) => "提交补正材料",
+                (true, Step::Withdraw) => "撤回申请",
+                _ => o.step.label(),
+            };
             context! {
-                id, label => o.step.label(), why_not => o.allowed.err(), idem => random_token(),
+                id, label => o.step.label(), shown, why_not => o.allowed.err(), idem => random_token(),
                 needs_reason => matches!(o.step, Step::NotAccept | Step::PreReviewFail | Step::Decide | Step::Suspend | Step::Withdraw),
                 reason_required => matches!(o.step, Step::NotAccept | Step::PreReviewFail | Step::Decide | Step::Suspend),
             }
@@ -461,8 +582,30 @@ async fn render_case(
     let events: Vec<Value> = view
         .events
         .iter()
-        .map(|e| context! { at => &e.at, action_label => &e.action_label, role_label => role_label(&e.role), detail => detail_of(&e.action, &e.payload) })
+        .map(|e| {
+            context! {
+                at => &e.at, action_label => &e.action_label, role_label => role_label(&e.role),
+                detail => detail_of(&e.action, &e.payload),
+                plain => applicant_view.then(|| plain_event(e, &view.department.name, &record.materials)),
+            }
+        })
         .collect();
+    // The latest one-time notice, while it waits for an answer.
+    let notice_items: Vec<Value> = if record.status == Status::SupplementRequested {
+        view.events
+            .iter()
+            .rev()
+            .find(|e| e.action == "request_supplement")
+            .and_then(|e| e.payload["materials"].as_array())
+            .map(|l| {
+                l.iter()
+                    .map(|m| context! { name => m["name"].as_str().unwrap_or("").to_owned(), problem => m["problem"].as_str().unwrap_or("").to_owned() })
+                    .collect()
+            })
+            .unwrap_or_default()
+    } else {
+        vec![]
+    };
     let applicant = match &view.applicant {
         Applicant::Person {
             name,
@@ -506,12 +649,25 @@ async fn render_case(
                 });
             context! {
                 key => &m.key, name => &m.name, form_label => m.form.label(), copies => m.copies,
-                review_points => &m.review_points, received,
+                review_points => &m.review_points, received, license => &m.license,
             }
         })
         .collect();
     let scope = crate::api::cases::scope_of(&record);
+    let uploaded = view
+        .received
+        .iter()
+        .map(|r| r.material.as_str())
+        .collect::<std::collections::HashSet<_>>()
+        .len();
+    // Online, materials go in while applying or answering a notice.
+    let open_for_materials = record.mode != Mode::Online
+        || matches!(
+            record.status,
+            Status::Draft | Status::Submitted | Status::SupplementRequested
+        );
     let can_receive = !record.status.is_terminal()
+        && open_for_materials
         && tongban_domain::authz::authorize(
             ctx.actor,
             tongban_domain::authz::Action::ReceiveMaterial(scope),
@@ -549,7 +705,11 @@ async fn render_case(
         "work",
         context! {
             title => format!("办件 {case_no}"), c, applicant, offers, agent => view.agent.as_ref().map(|a| context! { name => &a.name, id_number => &a.id_number, phone => &a.phone }), error, mode_label => view.mode.label(), checklist, can_receive, can_verify, verify_why_not,
-            pickup_halls => lookups.data().halls.iter().map(|h| context! { id => h.id.0, name => &h.name, selected => Some(h.id) == record.hall }).collect::<Vec<_>>(),
+            pickup_halls => lookups.data().halls.iter().map(|h| context! { id => h.id.0, name => &h.name, selected => Some(h.id) == record.delivery.as_ref().and_then(|d| d.hall).or(record.hall) }).collect::<Vec<_>>(),
+            chosen => record.delivery.as_ref().map(|d| context! { method => d.method.as_str(), address => &d.address }),
+            delivery => view.delivery.as_ref().map(|d| d.text.clone()),
+            applicant_view, notice_items, uploaded, plain_status => plain_status(&view),
+            receipt => record.mode == Mode::Online && record.status != Status::Draft,
             rate,
             slip => view.accepted_on.is_some() && view.verification_code.is_some(),
             has_notice => view.events.iter().any(|e| e.action == "request_supplement"),
@@ -634,6 +794,7 @@ struct PrintDoc {
 
 fn print_page(
     state: &AppState,
+    ctx: &Ctx,
     doc: PrintDoc,
     case_no: &str,
     progress_url: &str,
@@ -645,8 +806,11 @@ fn print_page(
         doc.template,
         context! {
             doc_title => doc.title, subtitle => doc.subtitle, show_code => doc.show_code,
-            pdf_href => format!("/api/v1/cases/{}/{}", percent_encode(case_no), doc.pdf),
-            qr, d, ..extra
+            pdf_href => (!doc.pdf.is_empty()).then(|| format!("/api/v1/cases/{}/{}", percent_encode(case_no), doc.pdf)),
+            qr, d, kiosk => ctx.kiosk,
+            // At a kiosk the printed page clears itself when left alone, too.
+            idle => if ctx.kiosk { state.settings.kiosk_idle_seconds } else { 0 },
+            ..extra
         },
     )?;
     Ok(Html(html).into_response())
@@ -666,11 +830,43 @@ pub async fn slip(
     let d = crate::api::documents::slip_data(&state, &ctx, &headers, &case_no).await?;
     print_page(
         &state,
+        &ctx,
         PrintDoc {
             template: "doc_slip.html",
             title: "受理承诺单",
             subtitle: None,
             pdf: "slip.pdf",
+            show_code: true,
+        },
+        &case_no,
+        &d.progress_url,
+        Value::from(minijinja::value::Serde(&d)),
+        context! {},
+    )
+}
+
+/// The printable 网上申请回执 of a submitted online case (printed at home
+/// or at the kiosk): what was applied for, with which materials, how the
+/// result will come, and the code for the progress page.
+pub async fn receipt(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Path(case_no): Path<String>,
+    uri: OriginalUri,
+) -> PageResult {
+    if let Some(r) = login_redirect(&ctx, &uri) {
+        return Ok(r);
+    }
+    let d = crate::api::documents::receipt_data(&state, &ctx, &headers, &case_no).await?;
+    print_page(
+        &state,
+        &ctx,
+        PrintDoc {
+            template: "doc_receipt.html",
+            title: "网上申请回执",
+            subtitle: None,
+            pdf: "",
             show_code: true,
         },
         &case_no,
@@ -694,6 +890,7 @@ pub async fn notice(
     let d = crate::api::documents::notice_data(&state, &ctx, &headers, &case_no).await?;
     print_page(
         &state,
+        &ctx,
         PrintDoc {
             template: "doc_notice.html",
             title: "一次性告知书",
@@ -729,6 +926,7 @@ pub async fn rejection(
         .collect();
     print_page(
         &state,
+        &ctx,
         PrintDoc {
             template: "doc_rejection.html",
             title: "不予受理通知书",
