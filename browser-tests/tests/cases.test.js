@@ -3,7 +3,24 @@
 // 全程网办 by the applicant — each decided by the owning department.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startDemo, launch, seriousViolations } from "./harness.js";
+import { startDemo, launch } from "./harness.js";
+import {
+  idNumber, signIn as signInAt, signOut as signOutAt, newCase, takeStep, noSeriousViolations, status, uploadMissing, PNG,
+} from "./flows.js";
+
+const signIn = (page, user) => signInAt(page, demo.base, user);
+const signOut = (page) => signOutAt(page, demo.base);
+
+// Runs `check` on the page in normal and in 大字 mode (the toggle returns to the page).
+async function inBothModes(page, check) {
+  await check(page);
+  await page.getByRole("link", { name: "大字模式" }).click();
+  await page.waitForLoadState("load");
+  assert.match(await page.locator("body").getAttribute("class"), /large/);
+  await check(page);
+  await page.getByRole("link", { name: "标准模式" }).click();
+  await page.waitForLoadState("load");
+}
 
 let demo;
 let browser;
@@ -17,87 +34,6 @@ after(async () => {
   await browser?.close();
   await demo?.stop();
 });
-
-// A valid GB 11643 number for a region prefix.
-function idNumber(prefix) {
-  const first17 = `${prefix}19800101123`;
-  const w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-  const c = "10X98765432";
-  const sum = [...first17].reduce((s, d, i) => s + Number(d) * w[i], 0);
-  return first17 + c[sum % 11];
-}
-
-async function signIn(page, user) {
-  await page.goto(demo.base + "/login?next=%2Fwork");
-  await page.getByLabel("用户名").fill(user);
-  await page.getByLabel("密码").fill("demo");
-  await page.getByRole("button", { name: "登录" }).click();
-  await page.waitForURL(/\/work$/);
-}
-
-async function signOut(page) {
-  await page.getByRole("button", { name: "退出" }).click();
-  await page.waitForURL(demo.base + "/");
-}
-
-// Finds the item, answers every question with its first option, fills the applicant.
-async function newCase(page, { search, item, mode, household, refused = false }) {
-  await page.getByRole("link", { name: /新办件|在线申请/ }).click();
-  await page.getByLabel("事项名称或常用叫法").fill(search);
-  await page.getByRole("button", { name: "查找" }).click();
-  await page.getByRole("link", { name: item }).click();
-  for (let i = 0; i < 6; i++) {
-    if (await page.getByRole("heading", { name: /第三步/ }).count()) break;
-    const unanswered = page.locator("fieldset").filter({ hasNot: page.locator("input:checked") }).first();
-    if (await unanswered.count()) {
-      // Choosing an option re-asks the server (app.js): wait for the new page.
-      const before = page.url();
-      // Checking the radio submits the form at once (app.js); a plain check()
-      // would race that navigation, so set it and fire the change event the
-      // way the browser does.
-      await unanswered.locator("input[type=radio]").first().evaluate((el) => {
-        el.checked = true;
-        el.dispatchEvent(new Event("change", { bubbles: true }));
-      });
-      await page.waitForURL((u) => u.href !== before);
-      await page.waitForLoadState("load");
-    } else {
-      await page.getByRole("button", { name: "下一步" }).click();
-    }
-  }
-  await page.getByRole("heading", { name: /第三步/ }).waitFor();
-  await noSeriousViolations(page);
-  await page.getByLabel("通办模式", { exact: true }).selectOption({ label: mode });
-  await page.getByLabel("姓名或企业名称").fill("林秀英");
-  await page.getByLabel("公民身份号码（个人）").fill(idNumber(household));
-  await page.getByLabel("手机号码", { exact: true }).fill("13805941234");
-  await page.getByLabel("户籍地（个人）").selectOption({ value: household });
-  await page.getByRole("button", { name: /创建办件并提交|提交申请/ }).click();
-  if (refused) {
-    await page.waitForLoadState("load");
-    return (await page.locator(".error").first().textContent()).trim();
-  }
-  await page.waitForURL(/\/work\/cases\/TB\d+$/);
-  return page.url().split("/").pop();
-}
-
-async function takeStep(page, label, fill = async () => {}) {
-  const section = page.locator("section.step").filter({ has: page.getByRole("heading", { name: label, exact: true }) });
-  await fill(section);
-  await section.getByRole("button", { name: label }).click();
-  await page.waitForLoadState("load");
-  const error = page.locator(".error");
-  if (await error.count()) assert.fail(`${label}: ${await error.textContent()}`);
-}
-
-async function noSeriousViolations(page) {
-  const v = await seriousViolations(page);
-  assert.deepEqual(v, [], `${page.url()}: ${JSON.stringify(v)}`);
-}
-
-async function status(page) {
-  return (await page.locator("p.meta .tag").first().textContent()).trim();
-}
 
 async function decideDeliverComplete(page) {
   await takeStep(page, "作出决定", async (s) => {
@@ -182,53 +118,97 @@ test("收受分离: a Longqiao window collects for a Xianyou household; Xianyou 
   await ctx.close();
 });
 
-test("全程网办: the applicant applies online, gets a one-time notice, supplements, and the department decides", async () => {
+test("全程网办: the applicant applies online with every material and a delivery choice, answers a one-time notice, and gets the approved result", async () => {
   const ctx = await browser.newContext();
   const page = await ctx.newPage();
   await signIn(page, "applicant-demo");
-  const caseNo = await newCase(page, { search: "高龄", item: "高龄老年人津贴申领", mode: "全程网办", household: "350304" });
-  assert.equal(await status(page), "已提交");
-  // The applicant uploads a photo of the first material from home.
-  const form = page.locator("form.receive").first();
-  await form.getByLabel("收取方式").selectOption("scan");
-  await form.getByLabel(/扫描件（PDF/).setInputFiles({
-    name: "hukou.png",
-    mimeType: "image/png",
-    buffer: Buffer.from("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-      + "1f15c4890000000d49444154789c6360000002000100e221bc330000000049454e44ae426082", "hex"),
+  const address = "莆田市荔城区镇海街道梅园东路1号";
+  const caseNo = await newCase(page, {
+    search: "高龄", item: "高龄老年人津贴申领", mode: "全程网办", household: "350304",
+    delivery: { method: "post", address },
   });
-  await form.getByRole("button", { name: /^登记/ }).click();
+  assert.equal(await status(page), "草稿");
+  assert.match(await page.locator("#plain-status").textContent(), /申请还没有提交/);
+  assert.match(await page.locator("dl.elements").textContent(), new RegExp(`邮寄送达：${address}`));
+  await inBothModes(page, noSeriousViolations);
+  // Confirming before every material is there names what is missing.
+  await page.locator("section.step").getByRole("button", { name: "确认提交申请" }).click();
   await page.waitForLoadState("load");
-  assert.match(await page.locator("ol.materials").first().textContent(), /已收：扫描件/);
-  await signOut(page);
-  await signIn(page, "reviewer-licheng-civil");
-  await page.getByRole("link", { name: caseNo }).click();
-  await takeStep(page, "受理");
-  await takeStep(page, "一次性告知补正", async (s) => {
-    await s.getByLabel(/需补正的全部材料/).fill("居民户口簿：缺本人页\n银行账户：账号不清晰");
-  });
-  assert.equal(await status(page), "待补正");
-  assert.match(await page.locator("ol.timeline").textContent(), /居民户口簿（缺本人页）；银行账户（账号不清晰）/);
-  await page.getByRole("link", { name: "打印《一次性告知书》" }).click();
-  const notice = await page.locator("main").textContent();
-  assert.match(notice, /居民户口簿\s*缺本人页/);
-  assert.match(notice, /银行账户\s*账号不清晰/);
+  assert.match(await page.locator(".error").textContent(), /请先上传以下材料：.*居民户口簿/);
+  await uploadMissing(page);
+  assert.match(await page.getByRole("heading", { name: /申请材料/ }).textContent(), /已上传 3 \/ 3 项/);
+  assert.match(await page.locator("section.step").first().textContent(), /材料已上传 3 \/ 3 项，结果领取方式：邮寄送达/);
+  await takeStep(page, "确认提交申请");
+  assert.equal(await status(page), "已提交");
+  assert.match(await page.locator("#plain-status").textContent(), /正在等待荔城区民政局受理/);
+  assert.match(await page.locator("ol.timeline").textContent(), /您上传了“居民户口簿”[\s\S]*您提交了申请/);
+  // The receipt, printable at home or at a kiosk.
+  await page.getByRole("link", { name: "打印《网上申请回执》" }).click();
+  const receipt = await page.locator("main").textContent();
+  assert.match(receipt, new RegExp(caseNo));
+  assert.match(receipt, /等待审批部门受理/);
+  assert.match(receipt, new RegExp(`邮寄送达：${address}`));
   await noSeriousViolations(page);
   await page.getByRole("link", { name: "返回办件" }).click();
   await signOut(page);
-  await signIn(page, "applicant-demo");
-  await page.getByRole("link", { name: caseNo }).click();
-  await takeStep(page, "补正材料");
-  assert.equal(await status(page), "已受理，审查中");
-  await signOut(page);
+
   await signIn(page, "reviewer-licheng-civil");
   await page.getByRole("link", { name: caseNo }).click();
-  await decideDeliverComplete(page);
+  // The department sees the photos the applicant uploaded.
+  assert.match(await page.locator("ol.materials").first().textContent(), /已收：扫描件/);
+  await takeStep(page, "受理");
+  await takeStep(page, "一次性告知补正", async (s) => {
+    await s.getByLabel(/需补正的全部材料/).fill("居民户口簿：缺本人页");
+  });
+  assert.equal(await status(page), "待补正");
+  assert.match(await page.locator("ol.timeline").textContent(), /居民户口簿（缺本人页）/);
+  await page.getByRole("link", { name: "打印《一次性告知书》" }).click();
+  assert.match(await page.locator("main").textContent(), /居民户口簿\s*缺本人页/);
+  await noSeriousViolations(page);
+  await page.getByRole("link", { name: "返回办件" }).click();
   await signOut(page);
 
-  // 好差评: the applicant rates the completed case 不满意; the department rectifies.
+  // The applicant answers the notice online with a fresh upload.
   await signIn(page, "applicant-demo");
   await page.getByRole("link", { name: caseNo }).click();
+  assert.match(await page.locator("section.notice-box").textContent(), /居民户口簿[\s\S]*缺本人页/);
+  await inBothModes(page, noSeriousViolations);
+  await page.locator("section.step").getByRole("button", { name: "提交补正材料" }).click();
+  await page.waitForLoadState("load");
+  assert.match(await page.locator(".error").textContent(), /请先重新上传一次性告知书列明的材料：居民户口簿/);
+  const hukou = page.locator("ol.materials > li").filter({ hasText: "居民户口簿" }).locator("form.upload").first();
+  await hukou.locator("input[type=file]").setInputFiles(PNG);
+  await hukou.getByRole("button", { name: "上传“居民户口簿”" }).click();
+  await page.waitForLoadState("load");
+  await takeStep(page, "提交补正材料");
+  assert.equal(await status(page), "已受理，审查中");
+  await signOut(page);
+
+  // The department approves and delivers the way the applicant chose.
+  await signIn(page, "reviewer-licheng-civil");
+  await page.getByRole("link", { name: caseNo }).click();
+  await takeStep(page, "作出决定", async (s) => {
+    await s.getByLabel("准予").check();
+    await s.getByLabel("理由").fill("材料齐全，符合条件");
+  });
+  const deliver = page.locator("section.step").filter({ has: page.getByRole("heading", { name: "送达结果", exact: true }) });
+  assert.equal(await deliver.getByLabel("送达方式").inputValue(), "post");
+  assert.equal(await deliver.getByLabel("收件地址（邮寄送达）").inputValue(), address);
+  await takeStep(page, "送达结果");
+  await takeStep(page, "办结");
+  assert.equal(await status(page), "已办结");
+  await signOut(page);
+
+  // The applicant sees the approved result in plain words.
+  await signIn(page, "applicant-demo");
+  await page.getByRole("link", { name: caseNo }).click();
+  assert.equal(await status(page), "已办结");
+  const timeline = await page.locator("ol.timeline").textContent();
+  assert.match(timeline, /荔城区民政局作出决定：准予，理由：材料齐全，符合条件/);
+  assert.match(timeline, new RegExp(`荔城区民政局送出了审批结果（邮寄送达至${address}）`));
+  await inBothModes(page, noSeriousViolations);
+
+  // 好差评: the applicant rates the completed case 不满意; the department rectifies.
   const rate = page.locator("section.rate");
   for (const dim of ["总体评价", "办事效率", "办事指南准确性", "办理便捷度", "平台易用性"]) {
     await rate.getByRole("group", { name: dim }).getByLabel("不满意", { exact: true }).check();

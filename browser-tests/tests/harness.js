@@ -44,6 +44,8 @@ export async function startDemo(extraEnv = {}) {
   }
   return {
     base,
+    // Everything the demo printed so far (the demo's text messages go to its log).
+    log: () => log,
     async stop() {
       proc.kill("SIGINT");
       await new Promise((r) => proc.once("exit", r));

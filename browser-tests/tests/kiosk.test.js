@@ -29,7 +29,7 @@ test("an idle kiosk session times out, signs out and clears the screen", async (
   assert.equal(await page.getByLabel("办件编号").count(), 0);
   assert.deepEqual(await seriousViolations(page), []);
   // Someone signs in at the kiosk and walks away: the session ends with the screen.
-  await page.getByRole("link", { name: "登录后在线申请" }).click();
+  await page.getByRole("link", { name: "账号密码登录" }).click();
   await page.getByLabel("用户名").fill("applicant-demo");
   await page.getByLabel("密码").fill("demo");
   await page.getByRole("button", { name: "登录" }).click();

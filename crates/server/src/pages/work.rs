@@ -440,12 +440,12 @@ fn detail_of(action: &str, payload: &serde_json::Value) -> String {
         parts.push(format!("需补正：{}", items.join("；")));
     }
     if let Some(m) = payload["method"].as_str() {
-        let label = match m {
-            "post" => "邮寄送达",
-            "pickup" => "窗口领取",
-            _ => "电子送达",
-        };
-        parts.push(label.into());
+        parts.push(match (m, payload["address"].as_str()) {
+            ("post", Some(a)) => format!("邮寄送达至{a}"),
+            ("post", None) => "邮寄送达".into(),
+            ("pickup", _) => "窗口领取".into(),
+            _ => "电子送达".into(),
+        });
     }
     if action == "create"
         && let Some(s) = payload["situation"].as_str()

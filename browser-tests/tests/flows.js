@@ -1,0 +1,116 @@
+// Steps shared by the browser tests: signing in, the new-case wizard, the
+// case page's steps and uploads, and the accessibility check.
+import assert from "node:assert/strict";
+import { seriousViolations } from "./harness.js";
+
+// A valid GB 11643 number for a region prefix.
+export function idNumber(prefix) {
+  const first17 = `${prefix}19800101123`;
+  const w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+  const c = "10X98765432";
+  const sum = [...first17].reduce((s, d, i) => s + Number(d) * w[i], 0);
+  return first17 + c[sum % 11];
+}
+
+export async function signIn(page, base, user) {
+  await page.goto(base + "/login?next=%2Fwork");
+  await page.getByLabel("用户名").fill(user);
+  await page.getByLabel("密码").fill("demo");
+  await page.getByRole("button", { name: "登录" }).click();
+  await page.waitForURL(/\/work$/);
+}
+
+export async function signOut(page, base) {
+  await page.getByRole("button", { name: "退出" }).click();
+  await page.waitForURL(base + "/");
+}
+
+// Finds the item, answers every question with its first option, fills the applicant.
+export async function newCase(page, { search, item, mode, household, refused = false, delivery = null }) {
+  await page.getByRole("link", { name: /新办件|在线申请/ }).click();
+  await page.getByLabel("事项名称或常用叫法").fill(search);
+  await page.getByRole("button", { name: "查找" }).click();
+  await page.getByRole("link", { name: item }).click();
+  for (let i = 0; i < 6; i++) {
+    if (await page.getByRole("heading", { name: /第三步/ }).count()) break;
+    const unanswered = page.locator("fieldset").filter({ hasNot: page.locator("input:checked") }).first();
+    if (await unanswered.count()) {
+      // Choosing an option re-asks the server (app.js): wait for the new page.
+      const before = page.url();
+      // Checking the radio submits the form at once (app.js); a plain check()
+      // would race that navigation, so set it and fire the change event the
+      // way the browser does.
+      await unanswered.locator("input[type=radio]").first().evaluate((el) => {
+        el.checked = true;
+        el.dispatchEvent(new Event("change", { bubbles: true }));
+      });
+      await page.waitForURL((u) => u.href !== before);
+      await page.waitForLoadState("load");
+    } else {
+      await page.getByRole("button", { name: "下一步" }).click();
+    }
+  }
+  await page.getByRole("heading", { name: /第三步/ }).waitFor();
+  await noSeriousViolations(page);
+  await page.getByLabel("通办模式", { exact: true }).selectOption({ label: mode });
+  await page.getByLabel("姓名或企业名称").fill("林秀英");
+  await page.getByLabel("公民身份号码（个人）").fill(idNumber(household));
+  await page.getByLabel("手机号码", { exact: true }).fill("13805941234");
+  await page.getByLabel("户籍地（个人）").selectOption({ value: household });
+  if (delivery?.method === "post") {
+    await page.getByLabel(/邮寄送达（免费/).check();
+    await page.getByLabel("收件地址（邮寄送达时填写）").fill(delivery.address);
+  } else if (delivery?.method === "pickup") {
+    await page.getByLabel(/到服务中心窗口领取/).check();
+    await page.getByLabel(/^领取结果的服务中心/).selectOption({ label: delivery.hall });
+  }
+  await page.getByRole("button", { name: /创建办件并提交|下一步：上传材料/ }).click();
+  if (refused) {
+    await page.waitForLoadState("load");
+    return (await page.locator(".error").first().textContent()).trim();
+  }
+  await page.waitForURL(/\/work\/cases\/TB\d+$/);
+  return page.url().split("/").pop();
+}
+
+export async function takeStep(page, label, fill = async () => {}) {
+  const section = page.locator("section.step").filter({ has: page.getByRole("heading", { name: label, exact: true }) });
+  await fill(section);
+  await section.getByRole("button", { name: label }).click();
+  await page.waitForLoadState("load");
+  const error = page.locator(".error");
+  if (await error.count()) assert.fail(`${label}: ${await error.textContent()}`);
+}
+
+export async function noSeriousViolations(page) {
+  const v = await seriousViolations(page);
+  assert.deepEqual(v, [], `${page.url()}: ${JSON.stringify(v)}`);
+}
+
+export async function status(page) {
+  return (await page.locator("p.meta .tag").first().textContent()).trim();
+}
+
+
+// A one-pixel PNG (a photo of a material).
+export const PNG = {
+  name: "photo.png",
+  mimeType: "image/png",
+  buffer: Buffer.from("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    + "1f15c4890000000d49444154789c6360000002000100e221bc330000000049454e44ae426082", "hex"),
+};
+
+// Uploads a photo for every material still shown as missing (the applicant's case page).
+export async function uploadMissing(page) {
+  for (let i = 0; i < 12; i++) {
+    const item = page.locator("ol.materials > li").filter({ hasText: "还未上传" }).first();
+    if (!(await item.count())) return;
+    const form = item.locator("form.upload").filter({ has: page.locator("input[type=file]") });
+    await form.locator("input[type=file]").setInputFiles(PNG);
+    await form.getByRole("button", { name: /^上传/ }).click();
+    await page.waitForLoadState("load");
+    const error = page.locator(".error");
+    if (await error.count()) assert.fail(`upload: ${await error.textContent()}`);
+  }
+  assert.fail("materials still missing after uploads");
+}
