@@ -115,7 +115,7 @@ for (const large of [false, true]) {
       await ctx.addCookies([{ name: "tb_large", value: "1", url: demo.base }]);
     }
     const page = await ctx.newPage();
-    for (const path of ["/", "/items?q=%E6%88%B7%E5%8F%A3", "/items/GA-003", "/items/GA-003?go=1&a.hukou_loc=other&a.res_doc=permit", "/list", "/halls", "/login", "/register", "/appointments", "/progress"]) {
+    for (const path of ["/", "/items?q=%E6%88%B7%E5%8F%A3", "/items/GA-003", "/items/GA-003?go=1&a.hukou_loc=other&a.res_doc=permit", "/list", "/halls", "/login", "/register", "/appointments", "/progress", "/kiosk/login"]) {
       const res = await page.goto(demo.base + path);
       assert.equal(res.status(), 200, path);
       const v = await seriousViolations(page);
