@@ -75,10 +75,7 @@ async fn the_kiosk_signs_in_by_id_number_and_a_code_sent_to_the_mobile() {
     // A wrong code: refused, recorded, and no session.
     let wrong = if code == "000000" { "000001" } else { "000000" };
     let r = k
-        .post(
-            "/kiosk/login",
-            &format!("id_number={DEMO_ID}&code={wrong}"),
-        )
+        .post("/kiosk/login", &format!("id_number={DEMO_ID}&code={wrong}"))
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.text().contains("身份证号或验证码不正确"));
@@ -125,10 +122,7 @@ async fn the_kiosk_signs_in_by_id_number_and_a_code_sent_to_the_mobile() {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     // Both attempts are in the audit log.
     let admin = app.login("admin").await;
-    let audit = app
-        .get_auth("/api/v1/audit?limit=100", &admin)
-        .await
-        .json();
+    let audit = app.get_auth("/api/v1/audit?limit=100", &admin).await.json();
     let kiosk: Vec<&str> = audit["data"]
         .as_array()
         .unwrap()
@@ -136,7 +130,10 @@ async fn the_kiosk_signs_in_by_id_number_and_a_code_sent_to_the_mobile() {
         .filter(|e| e["detail"]["method"] == "kiosk_code")
         .map(|e| e["kind"].as_str().unwrap())
         .collect();
-    assert!(kiosk.contains(&"login") && kiosk.contains(&"login_failed"), "{audit}");
+    assert!(
+        kiosk.contains(&"login") && kiosk.contains(&"login_failed"),
+        "{audit}"
+    );
     app.finish().await;
 }
 
@@ -194,7 +191,10 @@ async fn the_applicant_sees_the_case_in_plain_words_and_prints_the_receipt() {
     ] {
         assert!(html.contains(needle), "receipt lacks {needle}");
     }
-    assert!(!html.contains("350304198001011"), "the receipt masks the ID");
+    assert!(
+        !html.contains("350304198001011"),
+        "the receipt masks the ID"
+    );
     // Someone else's receipt is not found.
     let other = app.login("applicant-lin").await;
     assert_eq!(

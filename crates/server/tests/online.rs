@@ -227,7 +227,11 @@ async fn an_online_application_is_submitted_only_with_every_material() {
         &app,
         &applicant,
         &no,
-        &[("version", v.as_str()), ("material", key), ("method", "scan")],
+        &[
+            ("version", v.as_str()),
+            ("material", key),
+            ("method", "scan"),
+        ],
         Some(("a.pdf", PDF)),
     )
     .await;
@@ -238,7 +242,10 @@ async fn an_online_application_is_submitted_only_with_every_material() {
     for done in &materials[..2] {
         assert!(!msg.contains(done["name"].as_str().unwrap()), "{msg}");
     }
-    assert!(msg.contains(materials[2]["name"].as_str().unwrap()), "{msg}");
+    assert!(
+        msg.contains(materials[2]["name"].as_str().unwrap()),
+        "{msg}"
+    );
     // Everything uploaded: submitted.
     let c = submit_online(&app, &applicant, &c).await;
     assert_eq!(c["status"], "submitted");

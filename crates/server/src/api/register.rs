@@ -94,10 +94,7 @@ async fn send_code_to(
         .await?;
     state
         .sender
-        .send(
-            &phone,
-            &text.replace("{code}", &code),
-        )
+        .send(&phone, &text.replace("{code}", &code))
         .await
         .map_err(ApiError::internal)?;
     Ok(CodeSent {

@@ -10,9 +10,9 @@ use crate::extract::Params;
 use axum::Form;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use std::collections::HashMap;
 use axum::response::{IntoResponse, Redirect};
 use minijinja::context;
+use std::collections::HashMap;
 use tongban_domain::authz::Action;
 
 fn kiosk_cookie(state: &AppState) -> HeaderValue {
@@ -155,7 +155,10 @@ pub async fn login_code(
     headers: HeaderMap,
     Form(form): Form<HashMap<String, String>>,
 ) -> PageResult {
-    let id = form.get("id_number").map(|s| s.trim().to_ascii_uppercase()).unwrap_or_default();
+    let id = form
+        .get("id_number")
+        .map(|s| s.trim().to_ascii_uppercase())
+        .unwrap_or_default();
     let mut step = LoginStep {
         id_number: &id,
         code_sent: false,
@@ -186,7 +189,10 @@ pub async fn login(
     headers: HeaderMap,
     Form(form): Form<HashMap<String, String>>,
 ) -> PageResult {
-    let id = form.get("id_number").map(|s| s.trim().to_ascii_uppercase()).unwrap_or_default();
+    let id = form
+        .get("id_number")
+        .map(|s| s.trim().to_ascii_uppercase())
+        .unwrap_or_default();
     let code = form.get("code").cloned().unwrap_or_default();
     let mut step = LoginStep {
         id_number: &id,

@@ -657,7 +657,11 @@ pub(crate) fn pre_login_page(
 }
 
 /// Whether a form posted before sign-in carries the double-submit token.
-pub(crate) fn pre_login_csrf_ok(ctx: &Ctx, headers: &HeaderMap, form: &HashMap<String, String>) -> bool {
+pub(crate) fn pre_login_csrf_ok(
+    ctx: &Ctx,
+    headers: &HeaderMap,
+    form: &HashMap<String, String>,
+) -> bool {
     Ctx {
         session: None,
         ..ctx.clone()

@@ -459,7 +459,9 @@ fn detail_of(action: &str, payload: &serde_json::Value) -> String {
 fn plain_status(v: &crate::api::cases::CaseView) -> String {
     let dept = &v.department.name;
     match v.status {
-        Status::Draft => "申请还没有提交。请上传下面列出的全部材料，核对无误后点击“确认提交申请”。".to_owned(),
+        Status::Draft => {
+            "申请还没有提交。请上传下面列出的全部材料，核对无误后点击“确认提交申请”。".to_owned()
+        }
         Status::Submitted => format!("申请已提交，正在等待{dept}受理。受理后开始计算办理时限。"),
         Status::SupplementRequested => format!(
             "{dept}请您补正材料（一次性告知）。请按下面的要求重新上传，然后点击“提交补正材料”。补正期间不计算办理时限。"
@@ -468,7 +470,9 @@ fn plain_status(v: &crate::api::cases::CaseView) -> String {
             Some(d) => format!("{dept}已受理，正在审查。承诺在{d}前办结。"),
             None => format!("{dept}已受理，正在审查。"),
         },
-        Status::Suspended => "正在进行听证、检验或专家评审等特别程序，这段时间不计入办理时限。".to_owned(),
+        Status::Suspended => {
+            "正在进行听证、检验或专家评审等特别程序，这段时间不计入办理时限。".to_owned()
+        }
         Status::Approved => "审批通过（准予）。结果将按您选择的方式送达。".to_owned(),
         Status::Denied => "审批结果为不予批准，理由见下方的办理过程。".to_owned(),
         Status::Delivering => match &v.delivery {
@@ -526,7 +530,10 @@ fn plain_event(
         "submit" => format!("{who}提交了申请"),
         "accept" => format!("{who}受理了申请，开始计算办理时限"),
         "not_accept" => format!("{who}决定不予受理{reason}"),
-        "request_supplement" => format!("{who}请您补正材料：{}", detail_of("request_supplement", p).trim_start_matches("需补正：")),
+        "request_supplement" => format!(
+            "{who}请您补正材料：{}",
+            detail_of("request_supplement", p).trim_start_matches("需补正：")
+        ),
         "supplement_provided" => format!("{who}提交了补正材料"),
         "suspend" => format!("{who}启动了特别程序（不计入办理时限）{reason}"),
         "resume" => format!("{who}结束了特别程序，继续计算办理时限"),
