@@ -135,6 +135,12 @@ test("全程网办: the applicant applies online with every material and a deliv
   await page.locator("section.step").getByRole("button", { name: "确认提交申请" }).click();
   await page.waitForLoadState("load");
   assert.match(await page.locator(".error").textContent(), /请先上传以下材料：.*居民户口簿/);
+  // The ID card comes from the e-licence library instead of a photo (免提交).
+  const idCard = page.locator("ol.materials > li").filter({ hasText: "老年人居民身份证" });
+  assert.match(await idCard.getByLabel(/使用电子证照/).textContent(), /电子居民身份证（莆田市公安局/);
+  await idCard.getByRole("button", { name: "使用电子证照" }).click();
+  await page.waitForLoadState("load");
+  assert.match(await page.locator("ol.materials > li").filter({ hasText: "老年人居民身份证" }).textContent(), /已上传：电子证照/);
   await uploadMissing(page);
   assert.match(await page.getByRole("heading", { name: /申请材料/ }).textContent(), /已上传 3 \/ 3 项/);
   assert.match(await page.locator("section.step").first().textContent(), /材料已上传 3 \/ 3 项，结果领取方式：邮寄送达/);
@@ -207,6 +213,11 @@ test("全程网办: the applicant applies online with every material and a deliv
   assert.match(timeline, /荔城区民政局作出决定：准予，理由：材料齐全，符合条件/);
   assert.match(timeline, new RegExp(`荔城区民政局送出了审批结果（邮寄送达至${address}）`));
   await inBothModes(page, noSeriousViolations);
+  // 我的办件 lists it, in plain words too.
+  await page.getByRole("link", { name: "我的办件" }).click();
+  assert.match(await page.locator("table.tbl").textContent(), new RegExp(`${caseNo}[\\s\\S]*已办结`));
+  await inBothModes(page, noSeriousViolations);
+  await page.getByRole("link", { name: caseNo }).click();
 
   // 好差评: the applicant rates the completed case 不满意; the department rectifies.
   const rate = page.locator("section.rate");

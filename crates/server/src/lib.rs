@@ -11,6 +11,7 @@ pub mod catalogue;
 pub mod documents;
 pub mod error;
 pub mod extract;
+pub mod licences;
 pub mod pages;
 pub mod sms;
 
@@ -71,6 +72,8 @@ pub struct AppState {
     pub identity: Arc<dyn auth::IdentityProvider>,
     /// Where text messages go (the demo writes them to the log).
     pub sender: Arc<dyn sms::Sender>,
+    /// The e-licence library (the demo answers from fixed rules).
+    pub licences: Arc<dyn licences::LicenceLibrary>,
     /// Bearer tokens seen per address, to record first use in the audit log.
     pub token_uses: Arc<std::sync::Mutex<std::collections::HashSet<String>>>,
 }
@@ -138,6 +141,7 @@ impl AppState {
             refdata: Arc::default(),
             token_uses: Arc::default(),
             sender: Arc::new(sms::LogSender),
+            licences: Arc::new(licences::DemoLibrary),
             identity: Arc::new(auth::LocalAccounts),
         }
     }

@@ -685,7 +685,39 @@ async fn materials_are_received_on_paper_as_sniffed_scans_or_as_e_licences() {
     )
     .await;
     assert!(r.json()["fields"]["license_ref"].is_string());
-    let lic = "1.2.156.3005.2.11100000000013338W011.11350300003592123X.350304198001011234.001.Y";
+    // A reference the e-licence library does not hold is refused.
+    let made_up = "1.2.156.3005.2.11100000000013338W011.11350300003592123X.0000.001";
+    let r = upload(
+        &app,
+        &clerk,
+        &case_no,
+        &[
+            ("version", "3"),
+            ("material", &keys[2]),
+            ("method", "license"),
+            ("license_ref", made_up),
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(r.json()["code"], "licence.not_found", "{}", r.text());
+    // One it holds for the applicant, picked from the library.
+    let libs = app
+        .get_auth(&format!("/api/v1/cases/{case_no}/licences"), &clerk)
+        .await
+        .json();
+    let entry = libs
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["material"] == keys[2].as_str())
+        .unwrap_or_else(|| panic!("{libs}"));
+    let lic = entry["licences"][0]["reference"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(!lic.contains("350304198001011"), "no personal number in it");
+    let lic = lic.as_str();
     let r = upload(
         &app,
         &clerk,

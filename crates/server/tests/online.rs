@@ -206,7 +206,19 @@ async fn an_online_application_is_submitted_only_with_every_material() {
         break;
     }
     assert!(refused, "no online item with a material that needs a scan");
-    // An e-licence where the item allows one.
+    // An e-licence where the item allows one, picked from the library.
+    let libs = app
+        .get_auth(&format!("/api/v1/cases/{no}/licences"), &applicant)
+        .await
+        .json();
+    let picked = libs
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["material"] == materials[1]["key"])
+        .and_then(|e| e["licences"][0]["reference"].as_str())
+        .unwrap_or_else(|| panic!("{libs}"))
+        .to_owned();
     let r = upload(
         &app,
         &applicant,
@@ -215,7 +227,7 @@ async fn an_online_application_is_submitted_only_with_every_material() {
             ("version", "1"),
             ("material", materials[1]["key"].as_str().unwrap()),
             ("method", "license"),
-            ("license_ref", "HKB-350304-0001"),
+            ("license_ref", picked.as_str()),
         ],
         None,
     )

@@ -6,6 +6,7 @@ use crate::AppState;
 use crate::api::cases::{CaseView, Ctxt};
 use crate::auth::Signed;
 use crate::error::{ApiError, ApiResult};
+use crate::licences::Licence;
 use axum::Json;
 use axum::extract::{Multipart, Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -13,6 +14,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use tongban_domain::FieldError;
 use tongban_domain::authz::Action;
+use tongban_domain::catalogue::MaterialSpec;
 use tongban_store::{MaterialReceipt, NewEvent, StoreError};
 use utoipa::ToSchema;
 
@@ -279,7 +281,23 @@ pub async fn record_material(
             .map(str::trim)
             .filter(|s| !s.is_empty() && s.len() <= 120)
         {
-            Some(r) => receipt.license_ref = Some(r.to_owned()),
+            // The reference must be a licence of that type the library
+            // holds for the material's holder.
+            Some(r) => match spec.and_then(|m| m.license.as_deref().map(|k| (m, k))) {
+                Some((m, kind)) => {
+                    let held = licences_for(state, &c, m).await?;
+                    if held.iter().any(|l| l.kind == kind && l.reference == r) {
+                        receipt.license_ref = Some(r.to_owned());
+                    } else {
+                        errs.push(FieldError::new(
+                            "license_ref",
+                            "licence.not_found",
+                            format!("电子证照库中没有该证照（{kind}），请核对证照标识或上传扫描件"),
+                        ));
+                    }
+                }
+                None => {}
+            },
             None => errs.push(FieldError::new(
                 "license_ref",
                 "required",
@@ -345,6 +363,77 @@ pub async fn record_material(
         Err(e) => return Err(e.into()),
     };
     Ok(record)
+}
+
+/// Whose licence a material is: the agent's for the agent's own papers,
+/// else the applicant's (ID number or credit code).
+fn holder_of<'a>(c: &'a tongban_store::CaseRecord, m: &MaterialSpec) -> &'a str {
+    if m.key.starts_with("agent")
+        && let Some(a) = &c.agent
+    {
+        return a.id_number.as_str();
+    }
+    match &c.applicant {
+        tongban_domain::intake::Applicant::Person { id_number, .. } => id_number.as_str(),
+        tongban_domain::intake::Applicant::Company { uscc, .. } => uscc.as_str(),
+    }
+}
+
+/// The library's licences that could stand in for a material of a case.
+pub async fn licences_for(
+    state: &AppState,
+    c: &tongban_store::CaseRecord,
+    m: &MaterialSpec,
+) -> ApiResult<Vec<Licence>> {
+    let Some(kind) = m.license.as_deref() else {
+        return Ok(vec![]);
+    };
+    Ok(state
+        .licences
+        .licences(holder_of(c, m))
+        .await
+        .map_err(ApiError::internal)?
+        .into_iter()
+        .filter(|l| l.kind == kind)
+        .collect())
+}
+
+/// E-licences the library holds for a case's checklist.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MaterialLicences {
+    /// Checklist key.
+    pub material: String,
+    /// Licence type that may replace it.
+    pub kind: String,
+    /// The holder's licences of that type (pick one as `license_ref`).
+    pub licences: Vec<Licence>,
+}
+
+/// The e-licences that may replace the case's materials (免提交), from the
+/// e-licence library, per checklist entry that allows one. Access: whoever
+/// may record materials on the case (its window, or the online applicant).
+#[utoipa::path(get, path = "/cases/{case_no}/licences", tag = "cases", security(("bearer" = [])),
+    params(("case_no" = String, Path)),
+    responses((status = 200, body = Vec<MaterialLicences>), (status = 403, body = crate::error::ErrorBody),
+              (status = 404, body = crate::error::ErrorBody)))]
+pub async fn licences(
+    State(state): State<AppState>,
+    Signed(ctx): Signed,
+    Path(case_no): Path<String>,
+) -> ApiResult<Json<Vec<MaterialLicences>>> {
+    let c = crate::api::cases::visible_case(&state, &ctx, &case_no).await?;
+    ctx.authorize(Action::ReceiveMaterial(crate::api::cases::scope_of(&c)))?;
+    let mut out = Vec::new();
+    for m in &c.materials {
+        if let Some(kind) = &m.license {
+            out.push(MaterialLicences {
+                material: m.key.clone(),
+                kind: kind.clone(),
+                licences: licences_for(&state, &c, m).await?,
+            });
+        }
+    }
+    Ok(Json(out))
 }
 
 /// A scanned material of a case. Access: whoever may see the case.

@@ -91,6 +91,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(cases::act))
         .routes(routes!(materials::upload))
         .routes(routes!(materials::download))
+        .routes(routes!(materials::licences))
         .routes(routes!(documents::slip))
         .routes(routes!(documents::notice))
         .routes(routes!(documents::rejection))

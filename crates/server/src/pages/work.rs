@@ -85,7 +85,7 @@ pub async fn home(State(state): State<AppState>, ctx: Ctx, uri: OriginalUri) -> 
 fn row(c: &CaseView) -> Value {
     context! {
         case_no => &c.case_no, item_name => &c.item_name, applicant_name => c.applicant.name(),
-        mode_label => c.mode.label(), status_label => &c.status_label, deadline => &c.deadline,
+        mode_label => c.mode.label(), status => c.status.as_str(), status_label => &c.status_label, deadline => &c.deadline,
         working_days_left => c.working_days_left, overdue => c.overdue, paused => c.paused,
     }
 }
@@ -633,33 +633,40 @@ async fn render_case(
         overdue => view.overdue, calendar_complete => view.calendar_complete, verification_code => &view.verification_code,
         version => view.version, materials => view.materials.iter().map(super::material_value).collect::<Vec<_>>(), events,
     };
-    let checklist: Vec<Value> = record
-        .materials
-        .iter()
-        .map(|m| {
-            let received = view
-                .received
+    let mut checklist: Vec<Value> = Vec::with_capacity(record.materials.len());
+    for m in &record.materials {
+        let received = view
+            .received
+            .iter()
+            .rev()
+            .find(|r| r.material == m.key)
+            .map(|r| {
+                let how = match r.method.as_str() {
+                    "scan" => "扫描件",
+                    "license" => "电子证照",
+                    _ => "纸质",
+                };
+                if r.original_verified {
+                    format!("{how}（窗口已核验原件）")
+                } else {
+                    how.to_owned()
+                }
+            });
+        // The e-licences that may stand in for it, to pick from.
+        let licences: Vec<Value> = if m.license.is_some() && !record.status.is_terminal() {
+            crate::api::materials::licences_for(state, &record, m)
+                .await?
                 .iter()
-                .rev()
-                .find(|r| r.material == m.key)
-                .map(|r| {
-                    let how = match r.method.as_str() {
-                        "scan" => "扫描件",
-                        "license" => "电子证照",
-                        _ => "纸质",
-                    };
-                    if r.original_verified {
-                        format!("{how}（窗口已核验原件）")
-                    } else {
-                        how.to_owned()
-                    }
-                });
-            context! {
-                key => &m.key, name => &m.name, form_label => m.form.label(), copies => m.copies,
-                review_points => &m.review_points, received, license => &m.license,
-            }
-        })
-        .collect();
+                .map(|l| context! { reference => &l.reference, label => l.label() })
+                .collect()
+        } else {
+            vec![]
+        };
+        checklist.push(context! {
+            key => &m.key, name => &m.name, form_label => m.form.label(), copies => m.copies,
+            review_points => &m.review_points, received, license => &m.license, licences,
+        });
+    }
     let scope = crate::api::cases::scope_of(&record);
     let uploaded = view
         .received
