@@ -1034,3 +1034,115 @@ async fn sqlite_group_commit_batches_writers_and_survives_callers_that_give_up()
     assert_eq!(again.audit_range(0, 1000).await.unwrap().len(), all.len());
     let _ = std::fs::remove_dir_all(dir);
 }
+
+contract!(real_name_accounts_sign_in_with_a_code_once, |s| {
+    let (hall, _, dept) = city(s).await;
+    let applicant = NewUser {
+        username: "13805940002".into(),
+        display_name: "蔡文彬".into(),
+        password_hash: "x".into(),
+        role: Role::Applicant,
+        scope: Scope::None,
+        household_region: None,
+        id_number: Some("350322198507150034".into()),
+        phone: Some("13805940002".into()),
+    };
+    let id = s.create_user(&applicant).await.unwrap();
+    // One account per ID number.
+    let twin = NewUser {
+        username: "13805940003".into(),
+        ..applicant.clone()
+    };
+    assert!(matches!(
+        s.create_user(&twin).await,
+        Err(StoreError::Conflict(_))
+    ));
+    let (u, phone) = s
+        .applicant_by_id_number("350322198507150034")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((u.id, phone.as_deref()), (id, Some("13805940002")));
+    assert!(
+        s.applicant_by_id_number("350304195103120027")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    s.issue_phone_code("13805940002", "kiosk", "good", "1.2.3.4", 100, 1000)
+        .await
+        .unwrap();
+    let session = |t: &str| Session {
+        token_hash: t.into(),
+        user_id: id,
+        kind: SessionKind::Cookie,
+        csrf: "c".into(),
+        created_at: 200,
+        expires_at: 5000,
+    };
+    let audit = tongban_store::AuditEntry {
+        at: 200,
+        kind: "login".into(),
+        actor: Some(id),
+        username: Some("13805940002".into()),
+        addr: "1.2.3.4".into(),
+        subject: "user:13805940002".into(),
+        detail: "{}".into(),
+    };
+    // A code for another purpose does not open it; a wrong one neither.
+    assert!(
+        !s.session_with_code(
+            "13805940002",
+            "register",
+            "good",
+            200,
+            &session("a"),
+            &audit
+        )
+        .await
+        .unwrap()
+    );
+    assert!(
+        !s.session_with_code("13805940002", "kiosk", "bad", 200, &session("a"), &audit)
+            .await
+            .unwrap()
+    );
+    assert!(
+        s.session("a", 300).await.unwrap().is_none(),
+        "nothing half-written"
+    );
+    assert!(
+        s.session_with_code("13805940002", "kiosk", "good", 200, &session("b"), &audit)
+            .await
+            .unwrap()
+    );
+    assert_eq!(s.session("b", 300).await.unwrap().unwrap().user_id, id);
+    // Used once.
+    assert!(
+        !s.session_with_code("13805940002", "kiosk", "good", 201, &session("c"), &audit)
+            .await
+            .unwrap()
+    );
+    // The delivery choice round-trips on a case.
+    s.publish_items(
+        &[publication(item("GA-001", "居民身份证换领"), vec![dept])],
+        1,
+    )
+    .await
+    .unwrap();
+    let mut c = new_case(dept, hall);
+    c.delivery = Some(tongban_domain::case::Delivery {
+        method: tongban_domain::case::DeliveryMethod::Pickup,
+        address: None,
+        hall: Some(hall),
+    });
+    let (rec, _) = s
+        .create_case(&c, "TB20261128", &event(id, "create", 10), None)
+        .await
+        .unwrap();
+    assert_eq!(rec.delivery, c.delivery);
+    assert_eq!(
+        s.case_by_no(&rec.case_no).await.unwrap().delivery,
+        c.delivery
+    );
+});
