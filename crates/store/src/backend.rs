@@ -1213,6 +1213,18 @@ macro_rules! impl_store {
                 Ok(out)
             }
 
+            async fn slot_plan(&self, id: i64) -> $crate::Result<tongban_domain::appointment::SlotPlan> {
+                let r = sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "SELECT {} FROM slot_plans WHERE id = $1",
+                    $crate::backend::PLAN_COLUMNS
+                )))
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?
+                .ok_or($crate::StoreError::NotFound)?;
+                Self::plan_row(&r)
+            }
+
             async fn slot_plans(
                 &self,
                 hall: Option<tongban_domain::HallId>,
@@ -1612,6 +1624,22 @@ macro_rules! impl_store {
                 .fetch_all(&self.pool)
                 .await?;
                 rows.iter().map(Self::rectification_row).collect()
+            }
+
+            async fn rectification(&self, id: i64) -> $crate::Result<$crate::RectificationRecord> {
+                let mut conn = self.pool.acquire().await?;
+                Self::load_rectification(&mut conn, id).await
+            }
+
+            async fn rectification_of(&self, evaluation_id: i64) -> $crate::Result<Option<$crate::RectificationRecord>> {
+                let r = sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "SELECT {} FROM rectifications WHERE evaluation_id = $1",
+                    $crate::backend::RECTIFICATION_COLUMNS
+                )))
+                .bind(evaluation_id)
+                .fetch_optional(&self.pool)
+                .await?;
+                r.as_ref().map(Self::rectification_row).transpose()
             }
 
             async fn rectification_step(

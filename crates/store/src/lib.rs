@@ -353,6 +353,8 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         &self,
         plans: &[NewSlotPlan],
     ) -> Result<Vec<tongban_domain::appointment::SlotPlan>>;
+    /// One slot plan; `NotFound` if there is none.
+    async fn slot_plan(&self, id: i64) -> Result<tongban_domain::appointment::SlotPlan>;
     /// The slot plans of a hall (or of every hall).
     async fn slot_plans(
         &self,
@@ -440,6 +442,10 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     async fn evaluations(&self, case_id: Option<i64>) -> Result<Vec<EvaluationRecord>>;
     /// Rectifications (all, newest first); the caller scopes them.
     async fn rectifications(&self) -> Result<Vec<RectificationRecord>>;
+    /// One rectification; `NotFound` if there is none.
+    async fn rectification(&self, id: i64) -> Result<RectificationRecord>;
+    /// The rectification a rating opened, if any.
+    async fn rectification_of(&self, evaluation_id: i64) -> Result<Option<RectificationRecord>>;
     /// Adds a follow-up to, or closes, an open rectification; `Conflict` once closed.
     async fn rectification_step(
         &self,
@@ -588,6 +594,26 @@ pub async fn verify_audit_log(
         after = last.seq;
         prev = last.hash;
     }
+}
+
+/// The database URL `url` with its database name replaced by `db`, keeping
+/// the host and the query (tests create a database per test this way).
+pub fn url_with_database(url: &str, db: &str) -> String {
+    let (base, query) = url
+        .split_once('?')
+        .map(|(a, b)| (a, Some(b)))
+        .unwrap_or((url, None));
+    let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
+    let path_start = base[scheme_end..]
+        .find('/')
+        .map(|i| i + scheme_end)
+        .unwrap_or(base.len());
+    let mut out = format!("{}/{db}", &base[..path_start]);
+    if let Some(q) = query {
+        out.push('?');
+        out.push_str(q);
+    }
+    out
 }
 
 #[cfg(test)]

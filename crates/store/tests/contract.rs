@@ -51,7 +51,7 @@ impl TestDb {
             .execute(&mut admin)
             .await
             .unwrap();
-        let url = with_database(admin_url, &name);
+        let url = tongban_store::url_with_database(admin_url, &name);
         Self {
             store: tongban_store::open(&url).await.unwrap(),
             cleanup: Some((admin_url.to_owned(), name)),
@@ -75,25 +75,6 @@ impl TestDb {
             let _ = std::fs::remove_dir_all(d);
         }
     }
-}
-
-/// The URL with its database name replaced.
-fn with_database(url: &str, db: &str) -> String {
-    let (base, query) = url
-        .split_once('?')
-        .map(|(a, b)| (a, Some(b)))
-        .unwrap_or((url, None));
-    let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
-    let path_start = base[scheme_end..]
-        .find('/')
-        .map(|i| i + scheme_end)
-        .unwrap_or(base.len());
-    let mut out = format!("{}/{db}", &base[..path_start]);
-    if let Some(q) = query {
-        out.push('?');
-        out.push_str(q);
-    }
-    out
 }
 
 /// Every backend to run on.
@@ -598,9 +579,10 @@ async fn postgres_refuses_to_edit_a_published_version() {
     };
     let db = TestDb::postgres(&url).await;
     let name = db.cleanup.as_ref().unwrap().1.clone();
-    let s = tongban_store::postgres::PgStore::connect(&with_database(&url, &name))
-        .await
-        .unwrap();
+    let s =
+        tongban_store::postgres::PgStore::connect(&tongban_store::url_with_database(&url, &name))
+            .await
+            .unwrap();
     city(&s).await;
     s.publish_items(&[publication(item("GA-001", "居民身份证换领"), vec![])], 1)
         .await
@@ -622,15 +604,15 @@ async fn postgres_refuses_to_edit_a_published_version() {
 #[test]
 fn database_name_is_replaced_in_urls() {
     assert_eq!(
-        with_database("postgres://u@127.0.0.1:5432/postgres", "x"),
+        tongban_store::url_with_database("postgres://u@127.0.0.1:5432/postgres", "x"),
         "postgres://u@127.0.0.1:5432/x"
     );
     assert_eq!(
-        with_database("postgres://127.0.0.1/test?sslmode=disable", "x"),
+        tongban_store::url_with_database("postgres://127.0.0.1/test?sslmode=disable", "x"),
         "postgres://127.0.0.1/x?sslmode=disable"
     );
     assert_eq!(
-        with_database("postgres://127.0.0.1:5432", "x"),
+        tongban_store::url_with_database("postgres://127.0.0.1:5432", "x"),
         "postgres://127.0.0.1:5432/x"
     );
 }

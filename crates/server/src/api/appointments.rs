@@ -241,19 +241,13 @@ pub async fn book_slot(state: &AppState, ctx: &Ctx, body: &BookBody) -> ApiResul
     let slot = SlotId::parse(&body.slot).ok_or_else(|| {
         ApiError::from(FieldError::new("slot", "appointment.slot", "预约时段无效"))
     })?;
-    let plan: SlotPlan = state
-        .store
-        .slot_plans(None)
-        .await?
-        .into_iter()
-        .find(|p| p.id == slot.plan)
-        .ok_or_else(|| {
-            ApiError::from(FieldError::new(
-                "slot",
-                "appointment.slot",
-                "预约时段不存在",
-            ))
-        })?;
+    let plan: SlotPlan = match state.store.slot_plan(slot.plan).await {
+        Ok(p) => p,
+        Err(StoreError::NotFound) => {
+            return Err(FieldError::new("slot", "appointment.slot", "预约时段不存在").into());
+        }
+        Err(e) => return Err(e.into()),
+    };
     bookable(&lookups.data().cal, slot, state.now.today())?;
     let item = ItemCode(body.item.trim().to_owned());
     match state.store.item(&item).await {

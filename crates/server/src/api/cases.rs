@@ -408,7 +408,13 @@ impl RefCache {
             halls,
             regions,
         });
-        *self.inner.write().expect("lock") = Some((rev, d.clone()));
+        // The revision is read before the data, so the data is at least as
+        // new as its label; a slower load of an older revision never
+        // replaces a newer one.
+        let mut slot = self.inner.write().expect("lock");
+        if slot.as_ref().is_none_or(|(r, _)| *r <= rev) {
+            *slot = Some((rev, d.clone()));
+        }
         Ok(d)
     }
 }

@@ -337,10 +337,12 @@ pub async fn step(
         .user
         .as_ref()
         .ok_or(ApiError::from(Denial::Unauthenticated))?;
-    let all = state.store.rectifications().await?;
-    let Some(r) = all.iter().find(|r| r.id == id) else {
-        return Err(ApiError::not_found());
+    let r = match state.store.rectification(id).await {
+        Ok(r) => r,
+        Err(StoreError::NotFound) => return Err(ApiError::not_found()),
+        Err(e) => return Err(e.into()),
     };
+    let r = &r;
     let (hall, department) = match r.responsible {
         Responsible::Hall(h) => (Some(h), None),
         Responsible::Department(d) => (None, Some(d)),
@@ -555,9 +557,9 @@ pub async fn stats_by(state: &AppState, ctx: &Ctx, by: &str) -> ApiResult<Vec<St
 /// The rating of a case, if any (for the case and progress pages).
 pub async fn of_case(state: &AppState, c: &CaseRecord) -> ApiResult<Option<EvaluationView>> {
     let e = state.store.evaluations(Some(c.id)).await?;
-    let rects = state.store.rectifications().await?;
-    Ok(e.first().map(|e| {
-        let r = rects.iter().find(|r| r.evaluation_id == e.id).map(|r| r.id);
-        eval_view(e, r)
-    }))
+    let Some(e) = e.first() else {
+        return Ok(None);
+    };
+    let r = state.store.rectification_of(e.id).await?.map(|r| r.id);
+    Ok(Some(eval_view(e, r)))
 }

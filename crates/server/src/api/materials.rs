@@ -283,8 +283,8 @@ pub async fn record_material(
         {
             // The reference must be a licence of that type the library
             // holds for the material's holder.
-            Some(r) => match spec.and_then(|m| m.license.as_deref().map(|k| (m, k))) {
-                Some((m, kind)) => {
+            Some(r) => {
+                if let Some((m, kind)) = spec.and_then(|m| m.license.as_deref().map(|k| (m, k))) {
                     let held = licences_for(state, &c, m).await?;
                     if held.iter().any(|l| l.kind == kind && l.reference == r) {
                         receipt.license_ref = Some(r.to_owned());
@@ -296,8 +296,7 @@ pub async fn record_material(
                         ));
                     }
                 }
-                None => {}
-            },
+            }
             None => errs.push(FieldError::new(
                 "license_ref",
                 "required",

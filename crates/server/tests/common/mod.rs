@@ -54,24 +54,6 @@ fn suffix() -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
-fn with_database(url: &str, db: &str) -> String {
-    let (base, query) = url
-        .split_once('?')
-        .map(|(a, b)| (a, Some(b)))
-        .unwrap_or((url, None));
-    let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
-    let path_start = base[scheme_end..]
-        .find('/')
-        .map(|i| i + scheme_end)
-        .unwrap_or(base.len());
-    let mut out = format!("{}/{db}", &base[..path_start]);
-    if let Some(q) = query {
-        out.push('?');
-        out.push_str(q);
-    }
-    out
-}
-
 impl TestApp {
     /// The demo city on the backend the environment names.
     pub async fn demo() -> Self {
@@ -85,7 +67,11 @@ impl TestApp {
                 use sqlx_free::create_db;
                 let name = format!("tongban_api_{}", suffix());
                 create_db(&admin, &name).await;
-                (with_database(&admin, &name), Some((admin, name)), None)
+                (
+                    tongban_store::url_with_database(&admin, &name),
+                    Some((admin, name)),
+                    None,
+                )
             }
             _ => {
                 let dir = std::env::temp_dir().join(format!("tongban-api-{}", suffix()));
