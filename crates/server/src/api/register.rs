@@ -174,12 +174,7 @@ pub async fn register_account(
             "请填写姓名（30字以内）",
         ));
     }
-    let id_number = errs.check(tongban_domain::validate::validate_id_number(
-        "id_number",
-        &b.id_number,
-        state.now.today(),
-        tongban_domain::validate::is_province_code,
-    ));
+    let id_number = errs.check(id_number_of(state, &b.id_number));
     errs.check(tongban_domain::user::validate_password(
         "password",
         &b.password,
@@ -265,17 +260,25 @@ const KIOSK: &str = "kiosk";
 /// A kiosk session lasts at most this long (the idle timer ends it sooner).
 pub const KIOSK_TTL_MS: i64 = 30 * 60 * 1000;
 
+/// A citizen ID number (GB 11643), checked.
+fn id_number_of(
+    state: &AppState,
+    raw: &str,
+) -> Result<tongban_domain::validate::IdNumber, FieldError> {
+    tongban_domain::validate::validate_id_number(
+        "id_number",
+        raw,
+        state.now.today(),
+        tongban_domain::validate::is_province_code,
+    )
+}
+
 /// The kiosk's sign-in, first half: the ID number (read from the card or
 /// typed). If a real-name applicant account has it, a code goes to that
 /// account's mobile. The answer is the same either way, so the kiosk does
 /// not tell who has an account.
 pub async fn kiosk_code(state: &AppState, ctx: &Ctx, id_number: &str) -> ApiResult<()> {
-    let id = tongban_domain::validate::validate_id_number(
-        "id_number",
-        id_number,
-        state.now.today(),
-        tongban_domain::validate::is_province_code,
-    )?;
+    let id = id_number_of(state, id_number)?;
     if let Some((user, Some(phone))) = state.store.applicant_by_id_number(id.as_str()).await?
         && user.active
     {
@@ -307,12 +310,7 @@ pub async fn kiosk_sign_in(
             "身份证号或验证码不正确，或验证码已失效",
         ))
     };
-    let id = tongban_domain::validate::validate_id_number(
-        "id_number",
-        id_number,
-        state.now.today(),
-        tongban_domain::validate::is_province_code,
-    )?;
+    let id = id_number_of(state, id_number)?;
     let code = code.trim();
     if code.len() != 6 || !code.bytes().all(|c| c.is_ascii_digit()) {
         return Err(FieldError::new("code", "register.code", "请填写收到的6位验证码").into());

@@ -109,6 +109,24 @@ struct LoginStep<'a> {
     status: StatusCode,
 }
 
+impl LoginStep<'_> {
+    /// The form's token did not match: ask again.
+    fn expired(self) -> Self {
+        Self {
+            error: Some("页面已过期，请重新提交".into()),
+            status: StatusCode::FORBIDDEN,
+            ..self
+        }
+    }
+}
+
+/// The ID number typed or read from the card.
+fn id_of(form: &HashMap<String, String>) -> String {
+    form.get("id_number")
+        .map(|s| s.trim().to_ascii_uppercase())
+        .unwrap_or_default()
+}
+
 fn render_login(state: &AppState, ctx: &Ctx, headers: &HeaderMap, s: LoginStep<'_>) -> PageResult {
     let ctx = Ctx {
         kiosk: true,
@@ -155,10 +173,7 @@ pub async fn login_code(
     headers: HeaderMap,
     Form(form): Form<HashMap<String, String>>,
 ) -> PageResult {
-    let id = form
-        .get("id_number")
-        .map(|s| s.trim().to_ascii_uppercase())
-        .unwrap_or_default();
+    let id = id_of(&form);
     let mut step = LoginStep {
         id_number: &id,
         code_sent: false,
@@ -166,9 +181,7 @@ pub async fn login_code(
         status: StatusCode::OK,
     };
     if !pre_login_csrf_ok(&ctx, &headers, &form) {
-        step.error = Some("页面已过期，请重新提交".into());
-        step.status = StatusCode::FORBIDDEN;
-        return render_login(&state, &ctx, &headers, step);
+        return render_login(&state, &ctx, &headers, step.expired());
     }
     match crate::api::register::kiosk_code(&state, &ctx, &id).await {
         Ok(()) => step.code_sent = true,
@@ -189,10 +202,7 @@ pub async fn login(
     headers: HeaderMap,
     Form(form): Form<HashMap<String, String>>,
 ) -> PageResult {
-    let id = form
-        .get("id_number")
-        .map(|s| s.trim().to_ascii_uppercase())
-        .unwrap_or_default();
+    let id = id_of(&form);
     let code = form.get("code").cloned().unwrap_or_default();
     let mut step = LoginStep {
         id_number: &id,
@@ -201,9 +211,7 @@ pub async fn login(
         status: StatusCode::OK,
     };
     if !pre_login_csrf_ok(&ctx, &headers, &form) {
-        step.error = Some("页面已过期，请重新提交".into());
-        step.status = StatusCode::FORBIDDEN;
-        return render_login(&state, &ctx, &headers, step);
+        return render_login(&state, &ctx, &headers, step.expired());
     }
     match crate::api::register::kiosk_sign_in(&state, &ctx, &id, &code).await {
         Ok((_, token)) => {

@@ -838,25 +838,7 @@ pub async fn slip(
     Path(case_no): Path<String>,
     uri: OriginalUri,
 ) -> PageResult {
-    if let Some(r) = login_redirect(&ctx, &uri) {
-        return Ok(r);
-    }
-    let d = crate::api::documents::slip_data(&state, &ctx, &headers, &case_no).await?;
-    print_page(
-        &state,
-        &ctx,
-        PrintDoc {
-            template: "doc_slip.html",
-            title: "受理承诺单",
-            subtitle: None,
-            pdf: "slip.pdf",
-            show_code: true,
-        },
-        &case_no,
-        &d.progress_url,
-        Value::from(minijinja::value::Serde(&d)),
-        context! {},
-    )
+    slip_or_receipt(&state, &ctx, &headers, &case_no, &uri, false).await
 }
 
 /// The printable 网上申请回执 of a submitted online case (printed at home
@@ -869,21 +851,46 @@ pub async fn receipt(
     Path(case_no): Path<String>,
     uri: OriginalUri,
 ) -> PageResult {
-    if let Some(r) = login_redirect(&ctx, &uri) {
+    slip_or_receipt(&state, &ctx, &headers, &case_no, &uri, true).await
+}
+
+async fn slip_or_receipt(
+    state: &AppState,
+    ctx: &Ctx,
+    headers: &HeaderMap,
+    case_no: &str,
+    uri: &OriginalUri,
+    receipt: bool,
+) -> PageResult {
+    if let Some(r) = login_redirect(ctx, uri) {
         return Ok(r);
     }
-    let d = crate::api::documents::receipt_data(&state, &ctx, &headers, &case_no).await?;
-    print_page(
-        &state,
-        &ctx,
-        PrintDoc {
+    let (d, doc) = if receipt {
+        let d = crate::api::documents::receipt_data(state, ctx, headers, case_no).await?;
+        let doc = PrintDoc {
             template: "doc_receipt.html",
             title: "网上申请回执",
             subtitle: None,
             pdf: "",
             show_code: true,
-        },
-        &case_no,
+        };
+        (d, doc)
+    } else {
+        let d = crate::api::documents::slip_data(state, ctx, headers, case_no).await?;
+        let doc = PrintDoc {
+            template: "doc_slip.html",
+            title: "受理承诺单",
+            subtitle: None,
+            pdf: "slip.pdf",
+            show_code: true,
+        };
+        (d, doc)
+    };
+    print_page(
+        state,
+        ctx,
+        doc,
+        case_no,
         &d.progress_url,
         Value::from(minijinja::value::Serde(&d)),
         context! {},
