@@ -213,6 +213,12 @@ test("全程网办: the applicant applies online with every material and a deliv
   assert.match(timeline, /荔城区民政局作出决定：准予，理由：材料齐全，符合条件/);
   assert.match(timeline, new RegExp(`荔城区民政局送出了审批结果（邮寄送达至${address}）`));
   await inBothModes(page, noSeriousViolations);
+  // The public progress page, with the slip's code, in both modes.
+  const code = (await page.locator("dl.elements dt", { hasText: "查询验证码" }).locator("xpath=following-sibling::dd[1]").textContent()).trim();
+  await page.goto(`${demo.base}/progress?case_no=${caseNo}&code=${code}`);
+  assert.match(await page.locator("main").textContent(), /已办结/);
+  await inBothModes(page, noSeriousViolations);
+  await page.goto(`${demo.base}/work/cases/${caseNo}`);
   // 我的办件 lists it, in plain words too.
   await page.getByRole("link", { name: "我的办件" }).click();
   assert.match(await page.locator("table.tbl").textContent(), new RegExp(`${caseNo}[\\s\\S]*已办结`));

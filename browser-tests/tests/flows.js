@@ -31,6 +31,7 @@ export async function newCase(page, { search, item, mode, household, refused = f
   await page.getByLabel("事项名称或常用叫法").fill(search);
   await page.getByRole("button", { name: "查找" }).click();
   await page.getByRole("link", { name: item }).click();
+  await noSeriousViolations(page);
   for (let i = 0; i < 6; i++) {
     if (await page.getByRole("heading", { name: /第三步/ }).count()) break;
     const unanswered = page.locator("fieldset").filter({ hasNot: page.locator("input:checked") }).first();
