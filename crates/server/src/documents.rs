@@ -173,6 +173,66 @@ pub fn acceptance_slip_pdf(d: &SlipData) -> Vec<u8> {
     s.render(&format!("{ORG} 受理承诺单 {}", d.case_no))
 }
 
+/// Renders the 网上申请回执 of a submitted online case as PDF bytes: what
+/// was applied for, with which materials, how the result will come.
+pub fn online_receipt_pdf(d: &SlipData) -> Vec<u8> {
+    let mut s = Sheet::new("网上申请回执", &d.case_no);
+    s.title_block(None);
+    s.case_line(&d.case_no, Some(&d.verification_code));
+    let applicant = ("申请人", d.applicant_name.clone());
+    let mut rows = if d.applicant_id_masked.trim().is_empty() {
+        vec![vec![applicant]]
+    } else {
+        vec![vec![applicant, ("证件号码", d.applicant_id_masked.clone())]]
+    };
+    rows.push(vec![("申请事项", d.item_name.clone())]);
+    rows.push(vec![("申请方式", "全程网办（网上办事大厅）".to_owned())]);
+    rows.push(vec![("审批部门", d.department_name.clone())]);
+    let state = if d.accepted_on.is_empty() {
+        let period = if d.instant {
+            "即时办结".to_owned()
+        } else {
+            format!("{}个工作日内办结", d.promised_days)
+        };
+        format!("已提交，等待审批部门受理；受理后{period}")
+    } else {
+        format!("已于{}受理，承诺于{}前办结", d.accepted_on, d.deadline)
+    };
+    rows.push(vec![("受理情况", state)]);
+    rows.push(vec![("结果领取方式", d.delivery.clone())]);
+    s.label_table(&rows);
+
+    s.gap(10.0);
+    s.heading(&format!("已提交的申请材料（共{}项）", d.materials.len()));
+    s.materials_table("提交方式", 150.0, &d.materials, "（无）");
+
+    s.gap(10.0);
+    s.heading("说明");
+    s.numbered(
+        &[
+            "凭办件编号和查询验证码，或扫描下方二维码，可查询办理进度；\
+         每一步进展也会通过站内消息和短信告诉您。",
+            "审批部门如需补正材料，会一次性告知全部需要补正的内容，请在网上办事大厅重新上传。",
+            "本回执仅证明申请已提交，不作为受理凭证；受理后可下载《受理承诺单》。",
+        ]
+        .map(str::to_owned),
+        9.5,
+        15.5,
+    );
+    s.gap(12.0);
+    s.qr_block(
+        &d.progress_url,
+        &d.case_no,
+        Some(&d.verification_code),
+        &[
+            "莆田市网上办事大厅".to_owned(),
+            format!("打印时间：{}", d.issued_at),
+        ],
+        14.0 + BODY_LEADING,
+    );
+    s.render(&format!("{ORG} 网上申请回执 {}", d.case_no))
+}
+
 /// Renders the 一次性告知书 (补正材料通知) as PDF bytes.
 pub fn supplement_notice_pdf(d: &NoticeData) -> Vec<u8> {
     let mut s = Sheet::new("一次性告知书", &d.case_no);
@@ -1231,6 +1291,30 @@ mod tests {
             "第八十二条",
             "次年法定节假日安排尚未公布",
             "tongban.putian.gov.cn/progress",
+        ] {
+            assert!(text.contains(s), "{s:?} missing from {text}");
+        }
+    }
+
+    #[test]
+    fn the_online_receipt_is_a_pdf_with_its_text() {
+        let mut d = slip(3);
+        d.accepted_on = String::new();
+        let pdf = online_receipt_pdf(&d);
+        assert_pdf(&pdf);
+        assert_eq!(page_count(&pdf), 1);
+        let Some(text) = extract_text("receipt", &pdf) else {
+            return;
+        };
+        for s in [
+            "网上申请回执",
+            &d.case_no,
+            &d.verification_code,
+            "350322********1234",
+            "全程网办",
+            "等待审批部门受理",
+            "15个工作日内办结",
+            "不作为受理凭证",
         ] {
             assert!(text.contains(s), "{s:?} missing from {text}");
         }

@@ -77,6 +77,25 @@ pub async fn slip(
     ))
 }
 
+/// The 网上申请回执 of a submitted online case. Access: whoever may see the
+/// case.
+#[utoipa::path(get, path = "/cases/{case_no}/receipt.pdf", tag = "cases", security(("bearer" = [])),
+    params(("case_no" = String, Path)),
+    responses((status = 200, description = "PDF", content_type = "application/pdf"), (status = 404, body = crate::error::ErrorBody),
+              (status = 409, body = crate::error::ErrorBody)))]
+pub async fn receipt(
+    State(state): State<AppState>,
+    Signed(ctx): Signed,
+    headers: HeaderMap,
+    Path(case_no): Path<String>,
+) -> ApiResult<Response> {
+    let d = receipt_data(&state, &ctx, &headers, &case_no).await?;
+    Ok(pdf(
+        &format!("网上申请回执-{case_no}"),
+        crate::documents::online_receipt_pdf(&d),
+    ))
+}
+
 /// What the 受理承诺单 of a case says, for the PDF and the printable page;
 /// 404 when the caller may not see the case, 409 before acceptance.
 pub async fn slip_data(

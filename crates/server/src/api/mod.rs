@@ -93,6 +93,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(materials::download))
         .routes(routes!(materials::licences))
         .routes(routes!(documents::slip))
+        .routes(routes!(documents::receipt))
         .routes(routes!(documents::notice))
         .routes(routes!(documents::rejection))
         .routes(routes!(calendar::list))

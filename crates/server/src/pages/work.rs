@@ -871,7 +871,7 @@ async fn slip_or_receipt(
             template: "doc_receipt.html",
             title: "网上申请回执",
             subtitle: None,
-            pdf: "",
+            pdf: "receipt.pdf",
             show_code: true,
         };
         (d, doc)

@@ -379,3 +379,37 @@ mod sqlx_free {
             .unwrap();
     }
 }
+
+/// The text of a PDF via `pdftotext`; see `documents.rs` for when a missing
+/// tool skips (locally, with a note) or fails (CI).
+pub fn pdf_text(bytes: &[u8]) -> String {
+    assert!(bytes.starts_with(b"%PDF-"));
+    if std::process::Command::new("pdftotext")
+        .arg("-v")
+        .output()
+        .is_err()
+        && std::env::var_os("TONGBAN_REQUIRE_PDFTOTEXT").is_none()
+    {
+        use std::io::Write;
+        let _ = writeln!(
+            std::io::stderr(),
+            "NOTE: PDF text checks SKIPPED: pdftotext not installed (apt-get install poppler-utils)"
+        );
+        return String::new();
+    }
+    let dir = std::env::temp_dir().join(format!(
+        "tongban-pdf-{}-{}",
+        std::process::id(),
+        bytes.len()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let f = dir.join("d.pdf");
+    std::fs::write(&f, bytes).unwrap();
+    let out = std::process::Command::new("pdftotext")
+        .arg(&f)
+        .arg("-")
+        .output()
+        .expect("pdftotext (Debian poppler-utils) is installed");
+    let _ = std::fs::remove_dir_all(dir);
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
