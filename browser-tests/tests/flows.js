@@ -53,7 +53,10 @@ export async function newCase(page, { search, item, mode, household, refused = f
   }
   await page.getByRole("heading", { name: /第三步/ }).waitFor();
   await noSeriousViolations(page);
-  await page.getByLabel("通办模式", { exact: true }).selectOption({ label: mode });
+  // An applicant has only 全程网办, said in words rather than offered as a choice.
+  const modeSelect = page.getByLabel("通办模式", { exact: true });
+  if (await modeSelect.count()) await modeSelect.selectOption({ label: mode });
+  else assert.match(await page.locator("form.case-form").textContent(), new RegExp(`办理方式：${mode}`));
   await page.getByLabel("姓名或企业名称").fill("林秀英");
   await page.getByLabel("公民身份号码（个人）").fill(idNumber(household));
   await page.getByLabel("手机号码", { exact: true }).fill("13805941234");

@@ -141,6 +141,25 @@ async fn the_kiosk_signs_in_by_id_number_and_a_code_sent_to_the_mobile() {
 async fn the_applicant_sees_the_case_in_plain_words_and_prints_the_receipt() {
     let app = TestApp::demo().await;
     let applicant = app.login("applicant-demo").await;
+    // The wizard starts from the account's own real-name details.
+    let a = common::answers(&app, "MZ-008").await;
+    let who = a["who"].as_str().unwrap();
+    let wizard = app
+        .get_auth(
+            &format!("/work/new?item=MZ-008&go=1&a.who={who}"),
+            &applicant,
+        )
+        .await
+        .text();
+    for needle in [
+        "value=\"蔡文彬\"",
+        &format!("value=\"{DEMO_ID}\""),
+        &format!("value=\"{DEMO_PHONE}\""),
+        "<option value=\"350322\" selected>",
+        "办理方式：全程网办",
+    ] {
+        assert!(wizard.contains(needle), "wizard lacks {needle}");
+    }
     let a = common::answers(&app, "MZ-008").await;
     let c = app
         .post_json(

@@ -1532,6 +1532,19 @@ macro_rules! impl_store {
                 Ok(true)
             }
 
+            async fn user_identity(
+                &self,
+                user: tongban_domain::UserId,
+            ) -> $crate::Result<(Option<String>, Option<String>)> {
+                use sqlx::Row;
+                let r = sqlx::query("SELECT id_number, phone FROM users WHERE id = $1")
+                    .bind(user.0)
+                    .fetch_optional(&self.pool)
+                    .await?
+                    .ok_or($crate::StoreError::NotFound)?;
+                Ok((r.try_get("id_number")?, r.try_get("phone")?))
+            }
+
             async fn applicant_by_id_number(
                 &self,
                 id_number: &str,

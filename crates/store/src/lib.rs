@@ -421,6 +421,8 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         session: &Session,
         audit: &AuditEntry,
     ) -> Result<bool>;
+    /// A real-name account's ID number and mobile, as registered.
+    async fn user_identity(&self, user: UserId) -> Result<(Option<String>, Option<String>)>;
     /// The active or inactive applicant account with this ID number, and
     /// its mobile.
     async fn applicant_by_id_number(

@@ -232,11 +232,30 @@ async fn render_new(
             .collect();
         item_v = Some(context! { code => c.code.as_str(), name => &c.name });
     }
+    // A real-name applicant applying for themselves starts from their own
+    // details, so nobody has to type an ID number on a phone or a kiosk.
+    let mut own: HashMap<&str, String> = HashMap::new();
+    if is_applicant && !p.contains_key("name") {
+        let (id_number, phone) = state.store.user_identity(user.id).await?;
+        own.insert("name", user.display_name.clone());
+        own.extend(id_number.map(|v| ("id_number", v)));
+        own.extend(phone.map(|v| ("phone", v)));
+        own.extend(
+            user.household_region
+                .as_ref()
+                .map(|r| ("household_region", r.as_str().to_owned())),
+        );
+    }
     let fields: Vec<Value> = PERSON_FIELDS
         .iter()
         .map(|(name, label, regions)| {
+            let value = p
+                .get(*name)
+                .or(own.get(*name))
+                .cloned()
+                .unwrap_or_default();
             context! {
-                name => *name, label => *label, regions => *regions, value => p.get(*name).cloned().unwrap_or_default(),
+                name => *name, label => *label, regions => *regions, value,
                 error => field_errors
                     .get(&format!("applicant.{name}"))
                     .or(field_errors.get(*name))
