@@ -319,6 +319,84 @@ pub fn validate_uscc(field: &str, raw: &str) -> Result<Uscc, FieldError> {
     Ok(Uscc(s))
 }
 
+/// The ISO 7064 MOD 37,36 check character (hybrid system over `0-9A-Z`)
+/// for `s`, or `None` if `s` holds another character.
+pub fn mod37_36_check_char(s: &str) -> Option<char> {
+    const ALPHABET: &[u8; 36] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    let mut p = 36u32;
+    for c in s.bytes() {
+        let v = ALPHABET.iter().position(|&x| x == c)? as u32;
+        let mut t = (p + v) % 36;
+        if t == 0 {
+            t = 36;
+        }
+        p = (2 * t) % 37;
+    }
+    Some(char::from(ALPHABET[((37 - p) % 36) as usize]))
+}
+
+/// The OID prefix of an e-licence identifier (GB/T 36904).
+pub const LICENCE_ID_PREFIX: &str = "1.2.156.3005.2.";
+
+/// Validates an e-licence identifier (电子证照标识, GB/T 36904):
+/// `1.2.156.3005.2.<type code, 21>.<issuer's credit code, 18>.<serial>.
+/// <version, 3 digits>.<check character>`. The check character is ISO 7064
+/// MOD 37,36 over the identifier's characters before it, dots left out.
+pub fn validate_licence_identifier(field: &str, raw: &str) -> Result<String, FieldError> {
+    let s = raw.trim().to_ascii_uppercase();
+    let bad = |msg: &str| Err(FieldError::new(field, "licence.format", msg.to_owned()));
+    if s.is_empty() {
+        return Err(FieldError::new(
+            field,
+            "required",
+            "请选择或填写电子证照标识",
+        ));
+    }
+    let Some(rest) = s.strip_prefix(LICENCE_ID_PREFIX) else {
+        return bad("电子证照标识应以 1.2.156.3005.2. 开头");
+    };
+    let parts: Vec<&str> = rest.split('.').collect();
+    let [kind, issuer, serial, version, check] = parts[..] else {
+        return bad("电子证照标识应由证照类型代码、颁发机构代码、顺序号、版本号和校验位组成");
+    };
+    let alnum = |x: &str| {
+        x.bytes()
+            .all(|b| b.is_ascii_digit() || b.is_ascii_uppercase())
+    };
+    if kind.len() != 21 || !alnum(kind) {
+        return bad("电子证照类型代码应为21位字母或数字");
+    }
+    if validate_uscc(field, issuer).is_err() {
+        return bad("颁发机构代码应为有效的统一社会信用代码");
+    }
+    if serial.is_empty() || serial.len() > 64 || !alnum(serial) {
+        return bad("电子证照顺序号应为1至64位字母或数字");
+    }
+    if version.len() != 3 || !version.bytes().all(|b| b.is_ascii_digit()) {
+        return bad("电子证照版本号应为3位数字");
+    }
+    let body: String = s[..s.len() - check.len() - 1]
+        .chars()
+        .filter(|c| *c != '.')
+        .collect();
+    if check.len() != 1 || mod37_36_check_char(&body).map(String::from).as_deref() != Some(check) {
+        return Err(FieldError::new(
+            field,
+            "licence.check_digit",
+            "电子证照标识校验位不正确，请核对是否录入有误",
+        ));
+    }
+    Ok(s)
+}
+
+/// Builds an e-licence identifier with its check character.
+pub fn licence_identifier(kind: &str, issuer: &str, serial: &str, version: u16) -> String {
+    let head = format!("{LICENCE_ID_PREFIX}{kind}.{issuer}.{serial}.{version:03}");
+    let body: String = head.chars().filter(|c| *c != '.').collect();
+    let check = mod37_36_check_char(&body).unwrap_or('0');
+    format!("{head}.{check}")
+}
+
 /// Validates a mainland mobile number: 11 digits starting with 1[3-9].
 pub fn validate_mobile(field: &str, raw: &str) -> Result<String, FieldError> {
     let s: String = raw
@@ -452,5 +530,67 @@ mod tests {
         )
         .unwrap();
         assert!(!format!("{id:?}").contains("19800101"));
+    }
+
+    #[test]
+    fn mod37_36_check_characters() {
+        // ISO 7064 hybrid check: a string with its check character checks to 1.
+        for body in ["0", "A", "ZZZZ", "12315600030052", "ABCDEF1234567890"] {
+            let c = mod37_36_check_char(body).unwrap();
+            let mut p = 36u32;
+            let mut t = 0;
+            for ch in format!("{body}{c}").bytes() {
+                let v = if ch.is_ascii_digit() {
+                    ch - b'0'
+                } else {
+                    ch - b'A' + 10
+                };
+                t = (p + u32::from(v)) % 36;
+                if t == 0 {
+                    t = 36;
+                }
+                p = (2 * t) % 37;
+            }
+            assert_eq!(t, 1, "{body}{c}");
+        }
+        assert_eq!(mod37_36_check_char("a"), None);
+    }
+
+    #[test]
+    fn licence_identifiers() {
+        let issuer = format!("11350300MB014302{}", "8");
+        let issuer = format!(
+            "{}{}",
+            &issuer[..17],
+            uscc_check_char(&issuer[..17]).unwrap()
+        );
+        let id = licence_identifier("11100000000013338W011", &issuer, "0A1B2C3D", 1);
+        assert_eq!(validate_licence_identifier("f", &id).unwrap(), id);
+        assert_eq!(
+            validate_licence_identifier("f", &id.to_ascii_lowercase()).unwrap(),
+            id
+        );
+        // Every single-character slip is caught.
+        let last = id.len() - 1;
+        for (i, c) in id.char_indices().filter(|(_, c)| c.is_ascii_alphanumeric()) {
+            if i < LICENCE_ID_PREFIX.len() {
+                continue;
+            }
+            let other = if c == '0' { '1' } else { '0' };
+            let typo = format!("{}{other}{}", &id[..i], &id[i + 1..]);
+            let e = validate_licence_identifier("f", &typo).unwrap_err();
+            assert!(
+                e.code == "licence.check_digit" || e.code == "licence.format",
+                "{typo} at {i} (check at {last}): {e:?}"
+            );
+        }
+        for bad in [
+            "",
+            "HKB-350304-0001",
+            "1.2.156.3005.2.SHORT.X.1.001.0",
+            &id.replace(".001.", ".1."),
+        ] {
+            assert!(validate_licence_identifier("f", bad).is_err(), "{bad}");
+        }
     }
 }

@@ -45,28 +45,53 @@ pub trait LicenceLibrary: Send + Sync + std::fmt::Debug {
 /// social security card; a Putian household (ID prefix 3503) also holds the
 /// e-household register; a credit code holds the e-business licence. Other
 /// licences are not in the demo library, so those materials are scanned.
-/// Identifiers follow the national pattern `1.2.156.3005.2.<type>.<issuer>.
-/// <holder>.<version>`, with the holder part a hash (no personal number).
+/// Identifiers follow GB/T 36904 (`1.2.156.3005.2.<type>.<issuer's credit
+/// code>.<serial>.<version>.<check>`), the serial a hash of the holder (no
+/// personal number in it).
 #[derive(Debug, Default)]
 pub struct DemoLibrary;
 
-const PERSON: &[(&str, &str, &str)] = &[
-    ("居民身份证", "11100000000013338W011", "莆田市公安局"),
+/// (licence type, its 21-character type code, issuer, the issuer's credit
+/// code without its check character). Illustrative codes, not official.
+type Kind = (&'static str, &'static str, &'static str, &'static str);
+
+const PERSON: &[Kind] = &[
+    (
+        "居民身份证",
+        "11100000000013338W011",
+        "莆田市公安局",
+        "11350300MB0143028",
+    ),
     (
         "社会保障卡",
         "11100000000013127D001",
         "莆田市人力资源和社会保障局",
+        "11350300MB0143116",
     ),
 ];
-const PUTIAN_HOUSEHOLD: (&str, &str, &str) = ("户口簿", "11100000000013338W012", "莆田市公安局");
-const COMPANY: (&str, &str, &str) = ("营业执照", "11100000MB0143028R001", "莆田市市场监督管理局");
+const PUTIAN_HOUSEHOLD: Kind = (
+    "户口簿",
+    "11100000000013338W012",
+    "莆田市公安局",
+    "11350300MB0143028",
+);
+const COMPANY: Kind = (
+    "营业执照",
+    "11100000MB0143028R001",
+    "莆田市市场监督管理局",
+    "11350300MB0143204",
+);
 
-fn licence(holder: &str, (kind, kind_code, issuer): (&str, &str, &str)) -> Licence {
+fn licence(holder: &str, (kind, kind_code, issuer, issuer_code): Kind) -> Licence {
     let h = Sha256::digest(format!("{kind_code}:{holder}").as_bytes());
-    let hex: String = h.iter().take(8).map(|b| format!("{b:02X}")).collect();
+    let serial: String = h.iter().take(8).map(|b| format!("{b:02X}")).collect();
+    let uscc = format!(
+        "{issuer_code}{}",
+        tongban_domain::validate::uscc_check_char(issuer_code).unwrap_or('0')
+    );
     Licence {
         kind: kind.into(),
-        reference: format!("1.2.156.3005.2.{kind_code}.11350300MB0000000X.{hex}.001"),
+        reference: tongban_domain::validate::licence_identifier(kind_code, &uscc, &serial, 1),
         issuer: issuer.into(),
     }
 }

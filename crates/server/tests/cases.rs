@@ -688,7 +688,7 @@ async fn materials_are_received_on_paper_as_sniffed_scans_or_as_e_licences() {
     .await;
     assert!(r.json()["fields"]["license_ref"].is_string());
     // A reference the e-licence library does not hold is refused.
-    let made_up = "1.2.156.3005.2.11100000000013338W011.11350300003592123X.0000.001";
+    // Not an identifier at all: the format is named.
     let r = upload(
         &app,
         &clerk,
@@ -697,7 +697,28 @@ async fn materials_are_received_on_paper_as_sniffed_scans_or_as_e_licences() {
             ("version", "3"),
             ("material", &keys[2]),
             ("method", "license"),
-            ("license_ref", made_up),
+            ("license_ref", "HKB-350304-0001"),
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(r.json()["code"], "licence.format", "{}", r.text());
+    // Well formed, but not one the library holds for this applicant.
+    let made_up = tongban_domain::validate::licence_identifier(
+        "11100000000013338W011",
+        "91350300MA2XY0001H",
+        "0000",
+        1,
+    );
+    let r = upload(
+        &app,
+        &clerk,
+        &case_no,
+        &[
+            ("version", "3"),
+            ("material", &keys[2]),
+            ("method", "license"),
+            ("license_ref", made_up.as_str()),
         ],
         None,
     )

@@ -283,17 +283,26 @@ pub async fn record_material(
         {
             // The reference must be a licence of that type the library
             // holds for the material's holder.
+            // Only where the material allows one (refused above otherwise):
+            // a well-formed identifier the library holds for its holder.
             Some(r) => {
                 if let Some((m, kind)) = spec.and_then(|m| m.license.as_deref().map(|k| (m, k))) {
-                    let held = licences_for(state, &c, m).await?;
-                    if held.iter().any(|l| l.kind == kind && l.reference == r) {
-                        receipt.license_ref = Some(r.to_owned());
-                    } else {
-                        errs.push(FieldError::new(
-                            "license_ref",
-                            "licence.not_found",
-                            format!("电子证照库中没有该证照（{kind}），请核对证照标识或上传扫描件"),
-                        ));
+                    match tongban_domain::validate::validate_licence_identifier("license_ref", r) {
+                        Err(e) => errs.push(e),
+                        Ok(r) => {
+                            let held = licences_for(state, &c, m).await?;
+                            if held.iter().any(|l| l.kind == kind && l.reference == r) {
+                                receipt.license_ref = Some(r);
+                            } else {
+                                errs.push(FieldError::new(
+                                    "license_ref",
+                                    "licence.not_found",
+                                    format!(
+                                        "电子证照库中没有该证照（{kind}），请核对证照标识或上传扫描件"
+                                    ),
+                                ));
+                            }
+                        }
                     }
                 }
             }
