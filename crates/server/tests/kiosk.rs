@@ -90,6 +90,29 @@ async fn the_kiosk_signs_in_by_id_number_and_a_code_sent_to_the_mobile() {
         )
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // A relative's account on the same mobile: the code sent for one
+    // account does not open the other.
+    app.store
+        .create_user(&tongban_store::NewUser {
+            username: "relative".into(),
+            display_name: "蔡文华".into(),
+            password_hash: tongban_server::auth::hash_password("correct horse 9"),
+            role: tongban_domain::user::Role::Applicant,
+            scope: tongban_domain::user::Scope::None,
+            household_region: None,
+            id_number: Some("350302199001012426".into()),
+            phone: Some(DEMO_PHONE.into()),
+        })
+        .await
+        .unwrap();
+    let r = k
+        .post(
+            "/kiosk/login",
+            &format!("id_number=350302199001012426&code={code}"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.cookie("tb_session").is_none());
     // The right code: a short session, marked as a kiosk.
     let r = k
         .post("/kiosk/login", &format!("id_number={DEMO_ID}&code={code}"))

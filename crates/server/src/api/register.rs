@@ -255,8 +255,12 @@ pub async fn register(
     ))
 }
 
-/// Purpose of the codes that sign in at a kiosk.
-const KIOSK: &str = "kiosk";
+/// Purpose of the codes that sign one account in at a kiosk: bound to the
+/// account, so a code sent for one account never opens another that shares
+/// the mobile.
+fn kiosk_purpose(user: tongban_domain::UserId) -> String {
+    format!("kiosk:{user}")
+}
 /// A kiosk session lasts at most this long (the idle timer ends it sooner).
 pub const KIOSK_TTL_MS: i64 = 30 * 60 * 1000;
 
@@ -286,7 +290,7 @@ pub async fn kiosk_code(state: &AppState, ctx: &Ctx, id_number: &str) -> ApiResu
             state,
             ctx,
             &phone,
-            KIOSK,
+            &kiosk_purpose(user.id),
             "【莆田政务服务】您正在自助终端登录，验证码为{code}，5分钟内有效。如非本人操作请忽略。",
         )
         .await?;
@@ -342,7 +346,14 @@ pub async fn kiosk_sign_in(
     };
     if !state
         .store
-        .session_with_code(&phone, KIOSK, &token_hash(code), now, &session, &audit)
+        .session_with_code(
+            &phone,
+            &kiosk_purpose(user.id),
+            &token_hash(code),
+            now,
+            &session,
+            &audit,
+        )
         .await?
     {
         state
