@@ -164,6 +164,15 @@ async fn the_kiosk_signs_in_by_id_number_and_a_code_sent_to_the_mobile() {
 async fn the_applicant_sees_the_case_in_plain_words_and_prints_the_receipt() {
     let app = TestApp::demo().await;
     let applicant = app.login("applicant-demo").await;
+    // The home page leads applicants to applying, progress and booking;
+    // their menu says 我的办件, not 工作台.
+    let home = app.get("/").await.text();
+    for needle in ["在线申请（全程网办）", "查询办件进度", "注册网上办事大厅账号"] {
+        assert!(home.contains(needle), "home lacks {needle}");
+    }
+    let home = app.get_auth("/", &applicant).await.text();
+    assert!(home.contains(">我的办件</a>") && !home.contains(">工作台</a>"));
+    assert!(!home.contains("注册网上办事大厅账号"));
     // The wizard starts from the account's own real-name details.
     let a = common::answers(&app, "MZ-008").await;
     let who = a["who"].as_str().unwrap();

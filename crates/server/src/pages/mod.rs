@@ -267,7 +267,7 @@ fn page(
     let user = ctx
         .user
         .as_ref()
-        .map(|u| context! { display_name => &u.display_name, role_label => u.role.label() });
+        .map(|u| context! { display_name => &u.display_name, role_label => u.role.label(), applicant => u.role == tongban_domain::user::Role::Applicant });
     // Menu entries only for those who may use them (asked quietly: not an attempt).
     let may = |a| {
         tongban_domain::authz::authorize(ctx.actor, a, &tongban_domain::authz::Trust::NONE).is_ok()
