@@ -167,7 +167,11 @@ async fn the_applicant_sees_the_case_in_plain_words_and_prints_the_receipt() {
     // The home page leads applicants to applying, progress and booking;
     // their menu says 我的办件, not 工作台.
     let home = app.get("/").await.text();
-    for needle in ["在线申请（全程网办）", "查询办件进度", "注册网上办事大厅账号"] {
+    for needle in [
+        "在线申请（全程网办）",
+        "查询办件进度",
+        "注册网上办事大厅账号",
+    ] {
         assert!(home.contains(needle), "home lacks {needle}");
     }
     let home = app.get_auth("/", &applicant).await.text();
