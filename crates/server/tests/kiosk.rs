@@ -60,6 +60,12 @@ async fn the_kiosk_signs_in_by_id_number_and_a_code_sent_to_the_mobile() {
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.text().contains("如身份证号 350302********2426 已注册"));
     assert!(app.sent.sent().is_empty());
+    // Asking again at once is throttled, exactly as for a number that has
+    // an account (below), so the throttle does not tell either.
+    let r = k
+        .post("/kiosk/login/code", "id_number=350302199001012426")
+        .await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
     // The account's number: a code to its mobile.
     let r = k
         .post("/kiosk/login/code", &format!("id_number={DEMO_ID}"))
@@ -72,6 +78,11 @@ async fn the_kiosk_signs_in_by_id_number_and_a_code_sent_to_the_mobile() {
     assert_eq!(sent[0].0, DEMO_PHONE);
     assert!(sent[0].1.contains("自助终端"));
     let code = code_in(&sent[0].1);
+    let r = k
+        .post("/kiosk/login/code", &format!("id_number={DEMO_ID}"))
+        .await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(app.sent.sent().len(), 1);
     // A wrong code: refused, recorded, and no session.
     let wrong = if code == "000000" { "000001" } else { "000000" };
     let r = k

@@ -46,20 +46,21 @@ pub async fn send_code(state: &AppState, ctx: &Ctx, phone: &str) -> ApiResult<Co
         ctx,
         &phone,
         PURPOSE,
-        "【莆田政务服务】您的注册验证码为{code}，5分钟内有效。请勿告诉他人。",
+        Some("【莆田政务服务】您的注册验证码为{code}，5分钟内有效。请勿告诉他人。"),
     )
     .await
 }
 
 /// Sends a one-time code for `purpose` to a (valid) mobile, throttled: one a
 /// minute and five an hour per number, twenty an hour per address. `text`
-/// holds `{code}`.
+/// holds `{code}`; without one the code is recorded (and throttled) but sent
+/// nowhere, so a request for nobody looks like any other.
 async fn send_code_to(
     state: &AppState,
     ctx: &Ctx,
     phone: &str,
     purpose: &str,
-    text: &str,
+    text: Option<&str>,
 ) -> ApiResult<CodeSent> {
     let phone = phone.to_owned();
     let now = state.now.ms();
@@ -92,11 +93,13 @@ async fn send_code_to(
             now + CODE_TTL_MS,
         )
         .await?;
-    state
-        .sender
-        .send(&phone, &text.replace("{code}", &code))
-        .await
-        .map_err(ApiError::internal)?;
+    if let Some(text) = text {
+        state
+            .sender
+            .send(&phone, &text.replace("{code}", &code))
+            .await
+            .map_err(ApiError::internal)?;
+    }
     Ok(CodeSent {
         phone: tongban_domain::validate::mask_phone(&phone),
         expires_in: CODE_TTL_MS / 1000,
@@ -283,17 +286,29 @@ fn id_number_of(
 /// not tell who has an account.
 pub async fn kiosk_code(state: &AppState, ctx: &Ctx, id_number: &str) -> ApiResult<()> {
     let id = id_number_of(state, id_number)?;
-    if let Some((user, Some(phone))) = state.store.applicant_by_id_number(id.as_str()).await?
-        && user.active
-    {
-        send_code_to(
-            state,
-            ctx,
-            &phone,
-            &kiosk_purpose(user.id),
-            "【莆田政务服务】您正在自助终端登录，验证码为{code}，5分钟内有效。如非本人操作请忽略。",
-        )
-        .await?;
+    match state.store.applicant_by_id_number(id.as_str()).await? {
+        Some((user, Some(phone))) if user.active => {
+            send_code_to(
+                state,
+                ctx,
+                &phone,
+                &kiosk_purpose(user.id),
+                Some("【莆田政务服务】您正在自助终端登录，验证码为{code}，5分钟内有效。如非本人操作请忽略。"),
+            )
+            .await?;
+        }
+        // Nobody to text: the request is recorded and throttled the same
+        // way (under a hash of the number), so the answers never tell.
+        _ => {
+            send_code_to(
+                state,
+                ctx,
+                &format!("id:{}", &token_hash(id.as_str())[..16]),
+                "kiosk:none",
+                None,
+            )
+            .await?;
+        }
     }
     Ok(())
 }
