@@ -279,25 +279,8 @@ macro_rules! impl_store {
             }
 
             async fn create_user(&self, u: &$crate::NewUser) -> $crate::Result<tongban_domain::UserId> {
-                use sqlx::Row;
-                let id: i64 = sqlx::query(
-                    "INSERT INTO users (username, display_name, password_hash, role, hall_id, department_id, active, household_region, created_at, id_number, phone)
-                     VALUES ($1, $2, $3, $4, $5, $6, TRUE, $7, $8, $9, $10) RETURNING id",
-                )
-                .bind(&u.username)
-                .bind(&u.display_name)
-                .bind(&u.password_hash)
-                .bind(u.role.as_str())
-                .bind(u.scope.hall().map(|h| h.0))
-                .bind(u.scope.department().map(|d| d.0))
-                .bind(u.household_region.as_ref().map(|r| r.as_str()))
-                .bind($crate::now_ms())
-                .bind(u.id_number.as_deref())
-                .bind(u.phone.as_deref())
-                .fetch_one(&self.pool)
-                .await?
-                .try_get("id")?;
-                Ok(tongban_domain::UserId(id))
+                let mut conn = self.pool.acquire().await?;
+                Self::insert_user(&mut conn, u, $crate::now_ms()).await
             }
 
             async fn user_credentials(
@@ -340,18 +323,7 @@ macro_rules! impl_store {
 
             async fn create_session(&self, s: &$crate::Session, audit: Option<&$crate::AuditEntry>) -> $crate::Result<()> {
                 let mut tx = self.begin_write().await?;
-                sqlx::query(
-                    "INSERT INTO sessions (token_hash, user_id, kind, csrf, created_at, expires_at)
-                     VALUES ($1, $2, $3, $4, $5, $6)",
-                )
-                .bind(&s.token_hash)
-                .bind(s.user_id.0)
-                .bind(s.kind.as_str())
-                .bind(&s.csrf)
-                .bind(s.created_at)
-                .bind(s.expires_at)
-                .execute(&mut *tx)
-                .await?;
+                Self::insert_session(&mut tx, s).await?;
                 if let Some(a) = audit {
                     Self::append_audit_tx(&mut tx, a).await?;
                 }
@@ -1476,29 +1448,14 @@ macro_rules! impl_store {
                 code_hash: &str,
                 now: i64,
             ) -> $crate::Result<Option<tongban_domain::UserId>> {
-                use sqlx::Row;
                 let mut tx = self.begin_write().await?;
                 if !Self::use_code_tx(&mut tx, phone, purpose, code_hash, now).await? {
                     tx.commit().await?;
                     return Ok(None);
                 }
-                let user: i64 = sqlx::query(
-                    "INSERT INTO users (username, display_name, password_hash, role, hall_id, department_id, active, household_region, created_at, id_number, phone)
-                     VALUES ($1, $2, $3, $4, NULL, NULL, TRUE, $5, $6, $7, $8) RETURNING id",
-                )
-                .bind(&u.username)
-                .bind(&u.display_name)
-                .bind(&u.password_hash)
-                .bind(u.role.as_str())
-                .bind(u.household_region.as_ref().map(|r| r.as_str()))
-                .bind(now)
-                .bind(u.id_number.as_deref())
-                .bind(u.phone.as_deref())
-                .fetch_one(&mut *tx)
-                .await?
-                .try_get("id")?;
+                let user = Self::insert_user(&mut tx, u, now).await?;
                 tx.commit().await?;
-                Ok(Some(tongban_domain::UserId(user)))
+                Ok(Some(user))
             }
 
             async fn session_with_code(
@@ -1515,18 +1472,7 @@ macro_rules! impl_store {
                     tx.commit().await?;
                     return Ok(false);
                 }
-                sqlx::query(
-                    "INSERT INTO sessions (token_hash, user_id, kind, csrf, created_at, expires_at)
-                     VALUES ($1, $2, $3, $4, $5, $6)",
-                )
-                .bind(&session.token_hash)
-                .bind(session.user_id.0)
-                .bind(session.kind.as_str())
-                .bind(&session.csrf)
-                .bind(session.created_at)
-                .bind(session.expires_at)
-                .execute(&mut *tx)
-                .await?;
+                Self::insert_session(&mut tx, session).await?;
                 Self::append_audit_tx(&mut tx, audit).await?;
                 tx.commit().await?;
                 Ok(true)
@@ -1895,6 +1841,53 @@ macro_rules! impl_store {
                     created_at: r.try_get("created_at")?,
                     updated_at: r.try_get("updated_at")?,
                 })
+            }
+
+            /// Inserts an account (sign-up and administration share it).
+            async fn insert_user(
+                conn: &mut <$db as sqlx::Database>::Connection,
+                u: &$crate::NewUser,
+                now: i64,
+            ) -> $crate::Result<tongban_domain::UserId> {
+                use sqlx::Row;
+                let id: i64 = sqlx::query(
+                    "INSERT INTO users (username, display_name, password_hash, role, hall_id, department_id, active, household_region, created_at, id_number, phone)
+                     VALUES ($1, $2, $3, $4, $5, $6, TRUE, $7, $8, $9, $10) RETURNING id",
+                )
+                .bind(&u.username)
+                .bind(&u.display_name)
+                .bind(&u.password_hash)
+                .bind(u.role.as_str())
+                .bind(u.scope.hall().map(|h| h.0))
+                .bind(u.scope.department().map(|d| d.0))
+                .bind(u.household_region.as_ref().map(|r| r.as_str()))
+                .bind(now)
+                .bind(u.id_number.as_deref())
+                .bind(u.phone.as_deref())
+                .fetch_one(&mut *conn)
+                .await?
+                .try_get("id")?;
+                Ok(tongban_domain::UserId(id))
+            }
+
+            /// Inserts a session (password and one-time-code sign-ins share it).
+            async fn insert_session(
+                conn: &mut <$db as sqlx::Database>::Connection,
+                s: &$crate::Session,
+            ) -> $crate::Result<()> {
+                sqlx::query(
+                    "INSERT INTO sessions (token_hash, user_id, kind, csrf, created_at, expires_at)
+                     VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(&s.token_hash)
+                .bind(s.user_id.0)
+                .bind(s.kind.as_str())
+                .bind(&s.csrf)
+                .bind(s.created_at)
+                .bind(s.expires_at)
+                .execute(&mut *conn)
+                .await?;
+                Ok(())
             }
 
             /// Uses up `phone`'s latest unused, unexpired code for `purpose` if
