@@ -248,6 +248,31 @@ pub fn window_right(mode: Mode, step: Step) -> Option<Right> {
     }
 }
 
+impl Trust<'_> {
+    /// Whether `hall` holds `right` for `item` of `department` today, or the
+    /// most telling reason it does not (an unknown hall or department holds
+    /// nothing).
+    pub fn hall_holds(
+        &self,
+        hall: HallId,
+        department: DepartmentId,
+        item: &ItemCode,
+        right: Right,
+    ) -> Result<(), Lack> {
+        let place = self
+            .halls
+            .iter()
+            .find(|p| p.hall == hall)
+            .ok_or(Lack::NotGranted)?;
+        let department = self
+            .departments
+            .iter()
+            .find(|d| d.id == department)
+            .ok_or(Lack::NotGranted)?;
+        holds(self.grants, place, department, item, right, self.today)
+    }
+}
+
 /// Whether the hall `hall` holds `right` for the case's department and item.
 fn hall_holds(
     trust: &Trust<'_>,
@@ -255,26 +280,9 @@ fn hall_holds(
     case: &CaseScope<'_>,
     right: Right,
 ) -> Result<(), Denial> {
-    let lacks = |lack| Denial::Lacks { right, lack };
-    let place = trust
-        .halls
-        .iter()
-        .find(|p| p.hall == hall)
-        .ok_or(lacks(Lack::NotGranted))?;
-    let department = trust
-        .departments
-        .iter()
-        .find(|d| d.id == case.department)
-        .ok_or(lacks(Lack::NotGranted))?;
-    holds(
-        trust.grants,
-        place,
-        department,
-        case.item,
-        right,
-        trust.today,
-    )
-    .map_err(lacks)
+    trust
+        .hall_holds(hall, case.department, case.item, right)
+        .map_err(|lack| Denial::Lacks { right, lack })
 }
 
 /// May window staff of `scope` take `step` on `case` at the window?

@@ -141,29 +141,25 @@ fn check_delivery(
                 )
                 .into());
             };
-            let trust = lookups.trust();
-            let (Some(place), Some(hall)) = (
-                trust.halls.iter().find(|p| p.hall == h),
-                lookups.data.halls.iter().find(|x| x.id == h),
-            ) else {
+            let Some(hall) = lookups.data.halls.iter().find(|x| x.id == h) else {
                 return Err(
                     FieldError::new("delivery.hall", "hall.unknown", "服务中心不存在").into(),
                 );
             };
-            let Some(dept) = trust.departments.iter().find(|x| x.id == department) else {
+            let Some(dept) = lookups.data.departments.iter().find(|x| x.id == department) else {
                 return Err(ApiError::internal(format!(
                     "department {department} missing"
                 )));
             };
-            if tongban_domain::grant::holds(
-                trust.grants,
-                place,
-                dept,
-                item,
-                tongban_domain::grant::Right::ResultDelivery,
-                trust.today,
-            )
-            .is_err()
+            if lookups
+                .trust()
+                .hall_holds(
+                    h,
+                    department,
+                    item,
+                    tongban_domain::grant::Right::ResultDelivery,
+                )
+                .is_err()
             {
                 return Err(FieldError::new(
                     "delivery.hall",
@@ -182,40 +178,6 @@ fn check_delivery(
             })
         }
     }
-}
-
-/// The halls where a result of `department`'s `item` may be picked up.
-pub fn pickup_halls(lookups: &Ctxt, department: DepartmentId, item: &ItemCode) -> Vec<Named> {
-    let trust = lookups.trust();
-    let Some(dept) = trust.departments.iter().find(|x| x.id == department) else {
-        return vec![];
-    };
-    lookups
-        .data
-        .halls
-        .iter()
-        .filter(|h| {
-            trust
-                .halls
-                .iter()
-                .find(|p| p.hall == h.id)
-                .is_some_and(|place| {
-                    tongban_domain::grant::holds(
-                        trust.grants,
-                        place,
-                        dept,
-                        item,
-                        tongban_domain::grant::Right::ResultDelivery,
-                        trust.today,
-                    )
-                    .is_ok()
-                })
-        })
-        .map(|h| Named {
-            id: h.id.0,
-            name: h.name.clone(),
-        })
-        .collect()
 }
 
 /// The applicant's consent to an assisted application (帮办代办).
