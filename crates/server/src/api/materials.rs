@@ -180,12 +180,8 @@ pub async fn record_material(
         let lookups = Ctxt::load(state).await?;
         ctx.authorize_in(Action::VerifyOriginal(scope), &lookups.trust())?;
     }
-    if c.status.is_terminal() {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "case.terminal",
-            format!("办件已{}，不能再收取材料", c.status.label()),
-        ));
+    if let Some(e) = closed_for_materials(&c) {
+        return Err(e);
     }
     let file = &form.file;
     let mut errs = tongban_domain::ValidationErrors::default();
@@ -205,26 +201,8 @@ pub async fn record_material(
     let license_ref = text("license_ref");
     let spec = c.materials.iter().find(|m| m.key == material);
     // Online, the applicant (or the helper of 帮办代办) hands materials in
-    // as scans or e-licences, while applying or answering a notice.
-    let online = c.mode == tongban_domain::tongban::Mode::Online;
-    if online
-        && !matches!(
-            c.status,
-            tongban_domain::case::Status::Draft
-                | tongban_domain::case::Status::Submitted
-                | tongban_domain::case::Status::SupplementRequested
-        )
-    {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "case.materials_closed",
-            format!(
-                "办件{}，现在不能上传材料；如需补正，审批部门会发出一次性告知",
-                c.status.label()
-            ),
-        ));
-    }
-    if online && method == "paper" {
+    // as scans or e-licences.
+    if c.mode == tongban_domain::tongban::Mode::Online && method == "paper" {
         errs.push(FieldError::new(
             "method",
             "material.online_paper",
@@ -281,8 +259,6 @@ pub async fn record_material(
             .map(str::trim)
             .filter(|s| !s.is_empty() && s.len() <= 120)
         {
-            // The reference must be a licence of that type the library
-            // holds for the material's holder.
             // Only where the material allows one (refused above otherwise):
             // a well-formed identifier the library holds for its holder.
             Some(r) => {
@@ -373,6 +349,33 @@ pub async fn record_material(
     Ok(record)
 }
 
+/// Why no material may be recorded on the case now, if so: never once it
+/// is finished, and online only while applying or answering a notice.
+pub fn closed_for_materials(c: &tongban_store::CaseRecord) -> Option<ApiError> {
+    use tongban_domain::case::Status;
+    if c.status.is_terminal() {
+        return Some(ApiError::new(
+            StatusCode::CONFLICT,
+            "case.terminal",
+            format!("办件已{}，不能再收取材料", c.status.label()),
+        ));
+    }
+    let applying = matches!(
+        c.status,
+        Status::Draft | Status::Submitted | Status::SupplementRequested
+    );
+    (c.mode == tongban_domain::tongban::Mode::Online && !applying).then(|| {
+        ApiError::new(
+            StatusCode::CONFLICT,
+            "case.materials_closed",
+            format!(
+                "办件{}，现在不能上传材料；如需补正，审批部门会发出一次性告知",
+                c.status.label()
+            ),
+        )
+    })
+}
+
 /// Whose licence a material is: the agent's for the agent's own papers,
 /// else the applicant's (ID number or credit code).
 fn holder_of<'a>(c: &'a tongban_store::CaseRecord, m: &MaterialSpec) -> &'a str {
@@ -406,6 +409,37 @@ pub async fn licences_for(
         .collect())
 }
 
+/// The library's licences for every checklist entry that allows one, keyed
+/// by the entry: each holder is asked once.
+pub async fn licence_options(
+    state: &AppState,
+    c: &tongban_store::CaseRecord,
+) -> ApiResult<std::collections::HashMap<String, Vec<Licence>>> {
+    let mut held: std::collections::HashMap<&str, Vec<Licence>> = Default::default();
+    let mut out = std::collections::HashMap::new();
+    for m in &c.materials {
+        let Some(kind) = m.license.as_deref() else {
+            continue;
+        };
+        let holder = holder_of(c, m);
+        if !held.contains_key(holder) {
+            let all = state
+                .licences
+                .licences(holder)
+                .await
+                .map_err(ApiError::internal)?;
+            held.insert(holder, all);
+        }
+        let of_kind = held[holder]
+            .iter()
+            .filter(|l| l.kind == kind)
+            .cloned()
+            .collect();
+        out.insert(m.key.clone(), of_kind);
+    }
+    Ok(out)
+}
+
 /// E-licences the library holds for a case's checklist.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MaterialLicences {
@@ -431,17 +465,19 @@ pub async fn licences(
 ) -> ApiResult<Json<Vec<MaterialLicences>>> {
     let c = crate::api::cases::visible_case(&state, &ctx, &case_no).await?;
     ctx.authorize(Action::ReceiveMaterial(crate::api::cases::scope_of(&c)))?;
-    let mut out = Vec::new();
-    for m in &c.materials {
-        if let Some(kind) = &m.license {
-            out.push(MaterialLicences {
-                material: m.key.clone(),
-                kind: kind.clone(),
-                licences: licences_for(&state, &c, m).await?,
-            });
-        }
-    }
-    Ok(Json(out))
+    let mut options = licence_options(&state, &c).await?;
+    Ok(Json(
+        c.materials
+            .iter()
+            .filter_map(|m| {
+                Some(MaterialLicences {
+                    material: m.key.clone(),
+                    kind: m.license.clone()?,
+                    licences: options.remove(&m.key).unwrap_or_default(),
+                })
+            })
+            .collect(),
+    ))
 }
 
 /// A scanned material of a case. Access: whoever may see the case.

@@ -652,6 +652,12 @@ async fn render_case(
         overdue => view.overdue, calendar_complete => view.calendar_complete, verification_code => &view.verification_code,
         version => view.version, materials => view.materials.iter().map(super::material_value).collect::<Vec<_>>(), events,
     };
+    // The e-licences that may stand in for each material, to pick from.
+    let mut options = if record.status.is_terminal() {
+        HashMap::new()
+    } else {
+        crate::api::materials::licence_options(state, &record).await?
+    };
     let mut checklist: Vec<Value> = Vec::with_capacity(record.materials.len());
     for m in &record.materials {
         let received = view
@@ -671,16 +677,12 @@ async fn render_case(
                     how.to_owned()
                 }
             });
-        // The e-licences that may stand in for it, to pick from.
-        let licences: Vec<Value> = if m.license.is_some() && !record.status.is_terminal() {
-            crate::api::materials::licences_for(state, &record, m)
-                .await?
-                .iter()
-                .map(|l| context! { reference => &l.reference, label => l.label() })
-                .collect()
-        } else {
-            vec![]
-        };
+        let licences: Vec<Value> = options
+            .remove(&m.key)
+            .unwrap_or_default()
+            .iter()
+            .map(|l| context! { reference => &l.reference, label => l.label() })
+            .collect();
         checklist.push(context! {
             key => &m.key, name => &m.name, form_label => m.form.label(), copies => m.copies,
             review_points => &m.review_points, received, license => &m.license, licences,
@@ -693,14 +695,7 @@ async fn render_case(
         .map(|r| r.material.as_str())
         .collect::<std::collections::HashSet<_>>()
         .len();
-    // Online, materials go in while applying or answering a notice.
-    let open_for_materials = record.mode != Mode::Online
-        || matches!(
-            record.status,
-            Status::Draft | Status::Submitted | Status::SupplementRequested
-        );
-    let can_receive = !record.status.is_terminal()
-        && open_for_materials
+    let can_receive = crate::api::materials::closed_for_materials(&record).is_none()
         && tongban_domain::authz::authorize(
             ctx.actor,
             tongban_domain::authz::Action::ReceiveMaterial(scope),
