@@ -319,6 +319,26 @@ impl IdentityProvider for LocalAccounts {
     }
 }
 
+/// A new session for `user` lasting `ttl_ms` from `now`: the token to hand
+/// out and the record to store (only the token's hash).
+pub fn new_session(
+    user: tongban_domain::UserId,
+    kind: SessionKind,
+    now: i64,
+    ttl_ms: i64,
+) -> (String, Session) {
+    let token = random_token();
+    let session = Session {
+        token_hash: token_hash(&token),
+        user_id: user,
+        kind,
+        csrf: random_token(),
+        created_at: now,
+        expires_at: now + ttl_ms,
+    };
+    (token, session)
+}
+
 /// Signs in: checks throttling, then the password; records failures. On
 /// success returns the account and a new session token.
 pub async fn sign_in(
@@ -388,19 +408,11 @@ pub async fn sign_in(
         .field("password", "用户名或密码不正确"));
     };
     store.clear_login_failures(username).await?;
-    let token = random_token();
     let ttl = match kind {
         SessionKind::Cookie => COOKIE_TTL_MS,
         SessionKind::Bearer => BEARER_TTL_MS,
     };
-    let session = Session {
-        token_hash: token_hash(&token),
-        user_id: user.id,
-        kind,
-        csrf: random_token(),
-        created_at: now,
-        expires_at: now + ttl,
-    };
+    let (token, session) = new_session(user.id, kind, now, ttl);
     let login = event(
         "login",
         Some(user.id),

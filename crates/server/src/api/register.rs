@@ -106,6 +106,19 @@ async fn send_code_to(
     })
 }
 
+/// Checks the form of a code as typed: six digits.
+fn six_digit_code(code: &str) -> Result<(), FieldError> {
+    if code.len() == 6 && code.bytes().all(|c| c.is_ascii_digit()) {
+        Ok(())
+    } else {
+        Err(FieldError::new(
+            "code",
+            "register.code",
+            "请填写收到的6位验证码",
+        ))
+    }
+}
+
 fn six_digits() -> String {
     let mut b = [0u8; 4];
     getrandom::fill(&mut b).expect("OS random source");
@@ -162,13 +175,7 @@ pub async fn register_account(
     let mut errs = tongban_domain::ValidationErrors::default();
     let phone = errs.check(tongban_domain::validate::validate_mobile("phone", &b.phone));
     let code = b.code.trim();
-    if code.len() != 6 || !code.bytes().all(|c| c.is_ascii_digit()) {
-        errs.push(FieldError::new(
-            "code",
-            "register.code",
-            "请填写收到的6位验证码",
-        ));
-    }
+    errs.check(six_digit_code(code));
     let name = b.name.trim();
     if name.is_empty() || name.chars().count() > 30 {
         errs.push(FieldError::new(
@@ -331,9 +338,7 @@ pub async fn kiosk_sign_in(
     };
     let id = id_number_of(state, id_number)?;
     let code = code.trim();
-    if code.len() != 6 || !code.bytes().all(|c| c.is_ascii_digit()) {
-        return Err(FieldError::new("code", "register.code", "请填写收到的6位验证码").into());
-    }
+    six_digit_code(code)?;
     let Some((user, Some(phone))) = state.store.applicant_by_id_number(id.as_str()).await? else {
         return Err(wrong());
     };
@@ -341,15 +346,8 @@ pub async fn kiosk_sign_in(
         return Err(wrong());
     }
     let now = state.now.ms();
-    let token = crate::auth::random_token();
-    let session = tongban_store::Session {
-        token_hash: token_hash(&token),
-        user_id: user.id,
-        kind: SessionKind::Cookie,
-        csrf: crate::auth::random_token(),
-        created_at: now,
-        expires_at: now + KIOSK_TTL_MS,
-    };
+    let (token, session) =
+        crate::auth::new_session(user.id, SessionKind::Cookie, now, KIOSK_TTL_MS);
     let audit = tongban_store::AuditEntry {
         at: now,
         kind: "login".into(),
