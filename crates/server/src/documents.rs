@@ -101,18 +101,24 @@ pub struct RejectionData {
 /// The name printed above every title.
 const ORG: &str = "莆田市政务服务全域通办";
 
+/// The applicant's row of a slip or receipt: the name, with the masked ID
+/// number for a person.
+fn applicant_row(d: &SlipData) -> Vec<(&'static str, String)> {
+    let applicant = ("申请人", d.applicant_name.clone());
+    if d.applicant_id_masked.trim().is_empty() {
+        vec![applicant]
+    } else {
+        vec![applicant, ("证件号码", d.applicant_id_masked.clone())]
+    }
+}
+
 /// Renders the 受理承诺单 as PDF bytes.
 pub fn acceptance_slip_pdf(d: &SlipData) -> Vec<u8> {
     let mut s = Sheet::new("受理承诺单", &d.case_no);
     s.title_block(None);
     s.case_line(&d.case_no, Some(&d.verification_code));
 
-    let applicant = ("申请人", d.applicant_name.clone());
-    let mut rows = if d.applicant_id_masked.trim().is_empty() {
-        vec![vec![applicant]]
-    } else {
-        vec![vec![applicant, ("证件号码", d.applicant_id_masked.clone())]]
-    };
+    let mut rows = vec![applicant_row(d)];
     rows.push(vec![("申请事项", d.item_name.clone())]);
     rows.push(vec![("受理地点", d.hall_name.clone())]);
     rows.push(vec![("审批部门", d.department_name.clone())]);
@@ -179,12 +185,7 @@ pub fn online_receipt_pdf(d: &SlipData) -> Vec<u8> {
     let mut s = Sheet::new("网上申请回执", &d.case_no);
     s.title_block(None);
     s.case_line(&d.case_no, Some(&d.verification_code));
-    let applicant = ("申请人", d.applicant_name.clone());
-    let mut rows = if d.applicant_id_masked.trim().is_empty() {
-        vec![vec![applicant]]
-    } else {
-        vec![vec![applicant, ("证件号码", d.applicant_id_masked.clone())]]
-    };
+    let mut rows = vec![applicant_row(d)];
     rows.push(vec![("申请事项", d.item_name.clone())]);
     rows.push(vec![("申请方式", "全程网办（网上办事大厅）".to_owned())]);
     rows.push(vec![("审批部门", d.department_name.clone())]);

@@ -70,7 +70,7 @@ pub async fn slip(
     headers: HeaderMap,
     Path(case_no): Path<String>,
 ) -> ApiResult<Response> {
-    let d = slip_data(&state, &ctx, &headers, &case_no).await?;
+    let d = slip_or_receipt(&state, &ctx, &headers, &case_no, false).await?;
     Ok(pdf(
         &format!("受理承诺单-{case_no}"),
         acceptance_slip_pdf(&d),
@@ -89,37 +89,18 @@ pub async fn receipt(
     headers: HeaderMap,
     Path(case_no): Path<String>,
 ) -> ApiResult<Response> {
-    let d = receipt_data(&state, &ctx, &headers, &case_no).await?;
+    let d = slip_or_receipt(&state, &ctx, &headers, &case_no, true).await?;
     Ok(pdf(
         &format!("网上申请回执-{case_no}"),
         crate::documents::online_receipt_pdf(&d),
     ))
 }
 
-/// What the 受理承诺单 of a case says, for the PDF and the printable page;
-/// 404 when the caller may not see the case, 409 before acceptance.
-pub async fn slip_data(
-    state: &AppState,
-    ctx: &Ctx,
-    headers: &HeaderMap,
-    case_no: &str,
-) -> ApiResult<SlipData> {
-    slip_or_receipt(state, ctx, headers, case_no, false).await
-}
-
-/// What the 网上申请回执 of an online case says once it is submitted
-/// (printed at home or at the kiosk): the slip's facts, before acceptance
-/// too; 409 for a draft.
-pub async fn receipt_data(
-    state: &AppState,
-    ctx: &Ctx,
-    headers: &HeaderMap,
-    case_no: &str,
-) -> ApiResult<SlipData> {
-    slip_or_receipt(state, ctx, headers, case_no, true).await
-}
-
-async fn slip_or_receipt(
+/// What the 受理承诺单 (`receipt` false) or the 网上申请回执 (`receipt`
+/// true: an online case once submitted, printed at home or at the kiosk)
+/// says, for the PDF and the printable page; 404 when the caller may not see
+/// the case, 409 before acceptance (slip) or for a draft (receipt).
+pub async fn slip_or_receipt(
     state: &AppState,
     ctx: &Ctx,
     headers: &HeaderMap,

@@ -264,17 +264,17 @@ async fn render_new(
             }
         })
         .collect();
-    let regions: Vec<Value> = state
-        .store
-        .regions()
-        .await?
+    // Regions and halls come from the cached reference data.
+    let lookups = crate::api::cases::Ctxt::load(state).await?;
+    let regions: Vec<Value> = lookups
+        .data()
+        .regions
         .iter()
         .map(|r| context! { code => r.code.as_str(), name => format!("{}（{}）", r.name, r.code) })
         .collect();
     // Where the result may be picked up: the city's halls (the server checks
     // that the chosen one holds the result-delivery right).
-    let halls: Vec<Value> = crate::api::cases::Ctxt::load(state)
-        .await?
+    let halls: Vec<Value> = lookups
         .data()
         .halls
         .iter()
@@ -421,6 +421,22 @@ pub async fn create(
     }
 }
 
+/// The materials a one-time notice lists, as "名称（问题）；…".
+fn supplement_items(payload: &serde_json::Value) -> Option<String> {
+    let list = payload["materials"].as_array()?;
+    let items: Vec<String> = list
+        .iter()
+        .map(|m| {
+            format!(
+                "{}（{}）",
+                m["name"].as_str().unwrap_or(""),
+                m["problem"].as_str().unwrap_or("")
+            )
+        })
+        .collect();
+    Some(items.join("；"))
+}
+
 fn detail_of(action: &str, payload: &serde_json::Value) -> String {
     let mut parts = Vec::new();
     let a = &payload["assisted"];
@@ -445,18 +461,8 @@ fn detail_of(action: &str, payload: &serde_json::Value) -> String {
     if let Some(r) = payload["reason"].as_str() {
         parts.push(r.to_owned());
     }
-    if let Some(list) = payload["materials"].as_array() {
-        let items: Vec<String> = list
-            .iter()
-            .map(|m| {
-                format!(
-                    "{}（{}）",
-                    m["name"].as_str().unwrap_or(""),
-                    m["problem"].as_str().unwrap_or("")
-                )
-            })
-            .collect();
-        parts.push(format!("需补正：{}", items.join("；")));
+    if let Some(items) = supplement_items(payload) {
+        parts.push(format!("需补正：{items}"));
     }
     if let Some(m) = payload["method"].as_str() {
         parts.push(match (m, payload["address"].as_str()) {
@@ -551,7 +557,7 @@ fn plain_event(
         "not_accept" => format!("{who}决定不予受理{reason}"),
         "request_supplement" => format!(
             "{who}请您补正材料：{}",
-            detail_of("request_supplement", p).trim_start_matches("需补正：")
+            supplement_items(p).unwrap_or_default()
         ),
         "supplement_provided" => format!("{who}提交了补正材料"),
         "suspend" => format!("{who}启动了特别程序（不计入办理时限）{reason}"),
@@ -834,7 +840,7 @@ fn print_page(
         doc.template,
         context! {
             doc_title => doc.title, subtitle => doc.subtitle, show_code => doc.show_code,
-            pdf_href => (!doc.pdf.is_empty()).then(|| format!("/api/v1/cases/{}/{}", percent_encode(case_no), doc.pdf)),
+            pdf_href => format!("/api/v1/cases/{}/{}", percent_encode(case_no), doc.pdf),
             qr, d, kiosk => ctx.kiosk,
             // At a kiosk the printed page clears itself when left alone, too.
             idle => if ctx.kiosk { state.settings.kiosk_idle_seconds } else { 0 },
@@ -879,26 +885,23 @@ async fn slip_or_receipt(
     if let Some(r) = login_redirect(ctx, uri) {
         return Ok(r);
     }
-    let (d, doc) = if receipt {
-        let d = crate::api::documents::receipt_data(state, ctx, headers, case_no).await?;
-        let doc = PrintDoc {
+    let d = crate::api::documents::slip_or_receipt(state, ctx, headers, case_no, receipt).await?;
+    let doc = if receipt {
+        PrintDoc {
             template: "doc_receipt.html",
             title: "网上申请回执",
             subtitle: None,
             pdf: "receipt.pdf",
             show_code: true,
-        };
-        (d, doc)
+        }
     } else {
-        let d = crate::api::documents::slip_data(state, ctx, headers, case_no).await?;
-        let doc = PrintDoc {
+        PrintDoc {
             template: "doc_slip.html",
             title: "受理承诺单",
             subtitle: None,
             pdf: "slip.pdf",
             show_code: true,
-        };
-        (d, doc)
+        }
     };
     print_page(
         state,
