@@ -1354,11 +1354,11 @@ fn payload_for(step: Step, b: &ActionBody) -> Result<serde_json::Value, Validati
                 );
             }
         },
-        Step::Deliver => match b.method.as_deref() {
-            Some(m @ ("post" | "pickup" | "electronic")) => {
-                p.insert("method".into(), m.into());
+        Step::Deliver => match b.method.as_deref().and_then(DeliveryMethod::parse) {
+            Some(m) => {
+                p.insert("method".into(), m.as_str().into());
                 let addr = b.address.as_deref().unwrap_or("").trim();
-                if m == "post" && addr.is_empty() {
+                if m == DeliveryMethod::Post && addr.is_empty() {
                     errs.push(FieldError::new(
                         "address",
                         "required",

@@ -465,11 +465,11 @@ fn detail_of(action: &str, payload: &serde_json::Value) -> String {
         parts.push(format!("需补正：{items}"));
     }
     if let Some(m) = payload["method"].as_str() {
+        use tongban_domain::case::DeliveryMethod;
+        let m = DeliveryMethod::parse(m).unwrap_or(DeliveryMethod::Electronic);
         parts.push(match (m, payload["address"].as_str()) {
-            ("post", Some(a)) => format!("邮寄送达至{a}"),
-            ("post", None) => "邮寄送达".into(),
-            ("pickup", _) => "窗口领取".into(),
-            _ => "电子送达".into(),
+            (DeliveryMethod::Post, Some(a)) => format!("{}至{a}", m.label()),
+            _ => m.label().into(),
         });
     }
     if action == "create"
