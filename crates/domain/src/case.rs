@@ -64,10 +64,11 @@ pub struct Delivery {
 impl Delivery {
     /// In plain words, e.g. "邮寄送达：莆田市…".
     pub fn describe(&self, hall_name: Option<&str>) -> String {
+        let label = self.method.label();
         match self.method {
-            DeliveryMethod::Electronic => "电子送达（在网上办事大厅查看、下载结果）".to_owned(),
-            DeliveryMethod::Post => format!("邮寄送达：{}", self.address.as_deref().unwrap_or("")),
-            DeliveryMethod::Pickup => format!("窗口领取：{}", hall_name.unwrap_or("")),
+            DeliveryMethod::Electronic => format!("{label}（在网上办事大厅查看、下载结果）"),
+            DeliveryMethod::Post => format!("{label}：{}", self.address.as_deref().unwrap_or("")),
+            DeliveryMethod::Pickup => format!("{label}：{}", hall_name.unwrap_or("")),
         }
     }
 }
