@@ -317,7 +317,33 @@ fn at_case_hall(scope: Scope, case: &CaseScope<'_>) -> bool {
 
 /// Decides whether `actor` may do `action`, given the grants in `trust`.
 /// The one authorisation function: every handler and page asks it.
+///
+/// Whoever may not see a case is refused anything on it exactly as if it
+/// did not exist ([`Denial::NotVisible`]); only those who see it learn why
+/// they may not act.
 pub fn authorize(actor: Actor, action: Action<'_>, trust: &Trust<'_>) -> Result<(), Denial> {
+    let case = match &action {
+        Action::ReadCaseFull(c)
+        | Action::CaseStep { case: c, .. }
+        | Action::ReceiveMaterial(c)
+        | Action::VerifyOriginal(c)
+        | Action::RateCase(c) => Some(*c),
+        _ => None,
+    };
+    match decide(actor, action, trust) {
+        Err(Denial::Forbidden | Denial::Lacks { .. })
+            if case.is_some_and(|c| {
+                matches!(actor, Actor::User { .. })
+                    && decide(actor, Action::ReadCase(c), trust).is_err()
+            }) =>
+        {
+            Err(Denial::NotVisible)
+        }
+        other => other,
+    }
+}
+
+fn decide(actor: Actor, action: Action<'_>, trust: &Trust<'_>) -> Result<(), Denial> {
     let Actor::User { id, role, scope } = actor else {
         return match action {
             Action::ReadPublic => Ok(()),
@@ -597,7 +623,8 @@ mod case_tests {
         );
         assert_eq!(
             authorize(other_clerk, accept, &trust),
-            Err(Denial::Forbidden)
+            Err(Denial::NotVisible),
+            "a clerk of another hall does not see the case: it does not exist for him"
         );
         assert_eq!(
             authorize(clerk, step(Step::Decide, false, true, false), &trust),

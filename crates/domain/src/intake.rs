@@ -20,34 +20,58 @@ pub enum ApplicantInput {
     /// A natural person.
     Person {
         /// Name.
+        #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 50))]
         name: String,
         /// 18-digit resident ID number.
+        #[cfg_attr(feature = "openapi", schema(pattern = r"^[1-9][0-9]{16}[0-9Xx]$"))]
         id_number: String,
         /// Mobile number.
+        #[cfg_attr(feature = "openapi", schema(pattern = r"^1[3-9][0-9]{9}$"))]
         phone: String,
         /// Household registration region code (户籍地).
+        #[cfg_attr(
+            feature = "openapi",
+            schema(pattern = r"^[0-9]{6}([0-9]{3}([0-9]{3})?)?$")
+        )]
         household_region: String,
         /// Residence region code, when different (居住地).
         #[serde(default)]
+        #[cfg_attr(
+            feature = "openapi",
+            schema(pattern = r"^[0-9]{6}([0-9]{3}([0-9]{3})?)?$")
+        )]
         residence_region: Option<String>,
         /// Address.
         #[serde(default)]
+        #[cfg_attr(feature = "openapi", schema(max_length = 200))]
         address: String,
     },
     /// A company or other organisation.
     Company {
         /// Name.
+        #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 100))]
         name: String,
         /// Unified social credit code.
+        #[cfg_attr(
+            feature = "openapi",
+            schema(pattern = r"^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$")
+        )]
         uscc: String,
         /// Registration region code.
+        #[cfg_attr(
+            feature = "openapi",
+            schema(pattern = r"^[0-9]{6}([0-9]{3}([0-9]{3})?)?$")
+        )]
         registered_region: String,
         /// Legal representative.
+        #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 50))]
         legal_representative: String,
         /// Contact mobile number.
+        #[cfg_attr(feature = "openapi", schema(pattern = r"^1[3-9][0-9]{9}$"))]
         phone: String,
         /// Address.
         #[serde(default)]
+        #[cfg_attr(feature = "openapi", schema(max_length = 200))]
         address: String,
     },
 }
@@ -277,10 +301,13 @@ impl ApplicantInput {
 #[serde(deny_unknown_fields)]
 pub struct AgentInput {
     /// Name.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 50))]
     pub name: String,
     /// 18-digit resident ID number.
+    #[cfg_attr(feature = "openapi", schema(pattern = r"^[1-9][0-9]{16}[0-9Xx]$"))]
     pub id_number: String,
     /// Mobile number.
+    #[cfg_attr(feature = "openapi", schema(pattern = r"^1[3-9][0-9]{9}$"))]
     pub phone: String,
 }
 
@@ -346,6 +373,82 @@ impl AgentInput {
             }),
             _ => Err(e),
         }
+    }
+}
+
+/// The real-name identity of the account applying online.
+#[derive(Clone, Copy)]
+pub struct RealName<'a> {
+    /// The registered real name.
+    pub name: &'a str,
+    /// The verified ID number; `None` for an account without one.
+    pub id_number: Option<&'a str>,
+}
+
+impl std::fmt::Debug for RealName<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "RealName({})", self.name)
+    }
+}
+
+/// Whom an account may apply for online, by itself: itself; a company it
+/// represents (its legal representative is the account holder); or anyone,
+/// as the recorded agent (委托代理人) — then the checklist asks for the power
+/// of attorney. Never someone else silently: window staff and 帮办员 act for
+/// others with consent, on another path.
+pub fn check_applies_as_self(
+    who: RealName<'_>,
+    applicant: &Applicant,
+    agent: Option<&Agent>,
+) -> Result<(), FieldError> {
+    let Some(own) = who.id_number else {
+        return Err(FieldError::new(
+            "applicant.id_number",
+            "account.not_real_name",
+            "网上申请须使用实名认证的账号，请先完成实名认证",
+        ));
+    };
+    let same = |n: &str| n.trim().eq_ignore_ascii_case(own);
+    if let Some(a) = agent {
+        return if same(&a.id_number) && a.name.trim() == who.name.trim() {
+            Ok(())
+        } else {
+            Err(FieldError::new(
+                "agent.id_number",
+                "applicant.not_self",
+                "委托代理人须为当前登录的实名账号本人",
+            ))
+        };
+    }
+    match applicant {
+        Applicant::Person {
+            name, id_number, ..
+        } => {
+            if !same(id_number) {
+                Err(FieldError::new(
+                    "applicant.id_number",
+                    "applicant.not_self",
+                    "网上申请只能以本人实名身份办理；为他人办理请以委托代理人身份申请并提交授权委托书",
+                ))
+            } else if name.trim() != who.name.trim() {
+                Err(FieldError::new(
+                    "applicant.name",
+                    "applicant.not_self",
+                    "申请人姓名与实名账号不一致",
+                ))
+            } else {
+                Ok(())
+            }
+        }
+        Applicant::Company {
+            legal_representative,
+            ..
+        } if legal_representative.trim() == who.name.trim() => Ok(()),
+        Applicant::Company { .. } => Err(FieldError::new(
+            "applicant.legal_representative",
+            "applicant.not_representative",
+            "以企业名义网上申请须由法定代表人本人办理；其他人请以委托代理人身份申请并提交授权委托书",
+        )),
     }
 }
 
@@ -487,6 +590,95 @@ pub fn resolve_jurisdiction(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_account_applies_online_only_as_itself_its_company_or_as_agent() {
+        let own = "350322198507150034";
+        let who = RealName {
+            name: "蔡文彬",
+            id_number: Some(own),
+        };
+        let person = |name: &str, id: &str| Applicant::Person {
+            name: name.into(),
+            id_number: id.into(),
+            phone: "13805940002".into(),
+            household_region: RegionCode("350322".into()),
+            residence_region: None,
+            address: String::new(),
+        };
+        let company = |rep: &str| Applicant::Company {
+            name: "莆田某某有限公司".into(),
+            uscc: "91350300MA2Y0X0X0X".into(),
+            registered_region: RegionCode("350302".into()),
+            legal_representative: rep.into(),
+            phone: "13805940002".into(),
+            address: String::new(),
+        };
+        let agent = |name: &str, id: &str| Agent {
+            name: name.into(),
+            id_number: id.into(),
+            phone: "13805940002".into(),
+        };
+        let code = |r: Result<(), FieldError>| r.err().map(|e| (e.field, e.code));
+        assert_eq!(
+            code(check_applies_as_self(who, &person("蔡文彬", own), None)),
+            None
+        );
+        let lin = "350304195103120027";
+        assert_eq!(
+            code(check_applies_as_self(who, &person("林秀英", lin), None)),
+            Some(("applicant.id_number".into(), "applicant.not_self"))
+        );
+        assert_eq!(
+            code(check_applies_as_self(who, &person("林秀英", own), None)),
+            Some(("applicant.name".into(), "applicant.not_self"))
+        );
+        // As the recorded agent, for another person or a company.
+        let me = agent("蔡文彬", own);
+        assert_eq!(
+            code(check_applies_as_self(
+                who,
+                &person("林秀英", lin),
+                Some(&me)
+            )),
+            None
+        );
+        assert_eq!(
+            code(check_applies_as_self(who, &company("张三"), Some(&me))),
+            None
+        );
+        assert_eq!(
+            code(check_applies_as_self(
+                who,
+                &person("林秀英", lin),
+                Some(&agent("林秀英", lin))
+            )),
+            Some(("agent.id_number".into(), "applicant.not_self"))
+        );
+        assert_eq!(
+            code(check_applies_as_self(who, &company("蔡文彬"), None)),
+            None
+        );
+        assert_eq!(
+            code(check_applies_as_self(who, &company("张三"), None)),
+            Some((
+                "applicant.legal_representative".into(),
+                "applicant.not_representative"
+            ))
+        );
+        let anonymous = RealName {
+            name: "蔡文彬",
+            id_number: None,
+        };
+        assert_eq!(
+            code(check_applies_as_self(
+                anonymous,
+                &person("蔡文彬", own),
+                None
+            )),
+            Some(("applicant.id_number".into(), "account.not_real_name"))
+        );
+    }
     use crate::validate::id_check_char;
     use time::macros::date;
 

@@ -29,10 +29,26 @@ pub const COOKIE_TTL_MS: i64 = 12 * 3600 * 1000;
 pub const BEARER_TTL_MS: i64 = 24 * 3600 * 1000;
 /// Failed sign-ins are counted over this window.
 pub const THROTTLE_WINDOW_MS: i64 = 15 * 60 * 1000;
-/// Failures per account within the window before sign-in is refused.
-pub const MAX_FAILURES_PER_ACCOUNT: i64 = 5;
-/// Failures per address within the window before sign-in is refused.
-pub const MAX_FAILURES_PER_ADDR: i64 = 20;
+/// Failures at one account from one address (not a trusted device) before
+/// that address is refused for that account: a stranger elsewhere locks
+/// out only himself.
+pub const MAX_FAILURES_PER_PAIR: i64 = 5;
+/// Failures at one account from all untrusted clients before untrusted
+/// clients are refused for it (a distributed guess); the owner's trusted
+/// devices still sign in, and the admin is alerted in the audit log.
+pub const MAX_FAILURES_PER_ACCOUNT: i64 = 20;
+/// Failures from one address at any accounts (password spraying) before
+/// untrusted sign-ins from it are refused; trusted devices behind the same
+/// NAT still sign in.
+pub const MAX_FAILURES_PER_ADDR: i64 = 50;
+/// Failures from one trusted device before it, too, must wait.
+pub const MAX_FAILURES_PER_DEVICE: i64 = 5;
+/// Name of the device cookie: a browser that signed in to an account before
+/// is trusted for it (OWASP's device cookies), so others' failures never
+/// lock its owner out.
+pub const DEVICE_COOKIE: &str = "tb_device";
+/// A device stays trusted this long after its last sign-in.
+pub const DEVICE_TTL_MS: i64 = 180 * 24 * 3600 * 1000;
 
 /// Hashes a password to an argon2id PHC string.
 pub fn hash_password(password: &str) -> String {
@@ -119,6 +135,8 @@ pub struct Ctx {
     pub kiosk: bool,
     /// The reference-data revision read with the session (signed-in callers).
     pub revision: Option<i64>,
+    /// The browser's device cookie, if it has one (see [`DEVICE_COOKIE`]).
+    pub device: Option<String>,
 }
 
 impl Ctx {
@@ -190,6 +208,9 @@ impl FromRequestParts<AppState> for Ctx {
             large,
             kiosk,
             revision: None,
+            device: cookie(&parts.headers, DEVICE_COOKIE)
+                .filter(|t| t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit()))
+                .map(str::to_owned),
         };
         let (token, bearer) = match parts.headers.get(header::AUTHORIZATION) {
             Some(v) => {
@@ -341,19 +362,35 @@ pub fn new_session(
 
 /// Signs in: checks throttling, then the password; records failures. On
 /// success returns the account and a new session token.
+///
+/// Failures are weighed per account × address, per account and per address
+/// for untrusted clients, and per device for a browser trusted for the
+/// account (its device cookie), so nobody can lock an owner out of the
+/// browser they use.
 pub async fn sign_in(
     state: &AppState,
+    ctx: &Ctx,
     username: &str,
     password: &str,
-    addr: &str,
     kind: SessionKind,
 ) -> Result<(User, String, Session), ApiError> {
     let store = &state.store;
     let now = now_ms();
-    let (by_user, by_addr) = store
-        .login_failures_since(username, addr, now - THROTTLE_WINDOW_MS)
-        .await?;
+    let addr = ctx.addr.as_str();
     let name: String = username.chars().take(64).collect();
+    let device = match &ctx.device {
+        Some(t) if store.device_trusted(&token_hash(t), &name, now).await? => Some(token_hash(t)),
+        _ => None,
+    };
+    let counts = store
+        .failures_since(
+            LOGIN,
+            &name,
+            addr,
+            device.as_deref(),
+            now - THROTTLE_WINDOW_MS,
+        )
+        .await?;
     let event = |kind: &str, actor: Option<tongban_domain::UserId>, detail: serde_json::Value| {
         tongban_store::AuditEntry {
             at: now,
@@ -365,19 +402,30 @@ pub async fn sign_in(
             detail: detail.to_string(),
         }
     };
-    if by_user >= MAX_FAILURES_PER_ACCOUNT || by_addr >= MAX_FAILURES_PER_ADDR {
-        tracing::warn!(username, addr, "sign-in throttled");
+    let throttled = match device {
+        Some(_) => counts.device >= MAX_FAILURES_PER_DEVICE,
+        None => {
+            counts.pair >= MAX_FAILURES_PER_PAIR
+                || counts.subject >= MAX_FAILURES_PER_ACCOUNT
+                || counts.addr >= MAX_FAILURES_PER_ADDR
+        }
+    };
+    if throttled {
+        tracing::warn!(username = %name, addr, "sign-in throttled");
         store
             .append_audit(&event(
                 "login_throttled",
                 None,
-                serde_json::json!({"failures_by_account": by_user, "failures_by_address": by_addr}),
+                serde_json::json!({
+                    "failures_here": counts.pair, "failures_by_account": counts.subject,
+                    "failures_by_address": counts.addr, "trusted_device": device.is_some(),
+                }),
             ))
             .await?;
         let mut e = ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
             "login.throttled",
-            "登录失败次数过多，请15分钟后再试",
+            "登录失败次数过多，请15分钟后再试（常用设备不受影响）",
         );
         e.retry_after = Some((THROTTLE_WINDOW_MS / 1000) as u64);
         return Err(e);
@@ -394,12 +442,27 @@ pub async fn sign_in(
         let failed = event(
             "login_failed",
             known,
-            serde_json::json!({"known_account": known.is_some()}),
+            serde_json::json!({"known_account": known.is_some(), "trusted_device": device.is_some()}),
         );
-        store
-            .record_login_failure(username, addr, now, Some(&failed))
-            .await?;
-        tracing::warn!(username, addr, "sign-in failed");
+        let failure = tongban_store::Failure {
+            kind: LOGIN.into(),
+            subject: name.clone(),
+            addr: addr.into(),
+            device: device.clone(),
+            at: now,
+        };
+        store.record_failure(&failure, Some(&failed)).await?;
+        // The failure that puts an account under a distributed guess alerts the admins.
+        if device.is_none() && counts.subject + 1 == MAX_FAILURES_PER_ACCOUNT {
+            store
+                .append_audit(&event(
+                    "login_attack",
+                    known,
+                    serde_json::json!({"failures_by_account": counts.subject + 1}),
+                ))
+                .await?;
+        }
+        tracing::warn!(username = %name, addr, "sign-in failed");
         return Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
             "login.failed",
@@ -407,7 +470,9 @@ pub async fn sign_in(
         )
         .field("password", "用户名或密码不正确"));
     };
-    store.clear_login_failures(username).await?;
+    store
+        .clear_failures(LOGIN, &name, addr, device.as_deref())
+        .await?;
     let ttl = match kind {
         SessionKind::Cookie => COOKIE_TTL_MS,
         SessionKind::Bearer => BEARER_TTL_MS,
@@ -421,6 +486,32 @@ pub async fn sign_in(
     store.create_session(&session, Some(&login)).await?;
     tracing::info!(user = %user.id, ?kind, "signed in");
     Ok((user, token, session))
+}
+
+/// The kind of failure a wrong password is recorded as.
+const LOGIN: &str = "login";
+
+/// After a browser signs in to `username`: trusts it for that account (its
+/// device cookie, made now if it has none) and answers the `Set-Cookie`.
+pub async fn remember_device(
+    state: &AppState,
+    ctx: &Ctx,
+    username: &str,
+) -> Result<String, ApiError> {
+    let token = ctx.device.clone().unwrap_or_else(random_token);
+    let now = now_ms();
+    let name: String = username.chars().take(64).collect();
+    state
+        .store
+        .trust_device(&token_hash(&token), &name, now, now + DEVICE_TTL_MS)
+        .await?;
+    Ok(set_cookie(
+        DEVICE_COOKIE,
+        &token,
+        DEVICE_TTL_MS / 1000,
+        true,
+        state.settings.secure_cookies,
+    ))
 }
 
 #[cfg(test)]

@@ -80,19 +80,44 @@ impl From<FieldError> for ApiError {
     }
 }
 
+/// At most this many field errors are reported; the rest are counted.
+pub const MAX_FIELD_ERRORS: usize = 20;
+/// Field names and messages echo input: each is cut to this many characters.
+const MAX_ECHO_CHARS: usize = 120;
+
+/// `s`, cut to [`MAX_ECHO_CHARS`] characters with an ellipsis.
+pub(crate) fn bounded(s: String) -> String {
+    if s.chars().count() <= MAX_ECHO_CHARS {
+        s
+    } else {
+        s.chars().take(MAX_ECHO_CHARS).chain(['…']).collect()
+    }
+}
+
 impl From<ValidationErrors> for ApiError {
+    /// A 422 naming the first [`MAX_FIELD_ERRORS`] fields and counting the
+    /// rest, with every echoed name and message bounded: a large bad request
+    /// never makes a larger answer.
     fn from(e: ValidationErrors) -> Self {
         let mut err = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation", "");
         if let [one] = e.0.as_slice() {
             err.code = one.code.to_string();
         }
-        err.message =
-            e.0.iter()
-                .map(|f| f.message.clone())
-                .collect::<Vec<_>>()
-                .join("；");
-        for f in e.0 {
-            err.fields.entry(f.field).or_insert(f.message);
+        let total = e.0.len();
+        let shown: Vec<FieldError> = e.0.into_iter().take(MAX_FIELD_ERRORS).collect();
+        let mut message = shown
+            .iter()
+            .map(|f| bounded(f.message.clone()))
+            .collect::<Vec<_>>()
+            .join("；");
+        if total > shown.len() {
+            message.push_str(&format!("；另有{}项错误未列出", total - shown.len()));
+        }
+        err.message = message;
+        for f in shown {
+            err.fields
+                .entry(bounded(f.field))
+                .or_insert_with(|| bounded(f.message));
         }
         err
     }

@@ -6,7 +6,11 @@ use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 use std::collections::HashMap;
 
-/// A JSON body; a malformed body is a 400/422 that names the field.
+/// The largest JSON request body accepted.
+pub const MAX_JSON_BYTES: usize = 256 * 1024;
+
+/// A JSON body of at most [`MAX_JSON_BYTES`]; a malformed body is a 400/422
+/// that names the field.
 #[derive(Debug)]
 pub struct ApiJson<T>(pub T);
 
@@ -26,9 +30,17 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
                 "请求体应为 JSON（Content-Type: application/json）",
             ));
         }
-        let bytes = axum::body::Bytes::from_request(req, state)
+        let _ = state;
+        // No JSON request needs more; the larger body limit is for scans.
+        let bytes = axum::body::to_bytes(req.into_body(), MAX_JSON_BYTES)
             .await
-            .map_err(|_| ApiError::bad_request("请求体过大或无法读取"))?;
+            .map_err(|_| {
+                ApiError::new(
+                    axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+                    "body.too_large",
+                    "请求体过大（JSON 不超过 256 KiB）或无法读取",
+                )
+            })?;
         let de = &mut serde_json::Deserializer::from_slice(&bytes);
         match serde_path_to_error::deserialize::<_, T>(de) {
             Ok(v) => Ok(ApiJson(v)),
@@ -52,6 +64,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
                 } else {
                     (path.clone(), "字段类型或取值不正确".to_owned())
                 };
+                let field = crate::error::bounded(field);
                 Err(ApiError::new(
                     axum::http::StatusCode::UNPROCESSABLE_ENTITY,
                     "validation",

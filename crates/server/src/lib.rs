@@ -8,6 +8,7 @@ pub mod auth;
 pub mod blobs;
 pub mod calendar;
 pub mod catalogue;
+pub mod codes;
 pub mod documents;
 pub mod error;
 pub mod extract;

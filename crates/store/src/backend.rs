@@ -397,18 +397,14 @@ macro_rules! impl_store {
                 Ok(())
             }
 
-            async fn record_login_failure(
-                &self,
-                username: &str,
-                addr: &str,
-                at: i64,
-                audit: Option<&$crate::AuditEntry>,
-            ) -> $crate::Result<()> {
+            async fn record_failure(&self, f: &$crate::Failure, audit: Option<&$crate::AuditEntry>) -> $crate::Result<()> {
                 let mut tx = self.begin_write().await?;
-                sqlx::query("INSERT INTO login_failures (username, addr, at) VALUES ($1, $2, $3)")
-                    .bind(username)
-                    .bind(addr)
-                    .bind(at)
+                sqlx::query("INSERT INTO attempt_failures (kind, subject, addr, device, at) VALUES ($1, $2, $3, $4, $5)")
+                    .bind(&f.kind)
+                    .bind(&f.subject)
+                    .bind(&f.addr)
+                    .bind(f.device.as_deref())
+                    .bind(f.at)
                     .execute(&mut *tx)
                     .await?;
                 if let Some(a) = audit {
@@ -418,26 +414,77 @@ macro_rules! impl_store {
                 Ok(())
             }
 
-            async fn login_failures_since(&self, username: &str, addr: &str, since: i64) -> $crate::Result<(i64, i64)> {
+            async fn failures_since(
+                &self,
+                kind: &str,
+                subject: &str,
+                addr: &str,
+                device: Option<&str>,
+                since: i64,
+            ) -> $crate::Result<$crate::FailureCounts> {
                 use sqlx::Row;
                 let r = sqlx::query(
-                    "SELECT (SELECT COUNT(*) FROM login_failures WHERE username = $1 AND at > $3) AS by_user,
-                            (SELECT COUNT(*) FROM login_failures WHERE addr = $2 AND at > $3) AS by_addr",
+                    "SELECT (SELECT COUNT(*) FROM attempt_failures
+                              WHERE kind = $1 AND subject = $2 AND at > $5 AND device IS NULL) AS by_subject,
+                            (SELECT COUNT(*) FROM attempt_failures
+                              WHERE kind = $1 AND subject = $2 AND at > $5 AND device IS NULL AND addr = $3) AS by_pair,
+                            (SELECT COUNT(*) FROM attempt_failures
+                              WHERE kind = $1 AND addr = $3 AND at > $5 AND device IS NULL) AS by_addr,
+                            (SELECT COUNT(*) FROM attempt_failures
+                              WHERE device = $4 AND at > $5 AND kind = $1) AS by_device",
                 )
-                .bind(username)
+                .bind(kind)
+                .bind(subject)
                 .bind(addr)
+                .bind(device)
                 .bind(since)
                 .fetch_one(&self.pool)
                 .await?;
-                Ok((r.try_get("by_user")?, r.try_get("by_addr")?))
+                Ok($crate::FailureCounts {
+                    subject: r.try_get("by_subject")?,
+                    pair: r.try_get("by_pair")?,
+                    addr: r.try_get("by_addr")?,
+                    device: r.try_get("by_device")?,
+                })
             }
 
-            async fn clear_login_failures(&self, username: &str) -> $crate::Result<()> {
-                sqlx::query("DELETE FROM login_failures WHERE username = $1")
-                    .bind(username)
-                    .execute(&self.pool)
+            async fn clear_failures(&self, kind: &str, subject: &str, addr: &str, device: Option<&str>) -> $crate::Result<()> {
+                let mut tx = self.begin_write().await?;
+                sqlx::query("DELETE FROM attempt_failures WHERE kind = $1 AND subject = $2 AND (addr = $3 OR device = $4)")
+                    .bind(kind)
+                    .bind(subject)
+                    .bind(addr)
+                    .bind(device)
+                    .execute(&mut *tx)
                     .await?;
+                tx.commit().await?;
                 Ok(())
+            }
+
+            async fn trust_device(&self, token_hash: &str, username: &str, now: i64, expires_at: i64) -> $crate::Result<()> {
+                let mut tx = self.begin_write().await?;
+                sqlx::query(
+                    "INSERT INTO trusted_devices (token_hash, username, created_at, expires_at) VALUES ($1, $2, $3, $4)
+                     ON CONFLICT (token_hash, username) DO UPDATE SET expires_at = excluded.expires_at",
+                )
+                .bind(token_hash)
+                .bind(username)
+                .bind(now)
+                .bind(expires_at)
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn device_trusted(&self, token_hash: &str, username: &str, now: i64) -> $crate::Result<bool> {
+                let r = sqlx::query("SELECT 1 AS one FROM trusted_devices WHERE token_hash = $1 AND username = $2 AND expires_at > $3")
+                    .bind(token_hash)
+                    .bind(username)
+                    .bind(now)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                Ok(r.is_some())
             }
 
             async fn publish_items(&self, items: &[$crate::Publication], now: i64) -> $crate::Result<usize> {

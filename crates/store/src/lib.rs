@@ -172,6 +172,34 @@ impl std::fmt::Debug for Session {
     }
 }
 
+/// A failed attempt at something that can be guessed.
+#[derive(Debug, Clone)]
+pub struct Failure {
+    /// What was tried: `login`, `case_code`.
+    pub kind: String,
+    /// At what: a username, a case number.
+    pub subject: String,
+    /// From which address.
+    pub addr: String,
+    /// From a browser trusted for the subject (hash of its device cookie).
+    pub device: Option<String>,
+    /// When, unix ms.
+    pub at: i64,
+}
+
+/// Failed attempts in a window, counted the ways throttling weighs them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FailureCounts {
+    /// At the subject, from anywhere but trusted devices.
+    pub subject: i64,
+    /// At the subject from this address (not from trusted devices).
+    pub pair: i64,
+    /// From this address at any subject (not from trusted devices).
+    pub addr: i64,
+    /// From this trusted device.
+    pub device: i64,
+}
+
 /// Everything the application asks of a database, in domain words.
 #[async_trait]
 pub trait Store: Send + Sync + std::fmt::Debug + 'static {
@@ -219,23 +247,38 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     ) -> Result<Option<(Session, User, i64)>>;
     /// Ends a session.
     async fn delete_session(&self, token_hash: &str) -> Result<()>;
-    /// Records a failed sign-in, with its audit event in the same transaction.
-    async fn record_login_failure(
+    /// Records a failed attempt (a sign-in, a verification code), with its
+    /// audit event, if any, in the same transaction.
+    async fn record_failure(&self, f: &Failure, audit: Option<&AuditEntry>) -> Result<()>;
+    /// Failed attempts of `kind` at `subject` since `since`, counted the
+    /// ways throttling weighs them.
+    async fn failures_since(
         &self,
-        username: &str,
+        kind: &str,
+        subject: &str,
         addr: &str,
-        at: i64,
-        audit: Option<&AuditEntry>,
-    ) -> Result<()>;
-    /// Failed sign-ins since `since`: (for this account, from this address).
-    async fn login_failures_since(
-        &self,
-        username: &str,
-        addr: &str,
+        device: Option<&str>,
         since: i64,
-    ) -> Result<(i64, i64)>;
-    /// Forgets an account's failures after a successful sign-in.
-    async fn clear_login_failures(&self, username: &str) -> Result<()>;
+    ) -> Result<FailureCounts>;
+    /// Forgets the failures at `subject` from `addr` or from `device`, after
+    /// a success there.
+    async fn clear_failures(
+        &self,
+        kind: &str,
+        subject: &str,
+        addr: &str,
+        device: Option<&str>,
+    ) -> Result<()>;
+    /// Trusts a browser (the hash of its device cookie) for an account.
+    async fn trust_device(
+        &self,
+        token_hash: &str,
+        username: &str,
+        now: i64,
+        expires_at: i64,
+    ) -> Result<()>;
+    /// Whether a device cookie is trusted for an account now.
+    async fn device_trusted(&self, token_hash: &str, username: &str, now: i64) -> Result<bool>;
 
     // --- the catalogue ---
     /// Publishes items in one transaction: each whose content differs from

@@ -370,24 +370,65 @@ contract!(users_sessions_and_throttling, |s| {
     s.delete_session("h1").await.unwrap();
     assert!(s.session("h1", 10).await.unwrap().is_none());
 
+    let fail = |subject: &str, addr: &str, device: Option<&str>, at: i64| tongban_store::Failure {
+        kind: "login".into(),
+        subject: subject.into(),
+        addr: addr.into(),
+        device: device.map(str::to_owned),
+        at,
+    };
     for t in [10, 20, 30] {
-        s.record_login_failure("clerk", "1.2.3.4", t, None)
+        s.record_failure(&fail("clerk", "1.2.3.4", None, t), None)
             .await
             .unwrap();
     }
-    s.record_login_failure("other", "1.2.3.4", 40, None)
+    s.record_failure(&fail("clerk", "5.6.7.8", None, 31), None)
+        .await
+        .unwrap();
+    s.record_failure(&fail("clerk", "1.2.3.4", Some("dev"), 32), None)
+        .await
+        .unwrap();
+    s.record_failure(&fail("other", "1.2.3.4", None, 40), None)
+        .await
+        .unwrap();
+    let counts = |device: Option<&'static str>, since: i64| {
+        s.failures_since("login", "clerk", "1.2.3.4", device, since)
+    };
+    assert_eq!(
+        counts(Some("dev"), 15).await.unwrap(),
+        tongban_store::FailureCounts {
+            subject: 3,
+            pair: 2,
+            addr: 3,
+            device: 1
+        },
+        "a trusted device's failures count only against that device"
+    );
+    assert_eq!(counts(None, 0).await.unwrap().device, 0);
+    s.clear_failures("login", "clerk", "1.2.3.4", Some("dev"))
         .await
         .unwrap();
     assert_eq!(
-        s.login_failures_since("clerk", "1.2.3.4", 15)
-            .await
-            .unwrap(),
-        (2, 3)
+        counts(Some("dev"), 0).await.unwrap(),
+        tongban_store::FailureCounts {
+            subject: 1,
+            pair: 0,
+            addr: 1,
+            device: 0
+        },
+        "a success forgets its own address's and device's failures, not another address's"
     );
-    s.clear_login_failures("clerk").await.unwrap();
-    assert_eq!(
-        s.login_failures_since("clerk", "1.2.3.4", 0).await.unwrap(),
-        (0, 1)
+    s.trust_device("dev", "clerk", 100, 200).await.unwrap();
+    assert!(s.device_trusted("dev", "clerk", 150).await.unwrap());
+    assert!(!s.device_trusted("dev", "other", 150).await.unwrap());
+    assert!(
+        !s.device_trusted("dev", "clerk", 200).await.unwrap(),
+        "expired"
+    );
+    s.trust_device("dev", "clerk", 190, 400).await.unwrap();
+    assert!(
+        s.device_trusted("dev", "clerk", 300).await.unwrap(),
+        "renewed"
     );
 });
 

@@ -192,7 +192,7 @@ pub async fn slots_of(
 /// The slots a hall publishes, from `from` (default: tomorrow) for `days`
 /// days (default 7, at most 31), with places left. Access: anyone.
 #[utoipa::path(get, path = "/appointments/slots", tag = "appointments",
-    params(("hall" = i64, Query), ("from" = Option<String>, Query), ("days" = Option<i64>, Query)),
+    params(("hall" = i64, Query, minimum = 1), ("from" = Option<String>, Query, format = Date), ("days" = Option<i64>, Query, minimum = 1, maximum = 31)),
     responses((status = 200, body = Page<SlotView>), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn slots(
     State(state): State<AppState>,
@@ -225,8 +225,10 @@ pub async fn slots(
 #[serde(deny_unknown_fields)]
 pub struct BookBody {
     /// The slot, e.g. `P12-2026-12-01`.
+    #[schema(max_length = 40)]
     pub slot: String,
     /// The item to be handled.
+    #[schema(max_length = 40)]
     pub item: String,
 }
 
@@ -266,7 +268,7 @@ pub async fn book_slot(state: &AppState, ctx: &Ctx, body: &BookBody) -> ApiResul
         plan: plan.id,
         day: slot.day,
         capacity: plan.capacity,
-        booking_no: format!("YY{}", crate::api::cases::random_code()),
+        booking_no: format!("YY{}", crate::codes::random_chars(8)),
         item,
         user: user.id,
         at: state.now.ms(),
@@ -321,7 +323,7 @@ pub async fn book(
 /// its staff (`hall`, `day`, default the caller's hall and today). Access:
 /// applicants (their own); staff of the hall; platform admins.
 #[utoipa::path(get, path = "/appointments", tag = "appointments", security(("bearer" = [])),
-    params(("hall" = Option<i64>, Query), ("day" = Option<String>, Query)),
+    params(("hall" = Option<i64>, Query, minimum = 1), ("day" = Option<String>, Query, format = Date)),
     responses((status = 200, body = Page<AppointmentView>), (status = 401, body = crate::error::ErrorBody),
               (status = 403, body = crate::error::ErrorBody)))]
 pub async fn list(
@@ -443,17 +445,23 @@ pub async fn cancel(
 pub struct PlanBody {
     /// The hall (default: the caller's).
     #[serde(default)]
+    #[schema(minimum = 1)]
     pub hall: Option<i64>,
     /// The window serving the slots.
+    #[schema(minimum = 1)]
     pub window: i64,
     /// `HH:MM`.
+    #[schema(pattern = r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
     pub start: String,
     /// `HH:MM`.
+    #[schema(pattern = r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
     pub end: String,
     /// Places per slot (1–200).
+    #[schema(minimum = 1, maximum = 200)]
     pub capacity: u32,
     /// `counter` (default) or `home_visit`.
     #[serde(default)]
+    #[schema(pattern = r"^(counter|home_visit)$")]
     pub kind: Option<String>,
 }
 

@@ -70,16 +70,19 @@ pub async fn list(State(state): State<AppState>, ctx: Ctx) -> ApiResult<Json<Cal
 #[serde(deny_unknown_fields)]
 pub struct YearInput {
     /// The notice it comes from.
+    #[schema(min_length = 1, max_length = 500)]
     pub source: String,
     /// Days off.
+    #[schema(max_items = 366)]
     pub off: Vec<String>,
     /// Makeup working days (weekend days).
+    #[schema(max_items = 366)]
     pub work: Vec<String>,
 }
 
 /// Adds or replaces a year's table (e.g. next year's, published each
 /// November). Access: platform admin.
-#[utoipa::path(put, path = "/calendar/{year}", tag = "calendar", params(("year" = i32, Path)),
+#[utoipa::path(put, path = "/calendar/{year}", tag = "calendar", params(("year" = i32, Path, minimum = 2000, maximum = 2100)),
     request_body = YearInput, security(("bearer" = [])),
     responses((status = 200, body = CalendarView), (status = 401, body = crate::error::ErrorBody),
               (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]

@@ -31,11 +31,14 @@ use utoipa::ToSchema;
 #[serde(deny_unknown_fields)]
 pub struct CaseCreate {
     /// Item code.
+    #[schema(max_length = 40)]
     pub item: String,
     /// `online`, `accept_remote` or `collect_remote`.
+    #[schema(pattern = r"^(online|accept_remote|collect_remote)$")]
     pub mode: String,
     /// The receiving hall (window cases; defaults to the clerk's hall).
     #[serde(default)]
+    #[schema(minimum = 1)]
     pub hall: Option<i64>,
     /// The applicant.
     pub applicant: ApplicantInput,
@@ -44,6 +47,7 @@ pub struct CaseCreate {
     pub answers: Answers,
     /// Region code of the property (items decided where the property lies).
     #[serde(default)]
+    #[schema(pattern = r"^[0-9]{6}([0-9]{3}([0-9]{3})?)?$")]
     pub property_region: Option<String>,
     /// An agent acting for the applicant (委托代理人): the checklist then
     /// asks for the power of attorney and the agent's ID.
@@ -64,13 +68,16 @@ pub struct CaseCreate {
 #[serde(deny_unknown_fields)]
 pub struct DeliveryInput {
     /// `electronic`, `post` or `pickup`.
+    #[schema(pattern = r"^(electronic|post|pickup)$")]
     pub method: String,
     /// Postal address (post).
     #[serde(default)]
+    #[schema(max_length = 200)]
     pub address: Option<String>,
     /// The hall to pick the result up at (pickup); it must hold the
     /// result-delivery right for the deciding department.
     #[serde(default)]
+    #[schema(minimum = 1)]
     pub hall: Option<i64>,
 }
 
@@ -185,9 +192,11 @@ fn check_delivery(
 #[serde(deny_unknown_fields)]
 pub struct Consent {
     /// `signature` (signed form), `in_person` (said so in person) or `phone`.
+    #[schema(pattern = r"^(signature|in_person|phone)$")]
     pub method: String,
     /// Anything to note (e.g. where the signed form is kept).
     #[serde(default)]
+    #[schema(max_length = 500)]
     pub note: Option<String>,
 }
 
@@ -601,25 +610,13 @@ fn replay(status: u16, body: String) -> Response {
         .into_response()
 }
 
-/// A random code (verification codes, booking numbers).
-pub fn random_code() -> String {
-    let mut b = [0u8; 5];
-    getrandom::fill(&mut b).expect("OS random source");
-    // Crockford-style: no 0/O/1/I/L confusion.
-    const A: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
-    b.iter()
-        .map(|x| char::from(A[usize::from(*x) % A.len()]))
-        .collect::<String>()
-        + &format!("{:02}", b[0] % 100)
-}
-
 /// Starts a case: at a window (clerk, guide or agent of the receiving hall,
 /// `accept_remote` / `collect_remote`) or online (the applicant). The item's
 /// jurisdiction picks the deciding department; the mode must be one the
 /// 通办 list allows at the hall's level. Send `Idempotency-Key` to retry
 /// safely. Access: window staff of the hall, or the applicant (online).
 #[utoipa::path(post, path = "/cases", tag = "cases", request_body = CaseCreate, security(("bearer" = [])),
-    params(("Idempotency-Key" = Option<String>, Header)),
+    params(("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 100, pattern = r"^[!-~]+$", description = "1–100 visible ASCII characters")),
     responses((status = 201, body = CaseView), (status = 401, body = crate::error::ErrorBody),
               (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn create(
@@ -667,11 +664,50 @@ impl IntoResponse for Answer {
     }
 }
 
+/// A keyed write that failed may have lost the race to its own original
+/// (same key), which has committed by now: then the original's answer is
+/// the answer, whenever the retry arrives.
+async fn settle(
+    state: &AppState,
+    scope: &str,
+    key: &Option<String>,
+    result: ApiResult<Answer>,
+) -> ApiResult<Answer> {
+    match result {
+        Err(e) if key.is_some() => Ok(replayed(state, scope, key).await?.ok_or(e)?),
+        other => other,
+    }
+}
+
+/// The scope an idempotency key is recorded under: the caller and the route.
+fn idem_scope(ctx: &Ctx, route: &str) -> ApiResult<String> {
+    let user = ctx
+        .user
+        .as_ref()
+        .ok_or(ApiError::from(Denial::Unauthenticated))?;
+    Ok(format!("{}:POST:{route}", user.id))
+}
+
 /// Starts a case (the API and the workbench share it).
 pub async fn create_case(
     state: &AppState,
     ctx: &Ctx,
     body: CaseCreate,
+    key: Option<String>,
+) -> ApiResult<Answer> {
+    let scope = idem_scope(ctx, "/cases")?;
+    if let Some(answer) = replayed(state, &scope, &key).await? {
+        return Ok(answer);
+    }
+    let result = create_case_once(state, ctx, body, &scope, key.clone()).await;
+    settle(state, &scope, &key, result).await
+}
+
+async fn create_case_once(
+    state: &AppState,
+    ctx: &Ctx,
+    body: CaseCreate,
+    scope: &str,
     key: Option<String>,
 ) -> ApiResult<Answer> {
     let state = state.clone();
@@ -680,10 +716,6 @@ pub async fn create_case(
         .user
         .clone()
         .ok_or(ApiError::from(Denial::Unauthenticated))?;
-    let scope = format!("{}:POST:/cases", user.id);
-    if let Some(answer) = replayed(&state, &scope, &key).await? {
-        return Ok(answer);
-    }
     let mode = match Mode::parse(&body.mode) {
         Some(m @ (Mode::Online | Mode::AcceptRemote | Mode::CollectRemote)) => m,
         Some(Mode::Bundle) => {
@@ -881,6 +913,18 @@ pub async fn create_case(
         return Err(errs.into());
     };
     errs.into_result(())?;
+    // Online, an account applies as itself, its company, or as the recorded agent.
+    if online && !assisted {
+        let (id_number, _) = state.store.user_identity(user.id).await?;
+        tongban_domain::intake::check_applies_as_self(
+            tongban_domain::intake::RealName {
+                name: &user.display_name,
+                id_number: id_number.as_deref(),
+            },
+            &applicant,
+            agent.as_ref(),
+        )?;
+    }
     let impls: Vec<_> = state
         .store
         .implementations(&item_code)
@@ -927,7 +971,7 @@ pub async fn create_case(
     let now = state.now.ms();
     let new_applicant_name = applicant.name().to_owned();
     let new = NewCase {
-        verification_code: random_code(),
+        verification_code: crate::codes::new_verification_code(),
         item_code: item_code.clone(),
         item_version: item.version,
         item_name: c.name.clone(),
@@ -968,14 +1012,18 @@ pub async fn create_case(
     let render =
         |r: &CaseRecord| serde_json::to_string(&lookups.view(r, false, vec![])).unwrap_or_default();
     let idem = key.as_ref().map(|k| IdemWrite {
-        scope: scope.clone(),
+        scope: scope.to_owned(),
         key: k.clone(),
         status: 201,
         render: &render,
     });
     match state.store.create_case(&new, &prefix, &event, idem).await {
-        Ok((record, _)) => {
+        Ok((record, recorded)) => {
             tracing::info!(case = %record.case_no, item = %item_code, ?mode, "case created");
+            // A keyed write answers exactly what a retry will be answered.
+            if let Some(body) = recorded {
+                return Ok(Answer::Replay(201, body));
+            }
             let events = state.store.case_events(record.id).await?;
             Ok(Answer::Fresh(
                 StatusCode::CREATED,
@@ -984,17 +1032,6 @@ pub async fn create_case(
         }
         // An earlier request with the same key: its answer, now durable.
         Err(StoreError::Replayed(s, b)) => Ok(Answer::Replay(s, b)),
-        Err(StoreError::Conflict(what)) if key.is_some() => {
-            // A concurrent retry with the same key won the race: answer as it did.
-            match state
-                .store
-                .idempotent_answer(&scope, key.as_deref().unwrap_or(""))
-                .await?
-            {
-                Some((s, b)) => Ok(Answer::Replay(s, b)),
-                None => Err(StoreError::Conflict(what).into()),
-            }
-        }
         Err(e) => Err(e.into()),
     }
 }
@@ -1004,7 +1041,7 @@ pub async fn create_case(
 /// reviewers and admins, all for platform admins. Filter: `status`
 /// (comma-separated). ID and phone numbers are masked. Access: signed in.
 #[utoipa::path(get, path = "/cases", tag = "cases", security(("bearer" = [])),
-    params(("status" = Option<String>, Query), ("limit" = Option<usize>, Query), ("offset" = Option<usize>, Query)),
+    params(("status" = Option<String>, Query), ("limit" = Option<usize>, Query, minimum = 1, maximum = 200, description = "Page size, 1–200 (default 20)"), ("offset" = Option<usize>, Query, maximum = 1000000, description = "Rows to skip")),
     responses((status = 200, body = Page<CaseView>), (status = 401, body = crate::error::ErrorBody),
               (status = 422, body = crate::error::ErrorBody)))]
 pub async fn list(
@@ -1203,7 +1240,7 @@ pub async fn visible_case(state: &AppState, ctx: &Ctx, case_no: &str) -> ApiResu
 /// One case with its timeline and clock (`deadline`, `working_days_left`,
 /// `calendar_complete`). Access: whoever may see the case (else 404).
 #[utoipa::path(get, path = "/cases/{case_no}", tag = "cases", security(("bearer" = [])),
-    params(("case_no" = String, Path)),
+    params(("case_no" = String, Path, pattern = r"^TB[0-9]{16}$", description = "Case number, e.g. TB2026120100000001")),
     responses((status = 200, body = CaseView), (status = 401, body = crate::error::ErrorBody),
               (status = 404, body = crate::error::ErrorBody)))]
 pub async fn get(
@@ -1221,8 +1258,10 @@ pub async fn get(
 #[serde(deny_unknown_fields)]
 pub struct MaterialProblem {
     /// The material.
+    #[schema(min_length = 1, max_length = 100)]
     pub name: String,
     /// What is wrong with it.
+    #[schema(max_length = 500)]
     pub problem: String,
 }
 
@@ -1231,29 +1270,36 @@ pub struct MaterialProblem {
 #[serde(deny_unknown_fields)]
 pub struct ActionBody {
     /// The case version this action was decided on.
+    #[schema(minimum = 1)]
     pub version: i64,
     /// Reason (not_accept, pre_review_fail, decide, suspend, withdraw).
     #[serde(default)]
+    #[schema(max_length = 500)]
     pub reason: Option<String>,
     /// Decision (decide).
     #[serde(default)]
     pub approved: Option<bool>,
     /// Every missing or defective material at once (request_supplement).
     #[serde(default)]
+    #[schema(max_items = 100)]
     pub materials: Option<Vec<MaterialProblem>>,
     /// Expected length in working days (suspend).
     #[serde(default)]
+    #[schema(maximum = 3650)]
     pub expected_days: Option<u32>,
     /// `post`, `pickup` or `electronic` (deliver).
     #[serde(default)]
+    #[schema(pattern = r"^(electronic|post|pickup)$")]
     pub method: Option<String>,
     /// Postal address (deliver by post).
     #[serde(default)]
+    #[schema(max_length = 200)]
     pub address: Option<String>,
     /// The hall where the applicant picks up the result (deliver by
     /// pickup; defaults to the receiving hall). Its window hands it over,
     /// holding the result-delivery right.
     #[serde(default)]
+    #[schema(minimum = 1)]
     pub hall: Option<i64>,
 }
 
@@ -1415,7 +1461,7 @@ fn pickup_hall_for(
 /// Access: the side the step belongs to — window staff of the receiving
 /// hall, reviewers of the deciding department, or the applicant.
 #[utoipa::path(post, path = "/cases/{case_no}/actions/{action}", tag = "cases", security(("bearer" = [])),
-    params(("case_no" = String, Path), ("action" = String, Path), ("Idempotency-Key" = Option<String>, Header)),
+    params(("case_no" = String, Path, pattern = r"^TB[0-9]{16}$", description = "Case number, e.g. TB2026120100000001"), ("action" = String, Path, pattern = r"^(submit|pre_review_pass|pre_review_fail|accept|not_accept|request_supplement|supplement_provided|suspend|resume|decide|deliver|complete|withdraw)$", description = "The step"), ("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 100, pattern = r"^[!-~]+$", description = "1–100 visible ASCII characters")),
     request_body = ActionBody,
     responses((status = 200, body = CaseView), (status = 403, body = crate::error::ErrorBody),
               (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody),
@@ -1446,6 +1492,23 @@ pub async fn take_step(
     body: ActionBody,
     key: Option<String>,
 ) -> ApiResult<Answer> {
+    let scope = idem_scope(ctx, &format!("/cases/{case_no}/actions/{action}"))?;
+    if let Some(answer) = replayed(state, &scope, &key).await? {
+        return Ok(answer);
+    }
+    let result = take_step_once(state, ctx, case_no, action, body, &scope, key.clone()).await;
+    settle(state, &scope, &key, result).await
+}
+
+async fn take_step_once(
+    state: &AppState,
+    ctx: &Ctx,
+    case_no: &str,
+    action: &str,
+    body: ActionBody,
+    scope: &str,
+    key: Option<String>,
+) -> ApiResult<Answer> {
     let state = state.clone();
     let (case_no, action) = (case_no.to_owned(), action.to_owned());
     ctx.authorize(Action::ListCases)?;
@@ -1453,10 +1516,6 @@ pub async fn take_step(
         .user
         .clone()
         .ok_or(ApiError::from(Denial::Unauthenticated))?;
-    let scope = format!("{}:POST:/cases/{case_no}/actions/{action}", user.id);
-    if let Some(answer) = replayed(&state, &scope, &key).await? {
-        return Ok(answer);
-    }
     let lookups = Ctxt::load_for(&state, ctx).await?;
     let c = visible_case(&state, ctx, &case_no).await?;
     let Some(step) = Step::parse(&action) else {
@@ -1573,7 +1632,7 @@ pub async fn take_step(
     let render =
         |r: &CaseRecord| serde_json::to_string(&lookups.view(r, false, vec![])).unwrap_or_default();
     let idem = key.as_ref().map(|k| IdemWrite {
-        scope: scope.clone(),
+        scope: scope.to_owned(),
         key: k.clone(),
         status: 200,
         render: &render,
@@ -1583,7 +1642,7 @@ pub async fn take_step(
         .apply_to_case(&case_no, body.version, &change, &event, idem)
         .await
     {
-        Ok((record, _)) => {
+        Ok((record, recorded)) => {
             tracing::info!(case = %record.case_no, action = step.as_str(), to = record.status.as_str(), "case step");
             // The same notice by text message to the applicant's phone, once
             // the change is durable; a failing gateway never undoes the step.
@@ -1598,6 +1657,9 @@ pub async fn take_step(
                     }
                 });
             }
+            if let Some(body) = recorded {
+                return Ok(Answer::Replay(200, body));
+            }
             let events = state.store.case_events(record.id).await?;
             Ok(Answer::Fresh(
                 StatusCode::OK,
@@ -1605,18 +1667,11 @@ pub async fn take_step(
             ))
         }
         Err(StoreError::Replayed(s, b)) => Ok(Answer::Replay(s, b)),
-        Err(StoreError::Conflict(_)) => {
-            if let Some(k) = &key
-                && let Some((s, b)) = state.store.idempotent_answer(&scope, k).await?
-            {
-                return Ok(Answer::Replay(s, b));
-            }
-            Err(ApiError::new(
-                StatusCode::CONFLICT,
-                "case.stale_version",
-                "办件已被他人更新，请刷新后重试",
-            ))
-        }
+        Err(StoreError::Conflict(_)) => Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "case.stale_version",
+            "办件已被他人更新，请刷新后重试",
+        )),
         Err(e) => Err(e.into()),
     }
 }

@@ -85,7 +85,7 @@ pub fn search_filter(p: &Params) -> Result<SearchFilter, ApiError> {
            ("department_kind" = Option<String>, Query, description = "police, medical_insurance, … or 公安, 医保, …"),
            ("mode" = Option<String>, Query, description = "online / accept_remote / collect_remote / bundle"),
            ("level" = Option<String>, Query, description = "hall level where listed: city / county / town / community"),
-           ("limit" = Option<usize>, Query), ("offset" = Option<usize>, Query)),
+           ("limit" = Option<usize>, Query, minimum = 1, maximum = 200, description = "Page size, 1–200 (default 20)"), ("offset" = Option<usize>, Query, maximum = 1000000, description = "Rows to skip")),
     responses((status = 200, body = Page<ItemRow>), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
@@ -150,7 +150,7 @@ async fn load_item(state: &AppState, code: &str, version: Option<i32>) -> ApiRes
 /// An item: the current version (or `?version=n`) with every element,
 /// `promised_days`, `instant`, materials and guide map. Access: public.
 #[utoipa::path(get, path = "/items/{code}", tag = "catalogue",
-    params(("code" = String, Path), ("version" = Option<i32>, Query)),
+    params(("code" = String, Path, max_length = 40, description = "Item code, e.g. GA-001"), ("version" = Option<i32>, Query, minimum = 1)),
     responses((status = 200, body = ItemDetail), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn get(
     State(state): State<AppState>,
@@ -167,7 +167,7 @@ pub async fn get(
 
 /// Which departments implement an item, in which regions. Access: public.
 #[utoipa::path(get, path = "/items/{code}/implementations", tag = "catalogue",
-    params(("code" = String, Path), ("limit" = Option<usize>, Query), ("offset" = Option<usize>, Query)),
+    params(("code" = String, Path, max_length = 40, description = "Item code, e.g. GA-001"), ("limit" = Option<usize>, Query, minimum = 1, maximum = 200, description = "Page size, 1–200 (default 20)"), ("offset" = Option<usize>, Query, maximum = 1000000, description = "Rows to skip")),
     responses((status = 200, body = Page<Implementation>), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn implementations(
     State(state): State<AppState>,
@@ -195,7 +195,7 @@ pub struct GuideRequest {
 /// materials. Unanswered or unknown answers are 422 naming `answers.<key>`.
 /// Access: public.
 #[utoipa::path(post, path = "/items/{code}/guide", tag = "catalogue",
-    params(("code" = String, Path)), request_body = GuideRequest,
+    params(("code" = String, Path, max_length = 40, description = "Item code, e.g. GA-001")), request_body = GuideRequest,
     responses((status = 200, body = Resolution), (status = 404, body = crate::error::ErrorBody),
               (status = 422, body = crate::error::ErrorBody)))]
 pub async fn guide(
@@ -236,11 +236,12 @@ pub async fn guide(
 #[serde(deny_unknown_fields)]
 pub struct Aliases {
     /// Colloquial or abbreviated names people type (社保, 公积金提取 …).
+    #[schema(max_items = 50)]
     pub aliases: Vec<String>,
 }
 
 /// An item's aliases. Access: public.
-#[utoipa::path(get, path = "/items/{code}/aliases", tag = "catalogue", params(("code" = String, Path)),
+#[utoipa::path(get, path = "/items/{code}/aliases", tag = "catalogue", params(("code" = String, Path, max_length = 40, description = "Item code, e.g. GA-001")),
     responses((status = 200, body = Aliases), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn get_aliases(
     State(state): State<AppState>,
@@ -258,7 +259,7 @@ pub async fn get_aliases(
 /// Replaces an item's aliases (search picks them up at once, in every
 /// server process). Access: platform admin. Cookie sessions send
 /// `X-CSRF-Token`.
-#[utoipa::path(put, path = "/items/{code}/aliases", tag = "catalogue", params(("code" = String, Path)),
+#[utoipa::path(put, path = "/items/{code}/aliases", tag = "catalogue", params(("code" = String, Path, max_length = 40, description = "Item code, e.g. GA-001")),
     request_body = Aliases, security(("bearer" = [])),
     responses((status = 200, body = Aliases), (status = 401, body = crate::error::ErrorBody),
               (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody),
@@ -333,7 +334,7 @@ pub struct TongbanList {
 /// `batch`. Filters: `batch`, `mode`, `level`, `department_kind`. Access: public.
 #[utoipa::path(get, path = "/tongban-list", tag = "catalogue",
     params(("batch" = Option<i32>, Query), ("mode" = Option<String>, Query), ("level" = Option<String>, Query),
-           ("department_kind" = Option<String>, Query), ("limit" = Option<usize>, Query), ("offset" = Option<usize>, Query)),
+           ("department_kind" = Option<String>, Query), ("limit" = Option<usize>, Query, minimum = 1, maximum = 200, description = "Page size, 1–200 (default 20)"), ("offset" = Option<usize>, Query, maximum = 1000000, description = "Rows to skip")),
     responses((status = 200, body = TongbanList), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn tongban_list(
     State(state): State<AppState>,

@@ -15,7 +15,7 @@ use tongban_domain::city::{Department, DepartmentKind, Hall, HallKind, Region, R
 #[utoipa::path(get, path = "/regions", tag = "city",
     params(("level" = Option<String>, Query, description = "city / county / town / community"),
            ("parent" = Option<String>, Query, description = "parent region code"),
-           ("limit" = Option<usize>, Query), ("offset" = Option<usize>, Query)),
+           ("limit" = Option<usize>, Query, minimum = 1, maximum = 200, description = "Page size, 1–200 (default 20)"), ("offset" = Option<usize>, Query, maximum = 1000000, description = "Rows to skip")),
     responses((status = 200, body = Page<Region>), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn regions(
     State(state): State<AppState>,
@@ -42,7 +42,7 @@ pub async fn regions(
 #[utoipa::path(get, path = "/halls", tag = "city",
     params(("region" = Option<String>, Query), ("level" = Option<String>, Query),
            ("kind" = Option<String>, Query), ("pilot" = Option<bool>, Query),
-           ("limit" = Option<usize>, Query), ("offset" = Option<usize>, Query)),
+           ("limit" = Option<usize>, Query, minimum = 1, maximum = 200, description = "Page size, 1–200 (default 20)"), ("offset" = Option<usize>, Query, maximum = 1000000, description = "Rows to skip")),
     responses((status = 200, body = Page<Hall>), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn halls(
     State(state): State<AppState>,
@@ -84,7 +84,7 @@ pub async fn hall(
 /// Departments. Filters: `kind`, `region`. Access: public.
 #[utoipa::path(get, path = "/departments", tag = "city",
     params(("kind" = Option<String>, Query), ("region" = Option<String>, Query),
-           ("limit" = Option<usize>, Query), ("offset" = Option<usize>, Query)),
+           ("limit" = Option<usize>, Query, minimum = 1, maximum = 200, description = "Page size, 1–200 (default 20)"), ("offset" = Option<usize>, Query, maximum = 1000000, description = "Rows to skip")),
     responses((status = 200, body = Page<Department>), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn departments(
     State(state): State<AppState>,

@@ -61,7 +61,7 @@ fn applicant_parts(a: &Applicant) -> (String, String) {
 
 /// The 受理承诺单 of an accepted case. Access: whoever may see the case.
 #[utoipa::path(get, path = "/cases/{case_no}/slip.pdf", tag = "cases", security(("bearer" = [])),
-    params(("case_no" = String, Path)),
+    params(("case_no" = String, Path, pattern = r"^TB[0-9]{16}$", description = "Case number, e.g. TB2026120100000001")),
     responses((status = 200, description = "PDF", content_type = "application/pdf"),
               (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
 pub async fn slip(
@@ -80,7 +80,7 @@ pub async fn slip(
 /// The 网上申请回执 of a submitted online case. Access: whoever may see the
 /// case.
 #[utoipa::path(get, path = "/cases/{case_no}/receipt.pdf", tag = "cases", security(("bearer" = [])),
-    params(("case_no" = String, Path)),
+    params(("case_no" = String, Path, pattern = r"^TB[0-9]{16}$", description = "Case number, e.g. TB2026120100000001")),
     responses((status = 200, description = "PDF", content_type = "application/pdf"), (status = 404, body = crate::error::ErrorBody),
               (status = 409, body = crate::error::ErrorBody)))]
 pub async fn receipt(
@@ -180,7 +180,7 @@ pub async fn slip_or_receipt(
 
 /// The latest 一次性告知书 of a case. Access: whoever may see the case.
 #[utoipa::path(get, path = "/cases/{case_no}/notice.pdf", tag = "cases", security(("bearer" = [])),
-    params(("case_no" = String, Path)),
+    params(("case_no" = String, Path, pattern = r"^TB[0-9]{16}$", description = "Case number, e.g. TB2026120100000001")),
     responses((status = 200, description = "PDF", content_type = "application/pdf"), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn notice(
     State(state): State<AppState>,
@@ -240,7 +240,7 @@ pub async fn notice_data(
 
 /// The 不予受理通知书 of a case that was not accepted. Access: whoever may see the case.
 #[utoipa::path(get, path = "/cases/{case_no}/rejection.pdf", tag = "cases", security(("bearer" = [])),
-    params(("case_no" = String, Path)),
+    params(("case_no" = String, Path, pattern = r"^TB[0-9]{16}$", description = "Case number, e.g. TB2026120100000001")),
     responses((status = 200, description = "PDF", content_type = "application/pdf"), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn rejection(
     State(state): State<AppState>,

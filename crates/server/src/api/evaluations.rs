@@ -36,9 +36,11 @@ pub struct RateBody {
     pub grades: BTreeMap<String, u8>,
     /// Comment (required for a 差评, overall 1–2).
     #[serde(default)]
+    #[schema(max_length = 500)]
     pub comment: String,
     /// The case's verification code, when rating without an account.
     #[serde(default)]
+    #[schema(max_length = 40)]
     pub code: Option<String>,
 }
 
@@ -93,16 +95,21 @@ pub async fn rate(
     case_no: &str,
     body: &RateBody,
 ) -> ApiResult<EvaluationView> {
-    let c = match state.store.case_by_no(case_no).await {
-        Ok(c) => c,
-        Err(StoreError::NotFound) => return Err(ApiError::not_found()),
-        Err(e) => return Err(e.into()),
+    // The signed-in applicant of an online case, or the holder of the code
+    // (a wrong code counts towards the code's throttle).
+    let with_code = match body.code.as_deref().filter(|k| !k.trim().is_empty()) {
+        Some(k) => crate::codes::case_by_code(state, ctx, case_no, k).await?,
+        None => None,
     };
-    // The signed-in applicant of an online case, or the holder of the code.
-    let by_code = body
-        .code
-        .as_deref()
-        .is_some_and(|k| crate::auth::same(k.trim().to_uppercase().as_str(), &c.verification_code));
+    let by_code = with_code.is_some();
+    let c = match with_code {
+        Some(c) => c,
+        None => match state.store.case_by_no(case_no).await {
+            Ok(c) => c,
+            Err(StoreError::NotFound) => return Err(ApiError::not_found()),
+            Err(e) => return Err(e.into()),
+        },
+    };
     let rated_by = match &ctx.user {
         Some(u) if u.role == Role::Applicant && c.applicant_user == Some(u.id) => Some(u.id),
         Some(u) if u.role == Role::Applicant && by_code => Some(u.id),
@@ -173,7 +180,7 @@ pub async fn rate(
 /// anyone with its verification code (`code`), once the window has served it
 /// or the online case is completed; staff do not rate.
 #[utoipa::path(post, path = "/cases/{case_no}/evaluation", tag = "evaluations",
-    params(("case_no" = String, Path)), request_body = RateBody,
+    params(("case_no" = String, Path, pattern = r"^TB[0-9]{16}$", description = "Case number, e.g. TB2026120100000001")), request_body = RateBody,
     responses((status = 201, body = EvaluationView), (status = 404, body = crate::error::ErrorBody),
               (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn create(
@@ -321,6 +328,7 @@ pub async fn list(
 #[serde(deny_unknown_fields)]
 pub struct StepBody {
     /// What was done (follow-up) or how it was rectified (close).
+    #[schema(min_length = 1, max_length = 1000)]
     pub note: String,
 }
 

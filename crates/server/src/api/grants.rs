@@ -176,7 +176,7 @@ pub fn view(data: &RefData, g: &Grant, today: Date) -> GrantView {
 /// `not_yet_valid`, `revoked`). Access: staff and admins (not applicants).
 #[utoipa::path(get, path = "/grants", tag = "grants", security(("bearer" = [])),
     params(("grantor" = Option<i64>, Query), ("hall" = Option<i64>, Query), ("state" = Option<String>, Query),
-           ("limit" = Option<usize>, Query), ("offset" = Option<usize>, Query)),
+           ("limit" = Option<usize>, Query, minimum = 1, maximum = 200, description = "Page size, 1–200 (default 20)"), ("offset" = Option<usize>, Query, maximum = 1000000, description = "Rows to skip")),
     responses((status = 200, body = Page<GrantView>), (status = 401, body = crate::error::ErrorBody),
               (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn list(
@@ -222,12 +222,15 @@ pub async fn list(
 pub struct GranteeInput {
     /// One hall.
     #[serde(default)]
+    #[schema(minimum = 1)]
     pub hall: Option<i64>,
     /// Or every hall of this level…
     #[serde(default)]
+    #[schema(pattern = r"^(city|county|town|community)$")]
     pub level: Option<String>,
     /// …in this region or below.
     #[serde(default)]
+    #[schema(pattern = r"^[0-9]{6}([0-9]{3}([0-9]{3})?)?$")]
     pub region: Option<String>,
 }
 
@@ -236,19 +239,25 @@ pub struct GranteeInput {
 #[serde(deny_unknown_fields)]
 pub struct GrantCreate {
     /// The granting department's id.
+    #[schema(minimum = 1)]
     pub grantor: i64,
     /// Who receives the rights.
     pub grantee: GranteeInput,
     /// Any of `remote_acceptance`, `one_time_notice`, `original_verification`, `result_delivery`.
+    #[schema(min_items = 1, max_items = 4, value_type = Vec<tongban_domain::grant::Right>)]
     pub rights: Vec<String>,
     /// Item codes of the grantor's items; `null` for all of them.
     #[serde(default)]
+    #[schema(max_items = 500)]
     pub items: Option<Vec<String>>,
     /// First day, `YYYY-MM-DD`.
+    #[schema(format = Date)]
     pub valid_from: String,
     /// Last day (inclusive), `YYYY-MM-DD`.
+    #[schema(format = Date)]
     pub valid_to: String,
     /// Why (shown in the history).
+    #[schema(min_length = 1, max_length = 500)]
     pub reason: String,
 }
 
@@ -454,6 +463,7 @@ pub async fn grant(state: &AppState, ctx: &Ctx, body: &GrantCreate) -> ApiResult
 pub struct RevokeBody {
     /// Why (recorded; “未说明” when left out).
     #[serde(default)]
+    #[schema(max_length = 500)]
     pub reason: Option<String>,
 }
 
@@ -635,7 +645,7 @@ pub struct AuditView {
 /// `subject`. Access: platform admin.
 #[utoipa::path(get, path = "/audit", tag = "grants", security(("bearer" = [])),
     params(("kind" = Option<String>, Query), ("actor" = Option<i64>, Query), ("subject" = Option<String>, Query),
-           ("limit" = Option<usize>, Query), ("offset" = Option<usize>, Query)),
+           ("limit" = Option<usize>, Query, minimum = 1, maximum = 200, description = "Page size, 1–200 (default 20)"), ("offset" = Option<usize>, Query, maximum = 1000000, description = "Rows to skip")),
     responses((status = 200, body = Page<AuditView>), (status = 401, body = crate::error::ErrorBody),
               (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn audit(

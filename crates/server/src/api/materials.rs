@@ -63,10 +63,13 @@ impl From<MaterialReceipt> for ReceiptView {
 #[allow(dead_code)]
 pub struct MaterialUpload {
     /// The case version.
+    #[schema(minimum = 1)]
     version: i64,
     /// Checklist key of the material.
+    #[schema(min_length = 1, max_length = 60)]
     material: String,
     /// `paper`, `scan` or `license`.
+    #[schema(pattern = r"^(paper|scan|license)$")]
     method: String,
     /// The scan (method `scan`).
     #[schema(format = Binary, value_type = Option<String>)]
@@ -86,7 +89,7 @@ pub struct MaterialUpload {
 /// seen. Access: window staff of the receiving hall, or the applicant of an
 /// online case; certifying originals needs the original-verification right.
 #[utoipa::path(post, path = "/cases/{case_no}/materials", tag = "cases", security(("bearer" = [])),
-    params(("case_no" = String, Path)),
+    params(("case_no" = String, Path, pattern = r"^TB[0-9]{16}$", description = "Case number, e.g. TB2026120100000001")),
     request_body(content = MaterialUpload, content_type = "multipart/form-data"),
     responses((status = 200, body = CaseView), (status = 403, body = crate::error::ErrorBody),
               (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody),
@@ -455,7 +458,7 @@ pub struct MaterialLicences {
 /// e-licence library, per checklist entry that allows one. Access: whoever
 /// may record materials on the case (its window, or the online applicant).
 #[utoipa::path(get, path = "/cases/{case_no}/licences", tag = "cases", security(("bearer" = [])),
-    params(("case_no" = String, Path)),
+    params(("case_no" = String, Path, pattern = r"^TB[0-9]{16}$", description = "Case number, e.g. TB2026120100000001")),
     responses((status = 200, body = Vec<MaterialLicences>), (status = 403, body = crate::error::ErrorBody),
               (status = 404, body = crate::error::ErrorBody)))]
 pub async fn licences(
@@ -482,7 +485,7 @@ pub async fn licences(
 
 /// A scanned material of a case. Access: whoever may see the case.
 #[utoipa::path(get, path = "/cases/{case_no}/materials/{blob}", tag = "cases", security(("bearer" = [])),
-    params(("case_no" = String, Path), ("blob" = String, Path)),
+    params(("case_no" = String, Path, pattern = r"^TB[0-9]{16}$", description = "Case number, e.g. TB2026120100000001"), ("blob" = String, Path)),
     responses((status = 200, description = "the file"), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn download(
     State(state): State<AppState>,

@@ -25,6 +25,7 @@ const PURPOSE: &str = "register";
 #[serde(deny_unknown_fields)]
 pub struct CodeRequest {
     /// Mobile number.
+    #[schema(pattern = r"^1[3-9][0-9]{9}$")]
     pub phone: String,
 }
 
@@ -147,15 +148,20 @@ pub async fn code(
 #[serde(deny_unknown_fields)]
 pub struct Registration {
     /// Mobile number (becomes the user name).
+    #[schema(pattern = r"^1[3-9][0-9]{9}$")]
     pub phone: String,
     /// The code sent to it.
+    #[schema(pattern = r"^[0-9]{6}$")]
     pub code: String,
     /// Real name.
+    #[schema(min_length = 1, max_length = 30)]
     pub name: String,
     /// The applicant's citizen ID number (real-name account; the kiosk
     /// signs in by it and a code sent to the mobile).
+    #[schema(pattern = r"^[1-9][0-9]{16}[0-9Xx]$")]
     pub id_number: String,
     /// Password (at least 8 characters).
+    #[schema(min_length = 8, max_length = 256)]
     pub password: String,
 }
 
@@ -241,7 +247,7 @@ pub async fn register_account(
         Err(e) => return Err(e.into()),
     }
     tracing::info!(phone = %tongban_domain::validate::mask_phone(&phone), "applicant registered");
-    sign_in(state, &phone, &b.password, &ctx.addr, kind).await
+    sign_in(state, ctx, &phone, &b.password, kind).await
 }
 
 /// Creates an applicant account with the code sent to the number, and signs

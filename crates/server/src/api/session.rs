@@ -19,8 +19,10 @@ use utoipa::ToSchema;
 #[serde(deny_unknown_fields)]
 pub struct SessionCreate {
     /// Login name.
+    #[schema(min_length = 1, max_length = 64)]
     pub username: String,
     /// Password.
+    #[schema(min_length = 1, max_length = 256)]
     pub password: String,
 }
 
@@ -111,9 +113,9 @@ pub async fn create(
     errs.into_result(())?;
     let (user, token, session) = sign_in(
         &state,
+        &ctx,
         body.username.trim(),
         &body.password,
-        &ctx.addr,
         SessionKind::Bearer,
     )
     .await?;

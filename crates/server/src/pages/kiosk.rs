@@ -55,8 +55,8 @@ pub async fn progress(State(state): State<AppState>, ctx: Ctx, p: Params) -> Pag
     let mut found = None;
     let mut error = None;
     if !case_no.is_empty() {
-        match state.store.case_by_no(&case_no).await {
-            Ok(c) if crate::auth::same(&c.verification_code, &code.to_ascii_uppercase()) => {
+        match crate::codes::case_by_code(&state, &ctx, &case_no, &code).await? {
+            Some(c) => {
                 let lookups = crate::api::cases::Ctxt::load(&state).await?;
                 let v = lookups.view(&c, false, vec![]);
                 found = Some(context! {
@@ -64,10 +64,7 @@ pub async fn progress(State(state): State<AppState>, ctx: Ctx, p: Params) -> Pag
                     accepted_on => &v.accepted_on, deadline => &v.deadline,
                 });
             }
-            Ok(_) | Err(tongban_store::StoreError::NotFound) => {
-                error = Some("办件编号或查询验证码不正确".to_owned());
-            }
-            Err(e) => return Err(e.into()),
+            None => error = Some("办件编号或查询验证码不正确".to_owned()),
         }
     }
     page(

@@ -163,6 +163,10 @@ impl IntoResponse for PageError {
         if let Some(a) = e.audit {
             res.extensions_mut().insert(crate::audit::Pending(a));
         }
+        if let Some(s) = e.retry_after {
+            res.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(s));
+        }
         res
     }
 }
@@ -580,10 +584,22 @@ async fn halls(State(state): State<AppState>, ctx: Ctx) -> PageResult {
     )
 }
 
-/// A safe local redirect target.
+/// A safe local redirect target: a path on this origin, or `/`.
+///
+/// Browsers drop TAB, CR and LF from a URL and read `\\` as `/`, so
+/// `/\t/evil.example` would leave the site: only visible ASCII is accepted
+/// (non-ASCII arrives percent-encoded), and the path must not begin with a
+/// second slash (no scheme, no authority). Anything else falls back to `/`,
+/// which also keeps every target a valid `Location` header.
 fn local_path(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_owned(),
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && n.bytes().all(|b| b.is_ascii_graphic() && b != b'\\') =>
+        {
+            n.to_owned()
+        }
         _ => "/".to_owned(),
     }
 }
@@ -827,7 +843,7 @@ async fn login(
             StatusCode::UNPROCESSABLE_ENTITY,
         );
     }
-    match sign_in(&state, &username, &password, &ctx.addr, SessionKind::Cookie).await {
+    match sign_in(&state, &ctx, &username, &password, SessionKind::Cookie).await {
         Ok((_, token, _)) => {
             let c = set_cookie(
                 SESSION_COOKIE,
@@ -836,11 +852,14 @@ async fn login(
                 true,
                 state.settings.secure_cookies,
             );
+            let device = crate::auth::remember_device(&state, &ctx, &username).await?;
             let mut res = Redirect::to(&next).into_response();
-            res.headers_mut().append(
-                header::SET_COOKIE,
-                HeaderValue::from_str(&c).map_err(ApiError::internal)?,
-            );
+            for c in [c, device] {
+                res.headers_mut().append(
+                    header::SET_COOKIE,
+                    HeaderValue::from_str(&c).map_err(ApiError::internal)?,
+                );
+            }
             Ok(res)
         }
         Err(e) => render_login(
@@ -1010,8 +1029,8 @@ async fn progress(
     let mut found = None;
     let mut rate = None;
     if !case_no.is_empty() || !code.is_empty() {
-        match state.store.case_by_no(&case_no).await {
-            Ok(c) if crate::auth::same(&c.verification_code, &code.to_ascii_uppercase()) => {
+        match crate::codes::case_by_code(&state, &ctx, &case_no, &code).await? {
+            Some(c) => {
                 let lookups = crate::api::cases::Ctxt::load(&state).await?;
                 let events = state.store.case_events(c.id).await?;
                 let v = lookups.view(&c, false, events);
@@ -1027,10 +1046,7 @@ async fn progress(
                 rate = rate_form(&state, &c, "/progress/evaluation", &code).await?;
             }
             // The same answer whether the number or the code is wrong.
-            Ok(_) | Err(tongban_store::StoreError::NotFound) => {
-                error = Some("办件编号或查询验证码不正确".to_owned())
-            }
-            Err(e) => return Err(e.into()),
+            None => error = Some("办件编号或查询验证码不正确".to_owned()),
         }
     }
     let status = if error.is_some() {

@@ -2,12 +2,10 @@
 //! machine, who may act, the working-day clock, the timeline's hash chain,
 //! idempotent retries and racing decisions.
 
-mod common;
-
-use axum::http::StatusCode;
-use common::{
+use crate::common::{
     TestApp, act, answers, create, id_number, pdf_text, person, step, submit_online, upload,
 };
+use axum::http::StatusCode;
 use serde_json::json;
 
 /// 2026-09-30 10:00 +08:00 (the day before the National Day holiday).
@@ -246,7 +244,7 @@ async fn online_the_applicant_applies_and_only_the_owning_department_decides() {
         StatusCode::FORBIDDEN,
         "an applicant applies online, not as a window"
     );
-    let r = create(&app, &applicant, "MZ-008", "online", person("350322")).await;
+    let r = create(&app, &applicant, "MZ-008", "online", crate::common::cai()).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
     let c = r.json();
     assert_eq!(c["department"]["name"], "仙游县民政局");

@@ -4,10 +4,8 @@
 //! numbers in lists); the audit log of denials and its hash chain; grants
 //! through the API and `/me`.
 
-mod common;
-
+use crate::common::{Resp, TestApp, act, answers, create, person, step, upload};
 use axum::http::StatusCode;
-use common::{Resp, TestApp, act, answers, create, person, step, upload};
 use serde_json::{Value, json};
 use tongban_domain::user::{Role, Scope};
 

@@ -2,10 +2,8 @@
 //! at most five times, used once; throttled sending; the new applicant signs
 //! in and applies.
 
-mod common;
-
+use crate::common::TestApp;
 use axum::http::StatusCode;
-use common::TestApp;
 use serde_json::json;
 
 fn code_in(text: &str) -> String {
@@ -128,19 +126,13 @@ async fn a_code_allows_five_tries() {
 #[tokio::test]
 async fn the_applicant_hears_of_every_change_in_the_site_and_by_text() {
     let app = TestApp::demo().await;
-    let applicant = app.login("applicant-demo").await;
-    let c = common::create(
-        &app,
-        &applicant,
-        "MZ-008",
-        "online",
-        common::person("350304"),
-    )
-    .await
-    .json();
-    let c = common::submit_online(&app, &applicant, &c).await;
+    let applicant = app.login("applicant-lin").await;
+    let c = crate::common::create(&app, &applicant, "MZ-008", "online", crate::common::lin())
+        .await
+        .json();
+    let c = crate::common::submit_online(&app, &applicant, &c).await;
     let reviewer = app.login("reviewer-licheng-civil").await;
-    common::step(&app, &reviewer, &c, "accept", json!({})).await;
+    crate::common::step(&app, &reviewer, &c, "accept", json!({})).await;
     let inbox = app
         .get_auth("/api/v1/notifications", &applicant)
         .await
@@ -152,7 +144,7 @@ async fn the_applicant_hears_of_every_change_in_the_site_and_by_text() {
         "{newest}"
     );
     // Others see none of it.
-    let other = app.login("applicant-lin").await;
+    let other = app.login("applicant-demo").await;
     assert_eq!(
         app.get_auth("/api/v1/notifications", &other).await.json()["unread"],
         0
@@ -176,7 +168,7 @@ async fn the_applicant_hears_of_every_change_in_the_site_and_by_text() {
     }
     let texts = app.sent.sent();
     assert!(
-        texts.iter().filter(|(p, _)| p == "13805941234").count() >= 2,
+        texts.iter().filter(|(p, _)| p == "13805940001").count() >= 2,
         "{texts:?}"
     );
     app.finish().await;

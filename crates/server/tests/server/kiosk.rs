@@ -3,11 +3,9 @@
 //! the online applicant's case page in plain words and the printable
 //! 网上申请回执.
 
-mod common;
-
+use crate::common::{Resp, TestApp, person, submit_online};
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use common::{Resp, TestApp, person, submit_online};
 use serde_json::json;
 
 /// applicant-demo's ID number and mobile (the demo's real-name account).
@@ -189,7 +187,7 @@ async fn the_applicant_sees_the_case_in_plain_words_and_prints_the_receipt() {
     assert!(home.contains(">我的办件</a>") && !home.contains(">工作台</a>"));
     assert!(!home.contains("注册网上办事大厅账号"));
     // The wizard starts from the account's own real-name details.
-    let a = common::answers(&app, "MZ-008").await;
+    let a = crate::common::answers(&app, "MZ-008").await;
     let who = a["who"].as_str().unwrap();
     let wizard = app
         .get_auth(
@@ -207,11 +205,12 @@ async fn the_applicant_sees_the_case_in_plain_words_and_prints_the_receipt() {
     ] {
         assert!(wizard.contains(needle), "wizard lacks {needle}");
     }
-    let a = common::answers(&app, "MZ-008").await;
+    let a = crate::common::answers(&app, "MZ-008").await;
     let c = app
         .post_json(
             "/api/v1/cases",
             json!({"item": "MZ-008", "mode": "online", "applicant": person("350304"), "answers": a,
+                   "agent": crate::common::cai_as_agent(),
                    "delivery": {"method": "post", "address": "仙游县鲤城街道八二五大街1号"}}),
             Some(&applicant),
         )
@@ -271,8 +270,8 @@ async fn the_applicant_sees_the_case_in_plain_words_and_prints_the_receipt() {
     );
     // The department's delivery form starts from the applicant's choice.
     let reviewer = app.login("reviewer-licheng-civil").await;
-    let c = common::step(&app, &reviewer, &c, "accept", json!({})).await;
-    common::step(
+    let c = crate::common::step(&app, &reviewer, &c, "accept", json!({})).await;
+    crate::common::step(
         &app,
         &reviewer,
         &c,

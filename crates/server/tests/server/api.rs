@@ -1,10 +1,8 @@
 //! The JSON API through the real router, on the demo city.
 
-mod common;
-
+use crate::common::TestApp;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use common::TestApp;
 use serde_json::{Value, json};
 
 fn names(v: &Value) -> Vec<String> {

@@ -229,6 +229,28 @@ pub fn person(household: &str) -> Value {
     })
 }
 
+/// applicant-lin's real-name identity (household 荔城区): what she applies
+/// online as.
+pub fn lin() -> Value {
+    json!({
+        "kind": "person", "name": "林秀英", "id_number": "350304195103120027",
+        "phone": "13805940001", "household_region": "350304", "address": "莆田市荔城区"
+    })
+}
+
+/// applicant-demo's real-name identity (household 仙游县).
+pub fn cai() -> Value {
+    json!({
+        "kind": "person", "name": "蔡文彬", "id_number": "350322198507150034",
+        "phone": "13805940002", "household_region": "350322", "address": "仙游县"
+    })
+}
+
+/// applicant-demo as the recorded agent (委托代理人) of someone else.
+pub fn cai_as_agent() -> Value {
+    json!({"name": "蔡文彬", "id_number": "350322198507150034", "phone": "13805940002"})
+}
+
 /// Answers every question of an item's guide map with its first option.
 pub async fn answers(app: &TestApp, item: &str) -> Value {
     let mut a = serde_json::Map::new();

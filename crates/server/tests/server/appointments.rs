@@ -1,10 +1,8 @@
 //! Appointments over HTTP: slots on the official calendar, a capacity never
 //! exceeded under concurrent bookings, duplicates, cancelling, who sees what.
 
-mod common;
-
+use crate::common::TestApp;
 use axum::http::StatusCode;
-use common::TestApp;
 use serde_json::{Value, json};
 use tongban_domain::user::{Role, Scope};
 
@@ -40,7 +38,7 @@ async fn applicant(app: &TestApp, name: &str) -> String {
     app.login(name).await
 }
 
-async fn book(app: &TestApp, token: &str, slot: &str) -> common::Resp {
+async fn book(app: &TestApp, token: &str, slot: &str) -> crate::common::Resp {
     app.post_json(
         "/api/v1/appointments",
         json!({"slot": slot, "item": "MZ-008"}),

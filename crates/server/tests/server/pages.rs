@@ -1,11 +1,9 @@
 //! The zh-CN pages through the real router: they render, escape, carry the
 //! security headers, and the questionnaire works as a plain form.
 
-mod common;
-
+use crate::common::TestApp;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use common::TestApp;
 
 #[tokio::test]
 async fn public_pages_render_with_security_headers() {

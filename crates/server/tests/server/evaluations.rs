@@ -2,10 +2,8 @@
 //! 差评 opens a rectification for whoever served, due in working days; the
 //! responsible unit follows up and closes it; statistics for admins.
 
-mod common;
-
+use crate::common::{TestApp, create, person, step, submit_online};
 use axum::http::StatusCode;
-use common::{TestApp, create, person, step, submit_online};
 use serde_json::{Value, json};
 
 /// 2026-11-28 10:00 +08:00, a Saturday.
@@ -15,7 +13,12 @@ fn window(overall: u8) -> Value {
     json!({"overall": overall, "efficiency": overall, "level": 3, "attitude": overall})
 }
 
-async fn rate(app: &TestApp, token: Option<&str>, case_no: &str, body: Value) -> common::Resp {
+async fn rate(
+    app: &TestApp,
+    token: Option<&str>,
+    case_no: &str,
+    body: Value,
+) -> crate::common::Resp {
     app.post_json(&format!("/api/v1/cases/{case_no}/evaluation"), body, token)
         .await
 }
@@ -189,8 +192,8 @@ async fn a_window_service_is_rated_once_and_a_bad_rating_is_rectified_by_the_hal
 #[tokio::test]
 async fn an_online_case_is_rated_by_its_applicant_after_completion_and_the_department_rectifies() {
     let app = TestApp::demo_at(Some(NOV_28)).await;
-    let applicant = app.login("applicant-demo").await;
-    let c = create(&app, &applicant, "MZ-008", "online", person("350304"))
+    let applicant = app.login("applicant-lin").await;
+    let c = create(&app, &applicant, "MZ-008", "online", crate::common::lin())
         .await
         .json();
     let no = c["case_no"].as_str().unwrap().to_owned();
@@ -227,8 +230,8 @@ async fn an_online_case_is_rated_by_its_applicant_after_completion_and_the_depar
     )
     .await;
     step(&app, &reviewer, &c, "complete", json!({})).await;
-    // Another applicant may not rate it.
-    let other = app.login("applicant-lin").await;
+    // Another applicant may not rate it: to her the case does not exist.
+    let other = app.login("applicant-demo").await;
     assert_eq!(
         rate(
             &app,
@@ -238,7 +241,7 @@ async fn an_online_case_is_rated_by_its_applicant_after_completion_and_the_depar
         )
         .await
         .status,
-        StatusCode::FORBIDDEN
+        StatusCode::NOT_FOUND
     );
     let r = rate(
         &app,

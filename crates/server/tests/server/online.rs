@@ -3,10 +3,8 @@
 //! a one-time notice with fresh uploads, and the department delivers the
 //! way the applicant chose.
 
-mod common;
-
+use crate::common::{PDF, TestApp, act, answers, step, submit_online, upload};
 use axum::http::StatusCode;
-use common::{PDF, TestApp, act, answers, person, step, submit_online, upload};
 use serde_json::{Value, json};
 
 async fn hall_of(app: &TestApp, clerk: &str) -> i64 {
@@ -16,11 +14,11 @@ async fn hall_of(app: &TestApp, clerk: &str) -> i64 {
         .unwrap()
 }
 
-async fn apply(app: &TestApp, token: &str, delivery: Value) -> common::Resp {
+async fn apply(app: &TestApp, token: &str, delivery: Value) -> crate::common::Resp {
     let a = answers(app, "MZ-008").await;
     app.post_json(
         "/api/v1/cases",
-        json!({"item": "MZ-008", "mode": "online", "applicant": person("350304"), "answers": a, "delivery": delivery}),
+        json!({"item": "MZ-008", "mode": "online", "applicant": crate::common::lin(), "answers": a, "delivery": delivery}),
         Some(token),
     )
     .await
@@ -29,7 +27,7 @@ async fn apply(app: &TestApp, token: &str, delivery: Value) -> common::Resp {
 #[tokio::test]
 async fn the_delivery_choice_is_checked_and_the_department_delivers_that_way() {
     let app = TestApp::demo().await;
-    let applicant = app.login("applicant-demo").await;
+    let applicant = app.login("applicant-lin").await;
     // Every bad choice names its field.
     for (delivery, field, code) in [
         (
@@ -129,7 +127,7 @@ async fn the_delivery_choice_is_checked_and_the_department_delivers_that_way() {
 #[tokio::test]
 async fn an_online_application_is_submitted_only_with_every_material() {
     let app = TestApp::demo().await;
-    let applicant = app.login("applicant-demo").await;
+    let applicant = app.login("applicant-lin").await;
     let c = apply(&app, &applicant, json!({"method": "electronic"}))
         .await
         .json();
@@ -166,7 +164,7 @@ async fn an_online_application_is_submitted_only_with_every_material() {
         let other = app
             .post_json(
                 "/api/v1/cases",
-                json!({"item": item, "mode": "online", "applicant": person("350304"), "answers": a}),
+                json!({"item": item, "mode": "online", "applicant": crate::common::lin(), "answers": a}),
                 Some(&applicant),
             )
             .await;
@@ -285,7 +283,7 @@ async fn an_online_application_is_submitted_only_with_every_material() {
 #[tokio::test]
 async fn a_one_time_notice_is_answered_with_fresh_uploads_of_what_it_lists() {
     let app = TestApp::demo().await;
-    let applicant = app.login("applicant-demo").await;
+    let applicant = app.login("applicant-lin").await;
     let c = apply(&app, &applicant, json!({"method": "electronic"}))
         .await
         .json();

@@ -1,0 +1,15 @@
+//! The server's tests, one binary: the real router over the demo city, on
+//! SQLite (or PostgreSQL when `TONGBAN_TEST_PG` is set).
+
+mod common;
+
+mod api;
+mod appointments;
+mod cases;
+mod evaluations;
+mod kiosk;
+mod online;
+mod pages;
+mod register;
+mod security;
+mod trust;
