@@ -57,9 +57,13 @@ export async function newCase(page, { search, item, mode, household, refused = f
   const modeSelect = page.getByLabel("通办模式", { exact: true });
   if (await modeSelect.count()) await modeSelect.selectOption({ label: mode });
   else assert.match(await page.locator("form.case-form").textContent(), new RegExp(`办理方式：${mode}`));
-  await page.getByLabel("姓名或企业名称").fill("林秀英");
-  await page.getByLabel("公民身份号码（个人）").fill(idNumber(household));
-  await page.getByLabel("手机号码", { exact: true }).fill("13805941234");
+  // Online, an applicant applies as the real-name account (prefilled);
+  // a window takes the applicant's details.
+  if (mode !== "全程网办") {
+    await page.getByLabel("姓名或企业名称").fill("林秀英");
+    await page.getByLabel("公民身份号码（个人）").fill(idNumber(household));
+    await page.getByLabel("手机号码", { exact: true }).fill("13805941234");
+  }
   await page.getByLabel("户籍地（个人）").selectOption({ value: household });
   if (delivery?.method === "post") {
     await page.getByLabel(/邮寄送达（免费/).check();

@@ -97,6 +97,11 @@ enum Command {
         #[command(subcommand)]
         what: CalendarWhat,
     },
+    /// The outbox: text messages waiting, sent or failed; resend failed ones.
+    Outbox {
+        #[command(subcommand)]
+        what: OutboxWhat,
+    },
     /// Benchmarks.
     Bench {
         #[command(subcommand)]
@@ -148,6 +153,30 @@ enum AuditWhat {
         /// Database URL.
         #[arg(long, env = "TONGBAN_DB")]
         db: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum OutboxWhat {
+    /// List messages by status (failed by default), newest first.
+    List {
+        /// Database URL.
+        #[arg(long, env = "TONGBAN_DB")]
+        db: Option<String>,
+        /// pending, sent or failed.
+        #[arg(long, default_value = "failed")]
+        status: String,
+        /// At most this many.
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+    },
+    /// Put a failed message back in the queue (recorded in the audit log).
+    Resend {
+        /// Database URL.
+        #[arg(long, env = "TONGBAN_DB")]
+        db: Option<String>,
+        /// The message id.
+        id: i64,
     },
 }
 
@@ -436,6 +465,7 @@ async fn run(cmd: Command, cfg: config::FileConfig) -> AnyResult<ExitCode> {
             println!("已导出 {n} 项事项到 {}", file.display());
         }
         Command::Bench { what } => bench::run(what).await?,
+        Command::Outbox { what } => outbox(&cfg, what).await?,
         Command::Audit {
             what: AuditWhat::Verify { db },
         } => {
@@ -500,4 +530,44 @@ async fn run(cmd: Command, cfg: config::FileConfig) -> AnyResult<ExitCode> {
         },
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `tongban outbox …`: the same listing and resend as the admin's page, as
+/// the command-line operator.
+async fn outbox(cfg: &config::FileConfig, what: OutboxWhat) -> AnyResult<()> {
+    use tongban_server::api::outbox::{messages, resend};
+    let (db, run): (Option<String>, _) = match what {
+        OutboxWhat::List { db, status, limit } => (db, Ok((status, limit))),
+        OutboxWhat::Resend { db, id } => (db, Err(id)),
+    };
+    let store = tongban_store::open(&cfg.db(db)?).await?;
+    let state = tongban_server::AppState::new(store, Default::default());
+    let ctx = tongban_server::auth::Ctx::operator();
+    match run {
+        Ok((status, limit)) => {
+            let status = tongban_store::outbox::MessageStatus::parse(&status)
+                .ok_or("--status 应为 pending、sent 或 failed")?;
+            let page = messages(&state, &ctx, status, None, limit.clamp(1, 200))
+                .await
+                .map_err(|e| e.message)?;
+            for m in &page.data {
+                println!(
+                    "{}\t{}\t{}\t{}\t尝试{}次\t{}\t{}",
+                    m.id,
+                    m.status,
+                    m.created_at,
+                    m.recipient,
+                    m.attempts,
+                    m.last_error.as_deref().unwrap_or("—"),
+                    m.body
+                );
+            }
+            println!("共 {} 条", page.data.len());
+        }
+        Err(id) => {
+            let m = resend(&state, &ctx, id).await.map_err(|e| e.message)?;
+            println!("消息 {} 已重新排队发送（{}）", m.id, m.recipient);
+        }
+    }
+    Ok(())
 }

@@ -64,7 +64,7 @@ fn help_names_every_subcommand() {
     assert!(o.status.success());
     let t = text(&o);
     for sub in [
-        "serve", "demo", "migrate", "users", "import", "export", "bench",
+        "serve", "demo", "migrate", "users", "import", "export", "bench", "outbox",
     ] {
         assert!(t.contains(sub), "{sub} missing from --help");
     }
@@ -426,5 +426,42 @@ fn audit_verify_names_the_first_tampered_case_and_calendar_commands_work() {
     std::fs::write(&file, "[2027]\nsource = \"x\"\nwork = [\"2027-01-05\"]\n").unwrap();
     let o = run(&["calendar", "import", file.to_str().unwrap(), "--db", &url]);
     assert!(!o.status.success(), "a Tuesday is no makeup day");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn outbox_lists_failed_messages_and_resends_them() {
+    let dir = tmpdir("outbox");
+    let url = seeded_db(&dir);
+    let o = run(&["outbox", "list", "--db", &url]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("共 0 条"), "{}", text(&o));
+    // A message that failed every attempt (as the worker leaves one).
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        use sqlx::Connection;
+        let mut c = sqlx::SqliteConnection::connect(&url).await.unwrap();
+        sqlx::query(
+            "INSERT INTO outbox (kind, recipient, body, created_at, status, attempts, next_attempt_at, last_error)
+             VALUES ('sms', '13805940001', '您的办件已受理', 1, 'failed', 8, 1, '网关不可用')",
+        )
+        .execute(&mut c)
+        .await
+        .unwrap();
+    });
+    let t = text(&run(&["outbox", "list", "--db", &url]));
+    assert!(
+        t.contains("138****0001") && t.contains("网关不可用") && t.contains("共 1 条"),
+        "{t}"
+    );
+    let o = run(&["outbox", "resend", "1", "--db", &url]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("已重新排队"), "{}", text(&o));
+    let t = text(&run(&[
+        "outbox", "list", "--status", "pending", "--db", &url,
+    ]));
+    assert!(t.contains("共 1 条"), "{t}");
+    let o = run(&["outbox", "resend", "1", "--db", &url]);
+    assert!(!o.status.success(), "only a failed message is resent");
     let _ = std::fs::remove_dir_all(dir);
 }

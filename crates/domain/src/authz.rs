@@ -158,6 +158,8 @@ pub enum Action<'a> {
     },
     /// See the rating statistics.
     ReadEvaluationStats,
+    /// See the outbox's messages and resend failed ones.
+    ManageOutbox,
 }
 
 /// What authorisation needs beyond the actor and the action: the grants on
@@ -355,7 +357,8 @@ fn decide(actor: Actor, action: Action<'_>, trust: &Trust<'_>) -> Result<(), Den
         Action::EditAliases
         | Action::ManageCatalogue
         | Action::EditCalendar
-        | Action::ReadAudit => role == Role::PlatformAdmin,
+        | Action::ReadAudit
+        | Action::ManageOutbox => role == Role::PlatformAdmin,
         Action::CreateCase {
             online: true,
             hall,
@@ -880,6 +883,7 @@ mod tests {
                 grantor: DepartmentId(2),
             },
             Action::ReadAudit,
+            Action::ManageOutbox,
             Action::ReadGrants,
         ];
         let scope_of = |r: Role| match r.scope_kind() {
@@ -895,11 +899,11 @@ mod tests {
                 .map(|x| u8::from(authorize(a, *x, &Trust::NONE).is_ok()))
                 .collect();
             let want: &[u8] = match role {
-                Role::PlatformAdmin => &[1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1],
-                Role::HallAdmin => &[1, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 1],
-                Role::DepartmentAdmin => &[1, 1, 0, 0, 0, 0, 1, 0, 1, 0, 0, 1],
-                Role::Applicant => &[1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
-                _ => &[1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1],
+                Role::PlatformAdmin => &[1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1],
+                Role::HallAdmin => &[1, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1],
+                Role::DepartmentAdmin => &[1, 1, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0, 1],
+                Role::Applicant => &[1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+                _ => &[1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1],
             };
             assert_eq!(got, want, "{role:?}");
         }

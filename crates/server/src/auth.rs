@@ -140,6 +140,25 @@ pub struct Ctx {
 }
 
 impl Ctx {
+    /// The command-line operator: the platform's administrator at the
+    /// console (`tongban …` commands that act as the admin would).
+    pub fn operator() -> Self {
+        Ctx {
+            actor: Actor::User {
+                id: tongban_domain::UserId(0),
+                role: tongban_domain::user::Role::PlatformAdmin,
+                scope: tongban_domain::user::Scope::Platform,
+            },
+            user: None,
+            session: None,
+            addr: "cli".into(),
+            large: false,
+            kiosk: false,
+            revision: None,
+            device: None,
+        }
+    }
+
     /// Asks the one authorisation function about an action that involves no
     /// grants (a right-dependent window step is refused without them).
     pub fn authorize(&self, action: Action<'_>) -> Result<(), ApiError> {

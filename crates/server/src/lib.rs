@@ -13,6 +13,7 @@ pub mod documents;
 pub mod error;
 pub mod extract;
 pub mod licences;
+pub mod outbox;
 pub mod pages;
 pub mod sms;
 
@@ -73,6 +74,8 @@ pub struct AppState {
     pub identity: Arc<dyn auth::IdentityProvider>,
     /// Where text messages go (the demo writes them to the log).
     pub sender: Arc<dyn sms::Sender>,
+    /// Wakes the outbox worker after a change has written messages.
+    pub outbox: Arc<outbox::Wakeup>,
     /// The e-licence library (the demo answers from fixed rules).
     pub licences: Arc<dyn licences::LicenceLibrary>,
     /// Bearer tokens seen per address, to record first use in the audit log.
@@ -142,6 +145,7 @@ impl AppState {
             refdata: Arc::default(),
             token_uses: Arc::default(),
             sender: Arc::new(sms::LogSender),
+            outbox: Arc::default(),
             licences: Arc::new(licences::DemoLibrary),
             identity: Arc::new(auth::LocalAccounts),
         }
@@ -196,8 +200,10 @@ async fn healthz(
     Ok("ok")
 }
 
-/// Serves the application on `listener` until ctrl-c.
+/// Serves the application on `listener` until ctrl-c, with the outbox
+/// worker running beside it.
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
+    let worker = outbox::spawn(state.clone());
     let app = router(state);
     axum::serve(
         listener,
@@ -206,5 +212,7 @@ pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::i
     .with_graceful_shutdown(async {
         let _ = tokio::signal::ctrl_c().await;
     })
-    .await
+    .await?;
+    worker.abort();
+    Ok(())
 }

@@ -980,6 +980,7 @@ macro_rules! impl_store {
                         .execute(&mut *tx)
                         .await?;
                 }
+                Self::enqueue_tx(&mut tx, Some(record.id), event.at, &change.messages).await?;
                 let answer = Self::record_idempotency(&mut tx, &record, idem, event.at).await?;
                 tx.commit().await?;
                 Ok((record, answer))

@@ -129,6 +129,8 @@ pub struct CaseChange {
     pub pickup_hall: Option<HallId>,
     /// A notification for the case's applicant account, written with the change.
     pub notify: Option<String>,
+    /// Messages to send once the change is durable (the outbox).
+    pub messages: Vec<crate::outbox::NewMessage>,
 }
 
 /// An in-site notification.

@@ -5,6 +5,7 @@
 
 mod backend;
 pub mod cases;
+pub mod outbox;
 pub mod postgres;
 pub mod sqlite;
 pub mod trust;
@@ -202,7 +203,7 @@ pub struct FailureCounts {
 
 /// Everything the application asks of a database, in domain words.
 #[async_trait]
-pub trait Store: Send + Sync + std::fmt::Debug + 'static {
+pub trait Store: outbox::OutboxStore + Send + Sync + std::fmt::Debug + 'static {
     /// Which backend this is (`sqlite` or `postgres`).
     fn backend(&self) -> &'static str;
     /// Applies pending migrations.

@@ -59,3 +59,4 @@ crate::backend::impl_store!(
     "SELECT pg_advisory_xact_lock(7460001)",
     sqlx::Transaction<'static, sqlx::Postgres>
 );
+crate::outbox::impl_outbox!(PgStore, sqlx::Postgres);

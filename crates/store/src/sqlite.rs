@@ -362,3 +362,4 @@ impl SqliteStore {
 }
 
 crate::backend::impl_store!(SqliteStore, sqlx::Sqlite, "sqlite", "", WriteTx);
+crate::outbox::impl_outbox!(SqliteStore, sqlx::Sqlite);

@@ -811,36 +811,34 @@ contract!(cases_append_chained_events_under_a_version_guard, |s| {
         resume_to: None,
         pickup_hall: None,
         notify: None,
+        messages: vec![],
     };
+    let sms = |body: &str| tongban_store::outbox::NewMessage {
+        kind: tongban_store::outbox::MessageKind::Sms,
+        recipient: "13805940001".into(),
+        body: body.into(),
+    };
+    let mut submit = change(Status::Submitted);
+    submit.messages = vec![sms("已提交")];
     let (c2, _) = s
-        .apply_to_case(
-            &c.case_no,
-            1,
-            &change(Status::Submitted),
-            &event(clerk, "submit", 20),
-            None,
-        )
+        .apply_to_case(&c.case_no, 1, &submit, &event(clerk, "submit", 20), None)
         .await
         .unwrap();
     assert_eq!((c2.status, c2.version), (Status::Submitted, 2));
     // A stale version: refused, nothing written.
+    let mut accept = change(Status::Accepted);
+    accept.messages = vec![sms("已受理")];
     let stale = s
-        .apply_to_case(
-            &c.case_no,
-            1,
-            &change(Status::Accepted),
-            &event(clerk, "accept", 30),
-            None,
-        )
+        .apply_to_case(&c.case_no, 1, &accept, &event(clerk, "accept", 30), None)
         .await;
     assert!(matches!(stale, Err(StoreError::Conflict(_))));
-    let mut accept = change(Status::Accepted);
     accept.accepted_on = Some(time::macros::date!(2026 - 11 - 27));
     let (c3, _) = s
         .apply_to_case(&c.case_no, 2, &accept, &event(clerk, "accept", 40), None)
         .await
         .unwrap();
     assert_eq!(c3.accepted_on, Some(time::macros::date!(2026 - 11 - 27)));
+    outbox_round_trip(s, c.id).await;
     assert!(matches!(
         s.apply_to_case("NOPE", 1, &accept, &event(clerk, "x", 1), None)
             .await,
@@ -1169,3 +1167,78 @@ contract!(real_name_accounts_sign_in_with_a_code_once, |s| {
         c.delivery
     );
 });
+
+/// The outbox: messages written with their change (the stale step wrote
+/// none), leased to one worker, retried, given up, resent.
+async fn outbox_round_trip(s: &dyn Store, case_id: i64) {
+    use tongban_store::outbox::{Attempt, MessageStatus};
+    let due = s.claim_outbox(100, 200, 10).await.unwrap();
+    assert_eq!(
+        due.iter().map(|m| m.body.as_str()).collect::<Vec<_>>(),
+        ["已提交", "已受理"],
+        "the stale step's message was never written"
+    );
+    assert!(
+        due.iter()
+            .all(|m| m.case_id == Some(case_id) && m.attempts == 0)
+    );
+    assert!(
+        s.claim_outbox(150, 250, 10).await.unwrap().is_empty(),
+        "leased"
+    );
+    let (first, second) = (due[0].id, due[1].id);
+    s.record_attempt(first, 160, &Attempt::Sent).await.unwrap();
+    s.record_attempt(second, 160, &Attempt::RetryAt(500, "网关不可用".into()))
+        .await
+        .unwrap();
+    assert!(
+        s.claim_outbox(300, 400, 10).await.unwrap().is_empty(),
+        "not due yet"
+    );
+    let again = s.claim_outbox(500, 600, 10).await.unwrap();
+    assert_eq!(
+        (again.len(), again[0].id, again[0].attempts),
+        (1, second, 1)
+    );
+    assert_eq!(again[0].last_error.as_deref(), Some("网关不可用"));
+    s.record_attempt(second, 510, &Attempt::GiveUp("仍不可用".into()))
+        .await
+        .unwrap();
+    let failed = s
+        .outbox_messages(MessageStatus::Failed, None, 10)
+        .await
+        .unwrap();
+    assert_eq!((failed.len(), failed[0].attempts), (1, 2));
+    let sent = s
+        .outbox_messages(MessageStatus::Sent, None, 10)
+        .await
+        .unwrap();
+    assert_eq!((sent[0].id, sent[0].sent_at), (first, Some(160)));
+    assert!(
+        s.outbox_messages(MessageStatus::Sent, Some(first), 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "keyset: nothing older"
+    );
+    let audit = tongban_store::AuditEntry {
+        at: 600,
+        kind: "outbox_resend".into(),
+        actor: None,
+        username: None,
+        addr: "cli".into(),
+        subject: format!("outbox:{second}"),
+        detail: "{}".into(),
+    };
+    assert!(matches!(
+        s.resend_message(first, 600, &audit).await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert!(matches!(
+        s.resend_message(999_999, 600, &audit).await,
+        Err(StoreError::NotFound)
+    ));
+    let m = s.resend_message(second, 600, &audit).await.unwrap();
+    assert_eq!((m.status, m.attempts), (MessageStatus::Pending, 0));
+    assert_eq!(s.claim_outbox(600, 700, 10).await.unwrap()[0].id, second);
+}

@@ -23,6 +23,7 @@ use tongban_domain::intake::{Applicant, ApplicantInput, resolve_jurisdiction};
 use tongban_domain::tongban::Mode;
 use tongban_domain::user::Role;
 use tongban_domain::{DepartmentId, FieldError, HallId, ItemCode, RegionCode, ValidationErrors};
+use tongban_store::outbox::{MessageKind, NewMessage};
 use tongban_store::{CaseChange, CaseFilter, CaseRecord, IdemWrite, NewCase, NewEvent, StoreError};
 use utoipa::ToSchema;
 
@@ -636,8 +637,9 @@ pub async fn create(
 /// What a write answered: fresh, or replayed for a repeated idempotency key.
 #[derive(Debug)]
 pub enum Answer {
-    /// Done now.
-    Fresh(StatusCode, Box<CaseView>),
+    /// Done now; with a key, also the answer recorded for its retries,
+    /// which is what is sent.
+    Fresh(StatusCode, Box<CaseView>, Option<String>),
     /// The recorded answer to an earlier request with the same key.
     Replay(u16, String),
 }
@@ -646,7 +648,7 @@ impl Answer {
     /// The case number answered.
     pub fn case_no(&self) -> String {
         match self {
-            Answer::Fresh(_, v) => v.case_no.clone(),
+            Answer::Fresh(_, v, _) => v.case_no.clone(),
             Answer::Replay(_, body) => serde_json::from_str::<serde_json::Value>(body)
                 .ok()
                 .and_then(|v| v["case_no"].as_str().map(str::to_owned))
@@ -658,7 +660,8 @@ impl Answer {
 impl IntoResponse for Answer {
     fn into_response(self) -> Response {
         match self {
-            Answer::Fresh(s, v) => (s, Json(*v)).into_response(),
+            Answer::Fresh(s, _, Some(recorded)) => replay(s.as_u16(), recorded),
+            Answer::Fresh(s, v, None) => (s, Json(*v)).into_response(),
             Answer::Replay(s, b) => replay(s, b),
         }
     }
@@ -1020,14 +1023,12 @@ async fn create_case_once(
     match state.store.create_case(&new, &prefix, &event, idem).await {
         Ok((record, recorded)) => {
             tracing::info!(case = %record.case_no, item = %item_code, ?mode, "case created");
-            // A keyed write answers exactly what a retry will be answered.
-            if let Some(body) = recorded {
-                return Ok(Answer::Replay(201, body));
-            }
             let events = state.store.case_events(record.id).await?;
+            // A keyed write answers exactly what a retry will be answered.
             Ok(Answer::Fresh(
                 StatusCode::CREATED,
                 Box::new(lookups.view(&record, false, events)),
+                recorded,
             ))
         }
         // An earlier request with the same key: its answer, now durable.
@@ -1595,7 +1596,20 @@ async fn take_step_once(
             step.label(),
             t.to.label()
         )),
+        messages: vec![],
     };
+    // The same notice by text message to the applicant's phone, sent from
+    // the outbox once the change is durable; a failing gateway never undoes
+    // the step.
+    if let (Some(text), Applicant::Person { phone, .. }) = (&change.notify, &c.applicant)
+        && !phone.is_empty()
+    {
+        change.messages.push(NewMessage {
+            kind: MessageKind::Sms,
+            recipient: phone.clone(),
+            body: text.clone(),
+        });
+    }
     match t.clock {
         ClockEffect::Start => change.accepted_on = Some(today),
         ClockEffect::Pause => pauses.push(Pause {
@@ -1644,26 +1658,12 @@ async fn take_step_once(
     {
         Ok((record, recorded)) => {
             tracing::info!(case = %record.case_no, action = step.as_str(), to = record.status.as_str(), "case step");
-            // The same notice by text message to the applicant's phone, once
-            // the change is durable; a failing gateway never undoes the step.
-            if let (Some(text), Applicant::Person { phone, .. }) =
-                (&change.notify, &record.applicant)
-                && !phone.is_empty()
-            {
-                let (sender, phone, text) = (state.sender.clone(), phone.clone(), text.clone());
-                tokio::spawn(async move {
-                    if let Err(e) = sender.send(&phone, &text).await {
-                        tracing::warn!(%e, "text message not sent");
-                    }
-                });
-            }
-            if let Some(body) = recorded {
-                return Ok(Answer::Replay(200, body));
-            }
+            state.outbox.wake();
             let events = state.store.case_events(record.id).await?;
             Ok(Answer::Fresh(
                 StatusCode::OK,
                 Box::new(lookups.view(&record, false, events)),
+                recorded,
             ))
         }
         Err(StoreError::Replayed(s, b)) => Ok(Answer::Replay(s, b)),

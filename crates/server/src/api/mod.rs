@@ -12,6 +12,7 @@ pub mod evaluations;
 pub mod grants;
 pub mod materials;
 pub mod notifications;
+pub mod outbox;
 pub mod register;
 pub mod session;
 
@@ -110,4 +111,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(evaluations::follow_up))
         .routes(routes!(evaluations::close))
         .routes(routes!(evaluations::stats))
+        .routes(routes!(outbox::list))
+        .routes(routes!(outbox::resend_one))
 }

@@ -97,7 +97,11 @@ async fn send_code_to(
     if let Some(text) = text {
         state
             .sender
-            .send(&phone, &text.replace("{code}", &code))
+            .send(
+                &format!("code-{}", crate::auth::random_token()),
+                &phone,
+                &text.replace("{code}", &code),
+            )
             .await
             .map_err(ApiError::internal)?;
     }

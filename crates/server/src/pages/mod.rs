@@ -26,6 +26,7 @@ use tongban_store::SessionKind;
 
 pub mod appointments;
 pub mod kiosk;
+pub mod outbox;
 pub mod trust;
 pub mod work;
 
@@ -82,6 +83,7 @@ impl Templates {
                 include_str!("../../templates/appointment_book.html"),
             ),
             ("audit.html", include_str!("../../templates/audit.html")),
+            ("outbox.html", include_str!("../../templates/outbox.html")),
             (
                 "register.html",
                 include_str!("../../templates/register.html"),
@@ -238,6 +240,8 @@ pub fn router() -> Router<AppState> {
         .route("/work/grants", get(trust::grants_page).post(trust::create))
         .route("/work/grants/{id}/revoke", post(trust::revoke))
         .route("/work/audit", get(trust::audit_page))
+        .route("/work/outbox", get(outbox::list))
+        .route("/work/outbox/{id}/resend", post(outbox::resend_page))
         .route("/work/cases/{case_no}/slip", get(work::slip))
         .route("/work/cases/{case_no}/receipt", get(work::receipt))
         .route("/work/cases/{case_no}/notice", get(work::notice))
@@ -280,6 +284,7 @@ fn page(
         user, large => &ctx.large, csrf => ctx.csrf(), path, nav,
         can_grants => ctx.user.is_some() && may(Action::ReadGrants),
         can_audit => may(Action::ReadAudit),
+        can_outbox => may(Action::ManageOutbox),
         idle => if ctx.kiosk { state.settings.kiosk_idle_seconds } else { 0 },
     };
     let html = state.templates.render(name, context! { ..extra, ..base })?;

@@ -340,6 +340,9 @@ pub async fn audit_page(
         ("grant_revoked", "撤销授权"),
         ("pii_view", "查看完整证件号码"),
         ("export", "导出"),
+        ("login_attack", "账号遭猜测"),
+        ("code_guessing", "验证码猜测"),
+        ("outbox_resend", "重发消息"),
     ];
     let label = |k: &str| {
         kinds

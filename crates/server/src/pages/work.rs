@@ -383,7 +383,7 @@ pub async fn create(
             // A window case goes on to be submitted; a retried form lands on
             // the same case. An online application stays a draft until the
             // applicant has uploaded every material and confirmed.
-            if let Answer::Fresh(_, v) = &answer
+            if let Answer::Fresh(_, v, _) = &answer
                 && v.mode != Mode::Online
             {
                 let step_key = key.map(|k| format!("{k}-submit"));

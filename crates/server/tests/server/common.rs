@@ -14,6 +14,7 @@ use tower::ServiceExt;
 
 pub struct TestApp {
     pub url: String,
+    pub state: tongban_server::AppState,
     pub router: axum::Router,
     pub store: Arc<dyn tongban_store::Store>,
     /// The text messages the app sent.
@@ -103,7 +104,8 @@ impl TestApp {
         state.sender = sent.clone();
         Self {
             url,
-            router: tongban_server::router(state),
+            router: tongban_server::router(state.clone()),
+            state,
             store,
             sent,
             cleanup,
@@ -111,8 +113,24 @@ impl TestApp {
         }
     }
 
+    /// Runs the outbox worker's passes until nothing is due (the server
+    /// runs them in the background).
+    pub async fn drain_outbox(&self) -> usize {
+        let mut n = 0;
+        loop {
+            match tongban_server::outbox::deliver_due(&self.state)
+                .await
+                .unwrap()
+            {
+                0 => return n,
+                k => n += k,
+            }
+        }
+    }
+
     pub async fn finish(self) {
         drop(self.router);
+        drop(self.state);
         drop(self.store);
         if let Some((admin, name)) = self.cleanup {
             sqlx_free::drop_db(&admin, &name).await;

@@ -9,6 +9,7 @@ mod cases;
 mod evaluations;
 mod kiosk;
 mod online;
+mod outbox;
 mod pages;
 mod register;
 mod security;

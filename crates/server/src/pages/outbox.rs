@@ -1,0 +1,61 @@
+//! The outbox page for platform admins (`/work/outbox`): failed messages
+//! first, and a resend button on each.
+
+use super::{PageResult, login_redirect, page};
+use crate::AppState;
+use crate::api::outbox::{messages, resend};
+use crate::auth::Ctx;
+use crate::extract::Params;
+use axum::Form;
+use axum::extract::{OriginalUri, Path, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Redirect};
+use minijinja::context;
+use std::collections::HashMap;
+use tongban_store::outbox::MessageStatus;
+
+/// Messages by status (failed by default), newest first, 50 a page.
+pub async fn list(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    uri: OriginalUri,
+    p: Params,
+) -> PageResult {
+    if let Some(r) = login_redirect(&ctx, &uri) {
+        return Ok(r);
+    }
+    let status = p
+        .get("status")
+        .and_then(MessageStatus::parse)
+        .unwrap_or(MessageStatus::Failed);
+    let before = p.get("before").and_then(|v| v.parse().ok());
+    let list = messages(&state, &ctx, status, before, 50).await?;
+    page(
+        &state,
+        &ctx,
+        "outbox.html",
+        "/work/outbox",
+        "outbox",
+        context! {
+            title => "消息发送", status => status.as_str(), messages => minijinja::Value::from(minijinja::value::Serde(&list.data)), next => list.next,
+            resent => p.get("resent"),
+        },
+    )
+}
+
+/// Resends a failed message, then shows the failed list again.
+pub async fn resend_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    uri: OriginalUri,
+    Path(id): Path<i64>,
+    Form(f): Form<HashMap<String, String>>,
+) -> PageResult {
+    if let Some(r) = login_redirect(&ctx, &uri) {
+        return Ok(r);
+    }
+    ctx.check_csrf(&headers, f.get("csrf").map(String::as_str))?;
+    resend(&state, &ctx, id).await?;
+    Ok(Redirect::to(&format!("/work/outbox?resent={id}")).into_response())
+}

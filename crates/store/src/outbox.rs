@@ -1,0 +1,294 @@
+//! The outbox: messages written with the change that causes them, and what
+//! the worker that sends them asks of the store.
+
+/// What kind of message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MessageKind {
+    /// A text message to a mobile number.
+    Sms,
+}
+
+impl MessageKind {
+    /// Stored form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MessageKind::Sms => "sms",
+        }
+    }
+}
+
+/// A message to send once the change that causes it is durable.
+#[derive(Clone, PartialEq, Eq)]
+pub struct NewMessage {
+    /// Kind.
+    pub kind: MessageKind,
+    /// Where to (a mobile number for SMS).
+    pub recipient: String,
+    /// The text.
+    pub body: String,
+}
+
+impl std::fmt::Debug for NewMessage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewMessage")
+            .field("kind", &self.kind)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Where a message stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MessageStatus {
+    /// Waiting to be sent (again).
+    Pending,
+    /// The gateway took it.
+    Sent,
+    /// Given up after every retry; an admin may resend it.
+    Failed,
+}
+
+impl MessageStatus {
+    /// Stored form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Sent => "sent",
+            Self::Failed => "failed",
+        }
+    }
+    /// Parses [`Self::as_str`].
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Pending, Self::Sent, Self::Failed]
+            .into_iter()
+            .find(|x| x.as_str() == s)
+    }
+}
+
+/// A message in the outbox.
+#[derive(Clone, PartialEq, Eq)]
+pub struct OutboxMessage {
+    /// Id: the message's idempotency key at the gateway.
+    pub id: i64,
+    /// Kind (`sms`).
+    pub kind: String,
+    /// Where to.
+    pub recipient: String,
+    /// The text.
+    pub body: String,
+    /// The case it tells of.
+    pub case_id: Option<i64>,
+    /// Written, unix ms.
+    pub created_at: i64,
+    /// Where it stands.
+    pub status: MessageStatus,
+    /// Sending attempts so far.
+    pub attempts: i32,
+    /// Not before, unix ms.
+    pub next_attempt_at: i64,
+    /// Why the last attempt failed.
+    pub last_error: Option<String>,
+    /// Sent, unix ms.
+    pub sent_at: Option<i64>,
+}
+
+impl std::fmt::Debug for OutboxMessage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OutboxMessage")
+            .field("id", &self.id)
+            .field("status", &self.status)
+            .field("attempts", &self.attempts)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The outcome of one sending attempt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Attempt {
+    /// The gateway took it.
+    Sent,
+    /// Try again at this instant.
+    RetryAt(i64, String),
+    /// Give up.
+    GiveUp(String),
+}
+
+/// What the outbox asks of a database (one aggregate of the store).
+#[async_trait::async_trait]
+pub trait OutboxStore: Send + Sync {
+    /// Claims up to `limit` pending messages due at `now`, leasing them until
+    /// `lease_until`: no other worker gets them before then, and a worker
+    /// that dies holding them only delays them.
+    async fn claim_outbox(
+        &self,
+        now: i64,
+        lease_until: i64,
+        limit: i64,
+    ) -> crate::Result<Vec<OutboxMessage>>;
+    /// Records the outcome of one attempt at a message.
+    async fn record_attempt(&self, id: i64, at: i64, outcome: &Attempt) -> crate::Result<()>;
+    /// Messages with `status`, newest first, older than the message `before`
+    /// (keyset paging on `(status, id)`).
+    async fn outbox_messages(
+        &self,
+        status: MessageStatus,
+        before: Option<i64>,
+        limit: i64,
+    ) -> crate::Result<Vec<OutboxMessage>>;
+    /// Puts a failed message back in the queue (an admin's resend), with its
+    /// audit event, in one transaction. `Conflict` unless it had failed.
+    async fn resend_message(
+        &self,
+        id: i64,
+        now: i64,
+        audit: &crate::AuditEntry,
+    ) -> crate::Result<OutboxMessage>;
+}
+
+/// The columns of an outbox row, in the order [`message_row`] reads.
+pub(crate) const OUTBOX_COLUMNS: &str = "id, kind, recipient, body, case_id, created_at, status, attempts, next_attempt_at, last_error, sent_at";
+
+macro_rules! impl_outbox {
+    ($ty:ty, $db:ty) => {
+        impl $ty {
+            fn message_row(r: &<$db as sqlx::Database>::Row) -> $crate::Result<$crate::outbox::OutboxMessage> {
+                use sqlx::Row;
+                let status: String = r.try_get("status")?;
+                Ok($crate::outbox::OutboxMessage {
+                    id: r.try_get("id")?,
+                    kind: r.try_get("kind")?,
+                    recipient: r.try_get("recipient")?,
+                    body: r.try_get("body")?,
+                    case_id: r.try_get("case_id")?,
+                    created_at: r.try_get("created_at")?,
+                    status: $crate::outbox::MessageStatus::parse(&status)
+                        .ok_or_else(|| $crate::backend::corrupt("outbox status", &status))?,
+                    attempts: r.try_get::<i32, _>("attempts")?,
+                    next_attempt_at: r.try_get("next_attempt_at")?,
+                    last_error: r.try_get("last_error")?,
+                    sent_at: r.try_get("sent_at")?,
+                })
+            }
+
+            /// Writes messages inside the transaction of the change that causes them.
+            pub(crate) async fn enqueue_tx(
+                conn: &mut <$db as sqlx::Database>::Connection,
+                case_id: Option<i64>,
+                at: i64,
+                messages: &[$crate::outbox::NewMessage],
+            ) -> $crate::Result<()> {
+                for m in messages {
+                    sqlx::query(
+                        "INSERT INTO outbox (kind, recipient, body, case_id, created_at, next_attempt_at)
+                         VALUES ($1, $2, $3, $4, $5, $5)",
+                    )
+                    .bind(m.kind.as_str())
+                    .bind(&m.recipient)
+                    .bind(&m.body)
+                    .bind(case_id)
+                    .bind(at)
+                    .execute(&mut *conn)
+                    .await?;
+                }
+                Ok(())
+            }
+        }
+
+        #[async_trait::async_trait]
+        impl $crate::outbox::OutboxStore for $ty {
+            async fn claim_outbox(&self, now: i64, lease_until: i64, limit: i64) -> $crate::Result<Vec<$crate::outbox::OutboxMessage>> {
+                let mut tx = self.begin_write().await?;
+                // The outer lease condition makes a concurrent claimer that
+                // waited for the row lock skip what the first one took.
+                let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "UPDATE outbox SET lease_until = $2
+                     WHERE id IN (SELECT id FROM outbox
+                                  WHERE status = 'pending' AND next_attempt_at <= $1
+                                    AND (lease_until IS NULL OR lease_until <= $1)
+                                  ORDER BY next_attempt_at, id LIMIT $3)
+                       AND (lease_until IS NULL OR lease_until <= $1)
+                     RETURNING {}",
+                    $crate::outbox::OUTBOX_COLUMNS
+                )))
+                .bind(now)
+                .bind(lease_until)
+                .bind(limit)
+                .fetch_all(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                let mut out = rows.iter().map(Self::message_row).collect::<$crate::Result<Vec<_>>>()?;
+                out.sort_by_key(|m| (m.next_attempt_at, m.id));
+                Ok(out)
+            }
+
+            async fn record_attempt(&self, id: i64, at: i64, outcome: &$crate::outbox::Attempt) -> $crate::Result<()> {
+                use $crate::outbox::Attempt;
+                let (status, next, error, sent) = match outcome {
+                    Attempt::Sent => ("sent", None, None, Some(at)),
+                    Attempt::RetryAt(t, e) => ("pending", Some(*t), Some(e.as_str()), None),
+                    Attempt::GiveUp(e) => ("failed", None, Some(e.as_str()), None),
+                };
+                let mut tx = self.begin_write().await?;
+                sqlx::query(
+                    "UPDATE outbox SET status = $1, attempts = attempts + 1,
+                       next_attempt_at = COALESCE($2, next_attempt_at), last_error = $3,
+                       sent_at = $4, lease_until = NULL
+                     WHERE id = $5",
+                )
+                .bind(status)
+                .bind(next)
+                .bind(error)
+                .bind(sent)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn outbox_messages(
+                &self,
+                status: $crate::outbox::MessageStatus,
+                before: Option<i64>,
+                limit: i64,
+            ) -> $crate::Result<Vec<$crate::outbox::OutboxMessage>> {
+                let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "SELECT {} FROM outbox WHERE status = $1 AND id < $2 ORDER BY id DESC LIMIT $3",
+                    $crate::outbox::OUTBOX_COLUMNS
+                )))
+                .bind(status.as_str())
+                .bind(before.unwrap_or(i64::MAX))
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter().map(Self::message_row).collect()
+            }
+
+            async fn resend_message(&self, id: i64, now: i64, audit: &$crate::AuditEntry) -> $crate::Result<$crate::outbox::OutboxMessage> {
+                let mut tx = self.begin_write().await?;
+                let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = $2, lease_until = NULL
+                     WHERE id = $1 AND status = 'failed' RETURNING {}",
+                    $crate::outbox::OUTBOX_COLUMNS
+                )))
+                .bind(id)
+                .bind(now)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let Some(row) = row else {
+                    let exists = sqlx::query("SELECT 1 AS one FROM outbox WHERE id = $1")
+                        .bind(id)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                    return Err(match exists {
+                        Some(_) => $crate::StoreError::Conflict("outbox message not failed".into()),
+                        None => $crate::StoreError::NotFound,
+                    });
+                };
+                Self::append_audit_tx(&mut tx, audit).await?;
+                tx.commit().await?;
+                Self::message_row(&row)
+            }
+        }
+    };
+}
+pub(crate) use impl_outbox;
