@@ -317,6 +317,69 @@ fn at_case_hall(scope: Scope, case: &CaseScope<'_>) -> bool {
         .is_some_and(|h| case.hall == Some(h) || case.pickup_hall == Some(h))
 }
 
+/// Which cases an actor sees: the one visibility rule. Every single read
+/// asks [`CaseVisibility::includes`]; every list hands it to the store,
+/// which turns it into a SQL condition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CaseVisibility {
+    /// None (anonymous callers, staff without a place).
+    Nothing,
+    /// Every case (platform admins).
+    All,
+    /// An applicant's own cases: filed online by the account, or filed at a
+    /// window under the account's real-name ID number or credit code (一号:
+    /// such cases are linked to the account).
+    Applicant(UserId),
+    /// Window staff: cases received or handed over at the hall; a guide or
+    /// agent also sees the cases they filed or assisted (帮办代办).
+    Hall {
+        /// The hall.
+        hall: Option<HallId>,
+        /// The helper, for guides and agents.
+        helper: Option<UserId>,
+    },
+    /// A department's reviewers and admins: the department's cases.
+    Department(DepartmentId),
+}
+
+impl CaseVisibility {
+    /// Whether a case is visible.
+    pub fn includes(self, c: &CaseScope<'_>) -> bool {
+        match self {
+            Self::Nothing => false,
+            Self::All => true,
+            Self::Applicant(u) => c.applicant == Some(u),
+            Self::Hall { hall, helper } => {
+                (hall.is_some() && (c.hall == hall || c.pickup_hall == hall))
+                    || (helper.is_some() && c.assisted_by == helper)
+            }
+            Self::Department(d) => c.department == d,
+        }
+    }
+}
+
+/// The cases `actor` sees.
+pub fn case_visibility(actor: Actor) -> CaseVisibility {
+    let Actor::User { id, role, scope } = actor else {
+        return CaseVisibility::Nothing;
+    };
+    match role {
+        Role::PlatformAdmin => CaseVisibility::All,
+        Role::Applicant => CaseVisibility::Applicant(id),
+        Role::Guide | Role::Agent => CaseVisibility::Hall {
+            hall: scope.hall(),
+            helper: Some(id),
+        },
+        Role::Clerk | Role::HallAdmin => CaseVisibility::Hall {
+            hall: scope.hall(),
+            helper: None,
+        },
+        Role::Reviewer | Role::DepartmentAdmin => scope
+            .department()
+            .map_or(CaseVisibility::Nothing, CaseVisibility::Department),
+    }
+}
+
 /// Decides whether `actor` may do `action`, given the grants in `trust`.
 /// The one authorisation function: every handler and page asks it.
 ///
@@ -378,14 +441,7 @@ fn decide(actor: Actor, action: Action<'_>, trust: &Trust<'_>) -> Result<(), Den
         } => !assisted && is_window_staff(role) && hall.is_some() && hall == scope.hall(),
         Action::ListCases => true,
         Action::ReadCase(c) => {
-            let visible = match role {
-                Role::PlatformAdmin => true,
-                Role::Applicant => c.applicant.is_some() && c.applicant == Some(id),
-                Role::Guide | Role::Agent => at_case_hall(scope, &c) || c.assisted_by == Some(id),
-                Role::Clerk | Role::HallAdmin => at_case_hall(scope, &c),
-                Role::Reviewer | Role::DepartmentAdmin => Some(c.department) == scope.department(),
-            };
-            return if visible {
+            return if case_visibility(actor).includes(&c) {
                 Ok(())
             } else {
                 Err(Denial::NotVisible)

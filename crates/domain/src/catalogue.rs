@@ -31,6 +31,18 @@ macro_rules! str_enum {
 }
 
 str_enum!(
+    /// How a material was received on a case.
+    ReceiptMethod {
+        /// 纸质原件或复印件
+        Paper = "paper" / "纸质材料",
+        /// 扫描件或照片
+        Scan = "scan" / "扫描件",
+        /// 电子证照（免提交）
+        Licence = "license" / "电子证照",
+    }
+);
+
+str_enum!(
     /// 事项类型.
     ItemType {
         /// 行政许可

@@ -11,6 +11,40 @@ use tongban_domain::tongban::Mode;
 use tongban_domain::user::{Role, Scope};
 use tongban_domain::{DepartmentId, HallId};
 
+/// The visibility rule as a SQL condition over `cases`, with the values
+/// of its placeholders `$1` and `$2` (unused ones are bound too, as 0).
+pub(crate) fn visibility_sql(v: tongban_domain::authz::CaseVisibility) -> (&'static str, [i64; 2]) {
+    use tongban_domain::authz::CaseVisibility as V;
+    match v {
+        V::Nothing => ("($1 = 0 AND $2 = 0 AND 1 = 0)", [0, 0]),
+        V::All => ("($1 = 0 AND $2 = 0)", [0, 0]),
+        V::Applicant(u) => ("(applicant_user_id = $1 AND $2 = 0)", [u.0, 0]),
+        V::Hall {
+            hall: Some(h),
+            helper: None,
+        } => (
+            "((hall_id = $1 OR pickup_hall_id = $1) AND $2 = 0)",
+            [h.0, 0],
+        ),
+        V::Hall {
+            hall: Some(h),
+            helper: Some(u),
+        } => (
+            "(hall_id = $1 OR pickup_hall_id = $1 OR assisted_by = $2)",
+            [h.0, u.0],
+        ),
+        V::Hall {
+            hall: None,
+            helper: Some(u),
+        } => ("(assisted_by = $1 AND $2 = 0)", [u.0, 0]),
+        V::Hall {
+            hall: None,
+            helper: None,
+        } => ("($1 = 0 AND $2 = 0 AND 1 = 0)", [0, 0]),
+        V::Department(d) => ("(department_id = $1 AND $2 = 0)", [d.0, 0]),
+    }
+}
+
 pub(crate) fn corrupt(what: &str, v: &str) -> StoreError {
     StoreError::Corrupt(format!("{what}: {v:?}"))
 }
@@ -856,8 +890,11 @@ macro_rules! impl_store {
                 let id: i64 = sqlx::query(
                     "INSERT INTO cases (case_no, verification_code, item_code, item_version, item_name, mode, status, version,
                        department_id, hall_id, applicant_user_id, created_by, applicant_name, applicant, answers, situation,
-                       materials, promised_days, instant, pauses, created_at, updated_at, agent, assisted_by, delivery)
-                     VALUES ($1, $2, $3, $4, $5, $6, 'draft', 1, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, '[]', $18, $18, $19, $20, $21)
+                       materials, promised_days, instant, pauses, created_at, updated_at, agent, assisted_by, delivery,
+                       applicant_id_number)
+                     VALUES ($1, $2, $3, $4, $5, $6, 'draft', 1, $7, $8,
+                       COALESCE($9, (SELECT u.id FROM users u WHERE u.role = 'applicant' AND u.id_number = $22)),
+                       $10, $11, $12, $13, $14, $15, $16, $17, '[]', $18, $18, $19, $20, $21, $22)
                      RETURNING id",
                 )
                 .bind(&placeholder)
@@ -881,6 +918,10 @@ macro_rules! impl_store {
                 .bind(c.agent.as_ref().map($crate::backend::to_json).transpose()?)
                 .bind(c.assisted_by.map(|u| u.0))
                 .bind(c.delivery.as_ref().map($crate::backend::to_json).transpose()?)
+                .bind(match &c.applicant {
+                    tongban_domain::intake::Applicant::Person { id_number, .. } => Some(id_number.as_str()),
+                    tongban_domain::intake::Applicant::Company { .. } => None,
+                })
                 .fetch_one(&mut *tx)
                 .await?
                 .try_get("id")?;
@@ -1061,26 +1102,25 @@ macro_rules! impl_store {
 
             async fn cases(&self, f: &$crate::CaseFilter) -> $crate::Result<(Vec<$crate::CaseRecord>, i64)> {
                 use sqlx::Row;
-                // Unset filters bind NULL and match everything.
+                // One query per shape of the visibility rule, so each can use its index.
+                let (visible, ids) = $crate::backend::visibility_sql(f.visible);
                 let statuses = f.statuses.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(",");
-                let where_ = "($1 IS NULL OR department_id = $1) AND ($2 IS NULL OR hall_id = $2 OR pickup_hall_id = $2)
-                     AND ($3 IS NULL OR applicant_user_id = $3)
-                     AND ($4 = '' OR (',' || $4 || ',') LIKE ('%,' || status || ',%'))";
+                let where_ = format!(
+                    "{visible} AND ($3 = '' OR (',' || $3 || ',') LIKE ('%,' || status || ',%'))"
+                );
                 let total: i64 = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) AS n FROM cases WHERE {where_}")))
-                    .bind(f.department.map(|d| d.0))
-                    .bind(f.hall.map(|h| h.0))
-                    .bind(f.applicant_user.map(|u| u.0))
+                    .bind(ids[0])
+                    .bind(ids[1])
                     .bind(&statuses)
                     .fetch_one(&self.pool)
                     .await?
                     .try_get("n")?;
                 let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "SELECT {} FROM cases WHERE {where_} ORDER BY updated_at DESC, id DESC LIMIT $5 OFFSET $6",
+                    "SELECT {} FROM cases WHERE {where_} ORDER BY updated_at DESC, id DESC LIMIT $4 OFFSET $5",
                     $crate::backend::CASE_COLUMNS
                 )))
-                .bind(f.department.map(|d| d.0))
-                .bind(f.hall.map(|h| h.0))
-                .bind(f.applicant_user.map(|u| u.0))
+                .bind(ids[0])
+                .bind(ids[1])
                 .bind(&statuses)
                 .bind(f.limit)
                 .bind(f.offset)
@@ -1915,6 +1955,17 @@ macro_rules! impl_store {
                 .fetch_one(&mut *conn)
                 .await?
                 .try_get("id")?;
+                // 一号: the cases windows filed under this person's ID number are theirs too.
+                if let (tongban_domain::user::Role::Applicant, Some(n)) = (u.role, u.id_number.as_deref()) {
+                    sqlx::query(
+                        "UPDATE cases SET applicant_user_id = $1
+                         WHERE applicant_id_number = $2 AND applicant_user_id IS NULL",
+                    )
+                    .bind(id)
+                    .bind(n)
+                    .execute(&mut *conn)
+                    .await?;
+                }
                 Ok(tongban_domain::UserId(id))
             }
 

@@ -1,5 +1,6 @@
 //! Case records as the store keeps them.
 
+use tongban_domain::authz::CaseVisibility;
 use tongban_domain::calendar::Pause;
 use tongban_domain::case::Status;
 use tongban_domain::catalogue::MaterialSpec;
@@ -195,14 +196,10 @@ pub struct EventRecord {
 }
 
 /// Which cases to list.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct CaseFilter {
-    /// Only these departments' cases.
-    pub department: Option<DepartmentId>,
-    /// Only cases received at this hall or handed over there.
-    pub hall: Option<HallId>,
-    /// Only this applicant's cases.
-    pub applicant_user: Option<UserId>,
+    /// Whose cases: the caller's visibility (the one rule, as SQL).
+    pub visible: CaseVisibility,
     /// Only these statuses.
     pub statuses: Vec<Status>,
     /// Page size.

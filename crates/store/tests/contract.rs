@@ -794,8 +794,10 @@ contract!(cases_append_chained_events_under_a_version_guard, |s| {
     }
     assert_eq!(
         s.cases(&tongban_store::CaseFilter {
+            visible: tongban_domain::authz::CaseVisibility::All,
+            statuses: vec![],
             limit: 10,
-            ..Default::default()
+            offset: 0,
         })
         .await
         .unwrap()
@@ -870,37 +872,59 @@ contract!(cases_append_chained_events_under_a_version_guard, |s| {
         vec![(c.id, c.case_no.clone(), 3)]
     );
 
-    // Filters.
-    let f = |department, hall, statuses: Vec<Status>| tongban_store::CaseFilter {
-        department,
-        hall,
+    // Every shape of the visibility rule, as SQL on this backend.
+    use tongban_domain::authz::CaseVisibility as V;
+    let f = |visible, statuses: Vec<Status>| tongban_store::CaseFilter {
+        visible,
         statuses,
         limit: 10,
-        ..Default::default()
+        offset: 0,
     };
-    assert_eq!(s.cases(&f(Some(dept), None, vec![])).await.unwrap().1, 1);
-    assert_eq!(
-        s.cases(&f(Some(DepartmentId(999)), None, vec![]))
-            .await
-            .unwrap()
-            .1,
-        0
-    );
-    assert_eq!(
-        s.cases(&f(None, Some(hall), vec![Status::Accepted, Status::Draft]))
-            .await
-            .unwrap()
-            .1,
-        1
-    );
-    assert_eq!(
-        s.cases(&f(None, None, vec![Status::Draft]))
-            .await
-            .unwrap()
-            .1,
-        0
-    );
-    let (rows, _) = s.cases(&f(None, None, vec![])).await.unwrap();
+    let helper = Some(UserId(12_345));
+    for (v, statuses, n) in [
+        (V::All, vec![], 1),
+        (V::Nothing, vec![], 0),
+        (V::Department(dept), vec![], 1),
+        (V::Department(DepartmentId(999)), vec![], 0),
+        (
+            V::Hall {
+                hall: Some(hall),
+                helper: None,
+            },
+            vec![Status::Accepted, Status::Draft],
+            1,
+        ),
+        (
+            V::Hall {
+                hall: Some(hall),
+                helper,
+            },
+            vec![],
+            1,
+        ),
+        (
+            V::Hall {
+                hall: Some(HallId(999)),
+                helper,
+            },
+            vec![],
+            0,
+        ),
+        (V::Hall { hall: None, helper }, vec![], 0),
+        (
+            V::Hall {
+                hall: None,
+                helper: None,
+            },
+            vec![],
+            0,
+        ),
+        (V::Applicant(UserId(999)), vec![], 0),
+        (V::All, vec![Status::Draft], 0),
+    ] {
+        assert_eq!(s.cases(&f(v, statuses)).await.unwrap().1, n, "{v:?}");
+    }
+    let (rows, _) = s.cases(&f(V::All, vec![])).await.unwrap();
     assert_eq!(rows[0], s.case_by_no(&c.case_no).await.unwrap());
 });
 

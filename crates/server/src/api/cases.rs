@@ -287,8 +287,13 @@ pub struct CaseView {
     pub accepted_on: Option<String>,
     /// Promised completion date.
     pub deadline: Option<String>,
-    /// Working days left (negative: overdue).
+    /// Working days left (negative: overdue), while the clock runs.
     pub working_days_left: Option<i64>,
+    /// The day the case ended (completed, not accepted or withdrawn).
+    pub closed_on: Option<String>,
+    /// Once decided or ended after acceptance: whether that was within the
+    /// promised time.
+    pub on_time: Option<bool>,
     /// Past the deadline and undecided.
     pub overdue: bool,
     /// False when the deadline was reckoned across a year without official data.
@@ -513,7 +518,16 @@ impl Ctxt {
             instant: c.instant,
             accepted_on: c.accepted_on.map(|d| d.to_string()),
             deadline: clock.map(|k| k.deadline.to_string()),
-            working_days_left: clock.map(|k| k.working_days_left),
+            working_days_left: clock
+                .filter(|_| !c.status.clock_stopped())
+                .map(|k| k.working_days_left),
+            closed_on: c
+                .status
+                .is_terminal()
+                .then(|| crate::shanghai_date(c.updated_at).to_string()),
+            on_time: clock
+                .filter(|_| c.status.clock_stopped())
+                .map(|k| !k.overdue),
             overdue: clock.is_some_and(|k| k.overdue && !c.status.clock_stopped()),
             calendar_complete: clock.is_none_or(|k| k.calendar_complete),
             paused: clock.is_some_and(|k| k.paused),
@@ -1084,30 +1098,12 @@ pub async fn list_cases(
     offset: usize,
 ) -> ApiResult<(Vec<CaseView>, usize)> {
     ctx.authorize(Action::ListCases)?;
-    let user = ctx
-        .user
-        .as_ref()
-        .ok_or(ApiError::from(Denial::Unauthenticated))?;
-    let mut f = CaseFilter {
+    let f = CaseFilter {
+        visible: tongban_domain::authz::case_visibility(ctx.actor),
         statuses,
         limit: limit as i64,
         offset: offset as i64,
-        ..Default::default()
     };
-    match user.role {
-        Role::PlatformAdmin => {}
-        Role::Applicant => f.applicant_user = Some(user.id),
-        Role::Clerk | Role::Guide | Role::Agent | Role::HallAdmin => {
-            f.hall = Some(user.scope.hall().unwrap_or(HallId(-1)))
-        }
-        Role::Reviewer | Role::DepartmentAdmin => {
-            f.department = Some(
-                user.scope
-                    .department()
-                    .unwrap_or(tongban_domain::DepartmentId(-1)),
-            )
-        }
-    }
     let (rows, total) = state.store.cases(&f).await?;
     let lookups = Ctxt::load_for(state, ctx).await?;
     let data = rows
@@ -1808,8 +1804,13 @@ pub async fn case_for(
     let events = state.store.case_events(c.id).await?;
     let lookups = Ctxt::load_for(state, ctx).await?;
     let full = full_view(ctx, &c);
-    if full {
-        // Every view of personal numbers in full is recorded.
+    let own = ctx
+        .user
+        .as_ref()
+        .is_some_and(|u| c.applicant_user == Some(u.id));
+    if full && !own {
+        // Every view of someone else's personal numbers in full is recorded
+        // (an applicant reading their own case is not).
         crate::audit::record(
             state,
             crate::audit::entry(

@@ -87,6 +87,7 @@ fn row(c: &CaseView) -> Value {
         case_no => &c.case_no, item_name => &c.item_name, applicant_name => c.applicant.name(),
         mode_label => c.mode.label(), status => c.status.as_str(), status_label => &c.status_label, deadline => &c.deadline,
         working_days_left => c.working_days_left, overdue => c.overdue, paused => c.paused,
+        closed_on => &c.closed_on, on_time => c.on_time,
     }
 }
 
@@ -437,8 +438,33 @@ fn supplement_items(payload: &serde_json::Value) -> Option<String> {
     Some(items.join("；"))
 }
 
-fn detail_of(action: &str, payload: &serde_json::Value) -> String {
+/// What a timeline event says beyond its action, in the words a person
+/// reads: the case's checklist and situation name what the payload keys.
+fn detail_of(
+    action: &str,
+    payload: &serde_json::Value,
+    record: &tongban_store::CaseRecord,
+) -> String {
     let mut parts = Vec::new();
+    if action == "material" {
+        use tongban_domain::catalogue::ReceiptMethod;
+        let key = payload["material"].as_str().unwrap_or("");
+        let name = record
+            .materials
+            .iter()
+            .find(|m| m.key == key)
+            .map_or(key, |m| m.name.as_str());
+        let how = payload["method"]
+            .as_str()
+            .and_then(ReceiptMethod::parse)
+            .map_or("", ReceiptMethod::label);
+        let verified = if payload["original_verified"].as_bool() == Some(true) {
+            "，已核验原件"
+        } else {
+            ""
+        };
+        return format!("“{name}”：{how}{verified}");
+    }
     let a = &payload["assisted"];
     if let (Some(by), Some(who)) = (a["by"].as_str(), a["applicant"].as_str()) {
         parts.push(format!(
@@ -472,10 +498,8 @@ fn detail_of(action: &str, payload: &serde_json::Value) -> String {
             _ => m.label().into(),
         });
     }
-    if action == "create"
-        && let Some(s) = payload["situation"].as_str()
-    {
-        parts.push(format!("情形：{s}"));
+    if action == "create" && !record.situation.is_empty() {
+        parts.push(format!("情形：{}", record.situation));
     }
     parts.join("，")
 }
@@ -517,8 +541,9 @@ fn plain_status(v: &crate::api::cases::CaseView) -> String {
 fn plain_event(
     e: &crate::api::cases::EventView,
     dept: &str,
-    materials: &[tongban_domain::catalogue::MaterialSpec],
+    record: &tongban_store::CaseRecord,
 ) -> String {
+    let materials = &record.materials;
     let who = match e.role.as_str() {
         "applicant" => "您".to_owned(),
         "guide" | "agent" => "帮办代办人员".to_owned(),
@@ -534,7 +559,7 @@ fn plain_event(
     match e.action.as_str() {
         "create" => {
             let mut s = format!("{who}填写了网上申请");
-            let d = detail_of("create", p);
+            let d = detail_of("create", p, record);
             if !d.is_empty() {
                 s.push_str(&format!("（{d}）"));
             }
@@ -570,7 +595,7 @@ fn plain_event(
             };
             format!("{who}作出决定：{verdict}{reason}")
         }
-        "deliver" => format!("{who}送出了审批结果（{}）", detail_of("deliver", p)),
+        "deliver" => format!("{who}送出了审批结果（{}）", detail_of("deliver", p, record)),
         "complete" => format!("{who}办结了申请"),
         "withdraw" => format!("{who}撤回了申请{reason}"),
         _ => format!("{who}{}", e.action_label),
@@ -617,8 +642,8 @@ async fn render_case(
         .map(|e| {
             context! {
                 at => &e.at, action_label => &e.action_label, role_label => role_label(&e.role),
-                detail => detail_of(&e.action, &e.payload),
-                plain => applicant_view.then(|| plain_event(e, &view.department.name, &record.materials)),
+                detail => detail_of(&e.action, &e.payload, &record),
+                plain => applicant_view.then(|| plain_event(e, &view.department.name, &record)),
             }
         })
         .collect();
@@ -655,6 +680,7 @@ async fn render_case(
         department => context! { name => &view.department.name }, situation => &view.situation,
         instant => view.instant, promised_days => view.promised_days, accepted_on => &view.accepted_on,
         deadline => &view.deadline, working_days_left => view.working_days_left, paused => view.paused,
+        closed_on => &view.closed_on, on_time => view.on_time,
         overdue => view.overdue, calendar_complete => view.calendar_complete, verification_code => &view.verification_code,
         version => view.version, materials => view.materials.iter().map(super::material_value).collect::<Vec<_>>(), events,
     };
@@ -672,11 +698,8 @@ async fn render_case(
             .rev()
             .find(|r| r.material == m.key)
             .map(|r| {
-                let how = match r.method.as_str() {
-                    "scan" => "扫描件",
-                    "license" => "电子证照",
-                    _ => "纸质",
-                };
+                let how = tongban_domain::catalogue::ReceiptMethod::parse(&r.method)
+                    .map_or("", tongban_domain::catalogue::ReceiptMethod::label);
                 if r.original_verified {
                     format!("{how}（窗口已核验原件）")
                 } else {

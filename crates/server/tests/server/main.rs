@@ -14,3 +14,4 @@ mod pages;
 mod register;
 mod security;
 mod trust;
+mod visibility;
