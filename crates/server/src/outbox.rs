@@ -20,6 +20,8 @@ const BATCH: i64 = 50;
 /// A worker looks for due messages at least this often (retries, and
 /// messages written by other processes).
 const POLL: Duration = Duration::from_secs(2);
+/// After a wake-up, the worker waits this long for more messages to gather.
+const GATHER: Duration = Duration::from_millis(200);
 
 /// Wakes this process's worker when a change has written messages.
 #[derive(Debug, Default)]
@@ -48,6 +50,10 @@ pub fn message_key(id: i64) -> String {
 pub async fn deliver_due(state: &AppState) -> Result<usize, StoreError> {
     let now = state.now.ms();
     let due = state.store.claim_outbox(now, now + LEASE_MS, BATCH).await?;
+    if due.is_empty() {
+        return Ok(0);
+    }
+    let mut outcomes = Vec::with_capacity(due.len());
     for m in &due {
         let sent = state
             .sender
@@ -61,16 +67,18 @@ pub async fn deliver_due(state: &AppState) -> Result<usize, StoreError> {
         if let Attempt::GiveUp(e) | Attempt::RetryAt(_, e) = &outcome {
             tracing::warn!(message = m.id, attempts = m.attempts + 1, error = %e, "outbox message not sent");
         }
-        state
-            .store
-            .record_attempt(m.id, state.now.ms(), &outcome)
-            .await?;
+        outcomes.push((m.id, outcome));
     }
+    state
+        .store
+        .record_attempts(state.now.ms(), &outcomes)
+        .await?;
     Ok(due.len())
 }
 
-/// Runs the worker for as long as the process: a pass after every wake-up
-/// and at least every two seconds.
+/// Runs the worker for as long as the process: a pass shortly after a
+/// wake-up (so that a busy moment's messages go in one pass, with two
+/// write transactions for all of them) and at least every two seconds.
 pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         loop {
@@ -80,7 +88,12 @@ pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
                 Ok(_) => {}
                 Err(e) => tracing::error!(%e, "outbox pass failed"),
             }
-            let _ = tokio::time::timeout(POLL, state.outbox.0.notified()).await;
+            if tokio::time::timeout(POLL, state.outbox.0.notified())
+                .await
+                .is_ok()
+            {
+                tokio::time::sleep(GATHER).await;
+            }
         }
     })
 }

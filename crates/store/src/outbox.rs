@@ -124,8 +124,8 @@ pub trait OutboxStore: Send + Sync {
         lease_until: i64,
         limit: i64,
     ) -> crate::Result<Vec<OutboxMessage>>;
-    /// Records the outcome of one attempt at a message.
-    async fn record_attempt(&self, id: i64, at: i64, outcome: &Attempt) -> crate::Result<()>;
+    /// Records the outcomes of a pass's attempts, in one transaction.
+    async fn record_attempts(&self, at: i64, outcomes: &[(i64, Attempt)]) -> crate::Result<()>;
     /// Messages with `status`, newest first, older than the message `before`
     /// (keyset paging on `(status, id)`).
     async fn outbox_messages(
@@ -220,27 +220,29 @@ macro_rules! impl_outbox {
                 Ok(out)
             }
 
-            async fn record_attempt(&self, id: i64, at: i64, outcome: &$crate::outbox::Attempt) -> $crate::Result<()> {
+            async fn record_attempts(&self, at: i64, outcomes: &[(i64, $crate::outbox::Attempt)]) -> $crate::Result<()> {
                 use $crate::outbox::Attempt;
-                let (status, next, error, sent) = match outcome {
-                    Attempt::Sent => ("sent", None, None, Some(at)),
-                    Attempt::RetryAt(t, e) => ("pending", Some(*t), Some(e.as_str()), None),
-                    Attempt::GiveUp(e) => ("failed", None, Some(e.as_str()), None),
-                };
                 let mut tx = self.begin_write().await?;
-                sqlx::query(
-                    "UPDATE outbox SET status = $1, attempts = attempts + 1,
-                       next_attempt_at = COALESCE($2, next_attempt_at), last_error = $3,
-                       sent_at = $4, lease_until = NULL
-                     WHERE id = $5",
-                )
-                .bind(status)
-                .bind(next)
-                .bind(error)
-                .bind(sent)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
+                for (id, outcome) in outcomes {
+                    let (status, next, error, sent) = match outcome {
+                        Attempt::Sent => ("sent", None, None, Some(at)),
+                        Attempt::RetryAt(t, e) => ("pending", Some(*t), Some(e.as_str()), None),
+                        Attempt::GiveUp(e) => ("failed", None, Some(e.as_str()), None),
+                    };
+                    sqlx::query(
+                        "UPDATE outbox SET status = $1, attempts = attempts + 1,
+                           next_attempt_at = COALESCE($2, next_attempt_at), last_error = $3,
+                           sent_at = $4, lease_until = NULL
+                         WHERE id = $5",
+                    )
+                    .bind(status)
+                    .bind(next)
+                    .bind(error)
+                    .bind(sent)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                }
                 tx.commit().await?;
                 Ok(())
             }

@@ -1211,8 +1211,10 @@ async fn outbox_round_trip(s: &dyn Store, case_id: i64) {
         "leased"
     );
     let (first, second) = (due[0].id, due[1].id);
-    s.record_attempt(first, 160, &Attempt::Sent).await.unwrap();
-    s.record_attempt(second, 160, &Attempt::RetryAt(500, "网关不可用".into()))
+    s.record_attempts(160, &[(first, Attempt::Sent)])
+        .await
+        .unwrap();
+    s.record_attempts(160, &[(second, Attempt::RetryAt(500, "网关不可用".into()))])
         .await
         .unwrap();
     assert!(
@@ -1225,7 +1227,7 @@ async fn outbox_round_trip(s: &dyn Store, case_id: i64) {
         (1, second, 1)
     );
     assert_eq!(again[0].last_error.as_deref(), Some("网关不可用"));
-    s.record_attempt(second, 510, &Attempt::GiveUp("仍不可用".into()))
+    s.record_attempts(510, &[(second, Attempt::GiveUp("仍不可用".into()))])
         .await
         .unwrap();
     let failed = s
