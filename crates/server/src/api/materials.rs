@@ -483,14 +483,19 @@ pub async fn licences(
     ))
 }
 
-/// A scanned material of a case. Access: whoever may see the case.
+/// A scanned material of a case; `inline=1` opens it in the browser's own
+/// viewer (PDF or image) instead of downloading it. Access: whoever may see
+/// the case.
 #[utoipa::path(get, path = "/cases/{case_no}/materials/{blob}", tag = "cases", security(("bearer" = [])),
-    params(("case_no" = String, Path, pattern = r"^TB[0-9]{16}$", description = "Case number, e.g. TB2026120100000001"), ("blob" = String, Path)),
+    params(("case_no" = String, Path, pattern = r"^TB[0-9]{16}$", description = "Case number, e.g. TB2026120100000001"),
+           ("blob" = String, Path, pattern = r"^[0-9a-f]{64}$"),
+           ("inline" = Option<String>, Query, pattern = r"^[01]$")),
     responses((status = 200, description = "the file"), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn download(
     State(state): State<AppState>,
     Signed(ctx): Signed,
     Path((case_no, blob)): Path<(String, String)>,
+    p: crate::extract::Params,
 ) -> ApiResult<Response> {
     let c = crate::api::cases::visible_case(&state, &ctx, &case_no).await?;
     let receipts = state.store.material_receipts(c.id).await?;
@@ -501,6 +506,13 @@ pub async fn download(
         return Err(ApiError::not_found());
     };
     let bytes = state.blobs.get(&blob).await.map_err(ApiError::internal)?;
+    // Shown on our origin, an upload runs nothing: only sniffed PDF, JPEG
+    // and PNG are stored, and every answer carries `nosniff`.
+    let disposition = if p.get("inline") == Some("1") {
+        "inline"
+    } else {
+        "attachment"
+    };
     Ok((
         [
             (
@@ -509,7 +521,7 @@ pub async fn download(
             ),
             (
                 header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{}-{}\"", case_no, r.material_key),
+                format!("{disposition}; filename=\"{}-{}\"", case_no, r.material_key),
             ),
         ],
         bytes,

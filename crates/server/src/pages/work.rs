@@ -712,9 +712,27 @@ async fn render_case(
             .iter()
             .map(|l| context! { reference => &l.reference, label => l.label() })
             .collect();
+        // Every scan received for it opens in the browser's own viewer.
+        let scans: Vec<Value> = view
+            .received
+            .iter()
+            .filter(|r| r.material == m.key)
+            .filter_map(|r| r.blob.as_ref().map(|b| (b, r)))
+            .enumerate()
+            .map(|(i, (blob, r))| {
+                let kind = match r.mime.as_deref() {
+                    Some("application/pdf") => "PDF",
+                    _ => "图片",
+                };
+                context! {
+                    href => format!("/api/v1/cases/{}/materials/{blob}?inline=1", record.case_no),
+                    label => format!("查看扫描件{}（{kind}）", i + 1),
+                }
+            })
+            .collect();
         checklist.push(context! {
             key => &m.key, name => &m.name, form_label => m.form.label(), copies => m.copies,
-            review_points => &m.review_points, received, license => &m.license, licences,
+            review_points => &m.review_points, received, scans, license => &m.license, licences,
         });
     }
     let scope = crate::api::cases::scope_of(&record);

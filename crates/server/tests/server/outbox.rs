@@ -6,7 +6,7 @@ use crate::common::{TestApp, lin, step, submit_online};
 use axum::http::StatusCode;
 use serde_json::json;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicUsize, Ordering};
 use tongban_server::sms::{MemorySender, Sender};
 
 /// A gateway that takes the message and then makes the worker die before it
@@ -35,6 +35,23 @@ impl Sender for Flaky {
     }
 }
 
+/// The demo app with a flaky gateway and a clock that moves only when the
+/// test says (a minute ahead of the router's, so what the steps wrote is due).
+async fn with_gateway(crash_after_send: bool, down: bool) -> (TestApp, Arc<Flaky>, Arc<AtomicI64>) {
+    let mut app = TestApp::demo().await;
+    let flaky = Arc::new(Flaky {
+        inner: app.sent.clone(),
+        crash_after_send: AtomicBool::new(crash_after_send),
+        down: AtomicBool::new(down),
+        calls: AtomicUsize::new(0),
+    });
+    app.state.sender = flaky.clone();
+    let now = Arc::new(AtomicI64::new(tongban_store::now_ms() + 60_000));
+    let clock = now.clone();
+    app.state.now = tongban_server::Now(Arc::new(move || clock.load(Ordering::SeqCst)));
+    (app, flaky, now)
+}
+
 /// An online case of applicant-lin, submitted: its step wrote a message.
 async fn submitted(app: &TestApp) -> String {
     let applicant = app.login("applicant-lin").await;
@@ -47,21 +64,7 @@ async fn submitted(app: &TestApp) -> String {
 
 #[tokio::test]
 async fn a_message_survives_a_crash_between_commit_and_send_and_is_sent_once() {
-    let mut app = TestApp::demo().await;
-    let flaky = Arc::new(Flaky {
-        inner: app.sent.clone(),
-        crash_after_send: AtomicBool::new(true),
-        down: AtomicBool::new(false),
-        calls: AtomicUsize::new(0),
-    });
-    app.state.sender = flaky.clone();
-    // The clock moves only when the test says.
-    // A minute ahead of the router's clock, so what the steps wrote is due.
-    let now = Arc::new(std::sync::atomic::AtomicI64::new(
-        tongban_store::now_ms() + 60_000,
-    ));
-    let clock = now.clone();
-    app.state.now = tongban_server::Now(Arc::new(move || clock.load(Ordering::SeqCst)));
+    let (app, flaky, now) = with_gateway(true, false).await;
     submitted(&app).await;
     // The process died right after the commit: nothing was sent, the message waits.
     assert!(app.sent.sent().is_empty());
@@ -92,21 +95,8 @@ async fn a_message_survives_a_crash_between_commit_and_send_and_is_sent_once() {
 
 #[tokio::test]
 async fn a_failing_gateway_is_retried_with_back_off_then_the_admin_resends() {
-    let mut app = TestApp::demo().await;
-    let flaky = Arc::new(Flaky {
-        inner: app.sent.clone(),
-        crash_after_send: AtomicBool::new(false),
-        down: AtomicBool::new(true),
-        calls: AtomicUsize::new(0),
-    });
-    app.state.sender = flaky.clone();
-    // A minute ahead of the router's clock, so what the steps wrote is due.
-    let now = Arc::new(std::sync::atomic::AtomicI64::new(
-        tongban_store::now_ms() + 60_000,
-    ));
-    let clock = now.clone();
-    app.state.now = tongban_server::Now(Arc::new(move || clock.load(Ordering::SeqCst)));
-    submitted(&app).await;
+    let (app, flaky, now) = with_gateway(false, true).await;
+    let no = submitted(&app).await;
     for attempt in 0..tongban_server::outbox::MAX_ATTEMPTS {
         assert_eq!(app.drain_outbox().await, 1, "attempt {attempt}");
         assert_eq!(app.drain_outbox().await, 0, "not again before its back-off");
@@ -169,16 +159,6 @@ async fn a_failing_gateway_is_retried_with_back_off_then_the_admin_resends() {
     assert_eq!(audit["total"], 1);
     // A reviewer's step on the case texts the applicant as well.
     let reviewer = app.login("reviewer-licheng-civil").await;
-    let no = list["data"][0]["body"]
-        .as_str()
-        .unwrap()
-        .split_whitespace()
-        .nth(1)
-        .unwrap()
-        .split('（')
-        .next()
-        .unwrap()
-        .to_owned();
     let c = app
         .get_auth(&format!("/api/v1/cases/{no}"), &reviewer)
         .await

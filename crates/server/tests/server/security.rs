@@ -144,6 +144,13 @@ async fn an_applicant_applies_online_only_as_himself_or_as_a_recorded_agent() {
     app.finish().await;
 }
 
+/// The progress page for a case number and code, asked from `addr`.
+async fn progress(app: &TestApp, addr: &str, no: &str, code: &str) -> Resp {
+    let uri = format!("/progress?case_no={no}&code={code}");
+    app.send(from(addr, Request::get(uri).body(Body::empty()).unwrap()))
+        .await
+}
+
 /// A window case accepted at 镇海, and its verification code.
 async fn accepted_case(app: &TestApp) -> (Value, String) {
     let clerk = app.login("clerk-zhenhai").await;
@@ -164,35 +171,14 @@ async fn verification_codes_are_long_and_guessing_them_is_throttled_and_audited(
     assert_eq!(code.len(), 10, "about 49 bits");
     // Typed with a dash and in lower case, it still opens the page.
     let typed = format!("{}-{}", &code[..5], &code[5..]).to_lowercase();
-    let r = app
-        .send(from(
-            "10.0.0.1",
-            Request::get(format!("/progress?case_no={no}&code={typed}"))
-                .body(Body::empty())
-                .unwrap(),
-        ))
-        .await;
+    let r = progress(&app, "10.0.0.1", no, &typed).await;
     assert_eq!(r.status, StatusCode::OK);
     // Ten wrong codes for the case, from ten addresses, and the case is closed to codes.
     for i in 0..10 {
-        let r = app
-            .send(from(
-                &format!("10.0.1.{i}"),
-                Request::get(format!("/progress?case_no={no}&code=WRONG{i:05}"))
-                    .body(Body::empty())
-                    .unwrap(),
-            ))
-            .await;
+        let r = progress(&app, &format!("10.0.1.{i}"), no, &format!("WRONG{i:05}")).await;
         assert_eq!(r.status, StatusCode::NOT_FOUND, "{i}");
     }
-    let r = app
-        .send(from(
-            "10.0.0.2",
-            Request::get(format!("/progress?case_no={no}&code={code}"))
-                .body(Body::empty())
-                .unwrap(),
-        ))
-        .await;
+    let r = progress(&app, "10.0.0.2", no, &code).await;
     assert_eq!(
         r.status,
         StatusCode::TOO_MANY_REQUESTS,
@@ -212,37 +198,20 @@ async fn verification_codes_are_long_and_guessing_them_is_throttled_and_audited(
     assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{}", r.text());
     // One address guessing across cases is stopped too (30 an hour).
     for i in 0..30 {
-        let r = app
-            .send(from(
-                "10.0.2.1",
-                Request::get(format!(
-                    "/progress?case_no=TB2026010100{i:06}&code=WRONG00000"
-                ))
-                .body(Body::empty())
-                .unwrap(),
-            ))
-            .await;
+        let r = progress(
+            &app,
+            "10.0.2.1",
+            &format!("TB2026010100{i:06}"),
+            "WRONG00000",
+        )
+        .await;
         assert_eq!(r.status, StatusCode::NOT_FOUND, "{i}");
     }
     let (c2, code2) = accepted_case(&app).await;
     let no2 = c2["case_no"].as_str().unwrap();
-    let r = app
-        .send(from(
-            "10.0.2.1",
-            Request::get(format!("/progress?case_no={no2}&code={code2}"))
-                .body(Body::empty())
-                .unwrap(),
-        ))
-        .await;
+    let r = progress(&app, "10.0.2.1", no2, &code2).await;
     assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
-    let r = app
-        .send(from(
-            "10.0.2.2",
-            Request::get(format!("/progress?case_no={no2}&code={code2}"))
-                .body(Body::empty())
-                .unwrap(),
-        ))
-        .await;
+    let r = progress(&app, "10.0.2.2", no2, &code2).await;
     assert_eq!(r.status, StatusCode::OK, "another address is not affected");
     // Both limits were recorded in the audit log, once each.
     let admin = app.login("admin").await;

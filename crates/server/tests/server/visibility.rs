@@ -1,6 +1,6 @@
 //! One visibility rule (issue 12): who sees which case — in lists, in a
 //! single read and when acting — and the defects found in use that it and
-//! the case page fixed (a, e, f, g, j, l).
+//! the case page fixed (a, e, f, g, h, j, l).
 
 use crate::common::{TestApp, answers, create, lin, person, step, upload};
 use axum::http::StatusCode;
@@ -185,7 +185,7 @@ async fn a_case_filed_at_a_window_is_in_the_persons_own_cases() {
 
 #[tokio::test]
 async fn the_case_page_shows_labels_closing_and_how_materials_came() {
-    // Defects f, g, j, l.
+    // Defects f, g, h, j, l.
     let app = TestApp::demo().await;
     let clerk = app.login("clerk-zhenhai").await;
     let reviewer = app.login("reviewer-licheng-civil").await;
@@ -202,6 +202,54 @@ async fn the_case_page_shows_labels_closing_and_how_materials_came() {
     let r = upload(&app, &clerk, &no, &fields, None).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     let c = r.json();
+    // h: a scan opens from the case page, in the browser's own viewer, for
+    // whoever sees the case.
+    let key2 = c["materials"][1]["key"].as_str().unwrap().to_owned();
+    let v = c["version"].to_string();
+    let fields = [
+        ("version", v.as_str()),
+        ("material", key2.as_str()),
+        ("method", "scan"),
+    ];
+    let r = upload(
+        &app,
+        &clerk,
+        &no,
+        &fields,
+        Some(("scan.pdf", crate::common::PDF)),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let c = r.json();
+    let page = app
+        .get_auth(&format!("/work/cases/{no}"), &reviewer)
+        .await
+        .text();
+    let href = page
+        .split("class=\"scan\" href=\"")
+        .nth(1)
+        .expect("a link to the scan")
+        .split('"')
+        .next()
+        .unwrap()
+        .replace("&#x2f;", "/")
+        .replace("&amp;", "&");
+    assert!(page.contains("查看扫描件1（PDF）"));
+    let file = app.get_auth(&href, &reviewer).await;
+    assert_eq!(file.status, StatusCode::OK);
+    assert_eq!(file.headers["content-type"], "application/pdf");
+    assert!(
+        file.headers["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("inline")
+    );
+    assert_eq!(file.body, crate::common::PDF);
+    let other = app.login("reviewer-xianyou-police").await;
+    assert_eq!(
+        app.get_auth(&href, &other).await.status,
+        StatusCode::NOT_FOUND
+    );
     let c = step(&app, &clerk, &c, "submit", json!({})).await;
     let c = step(&app, &clerk, &c, "accept", json!({})).await;
     let c = step(
