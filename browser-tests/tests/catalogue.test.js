@@ -34,9 +34,11 @@ test("search, open an item, answer the questionnaire, see the materials (JavaScr
   await page.waitForURL(/\/items\/GA-003/);
   assert.equal(await page.locator("h1").textContent(), "居民身份证补领");
   // Choosing an option asks the server at once (app.js), and the follow-up appears.
-  await Promise.all([page.waitForURL(/a\.hukou_loc=other/), page.getByLabel("外省（在莆田居住）").check()]);
+  // click(), not check(): the choice navigates, and check() would re-verify the
+  // state of a radio on a page that is already being replaced.
+  await Promise.all([page.waitForURL(/a\.hukou_loc=other/), page.getByLabel("外省（在莆田居住）").click()]);
   await page.getByLabel("居住证", { exact: true }).waitFor();
-  await Promise.all([page.waitForURL(/a\.res_doc=permit/), page.getByLabel("居住证", { exact: true }).check()]);
+  await Promise.all([page.waitForURL(/a\.res_doc=permit/), page.getByLabel("居住证", { exact: true }).click()]);
   const result = page.locator(".result");
   await result.waitFor();
   const text = await result.textContent();

@@ -60,6 +60,16 @@ impl ValidationErrors {
             }
         }
     }
+    /// Adds every error of `r`, if any.
+    pub fn take<T>(&mut self, r: Result<T, ValidationErrors>) -> Option<T> {
+        match r {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.0.extend(e.0);
+                None
+            }
+        }
+    }
     /// True when nothing is wrong.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()

@@ -37,38 +37,7 @@ pub async fn record(state: &AppState, e: AuditEntry) {
     }
 }
 
-/// What a denied action was about: (subject, action name).
-pub fn describe(action: &Action<'_>) -> (String, String) {
-    match action {
-        Action::CaseStep { case, step, .. } => {
-            (case.case_no.into(), format!("case_step:{}", step.as_str()))
-        }
-        Action::ReadCase(c) => (c.case_no.into(), "read_case".into()),
-        Action::ReadCaseFull(c) => (c.case_no.into(), "read_case_full".into()),
-        Action::ReceiveMaterial(c) => (c.case_no.into(), "receive_material".into()),
-        Action::RateCase(c) => (c.case_no.into(), "rate_case".into()),
-        Action::VerifyOriginal(c) => (c.case_no.into(), "verify_original".into()),
-        Action::CreateCase { online, hall, .. } => (
-            hall.map(|h| format!("hall:{h}")).unwrap_or_default(),
-            if *online {
-                "create_case:online"
-            } else {
-                "create_case:window"
-            }
-            .into(),
-        ),
-        Action::ManageGrants { grantor } => {
-            (format!("department:{grantor}"), "manage_grants".into())
-        }
-        Action::ManageUsers { hall, department } => (
-            hall.map(|h| format!("hall:{h}"))
-                .or(department.map(|d| format!("department:{d}")))
-                .unwrap_or_default(),
-            "manage_users".into(),
-        ),
-        other => (String::new(), format!("{other:?}").to_lowercase()),
-    }
-}
+pub use tongban_app::error::describe;
 
 /// The audit event of a denial (none for callers who are not signed in:
 /// anonymous probes are answered 401 and not chained, so they cannot flood

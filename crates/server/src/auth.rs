@@ -179,6 +179,47 @@ impl Ctx {
         e
     }
 
+    /// The signed-in caller as the application layer's actor (401 when
+    /// not signed in).
+    pub fn signed(&self) -> Result<tongban_app::Actor, ApiError> {
+        match &self.user {
+            Some(u) => Ok(tongban_app::Actor {
+                user: u.clone(),
+                revision: self.revision,
+            }),
+            None => Err(ApiError::from(Denial::Unauthenticated)),
+        }
+    }
+
+    /// The answer to an application-layer error, carrying the audit event
+    /// of a refusal (a denial, or a probe for a case that does not exist).
+    pub fn fail(&self, e: tongban_app::AppError) -> ApiError {
+        use tongban_app::AppError;
+        let audit = match &e {
+            AppError::Denied {
+                denial,
+                subject,
+                action,
+            } if *denial != Denial::Unauthenticated => Some((
+                subject.clone(),
+                serde_json::json!({ "action": action, "denial": denial }),
+            )),
+            AppError::NoCase { case_no } => Some((
+                case_no.clone(),
+                serde_json::json!({"action": "read_case", "denial": "no_such_case"}),
+            )),
+            _ => None,
+        };
+        let mut err = ApiError::from(e);
+        if self.user.is_some()
+            && let Some((subject, detail)) = audit
+        {
+            let entry = crate::audit::entry(self, now_ms(), "denied", &subject, detail);
+            err.audit = Some(Box::new(entry));
+        }
+        err
+    }
+
     /// The CSRF token for forms: the session's, or the pre-login cookie's.
     pub fn csrf(&self) -> Option<&str> {
         self.session.as_ref().map(|s| s.csrf.as_str())

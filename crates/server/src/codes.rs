@@ -11,10 +11,8 @@ use crate::error::{ApiError, ApiResult};
 use axum::http::StatusCode;
 use tongban_store::{CaseRecord, Failure, StoreError};
 
-/// Characters of a code: no 0/O/1/I/L to confuse.
-const ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
-/// Characters in a verification code.
-pub const CODE_LEN: usize = 10;
+pub use tongban_app::codes::{CODE_LEN, new_verification_code, random_chars};
+
 /// Wrong codes are counted over this window.
 pub const WINDOW_MS: i64 = 3600 * 1000;
 /// Wrong codes for one case within the window before it is refused.
@@ -23,28 +21,6 @@ pub const MAX_PER_CASE: i64 = 10;
 pub const MAX_PER_ADDR: i64 = 30;
 /// The kind wrong codes are recorded as.
 const KIND: &str = "case_code";
-
-/// `n` random characters of the code alphabet, unbiased.
-pub fn random_chars(n: usize) -> String {
-    let mut out = String::with_capacity(n);
-    // 248 = 8 × 31: bytes above it are dropped, so every letter is equally likely.
-    while out.len() < n {
-        let mut b = [0u8; 16];
-        getrandom::fill(&mut b).expect("the OS random source is available");
-        out.extend(
-            b.iter()
-                .filter(|&&x| x < 248)
-                .map(|&x| char::from(ALPHABET[usize::from(x) % ALPHABET.len()]))
-                .take(n - out.len()),
-        );
-    }
-    out
-}
-
-/// A new verification code.
-pub fn new_verification_code() -> String {
-    random_chars(CODE_LEN)
-}
 
 /// A typed code as stored: upper case, without spaces or dashes.
 pub fn normalise(code: &str) -> String {
@@ -117,7 +93,10 @@ mod tests {
     fn codes_are_long_and_typed_forgivingly() {
         let a = new_verification_code();
         assert_eq!(a.len(), CODE_LEN);
-        assert!(a.bytes().all(|b| ALPHABET.contains(&b)));
+        assert!(
+            a.bytes()
+                .all(|b| b.is_ascii_alphanumeric() && !b"01OIL".contains(&b))
+        );
         assert_ne!(a, new_verification_code());
         assert_eq!(normalise(" abcde-fghjk "), "ABCDEFGHJK");
     }

@@ -5,6 +5,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use std::collections::BTreeMap;
+use tongban_app::AppError;
 use tongban_domain::authz::Denial;
 use tongban_domain::{FieldError, ValidationErrors};
 use tongban_store::StoreError;
@@ -161,6 +162,36 @@ impl From<StoreError> for ApiError {
                 )
             }
             other => ApiError::internal(other),
+        }
+    }
+}
+
+impl From<AppError> for ApiError {
+    /// The one mapping of the application layer's errors to HTTP (the audit
+    /// event of a refusal is attached by `Ctx::fail`, which knows the caller).
+    fn from(e: AppError) -> Self {
+        match e {
+            AppError::NoCase { .. } => ApiError::not_found(),
+            AppError::Denied { denial, .. } => denial.into(),
+            AppError::Conflict {
+                code,
+                message,
+                current_version,
+            } => {
+                let e = ApiError::new(StatusCode::CONFLICT, code, message);
+                match current_version {
+                    Some(v) => e.field("version", format!("当前版本为{v}")),
+                    None => e,
+                }
+            }
+            AppError::Invalid(v) => v.into(),
+            AppError::NoSuchStep(s) => ApiError::new(
+                StatusCode::NOT_FOUND,
+                "case.unknown_action",
+                format!("没有名为“{s}”的办件操作"),
+            ),
+            AppError::Store(e) => e.into(),
+            AppError::Internal(d) => ApiError::internal(d),
         }
     }
 }

@@ -6,7 +6,7 @@ pub mod api;
 pub mod audit;
 pub mod auth;
 pub mod blobs;
-pub mod calendar;
+pub use tongban_app::calendar;
 pub mod catalogue;
 pub mod codes;
 pub mod documents;
@@ -69,7 +69,7 @@ pub struct AppState {
     /// Uploaded files.
     pub blobs: Arc<dyn blobs::BlobStore>,
     /// City and calendar lookups, cached per reference-data revision.
-    pub refdata: Arc<api::cases::RefCache>,
+    pub refdata: Arc<tongban_app::RefCache>,
     /// Who proves identities (the local accounts, or a province's SSO).
     pub identity: Arc<dyn auth::IdentityProvider>,
     /// Where text messages go (the demo writes them to the log).
@@ -82,42 +82,7 @@ pub struct AppState {
     pub token_uses: Arc<std::sync::Mutex<std::collections::HashSet<String>>>,
 }
 
-/// A source of the current time in unix milliseconds.
-#[derive(Clone)]
-pub struct Now(pub Arc<dyn Fn() -> i64 + Send + Sync>);
-
-impl std::fmt::Debug for Now {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Now")
-    }
-}
-
-impl Now {
-    /// The system clock.
-    pub fn system() -> Self {
-        Self(Arc::new(tongban_store::now_ms))
-    }
-    /// A fixed instant (tests).
-    pub fn fixed(ms: i64) -> Self {
-        Self(Arc::new(move || ms))
-    }
-    /// Unix ms now.
-    pub fn ms(&self) -> i64 {
-        (self.0)()
-    }
-    /// Today's date in Asia/Shanghai.
-    pub fn today(&self) -> time::Date {
-        shanghai_date(self.ms())
-    }
-}
-
-/// The Asia/Shanghai (UTC+8, no daylight saving) date of an instant.
-pub fn shanghai_date(ms: i64) -> time::Date {
-    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
-        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
-        .to_offset(time::macros::offset!(+8))
-        .date()
-}
+pub use tongban_app::{Now, shanghai_date};
 
 impl AppState {
     /// Whether this is the first use of a bearer token from `addr` that this
@@ -128,6 +93,17 @@ impl AppState {
             seen.clear();
         }
         seen.insert(format!("{token_hash} {addr}"))
+    }
+
+    /// The application layer over this state's store, clock and caches
+    /// (a few reference counts: built per call).
+    pub fn app(&self) -> tongban_app::App {
+        tongban_app::App {
+            store: self.store.clone(),
+            refdata: self.refdata.clone(),
+            now: self.now.clone(),
+            outbox: self.outbox.clone(),
+        }
     }
 
     /// State over a store.

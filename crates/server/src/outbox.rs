@@ -23,16 +23,7 @@ const POLL: Duration = Duration::from_secs(2);
 /// After a wake-up, the worker waits this long for more messages to gather.
 const GATHER: Duration = Duration::from_millis(200);
 
-/// Wakes this process's worker when a change has written messages.
-#[derive(Debug, Default)]
-pub struct Wakeup(tokio::sync::Notify);
-
-impl Wakeup {
-    /// Tells the worker there may be something to send.
-    pub fn wake(&self) {
-        self.0.notify_one();
-    }
-}
+pub use tongban_app::Wakeup;
 
 /// The wait before the next attempt after `attempts` failed ones: 10 s,
 /// doubling, at most an hour.
@@ -88,7 +79,7 @@ pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
                 Ok(_) => {}
                 Err(e) => tracing::error!(%e, "outbox pass failed"),
             }
-            if tokio::time::timeout(POLL, state.outbox.0.notified())
+            if tokio::time::timeout(POLL, state.outbox.woken())
                 .await
                 .is_ok()
             {

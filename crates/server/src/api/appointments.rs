@@ -4,7 +4,7 @@
 
 use crate::AppState;
 use crate::api::Page;
-use crate::api::cases::{Ctxt, Named};
+use crate::api::cases::{Lookups, Named};
 use crate::auth::{Ctx, Signed};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, Params};
@@ -105,7 +105,7 @@ fn window_named(
 }
 
 /// The view of an appointment.
-pub async fn view(state: &AppState, lookups: &Ctxt, a: &AppointmentRecord) -> AppointmentView {
+pub async fn view(state: &AppState, lookups: &Lookups, a: &AppointmentRecord) -> AppointmentView {
     let (hall, window) = window_named(lookups.data(), a.hall, a.window);
     let item_name = state
         .catalogue
@@ -148,7 +148,7 @@ pub async fn slots_of(
     from: Date,
     days: i64,
 ) -> ApiResult<Vec<SlotView>> {
-    let lookups = Ctxt::load(state).await?;
+    let lookups = Lookups::load(&state.app()).await?;
     let data = lookups.data();
     if !data.halls.iter().any(|h| h.id == hall) {
         return Err(FieldError::new("hall", "hall.unknown", "服务中心不存在").into());
@@ -239,7 +239,7 @@ pub async fn book_slot(state: &AppState, ctx: &Ctx, body: &BookBody) -> ApiResul
         .user
         .as_ref()
         .ok_or(ApiError::from(Denial::Unauthenticated))?;
-    let lookups = Ctxt::load_for(state, ctx).await?;
+    let lookups = Lookups::load_at(&state.app(), ctx.revision).await?;
     let slot = SlotId::parse(&body.slot).ok_or_else(|| {
         ApiError::from(FieldError::new("slot", "appointment.slot", "预约时段无效"))
     })?;
@@ -368,7 +368,7 @@ pub async fn list_for(
             ..Default::default()
         }
     };
-    let lookups = Ctxt::load_for(state, ctx).await?;
+    let lookups = Lookups::load_at(&state.app(), ctx.revision).await?;
     let mut out = Vec::new();
     for a in state.store.appointments(&filter).await? {
         out.push(view(state, &lookups, &a).await);
@@ -415,7 +415,7 @@ pub async fn cancel_booking(state: &AppState, ctx: &Ctx, id: i64) -> ApiResult<A
         }
         Err(e) => return Err(e.into()),
     };
-    let lookups = Ctxt::load_for(state, ctx).await?;
+    let lookups = Lookups::load_at(&state.app(), ctx.revision).await?;
     Ok(view(state, &lookups, &a).await)
 }
 
@@ -525,7 +525,7 @@ pub async fn plan(
             "类别应为 counter 或 home_visit",
         ));
     }
-    let lookups = Ctxt::load_for(&state, &ctx).await?;
+    let lookups = Lookups::load_at(&state.app(), ctx.revision).await?;
     let window_here = lookups
         .data()
         .halls

@@ -4,7 +4,7 @@
 
 use crate::AppState;
 use crate::api::Page;
-use crate::api::cases::{Ctxt, Named, scope_of};
+use crate::api::cases::{Lookups, Named, scope_of};
 use crate::auth::{Ctx, Signed};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, Params};
@@ -136,7 +136,7 @@ pub async fn rate(
         comment: body.comment.trim().to_owned(),
     };
     rating.check(channel)?;
-    let lookups = Ctxt::load(state).await?;
+    let lookups = Lookups::load(&state.app()).await?;
     let today = state.now.today();
     let rectify = rating.is_bad().then(|| {
         let who = match (channel, c.hall) {
@@ -247,7 +247,7 @@ pub async fn visible_rectifications(
         .user
         .as_ref()
         .ok_or(ApiError::from(Denial::Unauthenticated))?;
-    let lookups = Ctxt::load_for(state, ctx).await?;
+    let lookups = Lookups::load_at(&state.app(), ctx.revision).await?;
     let data = lookups.data();
     let today = state.now.today();
     let evaluations = state.store.evaluations(None).await?;
@@ -394,7 +394,7 @@ pub async fn step(
         }
         Err(e) => return Err(e.into()),
     };
-    let lookups = Ctxt::load_for(state, ctx).await?;
+    let lookups = Lookups::load_at(&state.app(), ctx.revision).await?;
     let evaluations = state.store.evaluations(Some(r.case_id)).await?;
     rect_view(state, lookups.data(), &evaluations, &r, state.now.today()).await
 }
@@ -488,7 +488,7 @@ pub async fn stats(
 /// The statistics (the API and the page share it).
 pub async fn stats_by(state: &AppState, ctx: &Ctx, by: &str) -> ApiResult<Vec<StatRow>> {
     ctx.authorize(Action::ReadEvaluationStats)?;
-    let lookups = Ctxt::load_for(state, ctx).await?;
+    let lookups = Lookups::load_at(&state.app(), ctx.revision).await?;
     let data = lookups.data();
     let today = state.now.today();
     let evaluations = state.store.evaluations(None).await?;

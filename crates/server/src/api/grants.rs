@@ -4,7 +4,7 @@
 
 use crate::AppState;
 use crate::api::Page;
-use crate::api::cases::{Ctxt, Named, RefData};
+use crate::api::cases::{Lookups, Named, RefData};
 use crate::auth::{Ctx, Signed};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, Params};
@@ -193,7 +193,7 @@ pub async fn list(
             .contains(&v)
             .then(|| v.to_owned())
     })?;
-    let lookups = Ctxt::load(&state).await?;
+    let lookups = Lookups::load(&state.app()).await?;
     let data = lookups.data();
     let place: Option<&HallPlace> = match hall {
         Some(h) => Some(data.places.iter().find(|x| x.hall.0 == h).ok_or_else(|| {
@@ -437,7 +437,7 @@ pub async fn grant(state: &AppState, ctx: &Ctx, body: &GrantCreate) -> ApiResult
     ctx.authorize(Action::ManageGrants {
         grantor: DepartmentId(body.grantor),
     })?;
-    let lookups = Ctxt::load(state).await?;
+    let lookups = Lookups::load(&state.app()).await?;
     let now = state.now.ms();
     let new = validate(state, lookups.data(), body, ctx, now).await?;
     let audit = crate::audit::entry(
@@ -453,7 +453,7 @@ pub async fn grant(state: &AppState, ctx: &Ctx, body: &GrantCreate) -> ApiResult
     );
     let g = state.store.create_grant(&new, &audit).await?;
     tracing::info!(grant = g.id, grantor = %g.grantor, "grant created");
-    let lookups = Ctxt::load(state).await?;
+    let lookups = Lookups::load(&state.app()).await?;
     Ok(view(lookups.data(), &g, state.now.today()))
 }
 
@@ -510,7 +510,7 @@ pub async fn revoke_grant(
     id: i64,
     reason: &str,
 ) -> ApiResult<GrantView> {
-    let lookups = Ctxt::load(state).await?;
+    let lookups = Lookups::load(&state.app()).await?;
     let Some(g) = lookups.data().grants.iter().find(|g| g.id == id) else {
         ctx.authorize(Action::ReadGrants)?;
         return Err(ApiError::not_found());
@@ -548,7 +548,7 @@ pub async fn revoke_grant(
         Err(e) => return Err(e.into()),
     };
     tracing::info!(grant = g.id, "grant revoked");
-    let lookups = Ctxt::load(state).await?;
+    let lookups = Lookups::load(&state.app()).await?;
     Ok(view(lookups.data(), &g, state.now.today()))
 }
 

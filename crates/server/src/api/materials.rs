@@ -3,7 +3,7 @@
 //! replaced by an e-licence reference.
 
 use crate::AppState;
-use crate::api::cases::{CaseView, Ctxt};
+use crate::api::cases::{CaseView, Lookups};
 use crate::auth::Signed;
 use crate::error::{ApiError, ApiResult};
 use crate::licences::Licence;
@@ -21,42 +21,7 @@ use utoipa::ToSchema;
 /// Largest accepted scan.
 pub const MAX_UPLOAD: usize = 10 * 1024 * 1024;
 
-/// A material received.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ReceiptView {
-    /// Checklist key.
-    pub material: String,
-    /// `paper`, `scan` or `license`.
-    pub method: String,
-    /// Content address of the scan.
-    pub blob: Option<String>,
-    /// Content type of the scan.
-    pub mime: Option<String>,
-    /// Size in bytes.
-    pub size: Option<i64>,
-    /// E-licence reference.
-    pub license_ref: Option<String>,
-    /// The window certified that it saw the originals (原件核验), so the
-    /// department may trust the scan.
-    pub original_verified: bool,
-    /// When (RFC 3339).
-    pub recorded_at: String,
-}
-
-impl From<MaterialReceipt> for ReceiptView {
-    fn from(m: MaterialReceipt) -> Self {
-        Self {
-            material: m.material_key,
-            method: m.method,
-            blob: m.blob,
-            mime: m.mime,
-            size: m.size,
-            license_ref: m.license_ref,
-            original_verified: m.original_verified,
-            recorded_at: tongban_store::rfc3339(m.recorded_at),
-        }
-    }
-}
+pub use tongban_app::views::ReceiptView;
 
 /// The multipart form (for the OpenAPI document).
 #[derive(Debug, ToSchema)]
@@ -107,7 +72,7 @@ pub async fn upload(
     )?;
     let fields = read_form(form).await?;
     let record = record_material(&state, &ctx, &case_no, &fields).await?;
-    let lookups = Ctxt::load(&state).await?;
+    let lookups = Lookups::load(&state.app()).await?;
     let mut view = lookups.view(&record, true, state.store.case_events(record.id).await?);
     view.received = state
         .store
@@ -180,7 +145,7 @@ pub async fn record_material(
         Some("true" | "1" | "on")
     );
     if original_verified {
-        let lookups = Ctxt::load(state).await?;
+        let lookups = Lookups::load(&state.app()).await?;
         ctx.authorize_in(Action::VerifyOriginal(scope), &lookups.trust())?;
     }
     if let Some(e) = closed_for_materials(&c) {

@@ -160,7 +160,7 @@ pub async fn me(State(state): State<AppState>, ctx: Ctx) -> ApiResult<Json<MeRes
         .ok_or_else(|| ApiError::from(tongban_domain::authz::Denial::Unauthenticated))?;
     let mut me = MeResponse::from(user);
     if let Some(h) = user.scope.hall() {
-        let lookups = crate::api::cases::Ctxt::load(&state).await?;
+        let lookups = crate::api::cases::Lookups::load(&state.app()).await?;
         me.rights = crate::api::grants::effective_rights(lookups.data(), h, state.now.today());
     }
     Ok(Json(me))

@@ -27,7 +27,7 @@ async fn render(
     status: StatusCode,
 ) -> PageResult {
     ctx.authorize(Action::ReadPublic)?;
-    let lookups = crate::api::cases::Ctxt::load(state).await?;
+    let lookups = crate::api::cases::Lookups::load(&state.app()).await?;
     let halls = &lookups.data().halls;
     let own_hall = ctx.user.as_ref().and_then(|u| u.scope.hall());
     let hall = q

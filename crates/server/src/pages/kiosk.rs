@@ -57,7 +57,7 @@ pub async fn progress(State(state): State<AppState>, ctx: Ctx, p: Params) -> Pag
     if !case_no.is_empty() {
         match crate::codes::case_by_code(&state, &ctx, &case_no, &code).await? {
             Some(c) => {
-                let lookups = crate::api::cases::Ctxt::load(&state).await?;
+                let lookups = crate::api::cases::Lookups::load(&state.app()).await?;
                 let v = lookups.view(&c, false, vec![]);
                 found = Some(context! {
                     item_name => &v.item_name, status_label => &v.status_label, department => &v.department.name,

@@ -1036,7 +1036,7 @@ async fn progress(
     if !case_no.is_empty() || !code.is_empty() {
         match crate::codes::case_by_code(&state, &ctx, &case_no, &code).await? {
             Some(c) => {
-                let lookups = crate::api::cases::Ctxt::load(&state).await?;
+                let lookups = crate::api::cases::Lookups::load(&state.app()).await?;
                 let events = state.store.case_events(c.id).await?;
                 let v = lookups.view(&c, false, events);
                 let steps: Vec<Value> = v

@@ -5,7 +5,7 @@
 
 use super::{PageResult, login_redirect, page};
 use crate::AppState;
-use crate::api::cases::Ctxt;
+use crate::api::cases::Lookups;
 use crate::api::grants::{self, GrantCreate, GranteeInput};
 use crate::auth::Ctx;
 use axum::Form;
@@ -43,7 +43,7 @@ async fn render(
     status: StatusCode,
 ) -> PageResult {
     ctx.authorize(Action::ReadGrants)?;
-    let lookups = Ctxt::load(state).await?;
+    let lookups = Lookups::load(&state.app()).await?;
     let data = lookups.data();
     let today = state.now.today();
     let Some(dept_id) = chosen_department(ctx, data, department) else {

@@ -5,8 +5,7 @@
 use super::{PageError, PageResult, login_redirect, page};
 use crate::AppState;
 use crate::api::cases::{
-    ActionBody, Answer, CaseCreate, CaseView, MaterialProblem, case_for, cases_for, create_case,
-    offers, take_step,
+    ActionBody, CaseCreate, CaseView, MaterialProblem, case_for, cases_for, offers, take_step,
 };
 use crate::auth::{Ctx, random_token};
 use crate::error::ApiError;
@@ -17,6 +16,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect};
 use minijinja::{Value, context};
 use std::collections::HashMap;
+use tongban_app::cases::Outcome;
 use tongban_domain::ItemCode;
 use tongban_domain::case::{Action as Step, Status};
 use tongban_domain::guide::{Answers, GuideError};
@@ -266,7 +266,7 @@ async fn render_new(
         })
         .collect();
     // Regions and halls come from the cached reference data.
-    let lookups = crate::api::cases::Ctxt::load(state).await?;
+    let lookups = crate::api::cases::Lookups::load(&state.app()).await?;
     let regions: Vec<Value> = lookups
         .data()
         .regions
@@ -378,13 +378,15 @@ pub async fn create(
         }),
     };
     let key = opt(&p, "idem");
-    match create_case(&state, &ctx, body, key.clone()).await {
-        Ok(answer) => {
-            let case_no = answer.case_no();
+    let actor = ctx.signed()?;
+    let idem = tongban_app::cases::Idem::of(&actor, "/cases", key.clone());
+    match tongban_app::cases::open_case(&state.app(), &actor, body, idem).await {
+        Ok(outcome) => {
+            let case_no = outcome.case_no();
             // A window case goes on to be submitted; a retried form lands on
             // the same case. An online application stays a draft until the
             // applicant has uploaded every material and confirmed.
-            if let Answer::Fresh(_, v, _) = &answer
+            if let Outcome::Done(v, _) = &outcome
                 && v.mode != Mode::Online
             {
                 let step_key = key.map(|k| format!("{k}-submit"));
@@ -396,11 +398,10 @@ pub async fn create(
             }
             Ok(Redirect::to(&format!("/work/cases/{case_no}")).into_response())
         }
-        // A missing right is explained on the wizard itself, so the clerk sees why.
-        Err(mut e)
-            if e.status.is_client_error()
-                && (e.status != StatusCode::FORBIDDEN || e.code == "right.missing") =>
-        {
+        // What the clerk can put right (a field, a missing right) is
+        // explained on the wizard itself.
+        Err(e) if e.correctable() => {
+            let mut e = ctx.fail(e);
             crate::audit::keep(&state, &mut e).await;
             let msg = e.message.clone();
             let status = if e.status == StatusCode::FORBIDDEN {
@@ -418,7 +419,7 @@ pub async fn create(
             )
             .await
         }
-        Err(e) => Err(e.into()),
+        Err(e) => Err(ctx.fail(e).into()),
     }
 }
 
@@ -610,7 +611,7 @@ async fn render_case(
     status: StatusCode,
 ) -> PageResult {
     let (record, view) = case_for(state, ctx, case_no).await?;
-    let lookups = crate::api::cases::Ctxt::load(state).await?;
+    let lookups = crate::api::cases::Lookups::load(&state.app()).await?;
     let trust = lookups.trust();
     // The applicant (or the helper of 帮办代办) of an online case sees it in
     // plain words, with upload forms and a confirmation before submitting.
@@ -618,7 +619,7 @@ async fn render_case(
     let applicant_view = record.mode == Mode::Online
         && me.is_some()
         && (me == record.applicant_user || me == record.assisted_by);
-    let offers: Vec<Value> = offers(ctx, &record, &trust)
+    let offers: Vec<Value> = offers(&ctx.signed()?, &record, &trust)
         .into_iter()
         .map(|o| {
             let id = o.step.as_str();

@@ -1,0 +1,357 @@
+//! The case use cases: open a case, take a step on it, read it, list the
+//! cases an actor may see. The domain decides (jurisdiction, checklist,
+//! state machine, authorisation); these functions load what it needs and
+//! write once.
+
+mod open;
+mod step;
+
+pub use open::open_case;
+pub use step::take_step;
+
+use crate::views::{CaseView, scope_of};
+use crate::{Actor, App, AppError, AppResult, Lookups};
+use serde::{Deserialize, Serialize};
+use tongban_domain::authz::{Action, Denial, Trust};
+use tongban_domain::case::{Action as Step, Side, Status, transition};
+use tongban_domain::guide::Answers;
+use tongban_domain::intake::ApplicantInput;
+use tongban_store::{CaseFilter, CaseRecord, NewEvent, StoreError};
+use utoipa::ToSchema;
+
+/// A new case.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CaseCreate {
+    /// Item code.
+    #[schema(max_length = 40)]
+    pub item: String,
+    /// `online`, `accept_remote` or `collect_remote`.
+    #[schema(pattern = r"^(online|accept_remote|collect_remote)$")]
+    pub mode: String,
+    /// The receiving hall (window cases; defaults to the clerk's hall).
+    #[serde(default)]
+    #[schema(minimum = 1)]
+    pub hall: Option<i64>,
+    /// The applicant.
+    pub applicant: ApplicantInput,
+    /// Guide-map answers: question key → option key.
+    #[serde(default)]
+    pub answers: Answers,
+    /// Region code of the property (items decided where the property lies).
+    #[serde(default)]
+    #[schema(pattern = r"^[0-9]{6}([0-9]{3}([0-9]{3})?)?$")]
+    pub property_region: Option<String>,
+    /// An agent acting for the applicant (委托代理人): the checklist then
+    /// asks for the power of attorney and the agent's ID.
+    #[serde(default)]
+    pub agent: Option<tongban_domain::intake::AgentInput>,
+    /// 帮办代办: a guide or agent applying online on the applicant's behalf
+    /// records how the applicant consented (required then, refused otherwise).
+    #[serde(default)]
+    pub consent: Option<Consent>,
+    /// How the applicant wants to receive the result. When absent the
+    /// department chooses at delivery.
+    #[serde(default)]
+    pub delivery: Option<DeliveryInput>,
+}
+
+/// The applicant's choice of how to receive the result.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeliveryInput {
+    /// `electronic`, `post` or `pickup`.
+    #[schema(pattern = r"^(electronic|post|pickup)$")]
+    pub method: String,
+    /// Postal address (post).
+    #[serde(default)]
+    #[schema(max_length = 200)]
+    pub address: Option<String>,
+    /// The hall to pick the result up at (pickup); it must hold the
+    /// result-delivery right for the deciding department.
+    #[serde(default)]
+    #[schema(minimum = 1)]
+    pub hall: Option<i64>,
+}
+
+/// The applicant's consent to an assisted application (帮办代办).
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Consent {
+    /// `signature` (signed form), `in_person` (said so in person) or `phone`.
+    #[schema(pattern = r"^(signature|in_person|phone)$")]
+    pub method: String,
+    /// Anything to note (e.g. where the signed form is kept).
+    #[serde(default)]
+    #[schema(max_length = 500)]
+    pub note: Option<String>,
+}
+
+impl Consent {
+    fn label(&self) -> Option<&'static str> {
+        match self.method.as_str() {
+            "signature" => Some("签字确认"),
+            "in_person" => Some("当面确认"),
+            "phone" => Some("电话确认"),
+            _ => None,
+        }
+    }
+}
+
+/// A material found missing or defective.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MaterialProblem {
+    /// The material.
+    #[schema(min_length = 1, max_length = 100)]
+    pub name: String,
+    /// What is wrong with it.
+    #[schema(max_length = 500)]
+    pub problem: String,
+}
+
+/// An action's body.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ActionBody {
+    /// The case version this action was decided on.
+    #[schema(minimum = 1)]
+    pub version: i64,
+    /// Reason (not_accept, pre_review_fail, decide, suspend, withdraw).
+    #[serde(default)]
+    #[schema(max_length = 500)]
+    pub reason: Option<String>,
+    /// Decision (decide).
+    #[serde(default)]
+    pub approved: Option<bool>,
+    /// Every missing or defective material at once (request_supplement).
+    #[serde(default)]
+    #[schema(max_items = 100)]
+    pub materials: Option<Vec<MaterialProblem>>,
+    /// Expected length in working days (suspend).
+    #[serde(default)]
+    #[schema(maximum = 3650)]
+    pub expected_days: Option<u32>,
+    /// `post`, `pickup` or `electronic` (deliver).
+    #[serde(default)]
+    #[schema(pattern = r"^(electronic|post|pickup)$")]
+    pub method: Option<String>,
+    /// Postal address (deliver by post).
+    #[serde(default)]
+    #[schema(max_length = 200)]
+    pub address: Option<String>,
+    /// The hall where the applicant picks up the result (deliver by
+    /// pickup; defaults to the receiving hall). Its window hands it over,
+    /// holding the result-delivery right.
+    #[serde(default)]
+    #[schema(minimum = 1)]
+    pub hall: Option<i64>,
+}
+
+/// An idempotency key, with the scope it is recorded under (the caller and
+/// the route): a retry with the same key is answered what the first
+/// request was answered.
+#[derive(Debug, Clone)]
+pub struct Idem {
+    /// Where the key is recorded: `{user}:POST:{route}`.
+    pub scope: String,
+    /// The client's key.
+    pub key: String,
+}
+
+impl Idem {
+    /// The key of `actor` on `route`, if one was sent.
+    pub fn of(actor: &Actor, route: &str, key: Option<String>) -> Option<Self> {
+        key.map(|key| Idem {
+            scope: format!("{}:POST:{route}", actor.user.id),
+            key,
+        })
+    }
+}
+
+/// What a write answered: done now, or the recorded answer to an earlier
+/// request with the same idempotency key.
+#[derive(Debug)]
+pub enum Outcome {
+    /// Done now; with a key, also the answer recorded for its retries
+    /// (which the adapter sends, so both answers are the same bytes).
+    Done(Box<CaseView>, Option<String>),
+    /// The recorded (HTTP status, JSON body) of an earlier request.
+    Replayed(u16, String),
+}
+
+impl Outcome {
+    /// The case number answered.
+    pub fn case_no(&self) -> String {
+        match self {
+            Outcome::Done(v, _) => v.case_no.clone(),
+            Outcome::Replayed(_, body) => serde_json::from_str::<serde_json::Value>(body)
+                .ok()
+                .and_then(|v| v["case_no"].as_str().map(str::to_owned))
+                .unwrap_or_default(),
+        }
+    }
+}
+
+/// Runs a keyed write: a repeated key is answered from the record; a keyed
+/// write that failed may have lost the race to its own original (same
+/// key), which has committed by now: then the original's answer is the
+/// answer, whenever the retry arrives.
+async fn keyed<F>(app: &App, idem: Option<&Idem>, write: F) -> AppResult<Outcome>
+where
+    F: std::future::Future<Output = AppResult<Outcome>>,
+{
+    let recorded = async || -> AppResult<Option<Outcome>> {
+        let Some(i) = idem else { return Ok(None) };
+        Ok(app
+            .store
+            .idempotent_answer(&i.scope, &i.key)
+            .await?
+            .map(|(s, b)| Outcome::Replayed(s, b)))
+    };
+    if let Some(answer) = recorded().await? {
+        return Ok(answer);
+    }
+    match write.await {
+        Err(e) if idem.is_some() => recorded().await?.ok_or(e),
+        other => other,
+    }
+}
+
+/// A timeline event by `actor`, now.
+fn event(app: &App, actor: &Actor, action: &str, payload: serde_json::Value) -> NewEvent {
+    NewEvent {
+        at: app.now.ms(),
+        actor: actor.user.id,
+        role: actor.user.role.as_str().into(),
+        hall: actor.user.scope.hall(),
+        department: actor.user.scope.department(),
+        action: action.into(),
+        payload: payload.to_string(),
+    }
+}
+
+/// Loads a case the actor may see. A case the actor may not see answers
+/// exactly like one that does not exist; both are refusals the adapter
+/// records.
+pub async fn visible_case(app: &App, actor: &Actor, case_no: &str) -> AppResult<CaseRecord> {
+    let c = match app.store.case_by_no(case_no).await {
+        Ok(c) => c,
+        Err(StoreError::NotFound) => {
+            return Err(AppError::NoCase {
+                case_no: case_no.to_owned(),
+            });
+        }
+        Err(e) => return Err(e.into()),
+    };
+    actor.authorize(Action::ReadCase(scope_of(&c)), &Trust::NONE)?;
+    Ok(c)
+}
+
+/// May the actor see personal numbers in full? The applicant, and staff
+/// who may act on the case.
+pub fn full_view(actor: &Actor, c: &CaseRecord) -> bool {
+    tongban_domain::authz::authorize(actor.who(), Action::ReadCaseFull(scope_of(c)), &Trust::NONE)
+        .is_ok()
+}
+
+/// One case as the actor may see it: its timeline, the materials received,
+/// personal numbers in full when the actor may act on it. Returns whether
+/// this was a view of someone else's personal numbers, which the adapter
+/// records.
+pub async fn case_detail(
+    app: &App,
+    actor: &Actor,
+    case_no: &str,
+) -> AppResult<(CaseRecord, CaseView, bool)> {
+    let c = visible_case(app, actor, case_no).await?;
+    let events = app.store.case_events(c.id).await?;
+    let lookups = Lookups::load_at(app, actor.revision).await?;
+    let full = full_view(actor, &c);
+    let own = c.applicant_user == Some(actor.user.id);
+    let mut view = lookups.view(&c, full, events);
+    view.received = app
+        .store
+        .material_receipts(c.id)
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect();
+    Ok((c, view, full && !own))
+}
+
+/// The cases the actor may see (masked, no verification codes), most
+/// recently changed first, and their total: the list, the workbench and the
+/// export share it.
+pub async fn list_cases(
+    app: &App,
+    actor: &Actor,
+    statuses: Vec<Status>,
+    limit: usize,
+    offset: usize,
+) -> AppResult<(Vec<CaseView>, usize)> {
+    actor.authorize(Action::ListCases, &Trust::NONE)?;
+    let f = CaseFilter {
+        visible: tongban_domain::authz::case_visibility(actor.who()),
+        statuses,
+        limit: limit as i64,
+        offset: offset as i64,
+    };
+    let (rows, total) = app.store.cases(&f).await?;
+    let lookups = Lookups::load_at(app, actor.revision).await?;
+    let data = rows
+        .iter()
+        .map(|c| {
+            let mut v = lookups.view(c, false, vec![]);
+            v.verification_code = None;
+            v
+        })
+        .collect();
+    Ok((data, total as usize))
+}
+
+/// A step the workbench may offer on a case: the action, and `Ok` when the
+/// caller may take it now, or why not (zh-CN).
+#[derive(Debug, Clone)]
+pub struct Offer {
+    /// The action.
+    pub step: Step,
+    /// Whether the caller may take it, or why not.
+    pub allowed: Result<(), String>,
+}
+
+/// The steps the mode's state machine allows on this case now, each with
+/// whether this caller may take it — so the workbench only offers what the
+/// caller may do, and says why the rest is unavailable.
+pub fn offers(actor: &Actor, c: &CaseRecord, trust: &Trust<'_>) -> Vec<Offer> {
+    Step::ALL
+        .into_iter()
+        .filter_map(|step| {
+            let t = transition(c.mode, c.status, step, Some(true), c.resume_to).ok()?;
+            let action = Action::CaseStep {
+                case: scope_of(c),
+                step,
+                window: t.by.contains(&Side::Window),
+                department: t.by.contains(&Side::Department),
+                applicant: t.by.contains(&Side::Applicant),
+            };
+            let allowed =
+                tongban_domain::authz::authorize(actor.who(), action, trust).map_err(|d| {
+                    if let Denial::Lacks { .. } = d {
+                        return d.message();
+                    }
+                    let who: Vec<&str> =
+                        t.by.iter()
+                            .map(|s| match s {
+                                Side::Window if step == Step::Complete => "领取结果的服务中心窗口",
+                                Side::Window => "受理窗口",
+                                Side::Department => "审批部门",
+                                Side::Applicant => "申请人本人",
+                            })
+                            .collect();
+                    format!("此步骤由{}办理", who.join("或"))
+                });
+            Some(Offer { step, allowed })
+        })
+        .collect()
+}
