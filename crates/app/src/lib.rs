@@ -6,10 +6,13 @@
 //! simulations all call these functions; nothing here knows HTTP, and
 //! nothing below the server imports from the server.
 
+pub mod blobs;
 pub mod calendar;
 pub mod cases;
 pub mod codes;
 pub mod error;
+pub mod licences;
+pub mod materials;
 pub mod refdata;
 pub mod views;
 
@@ -33,16 +36,23 @@ pub struct App {
     pub now: Now,
     /// Wakes the outbox worker after a change has written messages.
     pub outbox: Arc<Wakeup>,
+    /// Uploaded files.
+    pub blobs: Arc<dyn blobs::BlobStore>,
+    /// The e-licence library (the demo answers from fixed rules).
+    pub licences: Arc<dyn licences::LicenceLibrary>,
 }
 
 impl App {
-    /// An application over a store, on the system clock.
-    pub fn new(store: Arc<dyn Store>) -> Self {
+    /// An application over a store, on the system clock, keeping files
+    /// under `files_dir`, with the demo's e-licence library.
+    pub fn new(store: Arc<dyn Store>, files_dir: std::path::PathBuf) -> Self {
         Self {
             store,
             refdata: Arc::default(),
             now: Now::system(),
             outbox: Arc::default(),
+            blobs: Arc::new(blobs::FsBlobStore::new(files_dir)),
+            licences: Arc::new(licences::DemoLibrary),
         }
     }
 }

@@ -5,14 +5,14 @@
 pub mod api;
 pub mod audit;
 pub mod auth;
-pub mod blobs;
+pub use tongban_app::blobs;
 pub use tongban_app::calendar;
 pub mod catalogue;
 pub mod codes;
 pub mod documents;
 pub mod error;
 pub mod extract;
-pub mod licences;
+pub use tongban_app::licences;
 pub mod outbox;
 pub mod pages;
 pub mod sms;
@@ -103,6 +103,8 @@ impl AppState {
             refdata: self.refdata.clone(),
             now: self.now.clone(),
             outbox: self.outbox.clone(),
+            blobs: self.blobs.clone(),
+            licences: self.licences.clone(),
         }
     }
 

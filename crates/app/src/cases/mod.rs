@@ -219,7 +219,12 @@ where
 }
 
 /// A timeline event by `actor`, now.
-fn event(app: &App, actor: &Actor, action: &str, payload: serde_json::Value) -> NewEvent {
+pub(crate) fn event(
+    app: &App,
+    actor: &Actor,
+    action: &str,
+    payload: serde_json::Value,
+) -> NewEvent {
     NewEvent {
         at: app.now.ms(),
         actor: actor.user.id,

@@ -689,7 +689,9 @@ async fn render_case(
     let mut options = if record.status.is_terminal() {
         HashMap::new()
     } else {
-        crate::api::materials::licence_options(state, &record).await?
+        tongban_app::materials::licence_options(&state.app(), &record)
+            .await
+            .map_err(|e| ctx.fail(e))?
     };
     let mut checklist: Vec<Value> = Vec::with_capacity(record.materials.len());
     for m in &record.materials {
@@ -743,7 +745,7 @@ async fn render_case(
         .map(|r| r.material.as_str())
         .collect::<std::collections::HashSet<_>>()
         .len();
-    let can_receive = crate::api::materials::closed_for_materials(&record).is_none()
+    let can_receive = tongban_app::materials::closed_for_materials(&record).is_ok()
         && tongban_domain::authz::authorize(
             ctx.actor,
             tongban_domain::authz::Action::ReceiveMaterial(scope),
@@ -1034,7 +1036,7 @@ pub async fn case_material(
     }
     let form = crate::api::materials::read_form(form).await?;
     ctx.check_csrf(&HeaderMap::new(), form.text.get("csrf").map(String::as_str))?;
-    match crate::api::materials::record_material(&state, &ctx, &case_no, &form).await {
+    match crate::api::materials::record_material(&state, &ctx, &case_no, form).await {
         Ok(_) => Ok(Redirect::to(&format!("/work/cases/{case_no}")).into_response()),
         Err(mut e) if e.status.is_client_error() && e.status != StatusCode::NOT_FOUND => {
             let msg = super::shown_in_place(&state, &mut e).await;
