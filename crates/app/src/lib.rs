@@ -6,11 +6,14 @@
 //! simulations all call these functions; nothing here knows HTTP, and
 //! nothing below the server imports from the server.
 
+pub mod appointments;
 pub mod blobs;
 pub mod calendar;
 pub mod cases;
+pub mod catalogue;
 pub mod codes;
 pub mod error;
+pub mod grants;
 pub mod licences;
 pub mod materials;
 pub mod refdata;
@@ -40,6 +43,8 @@ pub struct App {
     pub blobs: Arc<dyn blobs::BlobStore>,
     /// The e-licence library (the demo answers from fixed rules).
     pub licences: Arc<dyn licences::LicenceLibrary>,
+    /// Catalogue search, cached per catalogue revision.
+    pub catalogue: Arc<catalogue::CatalogueCache>,
 }
 
 impl App {
@@ -53,6 +58,7 @@ impl App {
             outbox: Arc::default(),
             blobs: Arc::new(blobs::FsBlobStore::new(files_dir)),
             licences: Arc::new(licences::DemoLibrary),
+            catalogue: Arc::default(),
         }
     }
 }
@@ -65,6 +71,9 @@ pub struct Actor {
     pub user: User,
     /// The reference-data revision read with the session (saves a query).
     pub revision: Option<i64>,
+    /// Where the actor acts from (a client address; `cli`, `worker`, …),
+    /// as the audit log records it.
+    pub addr: String,
 }
 
 impl Actor {
@@ -74,6 +83,26 @@ impl Actor {
             id: self.user.id,
             role: self.user.role,
             scope: self.user.scope,
+        }
+    }
+
+    /// A security audit event by this actor, written with the change it
+    /// records.
+    pub fn audit_entry(
+        &self,
+        at: i64,
+        kind: &str,
+        subject: &str,
+        detail: serde_json::Value,
+    ) -> tongban_store::AuditEntry {
+        tongban_store::AuditEntry {
+            at,
+            kind: kind.into(),
+            actor: Some(self.user.id),
+            username: Some(self.user.username.clone()),
+            addr: self.addr.clone(),
+            subject: subject.into(),
+            detail: detail.to_string(),
         }
     }
 

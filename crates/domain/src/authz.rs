@@ -358,6 +358,28 @@ impl CaseVisibility {
     }
 }
 
+/// Which bookings an actor lists: an applicant his own, staff those of a
+/// hall (each hall asked for is authorised with `ReadHallAppointments`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BookingVisibility {
+    /// The actor's own bookings.
+    Own(UserId),
+    /// A hall's bookings of a day.
+    Hall,
+}
+
+/// The bookings `actor` lists.
+pub fn booking_visibility(actor: Actor) -> BookingVisibility {
+    match actor {
+        Actor::User {
+            id,
+            role: Role::Applicant,
+            ..
+        } => BookingVisibility::Own(id),
+        _ => BookingVisibility::Hall,
+    }
+}
+
 /// The cases `actor` sees.
 pub fn case_visibility(actor: Actor) -> CaseVisibility {
     let Actor::User { id, role, scope } = actor else {

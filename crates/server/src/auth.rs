@@ -186,6 +186,7 @@ impl Ctx {
             Some(u) => Ok(tongban_app::Actor {
                 user: u.clone(),
                 revision: self.revision,
+                addr: self.addr.clone(),
             }),
             None => Err(ApiError::from(Denial::Unauthenticated)),
         }

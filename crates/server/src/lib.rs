@@ -7,7 +7,7 @@ pub mod audit;
 pub mod auth;
 pub use tongban_app::blobs;
 pub use tongban_app::calendar;
-pub mod catalogue;
+pub use tongban_app::catalogue;
 pub mod codes;
 pub mod documents;
 pub mod error;
@@ -105,6 +105,7 @@ impl AppState {
             outbox: self.outbox.clone(),
             blobs: self.blobs.clone(),
             licences: self.licences.clone(),
+            catalogue: self.catalogue.clone(),
         }
     }
 

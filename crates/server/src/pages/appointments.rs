@@ -41,7 +41,7 @@ async fn render(
         return Err(crate::error::ApiError::not_found().into());
     };
     let tomorrow = state.now.today() + Duration::days(1);
-    let slots = slots_of(state, hall, tomorrow, 7).await?;
+    let slots = slots_of(&state.app(), hall, tomorrow, 7).await?;
     let mut days: Vec<Value> = Vec::new();
     let mut seen: Vec<String> = Vec::new();
     for s in &slots {

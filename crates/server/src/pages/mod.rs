@@ -137,6 +137,14 @@ impl From<ApiError> for PageError {
     }
 }
 
+/// An application error with no refusal to record (a refusal goes through
+/// `Ctx::fail`, which attaches its audit event).
+impl From<tongban_app::AppError> for PageError {
+    fn from(e: tongban_app::AppError) -> Self {
+        PageError(e.into())
+    }
+}
+
 impl From<tongban_store::StoreError> for PageError {
     fn from(e: tongban_store::StoreError) -> Self {
         PageError(e.into())

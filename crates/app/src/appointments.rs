@@ -1,0 +1,414 @@
+//! Appointments (预约): the slots a hall publishes per window, booking with
+//! a capacity that is never exceeded, cancelling, and the bookings an actor
+//! may see.
+
+use crate::views::Named;
+use crate::{Actor, App, AppError, AppResult, Lookups, RefData};
+use serde::{Deserialize, Serialize};
+use time::Date;
+use tongban_domain::appointment::{AppointmentKind, SlotId, SlotPlan, bookable, open_days};
+use tongban_domain::authz::{
+    Action, BookingVisibility, Denial, Trust, authorize, booking_visibility,
+};
+use tongban_domain::{FieldError, HallId, ItemCode, WindowId};
+use tongban_store::{
+    AppointmentFilter, AppointmentRecord, NewAppointment, NewSlotPlan, StoreError,
+};
+use utoipa::ToSchema;
+
+/// A slot, with what is left of it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SlotView {
+    /// `P{plan}-{day}`: what to book.
+    pub slot: String,
+    /// The hall.
+    pub hall: Named,
+    /// The window serving it.
+    pub window: Named,
+    /// The day.
+    pub day: String,
+    /// `HH:MM`.
+    pub start: String,
+    /// `HH:MM`.
+    pub end: String,
+    /// Places in all.
+    pub capacity: u32,
+    /// Places taken.
+    pub booked: u32,
+    /// Places left.
+    pub available: u32,
+    /// `counter` or `home_visit`.
+    pub kind: AppointmentKind,
+    /// zh-CN kind.
+    pub kind_label: String,
+}
+
+/// An appointment, as shown.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AppointmentView {
+    /// Id.
+    pub id: i64,
+    /// Booking number (预约号).
+    pub booking_no: String,
+    /// The slot.
+    pub slot: String,
+    /// The hall.
+    pub hall: Named,
+    /// The window.
+    pub window: Named,
+    /// The day.
+    pub day: String,
+    /// `HH:MM`.
+    pub start: String,
+    /// `HH:MM`.
+    pub end: String,
+    /// `counter` or `home_visit`.
+    pub kind: AppointmentKind,
+    /// zh-CN kind.
+    pub kind_label: String,
+    /// The item.
+    pub item: String,
+    /// The item's name.
+    pub item_name: String,
+    /// `booked` or `cancelled`.
+    pub status: String,
+    /// Booked at (RFC 3339).
+    pub created_at: String,
+}
+
+fn window_named(data: &RefData, hall: HallId, window: WindowId) -> (Named, Named) {
+    let h = data.halls.iter().find(|h| h.id == hall);
+    let w = h.and_then(|h| h.windows.iter().find(|w| w.id == window));
+    (
+        Named {
+            id: hall.0,
+            name: h.map(|h| h.name.clone()).unwrap_or_default(),
+        },
+        Named {
+            id: window.0,
+            name: w
+                .map(|w| format!("{} {}", w.number, w.name))
+                .unwrap_or_default(),
+        },
+    )
+}
+
+/// The view of an appointment.
+pub async fn view(app: &App, lookups: &Lookups, a: &AppointmentRecord) -> AppointmentView {
+    let (hall, window) = window_named(lookups.data(), a.hall, a.window);
+    let item_name = app
+        .catalogue
+        .index(app.store.as_ref())
+        .await
+        .ok()
+        .and_then(|i| {
+            i.docs()
+                .iter()
+                .find(|d| d.summary.code == a.item)
+                .map(|d| d.summary.name.clone())
+        })
+        .unwrap_or_default();
+    AppointmentView {
+        id: a.id,
+        booking_no: a.booking_no.clone(),
+        slot: SlotId {
+            plan: a.plan,
+            day: a.day,
+        }
+        .to_string(),
+        hall,
+        window,
+        day: a.day.to_string(),
+        start: a.start.clone(),
+        end: a.end.clone(),
+        kind: a.kind,
+        kind_label: a.kind.label().into(),
+        item: a.item.0.clone(),
+        item_name,
+        status: a.status.clone(),
+        created_at: tongban_store::rfc3339(a.created_at),
+    }
+}
+
+/// The open slots of a hall from a day on.
+pub async fn slots_of(app: &App, hall: HallId, from: Date, days: i64) -> AppResult<Vec<SlotView>> {
+    let lookups = Lookups::load(app).await?;
+    let data = lookups.data();
+    if !data.halls.iter().any(|h| h.id == hall) {
+        return Err(AppError::field("hall", "hall.unknown", "服务中心不存在"));
+    }
+    let plans = app.store.slot_plans(Some(hall)).await?;
+    let open = open_days(&data.cal, from, days);
+    let (Some(first), Some(last)) = (open.first(), open.last()) else {
+        return Ok(vec![]);
+    };
+    let booked = app.store.slot_bookings(hall, *first, *last).await?;
+    let mut out = Vec::new();
+    for day in &open {
+        for p in &plans {
+            let taken = booked
+                .iter()
+                .find(|(plan, d, _)| *plan == p.id && d == day)
+                .map_or(0, |(_, _, n)| u32::try_from(*n).unwrap_or(0));
+            let (hall, window) = window_named(data, p.hall, p.window);
+            out.push(SlotView {
+                slot: SlotId {
+                    plan: p.id,
+                    day: *day,
+                }
+                .to_string(),
+                hall,
+                window,
+                day: day.to_string(),
+                start: p.start.to_string(),
+                end: p.end.to_string(),
+                capacity: p.capacity,
+                booked: taken,
+                available: p.capacity.saturating_sub(taken),
+                kind: p.kind,
+                kind_label: p.kind.label().into(),
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// A booking.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BookBody {
+    /// The slot, e.g. `P12-2026-12-01`.
+    #[schema(max_length = 40)]
+    pub slot: String,
+    /// The item to be handled.
+    #[schema(max_length = 40)]
+    pub item: String,
+}
+
+/// Books a place (the API and the page share it).
+pub async fn book(app: &App, actor: &Actor, body: &BookBody) -> AppResult<AppointmentView> {
+    actor.authorize(Action::BookAppointment, &Trust::NONE)?;
+    let lookups = Lookups::load_at(app, actor.revision).await?;
+    let slot = SlotId::parse(&body.slot)
+        .ok_or_else(|| AppError::field("slot", "appointment.slot", "预约时段无效"))?;
+    let plan: SlotPlan = match app.store.slot_plan(slot.plan).await {
+        Ok(p) => p,
+        Err(StoreError::NotFound) => {
+            return Err(AppError::field(
+                "slot",
+                "appointment.slot",
+                "预约时段不存在",
+            ));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    bookable(&lookups.data().cal, slot, app.now.today())?;
+    let item = ItemCode(body.item.trim().to_owned());
+    match app.store.item(&item).await {
+        Ok(_) => {}
+        Err(StoreError::NotFound) => {
+            return Err(FieldError::new(
+                "item",
+                "item.unknown",
+                format!("事项“{}”不存在", body.item),
+            )
+            .into());
+        }
+        Err(e) => return Err(e.into()),
+    }
+    let new = NewAppointment {
+        plan: plan.id,
+        day: slot.day,
+        capacity: plan.capacity,
+        booking_no: format!("YY{}", crate::codes::random_chars(8)),
+        item,
+        user: actor.user.id,
+        at: app.now.ms(),
+    };
+    match app.store.book_appointment(&new).await {
+        Ok(a) => {
+            tracing::info!(appointment = a.id, slot = %slot, "booked");
+            Ok(view(app, &lookups, &a).await)
+        }
+        Err(StoreError::Conflict(w)) if w == "slot_full" => Err(AppError::Conflict {
+            code: "appointment.full",
+            message: "该时段已约满，请选择其他时段".into(),
+            current_version: None,
+        }),
+        Err(StoreError::Conflict(_)) => Err(AppError::Conflict {
+            code: "appointment.duplicate",
+            message: "您已预约该时段".into(),
+            current_version: None,
+        }),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The bookings the caller may see: an applicant's own, or a hall's of a day.
+pub async fn bookings(
+    app: &App,
+    actor: &Actor,
+    hall: Option<HallId>,
+    day: Option<Date>,
+) -> AppResult<Vec<AppointmentView>> {
+    let filter = if let BookingVisibility::Own(user) = booking_visibility(actor.who()) {
+        AppointmentFilter {
+            user: Some(user),
+            ..Default::default()
+        }
+    } else {
+        let hall = hall
+            .or(actor.user.scope.hall())
+            .ok_or_else(|| AppError::field("hall", "required", "请指定服务中心"))?;
+        actor.authorize(Action::ReadHallAppointments { hall }, &Trust::NONE)?;
+        AppointmentFilter {
+            hall: Some(hall),
+            day: Some(day.unwrap_or(app.now.today())),
+            ..Default::default()
+        }
+    };
+    let lookups = Lookups::load_at(app, actor.revision).await?;
+    let mut out = Vec::new();
+    for a in app.store.appointments(&filter).await? {
+        out.push(view(app, &lookups, &a).await);
+    }
+    Ok(out)
+}
+
+/// Cancels a booking (the API and the page share it).
+pub async fn cancel(app: &App, actor: &Actor, id: i64) -> AppResult<AppointmentView> {
+    let a = app.store.appointment(id).await?;
+    // Someone else's booking answers like one that does not exist.
+    let action = Action::CancelAppointment {
+        owner: a.user,
+        hall: a.hall,
+    };
+    if authorize(actor.who(), action, &Trust::NONE).is_err() {
+        return Err(AppError::denied(&action, Denial::NotVisible));
+    }
+    let a = match app
+        .store
+        .cancel_appointment(id, actor.user.id, app.now.ms())
+        .await
+    {
+        Ok(a) => a,
+        Err(StoreError::Conflict(_)) => {
+            return Err(AppError::Conflict {
+                code: "appointment.cancelled",
+                message: "该预约已取消".into(),
+                current_version: None,
+            });
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let lookups = Lookups::load_at(app, actor.revision).await?;
+    Ok(view(app, &lookups, &a).await)
+}
+
+/// A new slot plan.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PlanBody {
+    /// The hall (default: the caller's).
+    #[serde(default)]
+    #[schema(minimum = 1)]
+    pub hall: Option<i64>,
+    /// The window serving the slots.
+    #[schema(minimum = 1)]
+    pub window: i64,
+    /// `HH:MM`.
+    #[schema(pattern = r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
+    pub start: String,
+    /// `HH:MM`.
+    #[schema(pattern = r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
+    pub end: String,
+    /// Places per slot (1–200).
+    #[schema(minimum = 1, maximum = 200)]
+    pub capacity: u32,
+    /// `counter` (default) or `home_visit`.
+    #[serde(default)]
+    #[schema(pattern = r"^(counter|home_visit)$")]
+    pub kind: Option<String>,
+}
+
+/// A published plan.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PlanView {
+    /// Id.
+    pub id: i64,
+    /// The hall.
+    pub hall: i64,
+    /// The window.
+    pub window: i64,
+    /// `HH:MM`.
+    pub start: String,
+    /// `HH:MM`.
+    pub end: String,
+    /// Places per slot.
+    pub capacity: u32,
+    /// Kind.
+    pub kind: AppointmentKind,
+}
+
+/// Publishes a slot plan: the window's slot on every working day.
+pub async fn publish_plan(app: &App, actor: &Actor, body: &PlanBody) -> AppResult<PlanView> {
+    let hall = body
+        .hall
+        .map(HallId)
+        .or(actor.user.scope.hall())
+        .ok_or_else(|| AppError::field("hall", "required", "请指定服务中心"))?;
+    actor.authorize(Action::ManageSlots { hall }, &Trust::NONE)?;
+    let mut errs = tongban_domain::ValidationErrors::default();
+    if let Err(e) = SlotPlan::check(&body.start, &body.end, body.capacity) {
+        errs.0.extend(e);
+    }
+    let kind = match body.kind.as_deref() {
+        None => Some(AppointmentKind::Counter),
+        Some(k) => AppointmentKind::parse(k),
+    };
+    if kind.is_none() {
+        errs.push(FieldError::new(
+            "kind",
+            "appointment.kind",
+            "类别应为 counter 或 home_visit",
+        ));
+    }
+    let lookups = Lookups::load_at(app, actor.revision).await?;
+    let window_here = lookups
+        .data()
+        .halls
+        .iter()
+        .find(|h| h.id == hall)
+        .is_some_and(|h| h.windows.iter().any(|w| w.id.0 == body.window));
+    if !window_here {
+        errs.push(FieldError::new(
+            "window",
+            "window.unknown",
+            "该服务中心没有这个窗口",
+        ));
+    }
+    errs.into_result(())?;
+    let p = app
+        .store
+        .create_slot_plans(&[NewSlotPlan {
+            hall,
+            window: WindowId(body.window),
+            start: body.start.trim().to_owned(),
+            end: body.end.trim().to_owned(),
+            capacity: body.capacity,
+            kind: kind.expect("checked"),
+            created_by: actor.user.id,
+            created_at: app.now.ms(),
+        }])
+        .await?
+        .remove(0);
+    Ok(PlanView {
+        id: p.id,
+        hall: p.hall.0,
+        window: p.window.0,
+        start: p.start.to_string(),
+        end: p.end.to_string(),
+        capacity: p.capacity,
+        kind: p.kind,
+    })
+}
