@@ -13,6 +13,7 @@ pub mod cases;
 pub mod catalogue;
 pub mod codes;
 pub mod error;
+pub mod evaluations;
 pub mod grants;
 pub mod licences;
 pub mod materials;
@@ -45,6 +46,8 @@ pub struct App {
     pub licences: Arc<dyn licences::LicenceLibrary>,
     /// Catalogue search, cached per catalogue revision.
     pub catalogue: Arc<catalogue::CatalogueCache>,
+    /// Working days a 差评's rectification is due in (default 5).
+    pub rectify_days: Option<u32>,
 }
 
 impl App {
@@ -59,6 +62,7 @@ impl App {
             blobs: Arc::new(blobs::FsBlobStore::new(files_dir)),
             licences: Arc::new(licences::DemoLibrary),
             catalogue: Arc::default(),
+            rectify_days: None,
         }
     }
 }

@@ -380,6 +380,63 @@ pub fn booking_visibility(actor: Actor) -> BookingVisibility {
     }
 }
 
+/// Whether `actor` may rate a case whose verification code he holds:
+/// applicants may (the code is the proof), staff never rate.
+pub fn may_rate_with_code(actor: Actor) -> bool {
+    matches!(
+        actor,
+        Actor::User {
+            role: Role::Applicant,
+            ..
+        }
+    )
+}
+
+/// The rectifications an actor sees.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RectificationVisibility {
+    /// Every one (platform admins).
+    All,
+    /// Those of a hall (its staff).
+    Hall(HallId),
+    /// Those of a department (its staff).
+    Department(DepartmentId),
+    /// None.
+    Nothing,
+}
+
+impl RectificationVisibility {
+    /// Whether a rectification of this hall or department is seen.
+    pub fn includes(self, hall: Option<HallId>, department: Option<DepartmentId>) -> bool {
+        match self {
+            RectificationVisibility::All => true,
+            RectificationVisibility::Hall(h) => hall == Some(h),
+            RectificationVisibility::Department(d) => department == Some(d),
+            RectificationVisibility::Nothing => false,
+        }
+    }
+}
+
+/// The rectifications `actor` sees: his hall's or department's.
+pub fn rectification_visibility(actor: Actor) -> RectificationVisibility {
+    match actor {
+        Actor::User {
+            role: Role::PlatformAdmin,
+            ..
+        } => RectificationVisibility::All,
+        Actor::User {
+            role: Role::Applicant,
+            ..
+        }
+        | Actor::Anonymous => RectificationVisibility::Nothing,
+        Actor::User { scope, .. } => match (scope.hall(), scope.department()) {
+            (Some(h), _) => RectificationVisibility::Hall(h),
+            (None, Some(d)) => RectificationVisibility::Department(d),
+            (None, None) => RectificationVisibility::Nothing,
+        },
+    }
+}
+
 /// The cases `actor` sees.
 pub fn case_visibility(actor: Actor) -> CaseVisibility {
     let Actor::User { id, role, scope } = actor else {
@@ -927,6 +984,42 @@ mod tests {
             role,
             scope,
         }
+    }
+
+    #[test]
+    fn who_sees_which_bookings_and_rectifications() {
+        let hall = Scope::Hall(HallId(3));
+        let dept = Scope::Department(DepartmentId(4));
+        let applicant = user(Role::Applicant, Scope::Platform);
+        assert_eq!(
+            booking_visibility(applicant),
+            BookingVisibility::Own(UserId(1))
+        );
+        assert_eq!(
+            booking_visibility(user(Role::Clerk, hall)),
+            BookingVisibility::Hall
+        );
+        assert!(may_rate_with_code(applicant));
+        assert!(!may_rate_with_code(user(Role::Clerk, hall)));
+        let r = rectification_visibility;
+        assert_eq!(
+            r(user(Role::PlatformAdmin, Scope::Platform)),
+            RectificationVisibility::All
+        );
+        assert_eq!(
+            r(user(Role::Clerk, hall)),
+            RectificationVisibility::Hall(HallId(3))
+        );
+        assert_eq!(
+            r(user(Role::Reviewer, dept)),
+            RectificationVisibility::Department(DepartmentId(4))
+        );
+        assert_eq!(r(applicant), RectificationVisibility::Nothing);
+        assert_eq!(r(Actor::Anonymous), RectificationVisibility::Nothing);
+        let seen = RectificationVisibility::Hall(HallId(3));
+        assert!(seen.includes(Some(HallId(3)), None));
+        assert!(!seen.includes(Some(HallId(5)), None));
+        assert!(!seen.includes(None, Some(DepartmentId(4))));
     }
 
     #[test]

@@ -106,6 +106,7 @@ impl AppState {
             blobs: self.blobs.clone(),
             licences: self.licences.clone(),
             catalogue: self.catalogue.clone(),
+            rectify_days: self.settings.rectify_days,
         }
     }
 

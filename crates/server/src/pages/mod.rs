@@ -966,7 +966,7 @@ pub(crate) async fn rate_form(
     action: &str,
     code: &str,
 ) -> Result<Option<Value>, PageError> {
-    let done = crate::api::evaluations::of_case(state, c).await?;
+    let done = crate::api::evaluations::of_case(&state.app(), c).await?;
     let (channel, open) = crate::api::evaluations::channel_of(c);
     if done.is_none() && !open {
         return Ok(None);

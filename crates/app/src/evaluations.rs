@@ -1,0 +1,438 @@
+//! 好差评: rating a case once (its applicant, or whoever holds its
+//! verification code), the rectification a 差评 opens for the hall or
+//! department responsible, follow-ups and closing, and the statistics.
+
+use crate::views::{Named, scope_of};
+use crate::{Actor, App, AppError, AppResult, Lookups, RefData};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use tongban_domain::authz::{Action, Trust, may_rate_with_code, rectification_visibility};
+use tongban_domain::case::Status;
+use tongban_domain::evaluation::{
+    Channel, DEFAULT_RECTIFY_DAYS, Rating, grade_label, rectification_due,
+};
+use tongban_domain::{DepartmentId, HallId};
+use tongban_store::{
+    CaseRecord, EvaluationRecord, NewEvaluation, RectificationRecord, RectificationStep,
+    Responsible, StoreError,
+};
+use utoipa::ToSchema;
+
+/// The hall or the department responsible for a rectification.
+fn responsible(r: Responsible) -> (Option<HallId>, Option<DepartmentId>) {
+    match r {
+        Responsible::Hall(h) => (Some(h), None),
+        Responsible::Department(d) => (None, Some(d)),
+    }
+}
+
+/// A rating.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RateBody {
+    /// Grade 1–5 per dimension: online `overall`, `efficiency`,
+    /// `guide_accuracy`, `convenience`, `usability`; window `overall`,
+    /// `efficiency`, `level`, `attitude`.
+    pub grades: BTreeMap<String, u8>,
+    /// Comment (required for a 差评, overall 1–2).
+    #[serde(default)]
+    #[schema(max_length = 500)]
+    pub comment: String,
+    /// The case's verification code, when rating without an account.
+    #[serde(default)]
+    #[schema(max_length = 40)]
+    pub code: Option<String>,
+}
+
+/// A rating, as shown.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct EvaluationView {
+    /// Id.
+    pub id: i64,
+    /// `online` or `window`.
+    pub channel: Channel,
+    /// Overall grade 1–5.
+    pub overall: u8,
+    /// zh-CN grade.
+    pub overall_label: String,
+    /// Every dimension.
+    pub grades: BTreeMap<String, u8>,
+    /// Comment.
+    pub comment: String,
+    /// When (RFC 3339).
+    pub at: String,
+    /// The rectification a 差评 opened.
+    pub rectification: Option<i64>,
+}
+
+fn eval_view(e: &EvaluationRecord, rect: Option<i64>) -> EvaluationView {
+    EvaluationView {
+        id: e.id,
+        channel: e.channel,
+        overall: e.rating.overall(),
+        overall_label: grade_label(e.rating.overall()).into(),
+        grades: e.rating.grades.clone(),
+        comment: e.rating.comment.clone(),
+        at: tongban_store::rfc3339(e.at),
+        rectification: rect,
+    }
+}
+
+/// Where a case was served, and whether it may be rated now: online cases
+/// once completed, window cases once the window has served (submitted).
+pub fn channel_of(c: &CaseRecord) -> (Channel, bool) {
+    if c.hall.is_some() {
+        (Channel::Window, c.status != Status::Draft)
+    } else {
+        (Channel::Online, c.status == Status::Completed)
+    }
+}
+
+/// Rates a case (the API and the pages share it): `rater` is the signed-in
+/// caller, if any; `by_code` the case when the caller proved its
+/// verification code (checked, under its throttle, by the adapter).
+pub async fn rate(
+    app: &App,
+    rater: Option<&Actor>,
+    by_code: Option<CaseRecord>,
+    case_no: &str,
+    body: &RateBody,
+) -> AppResult<EvaluationView> {
+    let with_code = by_code.is_some();
+    let c = match by_code {
+        Some(c) => c,
+        None => app.store.case_by_no(case_no).await?,
+    };
+    // The applicant of the case rates it; so does whoever holds its code,
+    // signed in as an applicant or not signed in at all.
+    let rated_by = match rater {
+        Some(a) if with_code && may_rate_with_code(a.who()) => Some(a.user.id),
+        Some(a) => {
+            a.authorize(Action::RateCase(scope_of(&c)), &Trust::NONE)?;
+            Some(a.user.id)
+        }
+        None if with_code => None,
+        None => return Err(AppError::Store(StoreError::NotFound)),
+    };
+    let (channel, open) = channel_of(&c);
+    if !open {
+        return Err(AppError::Conflict {
+            code: "evaluation.not_yet",
+            message: match channel {
+                Channel::Online => "办结后即可评价",
+                Channel::Window => "窗口受理后即可评价",
+            }
+            .into(),
+            current_version: None,
+        });
+    }
+    let rating = Rating {
+        grades: body.grades.clone(),
+        comment: body.comment.trim().to_owned(),
+    };
+    rating.check(channel)?;
+    let lookups = Lookups::load(app).await?;
+    let today = app.now.today();
+    let rectify = rating.is_bad().then(|| {
+        let who = match (channel, c.hall) {
+            (Channel::Window, Some(h)) => Responsible::Hall(h),
+            _ => Responsible::Department(c.department),
+        };
+        let days = app.rectify_days.unwrap_or(DEFAULT_RECTIFY_DAYS);
+        (
+            who,
+            today,
+            rectification_due(&lookups.data().cal, today, days),
+        )
+    });
+    let new = NewEvaluation {
+        case_id: c.id,
+        channel,
+        rating,
+        hall: c.hall,
+        department: c.department,
+        item: c.item_code.clone(),
+        rated_by,
+        at: app.now.ms(),
+    };
+    match app.store.rate_case(&new, rectify).await {
+        Ok((e, r)) => {
+            tracing::info!(case = %c.case_no, overall = e.rating.overall(), "rated");
+            Ok(eval_view(&e, r.map(|r| r.id)))
+        }
+        Err(StoreError::Conflict(_)) => Err(AppError::Conflict {
+            code: "evaluation.done",
+            message: "该办件已评价，每件只评价一次".into(),
+            current_version: None,
+        }),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// A rectification, as shown.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RectificationView {
+    /// Id.
+    pub id: i64,
+    /// The case.
+    pub case_no: String,
+    /// The item.
+    pub item_name: String,
+    /// The hall responsible (window service).
+    pub hall: Option<Named>,
+    /// The department responsible (online service).
+    pub department: Option<Named>,
+    /// The rating's overall grade and comment.
+    pub overall: u8,
+    /// The comment that opened it.
+    pub comment: String,
+    /// Opened.
+    pub opened_on: String,
+    /// Due.
+    pub due_on: String,
+    /// `open` or `closed`.
+    pub status: String,
+    /// Open past its due day.
+    pub overdue: bool,
+    /// Follow-ups `[{"at", "by", "note"}]`.
+    #[schema(value_type = Vec<Object>)]
+    pub follow_ups: serde_json::Value,
+    /// How it was rectified.
+    pub explanation: Option<String>,
+}
+
+/// The rectifications the caller may see: its hall's or department's; all
+/// for platform admins.
+pub async fn rectifications(app: &App, actor: &Actor) -> AppResult<Vec<RectificationView>> {
+    actor.authorize(Action::ReadRectifications, &Trust::NONE)?;
+    let visible = rectification_visibility(actor.who());
+    let lookups = Lookups::load_at(app, actor.revision).await?;
+    let data = lookups.data();
+    let today = app.now.today();
+    let evaluations = app.store.evaluations(None).await?;
+    let mut out = Vec::new();
+    for r in app.store.rectifications().await? {
+        let (hall, department) = responsible(r.responsible);
+        if !visible.includes(hall, department) {
+            continue;
+        }
+        out.push(rect_view(app, data, &evaluations, &r, today).await?);
+    }
+    Ok(out)
+}
+
+async fn rect_view(
+    app: &App,
+    data: &RefData,
+    evaluations: &[EvaluationRecord],
+    r: &RectificationRecord,
+    today: time::Date,
+) -> AppResult<RectificationView> {
+    let e = evaluations.iter().find(|e| e.id == r.evaluation_id);
+    let case = app.store.case_by_id(r.case_id).await?;
+    let (hall, department) = match r.responsible {
+        Responsible::Hall(h) => (
+            data.halls.iter().find(|x| x.id == h).map(|x| Named {
+                id: x.id.0,
+                name: x.name.clone(),
+            }),
+            None,
+        ),
+        Responsible::Department(d) => (
+            None,
+            data.departments.iter().find(|x| x.id == d).map(|x| Named {
+                id: x.id.0,
+                name: x.name.clone(),
+            }),
+        ),
+    };
+    Ok(RectificationView {
+        id: r.id,
+        case_no: case.case_no,
+        item_name: case.item_name,
+        hall,
+        department,
+        overall: e.map_or(0, |e| e.rating.overall()),
+        comment: e.map(|e| e.rating.comment.clone()).unwrap_or_default(),
+        opened_on: r.opened_on.to_string(),
+        due_on: r.due_on.to_string(),
+        status: r.status.clone(),
+        overdue: r.status == "open" && today > r.due_on,
+        follow_ups: serde_json::from_str(&r.follow_ups).unwrap_or(serde_json::Value::Null),
+        explanation: r.explanation.clone(),
+    })
+}
+
+/// A follow-up or the closing of a rectification.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StepBody {
+    /// What was done (follow-up) or how it was rectified (close).
+    #[schema(min_length = 1, max_length = 1000)]
+    pub note: String,
+}
+
+/// Records a follow-up (`close` false) or closes a rectification (the API
+/// and the pages share it).
+pub async fn rectification_step(
+    app: &App,
+    actor: &Actor,
+    id: i64,
+    note: &str,
+    close: bool,
+) -> AppResult<RectificationView> {
+    let r = app.store.rectification(id).await?;
+    let (hall, department) = responsible(r.responsible);
+    actor.authorize(
+        Action::ActOnRectification { hall, department },
+        &Trust::NONE,
+    )?;
+    let note = note.trim();
+    if note.is_empty() || note.chars().count() > 1000 {
+        return Err(AppError::field(
+            "note",
+            "required",
+            if close {
+                "请写明整改情况（1000字以内）"
+            } else {
+                "请写明跟进情况（1000字以内）"
+            },
+        ));
+    }
+    let at = app.now.ms();
+    let s = if close {
+        RectificationStep::Close {
+            by: actor.user.id,
+            at,
+            explanation: note.to_owned(),
+        }
+    } else {
+        RectificationStep::FollowUp {
+            by: actor.user.id,
+            at,
+            note: note.to_owned(),
+        }
+    };
+    let r = match app.store.rectification_step(id, &s).await {
+        Ok(r) => r,
+        Err(StoreError::Conflict(_)) => {
+            return Err(AppError::Conflict {
+                code: "rectification.closed",
+                message: "该整改已办结".into(),
+                current_version: None,
+            });
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let lookups = Lookups::load_at(app, actor.revision).await?;
+    let evaluations = app.store.evaluations(Some(r.case_id)).await?;
+    rect_view(app, lookups.data(), &evaluations, &r, app.now.today()).await
+}
+
+/// Rating statistics of one hall, department or item.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct StatRow {
+    /// Hall or department id, or item code.
+    pub key: String,
+    /// Its name.
+    pub name: String,
+    /// Ratings.
+    pub ratings: usize,
+    /// Mean overall grade.
+    pub average: f64,
+    /// Count per overall grade, 1 to 5.
+    pub by_grade: [usize; 5],
+    /// 差评 (overall 1–2).
+    pub bad: usize,
+    /// Their rectifications closed.
+    pub rectified: usize,
+    /// Still open past the due day.
+    pub overdue: usize,
+}
+
+/// The statistics (the API and the page share it).
+pub async fn stats(app: &App, actor: &Actor, by: &str) -> AppResult<Vec<StatRow>> {
+    actor.authorize(Action::ReadEvaluationStats, &Trust::NONE)?;
+    let lookups = Lookups::load_at(app, actor.revision).await?;
+    let data = lookups.data();
+    let today = app.now.today();
+    let evaluations = app.store.evaluations(None).await?;
+    let rects = app.store.rectifications().await?;
+    let index = app.catalogue.index(app.store.as_ref()).await?;
+    let mut rows: BTreeMap<String, StatRow> = BTreeMap::new();
+    for e in &evaluations {
+        let (key, name) = match by {
+            "hall" => match e.hall {
+                Some(h) => (
+                    h.0.to_string(),
+                    data.halls
+                        .iter()
+                        .find(|x| x.id == h)
+                        .map(|x| x.name.clone())
+                        .unwrap_or_default(),
+                ),
+                None => ("online".into(), "网上办事大厅".into()),
+            },
+            "item" => (
+                e.item.0.clone(),
+                index
+                    .docs()
+                    .iter()
+                    .find(|d| d.summary.code == e.item)
+                    .map(|d| d.summary.name.clone())
+                    .unwrap_or_default(),
+            ),
+            _ => (
+                e.department.0.to_string(),
+                data.departments
+                    .iter()
+                    .find(|x| x.id == e.department)
+                    .map(|x| x.name.clone())
+                    .unwrap_or_default(),
+            ),
+        };
+        let row = rows.entry(key.clone()).or_insert(StatRow {
+            key,
+            name,
+            ratings: 0,
+            average: 0.0,
+            by_grade: [0; 5],
+            bad: 0,
+            rectified: 0,
+            overdue: 0,
+        });
+        let g = e.rating.overall();
+        row.ratings += 1;
+        row.average += f64::from(g);
+        if (1..=5).contains(&g) {
+            row.by_grade[usize::from(g) - 1] += 1;
+        }
+        if e.rating.is_bad() {
+            row.bad += 1;
+            if let Some(r) = rects.iter().find(|r| r.evaluation_id == e.id) {
+                if r.status == "closed" {
+                    row.rectified += 1;
+                } else if today > r.due_on {
+                    row.overdue += 1;
+                }
+            }
+        }
+    }
+    Ok(rows
+        .into_values()
+        .map(|mut r| {
+            r.average = (r.average / r.ratings as f64 * 100.0).round() / 100.0;
+            r
+        })
+        .collect())
+}
+
+/// The rating of a case, if any (for the case and progress pages).
+pub async fn of_case(app: &App, c: &CaseRecord) -> AppResult<Option<EvaluationView>> {
+    let e = app.store.evaluations(Some(c.id)).await?;
+    let Some(e) = e.first() else {
+        return Ok(None);
+    };
+    let r = app.store.rectification_of(e.id).await?.map(|r| r.id);
+    Ok(Some(eval_view(e, r)))
+}
