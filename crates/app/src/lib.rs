@@ -18,6 +18,7 @@ pub mod grants;
 pub mod licences;
 pub mod materials;
 pub mod refdata;
+pub mod users;
 pub mod views;
 
 pub use error::{AppError, AppResult};
@@ -81,6 +82,24 @@ pub struct Actor {
 }
 
 impl Actor {
+    /// The platform's administrator at the console: `tongban …` commands
+    /// that act as an administrator would.
+    pub fn operator() -> Self {
+        Actor {
+            user: User {
+                id: tongban_domain::UserId(0),
+                username: "operator".into(),
+                display_name: "命令行管理员".into(),
+                role: tongban_domain::user::Role::PlatformAdmin,
+                scope: tongban_domain::user::Scope::Platform,
+                active: true,
+                household_region: None,
+            },
+            revision: None,
+            addr: "cli".into(),
+        }
+    }
+
     /// The actor as the domain's authorisation sees it.
     pub fn who(&self) -> authz::Actor {
         authz::Actor::User {

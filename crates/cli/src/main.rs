@@ -10,9 +10,6 @@ mod items_io;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use tongban_domain::user::{Role, Scope, validate_password, validate_username};
-use tongban_domain::{DepartmentId, HallId};
-use tongban_store::NewUser;
 
 /// 莆田市政务服务全域通办 — tongban.
 #[derive(Debug, Parser)]
@@ -351,82 +348,28 @@ async fn run(cmd: Command, cfg: config::FileConfig) -> AnyResult<ExitCode> {
             } => {
                 let db = cfg.db(db)?;
                 let store = tongban_store::open(&db).await?;
-                let mut errs = tongban_domain::ValidationErrors::default();
-                errs.check(validate_username("--username", &username));
-                errs.check(validate_password("--password", &password, false));
-                let role = Role::parse(&role);
-                if role.is_none() {
-                    errs.push(tongban_domain::FieldError::new("--role", "role", "角色应为 applicant、clerk、guide、agent、reviewer、hall_admin、department_admin 或 platform_admin"));
-                }
-                let scope = match (role, hall, department) {
-                    (Some(Role::PlatformAdmin), None, None) => Scope::Platform,
-                    (_, Some(h), _) => Scope::Hall(HallId(h)),
-                    (_, _, Some(d)) => Scope::Department(DepartmentId(d)),
-                    _ => Scope::None,
+                let app = tongban_app::App::new(store, Default::default());
+                let cmd = tongban_app::users::AddUser {
+                    username: username.clone(),
+                    password,
+                    role,
+                    hall,
+                    department,
+                    display_name,
+                    household_region,
                 };
-                if let Some(r) = role
-                    && let Err(m) = scope.fits(r)
-                {
-                    errs.push(tongban_domain::FieldError::new("--role", "scope", m));
-                }
-                if let Some(h) = hall
-                    && store.hall(HallId(h)).await.is_err()
-                {
-                    errs.push(tongban_domain::FieldError::new(
-                        "--hall",
-                        "not_found",
-                        format!("服务中心 {h} 不存在"),
-                    ));
-                }
-                if let Some(d) = department
-                    && !store.departments().await?.iter().any(|x| x.id.0 == d)
-                {
-                    errs.push(tongban_domain::FieldError::new(
-                        "--department",
-                        "not_found",
-                        format!("部门 {d} 不存在"),
-                    ));
-                }
-                if let Some(r) = &household_region
-                    && !store.regions().await?.iter().any(|x| x.code.as_str() == r)
-                {
-                    errs.push(tongban_domain::FieldError::new(
-                        "--household-region",
-                        "not_found",
-                        format!("行政区划 {r} 不存在"),
-                    ));
-                }
-                if household_region.is_some() && role != Some(Role::Applicant) {
-                    errs.push(tongban_domain::FieldError::new(
-                        "--household-region",
-                        "role",
-                        "仅申请人可登记户籍地",
-                    ));
-                }
-                if !errs.is_empty() {
-                    for e in &errs.0 {
-                        eprintln!("错误：{}：{}", e.field, e.message);
-                    }
-                    return Ok(ExitCode::from(2));
-                }
-                let id = store
-                    .create_user(&NewUser {
-                        display_name: display_name.unwrap_or_else(|| username.clone()),
-                        username: username.clone(),
-                        password_hash: tongban_server::auth::hash_password(&password),
-                        role: role.expect("checked"),
-                        scope,
-                        household_region: household_region.map(tongban_domain::RegionCode),
-                        id_number: None,
-                        phone: None,
-                    })
-                    .await
-                    .map_err(|e| match e {
-                        tongban_store::StoreError::Conflict(_) => {
-                            format!("用户名 {username} 已存在").into()
+                let actor = tongban_app::Actor::operator();
+                let id = match tongban_app::users::add_user(&app, &actor, cmd).await {
+                    Ok(id) => id,
+                    Err(tongban_app::AppError::Invalid(errs)) => {
+                        // Each field is the flag that gave it.
+                        for e in &errs.0 {
+                            eprintln!("错误：--{}：{}", e.field.replace('_', "-"), e.message);
                         }
-                        other => Box::<dyn std::error::Error>::from(other),
-                    })?;
+                        return Ok(ExitCode::from(2));
+                    }
+                    Err(e) => return Err(e.into()),
+                };
                 println!("已创建账号 {username}（id {id}）");
             }
             UsersCommand::List { db } => {

@@ -8,8 +8,6 @@
 
 use crate::AppState;
 use crate::error::ApiError;
-use argon2::Argon2;
-use argon2::password_hash::{PasswordHasher, PasswordVerifier, phc::PasswordHash};
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
@@ -50,24 +48,7 @@ pub const DEVICE_COOKIE: &str = "tb_device";
 /// A device stays trusted this long after its last sign-in.
 pub const DEVICE_TTL_MS: i64 = 180 * 24 * 3600 * 1000;
 
-/// Hashes a password to an argon2id PHC string.
-pub fn hash_password(password: &str) -> String {
-    Argon2::default()
-        .hash_password(password.as_bytes())
-        .map(|h| h.to_string())
-        .expect("argon2 with default parameters and a random salt does not fail")
-}
-
-/// Checks a password against a PHC string.
-pub fn verify_password(password: &str, phc: &str) -> bool {
-    PasswordHash::new(phc)
-        .map(|h| {
-            Argon2::default()
-                .verify_password(password.as_bytes(), &h)
-                .is_ok()
-        })
-        .unwrap_or(false)
-}
+pub use tongban_app::users::{hash_password, verify_password};
 
 /// 32 random bytes as hex.
 pub fn random_token() -> String {
