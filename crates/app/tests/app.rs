@@ -1,0 +1,182 @@
+//! The case workflow without HTTP: what a worker, the demo seed or a
+//! simulation of the city calls. A window opens a case, it runs its course,
+//! and every refusal comes back as a typed error.
+
+use tongban_app::cases::{ActionBody, CaseCreate, Idem, Outcome, open_case, take_step};
+use tongban_app::views::CaseView;
+use tongban_app::{Actor, App, AppError};
+use tongban_domain::authz::Denial;
+use tongban_domain::case::Status;
+use tongban_store::outbox::MessageStatus;
+
+struct City {
+    app: App,
+    dir: std::path::PathBuf,
+}
+
+async fn city() -> City {
+    let dir = std::env::temp_dir().join(format!(
+        "tongban-app-{}-{}",
+        std::process::id(),
+        tongban_app::codes::random_chars(8)
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let url = format!("sqlite://{}", dir.join("t.db").display());
+    let store = tongban_store::open(&url).await.unwrap();
+    tongban_demo::seed(store.as_ref(), 0, &tongban_app::users::hash_password)
+        .await
+        .unwrap();
+    tongban_app::calendar::ensure_official(store.as_ref())
+        .await
+        .unwrap();
+    City {
+        app: App::new(store, dir.join("files")),
+        dir,
+    }
+}
+
+async fn actor(app: &App, username: &str) -> Actor {
+    let (user, _) = app.store.user_credentials(username).await.unwrap().unwrap();
+    Actor {
+        user,
+        revision: None,
+        addr: "test".into(),
+    }
+}
+
+fn new_case(item: &str) -> CaseCreate {
+    serde_json::from_value(serde_json::json!({
+        "item": item, "mode": "accept_remote",
+        "applicant": {"kind": "person", "name": "林秀英", "id_number": "350304195103120027",
+                      "phone": "13805940001", "household_region": "350304", "address": "莆田市荔城区"},
+        "answers": {"who": "self"},
+    }))
+    .unwrap()
+}
+
+fn done(o: Outcome) -> CaseView {
+    match o {
+        Outcome::Done(v, _) => *v,
+        Outcome::Replayed(..) => panic!("a fresh write was answered from the record"),
+    }
+}
+
+async fn step(
+    app: &App,
+    who: &Actor,
+    c: &CaseView,
+    step: &str,
+    body: serde_json::Value,
+) -> CaseView {
+    let mut b: ActionBody = serde_json::from_value(body).unwrap();
+    b.version = c.version;
+    done(
+        take_step(app, who, &c.case_no, step, b, None)
+            .await
+            .unwrap(),
+    )
+}
+
+#[tokio::test]
+async fn a_case_runs_its_course_without_http() {
+    let City { app, dir } = city().await;
+    let clerk = actor(&app, "clerk-zhenhai").await;
+    let reviewer = actor(&app, "reviewer-licheng-civil").await;
+    // An unknown item is named as the bad field.
+    match open_case(&app, &clerk, new_case("XX-999"), None).await {
+        Err(AppError::Invalid(e)) => assert_eq!(e.0[0].field, "item"),
+        other => panic!("{other:?}"),
+    }
+    // Only a window opens a window case: the reviewer is refused by the one rule.
+    match open_case(&app, &reviewer, new_case("MZ-008"), None).await {
+        Err(AppError::Denied { denial, .. }) => assert_eq!(denial, Denial::Forbidden),
+        other => panic!("{other:?}"),
+    }
+    let idem = Idem::of(&clerk, "/cases", Some("k1".into()));
+    let first = open_case(&app, &clerk, new_case("MZ-008"), idem.clone())
+        .await
+        .unwrap();
+    let Outcome::Done(c, Some(recorded)) = first else {
+        panic!("a keyed write records its answer")
+    };
+    assert_eq!(c.department.name, "荔城区民政局");
+    // A retry with the same key is answered what the first was, and opens nothing.
+    match open_case(&app, &clerk, new_case("MZ-008"), idem)
+        .await
+        .unwrap()
+    {
+        Outcome::Replayed(201, body) => assert_eq!(body, recorded),
+        other => panic!("{other:?}"),
+    }
+    let c = step(
+        &app,
+        &clerk,
+        &c,
+        "submit",
+        serde_json::json!({"version": 0}),
+    )
+    .await;
+    // In 受审分离 the window accepts: the reviewer's attempt is refused.
+    let b = ActionBody {
+        version: c.version,
+        ..ActionBody::default()
+    };
+    match take_step(&app, &reviewer, &c.case_no, "accept", b, None).await {
+        Err(AppError::Denied { denial, action, .. }) => {
+            assert_eq!(denial, Denial::Forbidden);
+            assert_eq!(action, "case_step:accept");
+        }
+        other => panic!("{other:?}"),
+    }
+    // A stale version names the current one; an unknown step is its own error.
+    let stale = ActionBody {
+        version: c.version - 1,
+        ..ActionBody::default()
+    };
+    match take_step(&app, &clerk, &c.case_no, "accept", stale, None).await {
+        Err(AppError::Conflict {
+            current_version, ..
+        }) => assert_eq!(current_version, Some(c.version)),
+        other => panic!("{other:?}"),
+    }
+    let b = ActionBody {
+        version: c.version,
+        ..ActionBody::default()
+    };
+    assert!(matches!(
+        take_step(&app, &clerk, &c.case_no, "fly", b, None).await,
+        Err(AppError::NoSuchStep(_))
+    ));
+    let c = step(
+        &app,
+        &clerk,
+        &c,
+        "accept",
+        serde_json::json!({"version": 0}),
+    )
+    .await;
+    assert_eq!(c.status, Status::Accepted);
+    assert!(c.deadline.is_some(), "acceptance starts the clock");
+    let c = step(
+        &app,
+        &reviewer,
+        &c,
+        "decide",
+        serde_json::json!({"version": 0, "approved": true, "reason": "符合条件"}),
+    )
+    .await;
+    assert_eq!(c.status, Status::Approved);
+    assert_eq!(c.on_time, Some(true));
+    // Every step told the applicant by text message, through the outbox.
+    let msgs = app
+        .store
+        .outbox_messages(MessageStatus::Pending, None, 50)
+        .await
+        .unwrap();
+    assert_eq!(
+        msgs.len(),
+        3,
+        "submit, accept and decide each wrote one message"
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
