@@ -215,25 +215,9 @@ fn parse_day(field: &str, s: &str) -> Result<Date, FieldError> {
         .map_err(|_| FieldError::new(field, "date.invalid", "日期格式应为 YYYY-MM-DD"))
 }
 
-/// Checks a new grant against the city and the catalogue.
-async fn validate(
-    app: &App,
-    data: &RefData,
-    b: &GrantCreate,
-    actor: &Actor,
-    now: i64,
-) -> AppResult<NewGrant> {
-    let mut errs = ValidationErrors::default();
-    let grantor = DepartmentId(b.grantor);
-    if !data.departments.iter().any(|d| d.id == grantor) {
-        errs.push(FieldError::new(
-            "grantor",
-            "department.unknown",
-            "授权部门不存在",
-        ));
-    }
-    let g = &b.grantee;
-    let grantee = match (g.hall, g.level.as_deref(), g.region.as_deref()) {
+/// Who receives a grant: one hall, or every hall of a level in a region.
+fn grantee_of(data: &RefData, g: &GranteeInput, errs: &mut ValidationErrors) -> Option<Grantee> {
+    match (g.hall, g.level.as_deref(), g.region.as_deref()) {
         (Some(h), None, None) => {
             if data.halls.iter().any(|x| x.id.0 == h) {
                 Some(Grantee::Hall(HallId(h)))
@@ -276,7 +260,62 @@ async fn validate(
             ));
             None
         }
-    };
+    }
+}
+
+/// The grantor's items a grant lists, each checked to be one it implements.
+async fn items_of(
+    app: &App,
+    grantor: DepartmentId,
+    list: &[String],
+    errs: &mut ValidationErrors,
+) -> AppResult<Vec<ItemCode>> {
+    if list.is_empty() {
+        errs.push(FieldError::new(
+            "items",
+            "required",
+            "请列出事项编码，或传 null 表示该部门的全部事项",
+        ));
+    }
+    let mut codes = Vec::new();
+    for (i, code) in list.iter().enumerate() {
+        let code = ItemCode(code.trim().to_owned());
+        let implemented = match app.store.implementations(&code).await {
+            Ok(l) => l.iter().any(|x| x.department == grantor),
+            Err(StoreError::NotFound) => false,
+            Err(e) => return Err(e.into()),
+        };
+        if !implemented {
+            errs.push(FieldError::new(
+                format!("items[{i}]"),
+                "grant.item",
+                format!("事项“{code}”不存在或不由授权部门实施"),
+            ));
+        } else if !codes.contains(&code) {
+            codes.push(code);
+        }
+    }
+    Ok(codes)
+}
+
+/// Checks a new grant against the city and the catalogue.
+async fn validate(
+    app: &App,
+    data: &RefData,
+    b: &GrantCreate,
+    actor: &Actor,
+    now: i64,
+) -> AppResult<NewGrant> {
+    let mut errs = ValidationErrors::default();
+    let grantor = DepartmentId(b.grantor);
+    if !data.departments.iter().any(|d| d.id == grantor) {
+        errs.push(FieldError::new(
+            "grantor",
+            "department.unknown",
+            "授权部门不存在",
+        ));
+    }
+    let grantee = grantee_of(data, &b.grantee, &mut errs);
     let mut rights = Vec::new();
     for r in &b.rights {
         match Right::parse(r.trim()) {
@@ -293,35 +332,10 @@ async fn validate(
         errs.push(FieldError::new("rights", "required", "请至少选择一项权限"));
     }
     rights.sort();
-    let mut items = None;
-    if let Some(list) = &b.items {
-        if list.is_empty() {
-            errs.push(FieldError::new(
-                "items",
-                "required",
-                "请列出事项编码，或传 null 表示该部门的全部事项",
-            ));
-        }
-        let mut codes = Vec::new();
-        for (i, code) in list.iter().enumerate() {
-            let code = ItemCode(code.trim().to_owned());
-            let implemented = match app.store.implementations(&code).await {
-                Ok(l) => l.iter().any(|x| x.department == grantor),
-                Err(StoreError::NotFound) => false,
-                Err(e) => return Err(e.into()),
-            };
-            if !implemented {
-                errs.push(FieldError::new(
-                    format!("items[{i}]"),
-                    "grant.item",
-                    format!("事项“{code}”不存在或不由授权部门实施"),
-                ));
-            } else if !codes.contains(&code) {
-                codes.push(code);
-            }
-        }
-        items = Some(codes);
-    }
+    let items = match &b.items {
+        Some(list) => Some(items_of(app, grantor, list, &mut errs).await?),
+        None => None,
+    };
     let from = errs.check(parse_day("valid_from", &b.valid_from));
     let to = errs.check(parse_day("valid_to", &b.valid_to));
     if let (Some(f), Some(t)) = (from, to)

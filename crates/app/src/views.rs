@@ -197,21 +197,7 @@ impl Lookups {
             (Some(h), Some(d)) => self.county_of(&h.region) != self.county_of(&d.region),
             _ => false,
         };
-        let clock = c.accepted_on.map(|a| {
-            let stopped = if c.status.clock_stopped() {
-                c.decided_on.or(Some(self.today))
-            } else {
-                None
-            };
-            reckon(
-                &self.data.cal,
-                a,
-                if c.instant { 0 } else { c.promised_days },
-                &c.pauses,
-                self.today,
-                stopped,
-            )
-        });
+        let clock = self.clock(c);
         CaseView {
             case_no: c.case_no.clone(),
             status: c.status,
@@ -259,44 +245,63 @@ impl Lookups {
             calendar_complete: clock.is_none_or(|k| k.calendar_complete),
             paused: clock.is_some_and(|k| k.paused),
             verification_code: Some(c.verification_code.clone()),
-            delivery: c.delivery.as_ref().map(|d| {
-                let hall = d
-                    .hall
-                    .and_then(|h| self.data.halls.iter().find(|x| x.id == h))
-                    .map(|h| Named {
-                        id: h.id.0,
-                        name: h.name.clone(),
-                    });
-                DeliveryView {
-                    method: d.method,
-                    label: d.method.label().into(),
-                    address: d.address.clone(),
-                    text: d.describe(hall.as_ref().map(|h| h.name.as_str())),
-                    hall,
-                }
-            }),
-            events: events
-                .into_iter()
-                .map(|e| EventView {
-                    seq: e.seq,
-                    at: tongban_store::rfc3339(e.at),
-                    actor: e.actor,
-                    role: e.role,
-                    hall: e.hall,
-                    department: e.department,
-                    action_label: match e.action.as_str() {
-                        "material" => "登记材料",
-                        a => Step::parse(a).map_or("创建办件", |a| a.label()),
-                    }
-                    .into(),
-                    action: e.action,
-                    status: e.status,
-                    payload: serde_json::from_str(&e.payload).unwrap_or(serde_json::Value::Null),
-                })
-                .collect(),
+            delivery: c.delivery.as_ref().map(|d| self.delivery_view(d)),
+            events: events.into_iter().map(event_view).collect(),
             received: vec![],
             created_at: tongban_store::rfc3339(c.created_at),
             updated_at: tongban_store::rfc3339(c.updated_at),
         }
+    }
+
+    /// The case's clock, once accepted: stopped at the decision (or today,
+    /// when it ended otherwise).
+    fn clock(&self, c: &CaseRecord) -> Option<tongban_domain::calendar::Clock> {
+        c.accepted_on.map(|a| {
+            let stopped = if c.status.clock_stopped() {
+                c.decided_on.or(Some(self.today))
+            } else {
+                None
+            };
+            let days = if c.instant { 0 } else { c.promised_days };
+            reckon(&self.data.cal, a, days, &c.pauses, self.today, stopped)
+        })
+    }
+
+    /// How the applicant chose to receive the result, as shown.
+    fn delivery_view(&self, d: &tongban_domain::case::Delivery) -> DeliveryView {
+        let hall = d
+            .hall
+            .and_then(|h| self.data.halls.iter().find(|x| x.id == h))
+            .map(|h| Named {
+                id: h.id.0,
+                name: h.name.clone(),
+            });
+        DeliveryView {
+            method: d.method,
+            label: d.method.label().into(),
+            address: d.address.clone(),
+            text: d.describe(hall.as_ref().map(|h| h.name.as_str())),
+            hall,
+        }
+    }
+}
+
+/// One timeline event, as shown.
+fn event_view(e: tongban_store::EventRecord) -> EventView {
+    EventView {
+        seq: e.seq,
+        at: tongban_store::rfc3339(e.at),
+        actor: e.actor,
+        role: e.role,
+        hall: e.hall,
+        department: e.department,
+        action_label: match e.action.as_str() {
+            "material" => "登记材料",
+            a => Step::parse(a).map_or("创建办件", |a| a.label()),
+        }
+        .into(),
+        action: e.action,
+        status: e.status,
+        payload: serde_json::from_str(&e.payload).unwrap_or(serde_json::Value::Null),
     }
 }

@@ -80,6 +80,12 @@ impl ValidationErrors {
     }
 }
 
+impl From<FieldError> for ValidationErrors {
+    fn from(e: FieldError) -> Self {
+        ValidationErrors(vec![e])
+    }
+}
+
 impl fmt::Display for ValidationErrors {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for (i, e) in self.0.iter().enumerate() {

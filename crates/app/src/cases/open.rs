@@ -456,55 +456,62 @@ fn check_delivery(
                 hall: None,
             }),
         },
-        DeliveryMethod::Pickup => {
-            let Some(h) = d.hall.map(HallId) else {
-                return Err(FieldError::new(
-                    "delivery.hall",
-                    "required",
-                    "窗口领取须选择领取结果的服务中心",
-                )
-                .into());
-            };
-            let Some(hall) = lookups.data().halls.iter().find(|x| x.id == h) else {
-                return Err(
-                    FieldError::new("delivery.hall", "hall.unknown", "服务中心不存在").into(),
-                );
-            };
-            let Some(dept) = lookups
-                .data()
-                .departments
-                .iter()
-                .find(|x| x.id == department)
-            else {
-                return Err(AppError::Internal(format!(
-                    "department {department} missing"
-                )));
-            };
-            if lookups
-                .trust()
-                .hall_holds(
-                    h,
-                    department,
-                    item,
-                    tongban_domain::grant::Right::ResultDelivery,
-                )
-                .is_err()
-            {
-                return Err(FieldError::new(
-                    "delivery.hall",
-                    "delivery.hall_no_right",
-                    format!(
-                        "{}未获{}授予审批结果送达权，不能在此领取，请另选服务中心",
-                        hall.name, dept.name
-                    ),
-                )
-                .into());
-            }
-            Ok(Delivery {
-                method,
-                address: None,
-                hall: Some(h),
-            })
-        }
+        DeliveryMethod::Pickup => pickup_at(d, lookups, department, item),
     }
+}
+
+/// A pickup hall must hold the result-delivery right for the department and item.
+fn pickup_at(
+    d: &DeliveryInput,
+    lookups: &Lookups,
+    department: DepartmentId,
+    item: &ItemCode,
+) -> AppResult<Delivery> {
+    let method = DeliveryMethod::Pickup;
+    let Some(h) = d.hall.map(HallId) else {
+        return Err(FieldError::new(
+            "delivery.hall",
+            "required",
+            "窗口领取须选择领取结果的服务中心",
+        )
+        .into());
+    };
+    let Some(hall) = lookups.data().halls.iter().find(|x| x.id == h) else {
+        return Err(FieldError::new("delivery.hall", "hall.unknown", "服务中心不存在").into());
+    };
+    let Some(dept) = lookups
+        .data()
+        .departments
+        .iter()
+        .find(|x| x.id == department)
+    else {
+        return Err(AppError::Internal(format!(
+            "department {department} missing"
+        )));
+    };
+    if lookups
+        .trust()
+        .hall_holds(
+            h,
+            department,
+            item,
+            tongban_domain::grant::Right::ResultDelivery,
+        )
+        .is_err()
+    {
+        return Err(FieldError::new(
+            "delivery.hall",
+            "delivery.hall_no_right",
+            format!(
+                "{}未获{}授予审批结果送达权，不能在此领取，请另选服务中心",
+                hall.name, dept.name
+            ),
+        )
+        .into());
+    }
+    Ok(Delivery {
+        method,
+        address: None,
+        hall: Some(h),
+    })
 }

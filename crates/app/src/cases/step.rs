@@ -218,105 +218,50 @@ fn need_reason(b: &ActionBody, what: &str) -> Result<String, FieldError> {
 fn payload_for(step: Step, b: &ActionBody) -> Result<serde_json::Value, ValidationErrors> {
     let mut errs = ValidationErrors::default();
     let mut p = serde_json::Map::new();
+    let reason = match step {
+        Step::NotAccept => Some("不予受理的理由"),
+        Step::PreReviewFail => Some("预审不通过的理由"),
+        Step::Decide => Some("决定理由"),
+        Step::Suspend => Some("启动特别程序的理由（听证、检验、专家评审等）"),
+        _ => None,
+    };
+    if let Some(what) = reason
+        && let Some(r) = errs.check(need_reason(b, what))
+    {
+        p.insert("reason".into(), r.into());
+    }
     match step {
-        Step::NotAccept => {
-            if let Some(r) = errs.check(need_reason(b, "不予受理的理由")) {
-                p.insert("reason".into(), r.into());
-            }
-        }
-        Step::PreReviewFail => {
-            if let Some(r) = errs.check(need_reason(b, "预审不通过的理由")) {
-                p.insert("reason".into(), r.into());
-            }
-        }
-        Step::Decide => {
-            match b.approved {
-                None => errs.push(FieldError::new(
-                    "approved",
-                    "required",
-                    "请说明准予（true）或不予（false）",
-                )),
-                Some(a) => {
-                    p.insert("approved".into(), a.into());
-                }
-            }
-            if let Some(r) = errs.check(need_reason(b, "决定理由")) {
-                p.insert("reason".into(), r.into());
-            }
-        }
-        Step::Suspend => {
-            if let Some(r) = errs.check(need_reason(
-                b,
-                "启动特别程序的理由（听证、检验、专家评审等）",
-            )) {
-                p.insert("reason".into(), r.into());
-            }
-            match b.expected_days {
-                Some(d @ 1..=365) => {
-                    p.insert("expected_days".into(), d.into());
-                }
-                _ => errs.push(FieldError::new(
-                    "expected_days",
-                    "suspend.days",
-                    "请填写预计所需工作日（1至365）",
-                )),
-            }
-        }
-        Step::RequestSupplement => match &b.materials {
+        Step::Decide => match b.approved {
             None => errs.push(FieldError::new(
-                "materials",
+                "approved",
                 "required",
-                "一次性告知须列明全部需补正的材料",
+                "请说明准予（true）或不予（false）",
             )),
-            Some(list) if list.is_empty() => errs.push(FieldError::new(
-                "materials",
-                "required",
-                "一次性告知须列明全部需补正的材料",
-            )),
-            Some(list) => {
-                for (i, m) in list.iter().enumerate() {
-                    if m.name.trim().is_empty() {
-                        errs.push(FieldError::new(
-                            format!("materials[{i}].name"),
-                            "required",
-                            "请填写材料名称",
-                        ));
-                    }
-                    if m.problem.trim().is_empty() {
-                        errs.push(FieldError::new(
-                            format!("materials[{i}].problem"),
-                            "required",
-                            "请说明材料缺少或有误之处",
-                        ));
-                    }
-                }
-                p.insert(
-                    "materials".into(),
-                    serde_json::to_value(list).unwrap_or_default(),
-                );
+            Some(a) => {
+                p.insert("approved".into(), a.into());
             }
         },
-        Step::Deliver => match b.method.as_deref().and_then(DeliveryMethod::parse) {
-            Some(m) => {
-                p.insert("method".into(), m.as_str().into());
-                let addr = b.address.as_deref().unwrap_or("").trim();
-                if m == DeliveryMethod::Post && addr.is_empty() {
-                    errs.push(FieldError::new(
-                        "address",
-                        "required",
-                        "邮寄送达须填写收件地址",
-                    ));
-                }
-                if !addr.is_empty() {
-                    p.insert("address".into(), addr.into());
-                }
+        Step::Suspend => match b.expected_days {
+            Some(d @ 1..=365) => {
+                p.insert("expected_days".into(), d.into());
             }
             _ => errs.push(FieldError::new(
-                "method",
-                "deliver.method",
-                "送达方式应为 post（邮寄）、pickup（窗口领取）或 electronic（电子送达）",
+                "expected_days",
+                "suspend.days",
+                "请填写预计所需工作日（1至365）",
             )),
         },
+        Step::RequestSupplement => {
+            if let Some(list) = errs.take(notice_list(b)) {
+                p.insert("materials".into(), list);
+            }
+        }
+        Step::Deliver => {
+            if let Some(d) = errs.take(delivery_payload(b)) {
+                p.extend(d);
+            }
+        }
+        _ if reason.is_some() => {}
         _ => {
             if let Some(r) = b.reason.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
                 p.insert(
@@ -327,6 +272,59 @@ fn payload_for(step: Step, b: &ActionBody) -> Result<serde_json::Value, Validati
         }
     }
     errs.into_result(serde_json::Value::Object(p))
+}
+
+/// A one-time notice lists every missing or defective material at once,
+/// each with what is wrong.
+fn notice_list(b: &ActionBody) -> Result<serde_json::Value, ValidationErrors> {
+    let mut errs = ValidationErrors::default();
+    let list = b.materials.as_deref().unwrap_or_default();
+    if list.is_empty() {
+        errs.push(FieldError::new(
+            "materials",
+            "required",
+            "一次性告知须列明全部需补正的材料",
+        ));
+    }
+    for (i, m) in list.iter().enumerate() {
+        if m.name.trim().is_empty() {
+            let field = format!("materials[{i}].name");
+            errs.push(FieldError::new(field, "required", "请填写材料名称"));
+        }
+        if m.problem.trim().is_empty() {
+            let field = format!("materials[{i}].problem");
+            errs.push(FieldError::new(
+                field,
+                "required",
+                "请说明材料缺少或有误之处",
+            ));
+        }
+    }
+    errs.into_result(serde_json::to_value(list).unwrap_or_default())
+}
+
+/// How the result is delivered: the method, and the address for post.
+fn delivery_payload(
+    b: &ActionBody,
+) -> Result<serde_json::Map<String, serde_json::Value>, ValidationErrors> {
+    let mut p = serde_json::Map::new();
+    let Some(m) = b.method.as_deref().and_then(DeliveryMethod::parse) else {
+        return Err(FieldError::new(
+            "method",
+            "deliver.method",
+            "送达方式应为 post（邮寄）、pickup（窗口领取）或 electronic（电子送达）",
+        )
+        .into());
+    };
+    p.insert("method".into(), m.as_str().into());
+    let addr = b.address.as_deref().unwrap_or("").trim();
+    if m == DeliveryMethod::Post && addr.is_empty() {
+        return Err(FieldError::new("address", "required", "邮寄送达须填写收件地址").into());
+    }
+    if !addr.is_empty() {
+        p.insert("address".into(), addr.into());
+    }
+    Ok(p)
 }
 
 /// The pickup hall a `deliver` by `pickup` names: the one asked for, else
