@@ -103,6 +103,20 @@ test("收受分离: a Longqiao window collects for a Xianyou household; Xianyou 
   const page = await ctx.newPage();
   await signIn(page, "clerk-longqiao");
   const caseNo = await newCase(page, { search: "身份证换领", item: "居民身份证换领", mode: "窗口收受分离", household: "350322" });
+  // The department works from the electronic file: the case waits as a
+  // draft until the window has scanned the materials.
+  assert.equal(await status(page), "草稿");
+  const submit = page.locator("section.step").filter({ has: page.getByRole("heading", { name: "提交申请", exact: true }) });
+  assert.match(await submit.textContent(), /以下材料尚无扫描件或电子证照：原居民身份证/);
+  await submit.getByRole("button", { name: "提交申请" }).click();
+  await page.waitForLoadState("load");
+  assert.match(await page.locator(".error").textContent(), /请先扫描，或说明例外情形及理由/);
+  const form = page.locator("form.receive").first();
+  await form.getByLabel("收取方式").selectOption("scan");
+  await form.getByLabel(/扫描件（PDF/).setInputFiles(PNG);
+  await form.getByRole("button", { name: /^登记/ }).click();
+  await page.waitForLoadState("load");
+  await takeStep(page, "提交申请");
   assert.equal(await status(page), "预审中");
   assert.match(await page.locator("dl.elements").textContent(), /仙游县公安局/);
   assert.match(await page.locator("p.meta").textContent(), /跨区域/);
@@ -286,7 +300,7 @@ test("授权信任: a department admin grants 龙桥 the remote-acceptance right
   await clerk.goto(demo.base + "/work");
   const caseNo = await newCase(clerk, caseOpts);
   assert.match(caseNo, /^TB\d+$/);
-  assert.equal(await status(clerk), "预审中");
+  assert.equal(await status(clerk), "草稿", "收受分离 waits for the scans");
 
   // Revoked: the record stays in the history; the window is refused again.
   const entry = admin.locator("ol.grants li").filter({ hasText: "龙桥街道完成公安业务培训" });

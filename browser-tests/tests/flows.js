@@ -72,7 +72,7 @@ export async function newCase(page, { search, item, mode, household, refused = f
     await page.getByLabel(/到服务中心窗口领取/).check();
     await page.getByLabel(/^领取结果的服务中心/).selectOption({ label: delivery.hall });
   }
-  await page.getByRole("button", { name: /创建办件并提交|下一步：上传材料/ }).click();
+  await page.getByRole("button", { name: /^(创建办件|下一步：上传材料)$/ }).click();
   if (refused) {
     await page.waitForLoadState("load");
     return (await page.locator(".error").first().textContent()).trim();

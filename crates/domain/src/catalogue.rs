@@ -42,6 +42,14 @@ str_enum!(
     }
 );
 
+impl ReceiptMethod {
+    /// Part of the electronic file a department decides from (a scan or an
+    /// e-licence), as opposed to paper kept at the window.
+    pub fn is_electronic(self) -> bool {
+        matches!(self, ReceiptMethod::Scan | ReceiptMethod::Licence)
+    }
+}
+
 str_enum!(
     /// 事项类型.
     ItemType {

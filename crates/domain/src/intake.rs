@@ -452,6 +452,19 @@ pub fn check_applies_as_self(
     }
 }
 
+/// 收受分离: the department pre-reviews and decides from the electronic
+/// file, so a case goes to pre-review, and passes it, only when every
+/// material of its checklist (what its situation requires) is there as a
+/// scan or an e-licence (`electronic(key)`); these are the ones that are
+/// not. Whoever goes on without them records a named exception with a
+/// reason.
+pub fn unscanned(
+    checklist: &[crate::catalogue::MaterialSpec],
+    electronic: impl Fn(&str) -> bool,
+) -> Vec<&crate::catalogue::MaterialSpec> {
+    checklist.iter().filter(|m| !electronic(&m.key)).collect()
+}
+
 /// The materials an agent adds to a checklist: the power of attorney and the
 /// agent's own ID, unless the situation already asks for them.
 pub fn agent_materials(

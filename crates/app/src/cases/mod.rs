@@ -140,6 +140,12 @@ pub struct ActionBody {
     #[serde(default)]
     #[schema(max_length = 200)]
     pub address: Option<String>,
+    /// 收受分离: why the case goes on without a scan (or e-licence) of
+    /// every required material (submit, pre_review_pass); recorded on the
+    /// timeline with the materials missing.
+    #[serde(default)]
+    #[schema(max_length = 500)]
+    pub exception: Option<String>,
     /// The hall where the applicant picks up the result (deliver by
     /// pickup; defaults to the receiving hall). Its window hands it over,
     /// holding the result-delivery right.

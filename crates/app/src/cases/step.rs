@@ -14,7 +14,7 @@ use tongban_domain::case::{
     Action as Step, ClockEffect, DeliveryMethod, Refusal, Side, Transition, remember_for_return,
     transition,
 };
-use tongban_domain::catalogue::MaterialSpec;
+use tongban_domain::catalogue::{MaterialSpec, ReceiptMethod};
 use tongban_domain::intake::Applicant;
 use tongban_domain::tongban::Mode;
 use tongban_domain::{FieldError, HallId, ValidationErrors};
@@ -88,8 +88,15 @@ async fn step_once(
         },
         &lookups.trust(),
     )?;
-    if c.mode == Mode::Online {
-        online_materials_complete(app, &c, step).await?;
+    let mut payload = payload;
+    match c.mode {
+        Mode::Online => online_materials_complete(app, &c, step).await?,
+        Mode::CollectRemote if matches!(step, Step::Submit | Step::PreReviewPass) => {
+            if let Some(e) = electronic_file(app, &c, &cmd).await? {
+                payload["exception"] = e;
+            }
+        }
+        _ => {}
     }
     let change = change_for(&c, step, &t, lookups.today(), pickup_hall);
     let event = super::event(app, actor, step.as_str(), payload);
@@ -349,6 +356,48 @@ fn pickup_hall_for(
         return Err(FieldError::new("hall", "hall.unknown", "服务中心不存在").into());
     }
     Ok(Some(h))
+}
+
+/// 收受分离 goes to the department, and through its pre-review, on the
+/// electronic file: every required material scanned or covered by an
+/// e-licence, or the exception recorded (the materials missing and why).
+async fn electronic_file(
+    app: &App,
+    c: &CaseRecord,
+    cmd: &ActionBody,
+) -> AppResult<Option<serde_json::Value>> {
+    let receipts = app.store.material_receipts(c.id).await?;
+    let missing = tongban_domain::intake::unscanned(&c.materials, |key| {
+        receipts.iter().any(|r| {
+            r.material_key == key
+                && ReceiptMethod::parse(&r.method).is_some_and(ReceiptMethod::is_electronic)
+        })
+    });
+    if missing.is_empty() {
+        return Ok(None);
+    }
+    let names: Vec<&str> = missing.iter().map(|m| m.name.as_str()).collect();
+    match cmd
+        .exception
+        .as_deref()
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+    {
+        Some(r) if r.chars().count() > 500 => Err(AppError::field(
+            "exception",
+            "too_long",
+            "例外情形说明不能超过500个字",
+        )),
+        Some(r) => Ok(Some(serde_json::json!({"missing": names, "reason": r}))),
+        None => Err(AppError::field(
+            "materials",
+            "materials.not_scanned",
+            format!(
+                "以下材料尚无扫描件或电子证照：{}；请先扫描，或说明例外情形及理由",
+                names.join("、")
+            ),
+        )),
+    }
 }
 
 /// Whether a checklist material answers a material named in a one-time

@@ -19,6 +19,7 @@ use std::collections::HashMap;
 use tongban_app::cases::Outcome;
 use tongban_domain::ItemCode;
 use tongban_domain::case::{Action as Step, Status};
+use tongban_domain::catalogue::ReceiptMethod;
 use tongban_domain::guide::{Answers, GuideError};
 use tongban_domain::intake::{Applicant, ApplicantInput};
 use tongban_domain::search::SearchFilter;
@@ -383,11 +384,13 @@ pub async fn create(
     match tongban_app::cases::open_case(&state.app(), &actor, body, idem).await {
         Ok(outcome) => {
             let case_no = outcome.case_no();
-            // A window case goes on to be submitted; a retried form lands on
-            // the same case. An online application stays a draft until the
-            // applicant has uploaded every material and confirmed.
+            // 受审分离 goes on to be submitted; a retried form lands on the
+            // same case. 收受分离 stays a draft until its materials are
+            // scanned (the department works from the electronic file), and
+            // an online application until the applicant has uploaded every
+            // material and confirmed.
             if let Outcome::Done(v, _) = &outcome
-                && v.mode != Mode::Online
+                && v.mode == Mode::AcceptRemote
             {
                 let step_key = key.map(|k| format!("{k}-submit"));
                 let b = ActionBody {
@@ -487,6 +490,11 @@ fn detail_of(
     }
     if let Some(r) = payload["reason"].as_str() {
         parts.push(r.to_owned());
+    }
+    let x = &payload["exception"];
+    if let (Some(missing), Some(r)) = (x["missing"].as_array(), x["reason"].as_str()) {
+        let names: Vec<&str> = missing.iter().filter_map(|m| m.as_str()).collect();
+        parts.push(format!("未扫描：{}（例外情形：{r}）", names.join("、")));
     }
     if let Some(items) = supplement_items(payload) {
         parts.push(format!("需补正：{items}"));
@@ -619,6 +627,21 @@ async fn render_case(
     let applicant_view = record.mode == Mode::Online
         && me.is_some()
         && (me == record.applicant_user || me == record.assisted_by);
+    // 收受分离 goes on the electronic file: what is not scanned yet is
+    // named where the case would go on without it.
+    let unscanned: Vec<&str> = if record.mode == Mode::CollectRemote {
+        tongban_domain::intake::unscanned(&record.materials, |key| {
+            view.received.iter().any(|r| {
+                r.material == key
+                    && ReceiptMethod::parse(&r.method).is_some_and(ReceiptMethod::is_electronic)
+            })
+        })
+        .into_iter()
+        .map(|m| m.name.as_str())
+        .collect()
+    } else {
+        vec![]
+    };
     let offers: Vec<Value> = offers(&ctx.signed()?, &record, &trust)
         .into_iter()
         .map(|o| {
@@ -634,6 +657,7 @@ async fn render_case(
                 id, label => o.step.label(), shown, why_not => o.allowed.err(), idem => random_token(),
                 needs_reason => matches!(o.step, Step::NotAccept | Step::PreReviewFail | Step::Decide | Step::Suspend | Step::Withdraw),
                 reason_required => matches!(o.step, Step::NotAccept | Step::PreReviewFail | Step::Decide | Step::Suspend),
+                unscanned => if matches!(o.step, Step::Submit | Step::PreReviewPass) { unscanned.join("、") } else { String::new() },
             }
         })
         .collect();
@@ -847,6 +871,7 @@ pub async fn case_action(
         method: opt(&p, "method"),
         address: opt(&p, "address"),
         hall: opt(&p, "hall").and_then(|v| v.parse().ok()),
+        exception: opt(&p, "exception"),
     };
     match take_step(&state, &ctx, &case_no, &action, body, opt(&p, "idem")).await {
         Ok(_) => Ok(Redirect::to(&format!("/work/cases/{case_no}")).into_response()),

@@ -6,12 +6,112 @@ use crate::common::{
     TestApp, act, answers, create, id_number, pdf_text, person, step, submit_online, upload,
 };
 use axum::http::StatusCode;
-use serde_json::json;
+use serde_json::{Value, json};
 
 /// 2026-09-30 10:00 +08:00 (the day before the National Day holiday).
 const SEP_30: i64 = 1_790_733_600_000;
 /// 2026-12-28 10:00 +08:00 (next year's table not yet published).
 const DEC_28: i64 = 1_798_423_200_000;
+
+/// Registers a scan of every material on a case's checklist.
+async fn scan_every_material(app: &TestApp, token: &str, c: &Value) -> Value {
+    let no = c["case_no"].as_str().unwrap();
+    let mut version = c["version"].as_i64().unwrap();
+    let mut last = c.clone();
+    for m in c["materials"].as_array().unwrap() {
+        let v = version.to_string();
+        let fields = [
+            ("version", v.as_str()),
+            ("material", m["key"].as_str().unwrap()),
+            ("method", "scan"),
+        ];
+        let r = upload(
+            app,
+            token,
+            no,
+            &fields,
+            Some(("scan.pdf", crate::common::PDF)),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::OK, "upload: {}", r.text());
+        last = r.json();
+        version = last["version"].as_i64().unwrap();
+    }
+    last
+}
+
+#[tokio::test]
+async fn collect_remote_without_every_scan_goes_on_only_with_a_recorded_exception() {
+    let app = TestApp::demo().await;
+    let clerk = app.login("clerk-longqiao").await;
+    let reviewer = app.login("reviewer-xianyou-police").await;
+    let c = create(&app, &clerk, "GA-002", "collect_remote", person("350322"))
+        .await
+        .json();
+    // One material on paper is not part of the electronic file.
+    let v = c["version"].as_i64().unwrap().to_string();
+    let key = c["materials"][0]["key"].as_str().unwrap().to_owned();
+    let fields = [
+        ("version", v.as_str()),
+        ("material", key.as_str()),
+        ("method", "paper"),
+    ];
+    let r = upload(&app, &clerk, c["case_no"].as_str().unwrap(), &fields, None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let c = r.json();
+    let r = act(&app, &clerk, &c, "submit", json!({"exception": "   "})).await;
+    assert_eq!(
+        r.json()["code"],
+        "materials.not_scanned",
+        "a blank reason is no reason"
+    );
+    let c = step(
+        &app,
+        &clerk,
+        &c,
+        "submit",
+        json!({"exception": "扫描仪故障，原件已核验"}),
+    )
+    .await;
+    assert_eq!(c["status"], "pre_review");
+    let submitted = c["events"].as_array().unwrap().last().unwrap();
+    assert_eq!(
+        submitted["payload"]["exception"]["reason"],
+        "扫描仪故障，原件已核验"
+    );
+    assert!(
+        !submitted["payload"]["exception"]["missing"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    // The department's pre-review passes on the electronic file too (defect d).
+    let r = act(&app, &reviewer, &c, "pre_review_pass", json!({})).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    assert_eq!(r.json()["code"], "materials.not_scanned");
+    let c = step(
+        &app,
+        &reviewer,
+        &c,
+        "pre_review_pass",
+        json!({"exception": "申请人当场补交原件照片，经电话核实"}),
+    )
+    .await;
+    assert_eq!(c["status"], "pre_review_passed");
+    // The case page names what is not scanned and says why it went on.
+    let page = app
+        .get_auth(
+            &format!("/work/cases/{}", c["case_no"].as_str().unwrap()),
+            &reviewer,
+        )
+        .await;
+    assert!(
+        page.text().contains("例外情形：申请人当场补交原件照片"),
+        "{}",
+        page.text()
+    );
+    app.finish().await;
+}
 
 #[tokio::test]
 async fn collect_remote_a_longqiao_case_for_a_xianyou_household_goes_to_xianyou() {
@@ -27,6 +127,18 @@ async fn collect_remote_a_longqiao_case_for_a_xianyou_household_goes_to_xianyou(
     assert_eq!(c["status"], "draft");
     assert!(c["case_no"].as_str().unwrap().starts_with("TB"));
     assert!(c["deadline"].is_null(), "no clock before acceptance");
+    // The department works from the electronic file: the window submits
+    // only once every material of the checklist is scanned (defect i).
+    let r = act(&app, &clerk, &c, "submit", json!({})).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    assert_eq!(r.json()["code"], "materials.not_scanned");
+    assert!(
+        r.json()["fields"]["materials"]
+            .as_str()
+            .unwrap()
+            .contains("原居民身份证")
+    );
+    let c = scan_every_material(&app, &clerk, &c).await;
     // The window submits as proxy; the department pre-reviews.
     let c = step(&app, &clerk, &c, "submit", json!({})).await;
     assert_eq!(c["status"], "pre_review");
@@ -83,6 +195,7 @@ async fn collect_remote_a_longqiao_case_for_a_xianyou_household_goes_to_xianyou(
         actions,
         [
             "create",
+            "material",
             "submit",
             "pre_review_pass",
             "accept",
