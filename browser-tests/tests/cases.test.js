@@ -177,8 +177,11 @@ test("全程网办: the applicant applies online with every material and a deliv
   // The department sees the photos the applicant uploaded.
   assert.match(await page.locator("ol.materials").first().textContent(), /已收：扫描件/);
   await takeStep(page, "受理");
+  // The notice is built from the checklist: tick what is wrong and say how.
+  await noSeriousViolations(page);
   await takeStep(page, "一次性告知补正", async (s) => {
-    await s.getByLabel(/需补正的全部材料/).fill("居民户口簿：缺本人页");
+    await s.getByLabel("居民户口簿", { exact: true }).check();
+    await s.getByLabel("“居民户口簿”缺少或有误之处").fill("缺本人页");
   });
   assert.equal(await status(page), "待补正");
   assert.match(await page.locator("ol.timeline").textContent(), /居民户口簿（缺本人页）/);

@@ -102,12 +102,23 @@ impl Consent {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MaterialProblem {
-    /// The material.
-    #[schema(min_length = 1, max_length = 100)]
+    /// The checklist entry (its key); or, without one, a checklist
+    /// material by name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 60)]
+    pub key: Option<String>,
+    /// The material (taken from the checklist when `key` is given).
+    #[serde(default)]
+    #[schema(max_length = 100)]
     pub name: String,
-    /// What is wrong with it.
+    /// What is wrong with it, or what is missing.
     #[schema(max_length = 500)]
     pub problem: String,
+    /// A material not on the case's checklist is asked for only with the
+    /// reason it is needed (e.g. the legal basis).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 500)]
+    pub extra_reason: Option<String>,
 }
 
 /// An action's body.

@@ -4,7 +4,7 @@
 //! right); the clock starts, pauses, resumes and stops with the step; the
 //! applicant is told by text message, through the outbox.
 
-use super::{ActionBody, Idem, Outcome, keyed, visible_case};
+use super::{ActionBody, Idem, MaterialProblem, Outcome, keyed, visible_case};
 use crate::views::scope_of;
 use crate::{Actor, App, AppError, AppResult, Lookups};
 use time::Date;
@@ -73,7 +73,7 @@ async fn step_once(
         cmd.address.clone_from(&d.address);
         cmd.hall = d.hall.map(|h| h.0);
     }
-    let payload = payload_for(step, &cmd)?;
+    let payload = payload_for(step, &cmd, &c.materials)?;
     let pickup_hall = pickup_hall_for(&lookups, &c, step, &cmd)?;
     // The hand-over happens at the pickup hall chosen by this very step.
     let mut case_scope = scope_of(&c);
@@ -222,7 +222,11 @@ fn need_reason(b: &ActionBody, what: &str) -> Result<String, FieldError> {
 }
 
 /// Checks an action's details and returns them as the event payload.
-fn payload_for(step: Step, b: &ActionBody) -> Result<serde_json::Value, ValidationErrors> {
+fn payload_for(
+    step: Step,
+    b: &ActionBody,
+    checklist: &[MaterialSpec],
+) -> Result<serde_json::Value, ValidationErrors> {
     let mut errs = ValidationErrors::default();
     let mut p = serde_json::Map::new();
     let reason = match step {
@@ -259,7 +263,7 @@ fn payload_for(step: Step, b: &ActionBody) -> Result<serde_json::Value, Validati
             )),
         },
         Step::RequestSupplement => {
-            if let Some(list) = errs.take(notice_list(b)) {
+            if let Some(list) = errs.take(notice_list(b, checklist)) {
                 p.insert("materials".into(), list);
             }
         }
@@ -282,8 +286,12 @@ fn payload_for(step: Step, b: &ActionBody) -> Result<serde_json::Value, Validati
 }
 
 /// A one-time notice lists every missing or defective material at once,
-/// each with what is wrong.
-fn notice_list(b: &ActionBody) -> Result<serde_json::Value, ValidationErrors> {
+/// each with what is wrong: entries of the case's checklist (by key, or by
+/// name), and materials beyond it only with the reason they are needed.
+fn notice_list(
+    b: &ActionBody,
+    checklist: &[MaterialSpec],
+) -> Result<serde_json::Value, ValidationErrors> {
     let mut errs = ValidationErrors::default();
     let list = b.materials.as_deref().unwrap_or_default();
     if list.is_empty() {
@@ -293,21 +301,52 @@ fn notice_list(b: &ActionBody) -> Result<serde_json::Value, ValidationErrors> {
             "一次性告知须列明全部需补正的材料",
         ));
     }
+    let mut out = Vec::with_capacity(list.len());
     for (i, m) in list.iter().enumerate() {
-        if m.name.trim().is_empty() {
-            let field = format!("materials[{i}].name");
-            errs.push(FieldError::new(field, "required", "请填写材料名称"));
-        }
-        if m.problem.trim().is_empty() {
-            let field = format!("materials[{i}].problem");
-            errs.push(FieldError::new(
-                field,
-                "required",
-                "请说明材料缺少或有误之处",
-            ));
+        if let Some(entry) = errs.take(notice_entry(i, m, checklist)) {
+            out.push(entry);
         }
     }
-    errs.into_result(serde_json::to_value(list).unwrap_or_default())
+    errs.into_result(serde_json::to_value(out).unwrap_or_default())
+}
+
+/// One entry of a one-time notice, resolved against the checklist.
+fn notice_entry(
+    i: usize,
+    m: &MaterialProblem,
+    checklist: &[MaterialSpec],
+) -> Result<MaterialProblem, ValidationErrors> {
+    let mut errs = ValidationErrors::default();
+    let field = |f: &str| format!("materials[{i}].{f}");
+    let on_list = match m.key.as_deref().map(str::trim).filter(|k| !k.is_empty()) {
+        Some(k) => {
+            let found = checklist.iter().find(|x| x.key == k);
+            if found.is_none() {
+                let msg = "该材料不在本办件的材料清单中";
+                errs.push(FieldError::new(field("key"), "material.unknown", msg));
+            }
+            found
+        }
+        None => checklist.iter().find(|x| names_material(&m.name, x)),
+    };
+    if m.problem.trim().is_empty() {
+        errs.push(FieldError::new(field("problem"), "required", "请说明材料缺少或有误之处"));
+    }
+    let extra_reason = m.extra_reason.as_deref().map(str::trim).filter(|r| !r.is_empty());
+    if on_list.is_none() && m.key.is_none() {
+        if m.name.trim().is_empty() {
+            errs.push(FieldError::new(field("name"), "required", "请填写材料名称"));
+        } else if extra_reason.is_none() {
+            let msg = format!("“{}”不在本办件的材料清单中，须说明需要该材料的理由", m.name.trim());
+            errs.push(FieldError::new(field("extra_reason"), "notice.not_on_checklist", msg));
+        }
+    }
+    errs.into_result(MaterialProblem {
+        key: on_list.map(|x| x.key.clone()),
+        name: on_list.map_or_else(|| m.name.trim().to_owned(), |x| x.name.clone()),
+        problem: m.problem.trim().to_owned(),
+        extra_reason: on_list.is_none().then(|| extra_reason.map(str::to_owned)).flatten(),
+    })
 }
 
 /// How the result is delivered: the method, and the address for post.

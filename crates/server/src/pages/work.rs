@@ -842,26 +842,16 @@ pub async fn case_action(
     headers: HeaderMap,
     uri: OriginalUri,
     Path((case_no, action)): Path<(String, String)>,
-    Form(p): Form<HashMap<String, String>>,
+    Form(form): Form<Vec<(String, String)>>,
 ) -> PageResult {
     if let Some(r) = login_redirect(&ctx, &uri) {
         return Ok(r);
     }
+    // Ticked checklist entries repeat a name; every other field is single.
+    let p: HashMap<String, String> = form.iter().cloned().collect();
     ctx.check_csrf(&headers, p.get("csrf").map(String::as_str))?;
     let version = p.get("version").and_then(|v| v.parse().ok()).unwrap_or(-1);
-    let materials = opt(&p, "materials").map(|t| {
-        t.lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty())
-            .map(|l| {
-                let (name, problem) = l.split_once(['：', ':']).unwrap_or((l, ""));
-                MaterialProblem {
-                    name: name.trim().to_owned(),
-                    problem: problem.trim().to_owned(),
-                }
-            })
-            .collect()
-    });
+    let materials = notice_of(&form);
     let body = ActionBody {
         version,
         reason: opt(&p, "reason"),
@@ -881,6 +871,36 @@ pub async fn case_action(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// The one-time notice a reviewer built on the case page: the checklist
+/// entries ticked, each with its problem, and extra materials one a line
+/// (名称：问题：理由). `None` when nothing was listed.
+fn notice_of(form: &[(String, String)]) -> Option<Vec<MaterialProblem>> {
+    let get = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.trim().to_owned());
+    let mut out: Vec<MaterialProblem> = form
+        .iter()
+        .filter(|(n, _)| n == "notice_key")
+        .map(|(_, key)| MaterialProblem {
+            key: Some(key.clone()),
+            name: String::new(),
+            problem: get(&format!("notice_problem_{key}")).unwrap_or_default(),
+            extra_reason: None,
+        })
+        .collect();
+    for line in get("notice_extra").unwrap_or_default().lines().map(str::trim) {
+        if line.is_empty() {
+            continue;
+        }
+        let mut parts = line.splitn(3, ['：', ':']).map(str::trim);
+        out.push(MaterialProblem {
+            key: None,
+            name: parts.next().unwrap_or_default().to_owned(),
+            problem: parts.next().unwrap_or_default().to_owned(),
+            extra_reason: parts.next().map(str::to_owned),
+        });
+    }
+    (!out.is_empty()).then_some(out)
 }
 
 /// A printable document of a case as HTML: the same data as its PDF, with

@@ -293,18 +293,37 @@ async fn accept_remote_the_window_accepts_and_the_deadline_crosses_the_national_
     )
     .await;
     assert!(r.json()["fields"]["materials[0].problem"].is_string());
+    // The notice is built from the checklist (defect k): an entry is named
+    // by its key or its name; a key not on it, or a material beyond it
+    // without the reason it is needed, is refused.
+    let r = act(
+        &app,
+        &reviewer,
+        &c,
+        "request_supplement",
+        json!({"materials": [{"key": "passport", "problem": "缺"}, {"name": "银行账户", "problem": "账号不清晰"}]}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    let f = &r.json()["fields"];
+    assert_eq!(f["materials[0].key"], "该材料不在本办件的材料清单中");
+    assert!(f["materials[1].extra_reason"].as_str().unwrap().contains("银行账户"), "{f}");
     let c = step(
         &app,
         &reviewer,
         &c,
         "request_supplement",
-        json!({"materials": [{"name": "居民户口簿", "problem": "缺本人页"}, {"name": "银行账户", "problem": "账号不清晰"}]}),
+        json!({"materials": [{"key": "hukou", "problem": "缺本人页"},
+                             {"name": "银行账户", "problem": "账号不清晰", "extra_reason": "社保卡未开通金融账户，须另附银行账户"}]}),
     )
     .await;
     assert_eq!(c["status"], "supplement_requested");
     assert_eq!(c["paused"], true);
     let notice = &c["events"].as_array().unwrap().last().unwrap()["payload"]["materials"];
     assert_eq!(notice.as_array().unwrap().len(), 2);
+    assert_eq!(notice[0]["name"], "居民户口簿", "the checklist's own name");
+    assert_eq!(notice[0]["key"], "hukou");
+    assert_eq!(notice[1]["extra_reason"], "社保卡未开通金融账户，须另附银行账户");
     let c = step(&app, &clerk, &c, "supplement_provided", json!({})).await;
     assert_eq!(c["status"], "accepted");
     assert_eq!(c["paused"], false);
