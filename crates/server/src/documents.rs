@@ -48,8 +48,11 @@ pub struct SlipData {
     pub deadline: String,
     /// False when the deadline was reckoned without next year's holiday table.
     pub calendar_complete: bool,
-    /// The materials received: (name, how received).
-    pub materials: Vec<(String, String)>,
+    /// The materials received, exactly as recorded: (name, how — paper
+    /// original or copy, scan, e-licence — and whether the originals were seen).
+    pub received: Vec<(String, String)>,
+    /// The checklist materials not received yet: (name, what is still to come).
+    pub to_come: Vec<(String, String)>,
     /// How and where the result will be delivered.
     pub delivery: String,
     /// The public progress page, printed and encoded as a QR code.
@@ -103,6 +106,124 @@ const ORG: &str = "莆田市政务服务全域通办";
 
 /// The applicant's row of a slip or receipt: the name, with the masked ID
 /// number for a person.
+/// The words of a 受理承诺单 or a 网上申请回执: one source for the
+/// printable page and the PDF.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SlipTexts {
+    /// The document's title.
+    pub title: &'static str,
+    /// Labelled rows; a PDF row may hold two pairs side by side.
+    pub rows: Vec<Vec<(&'static str, String)>>,
+    /// The heading over the materials received.
+    pub received_heading: String,
+    /// The second column of that table.
+    pub received_column: &'static str,
+    /// What the table says when nothing was received.
+    pub received_empty: &'static str,
+    /// The heading over what is still to come, when anything is.
+    pub to_come_heading: Option<String>,
+    /// The numbered notes (说明).
+    pub notes: Vec<String>,
+    /// Who issued it, and when, one line each.
+    pub issuer: Vec<String>,
+}
+
+impl SlipData {
+    /// The texts of the slip (`receipt` false) or the online receipt.
+    pub fn texts(&self, receipt: bool) -> SlipTexts {
+        let mut rows = vec![applicant_row(self)];
+        rows.push(vec![("申请事项", self.item_name.clone())]);
+        let period = if self.instant {
+            "即办件：当场办结".to_owned()
+        } else {
+            format!("{}个工作日", self.promised_days)
+        };
+        let to_come_heading = (!self.to_come.is_empty())
+            .then(|| format!("尚待提交的材料（共{}项）", self.to_come.len()));
+        if receipt {
+            rows.push(vec![("申请方式", "全程网办（网上办事大厅）".to_owned())]);
+            rows.push(vec![("审批部门", self.department_name.clone())]);
+            rows.push(vec![("受理情况", self.receipt_state())]);
+            rows.push(vec![("结果领取方式", self.delivery.clone())]);
+            return SlipTexts {
+                title: "网上申请回执",
+                rows,
+                received_heading: format!("已提交的申请材料（共{}项）", self.received.len()),
+                received_column: "提交方式",
+                received_empty: "（无）",
+                to_come_heading,
+                notes: RECEIPT_NOTES.map(str::to_owned).to_vec(),
+                issuer: vec![
+                    "莆田市网上办事大厅".to_owned(),
+                    format!("打印时间：{}", self.issued_at),
+                ],
+            };
+        }
+        rows.push(vec![("受理地点", self.hall_name.clone())]);
+        rows.push(vec![("审批部门", self.department_name.clone())]);
+        rows.push(vec![
+            ("受理日期", self.accepted_on.clone()),
+            ("承诺时限", period),
+        ]);
+        let mut deadline = self.deadline.clone();
+        if !self.calendar_complete {
+            deadline.push_str(
+                "\n注：推算本日期时次年法定节假日安排尚未公布；安排公布后，\
+                 承诺办结日期按实际工作日相应调整，以办理进度查询页面显示的日期为准。",
+            );
+        }
+        rows.push(vec![("承诺办结日期", deadline)]);
+        rows.push(vec![("结果送达方式", self.delivery.clone())]);
+        SlipTexts {
+            title: "受理承诺单",
+            rows,
+            received_heading: format!("已收取的申请材料（共{}项）", self.received.len()),
+            received_column: "收取情况",
+            received_empty: "（窗口未登记收取任何材料）",
+            to_come_heading,
+            notes: SLIP_NOTES.map(str::to_owned).to_vec(),
+            issuer: vec![
+                "受理单位（盖章）：".to_owned(),
+                self.hall_name.clone(),
+                format!("出具时间：{}", self.issued_at),
+            ],
+        }
+    }
+
+    /// Where an online application stands, in the receipt's words.
+    fn receipt_state(&self) -> String {
+        if self.accepted_on.is_empty() {
+            let period = if self.instant {
+                "即时办结".to_owned()
+            } else {
+                format!("{}个工作日内办结", self.promised_days)
+            };
+            format!("已提交，等待审批部门受理；受理后{period}")
+        } else {
+            format!(
+                "已于{}受理，承诺于{}前办结",
+                self.accepted_on, self.deadline
+            )
+        }
+    }
+}
+
+const SLIP_NOTES: [&str; 3] = [
+    "凭本单的办件编号和查询验证码，或扫描下方二维码，\
+     可在莆田市政务服务全域通办办理进度公开页面查询本件的办理进度和结果。",
+    "承诺时限以工作日计算，不含法定节假日（《中华人民共和国行政许可法》第八十二条）；\
+     依法需要听证、招标、拍卖、检验、检测、检疫、鉴定和专家评审等特别程序的，\
+     所需时间不计算在承诺时限内（同法第四十五条）；申请人补正材料的时间亦不计入承诺时限。",
+    "请妥善保管本单；如对办理情况有疑问，可凭办件编号向受理窗口咨询。",
+];
+
+const RECEIPT_NOTES: [&str; 3] = [
+    "凭办件编号和查询验证码，或扫描下方二维码，可查询办理进度；\
+     每一步进展也会通过站内消息和短信告诉您。",
+    "审批部门如需补正材料，会一次性告知全部需要补正的内容，请在网上办事大厅重新上传。",
+    "本回执仅证明申请已提交，不作为受理凭证；受理后可下载《受理承诺单》。",
+];
+
 fn applicant_row(d: &SlipData) -> Vec<(&'static str, String)> {
     let applicant = ("申请人", d.applicant_name.clone());
     if d.applicant_id_masked.trim().is_empty() {
@@ -114,124 +235,45 @@ fn applicant_row(d: &SlipData) -> Vec<(&'static str, String)> {
 
 /// Renders the 受理承诺单 as PDF bytes.
 pub fn acceptance_slip_pdf(d: &SlipData) -> Vec<u8> {
-    let mut s = Sheet::new("受理承诺单", &d.case_no);
-    s.title_block(None);
-    s.case_line(&d.case_no, Some(&d.verification_code));
-
-    let mut rows = vec![applicant_row(d)];
-    rows.push(vec![("申请事项", d.item_name.clone())]);
-    rows.push(vec![("受理地点", d.hall_name.clone())]);
-    rows.push(vec![("审批部门", d.department_name.clone())]);
-    let period = if d.instant {
-        "即办件：当场办结".to_owned()
-    } else {
-        format!("{}个工作日", d.promised_days)
-    };
-    rows.push(vec![
-        ("受理日期", d.accepted_on.clone()),
-        ("承诺时限", period),
-    ]);
-    let mut deadline = d.deadline.clone();
-    if !d.calendar_complete {
-        deadline.push_str(
-            "\n注：推算本日期时次年法定节假日安排尚未公布；安排公布后，\
-             承诺办结日期按实际工作日相应调整，以办理进度查询页面显示的日期为准。",
-        );
-    }
-    rows.push(vec![("承诺办结日期", deadline)]);
-    rows.push(vec![("结果送达方式", d.delivery.clone())]);
-    s.label_table(&rows);
-
-    s.gap(10.0);
-    s.heading(&format!("已收取的申请材料（共{}项）", d.materials.len()));
-    s.materials_table("收取情况", 150.0, &d.materials, "（无纸质材料）");
-
-    s.gap(10.0);
-    s.heading("说明");
-    s.numbered(
-        &[
-            "凭本单的办件编号和查询验证码，或扫描下方二维码，\
-         可在莆田市政务服务全域通办办理进度公开页面查询本件的办理进度和结果。",
-            "承诺时限以工作日计算，不含法定节假日（《中华人民共和国行政许可法》第八十二条）；\
-         依法需要听证、招标、拍卖、检验、检测、检疫、鉴定和专家评审等特别程序的，\
-         所需时间不计算在承诺时限内（同法第四十五条）；申请人补正材料的时间亦不计入承诺时限。",
-            "请妥善保管本单；如对办理情况有疑问，可凭办件编号向受理窗口咨询。",
-        ]
-        .map(str::to_owned),
-        9.5,
-        15.5,
-    );
-
-    s.gap(12.0);
-    s.qr_block(
-        &d.progress_url,
-        &d.case_no,
-        Some(&d.verification_code),
-        &[
-            "受理单位（盖章）：".to_owned(),
-            d.hall_name.clone(),
-            format!("出具时间：{}", d.issued_at),
-        ],
-        14.0 + BODY_LEADING,
-    );
-    s.gap(14.0);
-    s.signature_line("申请人（代理人）签收：", "日期：");
-    s.render(&format!("{ORG} 受理承诺单 {}", d.case_no))
+    slip_pdf(d, false)
 }
 
 /// Renders the 网上申请回执 of a submitted online case as PDF bytes: what
 /// was applied for, with which materials, how the result will come.
 pub fn online_receipt_pdf(d: &SlipData) -> Vec<u8> {
-    let mut s = Sheet::new("网上申请回执", &d.case_no);
+    slip_pdf(d, true)
+}
+
+fn slip_pdf(d: &SlipData, receipt: bool) -> Vec<u8> {
+    let t = d.texts(receipt);
+    let mut s = Sheet::new(t.title, &d.case_no);
     s.title_block(None);
     s.case_line(&d.case_no, Some(&d.verification_code));
-    let mut rows = vec![applicant_row(d)];
-    rows.push(vec![("申请事项", d.item_name.clone())]);
-    rows.push(vec![("申请方式", "全程网办（网上办事大厅）".to_owned())]);
-    rows.push(vec![("审批部门", d.department_name.clone())]);
-    let state = if d.accepted_on.is_empty() {
-        let period = if d.instant {
-            "即时办结".to_owned()
-        } else {
-            format!("{}个工作日内办结", d.promised_days)
-        };
-        format!("已提交，等待审批部门受理；受理后{period}")
-    } else {
-        format!("已于{}受理，承诺于{}前办结", d.accepted_on, d.deadline)
-    };
-    rows.push(vec![("受理情况", state)]);
-    rows.push(vec![("结果领取方式", d.delivery.clone())]);
-    s.label_table(&rows);
-
+    s.label_table(&t.rows);
     s.gap(10.0);
-    s.heading(&format!("已提交的申请材料（共{}项）", d.materials.len()));
-    s.materials_table("提交方式", 150.0, &d.materials, "（无）");
-
+    s.heading(&t.received_heading);
+    s.materials_table(t.received_column, 150.0, &d.received, t.received_empty);
+    if let Some(h) = &t.to_come_heading {
+        s.gap(10.0);
+        s.heading(h);
+        s.materials_table("尚需提交", 150.0, &d.to_come, "");
+    }
     s.gap(10.0);
     s.heading("说明");
-    s.numbered(
-        &[
-            "凭办件编号和查询验证码，或扫描下方二维码，可查询办理进度；\
-         每一步进展也会通过站内消息和短信告诉您。",
-            "审批部门如需补正材料，会一次性告知全部需要补正的内容，请在网上办事大厅重新上传。",
-            "本回执仅证明申请已提交，不作为受理凭证；受理后可下载《受理承诺单》。",
-        ]
-        .map(str::to_owned),
-        9.5,
-        15.5,
-    );
+    s.numbered(&t.notes, 9.5, 15.5);
     s.gap(12.0);
     s.qr_block(
         &d.progress_url,
         &d.case_no,
         Some(&d.verification_code),
-        &[
-            "莆田市网上办事大厅".to_owned(),
-            format!("打印时间：{}", d.issued_at),
-        ],
+        &t.issuer,
         14.0 + BODY_LEADING,
     );
-    s.render(&format!("{ORG} 网上申请回执 {}", d.case_no))
+    if !receipt {
+        s.gap(14.0);
+        s.signature_line("申请人（代理人）签收：", "日期：");
+    }
+    s.render(&format!("{ORG} {} {}", t.title, d.case_no))
 }
 
 /// Renders the 一次性告知书 (补正材料通知) as PDF bytes.
@@ -1160,7 +1202,8 @@ mod tests {
             instant: false,
             deadline: "2026-12-18".to_owned(),
             calendar_complete: false,
-            materials: list,
+            received: list,
+            to_come: vec![],
             delivery: "邮政寄递：福建省莆田市荔城区镇海街道梅园东路1号（收件人：林某某，电话：138****5678）".to_owned(),
             progress_url: "https://tongban.putian.gov.cn/progress?case=PT20261128000123".to_owned(),
             issued_at: "2026-11-28 10:30".to_owned(),

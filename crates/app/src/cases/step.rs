@@ -330,22 +330,40 @@ fn notice_entry(
         None => checklist.iter().find(|x| names_material(&m.name, x)),
     };
     if m.problem.trim().is_empty() {
-        errs.push(FieldError::new(field("problem"), "required", "请说明材料缺少或有误之处"));
+        errs.push(FieldError::new(
+            field("problem"),
+            "required",
+            "请说明材料缺少或有误之处",
+        ));
     }
-    let extra_reason = m.extra_reason.as_deref().map(str::trim).filter(|r| !r.is_empty());
+    let extra_reason = m
+        .extra_reason
+        .as_deref()
+        .map(str::trim)
+        .filter(|r| !r.is_empty());
     if on_list.is_none() && m.key.is_none() {
         if m.name.trim().is_empty() {
             errs.push(FieldError::new(field("name"), "required", "请填写材料名称"));
         } else if extra_reason.is_none() {
-            let msg = format!("“{}”不在本办件的材料清单中，须说明需要该材料的理由", m.name.trim());
-            errs.push(FieldError::new(field("extra_reason"), "notice.not_on_checklist", msg));
+            let msg = format!(
+                "“{}”不在本办件的材料清单中，须说明需要该材料的理由",
+                m.name.trim()
+            );
+            errs.push(FieldError::new(
+                field("extra_reason"),
+                "notice.not_on_checklist",
+                msg,
+            ));
         }
     }
     errs.into_result(MaterialProblem {
         key: on_list.map(|x| x.key.clone()),
         name: on_list.map_or_else(|| m.name.trim().to_owned(), |x| x.name.clone()),
         problem: m.problem.trim().to_owned(),
-        extra_reason: on_list.is_none().then(|| extra_reason.map(str::to_owned)).flatten(),
+        extra_reason: on_list
+            .is_none()
+            .then(|| extra_reason.map(str::to_owned))
+            .flatten(),
     })
 }
 

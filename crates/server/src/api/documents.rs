@@ -96,6 +96,37 @@ pub async fn receipt(
     ))
 }
 
+/// Materials as a document lists them: (name, how).
+type Materials = Vec<(String, String)>;
+
+/// The checklist split into what was received, exactly as recorded (the
+/// latest receipt of each material: paper original or copy, scan,
+/// e-licence, originals seen), and what is still to come.
+fn materials_of(
+    record: &tongban_store::CaseRecord,
+    view: &crate::api::cases::CaseView,
+) -> (Materials, Materials) {
+    use tongban_domain::catalogue::ReceiptMethod;
+    let (mut received, mut to_come) = (vec![], vec![]);
+    for m in &record.materials {
+        let last = view.received.iter().rev().find(|r| r.material == m.key);
+        let Some(r) = last else {
+            to_come.push((m.name.clone(), format!("{}{}份", m.form.label(), m.copies)));
+            continue;
+        };
+        let mut how = match ReceiptMethod::parse(&r.method) {
+            Some(ReceiptMethod::Scan) => "扫描件（已电子化）".to_owned(),
+            Some(ReceiptMethod::Licence) => "电子证照（免提交）".to_owned(),
+            _ => format!("纸质{}{}份", m.form.label(), m.copies),
+        };
+        if r.original_verified {
+            how.push_str("，窗口已核验原件");
+        }
+        received.push((m.name.clone(), how));
+    }
+    (received, to_come)
+}
+
 /// What the 受理承诺单 (`receipt` false) or the 网上申请回执 (`receipt`
 /// true: an online case once submitted, printed at home or at the kiosk)
 /// says, for the PDF and the printable page; 404 when the caller may not see
@@ -127,24 +158,7 @@ pub async fn slip_or_receipt(
         }
     };
     let (applicant_name, applicant_id_masked) = applicant_parts(&record.applicant);
-    let materials = record
-        .materials
-        .iter()
-        .map(|m| {
-            let how = view
-                .received
-                .iter()
-                .rev()
-                .find(|r| r.material == m.key)
-                .map(|r| match r.method.as_str() {
-                    "scan" => "扫描件（已电子化）".to_owned(),
-                    "license" => "电子证照免提交".to_owned(),
-                    _ => format!("纸质{}{}份", m.form.label(), m.copies),
-                })
-                .unwrap_or_else(|| format!("{}{}份", m.form.label(), m.copies));
-            (m.name.clone(), how)
-        })
-        .collect();
+    let (received, to_come) = materials_of(&record, &view);
     // The applicant's own choice when they made one.
     let delivery = match (&view.delivery, &view.hall) {
         (Some(d), _) => d.text.clone(),
@@ -168,7 +182,8 @@ pub async fn slip_or_receipt(
         instant: view.instant,
         deadline: view.deadline.clone().unwrap_or_default(),
         calendar_complete: view.calendar_complete,
-        materials,
+        received,
+        to_come,
         delivery,
         progress_url: progress_url(headers, &view.case_no, &record.verification_code),
         issued_at: tongban_store::rfc3339(state.now.ms())

@@ -94,10 +94,6 @@ impl Templates {
                 include_str!("../../templates/doc_slip.html"),
             ),
             (
-                "doc_receipt.html",
-                include_str!("../../templates/doc_receipt.html"),
-            ),
-            (
                 "doc_notice.html",
                 include_str!("../../templates/doc_notice.html"),
             ),

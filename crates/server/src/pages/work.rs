@@ -877,7 +877,11 @@ pub async fn case_action(
 /// entries ticked, each with its problem, and extra materials one a line
 /// (名称：问题：理由). `None` when nothing was listed.
 fn notice_of(form: &[(String, String)]) -> Option<Vec<MaterialProblem>> {
-    let get = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.trim().to_owned());
+    let get = |k: &str| {
+        form.iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.trim().to_owned())
+    };
     let mut out: Vec<MaterialProblem> = form
         .iter()
         .filter(|(n, _)| n == "notice_key")
@@ -888,7 +892,11 @@ fn notice_of(form: &[(String, String)]) -> Option<Vec<MaterialProblem>> {
             extra_reason: None,
         })
         .collect();
-    for line in get("notice_extra").unwrap_or_default().lines().map(str::trim) {
+    for line in get("notice_extra")
+        .unwrap_or_default()
+        .lines()
+        .map(str::trim)
+    {
         if line.is_empty() {
             continue;
         }
@@ -975,22 +983,13 @@ async fn slip_or_receipt(
         return Ok(r);
     }
     let d = crate::api::documents::slip_or_receipt(state, ctx, headers, case_no, receipt).await?;
-    let doc = if receipt {
-        PrintDoc {
-            template: "doc_receipt.html",
-            title: "网上申请回执",
-            subtitle: None,
-            pdf: "receipt.pdf",
-            show_code: true,
-        }
-    } else {
-        PrintDoc {
-            template: "doc_slip.html",
-            title: "受理承诺单",
-            subtitle: None,
-            pdf: "slip.pdf",
-            show_code: true,
-        }
+    let t = d.texts(receipt);
+    let doc = PrintDoc {
+        template: "doc_slip.html",
+        title: t.title,
+        subtitle: None,
+        pdf: if receipt { "receipt.pdf" } else { "slip.pdf" },
+        show_code: true,
     };
     print_page(
         state,
@@ -999,7 +998,7 @@ async fn slip_or_receipt(
         case_no,
         &d.progress_url,
         Value::from(minijinja::value::Serde(&d)),
-        context! {},
+        context! { t => Value::from(minijinja::value::Serde(&t)), receipt },
     )
 }
 

@@ -307,7 +307,13 @@ async fn accept_remote_the_window_accepts_and_the_deadline_crosses_the_national_
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
     let f = &r.json()["fields"];
     assert_eq!(f["materials[0].key"], "该材料不在本办件的材料清单中");
-    assert!(f["materials[1].extra_reason"].as_str().unwrap().contains("银行账户"), "{f}");
+    assert!(
+        f["materials[1].extra_reason"]
+            .as_str()
+            .unwrap()
+            .contains("银行账户"),
+        "{f}"
+    );
     let c = step(
         &app,
         &reviewer,
@@ -323,7 +329,10 @@ async fn accept_remote_the_window_accepts_and_the_deadline_crosses_the_national_
     assert_eq!(notice.as_array().unwrap().len(), 2);
     assert_eq!(notice[0]["name"], "居民户口簿", "the checklist's own name");
     assert_eq!(notice[0]["key"], "hukou");
-    assert_eq!(notice[1]["extra_reason"], "社保卡未开通金融账户，须另附银行账户");
+    assert_eq!(
+        notice[1]["extra_reason"],
+        "社保卡未开通金融账户，须另附银行账户"
+    );
     let c = step(&app, &clerk, &c, "supplement_provided", json!({})).await;
     assert_eq!(c["status"], "accepted");
     assert_eq!(c["paused"], false);
@@ -990,12 +999,30 @@ async fn the_slip_the_one_time_notice_and_the_rejection_are_pdfs_with_chinese_te
         .get_auth(&format!("/api/v1/cases/{no}/slip.pdf"), &clerk)
         .await;
     assert_eq!(r.status, StatusCode::CONFLICT, "no slip before acceptance");
+    // One material taken on paper; the other two are still to come.
+    let v = c["version"].as_i64().unwrap().to_string();
+    let fields = [
+        ("version", v.as_str()),
+        ("material", "id_card"),
+        ("method", "paper"),
+    ];
+    let c = upload(&app, &clerk, &no, &fields, None).await.json();
     let c = step(&app, &clerk, &c, "submit", json!({})).await;
     let c = step(&app, &clerk, &c, "accept", json!({})).await;
     let r = app
         .get_auth(&format!("/api/v1/cases/{no}/slip.pdf"), &clerk)
         .await;
     assert_eq!(r.status, StatusCode::OK);
+    // The slip lists exactly what was received, and how, and what is to come (defect c).
+    let text = pdf_text(&r.body);
+    for needle in [
+        "已收取的申请材料（共1项）",
+        "纸质原件1份",
+        "尚待提交的材料（共2项）",
+        "居民户口簿",
+    ] {
+        assert!(text.contains(needle), "slip lacks {needle}:\n{text}");
+    }
     assert_eq!(
         r.headers.get(axum::http::header::CONTENT_TYPE).unwrap(),
         "application/pdf"
@@ -1031,6 +1058,9 @@ async fn the_slip_the_one_time_notice_and_the_rejection_are_pdfs_with_chinese_te
         "<svg",
         "办理进度查询二维码",
         &format!("progress?case_no={no}&amp;code="),
+        "已收取的申请材料（共1项）",
+        "纸质原件1份",
+        "尚待提交的材料（共2项）",
     ] {
         assert!(html.contains(needle), "printable slip lacks {needle}");
     }
