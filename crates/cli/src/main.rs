@@ -333,6 +333,8 @@ async fn run(cmd: Command, cfg: config::FileConfig) -> AnyResult<ExitCode> {
             let db = cfg.db(db)?;
             let store = tongban_store::open(&db).await?;
             tongban_server::calendar::ensure_official(store.as_ref()).await?;
+            let app = tongban_app::App::new(store, Default::default());
+            tongban_app::cases::clock::refresh_due_dates(&app, true).await?;
             println!("迁移完成：{}", tongban_store::redact_url(&db));
         }
         Command::Users { command } => match command {

@@ -183,6 +183,13 @@ async fn healthz(
 /// Serves the application on `listener` until ctrl-c, with the outbox
 /// worker running beside it.
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
+    // Cases from before due dates were kept get theirs (a no-op after that).
+    let n = tongban_app::cases::clock::refresh_due_dates(&state.app(), true)
+        .await
+        .map_err(std::io::Error::other)?;
+    if n > 0 {
+        tracing::info!(cases = n, "due dates stored");
+    }
     let worker = outbox::spawn(state.clone());
     let app = router(state);
     axum::serve(

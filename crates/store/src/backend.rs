@@ -983,7 +983,7 @@ macro_rules! impl_store {
                 let row = sqlx::query(sqlx::AssertSqlSafe(format!(
                     "UPDATE cases SET status = $1, version = version + 1, accepted_on = COALESCE($2, accepted_on),
                        decided_on = COALESCE($3, decided_on), pauses = $4, resume_to = $5, updated_at = $6,
-                       pickup_hall_id = COALESCE($9, pickup_hall_id)
+                       pickup_hall_id = COALESCE($9, pickup_hall_id), due_on = $10
                      WHERE case_no = $7 AND version = $8
                      RETURNING {}, (SELECT e.hash FROM case_events e WHERE e.case_id = cases.id AND e.seq = $8) AS prev_hash",
                     $crate::backend::CASE_COLUMNS
@@ -997,6 +997,7 @@ macro_rules! impl_store {
                 .bind(case_no)
                 .bind(expected_version)
                 .bind(change.pickup_hall.map(|h| h.0))
+                .bind(change.due_on.map($crate::backend::date_str))
                 .fetch_optional(&mut *tx)
                 .await?;
                 let Some(row) = row else {
@@ -1108,6 +1109,11 @@ macro_rules! impl_store {
                 let where_ = format!(
                     "{visible} AND ($3 = '' OR (',' || $3 || ',') LIKE ('%,' || status || ',%'))"
                 );
+                let order = if f.by_due_date {
+                    "(due_on IS NULL), due_on, updated_at DESC, id DESC"
+                } else {
+                    "updated_at DESC, id DESC"
+                };
                 let total: i64 = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) AS n FROM cases WHERE {where_}")))
                     .bind(ids[0])
                     .bind(ids[1])
@@ -1116,7 +1122,7 @@ macro_rules! impl_store {
                     .await?
                     .try_get("n")?;
                 let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "SELECT {} FROM cases WHERE {where_} ORDER BY updated_at DESC, id DESC LIMIT $4 OFFSET $5",
+                    "SELECT {} FROM cases WHERE {where_} ORDER BY {order} LIMIT $4 OFFSET $5",
                     $crate::backend::CASE_COLUMNS
                 )))
                 .bind(ids[0])
@@ -1128,6 +1134,44 @@ macro_rules! impl_store {
                 .await?;
                 let records = rows.iter().map(Self::case_row).collect::<$crate::Result<Vec<_>>>()?;
                 Ok((records, total))
+            }
+
+            async fn clocked_cases(
+                &self,
+                after: i64,
+                statuses: &[tongban_domain::case::Status],
+                missing_due: bool,
+                limit: i64,
+            ) -> $crate::Result<Vec<$crate::CaseRecord>> {
+                let statuses = statuses.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(",");
+                let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "SELECT {} FROM cases
+                      WHERE id > $1 AND accepted_on IS NOT NULL AND decided_on IS NULL
+                        AND (',' || $2 || ',') LIKE ('%,' || status || ',%')
+                        AND ($3 = 0 OR due_on IS NULL)
+                      ORDER BY id LIMIT $4",
+                    $crate::backend::CASE_COLUMNS
+                )))
+                .bind(after)
+                .bind(&statuses)
+                .bind(i32::from(missing_due))
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter().map(Self::case_row).collect()
+            }
+
+            async fn set_due_dates(&self, dates: &[(i64, Option<time::Date>)]) -> $crate::Result<()> {
+                let mut tx = self.begin_write().await?;
+                for (id, due) in dates {
+                    sqlx::query("UPDATE cases SET due_on = $1 WHERE id = $2")
+                        .bind(due.map($crate::backend::date_str))
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                tx.commit().await?;
+                Ok(())
             }
 
             async fn grants(&self) -> $crate::Result<Vec<tongban_domain::grant::Grant>> {

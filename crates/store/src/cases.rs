@@ -132,6 +132,9 @@ pub struct CaseChange {
     pub notify: Option<String>,
     /// Messages to send once the change is durable (the outbox).
     pub messages: Vec<crate::outbox::NewMessage>,
+    /// The promised completion date after the change, while the clock
+    /// runs (`None` before acceptance, while paused, once decided).
+    pub due_on: Option<time::Date>,
 }
 
 /// An in-site notification.
@@ -202,6 +205,9 @@ pub struct CaseFilter {
     pub visible: CaseVisibility,
     /// Only these statuses.
     pub statuses: Vec<Status>,
+    /// Order: by the running clock's due date (soonest, hence overdue,
+    /// first; the rest by last change) instead of by last change.
+    pub by_due_date: bool,
     /// Page size.
     pub limit: i64,
     /// Offset.

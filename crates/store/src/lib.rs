@@ -363,6 +363,18 @@ pub trait Store: outbox::OutboxStore + Send + Sync + std::fmt::Debug + 'static {
     async fn cases(&self, filter: &CaseFilter) -> Result<(Vec<CaseRecord>, i64)>;
     /// (id, case number, version) of cases with id above `after`, in id order.
     async fn case_index(&self, after: i64, limit: i64) -> Result<Vec<(i64, String, i64)>>;
+    /// Accepted, undecided cases in these statuses with id above `after`,
+    /// in id order (`missing_due`: only those without a stored due date):
+    /// the cases whose due date is kept.
+    async fn clocked_cases(
+        &self,
+        after: i64,
+        statuses: &[tongban_domain::case::Status],
+        missing_due: bool,
+        limit: i64,
+    ) -> Result<Vec<CaseRecord>>;
+    /// Stores cases' due dates (by case id), in one transaction.
+    async fn set_due_dates(&self, dates: &[(i64, Option<time::Date>)]) -> Result<()>;
 
     /// Every grant on record (revoked and expired ones included), oldest first.
     async fn grants(&self) -> Result<Vec<Grant>>;

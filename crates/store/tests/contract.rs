@@ -796,6 +796,7 @@ contract!(cases_append_chained_events_under_a_version_guard, |s| {
         s.cases(&tongban_store::CaseFilter {
             visible: tongban_domain::authz::CaseVisibility::All,
             statuses: vec![],
+            by_due_date: false,
             limit: 10,
             offset: 0,
         })
@@ -814,6 +815,7 @@ contract!(cases_append_chained_events_under_a_version_guard, |s| {
         pickup_hall: None,
         notify: None,
         messages: vec![],
+        due_on: None,
     };
     let sms = |body: &str| tongban_store::outbox::NewMessage {
         kind: tongban_store::outbox::MessageKind::Sms,
@@ -835,11 +837,29 @@ contract!(cases_append_chained_events_under_a_version_guard, |s| {
         .await;
     assert!(matches!(stale, Err(StoreError::Conflict(_))));
     accept.accepted_on = Some(time::macros::date!(2026 - 11 - 27));
+    accept.due_on = Some(time::macros::date!(2026 - 12 - 04));
     let (c3, _) = s
         .apply_to_case(&c.case_no, 2, &accept, &event(clerk, "accept", 40), None)
         .await
         .unwrap();
     assert_eq!(c3.accepted_on, Some(time::macros::date!(2026 - 11 - 27)));
+    // The due date is kept with the step; cases without one can be found and given one.
+    let running = [Status::Accepted];
+    let clocked = |missing| s.clocked_cases(0, &running, missing, 10);
+    assert_eq!(clocked(false).await.unwrap().len(), 1);
+    assert!(clocked(true).await.unwrap().is_empty());
+    s.set_due_dates(&[(c.id, None)]).await.unwrap();
+    assert_eq!(clocked(true).await.unwrap()[0].id, c.id);
+    s.set_due_dates(&[(c.id, Some(time::macros::date!(2026 - 12 - 04)))])
+        .await
+        .unwrap();
+    assert!(clocked(true).await.unwrap().is_empty());
+    assert!(
+        s.clocked_cases(0, &[Status::Suspended], false, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     outbox_round_trip(s, c.id).await;
     assert!(matches!(
         s.apply_to_case("NOPE", 1, &accept, &event(clerk, "x", 1), None)
@@ -877,6 +897,7 @@ contract!(cases_append_chained_events_under_a_version_guard, |s| {
     let f = |visible, statuses: Vec<Status>| tongban_store::CaseFilter {
         visible,
         statuses,
+        by_due_date: true,
         limit: 10,
         offset: 0,
     };

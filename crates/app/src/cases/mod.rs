@@ -3,6 +3,7 @@
 //! state machine, authorisation); these functions load what it needs and
 //! write once.
 
+pub mod clock;
 mod open;
 mod step;
 
@@ -303,12 +304,14 @@ pub async fn case_detail(
 }
 
 /// The cases the actor may see (masked, no verification codes), most
-/// recently changed first, and their total: the list, the workbench and the
-/// export share it.
+/// recently changed first — or, `by_due_date`, soonest due (so overdue)
+/// first, then the rest by last change — and their total: the list, the
+/// workbench and the export share it.
 pub async fn list_cases(
     app: &App,
     actor: &Actor,
     statuses: Vec<Status>,
+    by_due_date: bool,
     limit: usize,
     offset: usize,
 ) -> AppResult<(Vec<CaseView>, usize)> {
@@ -316,6 +319,7 @@ pub async fn list_cases(
     let f = CaseFilter {
         visible: tongban_domain::authz::case_visibility(actor.who()),
         statuses,
+        by_due_date,
         limit: limit as i64,
         offset: offset as i64,
     };

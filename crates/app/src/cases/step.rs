@@ -98,7 +98,9 @@ async fn step_once(
         }
         _ => {}
     }
-    let change = change_for(&c, step, &t, lookups.today(), pickup_hall);
+    let mut change = change_for(&c, step, &t, lookups.today(), pickup_hall);
+    let accepted_on = change.accepted_on.or(c.accepted_on);
+    change.due_on = super::clock::due_on(&lookups, &c, t.to, accepted_on, &change.pauses);
     let event = super::event(app, actor, step.as_str(), payload);
     apply(app, &lookups, &c, cmd.version, &change, &event, idem).await
 }
@@ -162,6 +164,7 @@ fn change_for(
         pickup_hall,
         notify: Some(notify),
         messages,
+        due_on: None,
     }
 }
 

@@ -134,5 +134,9 @@ pub async fn put(
         .put_calendar_year(&y, ctx.user.as_ref().map(|u| u.id), state.now.ms())
         .await?;
     tracing::info!(year, by = ?ctx.user.as_ref().map(|u| u.id), "calendar year replaced");
+    // Due dates move with the calendar: those kept for ordering follow.
+    tongban_app::cases::clock::refresh_due_dates(&state.app(), false)
+        .await
+        .map_err(|e| ctx.fail(e))?;
     list(State(state), ctx).await
 }

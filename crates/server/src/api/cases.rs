@@ -109,7 +109,7 @@ pub async fn create_case(
 /// reviewers and admins, all for platform admins. Filter: `status`
 /// (comma-separated). ID and phone numbers are masked. Access: signed in.
 #[utoipa::path(get, path = "/cases", tag = "cases", security(("bearer" = [])),
-    params(("status" = Option<String>, Query), ("limit" = Option<usize>, Query, minimum = 1, maximum = 200, description = "Page size, 1–200 (default 20)"), ("offset" = Option<usize>, Query, maximum = 1000000, description = "Rows to skip")),
+    params(("status" = Option<String>, Query), ("order" = Option<String>, Query, pattern = r"^(updated|due)$", description = "`updated` (default): last changed first; `due`: soonest due first (overdue first), then the rest by last change"), ("limit" = Option<usize>, Query, minimum = 1, maximum = 200, description = "Page size, 1–200 (default 20)"), ("offset" = Option<usize>, Query, maximum = 1000000, description = "Rows to skip")),
     responses((status = 200, body = Page<CaseView>), (status = 401, body = crate::error::ErrorBody),
               (status = 422, body = crate::error::ErrorBody)))]
 pub async fn list(
@@ -119,7 +119,13 @@ pub async fn list(
 ) -> ApiResult<Json<Page<CaseView>>> {
     let (limit, offset) = p.paging()?;
     let statuses = statuses_of(&p)?;
-    let (data, total) = list_cases(&state, &ctx, statuses, limit, offset).await?;
+    let by_due = p.parse("order", "排序", |v| match v {
+        "updated" => Some(false),
+        "due" => Some(true),
+        _ => None,
+    })?;
+    let by_due = by_due.unwrap_or(false);
+    let (data, total) = list_cases(&state, &ctx, statuses, by_due, limit, offset).await?;
     Ok(Json(Page { data, total }))
 }
 
@@ -146,11 +152,12 @@ pub async fn list_cases(
     state: &AppState,
     ctx: &Ctx,
     statuses: Vec<Status>,
+    by_due_date: bool,
     limit: usize,
     offset: usize,
 ) -> ApiResult<(Vec<CaseView>, usize)> {
     let actor = ctx.signed()?;
-    tongban_app::cases::list_cases(&state.app(), &actor, statuses, limit, offset)
+    tongban_app::cases::list_cases(&state.app(), &actor, statuses, by_due_date, limit, offset)
         .await
         .map_err(|e| ctx.fail(e))
 }
@@ -173,7 +180,7 @@ pub async fn export(
 ) -> ApiResult<axum::response::Response> {
     use axum::response::IntoResponse;
     let statuses = statuses_of(&p)?;
-    let (rows, total) = list_cases(&state, &ctx, statuses, EXPORT_MAX, 0).await?;
+    let (rows, total) = list_cases(&state, &ctx, statuses, false, EXPORT_MAX, 0).await?;
     let cell = |s: &str| {
         // Quote every cell; a leading = + - @ is neutralised against formula injection.
         let s = if s.starts_with(['=', '+', '-', '@']) {
@@ -338,12 +345,12 @@ pub async fn case_for(
     Ok((c, view))
 }
 
-/// The cases the caller may see (masked), for lists.
+/// The cases the caller may see (masked), soonest due first: the workbench.
 pub async fn cases_for(
     state: &AppState,
     ctx: &Ctx,
     limit: usize,
     offset: usize,
 ) -> ApiResult<(Vec<CaseView>, usize)> {
-    list_cases(state, ctx, vec![], limit, offset).await
+    list_cases(state, ctx, vec![], true, limit, offset).await
 }

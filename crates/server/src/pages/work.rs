@@ -36,9 +36,9 @@ pub async fn home(State(state): State<AppState>, ctx: Ctx, uri: OriginalUri) -> 
         return Ok(r);
     }
     let user = ctx.user.clone().expect("signed");
-    let (mut cases, total) = cases_for(&state, &ctx, 200, 0).await?;
-    // The inbox: overdue first, then the nearest deadlines, then the rest.
-    cases.sort_by_key(|c| (!c.overdue, c.deadline.is_none(), c.deadline.clone()));
+    // The inbox: overdue first, then the nearest deadlines, then the rest —
+    // ordered by the query over all the caller's cases.
+    let (cases, total) = cases_for(&state, &ctx, 200, 0).await?;
     let heading = match user.role {
         Role::Applicant => "我的办件",
         Role::Reviewer | Role::DepartmentAdmin => "部门工作台：待办办件",

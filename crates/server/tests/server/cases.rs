@@ -41,6 +41,74 @@ async fn scan_every_material(app: &TestApp, token: &str, c: &Value) -> Value {
 }
 
 #[tokio::test]
+async fn the_inbox_orders_by_due_date_in_the_query_over_every_case() {
+    // Defect b: ordering and paging by deadline belong in the query, so a
+    // case due soonest heads the inbox however long ago it was touched.
+    let app = TestApp::demo().await;
+    let clerk = app.login("clerk-zhenhai").await;
+    let reviewer = app.login("reviewer-licheng-civil").await;
+    let open = |item: &'static str| {
+        let (app, clerk) = (&app, &clerk);
+        async move {
+            let c = create(app, clerk, item, "accept_remote", person("350304"))
+                .await
+                .json();
+            let c = step(app, clerk, &c, "submit", json!({})).await;
+            step(app, clerk, &c, "accept", json!({})).await
+        }
+    };
+    let soon = open("MZ-008").await; // 5 working days
+    let later = open("MZ-004").await; // 23 working days, accepted after
+    let waiting = create(&app, &clerk, "MZ-008", "accept_remote", person("350304"))
+        .await
+        .json();
+    let waiting = step(&app, &clerk, &waiting, "submit", json!({})).await; // no clock yet
+    let nos = |r: crate::common::Resp| -> Vec<String> {
+        r.json()["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["case_no"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let by_due = nos(app.get_auth("/api/v1/cases?order=due", &reviewer).await);
+    let no = |c: &Value| c["case_no"].as_str().unwrap().to_owned();
+    assert_eq!(by_due, [no(&soon), no(&later), no(&waiting)]);
+    assert_eq!(
+        nos(app
+            .get_auth("/api/v1/cases?order=due&limit=1", &reviewer)
+            .await),
+        [no(&soon)]
+    );
+    assert_eq!(
+        nos(app.get_auth("/api/v1/cases?limit=1", &reviewer).await),
+        [no(&waiting)],
+        "default: last changed"
+    );
+    let r = app.get_auth("/api/v1/cases?order=oldest", &reviewer).await;
+    assert!(r.json()["fields"]["order"].is_string());
+    // A paused clock (a one-time notice) leaves the due-date order.
+    step(
+        &app,
+        &reviewer,
+        &soon,
+        "request_supplement",
+        json!({"materials": [{"key": "hukou", "problem": "缺本人页"}]}),
+    )
+    .await;
+    let by_due = nos(app.get_auth("/api/v1/cases?order=due", &reviewer).await);
+    assert_eq!(by_due[0], no(&later));
+    // The department's workbench lists the same order.
+    let page = app.get_auth("/work", &reviewer).await.text();
+    let at = |c: &Value| page.find(&no(c)).unwrap();
+    assert!(
+        at(&later) < at(&soon) && at(&later) < at(&waiting),
+        "{page}"
+    );
+    app.finish().await;
+}
+
+#[tokio::test]
 async fn collect_remote_without_every_scan_goes_on_only_with_a_recorded_exception() {
     let app = TestApp::demo().await;
     let clerk = app.login("clerk-longqiao").await;
