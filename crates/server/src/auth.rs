@@ -11,8 +11,11 @@ use crate::error::ApiError;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
+use axum_extra::extract::cookie::{Cookie, SameSite};
 use sha2::{Digest, Sha256};
 use std::net::SocketAddr;
+use subtle::ConstantTimeEq;
+use time::Duration as CookieDuration;
 use tongban_domain::authz::{Action, Actor, Denial, Trust, authorize};
 use tongban_domain::user::User;
 use tongban_store::{Session, SessionKind, now_ms};
@@ -68,13 +71,13 @@ pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v)
+        .flat_map(Cookie::split_parse)
+        .filter_map(Result::ok)
+        .find(|c| c.name() == name)
+        .and_then(|c| c.value_raw())
 }
 
-/// A `Set-Cookie` value.
+/// A `Set-Cookie` value: whole site, `SameSite=Lax`.
 pub fn set_cookie(
     name: &str,
     value: &str,
@@ -82,20 +85,19 @@ pub fn set_cookie(
     http_only: bool,
     secure: bool,
 ) -> String {
-    format!(
-        "{name}={value}; Path=/; Max-Age={max_age_s}; SameSite=Lax{}{}",
-        if http_only { "; HttpOnly" } else { "" },
-        if secure { "; Secure" } else { "" }
-    )
+    Cookie::build((name, value))
+        .path("/")
+        .max_age(CookieDuration::seconds(max_age_s))
+        .same_site(SameSite::Lax)
+        .http_only(http_only)
+        .secure(secure)
+        .build()
+        .to_string()
 }
 
 /// Constant-time string comparison for tokens.
 pub fn same(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
+    a.len() == b.len() && bool::from(a.as_bytes().ct_eq(b.as_bytes()))
 }
 
 /// Who is calling, resolved once per request. A bad bearer token is an
@@ -575,6 +577,19 @@ mod tests {
         h.insert(header::COOKIE, "a=1; tb_session=abc; b=2".parse().unwrap());
         assert_eq!(cookie(&h, "tb_session"), Some("abc"));
         assert_eq!(cookie(&h, "c"), None);
+        assert!(same("abc", "abc") && !same("abc", "abd") && !same("ab", "abc"));
+        let c = set_cookie("tb_session", "t0k", 60, true, true);
+        for part in [
+            "tb_session=t0k",
+            "Path=/",
+            "Max-Age=60",
+            "SameSite=Lax",
+            "HttpOnly",
+            "Secure",
+        ] {
+            assert!(c.contains(part), "{c}");
+        }
+        assert!(!set_cookie("tb_large", "1", 60, false, false).contains("HttpOnly"));
         assert!(same("abc", "abc") && !same("abc", "abd") && !same("a", "ab"));
     }
 }
