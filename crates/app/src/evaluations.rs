@@ -6,7 +6,9 @@ use crate::views::{Named, scope_of};
 use crate::{Actor, App, AppError, AppResult, Lookups, RefData};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use tongban_domain::authz::{Action, Trust, may_rate_with_code, rectification_visibility};
+use tongban_domain::authz::{
+    Action, RectificationVisibility, Trust, may_rate_with_code, rectification_visibility,
+};
 use tongban_domain::case::Status;
 use tongban_domain::evaluation::{
     Channel, DEFAULT_RECTIFY_DAYS, Rating, grade_label, rectification_due,
@@ -211,11 +213,7 @@ pub async fn rectifications(app: &App, actor: &Actor) -> AppResult<Vec<Rectifica
     let today = app.now.today();
     let evaluations = app.store.evaluations(None).await?;
     let mut out = Vec::new();
-    for r in app.store.rectifications().await? {
-        let (hall, department) = responsible(r.responsible);
-        if !visible.includes(hall, department) {
-            continue;
-        }
+    for r in app.store.rectifications(visible).await? {
         out.push(rect_view(app, data, &evaluations, &r, today).await?);
     }
     Ok(out)
@@ -357,7 +355,10 @@ pub async fn stats(app: &App, actor: &Actor, by: &str) -> AppResult<Vec<StatRow>
     let data = lookups.data();
     let today = app.now.today();
     let evaluations = app.store.evaluations(None).await?;
-    let rects = app.store.rectifications().await?;
+    let rects = app
+        .store
+        .rectifications(RectificationVisibility::All)
+        .await?;
     let index = app.catalogue.index(app.store.as_ref()).await?;
     let mut rows: BTreeMap<String, StatRow> = BTreeMap::new();
     for e in &evaluations {

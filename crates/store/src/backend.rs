@@ -1707,13 +1707,25 @@ macro_rules! impl_store {
                 rows.iter().map(Self::evaluation_row).collect()
             }
 
-            async fn rectifications(&self) -> $crate::Result<Vec<$crate::RectificationRecord>> {
-                let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "SELECT {} FROM rectifications ORDER BY id DESC",
+            async fn rectifications(
+                &self,
+                visible: tongban_domain::authz::RectificationVisibility,
+            ) -> $crate::Result<Vec<$crate::RectificationRecord>> {
+                use tongban_domain::authz::RectificationVisibility as V;
+                // One query per shape of the rule, each on its index.
+                let (where_, id) = match visible {
+                    V::All => ("TRUE", 0),
+                    V::Hall(h) => ("hall_id = $1", h.0),
+                    V::Department(d) => ("department_id = $1", d.0),
+                    V::Nothing => return Ok(vec![]),
+                };
+                let sql = format!(
+                    "SELECT {} FROM rectifications WHERE {where_} ORDER BY id DESC",
                     $crate::backend::RECTIFICATION_COLUMNS
-                )))
-                .fetch_all(&self.pool)
-                .await?;
+                );
+                let q = sqlx::query(sqlx::AssertSqlSafe(sql));
+                let q = if id == 0 { q } else { q.bind(id) };
+                let rows = q.fetch_all(&self.pool).await?;
                 rows.iter().map(Self::rectification_row).collect()
             }
 

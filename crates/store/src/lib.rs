@@ -498,8 +498,11 @@ pub trait Store: outbox::OutboxStore + Send + Sync + std::fmt::Debug + 'static {
     async fn case_by_id(&self, id: i64) -> Result<CaseRecord>;
     /// Ratings: of one case, or all (newest first).
     async fn evaluations(&self, case_id: Option<i64>) -> Result<Vec<EvaluationRecord>>;
-    /// Rectifications (all, newest first); the caller scopes them.
-    async fn rectifications(&self) -> Result<Vec<RectificationRecord>>;
+    /// The rectifications an actor sees (the one rule, as SQL), newest first.
+    async fn rectifications(
+        &self,
+        visible: tongban_domain::authz::RectificationVisibility,
+    ) -> Result<Vec<RectificationRecord>>;
     /// One rectification; `NotFound` if there is none.
     async fn rectification(&self, id: i64) -> Result<RectificationRecord>;
     /// The rectification a rating opened, if any.
