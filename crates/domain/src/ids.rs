@@ -72,3 +72,53 @@ str_id!(
     /// The code of a catalogue item (政务服务事项编码).
     ItemCode
 );
+
+/// A case number (办件编号): `TB`, the day it was opened (`YYYYMMDD`) and an
+/// eight-digit serial. Only a well-formed number is ever looked up.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
+pub struct CaseNo(String);
+
+impl CaseNo {
+    /// The number, if `s` is one: `TB` and 16 digits.
+    pub fn parse(s: &str) -> Option<Self> {
+        let digits = s.strip_prefix("TB")?;
+        (digits.len() == 16 && digits.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| Self(s.to_owned()))
+    }
+
+    /// The number as a string slice.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for CaseNo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::CaseNo;
+
+    #[test]
+    fn only_a_well_formed_case_number_parses() {
+        assert_eq!(
+            CaseNo::parse("TB2026120100000001").unwrap().as_str(),
+            "TB2026120100000001"
+        );
+        for bad in [
+            "",
+            "TB",
+            "TB202612010000000",
+            "TB20261201000000012",
+            "XX2026120100000001",
+            "TB20261201000000a1",
+            "TB２０２６１２０１００００００01",
+        ] {
+            assert!(CaseNo::parse(bad).is_none(), "{bad}");
+        }
+    }
+}

@@ -13,6 +13,7 @@ pub use step::take_step;
 use crate::views::{CaseView, scope_of};
 use crate::{Actor, App, AppError, AppResult, Lookups};
 use serde::{Deserialize, Serialize};
+use tongban_domain::CaseNo;
 use tongban_domain::authz::{Action, Denial, Trust};
 use tongban_domain::case::{Action as Step, Side, Status, transition};
 use tongban_domain::guide::Answers;
@@ -258,11 +259,17 @@ pub(crate) fn event(
 /// exactly like one that does not exist; both are refusals the adapter
 /// records.
 pub async fn visible_case(app: &App, actor: &Actor, case_no: &str) -> AppResult<CaseRecord> {
-    let c = match app.store.case_by_no(case_no).await {
+    // A malformed number is answered like a missing case, without a query.
+    let Some(case_no) = CaseNo::parse(case_no) else {
+        return Err(AppError::NoCase {
+            case_no: case_no.chars().take(40).collect(),
+        });
+    };
+    let c = match app.store.case_by_no(case_no.as_str()).await {
         Ok(c) => c,
         Err(StoreError::NotFound) => {
             return Err(AppError::NoCase {
-                case_no: case_no.to_owned(),
+                case_no: case_no.to_string(),
             });
         }
         Err(e) => return Err(e.into()),

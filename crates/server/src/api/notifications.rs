@@ -2,12 +2,12 @@
 
 use crate::AppState;
 use crate::auth::Signed;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use serde::Serialize;
-use tongban_domain::authz::{Action, Denial};
+use tongban_domain::authz::Action;
 use utoipa::ToSchema;
 
 /// A notification.
@@ -37,10 +37,7 @@ pub struct Inbox {
 /// The inbox of a signed-in caller (the API and the pages share it).
 pub async fn inbox(state: &AppState, ctx: &crate::auth::Ctx) -> ApiResult<Inbox> {
     ctx.authorize(Action::ReadOwnAccount)?;
-    let user = ctx
-        .user
-        .as_ref()
-        .ok_or(ApiError::from(Denial::Unauthenticated))?;
+    let user = ctx.signed()?.user;
     let (list, unread) = state.store.notifications(user.id, 50).await?;
     Ok(Inbox {
         data: list
@@ -78,10 +75,7 @@ pub async fn read(
         &headers,
         headers.get("x-csrf-token").and_then(|v| v.to_str().ok()),
     )?;
-    let user = ctx
-        .user
-        .as_ref()
-        .ok_or(ApiError::from(Denial::Unauthenticated))?;
+    let user = ctx.signed()?.user;
     state
         .store
         .mark_notifications_read(user.id, state.now.ms())

@@ -2,7 +2,7 @@
 
 use crate::AppState;
 use crate::auth::{Ctx, sign_in};
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::extract::ApiJson;
 use axum::Json;
 use axum::extract::State;
@@ -154,10 +154,8 @@ pub async fn delete(
     responses((status = 200, body = MeResponse), (status = 401, body = crate::error::ErrorBody)))]
 pub async fn me(State(state): State<AppState>, ctx: Ctx) -> ApiResult<Json<MeResponse>> {
     ctx.authorize(Action::ReadOwnAccount)?;
-    let user = ctx
-        .user
-        .as_ref()
-        .ok_or_else(|| ApiError::from(tongban_domain::authz::Denial::Unauthenticated))?;
+    let actor = ctx.signed()?;
+    let user = &actor.user;
     let mut me = MeResponse::from(user);
     if let Some(h) = user.scope.hall() {
         let lookups = crate::api::cases::Lookups::load(&state.app()).await?;

@@ -35,7 +35,7 @@ pub async fn home(State(state): State<AppState>, ctx: Ctx, uri: OriginalUri) -> 
     if let Some(r) = login_redirect(&ctx, &uri) {
         return Ok(r);
     }
-    let user = ctx.user.clone().expect("signed");
+    let user = ctx.signed()?.user;
     // The inbox: overdue first, then the nearest deadlines, then the rest —
     // ordered by the query over all the caller's cases.
     let (cases, total) = cases_for(&state, &ctx, 200, 0).await?;
@@ -137,7 +137,7 @@ async fn render_new(
     field_errors: HashMap<String, String>,
     status: StatusCode,
 ) -> PageResult {
-    let user = ctx.user.clone().expect("signed");
+    let user = ctx.signed()?.user;
     let is_applicant = user.role == Role::Applicant;
     let is_helper = matches!(user.role, Role::Guide | Role::Agent);
     let hall = match user.scope.hall() {
