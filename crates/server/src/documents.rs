@@ -276,94 +276,153 @@ fn slip_pdf(d: &SlipData, receipt: bool) -> Vec<u8> {
     s.render(&format!("{ORG} {} {}", t.title, d.case_no))
 }
 
+/// The words of a 一次性告知书 or a 不予受理通知书: one source for the
+/// printable page and the PDF.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct LetterTexts {
+    /// The document's title.
+    pub title: &'static str,
+    /// Under the title, if any.
+    pub subtitle: Option<&'static str>,
+    /// Whether the verification code is printed.
+    pub show_code: bool,
+    /// To whom: “申请人：”.
+    pub salutation: String,
+    /// The opening paragraph.
+    pub opening: String,
+    /// The paragraphs of the reason (the rejection).
+    pub reasons: Vec<String>,
+    /// The second column of the materials table (the notice), if any.
+    pub table_column: Option<&'static str>,
+    /// Numbered points after the table (the notice).
+    pub points: Vec<String>,
+    /// Closing paragraphs (the rejection: the remedies).
+    pub closing: Vec<String>,
+    /// Who issued it, and when, one line each.
+    pub issuer: Vec<String>,
+}
+
+fn issuer_lines(issuer: &str, issued_on: &str) -> Vec<String> {
+    vec![
+        "签发单位（盖章）：".to_owned(),
+        issuer.to_owned(),
+        issued_on.to_owned(),
+    ]
+}
+
+impl NoticeData {
+    /// The texts of the one-time notice.
+    pub fn texts(&self) -> LetterTexts {
+        LetterTexts {
+            title: "一次性告知书",
+            subtitle: Some("（补正材料通知）"),
+            show_code: true,
+            salutation: format!("{}：", self.applicant_name),
+            opening: format!(
+                "您（单位）申请办理的“{}”事项（办件编号：{}），经审查，申请材料不齐全或者不符合法定形式。\
+                 根据《中华人民共和国行政许可法》第三十二条的规定，现将需要补正的全部材料和内容一次性告知如下：",
+                self.item_name, self.case_no
+            ),
+            reasons: vec![],
+            table_column: Some("需要补正的内容"),
+            points: vec![
+                format!(
+                    "请按上述要求一次性补正全部材料后，向{}提交，或通过办理进度公开页面在线提交。",
+                    self.issuer
+                ),
+                "本事项的承诺办理时限自收到全部补正材料之日起计算，补正期间不计入承诺时限；\
+                 材料补正齐全前，承诺时限不开始计算。"
+                    .to_owned(),
+                "依照《中华人民共和国行政许可法》第三十二条，需要补正的全部内容应当一次告知。\
+                 除本告知书所列内容外，不会要求您补正其他材料。"
+                    .to_owned(),
+                "凭办件编号和查询验证码，或扫描下方二维码，可查询本件的办理进度。".to_owned(),
+            ],
+            closing: vec![],
+            issuer: issuer_lines(&self.issuer, &self.issued_on),
+        }
+    }
+}
+
+impl RejectionData {
+    /// The texts of the not-accept notice.
+    pub fn texts(&self) -> LetterTexts {
+        LetterTexts {
+            title: "不予受理通知书",
+            subtitle: None,
+            show_code: false,
+            salutation: format!("{}：", self.applicant_name),
+            opening: format!(
+                "您（单位）申请办理的“{}”事项（办件编号：{}），经审查，本机关决定不予受理。理由如下：",
+                self.item_name, self.case_no
+            ),
+            reasons: self
+                .reason
+                .split('\n')
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+                .map(str::to_owned)
+                .collect(),
+            table_column: None,
+            points: vec![],
+            closing: vec![
+                "如不服本决定，您（单位）可以自收到本通知书之日起六十日内依法申请行政复议，\
+                 也可以自收到本通知书之日起六个月内依法向人民法院提起行政诉讼。"
+                    .to_owned(),
+                "扫描下方二维码，可查看本件的办理情况。".to_owned(),
+            ],
+            issuer: issuer_lines(&self.issuer, &self.issued_on),
+        }
+    }
+}
+
 /// Renders the 一次性告知书 (补正材料通知) as PDF bytes.
 pub fn supplement_notice_pdf(d: &NoticeData) -> Vec<u8> {
-    let mut s = Sheet::new("一次性告知书", &d.case_no);
-    s.title_block(Some("（补正材料通知）"));
-    s.case_line(&d.case_no, Some(&d.verification_code));
-
-    s.salutation(&d.applicant_name);
-    s.body(
-        &format!(
-            "您（单位）申请办理的“{}”事项（办件编号：{}），经审查，申请材料不齐全或者不符合法定形式。\
-             根据《中华人民共和国行政许可法》第三十二条的规定，现将需要补正的全部材料和内容一次性告知如下：",
-            d.item_name, d.case_no
-        ),
-        2.0,
-    );
-    s.gap(8.0);
-    s.materials_table("需要补正的内容", 210.0, &d.materials, "（无）");
-
-    s.gap(12.0);
-    let points = [
-        format!(
-            "请按上述要求一次性补正全部材料后，向{}提交，或通过办理进度公开页面在线提交。",
-            d.issuer
-        ),
-        "本事项的承诺办理时限自收到全部补正材料之日起计算，补正期间不计入承诺时限；\
-         材料补正齐全前，承诺时限不开始计算。"
-            .to_owned(),
-        "依照《中华人民共和国行政许可法》第三十二条，需要补正的全部内容应当一次告知。\
-         除本告知书所列内容外，不会要求您补正其他材料。"
-            .to_owned(),
-        "凭办件编号和查询验证码，或扫描下方二维码，可查询本件的办理进度。".to_owned(),
-    ];
-    s.numbered(&points, BODY, BODY_LEADING);
-
-    s.gap(16.0);
-    s.qr_block(
-        &d.progress_url,
+    letter_pdf(
+        &d.texts(),
         &d.case_no,
         Some(&d.verification_code),
-        &[
-            "签发单位（盖章）：".to_owned(),
-            d.issuer.clone(),
-            d.issued_on.clone(),
-        ],
-        0.0,
-    );
-    s.render(&format!("{ORG} 一次性告知书 {}", d.case_no))
+        &d.progress_url,
+        &d.materials,
+    )
 }
 
 /// Renders the 不予受理通知书 as PDF bytes.
 pub fn rejection_notice_pdf(d: &RejectionData) -> Vec<u8> {
-    let mut s = Sheet::new("不予受理通知书", &d.case_no);
-    s.title_block(None);
-    s.case_line(&d.case_no, None);
+    letter_pdf(&d.texts(), &d.case_no, None, &d.progress_url, &[])
+}
 
-    s.salutation(&d.applicant_name);
-    s.body(
-        &format!(
-            "您（单位）申请办理的“{}”事项（办件编号：{}），经审查，本机关决定不予受理。理由如下：",
-            d.item_name, d.case_no
-        ),
-        2.0,
-    );
+fn letter_pdf(
+    t: &LetterTexts,
+    case_no: &str,
+    code: Option<&str>,
+    progress_url: &str,
+    materials: &[(String, String)],
+) -> Vec<u8> {
+    let mut s = Sheet::new(t.title, case_no);
+    s.title_block(t.subtitle);
+    s.case_line(case_no, code);
+    s.salutation(&t.salutation);
+    s.body(&t.opening, 2.0);
     s.gap(4.0);
-    for paragraph in d.reason.split('\n').filter(|p| !p.trim().is_empty()) {
-        s.body(paragraph.trim(), 2.0);
+    for p in &t.reasons {
+        s.body(p, 2.0);
     }
-    s.gap(4.0);
-    s.body(
-        "如不服本决定，您（单位）可以自收到本通知书之日起六十日内依法申请行政复议，\
-         也可以自收到本通知书之日起六个月内依法向人民法院提起行政诉讼。",
-        2.0,
-    );
-    s.body("扫描下方二维码，可查看本件的办理情况。", 2.0);
-
+    if let Some(column) = t.table_column {
+        s.gap(4.0);
+        s.materials_table(column, 210.0, materials, "（无）");
+        s.gap(12.0);
+        s.numbered(&t.points, BODY, BODY_LEADING);
+    }
+    if !t.closing.is_empty() {
+        s.gap(4.0);
+    }
+    for p in &t.closing {
+        s.body(p, 2.0);
+    }
     s.gap(16.0);
-    s.qr_block(
-        &d.progress_url,
-        &d.case_no,
-        None,
-        &[
-            "签发单位（盖章）：".to_owned(),
-            d.issuer.clone(),
-            d.issued_on.clone(),
-        ],
-        0.0,
-    );
-    s.render(&format!("{ORG} 不予受理通知书 {}", d.case_no))
+    s.qr_block(progress_url, case_no, code, &t.issuer, 0.0);
+    s.render(&format!("{ORG} {} {case_no}", t.title))
 }
 
 // ---------------------------------------------------------------------------
@@ -692,10 +751,10 @@ impl Sheet {
     }
 
     /// The addressee of a letter, e.g. `张三：`.
-    fn salutation(&mut self, name: &str) {
+    fn salutation(&mut self, line: &str) {
         self.ensure(BODY_LEADING);
         let base = self.y + baseline_in(BODY_LEADING, BODY);
-        self.text(MARGIN_X, base, BODY, &format!("{name}："), false, 0);
+        self.text(MARGIN_X, base, BODY, line, false, 0);
         self.y += BODY_LEADING + 2.0;
     }
 

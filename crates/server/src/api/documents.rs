@@ -232,10 +232,12 @@ pub async fn notice_data(
         .map(|l| {
             l.iter()
                 .map(|m| {
-                    (
-                        m["name"].as_str().unwrap_or("").to_owned(),
-                        m["problem"].as_str().unwrap_or("").to_owned(),
-                    )
+                    let mut problem = m["problem"].as_str().unwrap_or("").to_owned();
+                    // A material beyond the checklist says why it is needed.
+                    if let Some(r) = m["extra_reason"].as_str() {
+                        problem.push_str(&format!("（清单外材料，需要的理由：{r}）"));
+                    }
+                    (m["name"].as_str().unwrap_or("").to_owned(), problem)
                 })
                 .collect()
         })

@@ -94,12 +94,8 @@ impl Templates {
                 include_str!("../../templates/doc_slip.html"),
             ),
             (
-                "doc_notice.html",
-                include_str!("../../templates/doc_notice.html"),
-            ),
-            (
-                "doc_rejection.html",
-                include_str!("../../templates/doc_rejection.html"),
+                "doc_letter.html",
+                include_str!("../../templates/doc_letter.html"),
             ),
             (
                 "progress.html",

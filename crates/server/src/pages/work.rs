@@ -1014,21 +1014,37 @@ pub async fn notice(
         return Ok(r);
     }
     let d = crate::api::documents::notice_data(&state, &ctx, &headers, &case_no).await?;
-    print_page(
+    let t = d.texts();
+    letter_page(
         &state,
         &ctx,
-        PrintDoc {
-            template: "doc_notice.html",
-            title: "一次性告知书",
-            subtitle: Some("（补正材料通知）"),
-            pdf: "notice.pdf",
-            show_code: true,
-        },
         &case_no,
         &d.progress_url,
+        "notice.pdf",
+        &t,
         Value::from(minijinja::value::Serde(&d)),
-        context! {},
     )
+}
+
+/// A printable letter (the notice or the rejection) from its texts.
+fn letter_page(
+    state: &AppState,
+    ctx: &Ctx,
+    case_no: &str,
+    progress_url: &str,
+    pdf: &'static str,
+    t: &crate::documents::LetterTexts,
+    d: Value,
+) -> PageResult {
+    let doc = PrintDoc {
+        template: "doc_letter.html",
+        title: t.title,
+        subtitle: t.subtitle,
+        pdf,
+        show_code: t.show_code,
+    };
+    let t = Value::from(minijinja::value::Serde(t));
+    print_page(state, ctx, doc, case_no, progress_url, d, context! { t })
 }
 
 /// The printable 不予受理通知书.
@@ -1043,27 +1059,15 @@ pub async fn rejection(
         return Ok(r);
     }
     let d = crate::api::documents::rejection_data(&state, &ctx, &headers, &case_no).await?;
-    let paragraphs: Vec<String> = d
-        .reason
-        .split('\n')
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-        .map(str::to_owned)
-        .collect();
-    print_page(
+    let t = d.texts();
+    letter_page(
         &state,
         &ctx,
-        PrintDoc {
-            template: "doc_rejection.html",
-            title: "不予受理通知书",
-            subtitle: None,
-            pdf: "rejection.pdf",
-            show_code: false,
-        },
         &case_no,
         &d.progress_url,
+        "rejection.pdf",
+        &t,
         Value::from(minijinja::value::Serde(&d)),
-        context! { paragraphs },
     )
 }
 

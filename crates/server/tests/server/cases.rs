@@ -401,6 +401,24 @@ async fn accept_remote_the_window_accepts_and_the_deadline_crosses_the_national_
         notice[1]["extra_reason"],
         "社保卡未开通金融账户，须另附银行账户"
     );
+    // The printable notice and its PDF say why the extra material is needed.
+    let no = c["case_no"].as_str().unwrap();
+    let html = app
+        .get_auth(&format!("/work/cases/{no}/notice"), &reviewer)
+        .await
+        .text();
+    assert!(
+        html.contains("清单外材料，需要的理由：社保卡未开通金融账户"),
+        "{html}"
+    );
+    let pdf = app
+        .get_auth(&format!("/api/v1/cases/{no}/notice.pdf"), &reviewer)
+        .await;
+    let text = pdf_text(&pdf.body);
+    assert!(
+        text.contains("一次性告知书") && text.contains("清单外材料"),
+        "{text}"
+    );
     let c = step(&app, &clerk, &c, "supplement_provided", json!({})).await;
     assert_eq!(c["status"], "accepted");
     assert_eq!(c["paused"], false);
