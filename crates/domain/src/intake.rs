@@ -455,14 +455,24 @@ pub fn check_applies_as_self(
 /// 收受分离: the department pre-reviews and decides from the electronic
 /// file, so a case goes to pre-review, and passes it, only when every
 /// material of its checklist (what its situation requires) is there as a
-/// scan or an e-licence (`electronic(key)`); these are the ones that are
-/// not. Whoever goes on without them records a named exception with a
-/// reason.
-pub fn unscanned(
-    checklist: &[crate::catalogue::MaterialSpec],
-    electronic: impl Fn(&str) -> bool,
-) -> Vec<&crate::catalogue::MaterialSpec> {
-    checklist.iter().filter(|m| !electronic(&m.key)).collect()
+/// scan or an e-licence; `received` are the (material key, receipt method)
+/// pairs recorded on the case, and these are the materials none of them
+/// covers electronically. Whoever goes on without them records a named
+/// exception with a reason.
+pub fn unscanned<'a, 'r>(
+    checklist: &'a [crate::catalogue::MaterialSpec],
+    received: impl IntoIterator<Item = (&'r str, &'r str)>,
+) -> Vec<&'a crate::catalogue::MaterialSpec> {
+    use crate::catalogue::ReceiptMethod;
+    let electronic: std::collections::HashSet<&str> = received
+        .into_iter()
+        .filter(|(_, how)| ReceiptMethod::parse(how).is_some_and(ReceiptMethod::is_electronic))
+        .map(|(key, _)| key)
+        .collect();
+    checklist
+        .iter()
+        .filter(|m| !electronic.contains(m.key.as_str()))
+        .collect()
 }
 
 /// The materials an agent adds to a checklist: the power of attorney and the
@@ -760,5 +770,27 @@ mod tests {
             address: String::new(),
         };
         assert!(company.validate(date!(2026 - 11 - 28), exists).is_ok());
+    }
+
+    #[test]
+    fn only_a_scan_or_an_e_licence_puts_a_material_on_the_electronic_file() {
+        let checklist = agent_materials(&[]);
+        let keys: Vec<&str> = checklist.iter().map(|m| m.key.as_str()).collect();
+        let (a, b) = (keys[0], keys[1]);
+        let missing = |r: &[(&str, &str)]| -> Vec<String> {
+            unscanned(&checklist, r.iter().copied())
+                .iter()
+                .map(|m| m.key.clone())
+                .collect()
+        };
+        assert_eq!(missing(&[]), vec![a, b]);
+        assert_eq!(
+            missing(&[(a, "paper")]),
+            vec![a, b],
+            "paper is not electronic"
+        );
+        assert_eq!(missing(&[(a, "scan")]), vec![b]);
+        assert_eq!(missing(&[(a, "paper"), (b, "license")]), vec![a]);
+        assert!(missing(&[(a, "scan"), (b, "scan"), (b, "paper")]).is_empty());
     }
 }

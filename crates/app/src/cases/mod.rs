@@ -4,9 +4,12 @@
 //! write once.
 
 pub mod clock;
+mod desk;
 mod open;
 mod step;
+mod words;
 
+pub use desk::{CaseDesk, case_desk, latest_receipt};
 pub use open::open_case;
 pub use step::take_step;
 

@@ -14,7 +14,7 @@ use tongban_domain::case::{
     Action as Step, ClockEffect, DeliveryMethod, Refusal, Side, Transition, remember_for_return,
     transition,
 };
-use tongban_domain::catalogue::{MaterialSpec, ReceiptMethod};
+use tongban_domain::catalogue::MaterialSpec;
 use tongban_domain::intake::Applicant;
 use tongban_domain::tongban::Mode;
 use tongban_domain::{FieldError, HallId, ValidationErrors};
@@ -427,12 +427,10 @@ async fn electronic_file(
     cmd: &ActionBody,
 ) -> AppResult<Option<serde_json::Value>> {
     let receipts = app.store.material_receipts(c.id).await?;
-    let missing = tongban_domain::intake::unscanned(&c.materials, |key| {
-        receipts.iter().any(|r| {
-            r.material_key == key
-                && ReceiptMethod::parse(&r.method).is_some_and(ReceiptMethod::is_electronic)
-        })
-    });
+    let received = receipts
+        .iter()
+        .map(|r| (r.material_key.as_str(), r.method.as_str()));
+    let missing = tongban_domain::intake::unscanned(&c.materials, received);
     if missing.is_empty() {
         return Ok(None);
     }

@@ -338,11 +338,16 @@ pub async fn case_for(
         .await
         .map_err(|e| ctx.fail(e))?;
     if pii {
-        let at = state.now.ms();
-        let e = crate::audit::entry(ctx, at, "pii_view", &c.case_no, serde_json::json!({}));
-        crate::audit::record(state, e).await;
+        record_pii_view(state, ctx, &c.case_no).await;
     }
     Ok((c, view))
+}
+
+/// Records that staff read someone else's personal numbers in full.
+pub async fn record_pii_view(state: &AppState, ctx: &Ctx, case_no: &str) {
+    let at = state.now.ms();
+    let e = crate::audit::entry(ctx, at, "pii_view", case_no, serde_json::json!({}));
+    crate::audit::record(state, e).await;
 }
 
 /// The cases the caller may see (masked), soonest due first: the workbench.

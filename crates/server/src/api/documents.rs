@@ -109,7 +109,7 @@ fn materials_of(
     use tongban_domain::catalogue::ReceiptMethod;
     let (mut received, mut to_come) = (vec![], vec![]);
     for m in &record.materials {
-        let last = view.received.iter().rev().find(|r| r.material == m.key);
+        let last = tongban_app::cases::latest_receipt(&view.received, &m.key);
         let Some(r) = last else {
             to_come.push((m.name.clone(), format!("{}{}份", m.form.label(), m.copies)));
             continue;

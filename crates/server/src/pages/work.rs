@@ -4,9 +4,7 @@
 
 use super::{PageError, PageResult, login_redirect, page};
 use crate::AppState;
-use crate::api::cases::{
-    ActionBody, CaseCreate, CaseView, MaterialProblem, case_for, cases_for, offers, take_step,
-};
+use crate::api::cases::{ActionBody, CaseCreate, CaseView, MaterialProblem, cases_for, take_step};
 use crate::auth::{Ctx, random_token};
 use crate::error::ApiError;
 use crate::extract::{Params, percent_encode};
@@ -18,17 +16,11 @@ use minijinja::{Value, context};
 use std::collections::HashMap;
 use tongban_app::cases::Outcome;
 use tongban_domain::ItemCode;
-use tongban_domain::case::{Action as Step, Status};
-use tongban_domain::catalogue::ReceiptMethod;
 use tongban_domain::guide::{Answers, GuideError};
-use tongban_domain::intake::{Applicant, ApplicantInput};
+use tongban_domain::intake::ApplicantInput;
 use tongban_domain::search::SearchFilter;
 use tongban_domain::tongban::Mode;
 use tongban_domain::user::Role;
-
-fn role_label(r: &str) -> &'static str {
-    Role::parse(r).map(|r| r.label()).unwrap_or("系统")
-}
 
 /// The workbench home: the caller's cases.
 pub async fn home(State(state): State<AppState>, ctx: Ctx, uri: OriginalUri) -> PageResult {
@@ -426,191 +418,6 @@ pub async fn create(
     }
 }
 
-/// The materials a one-time notice lists, as "名称（问题）；…".
-fn supplement_items(payload: &serde_json::Value) -> Option<String> {
-    let list = payload["materials"].as_array()?;
-    let items: Vec<String> = list
-        .iter()
-        .map(|m| {
-            format!(
-                "{}（{}）",
-                m["name"].as_str().unwrap_or(""),
-                m["problem"].as_str().unwrap_or("")
-            )
-        })
-        .collect();
-    Some(items.join("；"))
-}
-
-/// What a timeline event says beyond its action, in the words a person
-/// reads: the case's checklist and situation name what the payload keys.
-fn detail_of(
-    action: &str,
-    payload: &serde_json::Value,
-    record: &tongban_store::CaseRecord,
-) -> String {
-    let mut parts = Vec::new();
-    if action == "material" {
-        use tongban_domain::catalogue::ReceiptMethod;
-        let key = payload["material"].as_str().unwrap_or("");
-        let name = record
-            .materials
-            .iter()
-            .find(|m| m.key == key)
-            .map_or(key, |m| m.name.as_str());
-        let how = payload["method"]
-            .as_str()
-            .and_then(ReceiptMethod::parse)
-            .map_or("", ReceiptMethod::label);
-        let verified = if payload["original_verified"].as_bool() == Some(true) {
-            "，已核验原件"
-        } else {
-            ""
-        };
-        return format!("“{name}”：{how}{verified}");
-    }
-    let a = &payload["assisted"];
-    if let (Some(by), Some(who)) = (a["by"].as_str(), a["applicant"].as_str()) {
-        parts.push(format!(
-            "帮办代办：{by}代{who}网上申请（申请人{}{}）",
-            a["consent_label"].as_str().unwrap_or("同意"),
-            a["note"]
-                .as_str()
-                .filter(|n| !n.is_empty())
-                .map(|n| format!("，{n}"))
-                .unwrap_or_default()
-        ));
-    }
-    if let Some(a) = payload["approved"].as_bool() {
-        parts.push(if a {
-            "准予".to_owned()
-        } else {
-            "不予".to_owned()
-        });
-    }
-    if let Some(r) = payload["reason"].as_str() {
-        parts.push(r.to_owned());
-    }
-    let x = &payload["exception"];
-    if let (Some(missing), Some(r)) = (x["missing"].as_array(), x["reason"].as_str()) {
-        let names: Vec<&str> = missing.iter().filter_map(|m| m.as_str()).collect();
-        parts.push(format!("未扫描：{}（例外情形：{r}）", names.join("、")));
-    }
-    if let Some(items) = supplement_items(payload) {
-        parts.push(format!("需补正：{items}"));
-    }
-    if let Some(m) = payload["method"].as_str() {
-        use tongban_domain::case::DeliveryMethod;
-        let m = DeliveryMethod::parse(m).unwrap_or(DeliveryMethod::Electronic);
-        parts.push(match (m, payload["address"].as_str()) {
-            (DeliveryMethod::Post, Some(a)) => format!("{}至{a}", m.label()),
-            _ => m.label().into(),
-        });
-    }
-    if action == "create" && !record.situation.is_empty() {
-        parts.push(format!("情形：{}", record.situation));
-    }
-    parts.join("，")
-}
-
-/// Where an online application stands, in plain words for its applicant.
-fn plain_status(v: &crate::api::cases::CaseView) -> String {
-    let dept = &v.department.name;
-    match v.status {
-        Status::Draft => {
-            "申请还没有提交。请上传下面列出的全部材料，核对无误后点击“确认提交申请”。".to_owned()
-        }
-        Status::Submitted => format!("申请已提交，正在等待{dept}受理。受理后开始计算办理时限。"),
-        Status::SupplementRequested => format!(
-            "{dept}请您补正材料（一次性告知）。请按下面的要求重新上传，然后点击“提交补正材料”。补正期间不计算办理时限。"
-        ),
-        Status::Accepted => match &v.deadline {
-            Some(d) => format!("{dept}已受理，正在审查。承诺在{d}前办结。"),
-            None => format!("{dept}已受理，正在审查。"),
-        },
-        Status::Suspended => {
-            "正在进行听证、检验或专家评审等特别程序，这段时间不计入办理时限。".to_owned()
-        }
-        Status::Approved => "审批通过（准予）。结果将按您选择的方式送达。".to_owned(),
-        Status::Denied => "审批结果为不予批准，理由见下方的办理过程。".to_owned(),
-        Status::Delivering => match &v.delivery {
-            Some(d) => format!("审批结果正在送达：{}。", d.text),
-            None => "审批结果正在送达。".to_owned(),
-        },
-        Status::Completed => "已办结。欢迎您对这次服务作出评价。".to_owned(),
-        Status::NotAccepted => "不予受理，理由见《不予受理通知书》。".to_owned(),
-        Status::Withdrawn => "申请已撤回。".to_owned(),
-        Status::PreReview | Status::PreReviewFailed | Status::PreReviewPassed => {
-            format!("{dept}正在预审材料。")
-        }
-    }
-}
-
-/// One timeline event in plain words for the applicant: who did what.
-fn plain_event(
-    e: &crate::api::cases::EventView,
-    dept: &str,
-    record: &tongban_store::CaseRecord,
-) -> String {
-    let materials = &record.materials;
-    let who = match e.role.as_str() {
-        "applicant" => "您".to_owned(),
-        "guide" | "agent" => "帮办代办人员".to_owned(),
-        "reviewer" | "department_admin" => dept.to_owned(),
-        _ => "窗口工作人员".to_owned(),
-    };
-    let p = &e.payload;
-    let reason = p["reason"]
-        .as_str()
-        .filter(|r| !r.is_empty())
-        .map(|r| format!("，理由：{r}"))
-        .unwrap_or_default();
-    match e.action.as_str() {
-        "create" => {
-            let mut s = format!("{who}填写了网上申请");
-            let d = detail_of("create", p, record);
-            if !d.is_empty() {
-                s.push_str(&format!("（{d}）"));
-            }
-            s
-        }
-        "material" => {
-            let key = p["material"].as_str().unwrap_or("");
-            let name = materials
-                .iter()
-                .find(|m| m.key == key)
-                .map_or(key, |m| m.name.as_str());
-            match p["method"].as_str() {
-                Some("license") => format!("{who}使用电子证照代替了“{name}”"),
-                Some("scan") => format!("{who}上传了“{name}”"),
-                _ => format!("{who}提交了“{name}”"),
-            }
-        }
-        "submit" => format!("{who}提交了申请"),
-        "accept" => format!("{who}受理了申请，开始计算办理时限"),
-        "not_accept" => format!("{who}决定不予受理{reason}"),
-        "request_supplement" => format!(
-            "{who}请您补正材料：{}",
-            supplement_items(p).unwrap_or_default()
-        ),
-        "supplement_provided" => format!("{who}提交了补正材料"),
-        "suspend" => format!("{who}启动了特别程序（不计入办理时限）{reason}"),
-        "resume" => format!("{who}结束了特别程序，继续计算办理时限"),
-        "decide" => {
-            let verdict = if p["approved"].as_bool() == Some(true) {
-                "准予"
-            } else {
-                "不予批准"
-            };
-            format!("{who}作出决定：{verdict}{reason}")
-        }
-        "deliver" => format!("{who}送出了审批结果（{}）", detail_of("deliver", p, record)),
-        "complete" => format!("{who}办结了申请"),
-        "withdraw" => format!("{who}撤回了申请{reason}"),
-        _ => format!("{who}{}", e.action_label),
-    }
-}
-
 async fn render_case(
     state: &AppState,
     ctx: &Ctx,
@@ -618,206 +425,21 @@ async fn render_case(
     error: Option<String>,
     status: StatusCode,
 ) -> PageResult {
-    let (record, view) = case_for(state, ctx, case_no).await?;
-    let lookups = crate::api::cases::Lookups::load(&state.app()).await?;
-    let trust = lookups.trust();
-    // The applicant (or the helper of 帮办代办) of an online case sees it in
-    // plain words, with upload forms and a confirmation before submitting.
-    let me = ctx.user.as_ref().map(|u| u.id);
-    let applicant_view = record.mode == Mode::Online
-        && me.is_some()
-        && (me == record.applicant_user || me == record.assisted_by);
-    // 收受分离 goes on the electronic file: what is not scanned yet is
-    // named where the case would go on without it.
-    let unscanned: Vec<&str> = if record.mode == Mode::CollectRemote {
-        tongban_domain::intake::unscanned(&record.materials, |key| {
-            view.received.iter().any(|r| {
-                r.material == key
-                    && ReceiptMethod::parse(&r.method).is_some_and(ReceiptMethod::is_electronic)
-            })
-        })
-        .into_iter()
-        .map(|m| m.name.as_str())
-        .collect()
-    } else {
-        vec![]
-    };
-    let offers: Vec<Value> = offers(&ctx.signed()?, &record, &trust)
-        .into_iter()
-        .map(|o| {
-            let id = o.step.as_str();
-            // The applicant's own steps, said the way they would say them.
-            let shown = match (applicant_view, o.step) {
-                (true, Step::Submit) => "确认提交申请",
-                (true, Step::SupplementProvided) => "提交补正材料",
-                (true, Step::Withdraw) => "撤回申请",
-                _ => o.step.label(),
-            };
-            context! {
-                id, label => o.step.label(), shown, why_not => o.allowed.err(), idem => random_token(),
-                needs_reason => matches!(o.step, Step::NotAccept | Step::PreReviewFail | Step::Decide | Step::Suspend | Step::Withdraw),
-                reason_required => matches!(o.step, Step::NotAccept | Step::PreReviewFail | Step::Decide | Step::Suspend),
-                unscanned => if matches!(o.step, Step::Submit | Step::PreReviewPass) { unscanned.join("、") } else { String::new() },
-            }
-        })
-        .collect();
-    let events: Vec<Value> = view
-        .events
-        .iter()
-        .map(|e| {
-            context! {
-                at => &e.at, action_label => &e.action_label, role_label => role_label(&e.role),
-                detail => detail_of(&e.action, &e.payload, &record),
-                plain => applicant_view.then(|| plain_event(e, &view.department.name, &record)),
-            }
-        })
-        .collect();
-    // The latest one-time notice, while it waits for an answer.
-    let notice_items: Vec<Value> = if record.status == Status::SupplementRequested {
-        view.events
-            .iter()
-            .rev()
-            .find(|e| e.action == "request_supplement")
-            .and_then(|e| e.payload["materials"].as_array())
-            .map(|l| {
-                l.iter()
-                    .map(|m| context! { name => m["name"].as_str().unwrap_or("").to_owned(), problem => m["problem"].as_str().unwrap_or("").to_owned() })
-                    .collect()
-            })
-            .unwrap_or_default()
-    } else {
-        vec![]
-    };
-    let applicant = match &view.applicant {
-        Applicant::Person {
-            name,
-            id_number,
-            phone,
-            ..
-        } => context! { name, id_number, phone },
-        Applicant::Company {
-            name, uscc, phone, ..
-        } => context! { name, uscc, phone },
-    };
-    let c = context! {
-        case_no => &view.case_no, item_name => &view.item_name, status_label => &view.status_label,
-        cross_region => view.cross_region, hall => view.hall.as_ref().map(|h| context! { name => &h.name }),
-        department => context! { name => &view.department.name }, situation => &view.situation,
-        instant => view.instant, promised_days => view.promised_days, accepted_on => &view.accepted_on,
-        deadline => &view.deadline, working_days_left => view.working_days_left, paused => view.paused,
-        closed_on => &view.closed_on, on_time => view.on_time,
-        overdue => view.overdue, calendar_complete => view.calendar_complete, verification_code => &view.verification_code,
-        version => view.version, materials => view.materials.iter().map(super::material_value).collect::<Vec<_>>(), events,
-    };
-    // The e-licences that may stand in for each material, to pick from.
-    let mut options = if record.status.is_terminal() {
-        HashMap::new()
-    } else {
-        tongban_app::materials::licence_options(&state.app(), &record)
-            .await
-            .map_err(|e| ctx.fail(e))?
-    };
-    let mut checklist: Vec<Value> = Vec::with_capacity(record.materials.len());
-    for m in &record.materials {
-        let received = view
-            .received
-            .iter()
-            .rev()
-            .find(|r| r.material == m.key)
-            .map(|r| {
-                let how = tongban_domain::catalogue::ReceiptMethod::parse(&r.method)
-                    .map_or("", tongban_domain::catalogue::ReceiptMethod::label);
-                if r.original_verified {
-                    format!("{how}（窗口已核验原件）")
-                } else {
-                    how.to_owned()
-                }
-            });
-        let licences: Vec<Value> = options
-            .remove(&m.key)
-            .unwrap_or_default()
-            .iter()
-            .map(|l| context! { reference => &l.reference, label => l.label() })
-            .collect();
-        // Every scan received for it opens in the browser's own viewer.
-        let scans: Vec<Value> = view
-            .received
-            .iter()
-            .filter(|r| r.material == m.key)
-            .filter_map(|r| r.blob.as_ref().map(|b| (b, r)))
-            .enumerate()
-            .map(|(i, (blob, r))| {
-                let kind = match r.mime.as_deref() {
-                    Some("application/pdf") => "PDF",
-                    _ => "图片",
-                };
-                context! {
-                    href => format!("/api/v1/cases/{}/materials/{blob}?inline=1", record.case_no),
-                    label => format!("查看扫描件{}（{kind}）", i + 1),
-                }
-            })
-            .collect();
-        checklist.push(context! {
-            key => &m.key, name => &m.name, form_label => m.form.label(), copies => m.copies,
-            review_points => &m.review_points, received, scans, license => &m.license, licences,
-        });
+    let actor = ctx.signed()?;
+    let desk = tongban_app::cases::case_desk(&state.app(), &actor, case_no)
+        .await
+        .map_err(|e| ctx.fail(e))?;
+    if desk.pii_view {
+        crate::api::cases::record_pii_view(state, ctx, &desk.record.case_no).await;
     }
-    let scope = crate::api::cases::scope_of(&record);
-    let uploaded = view
-        .received
-        .iter()
-        .map(|r| r.material.as_str())
-        .collect::<std::collections::HashSet<_>>()
-        .len();
-    let can_receive = tongban_app::materials::closed_for_materials(&record).is_ok()
-        && tongban_domain::authz::authorize(
-            ctx.actor,
-            tongban_domain::authz::Action::ReceiveMaterial(scope),
-            &trust,
-        )
-        .is_ok();
-    // Whether this window may certify originals, or why not (shown, not logged).
-    let verify = tongban_domain::authz::authorize(
-        ctx.actor,
-        tongban_domain::authz::Action::VerifyOriginal(scope),
-        &trust,
-    );
-    let can_verify = can_receive && verify.is_ok();
-    let verify_why_not = match verify {
-        Err(d @ tongban_domain::authz::Denial::Lacks { .. }) if can_receive => Some(d.message()),
-        _ => None,
+    let path = format!("/work/cases/{case_no}");
+    let rate = match desk.may_rate {
+        true => super::rate_form(state, &desk.record, &format!("{path}/evaluation"), "").await?,
+        false => None,
     };
-    // The applicant rates their own case here (好差评).
-    let rate = if ctx.user.as_ref().is_some_and(|u| u.role == Role::Applicant) {
-        super::rate_form(
-            state,
-            &record,
-            &format!("/work/cases/{case_no}/evaluation"),
-            "",
-        )
-        .await?
-    } else {
-        None
-    };
-    let mut res = page(
-        state,
-        ctx,
-        "work_case.html",
-        &format!("/work/cases/{case_no}"),
-        "work",
-        context! {
-            title => format!("办件 {case_no}"), c, applicant, offers, agent => view.agent.as_ref().map(|a| context! { name => &a.name, id_number => &a.id_number, phone => &a.phone }), error, mode_label => view.mode.label(), checklist, can_receive, can_verify, verify_why_not,
-            pickup_halls => lookups.data().halls.iter().map(|h| context! { id => h.id.0, name => &h.name, selected => Some(h.id) == record.delivery.as_ref().and_then(|d| d.hall).or(record.hall) }).collect::<Vec<_>>(),
-            chosen => record.delivery.as_ref().map(|d| context! { method => d.method.as_str(), address => &d.address }),
-            delivery => view.delivery.as_ref().map(|d| d.text.clone()),
-            applicant_view, notice_items, uploaded, plain_status => plain_status(&view),
-            receipt => record.mode == Mode::Online && record.status != Status::Draft,
-            rate,
-            slip => view.accepted_on.is_some() && view.verification_code.is_some(),
-            has_notice => view.events.iter().any(|e| e.action == "request_supplement"),
-            has_rejection => view.events.iter().any(|e| e.action == "not_accept"),
-        },
-    )?;
+    let title = format!("办件 {case_no}");
+    let values = context! { title, error, rate, idem => random_token(), ..Value::from(minijinja::value::Serde(&desk)) };
+    let mut res = page(state, ctx, "work_case.html", &path, "work", values)?;
     *res.status_mut() = status;
     Ok(res)
 }

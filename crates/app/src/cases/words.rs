@@ -1,0 +1,186 @@
+//! A case in words: where it stands and what each timeline event says,
+//! for staff and, in plain words, for its applicant. The case's checklist
+//! and situation name what an event's payload keys.
+
+use crate::views::{CaseView, EventView};
+use tongban_domain::case::{DeliveryMethod, Status};
+use tongban_domain::catalogue::ReceiptMethod;
+use tongban_store::CaseRecord;
+
+/// The materials a one-time notice lists, as "名称（问题）；…".
+fn supplement_items(payload: &serde_json::Value) -> Option<String> {
+    let list = payload["materials"].as_array()?;
+    let items: Vec<String> = list
+        .iter()
+        .map(|m| {
+            format!(
+                "{}（{}）",
+                m["name"].as_str().unwrap_or(""),
+                m["problem"].as_str().unwrap_or("")
+            )
+        })
+        .collect();
+    Some(items.join("；"))
+}
+
+/// What a timeline event says beyond its action, in the words a person
+/// reads: the case's checklist and situation name what the payload keys.
+pub fn timeline_detail(action: &str, payload: &serde_json::Value, record: &CaseRecord) -> String {
+    let mut parts = Vec::new();
+    if action == "material" {
+        let key = payload["material"].as_str().unwrap_or("");
+        let name = record
+            .materials
+            .iter()
+            .find(|m| m.key == key)
+            .map_or(key, |m| m.name.as_str());
+        let how = payload["method"]
+            .as_str()
+            .and_then(ReceiptMethod::parse)
+            .map_or("", ReceiptMethod::label);
+        let verified = if payload["original_verified"].as_bool() == Some(true) {
+            "，已核验原件"
+        } else {
+            ""
+        };
+        return format!("“{name}”：{how}{verified}");
+    }
+    let a = &payload["assisted"];
+    if let (Some(by), Some(who)) = (a["by"].as_str(), a["applicant"].as_str()) {
+        parts.push(format!(
+            "帮办代办：{by}代{who}网上申请（申请人{}{}）",
+            a["consent_label"].as_str().unwrap_or("同意"),
+            a["note"]
+                .as_str()
+                .filter(|n| !n.is_empty())
+                .map(|n| format!("，{n}"))
+                .unwrap_or_default()
+        ));
+    }
+    if let Some(a) = payload["approved"].as_bool() {
+        parts.push(if a {
+            "准予".to_owned()
+        } else {
+            "不予".to_owned()
+        });
+    }
+    if let Some(r) = payload["reason"].as_str() {
+        parts.push(r.to_owned());
+    }
+    let x = &payload["exception"];
+    if let (Some(missing), Some(r)) = (x["missing"].as_array(), x["reason"].as_str()) {
+        let names: Vec<&str> = missing.iter().filter_map(|m| m.as_str()).collect();
+        parts.push(format!("未扫描：{}（例外情形：{r}）", names.join("、")));
+    }
+    if let Some(items) = supplement_items(payload) {
+        parts.push(format!("需补正：{items}"));
+    }
+    if let Some(m) = payload["method"].as_str() {
+        let m = DeliveryMethod::parse(m).unwrap_or(DeliveryMethod::Electronic);
+        parts.push(match (m, payload["address"].as_str()) {
+            (DeliveryMethod::Post, Some(a)) => format!("{}至{a}", m.label()),
+            _ => m.label().into(),
+        });
+    }
+    if action == "create" && !record.situation.is_empty() {
+        parts.push(format!("情形：{}", record.situation));
+    }
+    parts.join("，")
+}
+
+/// Where an online application stands, in plain words for its applicant.
+pub fn plain_status(v: &CaseView) -> String {
+    let dept = &v.department.name;
+    match v.status {
+        Status::Draft => {
+            "申请还没有提交。请上传下面列出的全部材料，核对无误后点击“确认提交申请”。".to_owned()
+        }
+        Status::Submitted => format!("申请已提交，正在等待{dept}受理。受理后开始计算办理时限。"),
+        Status::SupplementRequested => format!(
+            "{dept}请您补正材料（一次性告知）。请按下面的要求重新上传，然后点击“提交补正材料”。补正期间不计算办理时限。"
+        ),
+        Status::Accepted => match &v.deadline {
+            Some(d) => format!("{dept}已受理，正在审查。承诺在{d}前办结。"),
+            None => format!("{dept}已受理，正在审查。"),
+        },
+        Status::Suspended => {
+            "正在进行听证、检验或专家评审等特别程序，这段时间不计入办理时限。".to_owned()
+        }
+        Status::Approved => "审批通过（准予）。结果将按您选择的方式送达。".to_owned(),
+        Status::Denied => "审批结果为不予批准，理由见下方的办理过程。".to_owned(),
+        Status::Delivering => match &v.delivery {
+            Some(d) => format!("审批结果正在送达：{}。", d.text),
+            None => "审批结果正在送达。".to_owned(),
+        },
+        Status::Completed => "已办结。欢迎您对这次服务作出评价。".to_owned(),
+        Status::NotAccepted => "不予受理，理由见《不予受理通知书》。".to_owned(),
+        Status::Withdrawn => "申请已撤回。".to_owned(),
+        Status::PreReview | Status::PreReviewFailed | Status::PreReviewPassed => {
+            format!("{dept}正在预审材料。")
+        }
+    }
+}
+
+/// One timeline event in plain words for the applicant: who did what.
+pub fn plain_event(e: &EventView, dept: &str, record: &CaseRecord) -> String {
+    let materials = &record.materials;
+    let who = match e.role.as_str() {
+        "applicant" => "您".to_owned(),
+        "guide" | "agent" => "帮办代办人员".to_owned(),
+        "reviewer" | "department_admin" => dept.to_owned(),
+        _ => "窗口工作人员".to_owned(),
+    };
+    let p = &e.payload;
+    let reason = p["reason"]
+        .as_str()
+        .filter(|r| !r.is_empty())
+        .map(|r| format!("，理由：{r}"))
+        .unwrap_or_default();
+    match e.action.as_str() {
+        "create" => {
+            let mut s = format!("{who}填写了网上申请");
+            let d = timeline_detail("create", p, record);
+            if !d.is_empty() {
+                s.push_str(&format!("（{d}）"));
+            }
+            s
+        }
+        "material" => {
+            let key = p["material"].as_str().unwrap_or("");
+            let name = materials
+                .iter()
+                .find(|m| m.key == key)
+                .map_or(key, |m| m.name.as_str());
+            match p["method"].as_str() {
+                Some("license") => format!("{who}使用电子证照代替了“{name}”"),
+                Some("scan") => format!("{who}上传了“{name}”"),
+                _ => format!("{who}提交了“{name}”"),
+            }
+        }
+        "submit" => format!("{who}提交了申请"),
+        "accept" => format!("{who}受理了申请，开始计算办理时限"),
+        "not_accept" => format!("{who}决定不予受理{reason}"),
+        "request_supplement" => format!(
+            "{who}请您补正材料：{}",
+            supplement_items(p).unwrap_or_default()
+        ),
+        "supplement_provided" => format!("{who}提交了补正材料"),
+        "suspend" => format!("{who}启动了特别程序（不计入办理时限）{reason}"),
+        "resume" => format!("{who}结束了特别程序，继续计算办理时限"),
+        "decide" => {
+            let verdict = if p["approved"].as_bool() == Some(true) {
+                "准予"
+            } else {
+                "不予批准"
+            };
+            format!("{who}作出决定：{verdict}{reason}")
+        }
+        "deliver" => format!(
+            "{who}送出了审批结果（{}）",
+            timeline_detail("deliver", p, record)
+        ),
+        "complete" => format!("{who}办结了申请"),
+        "withdraw" => format!("{who}撤回了申请{reason}"),
+        _ => format!("{who}{}", e.action_label),
+    }
+}
