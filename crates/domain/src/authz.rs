@@ -437,6 +437,58 @@ pub fn rectification_visibility(actor: Actor) -> RectificationVisibility {
     }
 }
 
+/// Who opens a case, as the intake sees him.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Opener {
+    /// An applicant, online, for himself (or his company, or as an agent).
+    Applicant,
+    /// A 帮办员 or agent at a hall: the window modes, and online for an
+    /// applicant (帮办代办, with the applicant's consent).
+    Helper,
+    /// A window of a hall: the window modes.
+    Window,
+    /// Nobody who may open a case (staff of a department, the platform).
+    Nobody,
+}
+
+impl Opener {
+    /// How `actor` opens cases; staff without a hall open none.
+    pub fn of(actor: Actor) -> Self {
+        let Actor::User { role, scope, .. } = actor else {
+            return Opener::Nobody;
+        };
+        match (role, scope.hall()) {
+            (Role::Applicant, _) => Opener::Applicant,
+            (Role::Guide | Role::Agent, Some(_)) => Opener::Helper,
+            (Role::Clerk | Role::HallAdmin, Some(_)) => Opener::Window,
+            _ => Opener::Nobody,
+        }
+    }
+
+    /// The modes of the 通办 list (`listed`, for halls of `levels`) this
+    /// opener may use at a hall of `hall_level`: online for applicants and
+    /// helpers; the window modes where the list admits the hall's level.
+    pub fn modes(
+        self,
+        hall_level: Option<crate::city::RegionLevel>,
+        listed: &[Mode],
+        levels: &[crate::city::RegionLevel],
+    ) -> Vec<Mode> {
+        let at_window = hall_level.is_some_and(|l| levels.contains(&l));
+        listed
+            .iter()
+            .copied()
+            .filter(|m| match (self, m) {
+                (Opener::Applicant | Opener::Helper, Mode::Online) => true,
+                (Opener::Helper | Opener::Window, Mode::AcceptRemote | Mode::CollectRemote) => {
+                    at_window
+                }
+                _ => false,
+            })
+            .collect()
+    }
+}
+
 /// The cases `actor` sees.
 pub fn case_visibility(actor: Actor) -> CaseVisibility {
     let Actor::User { id, role, scope } = actor else {
@@ -984,6 +1036,39 @@ mod tests {
             role,
             scope,
         }
+    }
+
+    #[test]
+    fn who_opens_cases_in_which_modes() {
+        use crate::city::RegionLevel::{City, County, Town};
+        let hall = Scope::Hall(HallId(3));
+        let all = [Mode::Online, Mode::AcceptRemote, Mode::CollectRemote];
+        let opener = |role, scope| Opener::of(user(role, scope));
+        assert_eq!(
+            opener(Role::Applicant, Scope::Platform).modes(None, &all, &[County]),
+            vec![Mode::Online]
+        );
+        let helper = opener(Role::Guide, hall);
+        assert_eq!(helper, Opener::Helper);
+        assert_eq!(helper.modes(Some(County), &all, &[County]), all.to_vec());
+        assert_eq!(
+            helper.modes(Some(Town), &all, &[City, County]),
+            vec![Mode::Online],
+            "a window mode needs the list to admit the hall's level"
+        );
+        let window = opener(Role::Clerk, hall);
+        assert_eq!(
+            window.modes(Some(County), &all, &[County]),
+            vec![Mode::AcceptRemote, Mode::CollectRemote]
+        );
+        assert!(
+            window
+                .modes(Some(County), &[Mode::Online], &[County])
+                .is_empty()
+        );
+        assert_eq!(opener(Role::Clerk, Scope::Platform), Opener::Nobody);
+        let dept = Scope::Department(DepartmentId(4));
+        assert_eq!(opener(Role::Reviewer, dept), Opener::Nobody);
     }
 
     #[test]

@@ -5,11 +5,13 @@
 
 pub mod clock;
 mod desk;
+mod intake;
 mod open;
 mod step;
 mod words;
 
 pub use desk::{CaseDesk, case_desk, latest_receipt};
+pub use intake::{IntakeDesk, IntakeQuery, intake_desk, open_from_wizard};
 pub use open::open_case;
 pub use step::take_step;
 

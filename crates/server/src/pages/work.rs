@@ -2,24 +2,21 @@
 //! department's inbox (overdue and nearest deadlines first), and the
 //! applicant's own cases. They call the same functions as the API.
 
-use super::{PageError, PageResult, login_redirect, page};
+use super::{PageResult, login_redirect, page};
 use crate::AppState;
 use crate::api::cases::{ActionBody, CaseCreate, CaseView, MaterialProblem, cases_for, take_step};
 use crate::auth::{Ctx, random_token};
-use crate::error::ApiError;
 use crate::extract::{Params, percent_encode};
 use axum::Form;
 use axum::extract::{OriginalUri, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect};
+use minijinja::value::Serde;
 use minijinja::{Value, context};
 use std::collections::HashMap;
-use tongban_app::cases::Outcome;
-use tongban_domain::ItemCode;
-use tongban_domain::guide::{Answers, GuideError};
+use tongban_app::cases::IntakeQuery;
+use tongban_domain::guide::Answers;
 use tongban_domain::intake::ApplicantInput;
-use tongban_domain::search::SearchFilter;
-use tongban_domain::tongban::Mode;
 use tongban_domain::user::Role;
 
 /// The workbench home: the caller's cases.
@@ -129,179 +126,65 @@ async fn render_new(
     field_errors: HashMap<String, String>,
     status: StatusCode,
 ) -> PageResult {
-    let user = ctx.signed()?.user;
-    let is_applicant = user.role == Role::Applicant;
-    let is_helper = matches!(user.role, Role::Guide | Role::Agent);
-    let hall = match user.scope.hall() {
-        Some(h) => Some(state.store.hall(h).await?),
-        None => None,
+    let query = IntakeQuery {
+        q: p.get("q").cloned().unwrap_or_default(),
+        item: p.get("item").cloned(),
+        answers: answers_of(p),
+        go: p.contains_key("go"),
+        entered: p.contains_key("name"),
     };
-    if !is_applicant && hall.is_none() {
-        return Err(PageError(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "forbidden",
-            "只有窗口人员和申请人可以新建办件",
-        )));
-    }
-    // Modes this caller may use here: online for applicants; the window modes at the hall's level.
-    let usable = |modes: &[Mode], levels: &[tongban_domain::city::RegionLevel]| -> Vec<Mode> {
-        modes
-            .iter()
-            .copied()
-            .filter(|m| match (is_applicant, &hall) {
-                (true, _) => *m == Mode::Online,
-                // Guides and agents may also apply online for an applicant (帮办代办).
-                (false, Some(_)) if *m == Mode::Online => is_helper,
-                (false, Some(h)) => {
-                    matches!(m, Mode::AcceptRemote | Mode::CollectRemote)
-                        && levels.contains(&h.level)
-                }
-                _ => false,
-            })
-            .collect()
+    let desk = tongban_app::cases::intake_desk(&state.app(), &ctx.signed()?, &query)
+        .await
+        .map_err(|e| ctx.fail(e))?;
+    let values = context! {
+        title => "新办件", q => query.q.trim(), answers => query.answers, error,
+        fields => applicant_fields(p, &desk.own, &field_errors),
+        delivery => delivery_form(p, &field_errors),
+        idem => p.get("idem").cloned().unwrap_or_else(random_token),
+        form => context! { mode => p.get("mode").cloned(), kind => p.get("kind").cloned() },
+        ..Value::from(Serde(&desk))
     };
-    let q = p.get("q").map(|s| s.trim().to_owned()).unwrap_or_default();
-    let mut results = Vec::new();
-    if !q.is_empty() {
-        let (docs, _) = state
-            .catalogue
-            .search(state.store.as_ref(), &q, &SearchFilter::default(), 50, 0)
-            .await?;
-        for d in docs {
-            let modes = usable(&d.modes, &d.levels);
-            if !modes.is_empty() {
-                results.push(context! {
-                    code => d.summary.code.as_str(), name => &d.summary.name, kind => d.summary.department_kind.label(),
-                    modes => modes.iter().map(|m| m.label()).collect::<Vec<_>>(),
-                });
-            }
-        }
-    }
-    let mut item_v = None;
-    let mut questions = Vec::new();
-    let mut resolution = None;
-    let mut modes = Vec::new();
-    let answers = answers_of(p);
-    if let Some(code) = p.get("item").filter(|c| !c.is_empty()) {
-        let v = state.store.item(&ItemCode(code.clone())).await?;
-        let c = &v.content;
-        let entry = state
-            .store
-            .list_entries()
-            .await?
-            .into_iter()
-            .find(|e| e.item == c.code);
-        modes = entry
-            .map(|e| usable(&e.modes, &e.levels))
-            .unwrap_or_default();
-        if modes.is_empty() {
-            return Err(PageError(ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "tongban.mode_not_listed",
-                "该事项不能在此全域通办",
-            )));
-        }
-        let submitted = p.contains_key("go") || !answers.is_empty();
-        match c.guide.evaluate(&answers, &c.materials) {
-            Ok(r) if submitted || c.guide.questions.is_empty() => {
-                resolution = Some(context! {
-                    situation_name => r.situation_name,
-                    materials => r.materials.iter().map(super::material_value).collect::<Vec<_>>(),
-                })
-            }
-            Ok(_) | Err(GuideError::Unanswered(_)) | Err(GuideError::Invalid(_)) => {}
-            Err(GuideError::NoSituation) => {
-                return Err(PageError(ApiError::internal("guide dead end")));
-            }
-        }
-        questions = c
-            .guide
-            .visible_questions(&answers)
-            .map(|q| {
-                context! {
-                    key => &q.key, text => &q.text,
-                    options => q.options.iter().map(|o| context! { key => &o.key, label => &o.label }).collect::<Vec<_>>(),
-                }
-            })
-            .collect();
-        item_v = Some(context! { code => c.code.as_str(), name => &c.name });
-    }
-    // A real-name applicant applying for themselves starts from their own
-    // details, so nobody has to type an ID number on a phone or a kiosk.
-    let mut own: HashMap<&str, String> = HashMap::new();
-    if is_applicant && !p.contains_key("name") {
-        let (id_number, phone) = state.store.user_identity(user.id).await?;
-        own.insert("name", user.display_name.clone());
-        own.extend(id_number.map(|v| ("id_number", v)));
-        own.extend(phone.map(|v| ("phone", v)));
-        own.extend(
-            user.household_region
-                .as_ref()
-                .map(|r| ("household_region", r.as_str().to_owned())),
-        );
-    }
-    let fields: Vec<Value> = PERSON_FIELDS
-        .iter()
-        .map(|(name, label, regions)| {
-            let value = p
-                .get(*name)
-                .or(own.get(*name))
-                .cloned()
-                .unwrap_or_default();
-            context! {
-                name => *name, label => *label, regions => *regions, value,
-                error => field_errors
-                    .get(&format!("applicant.{name}"))
-                    .or(field_errors.get(*name))
-                    .or(name.strip_prefix("agent_").and_then(|k| field_errors.get(&format!("agent.{k}"))))
-                    .cloned(),
-            }
-        })
-        .collect();
-    // Regions and halls come from the cached reference data.
-    let lookups = crate::api::cases::Lookups::load(&state.app()).await?;
-    let regions: Vec<Value> = lookups
-        .data()
-        .regions
-        .iter()
-        .map(|r| context! { code => r.code.as_str(), name => format!("{}（{}）", r.name, r.code) })
-        .collect();
-    // Where the result may be picked up: the city's halls (the server checks
-    // that the chosen one holds the result-delivery right).
-    let halls: Vec<Value> = lookups
-        .data()
-        .halls
-        .iter()
-        .map(|h| context! { id => h.id.0.to_string(), name => &h.name })
-        .collect();
-    let delivery = context! {
-        method => p.get("delivery_method").cloned().unwrap_or_else(|| "electronic".into()),
-        address => p.get("delivery_address").cloned().unwrap_or_default(),
-        hall => p.get("delivery_hall").cloned().unwrap_or_default(),
-        method_error => field_errors.get("delivery.method").cloned(),
-        address_error => field_errors.get("delivery.address").cloned(),
-        hall_error => field_errors.get("delivery.hall").cloned(),
-    };
-    let mode_values: Vec<Value> = modes
-        .iter()
-        .map(|m| context! { id => m.as_str(), label => m.label() })
-        .collect();
-    let mut res = page(
-        state,
-        ctx,
-        "work_new.html",
-        "/work/new",
-        "work",
-        context! {
-            title => "新办件", hall_name => hall.as_ref().map(|h| h.name.clone()), q, results, item => item_v,
-            questions, answers, resolution, modes => mode_values, fields, regions, error, is_applicant, is_helper,
-            halls, delivery,
-            idem => p.get("idem").cloned().unwrap_or_else(random_token),
-            form => context! { mode => p.get("mode").cloned(), kind => p.get("kind").cloned() },
-        },
-    )?;
+    let mut res = page(state, ctx, "work_new.html", "/work/new", "work", values)?;
     *res.status_mut() = status;
     Ok(res)
+}
+
+/// The applicant's fields as entered (or the applicant's own details), each
+/// with its error.
+fn applicant_fields(
+    p: &HashMap<String, String>,
+    own: &std::collections::BTreeMap<&'static str, String>,
+    errors: &HashMap<String, String>,
+) -> Vec<Value> {
+    let error_of = |name: &str| {
+        errors
+            .get(&format!("applicant.{name}"))
+            .or(errors.get(name))
+            .or(name
+                .strip_prefix("agent_")
+                .and_then(|k| errors.get(&format!("agent.{k}"))))
+            .cloned()
+    };
+    PERSON_FIELDS
+        .iter()
+        .map(|(name, label, regions)| {
+            let value = p.get(*name).or(own.get(*name)).cloned().unwrap_or_default();
+            context! { name => *name, label => *label, regions => *regions, value, error => error_of(name) }
+        })
+        .collect()
+}
+
+/// The delivery choice as entered, with its errors.
+fn delivery_form(p: &HashMap<String, String>, errors: &HashMap<String, String>) -> Value {
+    let get = |k: &str| p.get(k).cloned();
+    context! {
+        method => get("delivery_method").unwrap_or_else(|| "electronic".into()),
+        address => get("delivery_address").unwrap_or_default(),
+        hall => get("delivery_hall").unwrap_or_default(),
+        method_error => errors.get("delivery.method").cloned(),
+        address_error => errors.get("delivery.address").cloned(),
+        hall_error => errors.get("delivery.hall").cloned(),
+    }
 }
 
 fn opt(p: &HashMap<String, String>, k: &str) -> Option<String> {
@@ -310,7 +193,7 @@ fn opt(p: &HashMap<String, String>, k: &str) -> Option<String> {
         .filter(|s| !s.is_empty())
 }
 
-/// Creates the case from the wizard, then submits it.
+/// Creates the case from the wizard (a 受审分离 case is submitted at once).
 pub async fn create(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -322,6 +205,28 @@ pub async fn create(
         return Ok(r);
     }
     ctx.check_csrf(&headers, p.get("csrf").map(String::as_str))?;
+    let actor = ctx.signed()?;
+    let (app, cmd) = (state.app(), case_create(&p));
+    match tongban_app::cases::open_from_wizard(&app, &actor, cmd, opt(&p, "idem")).await {
+        Ok(case_no) => Ok(Redirect::to(&format!("/work/cases/{case_no}")).into_response()),
+        // What the clerk can put right (a field, a missing right) is
+        // explained on the wizard itself.
+        Err(e) if e.correctable() => {
+            let mut e = ctx.fail(e);
+            crate::audit::keep(&state, &mut e).await;
+            let status = match e.status {
+                StatusCode::FORBIDDEN => StatusCode::FORBIDDEN,
+                _ => StatusCode::UNPROCESSABLE_ENTITY,
+            };
+            let fields = e.fields.into_iter().collect();
+            render_new(&state, &ctx, &p, Some(e.message), fields, status).await
+        }
+        Err(e) => Err(ctx.fail(e).into()),
+    }
+}
+
+/// The new case the wizard's form describes.
+fn case_create(p: &HashMap<String, String>) -> CaseCreate {
     let get = |k: &str| p.get(k).map(|s| s.trim().to_owned()).unwrap_or_default();
     let applicant = if get("kind") == "company" {
         ApplicantInput::Company {
@@ -338,83 +243,34 @@ pub async fn create(
             id_number: get("id_number"),
             phone: get("phone"),
             household_region: get("household_region"),
-            residence_region: opt(&p, "residence_region"),
+            residence_region: opt(p, "residence_region"),
             address: get("address"),
         }
     };
-    let body = CaseCreate {
+    CaseCreate {
         item: get("item"),
         mode: get("mode"),
         hall: None,
         applicant,
-        answers: answers_of(&p),
-        property_region: opt(&p, "property_region"),
-        agent: opt(&p, "agent_name").map(|name| tongban_domain::intake::AgentInput {
+        answers: answers_of(p),
+        property_region: opt(p, "property_region"),
+        agent: opt(p, "agent_name").map(|name| tongban_domain::intake::AgentInput {
             name,
             id_number: get("agent_id_number"),
             phone: get("agent_phone"),
         }),
-        // 帮办代办: the consent counts only for an online application by a helper.
-        consent: (get("mode") == "online"
-            && ctx
-                .user
-                .as_ref()
-                .is_some_and(|u| matches!(u.role, Role::Guide | Role::Agent)))
-        .then(|| crate::api::cases::Consent {
-            method: get("consent_method"),
-            note: opt(&p, "consent_note"),
-        }),
-        delivery: opt(&p, "delivery_method").map(|method| crate::api::cases::DeliveryInput {
+        // 帮办代办: the form asks a helper's consent only for an online application.
+        consent: opt(p, "consent_method")
+            .filter(|_| get("mode") == "online")
+            .map(|method| crate::api::cases::Consent {
+                method,
+                note: opt(p, "consent_note"),
+            }),
+        delivery: opt(p, "delivery_method").map(|method| crate::api::cases::DeliveryInput {
             method,
-            address: opt(&p, "delivery_address"),
-            hall: opt(&p, "delivery_hall").and_then(|h| h.parse().ok()),
+            address: opt(p, "delivery_address"),
+            hall: opt(p, "delivery_hall").and_then(|h| h.parse().ok()),
         }),
-    };
-    let key = opt(&p, "idem");
-    let actor = ctx.signed()?;
-    let idem = tongban_app::cases::Idem::of(&actor, "/cases", key.clone());
-    match tongban_app::cases::open_case(&state.app(), &actor, body, idem).await {
-        Ok(outcome) => {
-            let case_no = outcome.case_no();
-            // 受审分离 goes on to be submitted; a retried form lands on the
-            // same case. 收受分离 stays a draft until its materials are
-            // scanned (the department works from the electronic file), and
-            // an online application until the applicant has uploaded every
-            // material and confirmed.
-            if let Outcome::Done(v, _) = &outcome
-                && v.mode == Mode::AcceptRemote
-            {
-                let step_key = key.map(|k| format!("{k}-submit"));
-                let b = ActionBody {
-                    version: v.version,
-                    ..ActionBody::default()
-                };
-                take_step(&state, &ctx, &case_no, "submit", b, step_key).await?;
-            }
-            Ok(Redirect::to(&format!("/work/cases/{case_no}")).into_response())
-        }
-        // What the clerk can put right (a field, a missing right) is
-        // explained on the wizard itself.
-        Err(e) if e.correctable() => {
-            let mut e = ctx.fail(e);
-            crate::audit::keep(&state, &mut e).await;
-            let msg = e.message.clone();
-            let status = if e.status == StatusCode::FORBIDDEN {
-                StatusCode::FORBIDDEN
-            } else {
-                StatusCode::UNPROCESSABLE_ENTITY
-            };
-            render_new(
-                &state,
-                &ctx,
-                &p,
-                Some(msg),
-                e.fields.into_iter().collect(),
-                status,
-            )
-            .await
-        }
-        Err(e) => Err(ctx.fail(e).into()),
     }
 }
 
