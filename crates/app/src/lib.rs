@@ -14,6 +14,7 @@ pub mod catalogue;
 pub mod codes;
 pub mod error;
 pub mod evaluations;
+pub mod grant_matrix;
 pub mod grants;
 pub mod licences;
 pub mod materials;

@@ -419,52 +419,104 @@ pub async fn sign_in(
     kind: SessionKind,
 ) -> Result<(User, String, Session), ApiError> {
     let store = &state.store;
-    let now = now_ms();
-    let addr = ctx.addr.as_str();
-    let name: String = username.chars().take(64).collect();
-    let device = match &ctx.device {
-        Some(t) if store.device_trusted(&token_hash(t), &name, now).await? => Some(token_hash(t)),
-        _ => None,
+    let attempt = Attempt::new(state, ctx, username).await?;
+    attempt.check_throttle(state).await?;
+    let user = match state
+        .identity
+        .authenticate(state, username, password)
+        .await?
+    {
+        Proof::Proven(u) => u,
+        Proof::Failed { account } => return Err(attempt.failed(state, account).await),
     };
-    let counts = store
-        .failures_since(
-            LOGIN,
-            &name,
-            addr,
-            device.as_deref(),
-            now - THROTTLE_WINDOW_MS,
-        )
-        .await?;
-    let event = |kind: &str, actor: Option<tongban_domain::UserId>, detail: serde_json::Value| {
+    let (name, addr, device) = (&attempt.name, ctx.addr.as_str(), attempt.device.as_deref());
+    store.clear_failures(LOGIN, name, addr, device).await?;
+    let ttl = match kind {
+        SessionKind::Cookie => COOKIE_TTL_MS,
+        SessionKind::Bearer => BEARER_TTL_MS,
+    };
+    let (token, session) = new_session(user.id, kind, attempt.now, ttl);
+    let detail = serde_json::json!({"kind": kind.as_str()});
+    let login = attempt.event("login", Some(user.id), detail);
+    store.create_session(&session, Some(&login)).await?;
+    tracing::info!(user = %user.id, ?kind, "signed in");
+    Ok((user, token, session))
+}
+
+/// A sign-in attempt: who it names, from where, from which trusted
+/// device, and the failures already counted against it.
+struct Attempt {
+    now: i64,
+    name: String,
+    addr: String,
+    device: Option<String>,
+    counts: tongban_store::FailureCounts,
+}
+
+impl Attempt {
+    async fn new(state: &AppState, ctx: &Ctx, username: &str) -> Result<Self, ApiError> {
+        let store = &state.store;
+        let now = now_ms();
+        let name: String = username.chars().take(64).collect();
+        let device = match &ctx.device {
+            Some(t) if store.device_trusted(&token_hash(t), &name, now).await? => {
+                Some(token_hash(t))
+            }
+            _ => None,
+        };
+        let since = now - THROTTLE_WINDOW_MS;
+        let addr = ctx.addr.as_str();
+        let counts = (store.failures_since(LOGIN, &name, addr, device.as_deref(), since)).await?;
+        Ok(Attempt {
+            now,
+            name,
+            addr: ctx.addr.clone(),
+            device,
+            counts,
+        })
+    }
+
+    /// A security audit event about this attempt.
+    fn event(
+        &self,
+        kind: &str,
+        actor: Option<tongban_domain::UserId>,
+        detail: serde_json::Value,
+    ) -> tongban_store::AuditEntry {
         tongban_store::AuditEntry {
-            at: now,
+            at: self.now,
             kind: kind.into(),
             actor,
-            username: Some(name.clone()),
-            addr: addr.into(),
-            subject: format!("user:{name}"),
+            username: Some(self.name.clone()),
+            addr: self.addr.clone(),
+            subject: format!("user:{}", self.name),
             detail: detail.to_string(),
         }
-    };
-    let throttled = match device {
-        Some(_) => counts.device >= MAX_FAILURES_PER_DEVICE,
-        None => {
-            counts.pair >= MAX_FAILURES_PER_PAIR
-                || counts.subject >= MAX_FAILURES_PER_ACCOUNT
-                || counts.addr >= MAX_FAILURES_PER_ADDR
+    }
+
+    /// Refuses (and records) an attempt over the limits: per device for a
+    /// trusted browser, else per account × address, account and address.
+    async fn check_throttle(&self, state: &AppState) -> Result<(), ApiError> {
+        let c = &self.counts;
+        let throttled = match self.device {
+            Some(_) => c.device >= MAX_FAILURES_PER_DEVICE,
+            None => {
+                c.pair >= MAX_FAILURES_PER_PAIR
+                    || c.subject >= MAX_FAILURES_PER_ACCOUNT
+                    || c.addr >= MAX_FAILURES_PER_ADDR
+            }
+        };
+        if !throttled {
+            return Ok(());
         }
-    };
-    if throttled {
-        tracing::warn!(username = %name, addr, "sign-in throttled");
-        store
-            .append_audit(&event(
-                "login_throttled",
-                None,
-                serde_json::json!({
-                    "failures_here": counts.pair, "failures_by_account": counts.subject,
-                    "failures_by_address": counts.addr, "trusted_device": device.is_some(),
-                }),
-            ))
+        tracing::warn!(username = %self.name, addr = %self.addr, "sign-in throttled");
+        let detail = serde_json::json!({
+            "failures_here": c.pair, "failures_by_account": c.subject,
+            "failures_by_address": c.addr, "trusted_device": self.device.is_some(),
+        });
+        state
+            .store
+            .append_audit(&self.event("login_throttled", None, detail))
             .await?;
         let mut e = ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
@@ -472,64 +524,41 @@ pub async fn sign_in(
             "登录失败次数过多，请15分钟后再试（常用设备不受影响）",
         );
         e.retry_after = Some((THROTTLE_WINDOW_MS / 1000) as u64);
-        return Err(e);
+        Err(e)
     }
-    let (user, known) = match state
-        .identity
-        .authenticate(state, username, password)
-        .await?
-    {
-        Proof::Proven(u) => (Some(u), None),
-        Proof::Failed { account } => (None, account),
-    };
-    let Some(user) = user else {
-        let failed = event(
-            "login_failed",
-            known,
-            serde_json::json!({"known_account": known.is_some(), "trusted_device": device.is_some()}),
-        );
+
+    /// Records a failed attempt (and, at the account's limit, alerts the
+    /// admins to a distributed guess); answers the refusal.
+    async fn failed(&self, state: &AppState, known: Option<tongban_domain::UserId>) -> ApiError {
+        let trusted = self.device.is_some();
+        let detail =
+            serde_json::json!({"known_account": known.is_some(), "trusted_device": trusted});
         let failure = tongban_store::Failure {
             kind: LOGIN.into(),
-            subject: name.clone(),
-            addr: addr.into(),
-            device: device.clone(),
-            at: now,
+            subject: self.name.clone(),
+            addr: self.addr.clone(),
+            device: self.device.clone(),
+            at: self.now,
         };
-        store.record_failure(&failure, Some(&failed)).await?;
-        // The failure that puts an account under a distributed guess alerts the admins.
-        if device.is_none() && counts.subject + 1 == MAX_FAILURES_PER_ACCOUNT {
-            store
-                .append_audit(&event(
-                    "login_attack",
-                    known,
-                    serde_json::json!({"failures_by_account": counts.subject + 1}),
-                ))
-                .await?;
+        let failed = self.event("login_failed", known, detail);
+        let mut recorded = state.store.record_failure(&failure, Some(&failed)).await;
+        let failures = self.counts.subject + 1;
+        if recorded.is_ok() && !trusted && failures == MAX_FAILURES_PER_ACCOUNT {
+            let detail = serde_json::json!({"failures_by_account": failures});
+            let attack = self.event("login_attack", known, detail);
+            recorded = state.store.append_audit(&attack).await.map(|_| ());
         }
-        tracing::warn!(username = %name, addr, "sign-in failed");
-        return Err(ApiError::new(
+        if let Err(e) = recorded {
+            return e.into();
+        }
+        tracing::warn!(username = %self.name, addr = %self.addr, "sign-in failed");
+        ApiError::new(
             StatusCode::UNAUTHORIZED,
             "login.failed",
             "用户名或密码不正确",
         )
-        .field("password", "用户名或密码不正确"));
-    };
-    store
-        .clear_failures(LOGIN, &name, addr, device.as_deref())
-        .await?;
-    let ttl = match kind {
-        SessionKind::Cookie => COOKIE_TTL_MS,
-        SessionKind::Bearer => BEARER_TTL_MS,
-    };
-    let (token, session) = new_session(user.id, kind, now, ttl);
-    let login = event(
-        "login",
-        Some(user.id),
-        serde_json::json!({"kind": kind.as_str()}),
-    );
-    store.create_session(&session, Some(&login)).await?;
-    tracing::info!(user = %user.id, ?kind, "signed in");
-    Ok((user, token, session))
+        .field("password", "用户名或密码不正确")
+    }
 }
 
 /// The kind of failure a wrong password is recorded as.
