@@ -235,65 +235,52 @@ impl FromRequestParts<AppState> for Ctx {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let addr = parts
-            .extensions
-            .get::<axum::extract::ConnectInfo<SocketAddr>>()
-            .map(|c| c.0.ip().to_string())
-            .unwrap_or_else(|| "local".into());
-        let kiosk = cookie(&parts.headers, "tb_kiosk") == Some("1");
-        // A kiosk always shows large type.
-        let large = kiosk || cookie(&parts.headers, "tb_large") == Some("1");
-        let now = now_ms();
+        // Resolved once per request, however many extractors ask.
+        if let Some(ctx) = parts.extensions.get::<Ctx>() {
+            return Ok(ctx.clone());
+        }
+        let ctx = Self::resolve(parts, state).await?;
+        parts.extensions.insert(ctx.clone());
+        Ok(ctx)
+    }
+}
+
+impl Ctx {
+    /// Who is calling: the session cookie or the bearer token, looked up.
+    async fn resolve(parts: &Parts, state: &AppState) -> Result<Self, ApiError> {
+        let h = &parts.headers;
+        let kiosk = cookie(h, "tb_kiosk") == Some("1");
         let mut ctx = Ctx {
             actor: Actor::Anonymous,
             user: None,
             session: None,
-            addr,
-            large,
+            addr: (parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<SocketAddr>>())
+            .map_or_else(|| "local".into(), |c| c.0.ip().to_string()),
+            // A kiosk always shows large type.
+            large: kiosk || cookie(h, "tb_large") == Some("1"),
             kiosk,
             revision: None,
-            device: cookie(&parts.headers, DEVICE_COOKIE)
+            device: cookie(h, DEVICE_COOKIE)
                 .filter(|t| t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit()))
                 .map(str::to_owned),
         };
-        let (token, bearer) = match parts.headers.get(header::AUTHORIZATION) {
-            Some(v) => {
-                let v = v.to_str().unwrap_or("");
-                let Some(t) = v.strip_prefix("Bearer ") else {
-                    return Err(ApiError::new(
-                        StatusCode::UNAUTHORIZED,
-                        "unauthenticated",
-                        "Authorization 头应为 Bearer 令牌",
-                    ));
-                };
-                (t.trim().to_owned(), true)
-            }
-            None => match cookie(&parts.headers, SESSION_COOKIE) {
-                Some(t) => (t.to_owned(), false),
-                None => return Ok(ctx),
-            },
+        let Some((token, bearer)) = credential(h)? else {
+            return Ok(ctx);
         };
-        let found = state.store.session_user(&token_hash(&token), now).await?;
-        let (session, user) = match found {
+        let unauthenticated = |m| ApiError::new(StatusCode::UNAUTHORIZED, "unauthenticated", m);
+        let now = now_ms();
+        let (session, user) = match state.store.session_user(&token_hash(&token), now).await? {
             Some((s, u, rev)) if (s.kind == SessionKind::Bearer) == bearer => {
                 ctx.revision = Some(rev);
                 (s, u)
             }
-            _ if bearer => {
-                return Err(ApiError::new(
-                    StatusCode::UNAUTHORIZED,
-                    "unauthenticated",
-                    "令牌无效或已过期，请重新登录",
-                ));
-            }
+            _ if bearer => return Err(unauthenticated("令牌无效或已过期，请重新登录")),
             _ => return Ok(ctx),
         };
         if !user.active {
-            return Err(ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "unauthenticated",
-                "账号已停用",
-            ));
+            return Err(unauthenticated("账号已停用"));
         }
         ctx.actor = Actor::User {
             id: user.id,
@@ -305,17 +292,29 @@ impl FromRequestParts<AppState> for Ctx {
         // from an address (not on every request, which would serialise them).
         if bearer && state.first_token_use(&session.token_hash, &ctx.addr) {
             let short: String = session.token_hash.chars().take(12).collect();
-            let e = crate::audit::entry(
-                &ctx,
-                now,
-                "token_used",
-                &format!("token:{short}"),
-                serde_json::json!({"expires_at": tongban_store::rfc3339(session.expires_at)}),
-            );
+            let detail =
+                serde_json::json!({"expires_at": tongban_store::rfc3339(session.expires_at)});
+            let e = crate::audit::entry(&ctx, now, "token_used", &format!("token:{short}"), detail);
             crate::audit::record(state, e).await;
         }
         ctx.session = Some(session);
         Ok(ctx)
+    }
+}
+
+/// The credential a request carries: a bearer token (`true`) or the session
+/// cookie; a malformed `Authorization` header is refused.
+fn credential(h: &HeaderMap) -> Result<Option<(String, bool)>, ApiError> {
+    match h.get(header::AUTHORIZATION) {
+        Some(v) => match v.to_str().unwrap_or("").strip_prefix("Bearer ") {
+            Some(t) => Ok(Some((t.trim().to_owned(), true))),
+            None => Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "unauthenticated",
+                "Authorization 头应为 Bearer 令牌",
+            )),
+        },
+        None => Ok(cookie(h, SESSION_COOKIE).map(|t| (t.to_owned(), false))),
     }
 }
 
@@ -624,9 +623,27 @@ mod tests {
 }
 
 /// A caller who must be signed in: anonymous requests are refused with 401
-/// before the body is even read.
+/// before the body is even read. Its actor is never optional.
 #[derive(Debug, Clone)]
-pub struct Signed(pub Ctx);
+pub struct Signed {
+    ctx: Ctx,
+    actor: tongban_app::Actor,
+}
+
+impl Signed {
+    /// The signed-in caller, as the application layer's actor.
+    pub fn actor(&self) -> &tongban_app::Actor {
+        &self.actor
+    }
+}
+
+impl std::ops::Deref for Signed {
+    type Target = Ctx;
+
+    fn deref(&self) -> &Ctx {
+        &self.ctx
+    }
+}
 
 impl FromRequestParts<AppState> for Signed {
     type Rejection = ApiError;
@@ -636,9 +653,7 @@ impl FromRequestParts<AppState> for Signed {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let ctx = Ctx::from_request_parts(parts, state).await?;
-        if ctx.user.is_none() {
-            return Err(tongban_domain::authz::Denial::Unauthenticated.into());
-        }
-        Ok(Signed(ctx))
+        let actor = ctx.signed()?;
+        Ok(Signed { ctx, actor })
     }
 }

@@ -88,7 +88,7 @@ pub struct YearInput {
               (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn put(
     State(state): State<AppState>,
-    Signed(ctx): Signed,
+    ctx: Signed,
     headers: HeaderMap,
     Path(year): Path<String>,
     ApiJson(body): ApiJson<YearInput>,
@@ -131,12 +131,12 @@ pub async fn put(
     y.validate()?;
     state
         .store
-        .put_calendar_year(&y, ctx.user.as_ref().map(|u| u.id), state.now.ms())
+        .put_calendar_year(&y, Some(ctx.actor().user.id), state.now.ms())
         .await?;
-    tracing::info!(year, by = ?ctx.user.as_ref().map(|u| u.id), "calendar year replaced");
+    tracing::info!(year, by = ?Some(ctx.actor().user.id), "calendar year replaced");
     // Due dates move with the calendar: those kept for ordering follow.
     tongban_app::cases::clock::refresh_due_dates(&state.app(), false)
         .await
         .map_err(|e| ctx.fail(e))?;
-    list(State(state), ctx).await
+    list(State(state), (*ctx).clone()).await
 }

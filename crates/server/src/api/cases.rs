@@ -63,7 +63,7 @@ fn replay(status: u16, body: String) -> Response {
               (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
-    Signed(ctx): Signed,
+    ctx: Signed,
     headers: HeaderMap,
     ApiJson(body): ApiJson<CaseCreate>,
 ) -> ApiResult<Response> {
@@ -114,7 +114,7 @@ pub async fn create_case(
               (status = 422, body = crate::error::ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
-    Signed(ctx): Signed,
+    ctx: Signed,
     p: Params,
 ) -> ApiResult<Json<Page<CaseView>>> {
     let (limit, offset) = p.paging()?;
@@ -175,7 +175,7 @@ pub const EXPORT_MAX: usize = 10_000;
               (status = 401, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn export(
     State(state): State<AppState>,
-    Signed(ctx): Signed,
+    ctx: Signed,
     p: Params,
 ) -> ApiResult<axum::response::Response> {
     use axum::response::IntoResponse;
@@ -272,7 +272,7 @@ pub async fn visible_case(state: &AppState, ctx: &Ctx, case_no: &str) -> ApiResu
               (status = 404, body = crate::error::ErrorBody)))]
 pub async fn get(
     State(state): State<AppState>,
-    Signed(ctx): Signed,
+    ctx: Signed,
     Path(case_no): Path<String>,
 ) -> ApiResult<Json<CaseView>> {
     let (_, view) = case_for(&state, &ctx, &case_no).await?;
@@ -294,7 +294,7 @@ pub async fn get(
               (status = 422, body = crate::error::ErrorBody)))]
 pub async fn act(
     State(state): State<AppState>,
-    Signed(ctx): Signed,
+    ctx: Signed,
     headers: HeaderMap,
     Path((case_no, action)): Path<(String, String)>,
     ApiJson(body): ApiJson<ActionBody>,

@@ -66,7 +66,7 @@ fn applicant_parts(a: &Applicant) -> (String, String) {
               (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
 pub async fn slip(
     State(state): State<AppState>,
-    Signed(ctx): Signed,
+    ctx: Signed,
     headers: HeaderMap,
     Path(case_no): Path<String>,
 ) -> ApiResult<Response> {
@@ -85,7 +85,7 @@ pub async fn slip(
               (status = 409, body = crate::error::ErrorBody)))]
 pub async fn receipt(
     State(state): State<AppState>,
-    Signed(ctx): Signed,
+    ctx: Signed,
     headers: HeaderMap,
     Path(case_no): Path<String>,
 ) -> ApiResult<Response> {
@@ -199,7 +199,7 @@ pub async fn slip_or_receipt(
     responses((status = 200, description = "PDF", content_type = "application/pdf"), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn notice(
     State(state): State<AppState>,
-    Signed(ctx): Signed,
+    ctx: Signed,
     headers: HeaderMap,
     Path(case_no): Path<String>,
 ) -> ApiResult<Response> {
@@ -261,7 +261,7 @@ pub async fn notice_data(
     responses((status = 200, description = "PDF", content_type = "application/pdf"), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn rejection(
     State(state): State<AppState>,
-    Signed(ctx): Signed,
+    ctx: Signed,
     headers: HeaderMap,
     Path(case_no): Path<String>,
 ) -> ApiResult<Response> {

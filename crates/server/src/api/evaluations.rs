@@ -107,7 +107,7 @@ pub async fn stats_by(state: &AppState, ctx: &Ctx, by: &str) -> ApiResult<Vec<St
               (status = 403, body = crate::error::ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
-    Signed(ctx): Signed,
+    ctx: Signed,
 ) -> ApiResult<Json<Page<RectificationView>>> {
     let mut rows = visible_rectifications(&state, &ctx).await?;
     rows.sort_by_key(|r| (!r.overdue, r.status != "open", r.due_on.clone()));
@@ -124,7 +124,7 @@ pub async fn list(
               (status = 422, body = crate::error::ErrorBody)))]
 pub async fn follow_up(
     State(state): State<AppState>,
-    Signed(ctx): Signed,
+    ctx: Signed,
     headers: HeaderMap,
     Path(id): Path<i64>,
     ApiJson(body): ApiJson<StepBody>,
@@ -145,7 +145,7 @@ pub async fn follow_up(
               (status = 422, body = crate::error::ErrorBody)))]
 pub async fn close(
     State(state): State<AppState>,
-    Signed(ctx): Signed,
+    ctx: Signed,
     headers: HeaderMap,
     Path(id): Path<i64>,
     ApiJson(body): ApiJson<StepBody>,
@@ -165,7 +165,7 @@ pub async fn close(
               (status = 422, body = crate::error::ErrorBody)))]
 pub async fn stats(
     State(state): State<AppState>,
-    Signed(ctx): Signed,
+    ctx: Signed,
     p: Params,
 ) -> ApiResult<Json<Page<StatRow>>> {
     let by = p

@@ -32,7 +32,7 @@ use utoipa::ToSchema;
               (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
-    Signed(ctx): Signed,
+    ctx: Signed,
     p: Params,
 ) -> ApiResult<Json<Page<GrantView>>> {
     ctx.authorize(Action::ReadGrants)?;
@@ -77,7 +77,7 @@ pub async fn list(
               (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
-    Signed(ctx): Signed,
+    ctx: Signed,
     headers: HeaderMap,
     ApiJson(body): ApiJson<GrantCreate>,
 ) -> ApiResult<(StatusCode, Json<GrantView>)> {
@@ -130,7 +130,7 @@ pub struct RevokeBody {
               (status = 409, body = crate::error::ErrorBody)))]
 pub async fn revoke(
     State(state): State<AppState>,
-    Signed(ctx): Signed,
+    ctx: Signed,
     headers: HeaderMap,
     Path(id): Path<String>,
     body: axum::body::Bytes,
@@ -190,7 +190,7 @@ pub struct AuditView {
               (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn audit(
     State(state): State<AppState>,
-    Signed(ctx): Signed,
+    ctx: Signed,
     p: Params,
 ) -> ApiResult<Json<Page<AuditView>>> {
     ctx.authorize(Action::ReadAudit)?;

@@ -57,7 +57,7 @@ pub struct MaterialUpload {
               (status = 422, body = crate::error::ErrorBody)))]
 pub async fn upload(
     State(state): State<AppState>,
-    Signed(ctx): Signed,
+    ctx: Signed,
     headers: HeaderMap,
     Path(case_no): Path<String>,
     form: Multipart,
@@ -158,7 +158,7 @@ pub struct MaterialLicences {
               (status = 404, body = crate::error::ErrorBody)))]
 pub async fn licences(
     State(state): State<AppState>,
-    Signed(ctx): Signed,
+    ctx: Signed,
     Path(case_no): Path<String>,
 ) -> ApiResult<Json<Vec<MaterialLicences>>> {
     let c = crate::api::cases::visible_case(&state, &ctx, &case_no).await?;
@@ -190,7 +190,7 @@ pub async fn licences(
     responses((status = 200, description = "the file"), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn download(
     State(state): State<AppState>,
-    Signed(ctx): Signed,
+    ctx: Signed,
     Path((case_no, blob)): Path<(String, String)>,
     p: crate::extract::Params,
 ) -> ApiResult<Response> {

@@ -58,7 +58,7 @@ pub async fn inbox(state: &AppState, ctx: &crate::auth::Ctx) -> ApiResult<Inbox>
 /// Access: signed in (one's own).
 #[utoipa::path(get, path = "/notifications", tag = "session", security(("bearer" = [])),
     responses((status = 200, body = Inbox), (status = 401, body = crate::error::ErrorBody)))]
-pub async fn list(State(state): State<AppState>, Signed(ctx): Signed) -> ApiResult<Json<Inbox>> {
+pub async fn list(State(state): State<AppState>, ctx: Signed) -> ApiResult<Json<Inbox>> {
     Ok(Json(inbox(&state, &ctx).await?))
 }
 
@@ -67,7 +67,7 @@ pub async fn list(State(state): State<AppState>, Signed(ctx): Signed) -> ApiResu
     responses((status = 204), (status = 401, body = crate::error::ErrorBody)))]
 pub async fn read(
     State(state): State<AppState>,
-    Signed(ctx): Signed,
+    ctx: Signed,
     headers: HeaderMap,
 ) -> ApiResult<StatusCode> {
     ctx.authorize(Action::ReadOwnAccount)?;
@@ -75,7 +75,7 @@ pub async fn read(
         &headers,
         headers.get("x-csrf-token").and_then(|v| v.to_str().ok()),
     )?;
-    let user = ctx.signed()?.user;
+    let user = &ctx.actor().user;
     state
         .store
         .mark_notifications_read(user.id, state.now.ms())

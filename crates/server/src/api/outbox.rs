@@ -126,7 +126,7 @@ pub async fn resend(state: &AppState, ctx: &Ctx, id: i64) -> ApiResult<MessageVi
               (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
-    Signed(ctx): Signed,
+    ctx: Signed,
     p: Params,
 ) -> ApiResult<Json<MessagePage>> {
     let status = p
@@ -144,7 +144,7 @@ pub async fn list(
               (status = 409, body = crate::error::ErrorBody)))]
 pub async fn resend_one(
     State(state): State<AppState>,
-    Signed(ctx): Signed,
+    ctx: Signed,
     headers: HeaderMap,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<MessageView>> {

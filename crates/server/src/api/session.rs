@@ -1,7 +1,7 @@
 //! Sessions for API clients, and `/me`.
 
 use crate::AppState;
-use crate::auth::{Ctx, sign_in};
+use crate::auth::{Ctx, Signed, sign_in};
 use crate::error::ApiResult;
 use crate::extract::ApiJson;
 use axum::Json;
@@ -152,9 +152,9 @@ pub async fn delete(
 /// rights their hall holds today. Access: signed in.
 #[utoipa::path(get, path = "/me", tag = "session", security(("bearer" = [])),
     responses((status = 200, body = MeResponse), (status = 401, body = crate::error::ErrorBody)))]
-pub async fn me(State(state): State<AppState>, ctx: Ctx) -> ApiResult<Json<MeResponse>> {
+pub async fn me(State(state): State<AppState>, ctx: Signed) -> ApiResult<Json<MeResponse>> {
     ctx.authorize(Action::ReadOwnAccount)?;
-    let actor = ctx.signed()?;
+    let actor = ctx.actor();
     let user = &actor.user;
     let mut me = MeResponse::from(user);
     if let Some(h) = user.scope.hall() {

@@ -2,14 +2,13 @@
 //! applicants book one (then pick the item) and see and cancel their own;
 //! hall staff see the day's bookings of their hall.
 
-use super::{PageResult, page};
+use super::{CsrfForm, PageResult, SignedPage, page};
 use crate::AppState;
 use crate::api::appointments::{BookBody, book_slot, cancel_booking, list_for, slots_of};
 use crate::auth::Ctx;
 use crate::extract::percent_encode;
-use axum::Form;
 use axum::extract::{OriginalUri, Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use minijinja::{Value, context};
 use std::collections::HashMap;
@@ -141,18 +140,9 @@ pub async fn book_form(
 /// Books from the form.
 pub async fn book(
     State(state): State<AppState>,
-    ctx: Ctx,
-    headers: HeaderMap,
-    uri: OriginalUri,
-    Form(p): Form<HashMap<String, String>>,
+    ctx: SignedPage,
+    CsrfForm(p): CsrfForm<HashMap<String, String>>,
 ) -> PageResult {
-    if ctx.user.is_none() {
-        return Ok(
-            Redirect::to(&format!("/login?next={}", percent_encode(&uri.to_string())))
-                .into_response(),
-        );
-    }
-    ctx.check_csrf(&headers, p.get("csrf").map(String::as_str))?;
     let body = BookBody {
         slot: p.get("slot").cloned().unwrap_or_default(),
         item: p.get("item").cloned().unwrap_or_default(),
@@ -181,19 +171,10 @@ pub async fn book(
 /// Cancels from the list.
 pub async fn cancel(
     State(state): State<AppState>,
-    ctx: Ctx,
-    headers: HeaderMap,
-    uri: OriginalUri,
+    ctx: SignedPage,
     Path(id): Path<i64>,
-    Form(p): Form<HashMap<String, String>>,
+    CsrfForm(_): CsrfForm<HashMap<String, String>>,
 ) -> PageResult {
-    if ctx.user.is_none() {
-        return Ok(
-            Redirect::to(&format!("/login?next={}", percent_encode(&uri.to_string())))
-                .into_response(),
-        );
-    }
-    ctx.check_csrf(&headers, p.get("csrf").map(String::as_str))?;
     let a = cancel_booking(&state, &ctx, id).await?;
     let mut q = HashMap::new();
     q.insert("hall".to_owned(), a.hall.id.to_string());

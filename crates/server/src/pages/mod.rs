@@ -25,10 +25,13 @@ use tongban_domain::tongban::Mode;
 use tongban_store::SessionKind;
 
 pub mod appointments;
+mod extract;
 pub mod kiosk;
 pub mod outbox;
 pub mod trust;
 pub mod work;
+
+pub(crate) use extract::{CsrfForm, SignedPage};
 
 /// The compiled page templates.
 #[derive(Debug)]

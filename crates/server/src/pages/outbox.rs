@@ -1,29 +1,18 @@
 //! The outbox page for platform admins (`/work/outbox`): failed messages
 //! first, and a resend button on each.
 
-use super::{PageResult, login_redirect, page};
+use super::{CsrfForm, PageResult, SignedPage, page};
 use crate::AppState;
 use crate::api::outbox::{messages, resend};
-use crate::auth::Ctx;
 use crate::extract::Params;
-use axum::Form;
-use axum::extract::{OriginalUri, Path, State};
-use axum::http::HeaderMap;
+use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect};
 use minijinja::context;
 use std::collections::HashMap;
 use tongban_store::outbox::MessageStatus;
 
 /// Messages by status (failed by default), newest first, 50 a page.
-pub async fn list(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    uri: OriginalUri,
-    p: Params,
-) -> PageResult {
-    if let Some(r) = login_redirect(&ctx, &uri) {
-        return Ok(r);
-    }
+pub async fn list(State(state): State<AppState>, ctx: SignedPage, p: Params) -> PageResult {
     let status = p
         .get("status")
         .and_then(MessageStatus::parse)
@@ -46,16 +35,10 @@ pub async fn list(
 /// Resends a failed message, then shows the failed list again.
 pub async fn resend_page(
     State(state): State<AppState>,
-    ctx: Ctx,
-    headers: HeaderMap,
-    uri: OriginalUri,
+    ctx: SignedPage,
     Path(id): Path<i64>,
-    Form(f): Form<HashMap<String, String>>,
+    CsrfForm(_): CsrfForm<HashMap<String, String>>,
 ) -> PageResult {
-    if let Some(r) = login_redirect(&ctx, &uri) {
-        return Ok(r);
-    }
-    ctx.check_csrf(&headers, f.get("csrf").map(String::as_str))?;
     resend(&state, &ctx, id).await?;
     Ok(Redirect::to(&format!("/work/outbox?resent={id}")).into_response())
 }

@@ -3,13 +3,12 @@
 //! and the security audit log for platform admins. They call the same
 //! functions as the API.
 
-use super::{PageResult, login_redirect, page};
+use super::{CsrfForm, PageResult, SignedPage, page};
 use crate::AppState;
 use crate::api::grants::{self, GrantCreate, GranteeInput};
 use crate::auth::Ctx;
-use axum::Form;
-use axum::extract::{OriginalUri, Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
 use minijinja::value::Serde;
 use minijinja::{Value, context};
 use std::collections::HashMap;
@@ -36,13 +35,9 @@ async fn render(
 /// The grant matrix of one department (`?department=ID`).
 pub async fn grants_page(
     State(state): State<AppState>,
-    ctx: Ctx,
-    uri: OriginalUri,
+    ctx: SignedPage,
     Query(q): Query<HashMap<String, String>>,
 ) -> PageResult {
-    if let Some(r) = login_redirect(&ctx, &uri) {
-        return Ok(r);
-    }
     let department = q.get("department").and_then(|v| v.parse().ok());
     render(&state, &ctx, department, None, None, StatusCode::OK).await
 }
@@ -50,17 +45,11 @@ pub async fn grants_page(
 /// Grants rights from the form.
 pub async fn create(
     State(state): State<AppState>,
-    ctx: Ctx,
-    headers: HeaderMap,
-    uri: OriginalUri,
-    Form(p): Form<Vec<(String, String)>>,
+    ctx: SignedPage,
+    CsrfForm(p): CsrfForm<Vec<(String, String)>>,
 ) -> PageResult {
-    if let Some(r) = login_redirect(&ctx, &uri) {
-        return Ok(r);
-    }
     let body = grant_create(&p);
-    let csrf = p.iter().find(|(n, _)| n == "csrf").map(|(_, v)| v.as_str());
-    ctx.check_csrf(&headers, csrf)?;
+    let _csrf = p.iter().find(|(n, _)| n == "csrf").map(|(_, v)| v.as_str());
     let grantor = Some(body.grantor);
     match grants::grant(&state, &ctx, &body).await {
         Ok(g) => {
@@ -120,16 +109,10 @@ fn grant_create(p: &[(String, String)]) -> GrantCreate {
 /// Revokes a grant from the history.
 pub async fn revoke(
     State(state): State<AppState>,
-    ctx: Ctx,
-    headers: HeaderMap,
-    uri: OriginalUri,
+    ctx: SignedPage,
     Path(id): Path<i64>,
-    Form(p): Form<HashMap<String, String>>,
+    CsrfForm(p): CsrfForm<HashMap<String, String>>,
 ) -> PageResult {
-    if let Some(r) = login_redirect(&ctx, &uri) {
-        return Ok(r);
-    }
-    ctx.check_csrf(&headers, p.get("csrf").map(String::as_str))?;
     let reason = p.get("reason").cloned().unwrap_or_default();
     let department = p.get("department").and_then(|v| v.parse().ok());
     match grants::revoke_grant(&state, &ctx, id, &reason).await {
@@ -178,13 +161,9 @@ const KINDS: &[(&str, &str)] = &[
 /// The security audit log (platform admins), filtered by `kind`.
 pub async fn audit_page(
     State(state): State<AppState>,
-    ctx: Ctx,
-    uri: OriginalUri,
+    ctx: SignedPage,
     Query(q): Query<HashMap<String, String>>,
 ) -> PageResult {
-    if let Some(r) = login_redirect(&ctx, &uri) {
-        return Ok(r);
-    }
     ctx.authorize(Action::ReadAudit)?;
     let kind = q
         .get("kind")

@@ -2,12 +2,11 @@
 //! department's inbox (overdue and nearest deadlines first), and the
 //! applicant's own cases. They call the same functions as the API.
 
-use super::{PageResult, login_redirect, page};
+use super::{CsrfForm, PageResult, SignedPage, login_redirect, page};
 use crate::AppState;
 use crate::api::cases::{ActionBody, CaseCreate, CaseView, MaterialProblem, cases_for, take_step};
 use crate::auth::{Ctx, random_token};
 use crate::extract::{Params, percent_encode};
-use axum::Form;
 use axum::extract::{OriginalUri, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect};
@@ -20,11 +19,8 @@ use tongban_domain::intake::ApplicantInput;
 use tongban_domain::user::Role;
 
 /// The workbench home: the caller's cases.
-pub async fn home(State(state): State<AppState>, ctx: Ctx, uri: OriginalUri) -> PageResult {
-    if let Some(r) = login_redirect(&ctx, &uri) {
-        return Ok(r);
-    }
-    let user = ctx.signed()?.user;
+pub async fn home(State(state): State<AppState>, ctx: SignedPage, _uri: OriginalUri) -> PageResult {
+    let user = &ctx.actor().user;
     // The inbox: overdue first, then the nearest deadlines, then the rest —
     // ordered by the query over all the caller's cases.
     let (cases, total) = cases_for(&state, &ctx, 200, 0).await?;
@@ -106,15 +102,7 @@ const PERSON_FIELDS: &[(&str, &str, bool)] = &[
 
 /// The new-case wizard: find an item, answer its questionnaire, check the
 /// materials, enter the applicant, choose the mode.
-pub async fn new_form(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    p: Params,
-    uri: OriginalUri,
-) -> PageResult {
-    if let Some(r) = login_redirect(&ctx, &uri) {
-        return Ok(r);
-    }
+pub async fn new_form(State(state): State<AppState>, ctx: SignedPage, p: Params) -> PageResult {
     render_new(&state, &ctx, &p.0, None, HashMap::new(), StatusCode::OK).await
 }
 
@@ -196,16 +184,10 @@ fn opt(p: &HashMap<String, String>, k: &str) -> Option<String> {
 /// Creates the case from the wizard (a 受审分离 case is submitted at once).
 pub async fn create(
     State(state): State<AppState>,
-    ctx: Ctx,
-    headers: HeaderMap,
-    uri: OriginalUri,
-    Form(p): Form<HashMap<String, String>>,
+    ctx: SignedPage,
+    CsrfForm(p): CsrfForm<HashMap<String, String>>,
 ) -> PageResult {
-    if let Some(r) = login_redirect(&ctx, &uri) {
-        return Ok(r);
-    }
-    ctx.check_csrf(&headers, p.get("csrf").map(String::as_str))?;
-    let actor = ctx.signed()?;
+    let actor = ctx.actor();
     let (app, cmd) = (state.app(), case_create(&p));
     match tongban_app::cases::open_from_wizard(&app, &actor, cmd, opt(&p, "idem")).await {
         Ok(case_no) => Ok(Redirect::to(&format!("/work/cases/{case_no}")).into_response()),
@@ -303,31 +285,21 @@ async fn render_case(
 /// A case with its timeline and the steps the caller may take.
 pub async fn case_page(
     State(state): State<AppState>,
-    ctx: Ctx,
+    ctx: SignedPage,
     Path(case_no): Path<String>,
-    uri: OriginalUri,
 ) -> PageResult {
-    if let Some(r) = login_redirect(&ctx, &uri) {
-        return Ok(r);
-    }
     render_case(&state, &ctx, &case_no, None, StatusCode::OK).await
 }
 
 /// Takes a step from the case page.
 pub async fn case_action(
     State(state): State<AppState>,
-    ctx: Ctx,
-    headers: HeaderMap,
-    uri: OriginalUri,
+    ctx: SignedPage,
     Path((case_no, action)): Path<(String, String)>,
-    Form(form): Form<Vec<(String, String)>>,
+    CsrfForm(form): CsrfForm<Vec<(String, String)>>,
 ) -> PageResult {
-    if let Some(r) = login_redirect(&ctx, &uri) {
-        return Ok(r);
-    }
     // Ticked checklist entries repeat a name; every other field is single.
     let p: HashMap<String, String> = form.iter().cloned().collect();
-    ctx.check_csrf(&headers, p.get("csrf").map(String::as_str))?;
     let version = p.get("version").and_then(|v| v.parse().ok()).unwrap_or(-1);
     let materials = notice_of(&form);
     let body = ActionBody {
@@ -483,14 +455,10 @@ async fn slip_or_receipt(
 /// The printable 一次性告知书 (the latest one of the case).
 pub async fn notice(
     State(state): State<AppState>,
-    ctx: Ctx,
+    ctx: SignedPage,
     headers: HeaderMap,
     Path(case_no): Path<String>,
-    uri: OriginalUri,
 ) -> PageResult {
-    if let Some(r) = login_redirect(&ctx, &uri) {
-        return Ok(r);
-    }
     let d = crate::api::documents::notice_data(&state, &ctx, &headers, &case_no).await?;
     let t = d.texts();
     letter_page(
@@ -528,14 +496,10 @@ fn letter_page(
 /// The printable 不予受理通知书.
 pub async fn rejection(
     State(state): State<AppState>,
-    ctx: Ctx,
+    ctx: SignedPage,
     headers: HeaderMap,
     Path(case_no): Path<String>,
-    uri: OriginalUri,
 ) -> PageResult {
-    if let Some(r) = login_redirect(&ctx, &uri) {
-        return Ok(r);
-    }
     let d = crate::api::documents::rejection_data(&state, &ctx, &headers, &case_no).await?;
     let t = d.texts();
     letter_page(
@@ -552,14 +516,10 @@ pub async fn rejection(
 /// Records a material from the case page (multipart, with the CSRF token as a field).
 pub async fn case_material(
     State(state): State<AppState>,
-    ctx: Ctx,
-    uri: OriginalUri,
+    ctx: SignedPage,
     Path(case_no): Path<String>,
     form: axum::extract::Multipart,
 ) -> PageResult {
-    if let Some(r) = login_redirect(&ctx, &uri) {
-        return Ok(r);
-    }
     let form = crate::api::materials::read_form(form).await?;
     ctx.check_csrf(&HeaderMap::new(), form.text.get("csrf").map(String::as_str))?;
     match crate::api::materials::record_material(&state, &ctx, &case_no, form).await {
@@ -575,16 +535,10 @@ pub async fn case_material(
 /// Rates the case from its page (the applicant).
 pub async fn rate(
     State(state): State<AppState>,
-    ctx: Ctx,
-    headers: HeaderMap,
-    uri: OriginalUri,
+    ctx: SignedPage,
     Path(case_no): Path<String>,
-    Form(p): Form<HashMap<String, String>>,
+    CsrfForm(p): CsrfForm<HashMap<String, String>>,
 ) -> PageResult {
-    if let Some(r) = login_redirect(&ctx, &uri) {
-        return Ok(r);
-    }
-    ctx.check_csrf(&headers, p.get("csrf").map(String::as_str))?;
     match crate::api::evaluations::rate(&state, &ctx, &case_no, &super::rate_body(&p)).await {
         Ok(_) => Ok(Redirect::to(&format!("/work/cases/{case_no}")).into_response()),
         Err(mut e) if e.status.is_client_error() && e.status != StatusCode::NOT_FOUND => {
@@ -597,14 +551,7 @@ pub async fn rate(
 
 /// The rectifications of the caller's hall or department (overdue first),
 /// with follow-up and closing forms; the rating statistics for admins.
-pub async fn rectifications(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    uri: OriginalUri,
-) -> PageResult {
-    if let Some(r) = login_redirect(&ctx, &uri) {
-        return Ok(r);
-    }
+pub async fn rectifications(State(state): State<AppState>, ctx: SignedPage) -> PageResult {
     render_rectifications(&state, &ctx, None, StatusCode::OK).await
 }
 
@@ -672,16 +619,10 @@ async fn render_rectifications(
 /// A follow-up, or the closing (`close=1`), from the rectifications page.
 pub async fn rectification_step(
     State(state): State<AppState>,
-    ctx: Ctx,
-    headers: HeaderMap,
-    uri: OriginalUri,
+    ctx: SignedPage,
     Path(id): Path<i64>,
-    Form(p): Form<HashMap<String, String>>,
+    CsrfForm(p): CsrfForm<HashMap<String, String>>,
 ) -> PageResult {
-    if let Some(r) = login_redirect(&ctx, &uri) {
-        return Ok(r);
-    }
-    ctx.check_csrf(&headers, p.get("csrf").map(String::as_str))?;
     let close = p.get("close").is_some_and(|v| v == "1");
     let note = p.get("note").cloned().unwrap_or_default();
     match crate::api::evaluations::step(&state, &ctx, id, &note, close).await {

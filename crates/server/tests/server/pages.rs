@@ -1,7 +1,7 @@
 //! The zh-CN pages through the real router: they render, escape, carry the
 //! security headers, and the questionnaire works as a plain form.
 
-use crate::common::TestApp;
+use crate::common::{TestApp, create, person};
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 
@@ -248,5 +248,73 @@ async fn every_template_is_registered_and_the_new_pages_answer() {
         let r = app.get(path).await;
         assert_eq!(r.status, StatusCode::OK, "{path}: {}", r.text());
     }
+    app.finish().await;
+}
+
+/// Every page that changes something takes its form through the CSRF-checked
+/// extractor: a post with a wrong token (or none) from a signed-in browser is
+/// refused before its handler runs, and a signed-in page sends an anonymous
+/// visitor to sign in, coming back where he was.
+#[tokio::test]
+async fn page_forms_are_csrf_checked_and_signed_pages_send_strangers_to_sign_in() {
+    let app = TestApp::demo().await;
+    let r = app
+        .send(
+            Request::post("/login")
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .header(header::COOKIE, "tb_csrf=abc")
+                .body(Body::from("username=admin&password=demo&csrf=abc"))
+                .unwrap(),
+        )
+        .await;
+    let sid = r.cookie("tb_session").expect("signed in");
+    let token = app.login("clerk-city").await;
+    let c = create(&app, &token, "MZ-008", "accept_remote", person("350304"))
+        .await
+        .json();
+    let no = c["case_no"].as_str().unwrap().to_owned();
+    for path in [
+        "/work/new".to_owned(),
+        format!("/work/cases/{no}/actions/withdraw"),
+        format!("/work/cases/{no}/evaluation"),
+        "/work/rectifications/1".to_owned(),
+        "/work/grants".to_owned(),
+        "/work/grants/1/revoke".to_owned(),
+        "/work/outbox/1/resend".to_owned(),
+        "/appointments/book".to_owned(),
+        "/appointments/1/cancel".to_owned(),
+    ] {
+        for body in ["csrf=wrong&reason=x", "reason=x"] {
+            let r = app
+                .send(
+                    Request::post(&path)
+                        .header(header::COOKIE, format!("tb_session={sid}"))
+                        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                        .body(Body::from(body))
+                        .unwrap(),
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::FORBIDDEN, "{path} {body}");
+            assert!(r.text().contains("页面已过期"), "{path}");
+        }
+        // Not signed in: to the sign-in page, coming back here.
+        let r = app
+            .send(
+                Request::post(&path)
+                    .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                    .body(Body::from("csrf=x"))
+                    .unwrap(),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{path}");
+        let to = r.headers.get(header::LOCATION).unwrap().to_str().unwrap();
+        assert!(to.starts_with("/login?next=%2F"), "{path} → {to}");
+    }
+    // Nothing was done: the case is still where it was.
+    let now = app
+        .get_auth(&format!("/api/v1/cases/{no}"), &token)
+        .await
+        .json();
+    assert_eq!(now["version"], c["version"]);
     app.finish().await;
 }
