@@ -128,13 +128,9 @@ pub(crate) fn levels(s: &str) -> Result<Vec<RegionLevel>> {
 
 /// Implements [`crate::Store`] for `$ty` (which has a `pool` field) with the shared SQL.
 macro_rules! impl_store {
-    ($ty:ty, $db:ty, $backend:literal, $audit_lock:literal, $tx:ty) => {
+    ($ty:ty, $db:ty, $audit_lock:literal, $tx:ty) => {
         #[async_trait::async_trait]
         impl $crate::Store for $ty {
-            fn backend(&self) -> &'static str {
-                $backend
-            }
-
             async fn migrate(&self) -> $crate::Result<()> {
                 self.run_migrations().await
             }
@@ -1781,45 +1777,6 @@ macro_rules! impl_store {
                 let out = Self::load_rectification(&mut tx, id).await?;
                 tx.commit().await?;
                 Ok(out)
-            }
-
-            fn group_commit_stats(&self) -> Option<(u64, u64)> {
-                self.commit_stats()
-            }
-
-            async fn bench_single_row_commits(&self, n: u32, concurrency: u32) -> $crate::Result<f64> {
-                sqlx::query("CREATE TABLE IF NOT EXISTS bench_baseline (id BIGINT PRIMARY KEY, payload TEXT NOT NULL)")
-                    .execute(&self.pool)
-                    .await?;
-                sqlx::query("DELETE FROM bench_baseline").execute(&self.pool).await?;
-                let started = std::time::Instant::now();
-                let next = std::sync::Arc::new(std::sync::atomic::AtomicU32::new(0));
-                let mut tasks = Vec::new();
-                for _ in 0..concurrency.max(1) {
-                    let this = self.clone();
-                    let next = next.clone();
-                    tasks.push(tokio::spawn(async move {
-                        loop {
-                            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                            if i >= n {
-                                return Ok::<(), $crate::StoreError>(());
-                            }
-                            let mut tx = this.begin_solo().await?;
-                            sqlx::query("INSERT INTO bench_baseline (id, payload) VALUES ($1, $2)")
-                                .bind(i64::from(i))
-                                .bind("0123456789abcdef0123456789abcdef")
-                                .execute(&mut *tx)
-                                .await?;
-                            tx.commit().await?;
-                        }
-                    }));
-                }
-                for t in tasks {
-                    t.await.map_err(|e| $crate::StoreError::Corrupt(e.to_string()))??;
-                }
-                let secs = started.elapsed().as_secs_f64();
-                sqlx::query("DROP TABLE bench_baseline").execute(&self.pool).await?;
-                Ok(secs)
             }
 
             async fn case_index(&self, after: i64, limit: i64) -> $crate::Result<Vec<(i64, String, i64)>> {

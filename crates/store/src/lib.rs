@@ -4,6 +4,7 @@
 //! backend modules.
 
 mod backend;
+pub mod bench;
 pub mod cases;
 pub mod outbox;
 pub mod postgres;
@@ -11,6 +12,7 @@ pub mod sqlite;
 pub mod trust;
 
 use async_trait::async_trait;
+pub use bench::BenchStore;
 pub use cases::{
     CaseChange, CaseFilter, CaseRecord, EventRecord, IdemWrite, MaterialReceipt, NewCase, NewEvent,
     NotificationRecord,
@@ -204,8 +206,6 @@ pub struct FailureCounts {
 /// Everything the application asks of a database, in domain words.
 #[async_trait]
 pub trait Store: outbox::OutboxStore + Send + Sync + std::fmt::Debug + 'static {
-    /// Which backend this is (`sqlite` or `postgres`).
-    fn backend(&self) -> &'static str;
     /// Applies pending migrations.
     async fn migrate(&self) -> Result<()>;
 
@@ -513,21 +513,25 @@ pub trait Store: outbox::OutboxStore + Send + Sync + std::fmt::Debug + 'static {
         id: i64,
         step: &RectificationStep,
     ) -> Result<RectificationRecord>;
-
-    /// Group commit so far, where the backend does it: (commits, the
-    /// transactions they carried).
-    fn group_commit_stats(&self) -> Option<(u64, u64)>;
-
-    /// Benchmark baseline: commits `n` single-row transactions, `concurrency`
-    /// at a time, into a scratch table (created and dropped here) with the
-    /// database's own durability settings; returns the elapsed seconds.
-    async fn bench_single_row_commits(&self, n: u32, concurrency: u32) -> Result<f64>;
 }
 
 /// Opens the store named by `url` (`sqlite://PATH`, `sqlite::memory:`, or
 /// `postgres://…`) and applies migrations.
 pub async fn open(url: &str) -> Result<Arc<dyn Store>> {
-    let store: Arc<dyn Store> = if url.starts_with("sqlite:") {
+    let store: Arc<dyn Store> = connect(url).await?;
+    Ok(store)
+}
+
+/// Opens the store named by `url` like [`open`], for the benchmarks: with
+/// what they measure besides ([`BenchStore`]).
+pub async fn open_bench(url: &str) -> Result<Arc<dyn BenchStore>> {
+    connect(url).await
+}
+
+/// The backend `url` names, connected and migrated (every backend is a
+/// [`BenchStore`], hence a [`Store`]).
+async fn connect(url: &str) -> Result<Arc<dyn BenchStore>> {
+    let store: Arc<dyn BenchStore> = if url.starts_with("sqlite:") {
         Arc::new(sqlite::SqliteStore::connect(url).await?)
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         Arc::new(postgres::PgStore::connect(url).await?)

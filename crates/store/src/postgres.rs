@@ -55,8 +55,8 @@ impl PgStore {
 crate::backend::impl_store!(
     PgStore,
     sqlx::Postgres,
-    "postgres",
     "SELECT pg_advisory_xact_lock(7460001)",
     sqlx::Transaction<'static, sqlx::Postgres>
 );
 crate::outbox::impl_outbox!(PgStore, sqlx::Postgres);
+crate::bench::impl_bench!(PgStore, "postgres");

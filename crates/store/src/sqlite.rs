@@ -361,5 +361,6 @@ impl SqliteStore {
     }
 }
 
-crate::backend::impl_store!(SqliteStore, sqlx::Sqlite, "sqlite", "", WriteTx);
+crate::backend::impl_store!(SqliteStore, sqlx::Sqlite, "", WriteTx);
 crate::outbox::impl_outbox!(SqliteStore, sqlx::Sqlite);
+crate::bench::impl_bench!(SqliteStore, "sqlite");

@@ -1031,6 +1031,7 @@ contract!(
 
 #[tokio::test]
 async fn sqlite_group_commit_batches_writers_and_survives_callers_that_give_up() {
+    use tongban_store::BenchStore;
     let dir = std::env::temp_dir().join(format!("tongban-group-{}", random_suffix()));
     std::fs::create_dir_all(&dir).unwrap();
     let url = format!("sqlite://{}", dir.join("t.db").display());
