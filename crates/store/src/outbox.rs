@@ -161,7 +161,7 @@ macro_rules! impl_outbox {
                     case_id: r.try_get("case_id")?,
                     created_at: r.try_get("created_at")?,
                     status: $crate::outbox::MessageStatus::parse(&status)
-                        .ok_or_else(|| $crate::backend::corrupt("outbox status", &status))?,
+                        .ok_or_else(|| $crate::codec::corrupt("outbox status", &status))?,
                     attempts: r.try_get::<i32, _>("attempts")?,
                     next_attempt_at: r.try_get("next_attempt_at")?,
                     last_error: r.try_get("last_error")?,

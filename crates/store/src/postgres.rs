@@ -39,24 +39,45 @@ impl PgStore {
         self.begin_write().await
     }
 
-    async fn run_migrations(&self) -> Result<()> {
-        sqlx::migrate!("./migrations/postgres")
-            .run(&self.pool)
-            .await?;
-        Ok(())
-    }
-
     /// The underlying pool (for tools that measure the raw database).
     pub fn pool(&self) -> &sqlx::PgPool {
         &self.pool
     }
 }
 
-crate::backend::impl_store!(
+#[async_trait::async_trait]
+impl crate::Store for PgStore {
+    async fn migrate(&self) -> Result<()> {
+        sqlx::migrate!("./migrations/postgres")
+            .run(&self.pool)
+            .await?;
+        Ok(())
+    }
+}
+
+crate::city::impl_city!(PgStore);
+crate::people::impl_people!(
+    PgStore,
+    sqlx::Postgres,
+    sqlx::Transaction<'static, sqlx::Postgres>
+);
+crate::catalogue::impl_catalogue!(
+    PgStore,
+    sqlx::Postgres,
+    sqlx::Transaction<'static, sqlx::Postgres>
+);
+crate::cases::impl_cases!(
+    PgStore,
+    sqlx::Postgres,
+    sqlx::Transaction<'static, sqlx::Postgres>
+);
+crate::trust::impl_trust!(
     PgStore,
     sqlx::Postgres,
     "SELECT pg_advisory_xact_lock(7460001)",
     sqlx::Transaction<'static, sqlx::Postgres>
 );
+crate::appointments::impl_appointments!(PgStore, sqlx::Postgres);
+crate::evaluations::impl_evaluations!(PgStore, sqlx::Postgres);
 crate::outbox::impl_outbox!(PgStore, sqlx::Postgres);
 crate::bench::impl_bench!(PgStore, "postgres");

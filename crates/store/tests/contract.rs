@@ -14,7 +14,8 @@ use tongban_domain::guide::GuideMap;
 use tongban_domain::tongban::{Batch, ListEntry, Mode};
 use tongban_domain::user::{Role, Scope};
 use tongban_domain::{DepartmentId, HallId, ItemCode, RegionCode, UserId};
-use tongban_store::{NewUser, Publication, Session, SessionKind, Store, StoreError};
+use tongban_store::prelude::*;
+use tongban_store::{NewUser, Publication, Session, SessionKind, StoreError};
 
 fn random_suffix() -> String {
     let mut b = [0u8; 6];
