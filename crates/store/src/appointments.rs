@@ -1,8 +1,10 @@
 //! Appointments: slot plans of a hall's windows and the bookings in their
 //! slots.
 
-use crate::Result;
-use tongban_domain::{HallId, ItemCode, UserId};
+use crate::codec::{corrupt, parse_date};
+use crate::{Result, StoreError};
+use tongban_domain::appointment::{AppointmentKind, SlotPlan, TimeOfDay};
+use tongban_domain::{HallId, ItemCode, UserId, WindowId};
 
 /// A slot plan to publish.
 #[derive(Debug, Clone)]
@@ -128,8 +130,84 @@ pub trait AppointmentStore: Send + Sync {
     async fn appointments(&self, f: &AppointmentFilter) -> Result<Vec<AppointmentRecord>>;
 }
 
+fn kind(s: &str) -> Result<AppointmentKind> {
+    AppointmentKind::parse(s).ok_or_else(|| corrupt("appointment kind", s))
+}
+
+/// A `slot_plans` row, as [`PLAN_COLUMNS`] reads it.
+#[derive(sqlx::FromRow)]
+pub(crate) struct PlanRow {
+    id: i64,
+    hall_id: i64,
+    window_id: i64,
+    starts: String,
+    ends: String,
+    capacity: i64,
+    kind: String,
+}
+
+impl TryFrom<PlanRow> for SlotPlan {
+    type Error = StoreError;
+    fn try_from(r: PlanRow) -> Result<Self> {
+        let time = |v: &str| TimeOfDay::parse(v).ok_or_else(|| corrupt("time", v));
+        Ok(SlotPlan {
+            id: r.id,
+            hall: HallId(r.hall_id),
+            window: WindowId(r.window_id),
+            start: time(&r.starts)?,
+            end: time(&r.ends)?,
+            capacity: u32::try_from(r.capacity).unwrap_or(0),
+            kind: kind(&r.kind)?,
+        })
+    }
+}
+
+/// An `appointments` row with its plan's columns, as
+/// [`APPOINTMENT_COLUMNS`] reads it.
+#[derive(sqlx::FromRow)]
+pub(crate) struct AppointmentRow {
+    id: i64,
+    booking_no: String,
+    plan_id: i64,
+    day: String,
+    hall_id: i64,
+    window_id: i64,
+    starts: String,
+    ends: String,
+    kind: String,
+    item_code: String,
+    user_id: i64,
+    status: String,
+    created_at: i64,
+    cancelled_at: Option<i64>,
+}
+
+impl TryFrom<AppointmentRow> for AppointmentRecord {
+    type Error = StoreError;
+    fn try_from(r: AppointmentRow) -> Result<Self> {
+        Ok(AppointmentRecord {
+            id: r.id,
+            booking_no: r.booking_no,
+            plan: r.plan_id,
+            day: parse_date(&r.day)?,
+            hall: HallId(r.hall_id),
+            window: WindowId(r.window_id),
+            start: r.starts,
+            end: r.ends,
+            kind: kind(&r.kind)?,
+            item: ItemCode(r.item_code),
+            user: UserId(r.user_id),
+            status: r.status,
+            created_at: r.created_at,
+            cancelled_at: r.cancelled_at,
+        })
+    }
+}
+
+/// The columns of a slot plan row.
 pub(crate) const PLAN_COLUMNS: &str = "id, hall_id, window_id, starts, ends, capacity, kind";
 
+/// The columns of an appointment with its plan (`a`: the appointment, `p`: the plan).
 pub(crate) const APPOINTMENT_COLUMNS: &str = "a.id, a.booking_no, a.plan_id, a.day, p.hall_id, p.window_id, p.starts, p.ends, p.kind, \
     a.item_code, a.user_id, a.status, a.created_at, a.cancelled_at";
 
@@ -145,7 +223,7 @@ macro_rules! impl_appointments {
                 let mut tx = self.begin_write().await?;
                 let mut out = Vec::with_capacity(plans.len());
                 for p in plans {
-                    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+                    let row = sqlx::query_as::<_, $crate::appointments::PlanRow>(sqlx::AssertSqlSafe(format!(
                         "INSERT INTO slot_plans (hall_id, window_id, starts, ends, capacity, kind, created_by, created_at)
                          SELECT $1, $2, $3, $4, $5, $6, $7, $8 WHERE EXISTS (SELECT 1 FROM windows WHERE id = $2 AND hall_id = $1)
                          RETURNING {}",
@@ -162,36 +240,38 @@ macro_rules! impl_appointments {
                     .fetch_optional(&mut *tx)
                     .await?
                     .ok_or_else(|| $crate::StoreError::InvalidReference("window of another hall".into()))?;
-                    out.push(Self::plan_row(&row)?);
+                    out.push(row.try_into()?);
                 }
                 tx.commit().await?;
                 Ok(out)
             }
 
             async fn slot_plan(&self, id: i64) -> $crate::Result<tongban_domain::appointment::SlotPlan> {
-                let r = sqlx::query(sqlx::AssertSqlSafe(format!(
+                sqlx::query_as::<_, $crate::appointments::PlanRow>(sqlx::AssertSqlSafe(format!(
                     "SELECT {} FROM slot_plans WHERE id = $1",
                     $crate::appointments::PLAN_COLUMNS
                 )))
                 .bind(id)
                 .fetch_optional(&self.pool)
                 .await?
-                .ok_or($crate::StoreError::NotFound)?;
-                Self::plan_row(&r)
+                .ok_or($crate::StoreError::NotFound)?
+                .try_into()
             }
 
             async fn slot_plans(
                 &self,
                 hall: Option<tongban_domain::HallId>,
             ) -> $crate::Result<Vec<tongban_domain::appointment::SlotPlan>> {
-                let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+                sqlx::query_as::<_, $crate::appointments::PlanRow>(sqlx::AssertSqlSafe(format!(
                     "SELECT {} FROM slot_plans WHERE ($1 IS NULL OR hall_id = $1) ORDER BY hall_id, starts, window_id, id",
                     $crate::appointments::PLAN_COLUMNS
                 )))
                 .bind(hall.map(|h| h.0))
                 .fetch_all(&self.pool)
-                .await?;
-                rows.iter().map(Self::plan_row).collect()
+                .await?
+                .into_iter()
+                .map(tongban_domain::appointment::SlotPlan::try_from)
+                .collect()
             }
 
             async fn slot_bookings(
@@ -200,8 +280,7 @@ macro_rules! impl_appointments {
                 from: time::Date,
                 to: time::Date,
             ) -> $crate::Result<Vec<(i64, time::Date, i64)>> {
-                use sqlx::Row;
-                let rows = sqlx::query(
+                let rows: Vec<(i64, String, i64)> = sqlx::query_as(
                     "SELECT s.plan_id, s.day, s.booked FROM appointment_slots s JOIN slot_plans p ON p.id = s.plan_id
                      WHERE p.hall_id = $1 AND s.day >= $2 AND s.day <= $3",
                 )
@@ -210,19 +289,12 @@ macro_rules! impl_appointments {
                 .bind($crate::codec::date_str(to))
                 .fetch_all(&self.pool)
                 .await?;
-                rows.iter()
-                    .map(|r| {
-                        Ok((
-                            r.try_get("plan_id")?,
-                            $crate::codec::parse_date(r.try_get::<&str, _>("day")?)?,
-                            r.try_get("booked")?,
-                        ))
-                    })
+                rows.into_iter()
+                    .map(|(plan, day, booked)| Ok((plan, $crate::codec::parse_date(&day)?, booked)))
                     .collect()
             }
 
             async fn book_appointment(&self, a: &$crate::NewAppointment) -> $crate::Result<$crate::AppointmentRecord> {
-                use sqlx::Row;
                 let day = $crate::codec::date_str(a.day);
                 let mut tx = self.begin_write().await?;
                 sqlx::query(
@@ -257,7 +329,7 @@ macro_rules! impl_appointments {
                 if taken.is_none() {
                     return Err($crate::StoreError::Conflict("slot_full".into()));
                 }
-                let id: i64 = sqlx::query(
+                let id: i64 = sqlx::query_scalar(
                     "INSERT INTO appointments (booking_no, plan_id, day, item_code, user_id, status, created_at)
                      VALUES ($1, $2, $3, $4, $5, 'booked', $6) RETURNING id",
                 )
@@ -274,8 +346,7 @@ macro_rules! impl_appointments {
                         $crate::StoreError::Conflict("duplicate".into())
                     }
                     other => other,
-                })?
-                .try_get("id")?;
+                })?;
                 let record = Self::load_appointment(&mut tx, id).await?;
                 tx.commit().await?;
                 Ok(record)
@@ -287,9 +358,8 @@ macro_rules! impl_appointments {
                 by: tongban_domain::UserId,
                 at: i64,
             ) -> $crate::Result<$crate::AppointmentRecord> {
-                use sqlx::Row;
                 let mut tx = self.begin_write().await?;
-                let row = sqlx::query(
+                let row: Option<(i64, String)> = sqlx::query_as(
                     "UPDATE appointments SET status = 'cancelled', cancelled_at = $1, cancelled_by = $2
                      WHERE id = $3 AND status = 'booked' RETURNING plan_id, day",
                 )
@@ -298,13 +368,13 @@ macro_rules! impl_appointments {
                 .bind(id)
                 .fetch_optional(&mut *tx)
                 .await?;
-                let Some(row) = row else {
+                let Some((plan, day)) = row else {
                     Self::load_appointment(&mut tx, id).await?;
                     return Err($crate::StoreError::Conflict("already cancelled".into()));
                 };
                 sqlx::query("UPDATE appointment_slots SET booked = booked - 1 WHERE plan_id = $1 AND day = $2")
-                    .bind(row.try_get::<i64, _>("plan_id")?)
-                    .bind(row.try_get::<String, _>("day")?)
+                    .bind(plan)
+                    .bind(day)
                     .execute(&mut *tx)
                     .await?;
                 let record = Self::load_appointment(&mut tx, id).await?;
@@ -318,7 +388,7 @@ macro_rules! impl_appointments {
             }
 
             async fn appointments(&self, f: &$crate::AppointmentFilter) -> $crate::Result<Vec<$crate::AppointmentRecord>> {
-                let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+                sqlx::query_as::<_, $crate::appointments::AppointmentRow>(sqlx::AssertSqlSafe(format!(
                     "SELECT {} FROM appointments a JOIN slot_plans p ON p.id = a.plan_id
                      WHERE ($1 IS NULL OR a.user_id = $1) AND ($2 IS NULL OR p.hall_id = $2) AND ($3 IS NULL OR a.day = $3)
                      ORDER BY a.day, p.starts, a.id LIMIT 500",
@@ -328,8 +398,10 @@ macro_rules! impl_appointments {
                 .bind(f.hall.map(|h| h.0))
                 .bind(f.day.map($crate::codec::date_str))
                 .fetch_all(&self.pool)
-                .await?;
-                rows.iter().map(Self::appointment_row).collect()
+                .await?
+                .into_iter()
+                .map($crate::AppointmentRecord::try_from)
+                .collect()
             }
         }
 
@@ -338,56 +410,15 @@ macro_rules! impl_appointments {
                 conn: &mut <$db as sqlx::Database>::Connection,
                 id: i64,
             ) -> $crate::Result<$crate::AppointmentRecord> {
-                let r = sqlx::query(sqlx::AssertSqlSafe(format!(
+                sqlx::query_as::<_, $crate::appointments::AppointmentRow>(sqlx::AssertSqlSafe(format!(
                     "SELECT {} FROM appointments a JOIN slot_plans p ON p.id = a.plan_id WHERE a.id = $1",
                     $crate::appointments::APPOINTMENT_COLUMNS
                 )))
                 .bind(id)
                 .fetch_optional(&mut *conn)
                 .await?
-                .ok_or($crate::StoreError::NotFound)?;
-                Self::appointment_row(&r)
-            }
-
-            fn appointment_row(r: &<$db as sqlx::Database>::Row) -> $crate::Result<$crate::AppointmentRecord> {
-                use sqlx::Row;
-                let kind = r.try_get::<&str, _>("kind")?;
-                Ok($crate::AppointmentRecord {
-                    id: r.try_get("id")?,
-                    booking_no: r.try_get("booking_no")?,
-                    plan: r.try_get("plan_id")?,
-                    day: $crate::codec::parse_date(r.try_get::<&str, _>("day")?)?,
-                    hall: tongban_domain::HallId(r.try_get("hall_id")?),
-                    window: tongban_domain::WindowId(r.try_get("window_id")?),
-                    start: r.try_get("starts")?,
-                    end: r.try_get("ends")?,
-                    kind: tongban_domain::appointment::AppointmentKind::parse(kind)
-                        .ok_or_else(|| $crate::codec::corrupt("appointment kind", kind))?,
-                    item: tongban_domain::ItemCode(r.try_get("item_code")?),
-                    user: tongban_domain::UserId(r.try_get("user_id")?),
-                    status: r.try_get("status")?,
-                    created_at: r.try_get("created_at")?,
-                    cancelled_at: r.try_get("cancelled_at")?,
-                })
-            }
-
-            fn plan_row(r: &<$db as sqlx::Database>::Row) -> $crate::Result<tongban_domain::appointment::SlotPlan> {
-                use sqlx::Row;
-                use tongban_domain::appointment::{AppointmentKind, SlotPlan, TimeOfDay};
-                let kind = r.try_get::<&str, _>("kind")?;
-                let time = |c: &str| -> $crate::Result<TimeOfDay> {
-                    let v = r.try_get::<&str, _>(c)?;
-                    TimeOfDay::parse(v).ok_or_else(|| $crate::codec::corrupt("time", v))
-                };
-                Ok(SlotPlan {
-                    id: r.try_get("id")?,
-                    hall: tongban_domain::HallId(r.try_get("hall_id")?),
-                    window: tongban_domain::WindowId(r.try_get("window_id")?),
-                    start: time("starts")?,
-                    end: time("ends")?,
-                    capacity: u32::try_from(r.try_get::<i64, _>("capacity")?).unwrap_or(0),
-                    kind: AppointmentKind::parse(kind).ok_or_else(|| $crate::codec::corrupt("appointment kind", kind))?,
-                })
+                .ok_or($crate::StoreError::NotFound)?
+                .try_into()
             }
         }
     };

@@ -1,7 +1,8 @@
 //! Cases: records, their hash-chained events, the materials received,
 //! idempotency keys and the due dates kept for ordering.
 
-use crate::Result;
+use crate::codec::{corrupt, json, parse_date};
+use crate::{Result, StoreError};
 use tongban_domain::authz::CaseVisibility;
 use tongban_domain::calendar::Pause;
 use tongban_domain::case::Status;
@@ -174,19 +175,22 @@ pub struct NewEvent {
 }
 
 /// A stored event.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct EventRecord {
     /// Position, from 1.
     pub seq: i64,
     /// Unix ms.
     pub at: i64,
     /// Actor id.
+    #[sqlx(rename = "actor_id")]
     pub actor: i64,
     /// Role.
     pub role: String,
     /// Hall.
+    #[sqlx(rename = "hall_id")]
     pub hall: Option<i64>,
     /// Department.
+    #[sqlx(rename = "department_id")]
     pub department: Option<i64>,
     /// Action.
     pub action: String,
@@ -238,7 +242,7 @@ impl std::fmt::Debug for IdemWrite<'_> {
 }
 
 /// How a material was received.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct MaterialReceipt {
     /// The checklist entry's key.
     pub material_key: String,
@@ -364,6 +368,102 @@ pub trait CaseStore: Send + Sync {
     async fn set_due_dates(&self, dates: &[(i64, Option<time::Date>)]) -> Result<()>;
 }
 
+fn status(s: &str) -> Result<Status> {
+    Status::parse(s).ok_or_else(|| corrupt("status", s))
+}
+
+/// A recorded idempotent answer: (HTTP status, body).
+pub(crate) fn idem_answer((status, body): (i64, String)) -> (u16, String) {
+    (u16::try_from(status).unwrap_or(200), body)
+}
+
+/// A `cases` row, as [`CASE_COLUMNS`] reads it.
+#[derive(sqlx::FromRow)]
+pub(crate) struct CaseRow {
+    id: i64,
+    case_no: String,
+    verification_code: String,
+    item_code: String,
+    item_version: i64,
+    item_name: String,
+    mode: String,
+    status: String,
+    version: i64,
+    department_id: i64,
+    hall_id: Option<i64>,
+    pickup_hall_id: Option<i64>,
+    applicant_user_id: Option<i64>,
+    assisted_by: Option<i64>,
+    delivery: Option<String>,
+    created_by: Option<i64>,
+    applicant: String,
+    agent: Option<String>,
+    answers: String,
+    situation: String,
+    materials: String,
+    promised_days: i64,
+    instant: bool,
+    accepted_on: Option<String>,
+    decided_on: Option<String>,
+    pauses: String,
+    resume_to: Option<String>,
+    created_at: i64,
+    updated_at: i64,
+}
+
+impl TryFrom<CaseRow> for CaseRecord {
+    type Error = StoreError;
+    fn try_from(r: CaseRow) -> Result<Self> {
+        Ok(CaseRecord {
+            id: r.id,
+            case_no: r.case_no,
+            verification_code: r.verification_code,
+            item_code: ItemCode(r.item_code),
+            item_version: i32::try_from(r.item_version).unwrap_or(0),
+            item_name: r.item_name,
+            mode: Mode::parse(&r.mode).ok_or_else(|| corrupt("mode", &r.mode))?,
+            status: status(&r.status)?,
+            version: r.version,
+            department: DepartmentId(r.department_id),
+            hall: r.hall_id.map(HallId),
+            pickup_hall: r.pickup_hall_id.map(HallId),
+            applicant_user: r.applicant_user_id.map(UserId),
+            assisted_by: r.assisted_by.map(UserId),
+            delivery: r.delivery.map(|d| json("delivery", &d)).transpose()?,
+            created_by: r.created_by.map(UserId),
+            applicant: json("applicant", &r.applicant)?,
+            agent: r.agent.map(|a| json("agent", &a)).transpose()?,
+            answers: json("answers", &r.answers)?,
+            situation: r.situation,
+            materials: json("materials", &r.materials)?,
+            promised_days: u32::try_from(r.promised_days).unwrap_or(0),
+            instant: r.instant,
+            accepted_on: r.accepted_on.as_deref().map(parse_date).transpose()?,
+            decided_on: r.decided_on.as_deref().map(parse_date).transpose()?,
+            pauses: json("pauses", &r.pauses)?,
+            resume_to: r.resume_to.as_deref().map(status).transpose()?,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        })
+    }
+}
+
+/// A case row just moved, with the hash its new event chains to.
+#[derive(sqlx::FromRow)]
+pub(crate) struct MovedCaseRow {
+    #[sqlx(flatten)]
+    case: CaseRow,
+    prev_hash: String,
+}
+
+impl MovedCaseRow {
+    /// The case and the previous event's hash.
+    pub(crate) fn into_parts(self) -> Result<(CaseRecord, String)> {
+        Ok((self.case.try_into()?, self.prev_hash))
+    }
+}
+
+/// The columns of a case row, as [`CaseRow`] reads them.
 pub(crate) const CASE_COLUMNS: &str = "id, case_no, verification_code, item_code, item_version, item_name, mode, status, version, \
     department_id, hall_id, applicant_user_id, created_by, applicant, agent, answers, situation, materials, promised_days, instant, \
     accepted_on, decided_on, pauses, resume_to, created_at, updated_at, pickup_hall_id, assisted_by, delivery";
@@ -374,16 +474,12 @@ macro_rules! impl_cases {
         #[async_trait::async_trait]
         impl $crate::cases::CaseStore for $ty {
             async fn idempotent_answer(&self, scope: &str, key: &str) -> $crate::Result<Option<(u16, String)>> {
-                use sqlx::Row;
-                let r = sqlx::query("SELECT status, body FROM idempotency_keys WHERE scope = $1 AND key = $2")
+                let r = sqlx::query_as("SELECT status, body FROM idempotency_keys WHERE scope = $1 AND key = $2")
                     .bind(scope)
                     .bind(key)
                     .fetch_optional(&self.pool)
                     .await?;
-                match r {
-                    None => Ok(None),
-                    Some(r) => Ok(Some((u16::try_from(r.try_get::<i64, _>("status")?).unwrap_or(200), r.try_get("body")?))),
-                }
+                Ok(r.map($crate::cases::idem_answer))
             }
 
             async fn create_case(
@@ -393,10 +489,9 @@ macro_rules! impl_cases {
                 first: &$crate::NewEvent,
                 idem: Option<$crate::IdemWrite<'_>>,
             ) -> $crate::Result<($crate::CaseRecord, Option<String>)> {
-                use sqlx::Row;
                 let mut tx = Self::replay_in(self.begin_write().await?, &idem).await?;
                 let placeholder = format!("{case_no_prefix}-{}", c.verification_code);
-                let id: i64 = sqlx::query(
+                let id: i64 = sqlx::query_scalar(
                     "INSERT INTO cases (case_no, verification_code, item_code, item_version, item_name, mode, status, version,
                        department_id, hall_id, applicant_user_id, created_by, applicant_name, applicant, answers, situation,
                        materials, promised_days, instant, pauses, created_at, updated_at, agent, assisted_by, delivery,
@@ -432,8 +527,7 @@ macro_rules! impl_cases {
                     tongban_domain::intake::Applicant::Company { .. } => None,
                 })
                 .fetch_one(&mut *tx)
-                .await?
-                .try_get("id")?;
+                .await?;
                 let case_no = format!("{case_no_prefix}{id:08}");
                 sqlx::query("UPDATE cases SET case_no = $1 WHERE id = $2").bind(&case_no).bind(id).execute(&mut *tx).await?;
                 Self::append_event(&mut tx, id, &case_no, 1, tongban_domain::timeline::GENESIS, "draft", first).await?;
@@ -449,43 +543,25 @@ macro_rules! impl_cases {
             }
 
             async fn case_by_id(&self, id: i64) -> $crate::Result<$crate::CaseRecord> {
-                let r = sqlx::query(sqlx::AssertSqlSafe(format!(
+                sqlx::query_as::<_, $crate::cases::CaseRow>(sqlx::AssertSqlSafe(format!(
                     "SELECT {} FROM cases WHERE id = $1",
                     $crate::cases::CASE_COLUMNS
                 )))
                 .bind(id)
                 .fetch_optional(&self.pool)
                 .await?
-                .ok_or($crate::StoreError::NotFound)?;
-                Self::case_row(&r)
+                .ok_or($crate::StoreError::NotFound)?
+                .try_into()
             }
 
             async fn case_events(&self, case_id: i64) -> $crate::Result<Vec<$crate::EventRecord>> {
-                use sqlx::Row;
-                let rows = sqlx::query(
+                Ok(sqlx::query_as(
                     "SELECT seq, at, actor_id, role, hall_id, department_id, action, status, payload, prev_hash, hash
                      FROM case_events WHERE case_id = $1 ORDER BY seq",
                 )
                 .bind(case_id)
                 .fetch_all(&self.pool)
-                .await?;
-                rows.iter()
-                    .map(|r| {
-                        Ok($crate::EventRecord {
-                            seq: r.try_get("seq")?,
-                            at: r.try_get("at")?,
-                            actor: r.try_get("actor_id")?,
-                            role: r.try_get("role")?,
-                            hall: r.try_get("hall_id")?,
-                            department: r.try_get("department_id")?,
-                            action: r.try_get("action")?,
-                            status: r.try_get("status")?,
-                            payload: r.try_get("payload")?,
-                            prev_hash: r.try_get("prev_hash")?,
-                            hash: r.try_get("hash")?,
-                        })
-                    })
-                    .collect()
+                .await?)
             }
 
             async fn apply_to_case(
@@ -496,12 +572,11 @@ macro_rules! impl_cases {
                 event: &$crate::NewEvent,
                 idem: Option<$crate::IdemWrite<'_>>,
             ) -> $crate::Result<($crate::CaseRecord, Option<String>)> {
-                use sqlx::Row;
                 let mut tx = Self::replay_in(self.begin_write().await?, &idem).await?;
                 // One statement moves the case, reads it back and fetches the
                 // hash the new event chains to; the version guard makes that
                 // hash the last one.
-                let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+                let row = sqlx::query_as::<_, $crate::cases::MovedCaseRow>(sqlx::AssertSqlSafe(format!(
                     "UPDATE cases SET status = $1, version = version + 1, accepted_on = COALESCE($2, accepted_on),
                        decided_on = COALESCE($3, decided_on), pauses = $4, resume_to = $5, updated_at = $6,
                        pickup_hall_id = COALESCE($9, pickup_hall_id), due_on = $10
@@ -531,8 +606,7 @@ macro_rules! impl_cases {
                         None => $crate::StoreError::NotFound,
                     });
                 };
-                let record = Self::case_row(&row)?;
-                let prev: String = row.try_get("prev_hash")?;
+                let (record, prev) = row.into_parts()?;
                 Self::append_event(&mut tx, record.id, case_no, expected_version + 1, &prev, change.status.as_str(), event).await?;
                 if let (Some(text), Some(user)) = (&change.notify, record.applicant_user) {
                     sqlx::query("INSERT INTO notifications (user_id, case_id, text, created_at) VALUES ($1, $2, $3, $4)")
@@ -556,15 +630,12 @@ macro_rules! impl_cases {
                 m: &$crate::MaterialReceipt,
                 event: &$crate::NewEvent,
             ) -> $crate::Result<$crate::CaseRecord> {
-                use sqlx::Row;
                 let mut tx = self.begin_write().await?;
-                let row = sqlx::query("SELECT id, status FROM cases WHERE case_no = $1")
+                let (id, status): (i64, String) = sqlx::query_as("SELECT id, status FROM cases WHERE case_no = $1")
                     .bind(case_no)
                     .fetch_optional(&mut *tx)
                     .await?
                     .ok_or($crate::StoreError::NotFound)?;
-                let id: i64 = row.try_get("id")?;
-                let status: String = row.try_get("status")?;
                 let updated = sqlx::query("UPDATE cases SET version = version + 1, updated_at = $1 WHERE id = $2 AND version = $3")
                     .bind(event.at)
                     .bind(id)
@@ -597,33 +668,16 @@ macro_rules! impl_cases {
             }
 
             async fn material_receipts(&self, case_id: i64) -> $crate::Result<Vec<$crate::MaterialReceipt>> {
-                use sqlx::Row;
-                let rows = sqlx::query(
+                Ok(sqlx::query_as(
                     "SELECT material_key, method, blob, mime, size, license_ref, recorded_by, recorded_at, original_verified
                      FROM case_materials WHERE case_id = $1 ORDER BY id",
                 )
                 .bind(case_id)
                 .fetch_all(&self.pool)
-                .await?;
-                rows.iter()
-                    .map(|r| {
-                        Ok($crate::MaterialReceipt {
-                            material_key: r.try_get("material_key")?,
-                            method: r.try_get("method")?,
-                            blob: r.try_get("blob")?,
-                            mime: r.try_get("mime")?,
-                            size: r.try_get("size")?,
-                            license_ref: r.try_get("license_ref")?,
-                            recorded_by: r.try_get("recorded_by")?,
-                            recorded_at: r.try_get("recorded_at")?,
-                            original_verified: r.try_get("original_verified")?,
-                        })
-                    })
-                    .collect()
+                .await?)
             }
 
             async fn cases(&self, f: &$crate::CaseFilter) -> $crate::Result<(Vec<$crate::CaseRecord>, i64)> {
-                use sqlx::Row;
                 // One query per shape of the visibility rule, so each can use its index.
                 let (visible, ids) = $crate::cases::visibility_sql(f.visible);
                 let statuses = f.statuses.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(",");
@@ -635,14 +689,13 @@ macro_rules! impl_cases {
                 } else {
                     "updated_at DESC, id DESC"
                 };
-                let total: i64 = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) AS n FROM cases WHERE {where_}")))
+                let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) AS n FROM cases WHERE {where_}")))
                     .bind(ids[0])
                     .bind(ids[1])
                     .bind(&statuses)
                     .fetch_one(&self.pool)
-                    .await?
-                    .try_get("n")?;
-                let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+                    .await?;
+                let records = sqlx::query_as::<_, $crate::cases::CaseRow>(sqlx::AssertSqlSafe(format!(
                     "SELECT {} FROM cases WHERE {where_} ORDER BY {order} LIMIT $4 OFFSET $5",
                     $crate::cases::CASE_COLUMNS
                 )))
@@ -652,19 +705,19 @@ macro_rules! impl_cases {
                 .bind(f.limit)
                 .bind(f.offset)
                 .fetch_all(&self.pool)
-                .await?;
-                let records = rows.iter().map(Self::case_row).collect::<$crate::Result<Vec<_>>>()?;
+                .await?
+                .into_iter()
+                .map($crate::CaseRecord::try_from)
+                .collect::<$crate::Result<Vec<_>>>()?;
                 Ok((records, total))
             }
 
             async fn case_index(&self, after: i64, limit: i64) -> $crate::Result<Vec<(i64, String, i64)>> {
-                use sqlx::Row;
-                let rows = sqlx::query("SELECT id, case_no, version FROM cases WHERE id > $1 ORDER BY id LIMIT $2")
+                Ok(sqlx::query_as("SELECT id, case_no, version FROM cases WHERE id > $1 ORDER BY id LIMIT $2")
                     .bind(after)
                     .bind(limit)
                     .fetch_all(&self.pool)
-                    .await?;
-                rows.iter().map(|r| Ok((r.try_get("id")?, r.try_get("case_no")?, r.try_get("version")?))).collect()
+                    .await?)
             }
 
             async fn clocked_cases(
@@ -675,7 +728,7 @@ macro_rules! impl_cases {
                 limit: i64,
             ) -> $crate::Result<Vec<$crate::CaseRecord>> {
                 let statuses = statuses.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(",");
-                let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+                sqlx::query_as::<_, $crate::cases::CaseRow>(sqlx::AssertSqlSafe(format!(
                     "SELECT {} FROM cases
                       WHERE id > $1 AND accepted_on IS NOT NULL AND decided_on IS NULL
                         AND (',' || $2 || ',') LIKE ('%,' || status || ',%')
@@ -688,8 +741,10 @@ macro_rules! impl_cases {
                 .bind(i32::from(missing_due))
                 .bind(limit)
                 .fetch_all(&self.pool)
-                .await?;
-                rows.iter().map(Self::case_row).collect()
+                .await?
+                .into_iter()
+                .map($crate::CaseRecord::try_from)
+                .collect()
             }
 
             async fn set_due_dates(&self, dates: &[(i64, Option<time::Date>)]) -> $crate::Result<()> {
@@ -717,13 +772,11 @@ macro_rules! impl_cases {
                 status: &str,
                 event: &$crate::NewEvent,
             ) -> $crate::Result<$crate::CaseRecord> {
-                use sqlx::Row;
-                let prev: String = sqlx::query("SELECT hash FROM case_events WHERE case_id = $1 AND seq = $2")
+                let prev: String = sqlx::query_scalar("SELECT hash FROM case_events WHERE case_id = $1 AND seq = $2")
                     .bind(id)
                     .bind(expected_version)
                     .fetch_one(&mut **tx)
-                    .await?
-                    .try_get("hash")?;
+                    .await?;
                 Self::append_event(tx, id, case_no, expected_version + 1, &prev, status, event).await?;
                 Self::load_case(tx, case_no).await
             }
@@ -775,18 +828,15 @@ macro_rules! impl_cases {
             /// any — seen even before its batch commits; then this (empty)
             /// transaction joins that commit so the replay is durable.
             async fn replay_in(mut tx: $tx, idem: &Option<$crate::IdemWrite<'_>>) -> $crate::Result<$tx> {
-                use sqlx::Row;
                 let Some(i) = idem else { return Ok(tx) };
-                let r = sqlx::query("SELECT status, body FROM idempotency_keys WHERE scope = $1 AND key = $2")
+                let r = sqlx::query_as("SELECT status, body FROM idempotency_keys WHERE scope = $1 AND key = $2")
                     .bind(&i.scope)
                     .bind(&i.key)
                     .fetch_optional(&mut *tx)
                     .await?;
-                match r {
+                match r.map($crate::cases::idem_answer) {
                     None => Ok(tx),
-                    Some(r) => {
-                        let status = u16::try_from(r.try_get::<i64, _>("status")?).unwrap_or(200);
-                        let body: String = r.try_get("body")?;
+                    Some((status, body)) => {
                         tx.commit().await?;
                         Err($crate::StoreError::Replayed(status, body))
                     }
@@ -813,51 +863,15 @@ macro_rules! impl_cases {
             }
 
             async fn load_case(conn: &mut <$db as sqlx::Database>::Connection, case_no: &str) -> $crate::Result<$crate::CaseRecord> {
-                let r = sqlx::query(sqlx::AssertSqlSafe(format!(
+                sqlx::query_as::<_, $crate::cases::CaseRow>(sqlx::AssertSqlSafe(format!(
                     "SELECT {} FROM cases WHERE case_no = $1",
                     $crate::cases::CASE_COLUMNS
                 )))
                 .bind(case_no)
                 .fetch_optional(&mut *conn)
                 .await?
-                .ok_or($crate::StoreError::NotFound)?;
-                Self::case_row(&r)
-            }
-
-            fn case_row(r: &<$db as sqlx::Database>::Row) -> $crate::Result<$crate::CaseRecord> {
-                use sqlx::Row;
-                use $crate::codec::{json, parse_date};
-                Ok($crate::CaseRecord {
-                    id: r.try_get("id")?,
-                    case_no: r.try_get("case_no")?,
-                    verification_code: r.try_get("verification_code")?,
-                    item_code: tongban_domain::ItemCode(r.try_get("item_code")?),
-                    item_version: i32::try_from(r.try_get::<i64, _>("item_version")?).unwrap_or(0),
-                    item_name: r.try_get("item_name")?,
-                    mode: $crate::codec::mode(r.try_get::<&str, _>("mode")?)?,
-                    status: $crate::codec::status(r.try_get::<&str, _>("status")?)?,
-                    version: r.try_get("version")?,
-                    department: tongban_domain::DepartmentId(r.try_get("department_id")?),
-                    hall: r.try_get::<Option<i64>, _>("hall_id")?.map(tongban_domain::HallId),
-                    pickup_hall: r.try_get::<Option<i64>, _>("pickup_hall_id")?.map(tongban_domain::HallId),
-                    applicant_user: r.try_get::<Option<i64>, _>("applicant_user_id")?.map(tongban_domain::UserId),
-                    assisted_by: r.try_get::<Option<i64>, _>("assisted_by")?.map(tongban_domain::UserId),
-                    delivery: r.try_get::<Option<&str>, _>("delivery")?.map(|d| json("delivery", d)).transpose()?,
-                    created_by: r.try_get::<Option<i64>, _>("created_by")?.map(tongban_domain::UserId),
-                    applicant: json("applicant", r.try_get::<&str, _>("applicant")?)?,
-                    agent: r.try_get::<Option<&str>, _>("agent")?.map(|a| json("agent", a)).transpose()?,
-                    answers: json("answers", r.try_get::<&str, _>("answers")?)?,
-                    situation: r.try_get("situation")?,
-                    materials: json("materials", r.try_get::<&str, _>("materials")?)?,
-                    promised_days: u32::try_from(r.try_get::<i64, _>("promised_days")?).unwrap_or(0),
-                    instant: r.try_get("instant")?,
-                    accepted_on: r.try_get::<Option<&str>, _>("accepted_on")?.map(parse_date).transpose()?,
-                    decided_on: r.try_get::<Option<&str>, _>("decided_on")?.map(parse_date).transpose()?,
-                    pauses: json("pauses", r.try_get::<&str, _>("pauses")?)?,
-                    resume_to: r.try_get::<Option<&str>, _>("resume_to")?.map($crate::codec::status).transpose()?,
-                    created_at: r.try_get("created_at")?,
-                    updated_at: r.try_get("updated_at")?,
-                })
+                .ok_or($crate::StoreError::NotFound)?
+                .try_into()
             }
         }
     };

@@ -2,11 +2,13 @@
 //! implementing departments, the 通办 list (batches and entries), the
 //! reference-data revision, and what search indexes.
 
-use crate::Result;
+use crate::codec::{corrupt, level};
+use crate::{Result, StoreError};
 use tongban_domain::catalogue::{Implementation, ItemContent, ItemVersion};
+use tongban_domain::city::RegionLevel;
 use tongban_domain::search::SearchDoc;
-use tongban_domain::tongban::{Batch, ListEntry};
-use tongban_domain::{DepartmentId, ItemCode};
+use tongban_domain::tongban::{Batch, ListEntry, Mode};
+use tongban_domain::{DepartmentId, ItemCode, RegionCode};
 
 /// One item to publish, with what goes with it.
 #[derive(Debug, Clone)]
@@ -63,18 +65,116 @@ pub trait CatalogueStore: Send + Sync {
     async fn search_docs(&self) -> Result<Vec<SearchDoc>>;
 }
 
+/// Stored item content (JSON).
+pub(crate) fn content(s: &str) -> Result<ItemContent> {
+    serde_json::from_str(s).map_err(|e| StoreError::Corrupt(format!("item content: {e}")))
+}
+
+/// A list column: the stored forms joined by commas.
+pub(crate) fn join<T: Copy>(v: &[T], f: fn(T) -> &'static str) -> String {
+    v.iter().map(|x| f(*x)).collect::<Vec<_>>().join(",")
+}
+
+fn modes(s: &str) -> Result<Vec<Mode>> {
+    s.split(',')
+        .filter(|x| !x.is_empty())
+        .map(|x| Mode::parse(x).ok_or_else(|| corrupt("mode", x)))
+        .collect()
+}
+
+fn levels(s: &str) -> Result<Vec<RegionLevel>> {
+    s.split(',').filter(|x| !x.is_empty()).map(level).collect()
+}
+
+/// An `item_versions` row.
+#[derive(sqlx::FromRow)]
+pub(crate) struct VersionRow {
+    version: i64,
+    published_at: i64,
+    content: String,
+}
+
+impl TryFrom<VersionRow> for ItemVersion {
+    type Error = StoreError;
+    fn try_from(r: VersionRow) -> Result<Self> {
+        Ok(ItemVersion {
+            version: i32::try_from(r.version).unwrap_or(i32::MAX),
+            published_at: crate::rfc3339(r.published_at),
+            content: content(&r.content)?,
+        })
+    }
+}
+
+/// An implementation with its department.
+#[derive(sqlx::FromRow)]
+pub(crate) struct ImplementationRow {
+    item_code: String,
+    id: i64,
+    name: String,
+    region: String,
+}
+
+impl From<ImplementationRow> for Implementation {
+    fn from(r: ImplementationRow) -> Self {
+        Implementation {
+            item: ItemCode(r.item_code),
+            department: DepartmentId(r.id),
+            department_name: r.name,
+            region: RegionCode(r.region),
+        }
+    }
+}
+
+/// A `batches` row.
+#[derive(sqlx::FromRow)]
+pub(crate) struct BatchRow {
+    no: i64,
+    name: String,
+    published: String,
+}
+
+impl From<BatchRow> for Batch {
+    fn from(r: BatchRow) -> Self {
+        Batch {
+            no: i32::try_from(r.no).unwrap_or(i32::MAX),
+            name: r.name,
+            published: r.published,
+        }
+    }
+}
+
+/// A `list_entries` row.
+#[derive(sqlx::FromRow)]
+pub(crate) struct ListEntryRow {
+    item_code: String,
+    batch: i64,
+    modes: String,
+    levels: String,
+}
+
+impl TryFrom<ListEntryRow> for ListEntry {
+    type Error = StoreError;
+    fn try_from(r: ListEntryRow) -> Result<Self> {
+        Ok(ListEntry {
+            batch: i32::try_from(r.batch).unwrap_or(i32::MAX),
+            item: ItemCode(r.item_code),
+            modes: modes(&r.modes)?,
+            levels: levels(&r.levels)?,
+        })
+    }
+}
+
 /// Implements [`CatalogueStore`] for `$ty` with the SQL both backends share.
 macro_rules! impl_catalogue {
-    ($ty:ty, $db:ty, $tx:ty) => {
+    ($ty:ty, $tx:ty) => {
         #[async_trait::async_trait]
         impl $crate::catalogue::CatalogueStore for $ty {
             async fn publish_items(&self, items: &[$crate::Publication], now: i64) -> $crate::Result<usize> {
-                use sqlx::Row;
                 let mut tx = self.begin_write().await?;
                 let mut written = 0;
                 for p in items {
                     let item = &p.content;
-                    let current = sqlx::query(
+                    let current = sqlx::query_as::<_, (i64, String)>(
                         "SELECT v.version, v.content FROM items i
                          JOIN item_versions v ON v.item_code = i.code AND v.version = i.current_version
                          WHERE i.code = $1",
@@ -84,10 +184,8 @@ macro_rules! impl_catalogue {
                     .await?;
                     let json = serde_json::to_string(item).map_err(|e| $crate::StoreError::Corrupt(e.to_string()))?;
                     let next = match current {
-                        Some(r) => {
-                            let old = $crate::codec::content(r.try_get::<&str, _>("content")?)?;
-                            let v: i64 = r.try_get("version")?;
-                            if &old == item {
+                        Some((v, old)) => {
+                            if &$crate::catalogue::content(&old)? == item {
                                 None
                             } else {
                                 sqlx::query("UPDATE items SET current_version = $1 WHERE code = $2")
@@ -150,7 +248,7 @@ macro_rules! impl_catalogue {
             }
 
             async fn item(&self, code: &tongban_domain::ItemCode) -> $crate::Result<tongban_domain::catalogue::ItemVersion> {
-                let r = sqlx::query(
+                sqlx::query_as::<_, $crate::catalogue::VersionRow>(
                     "SELECT v.version, v.published_at, v.content FROM items i
                      JOIN item_versions v ON v.item_code = i.code AND v.version = i.current_version
                      WHERE i.code = $1",
@@ -158,8 +256,8 @@ macro_rules! impl_catalogue {
                 .bind(code.as_str())
                 .fetch_optional(&self.pool)
                 .await?
-                .ok_or($crate::StoreError::NotFound)?;
-                Self::version_row(&r)
+                .ok_or($crate::StoreError::NotFound)?
+                .try_into()
             }
 
             async fn item_version(
@@ -167,26 +265,28 @@ macro_rules! impl_catalogue {
                 code: &tongban_domain::ItemCode,
                 version: i32,
             ) -> $crate::Result<tongban_domain::catalogue::ItemVersion> {
-                let r = sqlx::query(
+                sqlx::query_as::<_, $crate::catalogue::VersionRow>(
                     "SELECT version, published_at, content FROM item_versions WHERE item_code = $1 AND version = $2",
                 )
                 .bind(code.as_str())
                 .bind(i64::from(version))
                 .fetch_optional(&self.pool)
                 .await?
-                .ok_or($crate::StoreError::NotFound)?;
-                Self::version_row(&r)
+                .ok_or($crate::StoreError::NotFound)?
+                .try_into()
             }
 
             async fn items(&self) -> $crate::Result<Vec<tongban_domain::catalogue::ItemVersion>> {
-                let rows = sqlx::query(
+                sqlx::query_as::<_, $crate::catalogue::VersionRow>(
                     "SELECT v.version, v.published_at, v.content FROM items i
                      JOIN item_versions v ON v.item_code = i.code AND v.version = i.current_version
                      ORDER BY i.code",
                 )
                 .fetch_all(&self.pool)
-                .await?;
-                rows.iter().map(Self::version_row).collect()
+                .await?
+                .into_iter()
+                .map(tongban_domain::catalogue::ItemVersion::try_from)
+                .collect()
             }
 
             async fn set_aliases(&self, code: &tongban_domain::ItemCode, aliases: &[String]) -> $crate::Result<()> {
@@ -217,36 +317,26 @@ macro_rules! impl_catalogue {
             }
 
             async fn aliases(&self, code: &tongban_domain::ItemCode) -> $crate::Result<Vec<String>> {
-                use sqlx::Row;
-                let rows = sqlx::query("SELECT alias FROM item_aliases WHERE item_code = $1 ORDER BY alias")
+                Ok(sqlx::query_scalar("SELECT alias FROM item_aliases WHERE item_code = $1 ORDER BY alias")
                     .bind(code.as_str())
                     .fetch_all(&self.pool)
-                    .await?;
-                rows.iter().map(|r| Ok(r.try_get("alias")?)).collect()
+                    .await?)
             }
 
             async fn implementations(
                 &self,
                 code: &tongban_domain::ItemCode,
             ) -> $crate::Result<Vec<tongban_domain::catalogue::Implementation>> {
-                use sqlx::Row;
-                let rows = sqlx::query(
+                Ok(sqlx::query_as::<_, $crate::catalogue::ImplementationRow>(
                     "SELECT m.item_code, d.id, d.name, d.region FROM implementations m
                      JOIN departments d ON d.id = m.department_id WHERE m.item_code = $1 ORDER BY d.region, d.id",
                 )
                 .bind(code.as_str())
                 .fetch_all(&self.pool)
-                .await?;
-                rows.iter()
-                    .map(|r| {
-                        Ok(tongban_domain::catalogue::Implementation {
-                            item: tongban_domain::ItemCode(r.try_get("item_code")?),
-                            department: tongban_domain::DepartmentId(r.try_get("id")?),
-                            department_name: r.try_get("name")?,
-                            region: $crate::region_code(r.try_get("region")?),
-                        })
-                    })
-                    .collect()
+                .await?
+                .into_iter()
+                .map(tongban_domain::catalogue::Implementation::from)
+                .collect())
             }
 
             async fn publish_batch(
@@ -272,8 +362,8 @@ macro_rules! impl_catalogue {
                     )
                     .bind(e.item.as_str())
                     .bind(i64::from(batch.no))
-                    .bind($crate::codec::join(&e.modes, tongban_domain::tongban::Mode::as_str))
-                    .bind($crate::codec::join(&e.levels, tongban_domain::city::RegionLevel::as_str))
+                    .bind($crate::catalogue::join(&e.modes, tongban_domain::tongban::Mode::as_str))
+                    .bind($crate::catalogue::join(&e.levels, tongban_domain::city::RegionLevel::as_str))
                     .execute(&mut *tx)
                     .await?;
                 }
@@ -283,55 +373,41 @@ macro_rules! impl_catalogue {
             }
 
             async fn batches(&self) -> $crate::Result<Vec<tongban_domain::tongban::Batch>> {
-                use sqlx::Row;
-                let rows = sqlx::query("SELECT no, name, published FROM batches ORDER BY no")
+                Ok(sqlx::query_as::<_, $crate::catalogue::BatchRow>("SELECT no, name, published FROM batches ORDER BY no")
                     .fetch_all(&self.pool)
-                    .await?;
-                rows.iter()
-                    .map(|r| {
-                        Ok(tongban_domain::tongban::Batch {
-                            no: i32::try_from(r.try_get::<i64, _>("no")?).unwrap_or(i32::MAX),
-                            name: r.try_get("name")?,
-                            published: r.try_get("published")?,
-                        })
-                    })
-                    .collect()
+                    .await?
+                    .into_iter()
+                    .map(tongban_domain::tongban::Batch::from)
+                    .collect())
             }
 
             async fn list_entries(&self) -> $crate::Result<Vec<tongban_domain::tongban::ListEntry>> {
-                use sqlx::Row;
-                let rows = sqlx::query("SELECT item_code, batch, modes, levels FROM list_entries ORDER BY batch, item_code")
-                    .fetch_all(&self.pool)
-                    .await?;
-                rows.iter()
-                    .map(|r| {
-                        Ok(tongban_domain::tongban::ListEntry {
-                            batch: i32::try_from(r.try_get::<i64, _>("batch")?).unwrap_or(i32::MAX),
-                            item: tongban_domain::ItemCode(r.try_get("item_code")?),
-                            modes: $crate::codec::modes(r.try_get::<&str, _>("modes")?)?,
-                            levels: $crate::codec::levels(r.try_get::<&str, _>("levels")?)?,
-                        })
-                    })
-                    .collect()
+                sqlx::query_as::<_, $crate::catalogue::ListEntryRow>(
+                    "SELECT item_code, batch, modes, levels FROM list_entries ORDER BY batch, item_code",
+                )
+                .fetch_all(&self.pool)
+                .await?
+                .into_iter()
+                .map(tongban_domain::tongban::ListEntry::try_from)
+                .collect()
             }
 
             async fn catalogue_revision(&self) -> $crate::Result<i64> {
-                use sqlx::Row;
-                Ok(sqlx::query("SELECT revision FROM catalogue_revision WHERE id = 1")
+                Ok(sqlx::query_scalar("SELECT revision FROM catalogue_revision WHERE id = 1")
                     .fetch_one(&self.pool)
-                    .await?
-                    .try_get("revision")?)
+                    .await?)
             }
 
             async fn search_docs(&self) -> $crate::Result<Vec<tongban_domain::search::SearchDoc>> {
-                use sqlx::Row;
                 use std::collections::HashMap;
                 let mut aliases: HashMap<String, Vec<String>> = HashMap::new();
-                for r in sqlx::query("SELECT item_code, alias FROM item_aliases ORDER BY item_code, alias")
-                    .fetch_all(&self.pool)
-                    .await?
+                for (code, alias) in sqlx::query_as::<_, (String, String)>(
+                    "SELECT item_code, alias FROM item_aliases ORDER BY item_code, alias",
+                )
+                .fetch_all(&self.pool)
+                .await?
                 {
-                    aliases.entry(r.try_get("item_code")?).or_default().push(r.try_get("alias")?);
+                    aliases.entry(code).or_default().push(alias);
                 }
                 let mut listed = HashMap::new();
                 for e in self.list_entries().await? {
@@ -359,16 +435,6 @@ macro_rules! impl_catalogue {
                     .execute(&mut **tx)
                     .await?;
                 Ok(())
-            }
-
-            fn version_row(r: &<$db as sqlx::Database>::Row) -> $crate::Result<tongban_domain::catalogue::ItemVersion> {
-                use sqlx::Row;
-                let published: i64 = r.try_get("published_at")?;
-                Ok(tongban_domain::catalogue::ItemVersion {
-                    version: i32::try_from(r.try_get::<i64, _>("version")?).unwrap_or(i32::MAX),
-                    published_at: $crate::rfc3339(published),
-                    content: $crate::codec::content(r.try_get::<&str, _>("content")?)?,
-                })
             }
         }
     };

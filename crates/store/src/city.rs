@@ -1,10 +1,13 @@
 //! The city: regions, halls with their windows, departments, and the
 //! official holiday calendar.
 
-use crate::Result;
+use crate::codec::{corrupt, level, parse_date};
+use crate::{Result, StoreError};
 use tongban_domain::calendar::HolidayYear;
-use tongban_domain::city::{Department, Hall, NewDepartment, NewHall, Region};
-use tongban_domain::{DepartmentId, HallId, UserId};
+use tongban_domain::city::{
+    Department, DepartmentKind, Hall, HallKind, NewDepartment, NewHall, Region, SystemKind, Window,
+};
+use tongban_domain::{DepartmentId, HallId, RegionCode, UserId, WindowId};
 
 /// What the city (regions, halls, departments, the calendar) asks of a database.
 #[async_trait::async_trait]
@@ -42,6 +45,164 @@ pub trait CityStore: Send + Sync {
     ) -> Result<()>;
 }
 
+/// A `regions` row.
+#[derive(sqlx::FromRow)]
+pub(crate) struct RegionRow {
+    code: String,
+    name: String,
+    level: String,
+    parent: Option<String>,
+    local_code: bool,
+}
+
+impl TryFrom<RegionRow> for Region {
+    type Error = StoreError;
+    fn try_from(r: RegionRow) -> Result<Self> {
+        Ok(Region {
+            code: RegionCode(r.code),
+            name: r.name,
+            level: level(&r.level)?,
+            parent: r.parent.map(RegionCode),
+            local_code: r.local_code,
+        })
+    }
+}
+
+/// A `halls` row with its region's level.
+#[derive(sqlx::FromRow)]
+pub(crate) struct HallRow {
+    id: i64,
+    key: String,
+    name: String,
+    kind: String,
+    region: String,
+    level: String,
+    pilot: bool,
+    address: String,
+    opening_hours: String,
+    phone: String,
+}
+
+/// A `windows` row.
+#[derive(sqlx::FromRow)]
+pub(crate) struct WindowRow {
+    id: i64,
+    hall_id: i64,
+    number: String,
+    name: String,
+    tongban: bool,
+    staff: i64,
+    phone: String,
+    contact: String,
+}
+
+/// Halls with their windows (each window goes to its hall, in row order).
+pub(crate) fn halls_with_windows(
+    halls: Vec<HallRow>,
+    windows: Vec<WindowRow>,
+) -> Result<Vec<Hall>> {
+    let mut out = halls
+        .into_iter()
+        .map(|r| {
+            Ok(Hall {
+                id: HallId(r.id),
+                key: r.key,
+                name: r.name,
+                kind: HallKind::parse(&r.kind).ok_or_else(|| corrupt("hall kind", &r.kind))?,
+                region: RegionCode(r.region),
+                level: level(&r.level)?,
+                pilot: r.pilot,
+                address: r.address,
+                opening_hours: r.opening_hours,
+                phone: r.phone,
+                windows: vec![],
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    for w in windows {
+        if let Some(h) = out.iter_mut().find(|h| h.id.0 == w.hall_id) {
+            h.windows.push(Window {
+                id: WindowId(w.id),
+                number: w.number,
+                name: w.name,
+                tongban: w.tongban,
+                staff: i32::try_from(w.staff).unwrap_or(i32::MAX),
+                phone: w.phone,
+                contact: w.contact,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// A `departments` row.
+#[derive(sqlx::FromRow)]
+pub(crate) struct DepartmentRow {
+    id: i64,
+    key: String,
+    name: String,
+    kind: String,
+    region: String,
+    system: String,
+}
+
+impl TryFrom<DepartmentRow> for Department {
+    type Error = StoreError;
+    fn try_from(r: DepartmentRow) -> Result<Self> {
+        Ok(Department {
+            id: DepartmentId(r.id),
+            key: r.key,
+            name: r.name,
+            kind: DepartmentKind::parse(&r.kind)
+                .ok_or_else(|| corrupt("department kind", &r.kind))?,
+            region: RegionCode(r.region),
+            system: SystemKind::parse(&r.system).ok_or_else(|| corrupt("system", &r.system))?,
+        })
+    }
+}
+
+/// A `calendar_years` row.
+#[derive(sqlx::FromRow)]
+pub(crate) struct CalendarYearRow {
+    year: i64,
+    source: String,
+}
+
+/// A `calendar_days` row.
+#[derive(sqlx::FromRow)]
+pub(crate) struct CalendarDayRow {
+    day: String,
+    year: i64,
+    kind: String,
+}
+
+/// Holiday tables with their days (each day goes to its year).
+pub(crate) fn holiday_years(
+    years: Vec<CalendarYearRow>,
+    days: Vec<CalendarDayRow>,
+) -> Result<Vec<HolidayYear>> {
+    let mut out: Vec<HolidayYear> = years
+        .into_iter()
+        .map(|r| HolidayYear {
+            year: i32::try_from(r.year).unwrap_or(0),
+            source: r.source,
+            off: Default::default(),
+            work: Default::default(),
+        })
+        .collect();
+    for r in days {
+        let day = parse_date(&r.day)?;
+        if let Some(y) = out.iter_mut().find(|y| i64::from(y.year) == r.year) {
+            if r.kind == "off" {
+                y.off.insert(day);
+            } else {
+                y.work.insert(day);
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// Implements [`CityStore`] for `$ty` with the SQL both backends share.
 macro_rules! impl_city {
     ($ty:ty) => {
@@ -69,27 +230,19 @@ macro_rules! impl_city {
             }
 
             async fn regions(&self) -> $crate::Result<Vec<tongban_domain::city::Region>> {
-                use sqlx::Row;
-                let rows = sqlx::query("SELECT code, name, level, parent, local_code FROM regions ORDER BY code")
-                    .fetch_all(&self.pool)
-                    .await?;
-                rows.iter()
-                    .map(|r| {
-                        Ok(tongban_domain::city::Region {
-                            code: $crate::region_code(r.try_get("code")?),
-                            name: r.try_get("name")?,
-                            level: $crate::codec::level(r.try_get::<&str, _>("level")?)?,
-                            parent: r.try_get::<Option<String>, _>("parent")?.map($crate::region_code),
-                            local_code: r.try_get("local_code")?,
-                        })
-                    })
-                    .collect()
+                sqlx::query_as::<_, $crate::city::RegionRow>(
+                    "SELECT code, name, level, parent, local_code FROM regions ORDER BY code",
+                )
+                .fetch_all(&self.pool)
+                .await?
+                .into_iter()
+                .map(tongban_domain::city::Region::try_from)
+                .collect()
             }
 
             async fn create_hall(&self, h: &tongban_domain::city::NewHall) -> $crate::Result<tongban_domain::HallId> {
-                use sqlx::Row;
                 let mut tx = self.begin_write().await?;
-                let id: i64 = sqlx::query(
+                let id: i64 = sqlx::query_scalar(
                     "INSERT INTO halls (key, name, kind, region, pilot, address, opening_hours, phone)
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
                 )
@@ -102,8 +255,7 @@ macro_rules! impl_city {
                 .bind(&h.opening_hours)
                 .bind(&h.phone)
                 .fetch_one(&mut *tx)
-                .await?
-                .try_get("id")?;
+                .await?;
                 for w in &h.windows {
                     sqlx::query(
                         "INSERT INTO windows (hall_id, number, name, tongban, staff, phone, contact)
@@ -125,50 +277,19 @@ macro_rules! impl_city {
             }
 
             async fn halls(&self) -> $crate::Result<Vec<tongban_domain::city::Hall>> {
-                use sqlx::Row;
-                let rows = sqlx::query(
+                let halls = sqlx::query_as::<_, $crate::city::HallRow>(
                     "SELECT h.id, h.key, h.name, h.kind, h.region, r.level, h.pilot, h.address, h.opening_hours, h.phone
                      FROM halls h JOIN regions r ON r.code = h.region ORDER BY h.id",
                 )
                 .fetch_all(&self.pool)
                 .await?;
-                let wrows = sqlx::query(
+                let windows = sqlx::query_as::<_, $crate::city::WindowRow>(
                     "SELECT id, hall_id, number, name, tongban, staff, phone, contact FROM windows
                      ORDER BY hall_id, tongban DESC, number",
                 )
                 .fetch_all(&self.pool)
                 .await?;
-                let mut halls = Vec::with_capacity(rows.len());
-                for r in &rows {
-                    halls.push(tongban_domain::city::Hall {
-                        id: tongban_domain::HallId(r.try_get("id")?),
-                        key: r.try_get("key")?,
-                        name: r.try_get("name")?,
-                        kind: $crate::codec::hall_kind(r.try_get::<&str, _>("kind")?)?,
-                        region: $crate::region_code(r.try_get("region")?),
-                        level: $crate::codec::level(r.try_get::<&str, _>("level")?)?,
-                        pilot: r.try_get("pilot")?,
-                        address: r.try_get("address")?,
-                        opening_hours: r.try_get("opening_hours")?,
-                        phone: r.try_get("phone")?,
-                        windows: vec![],
-                    });
-                }
-                for w in &wrows {
-                    let hall_id: i64 = w.try_get("hall_id")?;
-                    if let Some(h) = halls.iter_mut().find(|h| h.id.0 == hall_id) {
-                        h.windows.push(tongban_domain::city::Window {
-                            id: tongban_domain::WindowId(w.try_get("id")?),
-                            number: w.try_get("number")?,
-                            name: w.try_get("name")?,
-                            tongban: w.try_get("tongban")?,
-                            staff: i32::try_from(w.try_get::<i64, _>("staff")?).unwrap_or(i32::MAX),
-                            phone: w.try_get("phone")?,
-                            contact: w.try_get("contact")?,
-                        });
-                    }
-                }
-                Ok(halls)
+                $crate::city::halls_with_windows(halls, windows)
             }
 
             async fn hall(&self, id: tongban_domain::HallId) -> $crate::Result<tongban_domain::city::Hall> {
@@ -183,9 +304,8 @@ macro_rules! impl_city {
                 &self,
                 d: &tongban_domain::city::NewDepartment,
             ) -> $crate::Result<tongban_domain::DepartmentId> {
-                use sqlx::Row;
                 let mut tx = self.begin_write().await?;
-                let id: i64 = sqlx::query(
+                let id: i64 = sqlx::query_scalar(
                     "INSERT INTO departments (key, name, kind, region, system) VALUES ($1, $2, $3, $4, $5) RETURNING id",
                 )
                 .bind(&d.key)
@@ -194,55 +314,35 @@ macro_rules! impl_city {
                 .bind(d.region.as_str())
                 .bind(d.system.as_str())
                 .fetch_one(&mut *tx)
-                .await?
-                .try_get("id")?;
+                .await?;
                 Self::bump_revision(&mut tx).await?;
                 tx.commit().await?;
                 Ok(tongban_domain::DepartmentId(id))
             }
 
             async fn departments(&self) -> $crate::Result<Vec<tongban_domain::city::Department>> {
-                use sqlx::Row;
-                let rows = sqlx::query("SELECT id, key, name, kind, region, system FROM departments ORDER BY id")
-                    .fetch_all(&self.pool)
-                    .await?;
-                rows.iter()
-                    .map(|r| {
-                        Ok(tongban_domain::city::Department {
-                            id: tongban_domain::DepartmentId(r.try_get("id")?),
-                            key: r.try_get("key")?,
-                            name: r.try_get("name")?,
-                            kind: $crate::codec::dept_kind(r.try_get::<&str, _>("kind")?)?,
-                            region: $crate::region_code(r.try_get("region")?),
-                            system: $crate::codec::system(r.try_get::<&str, _>("system")?)?,
-                        })
-                    })
-                    .collect()
+                sqlx::query_as::<_, $crate::city::DepartmentRow>(
+                    "SELECT id, key, name, kind, region, system FROM departments ORDER BY id",
+                )
+                .fetch_all(&self.pool)
+                .await?
+                .into_iter()
+                .map(tongban_domain::city::Department::try_from)
+                .collect()
             }
 
             async fn calendar_years(&self) -> $crate::Result<Vec<tongban_domain::calendar::HolidayYear>> {
-                use sqlx::Row;
-                let mut years = Vec::new();
-                for r in sqlx::query("SELECT year, source FROM calendar_years ORDER BY year").fetch_all(&self.pool).await? {
-                    years.push(tongban_domain::calendar::HolidayYear {
-                        year: i32::try_from(r.try_get::<i64, _>("year")?).unwrap_or(0),
-                        source: r.try_get("source")?,
-                        off: Default::default(),
-                        work: Default::default(),
-                    });
-                }
-                for r in sqlx::query("SELECT day, year, kind FROM calendar_days ORDER BY day").fetch_all(&self.pool).await? {
-                    let year = r.try_get::<i64, _>("year")?;
-                    let day = $crate::codec::parse_date(r.try_get::<&str, _>("day")?)?;
-                    if let Some(y) = years.iter_mut().find(|y| i64::from(y.year) == year) {
-                        if r.try_get::<&str, _>("kind")? == "off" {
-                            y.off.insert(day);
-                        } else {
-                            y.work.insert(day);
-                        }
-                    }
-                }
-                Ok(years)
+                let years = sqlx::query_as::<_, $crate::city::CalendarYearRow>(
+                    "SELECT year, source FROM calendar_years ORDER BY year",
+                )
+                .fetch_all(&self.pool)
+                .await?;
+                let days = sqlx::query_as::<_, $crate::city::CalendarDayRow>(
+                    "SELECT day, year, kind FROM calendar_days ORDER BY day",
+                )
+                .fetch_all(&self.pool)
+                .await?;
+                $crate::city::holiday_years(years, days)
             }
 
             async fn put_calendar_year(

@@ -1,7 +1,9 @@
 //! Ratings of cases (好差评) and the rectifications a 差评 opens.
 
-use crate::Result;
-use tongban_domain::{ItemCode, UserId};
+use crate::codec::{corrupt, json, parse_date};
+use crate::{Result, StoreError};
+use tongban_domain::evaluation::{Channel, Rating};
+use tongban_domain::{DepartmentId, HallId, ItemCode, UserId};
 
 /// A rating to record.
 #[derive(Debug, Clone)]
@@ -136,8 +138,82 @@ pub trait EvaluationStore: Send + Sync {
     ) -> Result<RectificationRecord>;
 }
 
+/// An `evaluations` row, as [`EVALUATION_COLUMNS`] reads it.
+#[derive(sqlx::FromRow)]
+pub(crate) struct EvaluationRow {
+    id: i64,
+    case_id: i64,
+    channel: String,
+    grades: String,
+    comment: String,
+    hall_id: Option<i64>,
+    department_id: i64,
+    item_code: String,
+    rated_at: i64,
+}
+
+impl TryFrom<EvaluationRow> for EvaluationRecord {
+    type Error = StoreError;
+    fn try_from(r: EvaluationRow) -> Result<Self> {
+        Ok(EvaluationRecord {
+            id: r.id,
+            case_id: r.case_id,
+            channel: Channel::parse(&r.channel).ok_or_else(|| corrupt("channel", &r.channel))?,
+            rating: Rating {
+                grades: json("grades", &r.grades)?,
+                comment: r.comment,
+            },
+            hall: r.hall_id.map(HallId),
+            department: DepartmentId(r.department_id),
+            item: ItemCode(r.item_code),
+            at: r.rated_at,
+        })
+    }
+}
+
+/// A `rectifications` row, as [`RECTIFICATION_COLUMNS`] reads it.
+#[derive(sqlx::FromRow)]
+pub(crate) struct RectificationRow {
+    id: i64,
+    evaluation_id: i64,
+    case_id: i64,
+    hall_id: Option<i64>,
+    department_id: Option<i64>,
+    opened_on: String,
+    due_on: String,
+    status: String,
+    follow_ups: String,
+    explanation: Option<String>,
+    closed_at: Option<i64>,
+}
+
+impl TryFrom<RectificationRow> for RectificationRecord {
+    type Error = StoreError;
+    fn try_from(r: RectificationRow) -> Result<Self> {
+        let responsible = match (r.hall_id, r.department_id) {
+            (Some(h), _) => Responsible::Hall(HallId(h)),
+            (None, Some(d)) => Responsible::Department(DepartmentId(d)),
+            (None, None) => return Err(corrupt("rectification", "no one responsible")),
+        };
+        Ok(RectificationRecord {
+            id: r.id,
+            evaluation_id: r.evaluation_id,
+            case_id: r.case_id,
+            responsible,
+            opened_on: parse_date(&r.opened_on)?,
+            due_on: parse_date(&r.due_on)?,
+            status: r.status,
+            follow_ups: r.follow_ups,
+            explanation: r.explanation,
+            closed_at: r.closed_at,
+        })
+    }
+}
+
+/// The columns of an evaluation row.
 pub(crate) const EVALUATION_COLUMNS: &str = "id, case_id, channel, overall, grades, comment, hall_id, department_id, item_code, rated_by, rated_at";
 
+/// The columns of a rectification row.
 pub(crate) const RECTIFICATION_COLUMNS: &str = "id, evaluation_id, case_id, hall_id, department_id, opened_on, due_on, status, \
     follow_ups, explanation, closed_at";
 
@@ -151,9 +227,8 @@ macro_rules! impl_evaluations {
                 e: &$crate::NewEvaluation,
                 rectify: Option<($crate::Responsible, time::Date, time::Date)>,
             ) -> $crate::Result<($crate::EvaluationRecord, Option<$crate::RectificationRecord>)> {
-                use sqlx::Row;
                 let mut tx = self.begin_write().await?;
-                let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+                let evaluation: $crate::EvaluationRecord = sqlx::query_as::<_, $crate::evaluations::EvaluationRow>(sqlx::AssertSqlSafe(format!(
                     "INSERT INTO evaluations (case_id, channel, overall, grades, comment, hall_id, department_id, item_code,
                        rated_by, rated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING {}",
                     $crate::evaluations::EVALUATION_COLUMNS
@@ -169,8 +244,8 @@ macro_rules! impl_evaluations {
                 .bind(e.rated_by.map(|u| u.0))
                 .bind(e.at)
                 .fetch_one(&mut *tx)
-                .await?;
-                let evaluation = Self::evaluation_row(&row)?;
+                .await?
+                .try_into()?;
                 let rect = match rectify {
                     None => None,
                     Some((who, opened, due)) => {
@@ -178,7 +253,7 @@ macro_rules! impl_evaluations {
                             $crate::Responsible::Hall(h) => (Some(h.0), None),
                             $crate::Responsible::Department(d) => (None, Some(d.0)),
                         };
-                        let id: i64 = sqlx::query(
+                        let id: i64 = sqlx::query_scalar(
                             "INSERT INTO rectifications (evaluation_id, case_id, hall_id, department_id, opened_on, due_on, status)
                              VALUES ($1, $2, $3, $4, $5, $6, 'open') RETURNING id",
                         )
@@ -189,8 +264,7 @@ macro_rules! impl_evaluations {
                         .bind($crate::codec::date_str(opened))
                         .bind($crate::codec::date_str(due))
                         .fetch_one(&mut *tx)
-                        .await?
-                        .try_get("id")?;
+                        .await?;
                         Some(Self::load_rectification(&mut tx, id).await?)
                     }
                 };
@@ -199,14 +273,16 @@ macro_rules! impl_evaluations {
             }
 
             async fn evaluations(&self, case_id: Option<i64>) -> $crate::Result<Vec<$crate::EvaluationRecord>> {
-                let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+                sqlx::query_as::<_, $crate::evaluations::EvaluationRow>(sqlx::AssertSqlSafe(format!(
                     "SELECT {} FROM evaluations WHERE ($1 IS NULL OR case_id = $1) ORDER BY id DESC",
                     $crate::evaluations::EVALUATION_COLUMNS
                 )))
                 .bind(case_id)
                 .fetch_all(&self.pool)
-                .await?;
-                rows.iter().map(Self::evaluation_row).collect()
+                .await?
+                .into_iter()
+                .map($crate::EvaluationRecord::try_from)
+                .collect()
             }
 
             async fn rectifications(
@@ -225,10 +301,13 @@ macro_rules! impl_evaluations {
                     "SELECT {} FROM rectifications WHERE {where_} ORDER BY id DESC",
                     $crate::evaluations::RECTIFICATION_COLUMNS
                 );
-                let q = sqlx::query(sqlx::AssertSqlSafe(sql));
+                let q = sqlx::query_as::<_, $crate::evaluations::RectificationRow>(sqlx::AssertSqlSafe(sql));
                 let q = if id == 0 { q } else { q.bind(id) };
-                let rows = q.fetch_all(&self.pool).await?;
-                rows.iter().map(Self::rectification_row).collect()
+                q.fetch_all(&self.pool)
+                    .await?
+                    .into_iter()
+                    .map($crate::RectificationRecord::try_from)
+                    .collect()
             }
 
             async fn rectification(&self, id: i64) -> $crate::Result<$crate::RectificationRecord> {
@@ -237,14 +316,15 @@ macro_rules! impl_evaluations {
             }
 
             async fn rectification_of(&self, evaluation_id: i64) -> $crate::Result<Option<$crate::RectificationRecord>> {
-                let r = sqlx::query(sqlx::AssertSqlSafe(format!(
+                sqlx::query_as::<_, $crate::evaluations::RectificationRow>(sqlx::AssertSqlSafe(format!(
                     "SELECT {} FROM rectifications WHERE evaluation_id = $1",
                     $crate::evaluations::RECTIFICATION_COLUMNS
                 )))
                 .bind(evaluation_id)
                 .fetch_optional(&self.pool)
-                .await?;
-                r.as_ref().map(Self::rectification_row).transpose()
+                .await?
+                .map($crate::RectificationRecord::try_from)
+                .transpose()
             }
 
             async fn rectification_step(
@@ -291,55 +371,15 @@ macro_rules! impl_evaluations {
                 conn: &mut <$db as sqlx::Database>::Connection,
                 id: i64,
             ) -> $crate::Result<$crate::RectificationRecord> {
-                let r = sqlx::query(sqlx::AssertSqlSafe(format!(
+                sqlx::query_as::<_, $crate::evaluations::RectificationRow>(sqlx::AssertSqlSafe(format!(
                     "SELECT {} FROM rectifications WHERE id = $1",
                     $crate::evaluations::RECTIFICATION_COLUMNS
                 )))
                 .bind(id)
                 .fetch_optional(&mut *conn)
                 .await?
-                .ok_or($crate::StoreError::NotFound)?;
-                Self::rectification_row(&r)
-            }
-
-            fn rectification_row(r: &<$db as sqlx::Database>::Row) -> $crate::Result<$crate::RectificationRecord> {
-                use sqlx::Row;
-                let responsible = match (r.try_get::<Option<i64>, _>("hall_id")?, r.try_get::<Option<i64>, _>("department_id")?) {
-                    (Some(h), _) => $crate::Responsible::Hall(tongban_domain::HallId(h)),
-                    (None, Some(d)) => $crate::Responsible::Department(tongban_domain::DepartmentId(d)),
-                    (None, None) => return Err($crate::codec::corrupt("rectification", "no one responsible")),
-                };
-                Ok($crate::RectificationRecord {
-                    id: r.try_get("id")?,
-                    evaluation_id: r.try_get("evaluation_id")?,
-                    case_id: r.try_get("case_id")?,
-                    responsible,
-                    opened_on: $crate::codec::parse_date(r.try_get::<&str, _>("opened_on")?)?,
-                    due_on: $crate::codec::parse_date(r.try_get::<&str, _>("due_on")?)?,
-                    status: r.try_get("status")?,
-                    follow_ups: r.try_get("follow_ups")?,
-                    explanation: r.try_get("explanation")?,
-                    closed_at: r.try_get("closed_at")?,
-                })
-            }
-
-            fn evaluation_row(r: &<$db as sqlx::Database>::Row) -> $crate::Result<$crate::EvaluationRecord> {
-                use sqlx::Row;
-                let channel = r.try_get::<&str, _>("channel")?;
-                Ok($crate::EvaluationRecord {
-                    id: r.try_get("id")?,
-                    case_id: r.try_get("case_id")?,
-                    channel: tongban_domain::evaluation::Channel::parse(channel)
-                        .ok_or_else(|| $crate::codec::corrupt("channel", channel))?,
-                    rating: tongban_domain::evaluation::Rating {
-                        grades: $crate::codec::json("grades", r.try_get::<&str, _>("grades")?)?,
-                        comment: r.try_get("comment")?,
-                    },
-                    hall: r.try_get::<Option<i64>, _>("hall_id")?.map(tongban_domain::HallId),
-                    department: tongban_domain::DepartmentId(r.try_get("department_id")?),
-                    item: tongban_domain::ItemCode(r.try_get("item_code")?),
-                    at: r.try_get("rated_at")?,
-                })
+                .ok_or($crate::StoreError::NotFound)?
+                .try_into()
             }
         }
     };

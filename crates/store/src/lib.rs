@@ -35,7 +35,6 @@ pub use evaluations::{
 pub use outbox::OutboxStore;
 pub use people::{Failure, FailureCounts, NewUser, PeopleStore, Session, SessionKind};
 use std::sync::Arc;
-use tongban_domain::RegionCode;
 pub use trust::{AuditEntry, AuditFilter, NewGrant, TrustStore};
 
 /// What can go wrong in the store.
@@ -168,11 +167,6 @@ pub fn redact_url(url: &str) -> String {
         }
         _ => url.to_owned(),
     }
-}
-
-/// Hall + region code, decoded from rows by the backends.
-pub(crate) fn region_code(s: String) -> RegionCode {
-    RegionCode(s)
 }
 
 /// The current time in unix milliseconds.

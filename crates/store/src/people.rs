@@ -2,9 +2,10 @@
 //! one-time phone codes and registration, real-name identities, and in-site
 //! notifications.
 
-use crate::{AuditEntry, NotificationRecord, Result};
+use crate::codec::corrupt;
+use crate::{AuditEntry, NotificationRecord, Result, StoreError};
 use tongban_domain::user::{Role, Scope, User};
-use tongban_domain::{RegionCode, UserId};
+use tongban_domain::{DepartmentId, HallId, RegionCode, UserId};
 
 /// A new account.
 #[derive(Clone)]
@@ -244,6 +245,137 @@ pub trait PeopleStore: Send + Sync {
     async fn mark_notifications_read(&self, user: UserId, at: i64) -> Result<()>;
 }
 
+/// A `users` row, without the secrets.
+#[derive(sqlx::FromRow)]
+pub(crate) struct UserRow {
+    id: i64,
+    username: String,
+    display_name: String,
+    role: String,
+    hall_id: Option<i64>,
+    department_id: Option<i64>,
+    active: bool,
+    household_region: Option<String>,
+}
+
+impl TryFrom<UserRow> for User {
+    type Error = StoreError;
+    fn try_from(r: UserRow) -> Result<Self> {
+        let role = Role::parse(&r.role).ok_or_else(|| corrupt("role", &r.role))?;
+        let scope = match (r.hall_id, r.department_id) {
+            (Some(h), _) => Scope::Hall(HallId(h)),
+            (None, Some(d)) => Scope::Department(DepartmentId(d)),
+            (None, None) if role == Role::PlatformAdmin => Scope::Platform,
+            _ => Scope::None,
+        };
+        Ok(User {
+            id: UserId(r.id),
+            username: r.username,
+            display_name: r.display_name,
+            role,
+            scope,
+            active: r.active,
+            household_region: r.household_region.map(RegionCode),
+        })
+    }
+}
+
+/// An account with its password hash.
+#[derive(sqlx::FromRow)]
+pub(crate) struct CredentialsRow {
+    #[sqlx(flatten)]
+    user: UserRow,
+    password_hash: String,
+}
+
+impl CredentialsRow {
+    /// The account and its password hash.
+    pub(crate) fn into_parts(self) -> Result<(User, String)> {
+        Ok((self.user.try_into()?, self.password_hash))
+    }
+}
+
+/// An applicant account with its mobile.
+#[derive(sqlx::FromRow)]
+pub(crate) struct ApplicantRow {
+    #[sqlx(flatten)]
+    user: UserRow,
+    phone: Option<String>,
+}
+
+impl ApplicantRow {
+    /// The account and its mobile.
+    pub(crate) fn into_parts(self) -> Result<(User, Option<String>)> {
+        Ok((self.user.try_into()?, self.phone))
+    }
+}
+
+/// A `sessions` row.
+#[derive(sqlx::FromRow)]
+pub(crate) struct SessionRow {
+    token_hash: String,
+    user_id: i64,
+    kind: String,
+    csrf: String,
+    created_at: i64,
+    expires_at: i64,
+}
+
+impl From<SessionRow> for Session {
+    fn from(r: SessionRow) -> Self {
+        Session {
+            token_hash: r.token_hash,
+            user_id: UserId(r.user_id),
+            kind: match r.kind.as_str() {
+                "cookie" => SessionKind::Cookie,
+                _ => SessionKind::Bearer,
+            },
+            csrf: r.csrf,
+            created_at: r.created_at,
+            expires_at: r.expires_at,
+        }
+    }
+}
+
+/// A session joined with its account and the reference-data revision.
+#[derive(sqlx::FromRow)]
+pub(crate) struct SessionUserRow {
+    #[sqlx(flatten)]
+    session: SessionRow,
+    #[sqlx(flatten)]
+    user: UserRow,
+    revision: i64,
+}
+
+impl SessionUserRow {
+    /// The session, its account and the revision.
+    pub(crate) fn into_parts(self) -> Result<(Session, User, i64)> {
+        Ok((self.session.into(), self.user.try_into()?, self.revision))
+    }
+}
+
+/// A notification with its case's number.
+#[derive(sqlx::FromRow)]
+pub(crate) struct NotificationRow {
+    id: i64,
+    case_no: String,
+    text: String,
+    created_at: i64,
+    read_at: Option<i64>,
+}
+
+impl From<NotificationRow> for NotificationRecord {
+    fn from(r: NotificationRow) -> Self {
+        NotificationRecord {
+            id: r.id,
+            case_no: r.case_no,
+            text: r.text,
+            at: r.created_at,
+            read: r.read_at.is_some(),
+        }
+    }
+}
+
 /// Implements [`PeopleStore`] for `$ty` with the SQL both backends share.
 macro_rules! impl_people {
     ($ty:ty, $db:ty, $tx:ty) => {
@@ -258,38 +390,37 @@ macro_rules! impl_people {
                 &self,
                 username: &str,
             ) -> $crate::Result<Option<(tongban_domain::user::User, String)>> {
-                use sqlx::Row;
-                let row = sqlx::query(
+                sqlx::query_as::<_, $crate::people::CredentialsRow>(
                     "SELECT id, username, display_name, password_hash, role, hall_id, department_id, active, household_region
                      FROM users WHERE username = $1",
                 )
                 .bind(username)
                 .fetch_optional(&self.pool)
-                .await?;
-                match row {
-                    None => Ok(None),
-                    Some(r) => Ok(Some((Self::user_row(&r)?, r.try_get("password_hash")?))),
-                }
+                .await?
+                .map($crate::people::CredentialsRow::into_parts)
+                .transpose()
             }
 
             async fn user(&self, id: tongban_domain::UserId) -> $crate::Result<tongban_domain::user::User> {
-                let r = sqlx::query(
+                sqlx::query_as::<_, $crate::people::UserRow>(
                     "SELECT id, username, display_name, role, hall_id, department_id, active, household_region FROM users WHERE id = $1",
                 )
                 .bind(id.0)
                 .fetch_optional(&self.pool)
                 .await?
-                .ok_or($crate::StoreError::NotFound)?;
-                Self::user_row(&r)
+                .ok_or($crate::StoreError::NotFound)?
+                .try_into()
             }
 
             async fn users(&self) -> $crate::Result<Vec<tongban_domain::user::User>> {
-                let rows = sqlx::query(
+                sqlx::query_as::<_, $crate::people::UserRow>(
                     "SELECT id, username, display_name, role, hall_id, department_id, active, household_region FROM users ORDER BY id",
                 )
                 .fetch_all(&self.pool)
-                .await?;
-                rows.iter().map(Self::user_row).collect()
+                .await?
+                .into_iter()
+                .map(tongban_domain::user::User::try_from)
+                .collect()
             }
 
             async fn create_session(&self, s: &$crate::Session, audit: Option<&$crate::AuditEntry>) -> $crate::Result<()> {
@@ -303,8 +434,7 @@ macro_rules! impl_people {
             }
 
             async fn session(&self, token_hash: &str, now: i64) -> $crate::Result<Option<$crate::Session>> {
-                use sqlx::Row;
-                let row = sqlx::query(
+                let row = sqlx::query_as::<_, $crate::people::SessionRow>(
                     "SELECT token_hash, user_id, kind, csrf, created_at, expires_at FROM sessions
                      WHERE token_hash = $1 AND expires_at > $2",
                 )
@@ -312,19 +442,7 @@ macro_rules! impl_people {
                 .bind(now)
                 .fetch_optional(&self.pool)
                 .await?;
-                let Some(r) = row else { return Ok(None) };
-                let kind = match r.try_get::<&str, _>("kind")? {
-                    "cookie" => $crate::SessionKind::Cookie,
-                    _ => $crate::SessionKind::Bearer,
-                };
-                Ok(Some($crate::Session {
-                    token_hash: r.try_get("token_hash")?,
-                    user_id: tongban_domain::UserId(r.try_get("user_id")?),
-                    kind,
-                    csrf: r.try_get("csrf")?,
-                    created_at: r.try_get("created_at")?,
-                    expires_at: r.try_get("expires_at")?,
-                }))
+                Ok(row.map($crate::Session::from))
             }
 
             async fn session_user(
@@ -332,8 +450,7 @@ macro_rules! impl_people {
                 token_hash: &str,
                 now: i64,
             ) -> $crate::Result<Option<($crate::Session, tongban_domain::user::User, i64)>> {
-                use sqlx::Row;
-                let row = sqlx::query(
+                sqlx::query_as::<_, $crate::people::SessionUserRow>(
                     "SELECT s.token_hash, s.user_id, s.kind, s.csrf, s.created_at, s.expires_at,
                             u.id, u.username, u.display_name, u.role, u.hall_id, u.department_id, u.active, u.household_region,
                             (SELECT revision FROM catalogue_revision WHERE id = 1) AS revision
@@ -343,21 +460,9 @@ macro_rules! impl_people {
                 .bind(token_hash)
                 .bind(now)
                 .fetch_optional(&self.pool)
-                .await?;
-                let Some(r) = row else { return Ok(None) };
-                let kind = match r.try_get::<&str, _>("kind")? {
-                    "cookie" => $crate::SessionKind::Cookie,
-                    _ => $crate::SessionKind::Bearer,
-                };
-                let session = $crate::Session {
-                    token_hash: r.try_get("token_hash")?,
-                    user_id: tongban_domain::UserId(r.try_get("user_id")?),
-                    kind,
-                    csrf: r.try_get("csrf")?,
-                    created_at: r.try_get("created_at")?,
-                    expires_at: r.try_get("expires_at")?,
-                };
-                Ok(Some((session, Self::user_row(&r)?, r.try_get("revision")?)))
+                .await?
+                .map($crate::people::SessionUserRow::into_parts)
+                .transpose()
             }
 
             async fn delete_session(&self, token_hash: &str) -> $crate::Result<()> {
@@ -393,8 +498,7 @@ macro_rules! impl_people {
                 device: Option<&str>,
                 since: i64,
             ) -> $crate::Result<$crate::FailureCounts> {
-                use sqlx::Row;
-                let r = sqlx::query(
+                let (subject, pair, addr, device) = sqlx::query_as::<_, (i64, i64, i64, i64)>(
                     "SELECT (SELECT COUNT(*) FROM attempt_failures
                               WHERE kind = $1 AND subject = $2 AND at > $5 AND device IS NULL) AS by_subject,
                             (SELECT COUNT(*) FROM attempt_failures
@@ -411,12 +515,7 @@ macro_rules! impl_people {
                 .bind(since)
                 .fetch_one(&self.pool)
                 .await?;
-                Ok($crate::FailureCounts {
-                    subject: r.try_get("by_subject")?,
-                    pair: r.try_get("by_pair")?,
-                    addr: r.try_get("by_addr")?,
-                    device: r.try_get("by_device")?,
-                })
+                Ok($crate::FailureCounts { subject, pair, addr, device })
             }
 
             async fn clear_failures(&self, kind: &str, subject: &str, addr: &str, device: Option<&str>) -> $crate::Result<()> {
@@ -484,8 +583,7 @@ macro_rules! impl_people {
             }
 
             async fn phone_codes_since(&self, phone: &str, addr: &str, since: i64) -> $crate::Result<(i64, i64)> {
-                use sqlx::Row;
-                let r = sqlx::query(
+                Ok(sqlx::query_as(
                     "SELECT (SELECT COUNT(*) FROM phone_codes WHERE phone = $1 AND created_at > $3) AS by_phone,
                             (SELECT COUNT(*) FROM phone_codes WHERE addr = $2 AND created_at > $3) AS by_addr",
                 )
@@ -493,8 +591,7 @@ macro_rules! impl_people {
                 .bind(addr)
                 .bind(since)
                 .fetch_one(&self.pool)
-                .await?;
-                Ok((r.try_get("by_phone")?, r.try_get("by_addr")?))
+                .await?)
             }
 
             async fn register_with_code(
@@ -539,29 +636,26 @@ macro_rules! impl_people {
                 &self,
                 user: tongban_domain::UserId,
             ) -> $crate::Result<(Option<String>, Option<String>)> {
-                use sqlx::Row;
-                let r = sqlx::query("SELECT id_number, phone FROM users WHERE id = $1")
+                sqlx::query_as("SELECT id_number, phone FROM users WHERE id = $1")
                     .bind(user.0)
                     .fetch_optional(&self.pool)
                     .await?
-                    .ok_or($crate::StoreError::NotFound)?;
-                Ok((r.try_get("id_number")?, r.try_get("phone")?))
+                    .ok_or($crate::StoreError::NotFound)
             }
 
             async fn applicant_by_id_number(
                 &self,
                 id_number: &str,
             ) -> $crate::Result<Option<(tongban_domain::user::User, Option<String>)>> {
-                use sqlx::Row;
-                let row = sqlx::query(
+                sqlx::query_as::<_, $crate::people::ApplicantRow>(
                     "SELECT id, username, display_name, role, hall_id, department_id, active, household_region, phone
                      FROM users WHERE id_number = $1 AND role = 'applicant'",
                 )
                 .bind(id_number)
                 .fetch_optional(&self.pool)
-                .await?;
-                row.map(|r| Ok((Self::user_row(&r)?, r.try_get::<Option<String>, _>("phone")?)))
-                    .transpose()
+                .await?
+                .map($crate::people::ApplicantRow::into_parts)
+                .transpose()
             }
 
             async fn notifications(
@@ -569,32 +663,21 @@ macro_rules! impl_people {
                 user: tongban_domain::UserId,
                 limit: i64,
             ) -> $crate::Result<(Vec<$crate::NotificationRecord>, i64)> {
-                use sqlx::Row;
-                let unread: i64 = sqlx::query("SELECT COUNT(*) AS n FROM notifications WHERE user_id = $1 AND read_at IS NULL")
+                let unread: i64 = sqlx::query_scalar("SELECT COUNT(*) AS n FROM notifications WHERE user_id = $1 AND read_at IS NULL")
                     .bind(user.0)
                     .fetch_one(&self.pool)
-                    .await?
-                    .try_get("n")?;
-                let rows = sqlx::query(
+                    .await?;
+                let list = sqlx::query_as::<_, $crate::people::NotificationRow>(
                     "SELECT n.id, c.case_no, n.text, n.created_at, n.read_at FROM notifications n JOIN cases c ON c.id = n.case_id
                      WHERE n.user_id = $1 ORDER BY n.id DESC LIMIT $2",
                 )
                 .bind(user.0)
                 .bind(limit)
                 .fetch_all(&self.pool)
-                .await?;
-                let list = rows
-                    .iter()
-                    .map(|r| {
-                        Ok($crate::NotificationRecord {
-                            id: r.try_get("id")?,
-                            case_no: r.try_get("case_no")?,
-                            text: r.try_get("text")?,
-                            at: r.try_get("created_at")?,
-                            read: r.try_get::<Option<i64>, _>("read_at")?.is_some(),
-                        })
-                    })
-                    .collect::<$crate::Result<Vec<_>>>()?;
+                .await?
+                .into_iter()
+                .map($crate::NotificationRecord::from)
+                .collect();
                 Ok((list, unread))
             }
 
@@ -617,8 +700,7 @@ macro_rules! impl_people {
                 u: &$crate::NewUser,
                 now: i64,
             ) -> $crate::Result<tongban_domain::UserId> {
-                use sqlx::Row;
-                let id: i64 = sqlx::query(
+                let id: i64 = sqlx::query_scalar(
                     "INSERT INTO users (username, display_name, password_hash, role, hall_id, department_id, active, household_region, created_at, id_number, phone)
                      VALUES ($1, $2, $3, $4, $5, $6, TRUE, $7, $8, $9, $10) RETURNING id",
                 )
@@ -633,8 +715,7 @@ macro_rules! impl_people {
                 .bind(u.id_number.as_deref())
                 .bind(u.phone.as_deref())
                 .fetch_one(&mut *conn)
-                .await?
-                .try_get("id")?;
+                .await?;
                 // 一号: the cases windows filed under this person's ID number are theirs too.
                 if let (tongban_domain::user::Role::Applicant, Some(n)) = (u.role, u.id_number.as_deref()) {
                     sqlx::query(
@@ -678,8 +759,7 @@ macro_rules! impl_people {
                 code_hash: &str,
                 now: i64,
             ) -> $crate::Result<bool> {
-                use sqlx::Row;
-                let row = sqlx::query(
+                let row = sqlx::query_as::<_, (i64, String, i64)>(
                     "SELECT id, code_hash, attempts FROM phone_codes
                      WHERE phone = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3
                      ORDER BY created_at DESC, id DESC LIMIT 1",
@@ -689,12 +769,9 @@ macro_rules! impl_people {
                 .bind(now)
                 .fetch_optional(&mut **tx)
                 .await?;
-                let Some(row) = row else {
+                let Some((id, stored, attempts)) = row else {
                     return Ok(false);
                 };
-                let id: i64 = row.try_get("id")?;
-                let stored: String = row.try_get("code_hash")?;
-                let attempts: i64 = row.try_get("attempts")?;
                 if attempts >= 5 || stored != code_hash {
                     sqlx::query("UPDATE phone_codes SET attempts = attempts + 1 WHERE id = $1")
                         .bind(id)
@@ -708,20 +785,6 @@ macro_rules! impl_people {
                     .execute(&mut **tx)
                     .await?;
                 Ok(true)
-            }
-
-            fn user_row(r: &<$db as sqlx::Database>::Row) -> $crate::Result<tongban_domain::user::User> {
-                use sqlx::Row;
-                let role = $crate::codec::role(r.try_get::<&str, _>("role")?)?;
-                Ok(tongban_domain::user::User {
-                    id: tongban_domain::UserId(r.try_get("id")?),
-                    username: r.try_get("username")?,
-                    display_name: r.try_get("display_name")?,
-                    role,
-                    scope: $crate::codec::scope(role, r.try_get("hall_id")?, r.try_get("department_id")?),
-                    active: r.try_get("active")?,
-                    household_region: r.try_get::<Option<String>, _>("household_region")?.map($crate::region_code),
-                })
             }
         }
     };

@@ -366,9 +366,9 @@ impl crate::Store for SqliteStore {
 
 crate::city::impl_city!(SqliteStore);
 crate::people::impl_people!(SqliteStore, sqlx::Sqlite, WriteTx);
-crate::catalogue::impl_catalogue!(SqliteStore, sqlx::Sqlite, WriteTx);
+crate::catalogue::impl_catalogue!(SqliteStore, WriteTx);
 crate::cases::impl_cases!(SqliteStore, sqlx::Sqlite, WriteTx);
-crate::trust::impl_trust!(SqliteStore, sqlx::Sqlite, "", WriteTx);
+crate::trust::impl_trust!(SqliteStore, "", WriteTx);
 crate::appointments::impl_appointments!(SqliteStore, sqlx::Sqlite);
 crate::evaluations::impl_evaluations!(SqliteStore, sqlx::Sqlite);
 crate::outbox::impl_outbox!(SqliteStore, sqlx::Sqlite);

@@ -1,10 +1,10 @@
 //! Grants of rights and the security audit log, as stored.
 
+use crate::codec::{corrupt, json, level, parse_date};
 use crate::{Result, StoreError};
-use tongban_domain::grant::Grant;
-use tongban_domain::grant::{Grantee, Right};
+use tongban_domain::grant::{Grant, Grantee, Revocation, Right};
 use tongban_domain::timeline::StoredAudit;
-use tongban_domain::{DepartmentId, ItemCode, UserId};
+use tongban_domain::{DepartmentId, HallId, ItemCode, RegionCode, UserId};
 
 /// A grant to record.
 #[derive(Debug, Clone)]
@@ -111,25 +111,118 @@ pub trait TrustStore: Send + Sync {
     async fn audit_range(&self, after: i64, limit: i64) -> Result<Vec<StoredAudit>>;
 }
 
+/// A `grants` row, as [`GRANT_COLUMNS`] reads it.
+#[derive(sqlx::FromRow)]
+pub(crate) struct GrantRow {
+    id: i64,
+    grantor_department_id: i64,
+    grantee_hall_id: Option<i64>,
+    grantee_level: Option<String>,
+    grantee_region: Option<String>,
+    items: Option<String>,
+    rights: String,
+    valid_from: String,
+    valid_to: String,
+    granted_by: i64,
+    granted_at: i64,
+    reason: String,
+    revoked_by: Option<i64>,
+    revoked_at: Option<i64>,
+    revoke_reason: Option<String>,
+}
+
+impl TryFrom<GrantRow> for Grant {
+    type Error = StoreError;
+    fn try_from(r: GrantRow) -> Result<Self> {
+        let grantee = match (r.grantee_hall_id, r.grantee_level, r.grantee_region) {
+            (Some(h), _, _) => Grantee::Hall(HallId(h)),
+            (None, Some(l), Some(region)) => Grantee::Level {
+                level: level(&l)?,
+                region: RegionCode(region),
+            },
+            (None, _, _) => return Err(corrupt("grantee", "neither a hall nor a level")),
+        };
+        let rights = r
+            .rights
+            .split(',')
+            .filter(|x| !x.is_empty())
+            .map(|x| Right::parse(x).ok_or_else(|| corrupt("right", x)))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Grant {
+            id: r.id,
+            grantor: DepartmentId(r.grantor_department_id),
+            grantee,
+            items: r.items.map(|s| json("items", &s)).transpose()?,
+            rights,
+            valid_from: parse_date(&r.valid_from)?,
+            valid_to: parse_date(&r.valid_to)?,
+            granted_by: UserId(r.granted_by),
+            granted_at: r.granted_at,
+            reason: r.reason,
+            revoked: r.revoked_at.map(|at| Revocation {
+                by: UserId(r.revoked_by.unwrap_or(0)),
+                at,
+                reason: r.revoke_reason.unwrap_or_default(),
+            }),
+        })
+    }
+}
+
+/// An `audit_events` row, as [`AUDIT_COLUMNS`] reads it.
+#[derive(sqlx::FromRow)]
+pub(crate) struct AuditRow {
+    seq: i64,
+    at: i64,
+    kind: String,
+    actor_id: Option<i64>,
+    username: Option<String>,
+    addr: String,
+    subject: String,
+    detail: String,
+    prev_hash: String,
+    hash: String,
+}
+
+impl From<AuditRow> for StoredAudit {
+    fn from(r: AuditRow) -> Self {
+        StoredAudit {
+            seq: r.seq,
+            at: r.at,
+            kind: r.kind,
+            actor: r.actor_id,
+            username: r.username,
+            addr: r.addr,
+            subject: r.subject,
+            detail: r.detail,
+            prev_hash: r.prev_hash,
+            hash: r.hash,
+        }
+    }
+}
+
+/// The columns of a grant row.
 pub(crate) const GRANT_COLUMNS: &str = "id, grantor_department_id, grantee_hall_id, grantee_level, grantee_region, items, rights, \
     valid_from, valid_to, granted_by, granted_at, reason, revoked_by, revoked_at, revoke_reason";
 
+/// The columns of an audit event row.
 pub(crate) const AUDIT_COLUMNS: &str =
     "seq, at, kind, actor_id, username, addr, subject, detail, prev_hash, hash";
 
 /// Implements [`TrustStore`] for `$ty` with the SQL both backends share.
 macro_rules! impl_trust {
-    ($ty:ty, $db:ty, $audit_lock:literal, $tx:ty) => {
+    ($ty:ty, $audit_lock:literal, $tx:ty) => {
         #[async_trait::async_trait]
         impl $crate::trust::TrustStore for $ty {
             async fn grants(&self) -> $crate::Result<Vec<tongban_domain::grant::Grant>> {
-                let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+                sqlx::query_as::<_, $crate::trust::GrantRow>(sqlx::AssertSqlSafe(format!(
                     "SELECT {} FROM grants ORDER BY id",
                     $crate::trust::GRANT_COLUMNS
                 )))
                 .fetch_all(&self.pool)
-                .await?;
-                rows.iter().map(Self::grant_row).collect()
+                .await?
+                .into_iter()
+                .map(tongban_domain::grant::Grant::try_from)
+                .collect()
             }
 
             async fn create_grants(
@@ -155,7 +248,7 @@ macro_rules! impl_trust {
                 audit: &$crate::AuditEntry,
             ) -> $crate::Result<tongban_domain::grant::Grant> {
                 let mut tx = self.begin_write().await?;
-                let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+                let row = sqlx::query_as::<_, $crate::trust::GrantRow>(sqlx::AssertSqlSafe(format!(
                     "UPDATE grants SET revoked_by = $1, revoked_at = $2, revoke_reason = $3
                      WHERE id = $4 AND revoked_at IS NULL RETURNING {}",
                     $crate::trust::GRANT_COLUMNS
@@ -176,7 +269,7 @@ macro_rules! impl_trust {
                         None => $crate::StoreError::NotFound,
                     });
                 };
-                let grant = Self::grant_row(&row)?;
+                let grant = tongban_domain::grant::Grant::try_from(row)?;
                 Self::append_audit_tx(&mut tx, audit).await?;
                 Self::bump_revision(&mut tx).await?;
                 tx.commit().await?;
@@ -194,18 +287,16 @@ macro_rules! impl_trust {
                 &self,
                 f: &$crate::AuditFilter,
             ) -> $crate::Result<(Vec<tongban_domain::timeline::StoredAudit>, i64)> {
-                use sqlx::Row;
                 let filter = "($1 IS NULL OR kind = $1) AND ($2 IS NULL OR actor_id = $2) AND ($3 IS NULL OR subject = $3)";
-                let total: i64 = sqlx::query(sqlx::AssertSqlSafe(format!(
+                let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
                     "SELECT COUNT(*) AS n FROM audit_events WHERE {filter}"
                 )))
                 .bind(f.kind.as_deref())
                 .bind(f.actor.map(|a| a.0))
                 .bind(f.subject.as_deref())
                 .fetch_one(&self.pool)
-                .await?
-                .try_get("n")?;
-                let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+                .await?;
+                let rows = sqlx::query_as::<_, $crate::trust::AuditRow>(sqlx::AssertSqlSafe(format!(
                     "SELECT {} FROM audit_events WHERE {filter} ORDER BY seq DESC LIMIT $4 OFFSET $5",
                     $crate::trust::AUDIT_COLUMNS
                 )))
@@ -216,7 +307,7 @@ macro_rules! impl_trust {
                 .bind(f.offset)
                 .fetch_all(&self.pool)
                 .await?;
-                Ok((rows.iter().map(Self::audit_row).collect::<$crate::Result<_>>()?, total))
+                Ok((rows.into_iter().map(tongban_domain::timeline::StoredAudit::from).collect(), total))
             }
 
             async fn audit_range(
@@ -224,15 +315,17 @@ macro_rules! impl_trust {
                 after: i64,
                 limit: i64,
             ) -> $crate::Result<Vec<tongban_domain::timeline::StoredAudit>> {
-                let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+                Ok(sqlx::query_as::<_, $crate::trust::AuditRow>(sqlx::AssertSqlSafe(format!(
                     "SELECT {} FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT $2",
                     $crate::trust::AUDIT_COLUMNS
                 )))
                 .bind(after)
                 .bind(limit)
                 .fetch_all(&self.pool)
-                .await?;
-                rows.iter().map(Self::audit_row).collect()
+                .await?
+                .into_iter()
+                .map(tongban_domain::timeline::StoredAudit::from)
+                .collect())
             }
         }
 
@@ -244,15 +337,14 @@ macro_rules! impl_trust {
                 tx: &mut $tx,
                 e: &$crate::AuditEntry,
             ) -> $crate::Result<i64> {
-                use sqlx::Row;
                 if !$audit_lock.is_empty() {
                     sqlx::query($audit_lock).execute(&mut **tx).await?;
                 }
-                let last = sqlx::query("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1")
+                let last: Option<(i64, String)> = sqlx::query_as("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1")
                     .fetch_optional(&mut **tx)
                     .await?;
                 let (seq, prev) = match last {
-                    Some(r) => (r.try_get::<i64, _>("seq")? + 1, r.try_get::<String, _>("hash")?),
+                    Some((seq, hash)) => (seq + 1, hash),
                     None => (1, tongban_domain::timeline::GENESIS.to_owned()),
                 };
                 let hash = tongban_domain::timeline::audit_hash(
@@ -299,7 +391,7 @@ macro_rules! impl_trust {
                 };
                 let rights: Vec<&str> = g.rights.iter().map(|r| r.as_str()).collect();
                 let items = g.items.as_ref().map($crate::codec::to_json).transpose()?;
-                let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+                let row = sqlx::query_as::<_, $crate::trust::GrantRow>(sqlx::AssertSqlSafe(format!(
                     "INSERT INTO grants (grantor_department_id, grantee_hall_id, grantee_level, grantee_region, items, rights,
                        valid_from, valid_to, granted_by, granted_at, reason)
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING {}",
@@ -318,69 +410,11 @@ macro_rules! impl_trust {
                 .bind(&g.reason)
                 .fetch_one(&mut **tx)
                 .await?;
-                let grant = Self::grant_row(&row)?;
+                let grant = tongban_domain::grant::Grant::try_from(row)?;
                 let mut audit = audit.clone();
                 audit.subject = format!("grant:{}", grant.id);
                 Self::append_audit_tx(tx, &audit).await?;
                 Ok(grant)
-            }
-
-            fn audit_row(r: &<$db as sqlx::Database>::Row) -> $crate::Result<tongban_domain::timeline::StoredAudit> {
-                use sqlx::Row;
-                Ok(tongban_domain::timeline::StoredAudit {
-                    seq: r.try_get("seq")?,
-                    at: r.try_get("at")?,
-                    kind: r.try_get("kind")?,
-                    actor: r.try_get("actor_id")?,
-                    username: r.try_get("username")?,
-                    addr: r.try_get("addr")?,
-                    subject: r.try_get("subject")?,
-                    detail: r.try_get("detail")?,
-                    prev_hash: r.try_get("prev_hash")?,
-                    hash: r.try_get("hash")?,
-                })
-            }
-
-            fn grant_row(r: &<$db as sqlx::Database>::Row) -> $crate::Result<tongban_domain::grant::Grant> {
-                use sqlx::Row;
-                use tongban_domain::grant::{Grantee, Revocation, Right};
-                let grantee = match r.try_get::<Option<i64>, _>("grantee_hall_id")? {
-                    Some(h) => Grantee::Hall(tongban_domain::HallId(h)),
-                    None => Grantee::Level {
-                        level: $crate::codec::level(r.try_get::<&str, _>("grantee_level")?)?,
-                        region: tongban_domain::RegionCode(r.try_get("grantee_region")?),
-                    },
-                };
-                let rights = r
-                    .try_get::<&str, _>("rights")?
-                    .split(',')
-                    .filter(|x| !x.is_empty())
-                    .map(|x| Right::parse(x).ok_or_else(|| $crate::codec::corrupt("right", x)))
-                    .collect::<$crate::Result<Vec<_>>>()?;
-                let revoked = match r.try_get::<Option<i64>, _>("revoked_at")? {
-                    Some(at) => Some(Revocation {
-                        by: tongban_domain::UserId(r.try_get::<Option<i64>, _>("revoked_by")?.unwrap_or(0)),
-                        at,
-                        reason: r.try_get::<Option<String>, _>("revoke_reason")?.unwrap_or_default(),
-                    }),
-                    None => None,
-                };
-                Ok(tongban_domain::grant::Grant {
-                    id: r.try_get("id")?,
-                    grantor: tongban_domain::DepartmentId(r.try_get("grantor_department_id")?),
-                    grantee,
-                    items: r
-                        .try_get::<Option<&str>, _>("items")?
-                        .map(|s| $crate::codec::json("items", s))
-                        .transpose()?,
-                    rights,
-                    valid_from: $crate::codec::parse_date(r.try_get::<&str, _>("valid_from")?)?,
-                    valid_to: $crate::codec::parse_date(r.try_get::<&str, _>("valid_to")?)?,
-                    granted_by: tongban_domain::UserId(r.try_get("granted_by")?),
-                    granted_at: r.try_get("granted_at")?,
-                    reason: r.try_get("reason")?,
-                    revoked,
-                })
             }
         }
     };
