@@ -212,7 +212,7 @@ async fn lifecycle(
 ) -> Result<(), Box<dyn std::error::Error>> {
     let store = match &db {
         Some(u) => {
-            let s = tongban_store::open(u).await?;
+            let s = tongban_store::open_bench(u).await?;
             tongban_server::calendar::ensure_official(s.as_ref()).await?;
             if !tongban_demo::is_seeded(s.as_ref()).await? {
                 tongban_demo::seed(s.as_ref(), 0, &tongban_server::auth::hash_password).await?;

@@ -1,5 +1,8 @@
-//! Case records as the store keeps them.
+//! Cases: records, their hash-chained events, the materials received,
+//! idempotency keys and the due dates kept for ordering.
 
+use crate::codec::{corrupt, json, parse_date};
+use crate::{Result, StoreError};
 use tongban_domain::authz::CaseVisibility;
 use tongban_domain::calendar::Pause;
 use tongban_domain::case::Status;
@@ -172,19 +175,22 @@ pub struct NewEvent {
 }
 
 /// A stored event.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct EventRecord {
     /// Position, from 1.
     pub seq: i64,
     /// Unix ms.
     pub at: i64,
     /// Actor id.
+    #[sqlx(rename = "actor_id")]
     pub actor: i64,
     /// Role.
     pub role: String,
     /// Hall.
+    #[sqlx(rename = "hall_id")]
     pub hall: Option<i64>,
     /// Department.
+    #[sqlx(rename = "department_id")]
     pub department: Option<i64>,
     /// Action.
     pub action: String,
@@ -236,7 +242,7 @@ impl std::fmt::Debug for IdemWrite<'_> {
 }
 
 /// How a material was received.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct MaterialReceipt {
     /// The checklist entry's key.
     pub material_key: String,
@@ -257,3 +263,617 @@ pub struct MaterialReceipt {
     /// When, unix ms.
     pub recorded_at: i64,
 }
+
+/// The visibility rule as a SQL condition over `cases`, with the values
+/// of its placeholders `$1` and `$2` (unused ones are bound too, as 0).
+pub(crate) fn visibility_sql(v: tongban_domain::authz::CaseVisibility) -> (&'static str, [i64; 2]) {
+    use tongban_domain::authz::CaseVisibility as V;
+    match v {
+        V::Nothing => ("($1 = 0 AND $2 = 0 AND 1 = 0)", [0, 0]),
+        V::All => ("($1 = 0 AND $2 = 0)", [0, 0]),
+        V::Applicant(u) => ("(applicant_user_id = $1 AND $2 = 0)", [u.0, 0]),
+        V::Hall {
+            hall: Some(h),
+            helper: None,
+        } => (
+            "((hall_id = $1 OR pickup_hall_id = $1) AND $2 = 0)",
+            [h.0, 0],
+        ),
+        V::Hall {
+            hall: Some(h),
+            helper: Some(u),
+        } => (
+            "(hall_id = $1 OR pickup_hall_id = $1 OR assisted_by = $2)",
+            [h.0, u.0],
+        ),
+        V::Hall {
+            hall: None,
+            helper: Some(u),
+        } => ("(assisted_by = $1 AND $2 = 0)", [u.0, 0]),
+        V::Hall {
+            hall: None,
+            helper: None,
+        } => ("($1 = 0 AND $2 = 0 AND 1 = 0)", [0, 0]),
+        V::Department(d) => ("(department_id = $1 AND $2 = 0)", [d.0, 0]),
+    }
+}
+
+/// What cases ask of a database.
+#[async_trait::async_trait]
+pub trait CaseStore: Send + Sync {
+    /// The recorded answer for an idempotency key, if any: (status, body).
+    async fn idempotent_answer(&self, scope: &str, key: &str) -> Result<Option<(u16, String)>>;
+
+    /// Creates a case with its first event (and the idempotency answer), in
+    /// one transaction. The case number is `prefix` + the 8-digit id.
+    async fn create_case(
+        &self,
+        case: &NewCase,
+        case_no_prefix: &str,
+        first: &NewEvent,
+        idem: Option<IdemWrite<'_>>,
+    ) -> Result<(CaseRecord, Option<String>)>;
+
+    /// A case by number.
+    async fn case_by_no(&self, case_no: &str) -> Result<CaseRecord>;
+
+    /// A case by its internal id.
+    async fn case_by_id(&self, id: i64) -> Result<CaseRecord>;
+
+    /// A case's events in order.
+    async fn case_events(&self, case_id: i64) -> Result<Vec<EventRecord>>;
+
+    /// Applies a change and appends its event in one transaction, if the
+    /// case is still at `expected_version` (else `Conflict`).
+    async fn apply_to_case(
+        &self,
+        case_no: &str,
+        expected_version: i64,
+        change: &CaseChange,
+        event: &NewEvent,
+        idem: Option<IdemWrite<'_>>,
+    ) -> Result<(CaseRecord, Option<String>)>;
+
+    /// Records a material received on a case and appends its event, in one
+    /// transaction, if the case is still at `expected_version`.
+    async fn add_material_receipt(
+        &self,
+        case_no: &str,
+        expected_version: i64,
+        receipt: &MaterialReceipt,
+        event: &NewEvent,
+    ) -> Result<CaseRecord>;
+
+    /// The materials received on a case, in order.
+    async fn material_receipts(&self, case_id: i64) -> Result<Vec<MaterialReceipt>>;
+
+    /// Cases matching a filter, most recently changed first, and their total.
+    async fn cases(&self, filter: &CaseFilter) -> Result<(Vec<CaseRecord>, i64)>;
+
+    /// (id, case number, version) of cases with id above `after`, in id order.
+    async fn case_index(&self, after: i64, limit: i64) -> Result<Vec<(i64, String, i64)>>;
+
+    /// Accepted, undecided cases in these statuses with id above `after`,
+    /// in id order (`missing_due`: only those without a stored due date):
+    /// the cases whose due date is kept.
+    async fn clocked_cases(
+        &self,
+        after: i64,
+        statuses: &[tongban_domain::case::Status],
+        missing_due: bool,
+        limit: i64,
+    ) -> Result<Vec<CaseRecord>>;
+
+    /// Stores cases' due dates (by case id), in one transaction.
+    async fn set_due_dates(&self, dates: &[(i64, Option<time::Date>)]) -> Result<()>;
+}
+
+fn status(s: &str) -> Result<Status> {
+    Status::parse(s).ok_or_else(|| corrupt("status", s))
+}
+
+/// A recorded idempotent answer: (HTTP status, body).
+pub(crate) fn idem_answer((status, body): (i64, String)) -> (u16, String) {
+    (u16::try_from(status).unwrap_or(200), body)
+}
+
+/// A `cases` row, as [`CASE_COLUMNS`] reads it.
+#[derive(sqlx::FromRow)]
+pub(crate) struct CaseRow {
+    id: i64,
+    case_no: String,
+    verification_code: String,
+    item_code: String,
+    item_version: i64,
+    item_name: String,
+    mode: String,
+    status: String,
+    version: i64,
+    department_id: i64,
+    hall_id: Option<i64>,
+    pickup_hall_id: Option<i64>,
+    applicant_user_id: Option<i64>,
+    assisted_by: Option<i64>,
+    delivery: Option<String>,
+    created_by: Option<i64>,
+    applicant: String,
+    agent: Option<String>,
+    answers: String,
+    situation: String,
+    materials: String,
+    promised_days: i64,
+    instant: bool,
+    accepted_on: Option<String>,
+    decided_on: Option<String>,
+    pauses: String,
+    resume_to: Option<String>,
+    created_at: i64,
+    updated_at: i64,
+}
+
+impl TryFrom<CaseRow> for CaseRecord {
+    type Error = StoreError;
+    fn try_from(r: CaseRow) -> Result<Self> {
+        Ok(CaseRecord {
+            id: r.id,
+            case_no: r.case_no,
+            verification_code: r.verification_code,
+            item_code: ItemCode(r.item_code),
+            item_version: i32::try_from(r.item_version).unwrap_or(0),
+            item_name: r.item_name,
+            mode: Mode::parse(&r.mode).ok_or_else(|| corrupt("mode", &r.mode))?,
+            status: status(&r.status)?,
+            version: r.version,
+            department: DepartmentId(r.department_id),
+            hall: r.hall_id.map(HallId),
+            pickup_hall: r.pickup_hall_id.map(HallId),
+            applicant_user: r.applicant_user_id.map(UserId),
+            assisted_by: r.assisted_by.map(UserId),
+            delivery: r.delivery.map(|d| json("delivery", &d)).transpose()?,
+            created_by: r.created_by.map(UserId),
+            applicant: json("applicant", &r.applicant)?,
+            agent: r.agent.map(|a| json("agent", &a)).transpose()?,
+            answers: json("answers", &r.answers)?,
+            situation: r.situation,
+            materials: json("materials", &r.materials)?,
+            promised_days: u32::try_from(r.promised_days).unwrap_or(0),
+            instant: r.instant,
+            accepted_on: r.accepted_on.as_deref().map(parse_date).transpose()?,
+            decided_on: r.decided_on.as_deref().map(parse_date).transpose()?,
+            pauses: json("pauses", &r.pauses)?,
+            resume_to: r.resume_to.as_deref().map(status).transpose()?,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        })
+    }
+}
+
+/// A case row just moved, with the hash its new event chains to.
+#[derive(sqlx::FromRow)]
+pub(crate) struct MovedCaseRow {
+    #[sqlx(flatten)]
+    case: CaseRow,
+    prev_hash: String,
+}
+
+impl MovedCaseRow {
+    /// The case and the previous event's hash.
+    pub(crate) fn into_parts(self) -> Result<(CaseRecord, String)> {
+        Ok((self.case.try_into()?, self.prev_hash))
+    }
+}
+
+/// The columns of a case row, as [`CaseRow`] reads them.
+pub(crate) const CASE_COLUMNS: &str = "id, case_no, verification_code, item_code, item_version, item_name, mode, status, version, \
+    department_id, hall_id, applicant_user_id, created_by, applicant, agent, answers, situation, materials, promised_days, instant, \
+    accepted_on, decided_on, pauses, resume_to, created_at, updated_at, pickup_hall_id, assisted_by, delivery";
+
+/// Implements [`CaseStore`] for `$ty` with the SQL both backends share.
+macro_rules! impl_cases {
+    ($ty:ty, $db:ty, $tx:ty) => {
+        #[async_trait::async_trait]
+        impl $crate::cases::CaseStore for $ty {
+            async fn idempotent_answer(&self, scope: &str, key: &str) -> $crate::Result<Option<(u16, String)>> {
+                let r = sqlx::query_as("SELECT status, body FROM idempotency_keys WHERE scope = $1 AND key = $2")
+                    .bind(scope)
+                    .bind(key)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                Ok(r.map($crate::cases::idem_answer))
+            }
+
+            async fn create_case(
+                &self,
+                c: &$crate::NewCase,
+                case_no_prefix: &str,
+                first: &$crate::NewEvent,
+                idem: Option<$crate::IdemWrite<'_>>,
+            ) -> $crate::Result<($crate::CaseRecord, Option<String>)> {
+                let mut tx = Self::replay_in(self.begin_write().await?, &idem).await?;
+                let placeholder = format!("{case_no_prefix}-{}", c.verification_code);
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO cases (case_no, verification_code, item_code, item_version, item_name, mode, status, version,
+                       department_id, hall_id, applicant_user_id, created_by, applicant_name, applicant, answers, situation,
+                       materials, promised_days, instant, pauses, created_at, updated_at, agent, assisted_by, delivery,
+                       applicant_id_number)
+                     VALUES ($1, $2, $3, $4, $5, $6, 'draft', 1, $7, $8,
+                       COALESCE($9, (SELECT u.id FROM users u WHERE u.role = 'applicant' AND u.id_number = $22)),
+                       $10, $11, $12, $13, $14, $15, $16, $17, '[]', $18, $18, $19, $20, $21, $22)
+                     RETURNING id",
+                )
+                .bind(&placeholder)
+                .bind(&c.verification_code)
+                .bind(c.item_code.as_str())
+                .bind(i64::from(c.item_version))
+                .bind(&c.item_name)
+                .bind(c.mode.as_str())
+                .bind(c.department.0)
+                .bind(c.hall.map(|h| h.0))
+                .bind(c.applicant_user.map(|u| u.0))
+                .bind(c.created_by.map(|u| u.0))
+                .bind(c.applicant.name())
+                .bind($crate::codec::to_json(&c.applicant)?)
+                .bind($crate::codec::to_json(&c.answers)?)
+                .bind(&c.situation)
+                .bind($crate::codec::to_json(&c.materials)?)
+                .bind(i64::from(c.promised_days))
+                .bind(c.instant)
+                .bind(first.at)
+                .bind(c.agent.as_ref().map($crate::codec::to_json).transpose()?)
+                .bind(c.assisted_by.map(|u| u.0))
+                .bind(c.delivery.as_ref().map($crate::codec::to_json).transpose()?)
+                .bind(match &c.applicant {
+                    tongban_domain::intake::Applicant::Person { id_number, .. } => Some(id_number.as_str()),
+                    tongban_domain::intake::Applicant::Company { .. } => None,
+                })
+                .fetch_one(&mut *tx)
+                .await?;
+                let case_no = format!("{case_no_prefix}{id:08}");
+                sqlx::query("UPDATE cases SET case_no = $1 WHERE id = $2").bind(&case_no).bind(id).execute(&mut *tx).await?;
+                Self::append_event(&mut tx, id, &case_no, 1, tongban_domain::timeline::GENESIS, "draft", first).await?;
+                let record = Self::load_case(&mut tx, &case_no).await?;
+                let answer = Self::record_idempotency(&mut tx, &record, idem, first.at).await?;
+                tx.commit().await?;
+                Ok((record, answer))
+            }
+
+            async fn case_by_no(&self, case_no: &str) -> $crate::Result<$crate::CaseRecord> {
+                let mut conn = self.pool.acquire().await?;
+                Self::load_case(&mut conn, case_no).await
+            }
+
+            async fn case_by_id(&self, id: i64) -> $crate::Result<$crate::CaseRecord> {
+                sqlx::query_as::<_, $crate::cases::CaseRow>(sqlx::AssertSqlSafe(format!(
+                    "SELECT {} FROM cases WHERE id = $1",
+                    $crate::cases::CASE_COLUMNS
+                )))
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?
+                .ok_or($crate::StoreError::NotFound)?
+                .try_into()
+            }
+
+            async fn case_events(&self, case_id: i64) -> $crate::Result<Vec<$crate::EventRecord>> {
+                Ok(sqlx::query_as(
+                    "SELECT seq, at, actor_id, role, hall_id, department_id, action, status, payload, prev_hash, hash
+                     FROM case_events WHERE case_id = $1 ORDER BY seq",
+                )
+                .bind(case_id)
+                .fetch_all(&self.pool)
+                .await?)
+            }
+
+            async fn apply_to_case(
+                &self,
+                case_no: &str,
+                expected_version: i64,
+                change: &$crate::CaseChange,
+                event: &$crate::NewEvent,
+                idem: Option<$crate::IdemWrite<'_>>,
+            ) -> $crate::Result<($crate::CaseRecord, Option<String>)> {
+                let mut tx = Self::replay_in(self.begin_write().await?, &idem).await?;
+                // One statement moves the case, reads it back and fetches the
+                // hash the new event chains to; the version guard makes that
+                // hash the last one.
+                let row = sqlx::query_as::<_, $crate::cases::MovedCaseRow>(sqlx::AssertSqlSafe(format!(
+                    "UPDATE cases SET status = $1, version = version + 1, accepted_on = COALESCE($2, accepted_on),
+                       decided_on = COALESCE($3, decided_on), pauses = $4, resume_to = $5, updated_at = $6,
+                       pickup_hall_id = COALESCE($9, pickup_hall_id), due_on = $10
+                     WHERE case_no = $7 AND version = $8
+                     RETURNING {}, (SELECT e.hash FROM case_events e WHERE e.case_id = cases.id AND e.seq = $8) AS prev_hash",
+                    $crate::cases::CASE_COLUMNS
+                )))
+                .bind(change.status.as_str())
+                .bind(change.accepted_on.map($crate::codec::date_str))
+                .bind(change.decided_on.map($crate::codec::date_str))
+                .bind($crate::codec::to_json(&change.pauses)?)
+                .bind(change.resume_to.map(|s| s.as_str()))
+                .bind(event.at)
+                .bind(case_no)
+                .bind(expected_version)
+                .bind(change.pickup_hall.map(|h| h.0))
+                .bind(change.due_on.map($crate::codec::date_str))
+                .fetch_optional(&mut *tx)
+                .await?;
+                let Some(row) = row else {
+                    let exists = sqlx::query("SELECT 1 AS one FROM cases WHERE case_no = $1")
+                        .bind(case_no)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                    return Err(match exists {
+                        Some(_) => $crate::StoreError::Conflict("version".into()),
+                        None => $crate::StoreError::NotFound,
+                    });
+                };
+                let (record, prev) = row.into_parts()?;
+                Self::append_event(&mut tx, record.id, case_no, expected_version + 1, &prev, change.status.as_str(), event).await?;
+                if let (Some(text), Some(user)) = (&change.notify, record.applicant_user) {
+                    sqlx::query("INSERT INTO notifications (user_id, case_id, text, created_at) VALUES ($1, $2, $3, $4)")
+                        .bind(user.0)
+                        .bind(record.id)
+                        .bind(text)
+                        .bind(event.at)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                Self::enqueue_tx(&mut tx, Some(record.id), event.at, &change.messages).await?;
+                let answer = Self::record_idempotency(&mut tx, &record, idem, event.at).await?;
+                tx.commit().await?;
+                Ok((record, answer))
+            }
+
+            async fn add_material_receipt(
+                &self,
+                case_no: &str,
+                expected_version: i64,
+                m: &$crate::MaterialReceipt,
+                event: &$crate::NewEvent,
+            ) -> $crate::Result<$crate::CaseRecord> {
+                let mut tx = self.begin_write().await?;
+                let (id, status): (i64, String) = sqlx::query_as("SELECT id, status FROM cases WHERE case_no = $1")
+                    .bind(case_no)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .ok_or($crate::StoreError::NotFound)?;
+                let updated = sqlx::query("UPDATE cases SET version = version + 1, updated_at = $1 WHERE id = $2 AND version = $3")
+                    .bind(event.at)
+                    .bind(id)
+                    .bind(expected_version)
+                    .execute(&mut *tx)
+                    .await?;
+                if updated.rows_affected() != 1 {
+                    return Err($crate::StoreError::Conflict("version".into()));
+                }
+                sqlx::query(
+                    "INSERT INTO case_materials (case_id, material_key, method, blob, mime, size, license_ref, recorded_by, recorded_at,
+                       original_verified)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                )
+                .bind(id)
+                .bind(&m.material_key)
+                .bind(&m.method)
+                .bind(&m.blob)
+                .bind(&m.mime)
+                .bind(m.size)
+                .bind(&m.license_ref)
+                .bind(m.recorded_by)
+                .bind(m.recorded_at)
+                .bind(m.original_verified)
+                .execute(&mut *tx)
+                .await?;
+                let record = Self::chain_and_load(&mut tx, id, case_no, expected_version, &status, event).await?;
+                tx.commit().await?;
+                Ok(record)
+            }
+
+            async fn material_receipts(&self, case_id: i64) -> $crate::Result<Vec<$crate::MaterialReceipt>> {
+                Ok(sqlx::query_as(
+                    "SELECT material_key, method, blob, mime, size, license_ref, recorded_by, recorded_at, original_verified
+                     FROM case_materials WHERE case_id = $1 ORDER BY id",
+                )
+                .bind(case_id)
+                .fetch_all(&self.pool)
+                .await?)
+            }
+
+            async fn cases(&self, f: &$crate::CaseFilter) -> $crate::Result<(Vec<$crate::CaseRecord>, i64)> {
+                // One query per shape of the visibility rule, so each can use its index.
+                let (visible, ids) = $crate::cases::visibility_sql(f.visible);
+                let statuses = f.statuses.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(",");
+                let where_ = format!(
+                    "{visible} AND ($3 = '' OR (',' || $3 || ',') LIKE ('%,' || status || ',%'))"
+                );
+                let order = if f.by_due_date {
+                    "(due_on IS NULL), due_on, updated_at DESC, id DESC"
+                } else {
+                    "updated_at DESC, id DESC"
+                };
+                let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) AS n FROM cases WHERE {where_}")))
+                    .bind(ids[0])
+                    .bind(ids[1])
+                    .bind(&statuses)
+                    .fetch_one(&self.pool)
+                    .await?;
+                let records = sqlx::query_as::<_, $crate::cases::CaseRow>(sqlx::AssertSqlSafe(format!(
+                    "SELECT {} FROM cases WHERE {where_} ORDER BY {order} LIMIT $4 OFFSET $5",
+                    $crate::cases::CASE_COLUMNS
+                )))
+                .bind(ids[0])
+                .bind(ids[1])
+                .bind(&statuses)
+                .bind(f.limit)
+                .bind(f.offset)
+                .fetch_all(&self.pool)
+                .await?
+                .into_iter()
+                .map($crate::CaseRecord::try_from)
+                .collect::<$crate::Result<Vec<_>>>()?;
+                Ok((records, total))
+            }
+
+            async fn case_index(&self, after: i64, limit: i64) -> $crate::Result<Vec<(i64, String, i64)>> {
+                Ok(sqlx::query_as("SELECT id, case_no, version FROM cases WHERE id > $1 ORDER BY id LIMIT $2")
+                    .bind(after)
+                    .bind(limit)
+                    .fetch_all(&self.pool)
+                    .await?)
+            }
+
+            async fn clocked_cases(
+                &self,
+                after: i64,
+                statuses: &[tongban_domain::case::Status],
+                missing_due: bool,
+                limit: i64,
+            ) -> $crate::Result<Vec<$crate::CaseRecord>> {
+                let statuses = statuses.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(",");
+                sqlx::query_as::<_, $crate::cases::CaseRow>(sqlx::AssertSqlSafe(format!(
+                    "SELECT {} FROM cases
+                      WHERE id > $1 AND accepted_on IS NOT NULL AND decided_on IS NULL
+                        AND (',' || $2 || ',') LIKE ('%,' || status || ',%')
+                        AND ($3 = 0 OR due_on IS NULL)
+                      ORDER BY id LIMIT $4",
+                    $crate::cases::CASE_COLUMNS
+                )))
+                .bind(after)
+                .bind(&statuses)
+                .bind(i32::from(missing_due))
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?
+                .into_iter()
+                .map($crate::CaseRecord::try_from)
+                .collect()
+            }
+
+            async fn set_due_dates(&self, dates: &[(i64, Option<time::Date>)]) -> $crate::Result<()> {
+                let mut tx = self.begin_write().await?;
+                for (id, due) in dates {
+                    sqlx::query("UPDATE cases SET due_on = $1 WHERE id = $2")
+                        .bind(due.map($crate::codec::date_str))
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+        }
+
+        impl $ty {
+            /// After a case row moved from `expected_version`: appends the
+            /// event chained to the previous one and reads the case back.
+            async fn chain_and_load(
+                tx: &mut $tx,
+                id: i64,
+                case_no: &str,
+                expected_version: i64,
+                status: &str,
+                event: &$crate::NewEvent,
+            ) -> $crate::Result<$crate::CaseRecord> {
+                let prev: String = sqlx::query_scalar("SELECT hash FROM case_events WHERE case_id = $1 AND seq = $2")
+                    .bind(id)
+                    .bind(expected_version)
+                    .fetch_one(&mut **tx)
+                    .await?;
+                Self::append_event(tx, id, case_no, expected_version + 1, &prev, status, event).await?;
+                Self::load_case(tx, case_no).await
+            }
+
+            async fn append_event(
+                tx: &mut $tx,
+                case_id: i64,
+                case_no: &str,
+                seq: i64,
+                prev: &str,
+                status: &str,
+                e: &$crate::NewEvent,
+            ) -> $crate::Result<()> {
+                let hash = tongban_domain::timeline::event_hash(
+                    prev,
+                    &tongban_domain::timeline::ChainedFields {
+                        case_no,
+                        seq,
+                        at: e.at,
+                        actor: e.actor.0,
+                        role: &e.role,
+                        action: &e.action,
+                        status,
+                        payload: &e.payload,
+                    },
+                );
+                sqlx::query(
+                    "INSERT INTO case_events (case_id, seq, at, actor_id, role, hall_id, department_id, action, status, payload,
+                       prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+                )
+                .bind(case_id)
+                .bind(seq)
+                .bind(e.at)
+                .bind(e.actor.0)
+                .bind(&e.role)
+                .bind(e.hall.map(|h| h.0))
+                .bind(e.department.map(|d| d.0))
+                .bind(&e.action)
+                .bind(status)
+                .bind(&e.payload)
+                .bind(prev)
+                .bind(&hash)
+                .execute(&mut **tx)
+                .await?;
+                Ok(())
+            }
+
+            /// Inside a write: the answer already recorded under the key, if
+            /// any — seen even before its batch commits; then this (empty)
+            /// transaction joins that commit so the replay is durable.
+            async fn replay_in(mut tx: $tx, idem: &Option<$crate::IdemWrite<'_>>) -> $crate::Result<$tx> {
+                let Some(i) = idem else { return Ok(tx) };
+                let r = sqlx::query_as("SELECT status, body FROM idempotency_keys WHERE scope = $1 AND key = $2")
+                    .bind(&i.scope)
+                    .bind(&i.key)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                match r.map($crate::cases::idem_answer) {
+                    None => Ok(tx),
+                    Some((status, body)) => {
+                        tx.commit().await?;
+                        Err($crate::StoreError::Replayed(status, body))
+                    }
+                }
+            }
+
+            async fn record_idempotency(
+                tx: &mut $tx,
+                record: &$crate::CaseRecord,
+                idem: Option<$crate::IdemWrite<'_>>,
+                at: i64,
+            ) -> $crate::Result<Option<String>> {
+                let Some(i) = idem else { return Ok(None) };
+                let body = (i.render)(record);
+                sqlx::query("INSERT INTO idempotency_keys (scope, key, status, body, created_at) VALUES ($1, $2, $3, $4, $5)")
+                    .bind(&i.scope)
+                    .bind(&i.key)
+                    .bind(i64::from(i.status))
+                    .bind(&body)
+                    .bind(at)
+                    .execute(&mut **tx)
+                    .await?;
+                Ok(Some(body))
+            }
+
+            async fn load_case(conn: &mut <$db as sqlx::Database>::Connection, case_no: &str) -> $crate::Result<$crate::CaseRecord> {
+                sqlx::query_as::<_, $crate::cases::CaseRow>(sqlx::AssertSqlSafe(format!(
+                    "SELECT {} FROM cases WHERE case_no = $1",
+                    $crate::cases::CASE_COLUMNS
+                )))
+                .bind(case_no)
+                .fetch_optional(&mut *conn)
+                .await?
+                .ok_or($crate::StoreError::NotFound)?
+                .try_into()
+            }
+        }
+    };
+}
+pub(crate) use impl_cases;

@@ -144,31 +144,48 @@ pub trait OutboxStore: Send + Sync {
     ) -> crate::Result<OutboxMessage>;
 }
 
-/// The columns of an outbox row, in the order [`message_row`] reads.
+/// An `outbox` row, as [`OUTBOX_COLUMNS`] reads it.
+#[derive(sqlx::FromRow)]
+pub(crate) struct MessageRow {
+    id: i64,
+    kind: String,
+    recipient: String,
+    body: String,
+    case_id: Option<i64>,
+    created_at: i64,
+    status: String,
+    attempts: i32,
+    next_attempt_at: i64,
+    last_error: Option<String>,
+    sent_at: Option<i64>,
+}
+
+impl TryFrom<MessageRow> for OutboxMessage {
+    type Error = crate::StoreError;
+    fn try_from(r: MessageRow) -> crate::Result<Self> {
+        Ok(OutboxMessage {
+            id: r.id,
+            kind: r.kind,
+            recipient: r.recipient,
+            body: r.body,
+            case_id: r.case_id,
+            created_at: r.created_at,
+            status: MessageStatus::parse(&r.status)
+                .ok_or_else(|| crate::codec::corrupt("outbox status", &r.status))?,
+            attempts: r.attempts,
+            next_attempt_at: r.next_attempt_at,
+            last_error: r.last_error,
+            sent_at: r.sent_at,
+        })
+    }
+}
+
+/// The columns of an outbox row.
 pub(crate) const OUTBOX_COLUMNS: &str = "id, kind, recipient, body, case_id, created_at, status, attempts, next_attempt_at, last_error, sent_at";
 
 macro_rules! impl_outbox {
     ($ty:ty, $db:ty) => {
         impl $ty {
-            fn message_row(r: &<$db as sqlx::Database>::Row) -> $crate::Result<$crate::outbox::OutboxMessage> {
-                use sqlx::Row;
-                let status: String = r.try_get("status")?;
-                Ok($crate::outbox::OutboxMessage {
-                    id: r.try_get("id")?,
-                    kind: r.try_get("kind")?,
-                    recipient: r.try_get("recipient")?,
-                    body: r.try_get("body")?,
-                    case_id: r.try_get("case_id")?,
-                    created_at: r.try_get("created_at")?,
-                    status: $crate::outbox::MessageStatus::parse(&status)
-                        .ok_or_else(|| $crate::backend::corrupt("outbox status", &status))?,
-                    attempts: r.try_get::<i32, _>("attempts")?,
-                    next_attempt_at: r.try_get("next_attempt_at")?,
-                    last_error: r.try_get("last_error")?,
-                    sent_at: r.try_get("sent_at")?,
-                })
-            }
-
             /// Writes messages inside the transaction of the change that causes them.
             pub(crate) async fn enqueue_tx(
                 conn: &mut <$db as sqlx::Database>::Connection,
@@ -199,7 +216,7 @@ macro_rules! impl_outbox {
                 let mut tx = self.begin_write().await?;
                 // The outer lease condition makes a concurrent claimer that
                 // waited for the row lock skip what the first one took.
-                let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+                let rows = sqlx::query_as::<_, $crate::outbox::MessageRow>(sqlx::AssertSqlSafe(format!(
                     "UPDATE outbox SET lease_until = $2
                      WHERE id IN (SELECT id FROM outbox
                                   WHERE status = 'pending' AND next_attempt_at <= $1
@@ -215,7 +232,10 @@ macro_rules! impl_outbox {
                 .fetch_all(&mut *tx)
                 .await?;
                 tx.commit().await?;
-                let mut out = rows.iter().map(Self::message_row).collect::<$crate::Result<Vec<_>>>()?;
+                let mut out = rows
+                    .into_iter()
+                    .map($crate::outbox::OutboxMessage::try_from)
+                    .collect::<$crate::Result<Vec<_>>>()?;
                 out.sort_by_key(|m| (m.next_attempt_at, m.id));
                 Ok(out)
             }
@@ -253,7 +273,7 @@ macro_rules! impl_outbox {
                 before: Option<i64>,
                 limit: i64,
             ) -> $crate::Result<Vec<$crate::outbox::OutboxMessage>> {
-                let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+                sqlx::query_as::<_, $crate::outbox::MessageRow>(sqlx::AssertSqlSafe(format!(
                     "SELECT {} FROM outbox WHERE status = $1 AND id < $2 ORDER BY id DESC LIMIT $3",
                     $crate::outbox::OUTBOX_COLUMNS
                 )))
@@ -261,13 +281,15 @@ macro_rules! impl_outbox {
                 .bind(before.unwrap_or(i64::MAX))
                 .bind(limit)
                 .fetch_all(&self.pool)
-                .await?;
-                rows.iter().map(Self::message_row).collect()
+                .await?
+                .into_iter()
+                .map($crate::outbox::OutboxMessage::try_from)
+                .collect()
             }
 
             async fn resend_message(&self, id: i64, now: i64, audit: &$crate::AuditEntry) -> $crate::Result<$crate::outbox::OutboxMessage> {
                 let mut tx = self.begin_write().await?;
-                let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+                let row = sqlx::query_as::<_, $crate::outbox::MessageRow>(sqlx::AssertSqlSafe(format!(
                     "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = $2, lease_until = NULL
                      WHERE id = $1 AND status = 'failed' RETURNING {}",
                     $crate::outbox::OUTBOX_COLUMNS
@@ -288,7 +310,7 @@ macro_rules! impl_outbox {
                 };
                 Self::append_audit_tx(&mut tx, audit).await?;
                 tx.commit().await?;
-                Self::message_row(&row)
+                row.try_into()
             }
         }
     };

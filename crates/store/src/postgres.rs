@@ -5,6 +5,9 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use std::str::FromStr;
 use std::time::Duration;
 
+/// A write transaction on PostgreSQL.
+type PgTx = sqlx::Transaction<'static, sqlx::Postgres>;
+
 /// A PostgreSQL database.
 #[derive(Debug, Clone)]
 pub struct PgStore {
@@ -25,7 +28,7 @@ impl PgStore {
     }
 
     /// A write transaction. PostgreSQL locks rows as they are written.
-    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>> {
+    async fn begin_write(&self) -> Result<PgTx> {
         Ok(self.pool.begin().await?)
     }
 
@@ -35,15 +38,8 @@ impl PgStore {
     }
 
     /// The raw baseline's transactions: PostgreSQL commits each on its own.
-    async fn begin_solo(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>> {
+    async fn begin_solo(&self) -> Result<PgTx> {
         self.begin_write().await
-    }
-
-    async fn run_migrations(&self) -> Result<()> {
-        sqlx::migrate!("./migrations/postgres")
-            .run(&self.pool)
-            .await?;
-        Ok(())
     }
 
     /// The underlying pool (for tools that measure the raw database).
@@ -52,11 +48,22 @@ impl PgStore {
     }
 }
 
-crate::backend::impl_store!(
-    PgStore,
-    sqlx::Postgres,
-    "postgres",
-    "SELECT pg_advisory_xact_lock(7460001)",
-    sqlx::Transaction<'static, sqlx::Postgres>
-);
+#[async_trait::async_trait]
+impl crate::Store for PgStore {
+    async fn migrate(&self) -> Result<()> {
+        sqlx::migrate!("./migrations/postgres")
+            .run(&self.pool)
+            .await?;
+        Ok(())
+    }
+}
+
+crate::city::impl_city!(PgStore);
+crate::people::impl_people!(PgStore, sqlx::Postgres, PgTx);
+crate::catalogue::impl_catalogue!(PgStore, PgTx);
+crate::cases::impl_cases!(PgStore, sqlx::Postgres, PgTx);
+crate::trust::impl_trust!(PgStore, "SELECT pg_advisory_xact_lock(7460001)", PgTx);
+crate::appointments::impl_appointments!(PgStore, sqlx::Postgres);
+crate::evaluations::impl_evaluations!(PgStore, sqlx::Postgres);
 crate::outbox::impl_outbox!(PgStore, sqlx::Postgres);
+crate::bench::impl_bench!(PgStore, "postgres");

@@ -338,13 +338,6 @@ impl SqliteStore {
         })
     }
 
-    async fn run_migrations(&self) -> Result<()> {
-        sqlx::migrate!("./migrations/sqlite")
-            .run(&self.pool)
-            .await?;
-        Ok(())
-    }
-
     /// Group commit so far: (batches committed, transactions they carried).
     fn commit_stats(&self) -> Option<(u64, u64)> {
         self.writer.as_ref().map(|w| {
@@ -361,5 +354,22 @@ impl SqliteStore {
     }
 }
 
-crate::backend::impl_store!(SqliteStore, sqlx::Sqlite, "sqlite", "", WriteTx);
+#[async_trait::async_trait]
+impl crate::Store for SqliteStore {
+    async fn migrate(&self) -> Result<()> {
+        sqlx::migrate!("./migrations/sqlite")
+            .run(&self.pool)
+            .await?;
+        Ok(())
+    }
+}
+
+crate::city::impl_city!(SqliteStore);
+crate::people::impl_people!(SqliteStore, sqlx::Sqlite, WriteTx);
+crate::catalogue::impl_catalogue!(SqliteStore, WriteTx);
+crate::cases::impl_cases!(SqliteStore, sqlx::Sqlite, WriteTx);
+crate::trust::impl_trust!(SqliteStore, "", WriteTx);
+crate::appointments::impl_appointments!(SqliteStore, sqlx::Sqlite);
+crate::evaluations::impl_evaluations!(SqliteStore, sqlx::Sqlite);
 crate::outbox::impl_outbox!(SqliteStore, sqlx::Sqlite);
+crate::bench::impl_bench!(SqliteStore, "sqlite");

@@ -1,7 +1,10 @@
 //! Grants of rights and the security audit log, as stored.
 
-use tongban_domain::grant::{Grantee, Right};
-use tongban_domain::{DepartmentId, ItemCode, UserId};
+use crate::codec::{corrupt, json, level, parse_date};
+use crate::{Result, StoreError};
+use tongban_domain::grant::{Grant, Grantee, Revocation, Right};
+use tongban_domain::timeline::StoredAudit;
+use tongban_domain::{DepartmentId, HallId, ItemCode, RegionCode, UserId};
 
 /// A grant to record.
 #[derive(Debug, Clone)]
@@ -70,185 +73,350 @@ pub struct AuditFilter {
     pub offset: i64,
 }
 
-/// A slot plan to publish.
-#[derive(Debug, Clone)]
-pub struct NewSlotPlan {
-    /// The hall.
-    pub hall: tongban_domain::HallId,
-    /// The window serving it.
-    pub window: tongban_domain::WindowId,
-    /// `HH:MM`.
-    pub start: String,
-    /// `HH:MM`.
-    pub end: String,
-    /// Appointments per slot.
-    pub capacity: u32,
-    /// Counter or home visit.
-    pub kind: tongban_domain::appointment::AppointmentKind,
-    /// Who publishes it.
-    pub created_by: UserId,
-    /// When, unix ms.
-    pub created_at: i64,
-}
+/// What grants and the audit log ask of a database.
+#[async_trait::async_trait]
+pub trait TrustStore: Send + Sync {
+    /// Every grant on record (revoked and expired ones included), oldest first.
+    async fn grants(&self) -> Result<Vec<Grant>>;
 
-/// An appointment to record in a slot.
-#[derive(Debug, Clone)]
-pub struct NewAppointment {
-    /// The plan.
-    pub plan: i64,
-    /// The day.
-    pub day: time::Date,
-    /// The plan's capacity (the slot is created with it when first booked).
-    pub capacity: u32,
-    /// Random booking number.
-    pub booking_no: String,
-    /// What for.
-    pub item: ItemCode,
-    /// Whose.
-    pub user: UserId,
-    /// When, unix ms.
-    pub at: i64,
-}
+    /// Records grants, each with its audit event, in one transaction.
+    async fn create_grants(&self, grants: &[(NewGrant, AuditEntry)]) -> Result<Vec<Grant>>;
 
-/// An appointment as stored, with its slot's plan.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AppointmentRecord {
-    /// Id.
-    pub id: i64,
-    /// Booking number shown to the applicant.
-    pub booking_no: String,
-    /// The plan.
-    pub plan: i64,
-    /// The day.
-    pub day: time::Date,
-    /// The hall.
-    pub hall: tongban_domain::HallId,
-    /// The window.
-    pub window: tongban_domain::WindowId,
-    /// `HH:MM`.
-    pub start: String,
-    /// `HH:MM`.
-    pub end: String,
-    /// Counter or home visit.
-    pub kind: tongban_domain::appointment::AppointmentKind,
-    /// What for.
-    pub item: ItemCode,
-    /// Whose.
-    pub user: UserId,
-    /// `booked` or `cancelled`.
-    pub status: String,
-    /// Booked at, unix ms.
-    pub created_at: i64,
-    /// Cancelled at, unix ms.
-    pub cancelled_at: Option<i64>,
-}
+    /// Records a grant and its audit event in one transaction.
+    async fn create_grant(&self, grant: &NewGrant, audit: &AuditEntry) -> Result<Grant> {
+        let mut out = self
+            .create_grants(&[(grant.clone(), audit.clone())])
+            .await?;
+        out.pop().ok_or(StoreError::NotFound)
+    }
 
-/// Which appointments to list.
-#[derive(Debug, Clone, Default)]
-pub struct AppointmentFilter {
-    /// Only this applicant's.
-    pub user: Option<UserId>,
-    /// Only at this hall.
-    pub hall: Option<tongban_domain::HallId>,
-    /// Only on this day.
-    pub day: Option<time::Date>,
-}
-
-/// A rating to record.
-#[derive(Debug, Clone)]
-pub struct NewEvaluation {
-    /// The case rated.
-    pub case_id: i64,
-    /// Online or window.
-    pub channel: tongban_domain::evaluation::Channel,
-    /// The grades and comment.
-    pub rating: tongban_domain::evaluation::Rating,
-    /// The receiving hall (window service).
-    pub hall: Option<tongban_domain::HallId>,
-    /// The deciding department.
-    pub department: tongban_domain::DepartmentId,
-    /// The item.
-    pub item: ItemCode,
-    /// The rating account, if signed in.
-    pub rated_by: Option<UserId>,
-    /// When, unix ms.
-    pub at: i64,
-}
-
-/// A recorded rating.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EvaluationRecord {
-    /// Id.
-    pub id: i64,
-    /// The case.
-    pub case_id: i64,
-    /// Online or window.
-    pub channel: tongban_domain::evaluation::Channel,
-    /// The grades and comment.
-    pub rating: tongban_domain::evaluation::Rating,
-    /// The receiving hall.
-    pub hall: Option<tongban_domain::HallId>,
-    /// The deciding department.
-    pub department: tongban_domain::DepartmentId,
-    /// The item.
-    pub item: ItemCode,
-    /// When, unix ms.
-    pub at: i64,
-}
-
-/// Who answers for a 差评.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Responsible {
-    /// The hall that served at the window.
-    Hall(tongban_domain::HallId),
-    /// The department that served online.
-    Department(tongban_domain::DepartmentId),
-}
-
-/// A rectification as stored.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RectificationRecord {
-    /// Id.
-    pub id: i64,
-    /// The rating that opened it.
-    pub evaluation_id: i64,
-    /// The case.
-    pub case_id: i64,
-    /// Who answers for it.
-    pub responsible: Responsible,
-    /// Opened.
-    pub opened_on: time::Date,
-    /// Due.
-    pub due_on: time::Date,
-    /// `open` or `closed`.
-    pub status: String,
-    /// Follow-up records: JSON `[{"at", "by", "note"}]`.
-    pub follow_ups: String,
-    /// The closing explanation.
-    pub explanation: Option<String>,
-    /// Closed at, unix ms.
-    pub closed_at: Option<i64>,
-}
-
-/// A change to a rectification.
-#[derive(Debug, Clone)]
-pub enum RectificationStep {
-    /// A follow-up note.
-    FollowUp {
-        /// Who.
+    /// Revokes a grant (the record stays) and records the audit event, in one
+    /// transaction. `NotFound` for an unknown id, `Conflict` when already revoked.
+    async fn revoke_grant(
+        &self,
+        id: i64,
         by: UserId,
-        /// When, unix ms.
         at: i64,
-        /// What was done.
-        note: String,
-    },
-    /// Closed with an explanation.
-    Close {
-        /// Who.
-        by: UserId,
-        /// When, unix ms.
-        at: i64,
-        /// How it was rectified.
-        explanation: String,
-    },
+        reason: &str,
+        audit: &AuditEntry,
+    ) -> Result<Grant>;
+
+    /// Appends a security event to the hash-chained audit log; its position.
+    async fn append_audit(&self, entry: &AuditEntry) -> Result<i64>;
+
+    /// Audit events matching a filter, newest first, and their total.
+    async fn audit_events(&self, filter: &AuditFilter) -> Result<(Vec<StoredAudit>, i64)>;
+
+    /// Audit events after position `after`, in order (for verification).
+    async fn audit_range(&self, after: i64, limit: i64) -> Result<Vec<StoredAudit>>;
 }
+
+/// A `grants` row, as [`GRANT_COLUMNS`] reads it.
+#[derive(sqlx::FromRow)]
+pub(crate) struct GrantRow {
+    id: i64,
+    grantor_department_id: i64,
+    grantee_hall_id: Option<i64>,
+    grantee_level: Option<String>,
+    grantee_region: Option<String>,
+    items: Option<String>,
+    rights: String,
+    valid_from: String,
+    valid_to: String,
+    granted_by: i64,
+    granted_at: i64,
+    reason: String,
+    revoked_by: Option<i64>,
+    revoked_at: Option<i64>,
+    revoke_reason: Option<String>,
+}
+
+impl TryFrom<GrantRow> for Grant {
+    type Error = StoreError;
+    fn try_from(r: GrantRow) -> Result<Self> {
+        let grantee = match (r.grantee_hall_id, r.grantee_level, r.grantee_region) {
+            (Some(h), _, _) => Grantee::Hall(HallId(h)),
+            (None, Some(l), Some(region)) => Grantee::Level {
+                level: level(&l)?,
+                region: RegionCode(region),
+            },
+            (None, _, _) => return Err(corrupt("grantee", "neither a hall nor a level")),
+        };
+        let rights = r
+            .rights
+            .split(',')
+            .filter(|x| !x.is_empty())
+            .map(|x| Right::parse(x).ok_or_else(|| corrupt("right", x)))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Grant {
+            id: r.id,
+            grantor: DepartmentId(r.grantor_department_id),
+            grantee,
+            items: r.items.map(|s| json("items", &s)).transpose()?,
+            rights,
+            valid_from: parse_date(&r.valid_from)?,
+            valid_to: parse_date(&r.valid_to)?,
+            granted_by: UserId(r.granted_by),
+            granted_at: r.granted_at,
+            reason: r.reason,
+            revoked: r.revoked_at.map(|at| Revocation {
+                by: UserId(r.revoked_by.unwrap_or(0)),
+                at,
+                reason: r.revoke_reason.unwrap_or_default(),
+            }),
+        })
+    }
+}
+
+/// An `audit_events` row, as [`AUDIT_COLUMNS`] reads it.
+#[derive(sqlx::FromRow)]
+pub(crate) struct AuditRow {
+    seq: i64,
+    at: i64,
+    kind: String,
+    actor_id: Option<i64>,
+    username: Option<String>,
+    addr: String,
+    subject: String,
+    detail: String,
+    prev_hash: String,
+    hash: String,
+}
+
+impl From<AuditRow> for StoredAudit {
+    fn from(r: AuditRow) -> Self {
+        StoredAudit {
+            seq: r.seq,
+            at: r.at,
+            kind: r.kind,
+            actor: r.actor_id,
+            username: r.username,
+            addr: r.addr,
+            subject: r.subject,
+            detail: r.detail,
+            prev_hash: r.prev_hash,
+            hash: r.hash,
+        }
+    }
+}
+
+/// The columns of a grant row.
+pub(crate) const GRANT_COLUMNS: &str = "id, grantor_department_id, grantee_hall_id, grantee_level, grantee_region, items, rights, \
+    valid_from, valid_to, granted_by, granted_at, reason, revoked_by, revoked_at, revoke_reason";
+
+/// The columns of an audit event row.
+pub(crate) const AUDIT_COLUMNS: &str =
+    "seq, at, kind, actor_id, username, addr, subject, detail, prev_hash, hash";
+
+/// Implements [`TrustStore`] for `$ty` with the SQL both backends share.
+macro_rules! impl_trust {
+    ($ty:ty, $audit_lock:literal, $tx:ty) => {
+        #[async_trait::async_trait]
+        impl $crate::trust::TrustStore for $ty {
+            async fn grants(&self) -> $crate::Result<Vec<tongban_domain::grant::Grant>> {
+                sqlx::query_as::<_, $crate::trust::GrantRow>(sqlx::AssertSqlSafe(format!(
+                    "SELECT {} FROM grants ORDER BY id",
+                    $crate::trust::GRANT_COLUMNS
+                )))
+                .fetch_all(&self.pool)
+                .await?
+                .into_iter()
+                .map(tongban_domain::grant::Grant::try_from)
+                .collect()
+            }
+
+            async fn create_grants(
+                &self,
+                grants: &[($crate::NewGrant, $crate::AuditEntry)],
+            ) -> $crate::Result<Vec<tongban_domain::grant::Grant>> {
+                let mut tx = self.begin_write().await?;
+                let mut out = Vec::with_capacity(grants.len());
+                for (g, audit) in grants {
+                    out.push(Self::insert_grant_tx(&mut tx, g, audit).await?);
+                }
+                Self::bump_revision(&mut tx).await?;
+                tx.commit().await?;
+                Ok(out)
+            }
+
+            async fn revoke_grant(
+                &self,
+                id: i64,
+                by: tongban_domain::UserId,
+                at: i64,
+                reason: &str,
+                audit: &$crate::AuditEntry,
+            ) -> $crate::Result<tongban_domain::grant::Grant> {
+                let mut tx = self.begin_write().await?;
+                let row = sqlx::query_as::<_, $crate::trust::GrantRow>(sqlx::AssertSqlSafe(format!(
+                    "UPDATE grants SET revoked_by = $1, revoked_at = $2, revoke_reason = $3
+                     WHERE id = $4 AND revoked_at IS NULL RETURNING {}",
+                    $crate::trust::GRANT_COLUMNS
+                )))
+                .bind(by.0)
+                .bind(at)
+                .bind(reason)
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let Some(row) = row else {
+                    let exists = sqlx::query("SELECT 1 AS one FROM grants WHERE id = $1")
+                        .bind(id)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                    return Err(match exists {
+                        Some(_) => $crate::StoreError::Conflict("grant already revoked".into()),
+                        None => $crate::StoreError::NotFound,
+                    });
+                };
+                let grant = tongban_domain::grant::Grant::try_from(row)?;
+                Self::append_audit_tx(&mut tx, audit).await?;
+                Self::bump_revision(&mut tx).await?;
+                tx.commit().await?;
+                Ok(grant)
+            }
+
+            async fn append_audit(&self, entry: &$crate::AuditEntry) -> $crate::Result<i64> {
+                let mut tx = self.begin_write().await?;
+                let seq = Self::append_audit_tx(&mut tx, entry).await?;
+                tx.commit().await?;
+                Ok(seq)
+            }
+
+            async fn audit_events(
+                &self,
+                f: &$crate::AuditFilter,
+            ) -> $crate::Result<(Vec<tongban_domain::timeline::StoredAudit>, i64)> {
+                let filter = "($1 IS NULL OR kind = $1) AND ($2 IS NULL OR actor_id = $2) AND ($3 IS NULL OR subject = $3)";
+                let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                    "SELECT COUNT(*) AS n FROM audit_events WHERE {filter}"
+                )))
+                .bind(f.kind.as_deref())
+                .bind(f.actor.map(|a| a.0))
+                .bind(f.subject.as_deref())
+                .fetch_one(&self.pool)
+                .await?;
+                let rows = sqlx::query_as::<_, $crate::trust::AuditRow>(sqlx::AssertSqlSafe(format!(
+                    "SELECT {} FROM audit_events WHERE {filter} ORDER BY seq DESC LIMIT $4 OFFSET $5",
+                    $crate::trust::AUDIT_COLUMNS
+                )))
+                .bind(f.kind.as_deref())
+                .bind(f.actor.map(|a| a.0))
+                .bind(f.subject.as_deref())
+                .bind(f.limit)
+                .bind(f.offset)
+                .fetch_all(&self.pool)
+                .await?;
+                Ok((rows.into_iter().map(tongban_domain::timeline::StoredAudit::from).collect(), total))
+            }
+
+            async fn audit_range(
+                &self,
+                after: i64,
+                limit: i64,
+            ) -> $crate::Result<Vec<tongban_domain::timeline::StoredAudit>> {
+                Ok(sqlx::query_as::<_, $crate::trust::AuditRow>(sqlx::AssertSqlSafe(format!(
+                    "SELECT {} FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT $2",
+                    $crate::trust::AUDIT_COLUMNS
+                )))
+                .bind(after)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?
+                .into_iter()
+                .map(tongban_domain::timeline::StoredAudit::from)
+                .collect())
+            }
+        }
+
+        impl $ty {
+            /// Appends to the audit chain inside `tx`. The chain is one
+            /// sequence: on PostgreSQL a transaction-scoped advisory lock
+            /// serialises appenders; SQLite's write lock already does.
+            async fn append_audit_tx(
+                tx: &mut $tx,
+                e: &$crate::AuditEntry,
+            ) -> $crate::Result<i64> {
+                if !$audit_lock.is_empty() {
+                    sqlx::query($audit_lock).execute(&mut **tx).await?;
+                }
+                let last: Option<(i64, String)> = sqlx::query_as("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1")
+                    .fetch_optional(&mut **tx)
+                    .await?;
+                let (seq, prev) = match last {
+                    Some((seq, hash)) => (seq + 1, hash),
+                    None => (1, tongban_domain::timeline::GENESIS.to_owned()),
+                };
+                let hash = tongban_domain::timeline::audit_hash(
+                    &prev,
+                    &tongban_domain::timeline::AuditFields {
+                        seq,
+                        at: e.at,
+                        kind: &e.kind,
+                        actor: e.actor.map(|a| a.0),
+                        username: e.username.as_deref(),
+                        addr: &e.addr,
+                        subject: &e.subject,
+                        detail: &e.detail,
+                    },
+                );
+                sqlx::query(
+                    "INSERT INTO audit_events (seq, at, kind, actor_id, username, addr, subject, detail, prev_hash, hash)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                )
+                .bind(seq)
+                .bind(e.at)
+                .bind(&e.kind)
+                .bind(e.actor.map(|a| a.0))
+                .bind(e.username.as_deref())
+                .bind(&e.addr)
+                .bind(&e.subject)
+                .bind(&e.detail)
+                .bind(&prev)
+                .bind(&hash)
+                .execute(&mut **tx)
+                .await?;
+                Ok(seq)
+            }
+
+            async fn insert_grant_tx(
+                tx: &mut $tx,
+                g: &$crate::NewGrant,
+                audit: &$crate::AuditEntry,
+            ) -> $crate::Result<tongban_domain::grant::Grant> {
+                use tongban_domain::grant::Grantee;
+                let (hall, level, region) = match &g.grantee {
+                    Grantee::Hall(h) => (Some(h.0), None, None),
+                    Grantee::Level { level, region } => (None, Some(level.as_str()), Some(region.as_str())),
+                };
+                let rights: Vec<&str> = g.rights.iter().map(|r| r.as_str()).collect();
+                let items = g.items.as_ref().map($crate::codec::to_json).transpose()?;
+                let row = sqlx::query_as::<_, $crate::trust::GrantRow>(sqlx::AssertSqlSafe(format!(
+                    "INSERT INTO grants (grantor_department_id, grantee_hall_id, grantee_level, grantee_region, items, rights,
+                       valid_from, valid_to, granted_by, granted_at, reason)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING {}",
+                    $crate::trust::GRANT_COLUMNS
+                )))
+                .bind(g.grantor.0)
+                .bind(hall)
+                .bind(level)
+                .bind(region)
+                .bind(items)
+                .bind(rights.join(","))
+                .bind($crate::codec::date_str(g.valid_from))
+                .bind($crate::codec::date_str(g.valid_to))
+                .bind(g.granted_by.0)
+                .bind(g.granted_at)
+                .bind(&g.reason)
+                .fetch_one(&mut **tx)
+                .await?;
+                let grant = tongban_domain::grant::Grant::try_from(row)?;
+                let mut audit = audit.clone();
+                audit.subject = format!("grant:{}", grant.id);
+                Self::append_audit_tx(tx, &audit).await?;
+                Ok(grant)
+            }
+        }
+    };
+}
+pub(crate) use impl_trust;

@@ -14,7 +14,8 @@ use tongban_domain::guide::GuideMap;
 use tongban_domain::tongban::{Batch, ListEntry, Mode};
 use tongban_domain::user::{Role, Scope};
 use tongban_domain::{DepartmentId, HallId, ItemCode, RegionCode, UserId};
-use tongban_store::{NewUser, Publication, Session, SessionKind, Store, StoreError};
+use tongban_store::prelude::*;
+use tongban_store::{NewUser, Publication, Session, SessionKind, StoreError};
 
 fn random_suffix() -> String {
     let mut b = [0u8; 6];
@@ -1031,6 +1032,7 @@ contract!(
 
 #[tokio::test]
 async fn sqlite_group_commit_batches_writers_and_survives_callers_that_give_up() {
+    use tongban_store::BenchStore;
     let dir = std::env::temp_dir().join(format!("tongban-group-{}", random_suffix()));
     std::fs::create_dir_all(&dir).unwrap();
     let url = format!("sqlite://{}", dir.join("t.db").display());
