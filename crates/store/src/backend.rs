@@ -376,10 +376,9 @@ macro_rules! impl_store {
                 .fetch_optional(&self.pool)
                 .await?;
                 let Some(r) = row else { return Ok(None) };
-                let kind = match r.try_get::<&str, _>("kind")? {
-                    "cookie" => $crate::SessionKind::Cookie,
-                    _ => $crate::SessionKind::Bearer,
-                };
+                let kind = r.try_get::<&str, _>("kind")?;
+                let kind = $crate::SessionKind::parse(kind)
+                    .ok_or_else(|| $crate::backend::corrupt("session kind", kind))?;
                 Ok(Some($crate::Session {
                     token_hash: r.try_get("token_hash")?,
                     user_id: tongban_domain::UserId(r.try_get("user_id")?),
@@ -408,10 +407,9 @@ macro_rules! impl_store {
                 .fetch_optional(&self.pool)
                 .await?;
                 let Some(r) = row else { return Ok(None) };
-                let kind = match r.try_get::<&str, _>("kind")? {
-                    "cookie" => $crate::SessionKind::Cookie,
-                    _ => $crate::SessionKind::Bearer,
-                };
+                let kind = r.try_get::<&str, _>("kind")?;
+                let kind = $crate::SessionKind::parse(kind)
+                    .ok_or_else(|| $crate::backend::corrupt("session kind", kind))?;
                 let session = $crate::Session {
                     token_hash: r.try_get("token_hash")?,
                     user_id: tongban_domain::UserId(r.try_get("user_id")?),

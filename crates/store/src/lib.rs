@@ -16,6 +16,7 @@ pub use cases::{
     NotificationRecord,
 };
 use std::sync::Arc;
+use strum::{EnumString, IntoStaticStr, VariantArray};
 use tongban_domain::calendar::HolidayYear;
 use tongban_domain::catalogue::{Implementation, ItemContent, ItemVersion};
 use tongban_domain::city::{Department, Hall, NewDepartment, NewHall, Region};
@@ -128,7 +129,8 @@ pub struct Publication {
 }
 
 /// Kind of session.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, IntoStaticStr, EnumString, VariantArray)]
+#[strum(serialize_all = "snake_case")]
 pub enum SessionKind {
     /// Browser cookie.
     Cookie,
@@ -139,10 +141,11 @@ pub enum SessionKind {
 impl SessionKind {
     /// `cookie` or `bearer`.
     pub fn as_str(self) -> &'static str {
-        match self {
-            SessionKind::Cookie => "cookie",
-            SessionKind::Bearer => "bearer",
-        }
+        self.into()
+    }
+    /// Parses [`Self::as_str`].
+    pub fn parse(s: &str) -> Option<Self> {
+        s.parse().ok()
     }
 }
 
@@ -679,6 +682,25 @@ pub fn url_with_database(url: &str, db: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::{SessionKind, VariantArray};
+
+    #[test]
+    fn session_kind_strings() {
+        // The stored forms (the sessions table's CHECK) must never change.
+        let table = [
+            (SessionKind::Cookie, "cookie"),
+            (SessionKind::Bearer, "bearer"),
+        ];
+        assert_eq!(SessionKind::VARIANTS, table.map(|(v, _)| v));
+        for (v, s) in table {
+            assert_eq!(v.as_str(), s);
+            assert_eq!(SessionKind::parse(s), Some(v));
+            assert_eq!(SessionKind::parse(&s.to_uppercase()), None);
+        }
+        assert_eq!(SessionKind::parse(""), None);
+        assert_eq!(SessionKind::parse("token"), None);
+    }
+
     #[test]
     fn redacts_passwords() {
         assert_eq!(
