@@ -64,7 +64,7 @@ fn demo_data_is_complete_and_consistent() {
         assert!(d.batches.iter().any(|b| b.no == e.batch));
         modes.extend(e.modes.iter().copied());
     }
-    for m in Mode::ALL {
+    for &m in Mode::ALL {
         assert!(modes.contains(&m), "no listed item allows {m:?}");
     }
     // Accounts point at existing halls and departments.

@@ -7,6 +7,7 @@ use crate::calendar::Calendar;
 use crate::ids::{HallId, WindowId};
 use crate::validate::FieldError;
 use serde::{Deserialize, Serialize};
+use strum::{EnumString, IntoStaticStr, VariantArray};
 use time::{Date, Duration};
 
 /// How far ahead a slot may be booked, in calendar days.
@@ -16,6 +17,8 @@ pub const BOOKING_HORIZON_DAYS: i64 = 30;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
+#[derive(IntoStaticStr, EnumString, VariantArray)]
+#[strum(serialize_all = "snake_case")]
 pub enum AppointmentKind {
     /// At the window.
     Counter,
@@ -26,17 +29,12 @@ pub enum AppointmentKind {
 impl AppointmentKind {
     /// Identifier.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Counter => "counter",
-            Self::HomeVisit => "home_visit",
-        }
+        self.into()
     }
 
     /// Parses [`AppointmentKind::as_str`].
     pub fn parse(s: &str) -> Option<Self> {
-        [Self::Counter, Self::HomeVisit]
-            .into_iter()
-            .find(|k| k.as_str() == s)
+        s.parse().ok()
     }
 
     /// zh-CN name.

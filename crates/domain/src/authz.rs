@@ -924,7 +924,7 @@ mod case_tests {
             assert_eq!(window_right(mode, Step::Complete), Some(R::ResultDelivery));
             assert_eq!(window_right(mode, Step::Withdraw), None);
         }
-        for step in Step::ALL {
+        for &step in Step::ALL {
             let want = (step == Step::Complete).then_some(R::ResultDelivery);
             assert_eq!(window_right(Mode::Online, step), want);
         }
@@ -1148,7 +1148,7 @@ mod tests {
             crate::user::ScopeKind::Department => Scope::Department(DepartmentId(1)),
             crate::user::ScopeKind::Platform => Scope::Platform,
         };
-        for role in Role::ALL {
+        for &role in Role::ALL {
             let a = user(role, scope_of(role));
             let got: Vec<u8> = actions
                 .iter()

@@ -3,11 +3,14 @@
 
 use crate::tongban::Mode;
 use serde::{Deserialize, Serialize};
+use strum::{EnumString, IntoStaticStr, VariantArray};
 
 /// How the applicant receives the result (送达方式), chosen when applying.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
+#[derive(IntoStaticStr, EnumString, VariantArray)]
+#[strum(serialize_all = "snake_case")]
 pub enum DeliveryMethod {
     /// 电子送达: the electronic result in the online hall.
     Electronic,
@@ -20,21 +23,12 @@ pub enum DeliveryMethod {
 impl DeliveryMethod {
     /// Parses the identifier.
     pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "electronic" => Some(Self::Electronic),
-            "post" => Some(Self::Post),
-            "pickup" => Some(Self::Pickup),
-            _ => None,
-        }
+        s.parse().ok()
     }
 
     /// Identifier.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Electronic => "electronic",
-            Self::Post => "post",
-            Self::Pickup => "pickup",
-        }
+        self.into()
     }
 
     /// zh-CN label.
@@ -77,6 +71,8 @@ impl Delivery {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
+#[derive(IntoStaticStr, EnumString, VariantArray)]
+#[strum(serialize_all = "snake_case")]
 pub enum Status {
     /// 草稿: created, not yet submitted.
     Draft,
@@ -110,44 +106,14 @@ pub enum Status {
 
 impl Status {
     /// Every status.
-    pub const ALL: [Status; 14] = [
-        Self::Draft,
-        Self::Submitted,
-        Self::PreReview,
-        Self::PreReviewFailed,
-        Self::PreReviewPassed,
-        Self::SupplementRequested,
-        Self::Accepted,
-        Self::Suspended,
-        Self::Approved,
-        Self::Denied,
-        Self::Delivering,
-        Self::Completed,
-        Self::NotAccepted,
-        Self::Withdrawn,
-    ];
+    pub const ALL: &'static [Self] = Self::VARIANTS;
     /// Identifier.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Draft => "draft",
-            Self::Submitted => "submitted",
-            Self::PreReview => "pre_review",
-            Self::PreReviewFailed => "pre_review_failed",
-            Self::PreReviewPassed => "pre_review_passed",
-            Self::SupplementRequested => "supplement_requested",
-            Self::Accepted => "accepted",
-            Self::Suspended => "suspended",
-            Self::Approved => "approved",
-            Self::Denied => "denied",
-            Self::Delivering => "delivering",
-            Self::Completed => "completed",
-            Self::NotAccepted => "not_accepted",
-            Self::Withdrawn => "withdrawn",
-        }
+        self.into()
     }
     /// Parses [`Self::as_str`].
     pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|x| x.as_str() == s)
+        s.parse().ok()
     }
     /// zh-CN label.
     pub fn label(self) -> &'static str {
@@ -190,6 +156,8 @@ impl Status {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
+#[derive(IntoStaticStr, EnumString, VariantArray)]
+#[strum(serialize_all = "snake_case")]
 pub enum Action {
     /// 提交.
     Submit,
@@ -221,42 +189,14 @@ pub enum Action {
 
 impl Action {
     /// Every action.
-    pub const ALL: [Action; 13] = [
-        Self::Submit,
-        Self::PreReviewPass,
-        Self::PreReviewFail,
-        Self::Accept,
-        Self::NotAccept,
-        Self::RequestSupplement,
-        Self::SupplementProvided,
-        Self::Suspend,
-        Self::Resume,
-        Self::Decide,
-        Self::Deliver,
-        Self::Complete,
-        Self::Withdraw,
-    ];
+    pub const ALL: &'static [Self] = Self::VARIANTS;
     /// Identifier (as in `/actions/{action}`).
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Submit => "submit",
-            Self::PreReviewPass => "pre_review_pass",
-            Self::PreReviewFail => "pre_review_fail",
-            Self::Accept => "accept",
-            Self::NotAccept => "not_accept",
-            Self::RequestSupplement => "request_supplement",
-            Self::SupplementProvided => "supplement_provided",
-            Self::Suspend => "suspend",
-            Self::Resume => "resume",
-            Self::Decide => "decide",
-            Self::Deliver => "deliver",
-            Self::Complete => "complete",
-            Self::Withdraw => "withdraw",
-        }
+        self.into()
     }
     /// Parses [`Self::as_str`].
     pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|x| x.as_str() == s)
+        s.parse().ok()
     }
     /// zh-CN label.
     pub fn label(self) -> &'static str {

@@ -7,24 +7,27 @@ use crate::ids::{DepartmentId, ItemCode, RegionCode};
 use crate::validate::{FieldError, ValidationErrors};
 use serde::{Deserialize, Serialize};
 
+/// An enum whose variants are written `Variant = "identifier" / "zh-CN label"`:
+/// strum derives the identifier's string form, parsing and the list of
+/// variants; serde uses the same identifier.
 macro_rules! str_enum {
     ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $v:ident = $s:literal / $label:literal),+ $(,)? }) => {
         $(#[$doc])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
         #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $($(#[$vdoc])* $v),+ }
+        #[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantArray)]
+        pub enum $name { $($(#[$vdoc])* #[serde(rename = $s)] #[strum(serialize = $s)] $v),+ }
 
         impl $name {
             /// Every value.
-            pub const ALL: &'static [$name] = &[$(Self::$v),+];
+            pub const ALL: &'static [$name] = <Self as strum::VariantArray>::VARIANTS;
             /// Identifier used in files, URLs and the database.
-            pub fn as_str(self) -> &'static str { match self { $(Self::$v => $s),+ } }
+            pub fn as_str(self) -> &'static str { self.into() }
             /// zh-CN label.
             pub fn label(self) -> &'static str { match self { $(Self::$v => $label),+ } }
             /// Parses the identifier or the zh-CN label.
             pub fn parse(s: &str) -> Option<Self> {
-                Self::ALL.iter().copied().find(|v| v.as_str() == s || v.label() == s)
+                s.parse().ok().or_else(|| Self::ALL.iter().copied().find(|v| v.label() == s))
             }
         }
     };

@@ -2,11 +2,14 @@
 
 use crate::ids::{DepartmentId, HallId, RegionCode, WindowId};
 use serde::{Deserialize, Serialize};
+use strum::{EnumString, IntoStaticStr, VariantArray};
 
 /// Level of a region (and so of the halls in it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
+#[derive(IntoStaticStr, EnumString, VariantArray)]
+#[strum(serialize_all = "snake_case")]
 pub enum RegionLevel {
     /// 市
     City,
@@ -20,20 +23,15 @@ pub enum RegionLevel {
 
 impl RegionLevel {
     /// Every level, top down.
-    pub const ALL: [RegionLevel; 4] = [Self::City, Self::County, Self::Town, Self::Community];
+    pub const ALL: &'static [Self] = Self::VARIANTS;
 
     /// The identifier used in URLs, files and the database.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::City => "city",
-            Self::County => "county",
-            Self::Town => "town",
-            Self::Community => "community",
-        }
+        self.into()
     }
     /// Parses [`Self::as_str`].
     pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|l| l.as_str() == s)
+        s.parse().ok()
     }
     /// zh-CN label.
     pub fn label(self) -> &'static str {
@@ -66,6 +64,8 @@ pub struct Region {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
+#[derive(IntoStaticStr, EnumString, VariantArray)]
+#[strum(serialize_all = "snake_case")]
 pub enum HallKind {
     /// 行政服务中心
     AdminServiceCentre,
@@ -79,24 +79,14 @@ pub enum HallKind {
 
 impl HallKind {
     /// Every kind.
-    pub const ALL: [HallKind; 4] = [
-        Self::AdminServiceCentre,
-        Self::ConvenienceCentre,
-        Self::NeighbourhoodCentre,
-        Self::ParkCentre,
-    ];
+    pub const ALL: &'static [Self] = Self::VARIANTS;
     /// The identifier used in files and the database.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::AdminServiceCentre => "admin_service_centre",
-            Self::ConvenienceCentre => "convenience_centre",
-            Self::NeighbourhoodCentre => "neighbourhood_centre",
-            Self::ParkCentre => "park_centre",
-        }
+        self.into()
     }
     /// Parses [`Self::as_str`].
     pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|l| l.as_str() == s)
+        s.parse().ok()
     }
     /// zh-CN label.
     pub fn label(self) -> &'static str {
@@ -201,6 +191,8 @@ pub struct NewHall {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
+#[derive(IntoStaticStr, EnumString, VariantArray)]
+#[strum(serialize_all = "snake_case")]
 pub enum DepartmentKind {
     /// 公安
     Police,
@@ -232,44 +224,16 @@ pub enum DepartmentKind {
 
 impl DepartmentKind {
     /// Every kind.
-    pub const ALL: [DepartmentKind; 13] = [
-        Self::Police,
-        Self::MedicalInsurance,
-        Self::HumanResources,
-        Self::HousingFund,
-        Self::Education,
-        Self::Health,
-        Self::CivilAffairs,
-        Self::Housing,
-        Self::Justice,
-        Self::Tax,
-        Self::RealEstate,
-        Self::MarketRegulation,
-        Self::Transport,
-    ];
+    pub const ALL: &'static [Self] = Self::VARIANTS;
     /// The identifier used in URLs, files and the database.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Police => "police",
-            Self::MedicalInsurance => "medical_insurance",
-            Self::HumanResources => "human_resources",
-            Self::HousingFund => "housing_fund",
-            Self::Education => "education",
-            Self::Health => "health",
-            Self::CivilAffairs => "civil_affairs",
-            Self::Housing => "housing",
-            Self::Justice => "justice",
-            Self::Tax => "tax",
-            Self::RealEstate => "real_estate",
-            Self::MarketRegulation => "market_regulation",
-            Self::Transport => "transport",
-        }
+        self.into()
     }
     /// Parses [`Self::as_str`] or the zh-CN label.
     pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL
-            .into_iter()
-            .find(|k| k.as_str() == s || k.label() == s)
+        s.parse()
+            .ok()
+            .or_else(|| Self::ALL.iter().copied().find(|k| k.label() == s))
     }
     /// zh-CN short label (公安, 医保 …).
     pub fn label(self) -> &'static str {
@@ -314,6 +278,8 @@ impl DepartmentKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
+#[derive(IntoStaticStr, EnumString, VariantArray)]
+#[strum(serialize_all = "snake_case")]
 pub enum SystemKind {
     /// 全市统一政务服务管理平台
     UnifiedPlatform,
@@ -324,18 +290,11 @@ pub enum SystemKind {
 impl SystemKind {
     /// Identifier.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::UnifiedPlatform => "unified_platform",
-            Self::SelfBuilt => "self_built",
-        }
+        self.into()
     }
     /// Parses [`Self::as_str`].
     pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "unified_platform" => Some(Self::UnifiedPlatform),
-            "self_built" => Some(Self::SelfBuilt),
-            _ => None,
-        }
+        s.parse().ok()
     }
     /// zh-CN label.
     pub fn label(self) -> &'static str {

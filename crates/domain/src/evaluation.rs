@@ -7,6 +7,7 @@ use crate::calendar::Calendar;
 use crate::validate::{FieldError, ValidationErrors};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use strum::{EnumString, IntoStaticStr, VariantArray};
 use time::Date;
 
 /// Working days a rectification is due in, unless configured otherwise.
@@ -16,6 +17,8 @@ pub const DEFAULT_RECTIFY_DAYS: u32 = 5;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
+#[derive(IntoStaticStr, EnumString, VariantArray)]
+#[strum(serialize_all = "snake_case")]
 pub enum Channel {
     /// 全程网办.
     Online,
@@ -26,19 +29,12 @@ pub enum Channel {
 impl Channel {
     /// Identifier.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Channel::Online => "online",
-            Channel::Window => "window",
-        }
+        self.into()
     }
 
     /// Parses [`Channel::as_str`].
     pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "online" => Some(Channel::Online),
-            "window" => Some(Channel::Window),
-            _ => None,
-        }
+        s.parse().ok()
     }
 
     /// The national dimensions rated on this channel: (key, zh-CN name).

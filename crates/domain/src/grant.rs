@@ -6,12 +6,15 @@
 use crate::city::{Department, Hall, Region, RegionLevel};
 use crate::ids::{DepartmentId, HallId, ItemCode, RegionCode, UserId};
 use serde::{Deserialize, Serialize};
+use strum::{EnumString, IntoStaticStr, VariantArray};
 use time::Date;
 
 /// One of the four rights a window may hold for a department.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
+#[derive(IntoStaticStr, EnumString, VariantArray)]
+#[strum(serialize_all = "snake_case")]
 pub enum Right {
     /// 异地收件受理权: accept (受审分离) or collect (收受分离) for the department.
     RemoteAcceptance,
@@ -25,26 +28,16 @@ pub enum Right {
 
 impl Right {
     /// Every right, in the notice's order.
-    pub const ALL: [Right; 4] = [
-        Right::RemoteAcceptance,
-        Right::OneTimeNotice,
-        Right::OriginalVerification,
-        Right::ResultDelivery,
-    ];
+    pub const ALL: &'static [Self] = Self::VARIANTS;
 
     /// The identifier used in the API and the database.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Right::RemoteAcceptance => "remote_acceptance",
-            Right::OneTimeNotice => "one_time_notice",
-            Right::OriginalVerification => "original_verification",
-            Right::ResultDelivery => "result_delivery",
-        }
+        self.into()
     }
 
     /// Parses [`Right::as_str`].
     pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|r| r.as_str() == s)
+        s.parse().ok()
     }
 
     /// zh-CN name.
@@ -359,7 +352,7 @@ mod tests {
         let own = place(1, "350304", RegionLevel::County);
         let community = place(2, "350304001001", RegionLevel::Community);
         let item = ItemCode::from("MZ-008");
-        for r in Right::ALL {
+        for &r in Right::ALL {
             assert_eq!(holds(&[], &own, &dept(), &item, r, DAY), Ok(()));
             assert_eq!(
                 holds(&[], &community, &dept(), &item, r, DAY),
@@ -451,7 +444,7 @@ mod tests {
 
     #[test]
     fn rights_round_trip_their_identifiers() {
-        for r in Right::ALL {
+        for &r in Right::ALL {
             assert_eq!(Right::parse(r.as_str()), Some(r));
             assert!(Lack::NotGranted.message(r).contains(r.label()));
         }

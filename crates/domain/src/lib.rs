@@ -19,5 +19,8 @@ pub mod tongban;
 pub mod user;
 pub mod validate;
 
+#[cfg(test)]
+mod enum_strings;
+
 pub use ids::*;
 pub use validate::{FieldError, ValidationErrors};

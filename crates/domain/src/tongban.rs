@@ -5,11 +5,14 @@ use crate::city::{DepartmentKind, RegionLevel, SystemKind};
 use crate::ids::ItemCode;
 use crate::validate::FieldError;
 use serde::{Deserialize, Serialize};
+use strum::{EnumString, IntoStaticStr, VariantArray};
 
 /// A 通办 mode (DESIGN §4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
+#[derive(IntoStaticStr, EnumString, VariantArray)]
+#[strum(serialize_all = "snake_case")]
 pub enum Mode {
     /// 全程网办
     Online,
@@ -23,24 +26,14 @@ pub enum Mode {
 
 impl Mode {
     /// Every mode.
-    pub const ALL: [Mode; 4] = [
-        Self::Online,
-        Self::AcceptRemote,
-        Self::CollectRemote,
-        Self::Bundle,
-    ];
+    pub const ALL: &'static [Self] = Self::VARIANTS;
     /// Identifier.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Online => "online",
-            Self::AcceptRemote => "accept_remote",
-            Self::CollectRemote => "collect_remote",
-            Self::Bundle => "bundle",
-        }
+        self.into()
     }
     /// Parses [`Self::as_str`].
     pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|m| m.as_str() == s)
+        s.parse().ok()
     }
     /// zh-CN label.
     pub fn label(self) -> &'static str {

@@ -2,11 +2,14 @@
 
 use crate::ids::{DepartmentId, HallId, UserId};
 use serde::{Deserialize, Serialize};
+use strum::{EnumString, IntoStaticStr, VariantArray};
 
 /// A role (DESIGN §1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
+#[derive(IntoStaticStr, EnumString, VariantArray)]
+#[strum(serialize_all = "snake_case")]
 pub enum Role {
     /// 申请人
     Applicant,
@@ -28,32 +31,14 @@ pub enum Role {
 
 impl Role {
     /// Every role.
-    pub const ALL: [Role; 8] = [
-        Self::Applicant,
-        Self::Clerk,
-        Self::Guide,
-        Self::Agent,
-        Self::Reviewer,
-        Self::HallAdmin,
-        Self::DepartmentAdmin,
-        Self::PlatformAdmin,
-    ];
+    pub const ALL: &'static [Self] = Self::VARIANTS;
     /// Identifier.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Applicant => "applicant",
-            Self::Clerk => "clerk",
-            Self::Guide => "guide",
-            Self::Agent => "agent",
-            Self::Reviewer => "reviewer",
-            Self::HallAdmin => "hall_admin",
-            Self::DepartmentAdmin => "department_admin",
-            Self::PlatformAdmin => "platform_admin",
-        }
+        self.into()
     }
     /// Parses [`Self::as_str`].
     pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|r| r.as_str() == s)
+        s.parse().ok()
     }
     /// zh-CN label.
     pub fn label(self) -> &'static str {

@@ -291,6 +291,26 @@ pub fn url_with_database(url: &str, db: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::SessionKind;
+    use strum::VariantArray;
+
+    #[test]
+    fn session_kind_strings() {
+        // The stored forms (the sessions table's CHECK) must never change.
+        let table = [
+            (SessionKind::Cookie, "cookie"),
+            (SessionKind::Bearer, "bearer"),
+        ];
+        assert_eq!(SessionKind::VARIANTS, table.map(|(v, _)| v));
+        for (v, s) in table {
+            assert_eq!(v.as_str(), s);
+            assert_eq!(SessionKind::parse(s), Some(v));
+            assert_eq!(SessionKind::parse(&s.to_uppercase()), None);
+        }
+        assert_eq!(SessionKind::parse(""), None);
+        assert_eq!(SessionKind::parse("token"), None);
+    }
+
     #[test]
     fn redacts_passwords() {
         assert_eq!(

@@ -1,8 +1,11 @@
 //! The outbox: messages written with the change that causes them, and what
 //! the worker that sends them asks of the store.
 
+use strum::{EnumString, IntoStaticStr, VariantArray};
+
 /// What kind of message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, IntoStaticStr, VariantArray)]
+#[strum(serialize_all = "snake_case")]
 pub enum MessageKind {
     /// A text message to a mobile number.
     Sms,
@@ -11,9 +14,7 @@ pub enum MessageKind {
 impl MessageKind {
     /// Stored form.
     pub fn as_str(self) -> &'static str {
-        match self {
-            MessageKind::Sms => "sms",
-        }
+        self.into()
     }
 }
 
@@ -37,7 +38,8 @@ impl std::fmt::Debug for NewMessage {
 }
 
 /// Where a message stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, IntoStaticStr, EnumString, VariantArray)]
+#[strum(serialize_all = "snake_case")]
 pub enum MessageStatus {
     /// Waiting to be sent (again).
     Pending,
@@ -50,17 +52,11 @@ pub enum MessageStatus {
 impl MessageStatus {
     /// Stored form.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Pending => "pending",
-            Self::Sent => "sent",
-            Self::Failed => "failed",
-        }
+        self.into()
     }
     /// Parses [`Self::as_str`].
     pub fn parse(s: &str) -> Option<Self> {
-        [Self::Pending, Self::Sent, Self::Failed]
-            .into_iter()
-            .find(|x| x.as_str() == s)
+        s.parse().ok()
     }
 }
 
@@ -316,3 +312,34 @@ macro_rules! impl_outbox {
     };
 }
 pub(crate) use impl_outbox;
+
+#[cfg(test)]
+mod tests {
+    use super::{MessageKind, MessageStatus};
+    use strum::VariantArray;
+
+    // The stored forms (the outbox migration's CHECK) must never change.
+
+    #[test]
+    fn message_kind_strings() {
+        assert_eq!(MessageKind::VARIANTS, [MessageKind::Sms]);
+        assert_eq!(MessageKind::Sms.as_str(), "sms");
+    }
+
+    #[test]
+    fn message_status_strings() {
+        let table = [
+            (MessageStatus::Pending, "pending"),
+            (MessageStatus::Sent, "sent"),
+            (MessageStatus::Failed, "failed"),
+        ];
+        assert_eq!(MessageStatus::VARIANTS, table.map(|(v, _)| v));
+        for (v, s) in table {
+            assert_eq!(v.as_str(), s);
+            assert_eq!(MessageStatus::parse(s), Some(v));
+            assert_eq!(MessageStatus::parse(&s.to_uppercase()), None);
+        }
+        assert_eq!(MessageStatus::parse(""), None);
+        assert_eq!(MessageStatus::parse("sms"), None);
+    }
+}

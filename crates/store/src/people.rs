@@ -6,6 +6,7 @@ use crate::codec::corrupt;
 use crate::{AuditEntry, NotificationRecord, Result, StoreError};
 use tongban_domain::user::{Role, Scope, User};
 use tongban_domain::{DepartmentId, HallId, RegionCode, UserId};
+use strum::{EnumString, IntoStaticStr, VariantArray};
 
 /// A new account.
 #[derive(Clone)]
@@ -39,7 +40,8 @@ impl std::fmt::Debug for NewUser {
 }
 
 /// Kind of session.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, IntoStaticStr, EnumString, VariantArray)]
+#[strum(serialize_all = "snake_case")]
 pub enum SessionKind {
     /// Browser cookie.
     Cookie,
@@ -50,10 +52,12 @@ pub enum SessionKind {
 impl SessionKind {
     /// `cookie` or `bearer`.
     pub fn as_str(self) -> &'static str {
-        match self {
-            SessionKind::Cookie => "cookie",
-            SessionKind::Bearer => "bearer",
-        }
+        self.into()
+    }
+
+    /// Parses [`Self::as_str`].
+    pub fn parse(s: &str) -> Option<Self> {
+        s.parse().ok()
     }
 }
 
@@ -326,10 +330,8 @@ impl From<SessionRow> for Session {
         Session {
             token_hash: r.token_hash,
             user_id: UserId(r.user_id),
-            kind: match r.kind.as_str() {
-                "cookie" => SessionKind::Cookie,
-                _ => SessionKind::Bearer,
-            },
+            // The table's CHECK admits only the two kinds.
+            kind: SessionKind::parse(&r.kind).unwrap_or(SessionKind::Bearer),
             csrf: r.csrf,
             created_at: r.created_at,
             expires_at: r.expires_at,

@@ -363,8 +363,8 @@ pub struct Offer {
 /// caller may do, and says why the rest is unavailable.
 pub fn offers(actor: &Actor, c: &CaseRecord, trust: &Trust<'_>) -> Vec<Offer> {
     Step::ALL
-        .into_iter()
-        .filter_map(|step| {
+        .iter()
+        .filter_map(|&step| {
             let t = transition(c.mode, c.status, step, Some(true), c.resume_to).ok()?;
             let action = Action::CaseStep {
                 case: scope_of(c),

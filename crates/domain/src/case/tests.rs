@@ -242,9 +242,9 @@ fn every_status_and_action_in_every_mode() {
     let table = table();
     let mut allowed = 0;
     let mut refused = 0;
-    for mode in Mode::ALL {
-        for status in Status::ALL {
-            for action in Action::ALL {
+    for &mode in Mode::ALL {
+        for &status in Status::ALL {
+            for &action in Action::ALL {
                 // Supplement and suspension return to where the case was accepted.
                 let resume_to = Some(S::Accepted);
                 let got = transition(mode, status, action, Some(true), resume_to);
@@ -297,9 +297,9 @@ fn every_status_and_action_in_every_mode() {
 
 #[test]
 fn terminal_statuses_refuse_everything() {
-    for mode in Mode::ALL {
+    for &mode in Mode::ALL {
         for status in [S::Completed, S::NotAccepted, S::Withdrawn] {
-            for action in Action::ALL {
+            for &action in Action::ALL {
                 assert_eq!(
                     transition(mode, status, action, Some(true), None),
                     Err(Refusal::Terminal { status })
@@ -348,10 +348,10 @@ fn decisions_and_returns() {
         Some(S::Accepted)
     );
     assert_eq!(remember_for_return(S::Accepted, Action::Decide), None);
-    for s in Status::ALL {
+    for &s in Status::ALL {
         assert_eq!(Status::parse(s.as_str()), Some(s));
     }
-    for a in Action::ALL {
+    for &a in Action::ALL {
         assert_eq!(Action::parse(a.as_str()), Some(a));
     }
 }
