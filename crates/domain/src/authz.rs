@@ -405,18 +405,6 @@ pub enum RectificationVisibility {
     Nothing,
 }
 
-impl RectificationVisibility {
-    /// Whether a rectification of this hall or department is seen.
-    pub fn includes(self, hall: Option<HallId>, department: Option<DepartmentId>) -> bool {
-        match self {
-            RectificationVisibility::All => true,
-            RectificationVisibility::Hall(h) => hall == Some(h),
-            RectificationVisibility::Department(d) => department == Some(d),
-            RectificationVisibility::Nothing => false,
-        }
-    }
-}
-
 /// The rectifications `actor` sees: his hall's or department's.
 pub fn rectification_visibility(actor: Actor) -> RectificationVisibility {
     match actor {
@@ -1101,10 +1089,6 @@ mod tests {
         );
         assert_eq!(r(applicant), RectificationVisibility::Nothing);
         assert_eq!(r(Actor::Anonymous), RectificationVisibility::Nothing);
-        let seen = RectificationVisibility::Hall(HallId(3));
-        assert!(seen.includes(Some(HallId(3)), None));
-        assert!(!seen.includes(Some(HallId(5)), None));
-        assert!(!seen.includes(None, Some(DepartmentId(4))));
     }
 
     #[test]

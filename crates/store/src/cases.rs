@@ -728,17 +728,17 @@ macro_rules! impl_cases {
                 limit: i64,
             ) -> $crate::Result<Vec<$crate::CaseRecord>> {
                 let statuses = statuses.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(",");
+                // Only the missing ones: on the partial index `cases_due_missing`.
+                let missing = if missing_due { "AND due_on IS NULL" } else { "" };
                 sqlx::query_as::<_, $crate::cases::CaseRow>(sqlx::AssertSqlSafe(format!(
                     "SELECT {} FROM cases
-                      WHERE id > $1 AND accepted_on IS NOT NULL AND decided_on IS NULL
+                      WHERE id > $1 AND accepted_on IS NOT NULL AND decided_on IS NULL {missing}
                         AND (',' || $2 || ',') LIKE ('%,' || status || ',%')
-                        AND ($3 = 0 OR due_on IS NULL)
-                      ORDER BY id LIMIT $4",
+                      ORDER BY id LIMIT $3",
                     $crate::cases::CASE_COLUMNS
                 )))
                 .bind(after)
                 .bind(&statuses)
-                .bind(i32::from(missing_due))
                 .bind(limit)
                 .fetch_all(&self.pool)
                 .await?
