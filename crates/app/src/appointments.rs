@@ -412,3 +412,98 @@ pub async fn publish_plan(app: &App, actor: &Actor, body: &PlanBody) -> AppResul
         kind: p.kind,
     })
 }
+
+/// A hall's appointment page: its open slots by day, the actor's own
+/// bookings, and (for its staff) today's bookings at the hall.
+#[derive(Debug, Serialize)]
+pub struct Agenda {
+    /// The hall shown.
+    pub hall: i64,
+    /// Its name.
+    pub hall_name: String,
+    /// Every hall, the one shown selected.
+    pub halls: Vec<HallChoice>,
+    /// Its open slots, by working day.
+    pub days: Vec<AgendaDay>,
+    /// The actor may book (an applicant).
+    pub may_book: bool,
+    /// Someone is signed in.
+    pub signed_in: bool,
+    /// The actor's own bookings (an applicant).
+    pub mine: Vec<AppointmentView>,
+    /// Today's bookings at the hall (its own staff).
+    pub hall_bookings: Vec<AppointmentView>,
+    /// Today.
+    pub today: String,
+}
+
+/// A hall to choose.
+#[derive(Debug, Serialize)]
+pub struct HallChoice {
+    /// Its id.
+    pub id: i64,
+    /// Its name.
+    pub name: String,
+    /// Shown now.
+    pub selected: bool,
+}
+
+/// One working day's slots.
+#[derive(Debug, Serialize)]
+pub struct AgendaDay {
+    /// The day.
+    pub day: String,
+    /// Its slots.
+    pub rows: Vec<SlotView>,
+}
+
+/// The slots of the hall asked for (else the actor's own hall, else the
+/// first) for the coming week, with what the actor may see of bookings.
+pub async fn agenda(app: &App, actor: Option<&Actor>, asked: Option<i64>) -> AppResult<Agenda> {
+    let lookups = Lookups::load_at(app, actor.and_then(|a| a.revision)).await?;
+    let halls = &lookups.data().halls;
+    let own_hall = actor.and_then(|a| a.user.scope.hall());
+    let hall = (asked.map(HallId))
+        .filter(|h| halls.iter().any(|x| x.id == *h))
+        .or(own_hall)
+        .or(halls.first().map(|h| h.id))
+        .ok_or(AppError::Store(StoreError::NotFound))?;
+    let today = app.now.today();
+    let mut days: Vec<AgendaDay> = Vec::new();
+    for s in slots_of(app, hall, today + time::Duration::days(1), 7).await? {
+        match days.iter_mut().find(|d| d.day == s.day) {
+            Some(d) => d.rows.push(s),
+            None => days.push(AgendaDay {
+                day: s.day.clone(),
+                rows: vec![s],
+            }),
+        }
+    }
+    let who = actor.map_or(tongban_domain::authz::Actor::Anonymous, Actor::who);
+    let may_book = authorize(who, Action::BookAppointment, &Trust::NONE).is_ok();
+    let (mine, hall_bookings) = match actor {
+        Some(a) if may_book => (bookings(app, a, None, None).await?, vec![]),
+        Some(a) if own_hall == Some(hall) => {
+            (vec![], bookings(app, a, Some(hall), Some(today)).await?)
+        }
+        _ => (vec![], vec![]),
+    };
+    Ok(Agenda {
+        hall: hall.0,
+        hall_name: (halls.iter().find(|h| h.id == hall))
+            .map_or_else(String::new, |h| h.name.clone()),
+        halls: (halls.iter())
+            .map(|h| HallChoice {
+                id: h.id.0,
+                name: h.name.clone(),
+                selected: h.id == hall,
+            })
+            .collect(),
+        days,
+        may_book,
+        signed_in: actor.is_some(),
+        mine,
+        hall_bookings,
+        today: today.to_string(),
+    })
+}

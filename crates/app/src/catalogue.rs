@@ -50,3 +50,46 @@ impl CatalogueCache {
         ))
     }
 }
+
+/// An item as its public page shows it.
+#[derive(Debug)]
+pub struct ItemGuide {
+    /// Its current version.
+    pub version: tongban_domain::catalogue::ItemVersion,
+    /// Its guide map for the answers given.
+    pub guide: crate::guide::GuideView,
+    /// The answers that count (to its questions, with their options).
+    pub answers: tongban_domain::guide::Answers,
+    /// Its entry on the 通办 list, if listed.
+    pub listing: Option<tongban_domain::tongban::ListEntry>,
+    /// The departments that implement it.
+    pub implementations: Vec<tongban_domain::catalogue::Implementation>,
+    /// Its aliases.
+    pub aliases: Vec<String>,
+}
+
+/// The item `code` with its guide map answered so far; `go`: the answers
+/// were submitted; `show`: show the checklist of an item without questions.
+pub async fn item_guide(
+    app: &crate::App,
+    code: &str,
+    answers: tongban_domain::guide::Answers,
+    go: bool,
+    show: bool,
+) -> crate::AppResult<ItemGuide> {
+    let code = tongban_domain::ItemCode(code.to_owned());
+    let version = app.store.item(&code).await?;
+    let c = &version.content;
+    let answers = crate::guide::known_answers(c, answers);
+    let resolve = go || !answers.is_empty() || c.guide.questions.is_empty() && show;
+    let guide = crate::guide::guide_view(c, &answers, resolve)?;
+    let entries = app.store.list_entries().await?;
+    Ok(ItemGuide {
+        listing: entries.into_iter().find(|e| e.item == code),
+        implementations: app.store.implementations(&code).await?,
+        aliases: app.store.aliases(&code).await?,
+        answers,
+        guide,
+        version,
+    })
+}

@@ -16,6 +16,7 @@ pub mod error;
 pub mod evaluations;
 pub mod grant_matrix;
 pub mod grants;
+pub mod guide;
 pub mod licences;
 pub mod materials;
 pub mod refdata;

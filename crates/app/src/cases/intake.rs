@@ -4,13 +4,13 @@
 //! window's open-and-submit.
 
 use super::{ActionBody, CaseCreate, Idem, Outcome, open_case, take_step};
+use crate::guide::{QuestionView, ResolutionView, guide_view};
 use crate::{Actor, App, AppError, AppResult, Lookups};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use tongban_domain::ItemCode;
 use tongban_domain::authz::Opener;
-use tongban_domain::catalogue::MaterialSpec;
-use tongban_domain::guide::{Answers, GuideError};
+use tongban_domain::guide::Answers;
 use tongban_domain::search::SearchFilter;
 use tongban_domain::tongban::Mode;
 
@@ -77,65 +77,6 @@ pub struct ItemHead {
     pub code: String,
     /// Its name.
     pub name: String,
-}
-
-/// A guide-map question.
-#[derive(Debug, Serialize)]
-pub struct QuestionView {
-    /// Its key.
-    pub key: String,
-    /// What it asks.
-    pub text: String,
-    /// Its options.
-    pub options: Vec<Choice>,
-}
-
-/// An option to choose.
-#[derive(Debug, Serialize)]
-pub struct Choice {
-    /// Its key.
-    pub key: String,
-    /// Its label.
-    pub label: String,
-}
-
-/// What the answers resolve to.
-#[derive(Debug, Serialize)]
-pub struct ResolutionView {
-    /// The situation, in words.
-    pub situation_name: String,
-    /// Its checklist.
-    pub materials: Vec<MaterialLine>,
-}
-
-/// A checklist entry, in words.
-#[derive(Debug, Serialize)]
-pub struct MaterialLine {
-    /// The material.
-    pub name: String,
-    /// Original, copy, …
-    pub form_label: &'static str,
-    /// How many copies.
-    pub copies: u32,
-    /// Required in every case.
-    pub required: bool,
-    /// The e-licence kind that may stand in for it.
-    pub license: Option<String>,
-    /// What the reviewer checks.
-    pub review_points: Vec<String>,
-}
-
-impl From<&MaterialSpec> for MaterialLine {
-    fn from(m: &MaterialSpec) -> Self {
-        Self {
-            name: m.name.clone(),
-            form_label: m.form.label(),
-            copies: m.copies,
-            required: m.required,
-            license: m.license.clone(),
-            review_points: m.review_points.clone(),
-        }
-    }
 }
 
 /// A mode to choose.
@@ -277,33 +218,9 @@ async fn chosen_item(
             label: m.label(),
         })
         .collect();
-    let submitted = q.go || !q.answers.is_empty();
-    match c.guide.evaluate(&q.answers, &c.materials) {
-        Ok(r) if submitted || c.guide.questions.is_empty() => {
-            desk.resolution = Some(ResolutionView {
-                situation_name: r.situation_name,
-                materials: r.materials.iter().map(MaterialLine::from).collect(),
-            });
-        }
-        Ok(_) | Err(GuideError::Unanswered(_)) | Err(GuideError::Invalid(_)) => {}
-        Err(GuideError::NoSituation) => return Err(AppError::Internal("guide dead end".into())),
-    }
-    desk.questions = c
-        .guide
-        .visible_questions(&q.answers)
-        .map(|q| QuestionView {
-            key: q.key.clone(),
-            text: q.text.clone(),
-            options: q
-                .options
-                .iter()
-                .map(|o| Choice {
-                    key: o.key.clone(),
-                    label: o.label.clone(),
-                })
-                .collect(),
-        })
-        .collect();
+    let resolve = q.go || !q.answers.is_empty() || c.guide.questions.is_empty();
+    let guide = guide_view(c, &q.answers, resolve)?;
+    (desk.questions, desk.resolution) = (guide.questions, guide.resolution);
     desk.item = Some(ItemHead {
         code: c.code.as_str().to_owned(),
         name: c.name.clone(),

@@ -4,18 +4,16 @@
 
 use super::{CsrfForm, PageResult, SignedPage, page};
 use crate::AppState;
-use crate::api::appointments::{BookBody, book_slot, cancel_booking, list_for, slots_of};
+use crate::api::appointments::{BookBody, book_slot, cancel_booking};
 use crate::auth::Ctx;
 use crate::extract::percent_encode;
 use axum::extract::{OriginalUri, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
+use minijinja::value::Serde;
 use minijinja::{Value, context};
 use std::collections::HashMap;
-use time::Duration;
-use tongban_domain::HallId;
 use tongban_domain::authz::Action;
-use tongban_domain::user::Role;
 
 async fn render(
     state: &AppState,
@@ -26,71 +24,23 @@ async fn render(
     status: StatusCode,
 ) -> PageResult {
     ctx.authorize(Action::ReadPublic)?;
-    let lookups = crate::api::cases::Lookups::load(&state.app()).await?;
-    let halls = &lookups.data().halls;
-    let own_hall = ctx.user.as_ref().and_then(|u| u.scope.hall());
-    let hall = q
-        .get("hall")
-        .and_then(|h| h.parse().ok())
-        .map(HallId)
-        .filter(|h| halls.iter().any(|x| x.id == *h))
-        .or(own_hall)
-        .or(halls.first().map(|h| h.id));
-    let Some(hall) = hall else {
-        return Err(crate::error::ApiError::not_found().into());
+    let actor = ctx.signed().ok();
+    let asked = q.get("hall").and_then(|h| h.parse().ok());
+    let agenda = tongban_app::appointments::agenda(&state.app(), actor.as_ref(), asked)
+        .await
+        .map_err(|e| ctx.fail(e))?;
+    let values = context! {
+        title => "预约办事", error, notice,
+        login_next => percent_encode(&format!("/appointments?hall={}", agenda.hall)),
+        ..Value::from(Serde(&agenda))
     };
-    let tomorrow = state.now.today() + Duration::days(1);
-    let slots = slots_of(&state.app(), hall, tomorrow, 7).await?;
-    let mut days: Vec<Value> = Vec::new();
-    let mut seen: Vec<String> = Vec::new();
-    for s in &slots {
-        if !seen.contains(&s.day) {
-            seen.push(s.day.clone());
-        }
-    }
-    for d in &seen {
-        let rows: Vec<Value> = slots
-            .iter()
-            .filter(|s| &s.day == d)
-            .map(|s| {
-                context! {
-                    slot => &s.slot, start => &s.start, end => &s.end, window => &s.window.name,
-                    kind => &s.kind_label, home => s.kind == tongban_domain::appointment::AppointmentKind::HomeVisit,
-                    available => s.available, capacity => s.capacity,
-                }
-            })
-            .collect();
-        days.push(context! { day => d, rows });
-    }
-    let role = ctx.user.as_ref().map(|u| u.role);
-    let mine = if role == Some(Role::Applicant) {
-        list_for(state, ctx, None, None).await?
-    } else {
-        vec![]
-    };
-    let hall_bookings = match own_hall {
-        Some(h) if h == hall => list_for(state, ctx, Some(h), Some(state.now.today())).await?,
-        _ => vec![],
-    };
-    let hall_name = halls
-        .iter()
-        .find(|h| h.id == hall)
-        .map(|h| h.name.clone())
-        .unwrap_or_default();
     let mut res = page(
         state,
         ctx,
         "appointments.html",
         "/appointments",
         "appointments",
-        context! {
-            title => "预约办事", hall => hall.0, hall_name, days, error, notice,
-            halls => halls.iter().map(|h| context! { id => h.id.0, name => &h.name, selected => h.id == hall }).collect::<Vec<_>>(),
-            is_applicant => role == Some(Role::Applicant), signed_in => ctx.user.is_some(),
-            mine => Value::from(minijinja::value::Serde(&mine)), hall_bookings => Value::from(minijinja::value::Serde(&hall_bookings)),
-            today => state.now.today().to_string(),
-            login_next => percent_encode(&format!("/appointments?hall={}", hall.0)),
-        },
+        values,
     )?;
     *res.status_mut() = status;
     Ok(res)

@@ -13,14 +13,14 @@ use axum::extract::{OriginalUri, Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use minijinja::value::Serde;
 use minijinja::{Environment, Value, context};
 use std::collections::HashMap;
 use std::sync::LazyLock;
-use tongban_domain::ItemCode;
 use tongban_domain::authz::Action;
 use tongban_domain::catalogue::MaterialSpec;
 use tongban_domain::city::{DepartmentKind, HallKind, RegionLevel};
-use tongban_domain::guide::{Answers, GuideError};
+use tongban_domain::guide::Answers;
 use tongban_domain::tongban::Mode;
 use tongban_store::SessionKind;
 
@@ -380,55 +380,53 @@ async fn search(
         .catalogue
         .search(state.store.as_ref(), &q, &filter, per, (page_no - 1) * per)
         .await?;
-    let rows: Vec<Value> = docs
-        .into_iter()
-        .map(|d| {
-            let s = &d.summary;
-            context! {
-                code => s.code.as_str(), name => &s.name, department_kind_label => s.department_kind.label(),
-                instant => &s.instant, promised_days => &s.promised_days, online_stars => &s.online_stars,
-                stars => stars(s.online_stars), mode_labels => mode_labels(&d.modes), aliases => &d.aliases,
-            }
-        })
-        .collect();
+    let rows: Vec<Value> = docs.iter().map(search_row).collect();
     let pages = total.div_ceil(per);
-    let link = |n: usize| {
-        let mut parts: Vec<String> =
-            p.0.iter()
-                .filter(|(k, v)| k.as_str() != "page" && !v.is_empty())
-                .map(|(k, v)| format!("{}={}", percent_encode(k), percent_encode(v)))
-                .collect();
-        parts.sort();
-        parts.push(format!("page={n}"));
-        format!("/items?{}", parts.join("&"))
-    };
-    let prev = (page_no > 1).then(|| link(page_no - 1));
-    let next = (page_no < pages).then(|| link(page_no + 1));
-    let modes: Vec<Value> = Mode::ALL
-        .iter()
+    let prev = (page_no > 1).then(|| page_link(&p, page_no - 1));
+    let next = (page_no < pages).then(|| page_link(&p, page_no + 1));
+    let modes: Vec<Value> = (Mode::ALL.iter())
         .map(|m| context! { id => m.as_str(), label => m.label() })
         .collect();
-    let path = uri.to_string();
+    let values = context! {
+        title => if q.is_empty() { "事项目录".to_owned() } else { format!("搜索：{q}") },
+        q, rows, total, pages => if pages > 1 { pages } else { 0 }, page => page_no, prev, next,
+        kinds => kinds(), modes, error,
+        kind => filter.department_kind.map(|k| k.as_str()), mode => filter.mode.map(|m| m.as_str()),
+    };
     page(
         &state,
         &ctx,
         "search.html",
-        &path,
+        &uri.to_string(),
         "items",
-        context! {
-            title => if q.is_empty() { "事项目录".to_owned() } else { format!("搜索：{q}") },
-            q, rows, total, pages => if pages > 1 { pages } else { 0 }, page => page_no, prev, next,
-            kinds => kinds(), modes, error,
-            kind => filter.department_kind.map(|k| k.as_str()), mode => filter.mode.map(|m| m.as_str()),
-        },
+        values,
     )
 }
 
-pub(crate) fn material_value(m: &MaterialSpec) -> Value {
+/// A search hit, in words.
+fn search_row(d: &tongban_domain::search::SearchDoc) -> Value {
+    let s = &d.summary;
     context! {
-        name => &m.name, form_label => m.form.label(), copies => &m.copies, required => &m.required,
-        license => &m.license, review_points => &m.review_points,
+        code => s.code.as_str(), name => &s.name, department_kind_label => s.department_kind.label(),
+        instant => &s.instant, promised_days => &s.promised_days, online_stars => &s.online_stars,
+        stars => stars(s.online_stars), mode_labels => mode_labels(&d.modes), aliases => &d.aliases,
     }
+}
+
+/// The search's page `n`, with the same words and filters.
+fn page_link(p: &Params, n: usize) -> String {
+    let mut parts: Vec<String> =
+        p.0.iter()
+            .filter(|(k, v)| k.as_str() != "page" && !v.is_empty())
+            .map(|(k, v)| format!("{}={}", percent_encode(k), percent_encode(v)))
+            .collect();
+    parts.sort();
+    parts.push(format!("page={n}"));
+    format!("/items?{}", parts.join("&"))
+}
+
+pub(crate) fn material_value(m: &MaterialSpec) -> Value {
+    Value::from(Serde(tongban_app::guide::MaterialLine::from(m)))
 }
 
 async fn item(
@@ -439,84 +437,42 @@ async fn item(
     uri: OriginalUri,
 ) -> PageResult {
     ctx.authorize(Action::ReadPublic)?;
-    let code = ItemCode(code);
-    let v = state.store.item(&code).await?;
-    let c = &v.content;
     let answers: Answers =
         p.0.iter()
             .filter_map(|(k, val)| k.strip_prefix("a.").map(|q| (q.to_owned(), val.clone())))
             .filter(|(_, val)| !val.is_empty())
             .collect();
-    // Only answers to real questions and options count; anything else is dropped.
-    let answers: Answers = answers
-        .into_iter()
-        .filter(|(k, val)| {
-            c.guide
-                .questions
-                .iter()
-                .any(|q| &q.key == k && q.options.iter().any(|o| &o.key == val))
-        })
-        .collect();
-    let submitted = !answers.is_empty() || p.get("go").is_some();
-    let (resolution, missing) = match c.guide.evaluate(&answers, &c.materials) {
-        Ok(r) if submitted || c.guide.questions.is_empty() && p.get("show").is_some() => {
-            (Some(r), false)
-        }
-        Ok(_) => (None, false),
-        Err(GuideError::Unanswered(_)) => (None, !answers.is_empty()),
-        Err(GuideError::Invalid(_)) => (None, false),
-        Err(GuideError::NoSituation) => {
-            return Err(ApiError::internal(format!("dead end in guide of {code}")).into());
-        }
-    };
-    let resolution = resolution.map(|r| {
-        context! {
-            situation_name => &r.situation_name,
-            materials => r.materials.iter().map(material_value).collect::<Vec<_>>(),
-        }
-    });
-    let questions: Vec<Value> = c
-        .guide
-        .visible_questions(&answers)
-        .map(|q| {
-            context! {
-                key => &q.key, text => &q.text,
-                options => q.options.iter().map(|o| context! { key => &o.key, label => &o.label }).collect::<Vec<_>>(),
-            }
-        })
-        .collect();
-    let listing = state.store.list_entries().await?.into_iter().find(|e| e.item == code).map(|e| {
+    let (go, show) = (p.get("go").is_some(), p.get("show").is_some());
+    let g = tongban_app::catalogue::item_guide(&state.app(), &code, answers, go, show)
+        .await
+        .map_err(|e| ctx.fail(e))?;
+    let (v, c) = (&g.version, &g.version.content);
+    let listing = g.listing.as_ref().map(|e| {
         context! { mode_labels => mode_labels(&e.modes), level_labels => level_labels(&e.levels), batch => &e.batch }
     });
-    let implementations: Vec<Value> = state
-        .store
-        .implementations(&code)
-        .await?
-        .into_iter()
+    let implementations: Vec<Value> = (g.implementations.iter())
         .map(|i| context! { department_name => &i.department_name })
         .collect();
-    let aliases = state.store.aliases(&code).await?;
-    let item = context! {
+    let values = context! {
+        title => &c.name, item => item_value(c), version => &v.version,
+        published_at => v.published_at.get(..10).unwrap_or(""),
+        materials => c.materials.iter().map(material_value).collect::<Vec<_>>(),
+        answers => &g.answers, listing, implementations, aliases => &g.aliases,
+        ..Value::from(Serde(&g.guide))
+    };
+    page(&state, &ctx, "item.html", &uri.to_string(), "items", values)
+}
+
+/// An item's standard elements, in words.
+fn item_value(c: &tongban_domain::catalogue::ItemContent) -> Value {
+    context! {
         code => c.code.as_str(), name => &c.name, department_kind_label => c.department_kind.label(),
         item_type_label => c.item_type.label(), level_label => c.level.label(),
         jurisdiction_label => c.jurisdiction.label(), legal_basis => &c.legal_basis, conditions => &c.conditions,
         legal_days => &c.legal_days, promised_days => &c.promised_days, instant => &c.instant, fee => &c.fee,
         online_stars => &c.online_stars, max_visits => &c.max_visits, result_type_label => c.result_type.label(),
         result_name => &c.result_name, steps => &c.steps, limits_source_label => c.limits_source.label(), note => &c.note,
-    };
-    let path = uri.to_string();
-    page(
-        &state,
-        &ctx,
-        "item.html",
-        &path,
-        "items",
-        context! {
-            title => &c.name, item, version => &v.version, published_at => v.published_at.get(..10).unwrap_or(""),
-            materials => c.materials.iter().map(material_value).collect::<Vec<_>>(),
-            questions, answers, resolution, missing, listing, implementations, aliases,
-        },
-    )
+    }
 }
 
 async fn tongban_list(State(state): State<AppState>, ctx: Ctx) -> PageResult {
