@@ -7,7 +7,7 @@ use crate::{Actor, App, AppError, AppResult, Lookups, RefData};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use tongban_domain::authz::{
-    Action, RectificationVisibility, Trust, may_rate_with_code, rectification_visibility,
+    Action, RectificationVisibility, Trust, authorize, may_rate_with_code, rectification_visibility,
 };
 use tongban_domain::case::Status;
 use tongban_domain::evaluation::{
@@ -436,4 +436,60 @@ pub async fn of_case(app: &App, c: &CaseRecord) -> AppResult<Option<EvaluationVi
     };
     let r = app.store.rectification_of(e.id).await?.map(|r| r.id);
     Ok(Some(eval_view(e, r)))
+}
+
+/// The rectifications page (差评整改): the actor's rectifications, overdue
+/// first, then open ones by due date, each with whether he may act on it;
+/// the statistics by department for whoever may read them.
+#[derive(Debug, Serialize)]
+pub struct RectificationDesk {
+    /// The rectifications.
+    pub list: Vec<RectificationRow>,
+    /// The statistics by department (empty when not his to read).
+    pub stats: Vec<StatRow>,
+}
+
+/// A rectification on the page.
+#[derive(Debug, Serialize)]
+pub struct RectificationRow {
+    /// The rectification.
+    #[serde(flatten)]
+    pub view: RectificationView,
+    /// Who must put it right: the hall or the department.
+    pub who: Option<String>,
+    /// The overall grade, in words.
+    pub overall_label: &'static str,
+    /// Open, and the actor may record a follow-up or close it.
+    pub may_act: bool,
+}
+
+/// The rectifications page for the actor.
+pub async fn rectification_desk(app: &App, actor: &Actor) -> AppResult<RectificationDesk> {
+    let mut rows = rectifications(app, actor).await?;
+    rows.sort_by_key(|r| (!r.overdue, r.status != "open", r.due_on.clone()));
+    let stats = match authorize(actor.who(), Action::ReadEvaluationStats, &Trust::NONE) {
+        Ok(()) => stats(app, actor, "department").await?,
+        Err(_) => vec![],
+    };
+    let may_act = |r: &RectificationView| {
+        let action = Action::ActOnRectification {
+            hall: r.hall.as_ref().map(|h| tongban_domain::HallId(h.id)),
+            department: (r.department.as_ref()).map(|d| tongban_domain::DepartmentId(d.id)),
+        };
+        r.status == "open" && authorize(actor.who(), action, &Trust::NONE).is_ok()
+    };
+    let list = rows
+        .into_iter()
+        .map(|view| RectificationRow {
+            who: view
+                .hall
+                .as_ref()
+                .or(view.department.as_ref())
+                .map(|n| n.name.clone()),
+            overall_label: tongban_domain::evaluation::grade_label(view.overall),
+            may_act: may_act(&view),
+            view,
+        })
+        .collect();
+    Ok(RectificationDesk { list, stats })
 }

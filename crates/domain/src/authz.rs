@@ -433,7 +433,7 @@ pub enum Opener {
     /// A 帮办员 or agent at a hall: the window modes, and online for an
     /// applicant (帮办代办, with the applicant's consent).
     Helper,
-    /// A window of a hall: the window modes.
+    /// A clerk at a hall's window: the window modes.
     Window,
     /// Nobody who may open a case (staff of a department, the platform).
     Nobody,
@@ -448,7 +448,7 @@ impl Opener {
         match (role, scope.hall()) {
             (Role::Applicant, _) => Opener::Applicant,
             (Role::Guide | Role::Agent, Some(_)) => Opener::Helper,
-            (Role::Clerk | Role::HallAdmin, Some(_)) => Opener::Window,
+            (Role::Clerk, Some(_)) => Opener::Window,
             _ => Opener::Nobody,
         }
     }

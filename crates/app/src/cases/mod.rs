@@ -9,11 +9,13 @@ mod intake;
 mod open;
 mod step;
 mod words;
+mod workbench;
 
 pub use desk::{CaseDesk, case_desk, latest_receipt};
 pub use intake::{IntakeDesk, IntakeQuery, intake_desk, open_from_wizard};
 pub use open::open_case;
 pub use step::take_step;
+pub use workbench::{Workbench, workbench};
 
 use crate::views::{CaseView, scope_of};
 use crate::{Actor, App, AppError, AppResult, Lookups};

@@ -349,13 +349,3 @@ pub async fn record_pii_view(state: &AppState, ctx: &Ctx, case_no: &str) {
     let e = crate::audit::entry(ctx, at, "pii_view", case_no, serde_json::json!({}));
     crate::audit::record(state, e).await;
 }
-
-/// The cases the caller may see (masked), soonest due first: the workbench.
-pub async fn cases_for(
-    state: &AppState,
-    ctx: &Ctx,
-    limit: usize,
-    offset: usize,
-) -> ApiResult<(Vec<CaseView>, usize)> {
-    list_cases(state, ctx, vec![], true, limit, offset).await
-}

@@ -34,11 +34,17 @@ pub struct Inbox {
     pub unread: i64,
 }
 
-/// The inbox of a signed-in caller (the API and the pages share it).
-pub async fn inbox(state: &AppState, ctx: &crate::auth::Ctx) -> ApiResult<Inbox> {
+/// The inbox of a signed-in caller (the API and the pages share it);
+/// `seen`: the caller is shown it now, which marks it read (the unread count
+/// answered is from before).
+pub async fn inbox(state: &AppState, ctx: &crate::auth::Signed, seen: bool) -> ApiResult<Inbox> {
     ctx.authorize(Action::ReadOwnAccount)?;
-    let user = ctx.signed()?.user;
+    let user = &ctx.actor().user;
     let (list, unread) = state.store.notifications(user.id, 50).await?;
+    if seen && unread > 0 {
+        let at = state.now.ms();
+        state.store.mark_notifications_read(user.id, at).await?;
+    }
     Ok(Inbox {
         data: list
             .into_iter()
@@ -59,7 +65,7 @@ pub async fn inbox(state: &AppState, ctx: &crate::auth::Ctx) -> ApiResult<Inbox>
 #[utoipa::path(get, path = "/notifications", tag = "session", security(("bearer" = [])),
     responses((status = 200, body = Inbox), (status = 401, body = crate::error::ErrorBody)))]
 pub async fn list(State(state): State<AppState>, ctx: Signed) -> ApiResult<Json<Inbox>> {
-    Ok(Json(inbox(&state, &ctx).await?))
+    Ok(Json(inbox(&state, &ctx, false).await?))
 }
 
 /// Marks the caller's notifications read. Access: signed in (one's own).

@@ -212,20 +212,9 @@ pub async fn login(
     }
     match crate::api::register::kiosk_sign_in(&state, &ctx, &id, &code).await {
         Ok((_, token)) => {
-            let c = crate::auth::set_cookie(
-                SESSION_COOKIE,
-                &token,
-                crate::api::register::KIOSK_TTL_MS / 1000,
-                true,
-                state.settings.secure_cookies,
-            );
-            let mut res = Redirect::to("/work").into_response();
-            res.headers_mut().append(
-                header::SET_COOKIE,
-                HeaderValue::from_str(&c).map_err(crate::error::ApiError::internal)?,
-            );
-            res.headers_mut()
-                .append(header::SET_COOKIE, kiosk_cookie(&state));
+            let ttl = crate::api::register::KIOSK_TTL_MS;
+            let mut res = super::signed_in(&state, "/work", (&token, ttl), None)?;
+            (res.headers_mut()).append(header::SET_COOKIE, kiosk_cookie(&state));
             Ok(res)
         }
         Err(e) if e.status.is_client_error() => {

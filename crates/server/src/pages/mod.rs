@@ -748,21 +748,7 @@ async fn register(
         password: get("password"),
     };
     match crate::api::register::register_account(&state, &ctx, &body, SessionKind::Cookie).await {
-        Ok((_, token, _)) => {
-            let c = set_cookie(
-                SESSION_COOKIE,
-                &token,
-                crate::auth::COOKIE_TTL_MS / 1000,
-                true,
-                state.settings.secure_cookies,
-            );
-            let mut res = Redirect::to("/work").into_response();
-            res.headers_mut().append(
-                header::SET_COOKIE,
-                HeaderValue::from_str(&c).map_err(ApiError::internal)?,
-            );
-            Ok(res)
-        }
+        Ok((_, token, _)) => signed_in(&state, "/work", (&token, crate::auth::COOKIE_TTL_MS), None),
         Err(mut e) if e.status.is_client_error() => {
             let msg = shown_in_place(&state, &mut e).await;
             render_register(&state, &ctx, &headers, &phone, Some(msg), None, e.status)
@@ -778,64 +764,56 @@ async fn login(
     Form(form): Form<HashMap<String, String>>,
 ) -> PageResult {
     let next = local_path(form.get("next").map(String::as_str));
-    let username = form
-        .get("username")
-        .map(|s| s.trim())
-        .unwrap_or("")
-        .to_owned();
+    let username = form.get("username").map_or("", |s| s.trim()).to_owned();
     let password = form.get("password").cloned().unwrap_or_default();
+    let again = |msg: &str, status| {
+        render_login(
+            &state,
+            &ctx,
+            &headers,
+            &next,
+            &username,
+            Some(msg.into()),
+            status,
+        )
+    };
     // Signing in replaces any session; check the pre-login double-submit token.
     if !pre_login_csrf_ok(&ctx, &headers, &form) {
-        return render_login(
-            &state,
-            &ctx,
-            &headers,
-            &next,
-            &username,
-            Some("页面已过期，请重新提交".into()),
-            StatusCode::FORBIDDEN,
-        );
+        return again("页面已过期，请重新提交", StatusCode::FORBIDDEN);
     }
     if username.is_empty() || password.is_empty() {
-        return render_login(
-            &state,
-            &ctx,
-            &headers,
-            &next,
-            &username,
-            Some("请填写用户名和密码".into()),
-            StatusCode::UNPROCESSABLE_ENTITY,
-        );
+        return again("请填写用户名和密码", StatusCode::UNPROCESSABLE_ENTITY);
     }
     match sign_in(&state, &ctx, &username, &password, SessionKind::Cookie).await {
         Ok((_, token, _)) => {
-            let c = set_cookie(
-                SESSION_COOKIE,
-                &token,
-                crate::auth::COOKIE_TTL_MS / 1000,
-                true,
-                state.settings.secure_cookies,
-            );
             let device = crate::auth::remember_device(&state, &ctx, &username).await?;
-            let mut res = Redirect::to(&next).into_response();
-            for c in [c, device] {
-                res.headers_mut().append(
-                    header::SET_COOKIE,
-                    HeaderValue::from_str(&c).map_err(ApiError::internal)?,
-                );
-            }
-            Ok(res)
+            signed_in(
+                &state,
+                &next,
+                (&token, crate::auth::COOKIE_TTL_MS),
+                Some(device),
+            )
         }
-        Err(e) => render_login(
-            &state,
-            &ctx,
-            &headers,
-            &next,
-            &username,
-            Some(e.message.clone()),
-            e.status,
-        ),
+        Err(e) => again(&e.message, e.status),
     }
+}
+
+/// Where a browser goes once signed in, with its session cookie (and the
+/// trusted-device cookie of a sign-in by password).
+pub(crate) fn signed_in(
+    state: &AppState,
+    to: &str,
+    (token, ttl_ms): (&str, i64),
+    device: Option<String>,
+) -> PageResult {
+    let secure = state.settings.secure_cookies;
+    let session = set_cookie(SESSION_COOKIE, token, ttl_ms / 1000, true, secure);
+    let mut res = Redirect::to(to).into_response();
+    for c in std::iter::once(session).chain(device) {
+        let v = HeaderValue::from_str(&c).map_err(ApiError::internal)?;
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+    Ok(res)
 }
 
 async fn logout(

@@ -4,8 +4,8 @@
 
 use super::{CsrfForm, PageResult, SignedPage, login_redirect, page};
 use crate::AppState;
-use crate::api::cases::{ActionBody, CaseCreate, CaseView, MaterialProblem, cases_for, take_step};
-use crate::auth::{Ctx, random_token};
+use crate::api::cases::{ActionBody, CaseCreate, CaseView, MaterialProblem, take_step};
+use crate::auth::{Ctx, Signed, random_token};
 use crate::extract::{Params, percent_encode};
 use axum::extract::{OriginalUri, Path, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -16,56 +16,22 @@ use std::collections::HashMap;
 use tongban_app::cases::IntakeQuery;
 use tongban_domain::guide::Answers;
 use tongban_domain::intake::ApplicantInput;
-use tongban_domain::user::Role;
 
 /// The workbench home: the caller's cases.
-pub async fn home(State(state): State<AppState>, ctx: SignedPage, _uri: OriginalUri) -> PageResult {
-    let user = &ctx.actor().user;
-    // The inbox: overdue first, then the nearest deadlines, then the rest —
-    // ordered by the query over all the caller's cases.
-    let (cases, total) = cases_for(&state, &ctx, 200, 0).await?;
-    let heading = match user.role {
-        Role::Applicant => "我的办件",
-        Role::Reviewer | Role::DepartmentAdmin => "部门工作台：待办办件",
-        Role::PlatformAdmin => "全部办件",
-        _ => "窗口工作台",
-    };
-    let cal = crate::calendar::load(state.store.as_ref()).await?;
-    let missing = crate::api::calendar::missing_years(&cal, state.now.today());
-    let calendar_warning = (user.role == Role::PlatformAdmin && !missing.is_empty()).then(|| {
-        format!("注意：{} 年尚无官方放假安排，跨入该年的办结期限按周末规则推算。请在国务院办公厅公布后录入。", missing.iter().map(|y| y.to_string()).collect::<Vec<_>>().join("、"))
-    });
-    let rows: Vec<Value> = cases.iter().map(row).collect();
+pub async fn home(State(state): State<AppState>, ctx: SignedPage) -> PageResult {
+    let wb = tongban_app::cases::workbench(&state.app(), ctx.actor(), 200)
+        .await
+        .map_err(|e| ctx.fail(e))?;
     // Applicants see what changed on their cases; seeing them marks them read.
-    let inbox = if user.role == Role::Applicant {
-        let i = crate::api::notifications::inbox(&state, &ctx).await?;
-        if i.unread > 0 {
-            state
-                .store
-                .mark_notifications_read(user.id, state.now.ms())
-                .await?;
-        }
-        Some(i)
-    } else {
-        None
+    let inbox = match wb.own_cases {
+        true => Some(crate::api::notifications::inbox(&state, &ctx, true).await?),
+        false => None,
     };
-    let can_create = matches!(
-        user.role,
-        Role::Applicant | Role::Clerk | Role::Guide | Role::Agent
-    );
-    page(
-        &state,
-        &ctx,
-        "work.html",
-        "/work",
-        "work",
-        context! {
-            title => heading, heading, cases => rows, total, can_create, calendar_warning,
-            create_label => if user.role == Role::Applicant { "在线申请" } else { "新办件" },
-            is_applicant => user.role == Role::Applicant,
-            inbox => inbox.map(|i| Value::from(minijinja::value::Serde(i))),
-        },
-    )
+    let values = context! {
+        title => wb.heading, cases => wb.cases.iter().map(row).collect::<Vec<_>>(),
+        inbox => inbox.map(|i| Value::from(Serde(i))), ..Value::from(Serde(&wb))
+    };
+    page(&state, &ctx, "work.html", "/work", "work", values)
 }
 
 fn row(c: &CaseView) -> Value {
@@ -557,61 +523,16 @@ pub async fn rectifications(State(state): State<AppState>, ctx: SignedPage) -> P
 
 async fn render_rectifications(
     state: &AppState,
-    ctx: &Ctx,
+    ctx: &Signed,
     error: Option<String>,
     status: StatusCode,
 ) -> PageResult {
-    let mut rows = crate::api::evaluations::visible_rectifications(state, ctx).await?;
-    rows.sort_by_key(|r| (!r.overdue, r.status != "open", r.due_on.clone()));
-    let may_stats = tongban_domain::authz::authorize(
-        ctx.actor,
-        tongban_domain::authz::Action::ReadEvaluationStats,
-        &tongban_domain::authz::Trust::NONE,
-    )
-    .is_ok();
-    let stats = if may_stats {
-        crate::api::evaluations::stats_by(state, ctx, "department").await?
-    } else {
-        vec![]
-    };
-    let may_act = |r: &crate::api::evaluations::RectificationView| {
-        tongban_domain::authz::authorize(
-            ctx.actor,
-            tongban_domain::authz::Action::ActOnRectification {
-                hall: r.hall.as_ref().map(|h| tongban_domain::HallId(h.id)),
-                department: r
-                    .department
-                    .as_ref()
-                    .map(|d| tongban_domain::DepartmentId(d.id)),
-            },
-            &tongban_domain::authz::Trust::NONE,
-        )
-        .is_ok()
-    };
-    let list: Vec<Value> = rows
-        .iter()
-        .map(|r| {
-            context! {
-                id => r.id, case_no => &r.case_no, item_name => &r.item_name,
-                who => r.hall.as_ref().or(r.department.as_ref()).map(|n| n.name.clone()),
-                overall => tongban_domain::evaluation::grade_label(r.overall), comment => &r.comment,
-                opened_on => &r.opened_on, due_on => &r.due_on, status => &r.status, overdue => r.overdue,
-                follow_ups => Value::from(minijinja::value::Serde(&r.follow_ups)), explanation => &r.explanation,
-                may_act => may_act(r) && r.status == "open",
-            }
-        })
-        .collect();
-    let mut res = page(
-        state,
-        ctx,
-        "rectifications.html",
-        "/work/rectifications",
-        "work",
-        context! {
-            title => "差评整改", list, error,
-            stats => Value::from(minijinja::value::Serde(&stats)),
-        },
-    )?;
+    let desk = tongban_app::evaluations::rectification_desk(&state.app(), ctx.actor())
+        .await
+        .map_err(|e| ctx.fail(e))?;
+    let values = context! { title => "差评整改", error, ..Value::from(Serde(&desk)) };
+    let path = "/work/rectifications";
+    let mut res = page(state, ctx, "rectifications.html", path, "work", values)?;
     *res.status_mut() = status;
     Ok(res)
 }

@@ -1,0 +1,72 @@
+//! The workbench (工作台): the cases the actor sees, soonest due first, under
+//! a heading that says whose they are; whether he may open a case here; the
+//! platform's warning of a year without official holidays.
+
+use crate::views::CaseView;
+use crate::{Actor, App, AppResult, Lookups};
+use serde::Serialize;
+use tongban_domain::authz::{Action, CaseVisibility, Opener, Trust, authorize, case_visibility};
+
+/// The workbench as the actor sees it.
+#[derive(Debug, Serialize)]
+pub struct Workbench {
+    /// Whose cases these are.
+    pub heading: &'static str,
+    /// The first of them (overdue, then nearest deadlines, then the rest).
+    pub cases: Vec<CaseView>,
+    /// How many he sees in all.
+    pub total: usize,
+    /// He may open a case, and how the link says it.
+    pub create_label: Option<&'static str>,
+    /// They are his own cases (an applicant): his notices show with them.
+    pub own_cases: bool,
+    /// A year of the working-day clock has no official holidays yet (for
+    /// whoever may enter them).
+    pub calendar_warning: Option<String>,
+}
+
+/// The workbench of the actor, with the first `limit` cases.
+pub async fn workbench(app: &App, actor: &Actor, limit: usize) -> AppResult<Workbench> {
+    let (cases, total) = super::list_cases(app, actor, vec![], true, limit, 0).await?;
+    let visibility = case_visibility(actor.who());
+    let heading = match visibility {
+        CaseVisibility::Applicant(_) => "我的办件",
+        CaseVisibility::Department(_) => "部门工作台：待办办件",
+        CaseVisibility::All => "全部办件",
+        CaseVisibility::Hall { .. } | CaseVisibility::Nothing => "窗口工作台",
+    };
+    let create_label = match Opener::of(actor.who()) {
+        Opener::Applicant => Some("在线申请"),
+        Opener::Helper | Opener::Window => Some("新办件"),
+        Opener::Nobody => None,
+    };
+    let calendar_warning = match authorize(actor.who(), Action::EditCalendar, &Trust::NONE) {
+        Ok(()) => calendar_warning(app, actor).await?,
+        Err(_) => None,
+    };
+    Ok(Workbench {
+        heading,
+        cases,
+        total,
+        create_label,
+        own_cases: matches!(visibility, CaseVisibility::Applicant(_)),
+        calendar_warning,
+    })
+}
+
+/// This year and next: those without official holidays yet.
+async fn calendar_warning(app: &App, actor: &Actor) -> AppResult<Option<String>> {
+    let lookups = Lookups::load_at(app, actor.revision).await?;
+    let year = app.now.today().year();
+    let missing: Vec<String> = [year, year + 1]
+        .into_iter()
+        .filter(|y| !lookups.data().cal.knows(*y))
+        .map(|y| y.to_string())
+        .collect();
+    Ok((!missing.is_empty()).then(|| {
+        format!(
+            "注意：{} 年尚无官方放假安排，跨入该年的办结期限按周末规则推算。请在国务院办公厅公布后录入。",
+            missing.join("、")
+        )
+    }))
+}
