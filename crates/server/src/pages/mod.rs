@@ -275,10 +275,14 @@ fn page(
     nav: &str,
     extra: Value,
 ) -> PageResult {
-    let user = ctx
-        .user
-        .as_ref()
-        .map(|u| context! { display_name => &u.display_name, role_label => u.role.label(), applicant => u.role == tongban_domain::user::Role::Applicant });
+    // An applicant's menu says "my cases": his list holds his own.
+    let own = matches!(
+        tongban_domain::authz::case_visibility(ctx.actor),
+        tongban_domain::authz::CaseVisibility::Applicant(_)
+    );
+    let user = (ctx.user.as_ref()).map(|u| {
+        context! { display_name => &u.display_name, role_label => u.role.label(), applicant => own }
+    });
     // Menu entries only for those who may use them (asked quietly: not an attempt).
     let may = |a| {
         tongban_domain::authz::authorize(ctx.actor, a, &tongban_domain::authz::Trust::NONE).is_ok()
