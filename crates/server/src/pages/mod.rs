@@ -363,23 +363,14 @@ async fn search(
     uri: OriginalUri,
 ) -> PageResult {
     ctx.authorize(Action::ReadPublic)?;
-    let q = p
-        .get("q")
-        .unwrap_or("")
-        .chars()
-        .take(100)
-        .collect::<String>();
+    let q: String = p.get("q").unwrap_or("").chars().take(100).collect();
     // Bad filters on a page are shown, not fatal.
     let (filter, error) = match search_filter(&p) {
         Ok(f) => (f, None),
         Err(e) => (Default::default(), Some(e.message)),
     };
     let per = 20;
-    let page_no = p
-        .get("page")
-        .and_then(|v| v.parse::<usize>().ok())
-        .filter(|n| *n >= 1)
-        .unwrap_or(1);
+    let page_no = (p.get("page").and_then(|v| v.parse::<usize>().ok())).map_or(1, |n| n.max(1));
     let (docs, total) = state
         .catalogue
         .search(state.store.as_ref(), &q, &filter, per, (page_no - 1) * per)
@@ -687,40 +678,23 @@ async fn register_code(
     headers: HeaderMap,
     Form(form): Form<HashMap<String, String>>,
 ) -> PageResult {
-    let phone = form
-        .get("phone")
-        .map(|s| s.trim().to_owned())
-        .unwrap_or_default();
+    let phone = form.get("phone").map_or("", |s| s.trim()).to_owned();
+    let again = |error: Option<String>, notice: Option<String>, status| {
+        render_register(&state, &ctx, &headers, &phone, error, notice, status)
+    };
     if !pre_login_csrf_ok(&ctx, &headers, &form) {
-        return render_register(
-            &state,
-            &ctx,
-            &headers,
-            &phone,
+        return again(
             Some("页面已过期，请重新提交".into()),
             None,
             StatusCode::FORBIDDEN,
         );
     }
     match crate::api::register::send_code(&state, &ctx, &phone).await {
-        Ok(sent) => render_register(
-            &state,
-            &ctx,
-            &headers,
-            &phone,
-            None,
-            Some(format!("验证码已发送至 {}，5分钟内有效", sent.phone)),
-            StatusCode::OK,
-        ),
-        Err(e) if e.status.is_client_error() => render_register(
-            &state,
-            &ctx,
-            &headers,
-            &phone,
-            Some(e.message.clone()),
-            None,
-            e.status,
-        ),
+        Ok(sent) => {
+            let notice = format!("验证码已发送至 {}，5分钟内有效", sent.phone);
+            again(None, Some(notice), StatusCode::OK)
+        }
+        Err(e) if e.status.is_client_error() => again(Some(e.message.clone()), None, e.status),
         Err(e) => Err(e.into()),
     }
 }
