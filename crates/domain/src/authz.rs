@@ -405,6 +405,18 @@ pub enum RectificationVisibility {
     Nothing,
 }
 
+impl RectificationVisibility {
+    /// Whether a rectification of this hall or department is seen.
+    pub fn includes(self, hall: Option<HallId>, department: Option<DepartmentId>) -> bool {
+        match self {
+            RectificationVisibility::All => true,
+            RectificationVisibility::Hall(h) => hall == Some(h),
+            RectificationVisibility::Department(d) => department == Some(d),
+            RectificationVisibility::Nothing => false,
+        }
+    }
+}
+
 /// The rectifications `actor` sees: his hall's or department's.
 pub fn rectification_visibility(actor: Actor) -> RectificationVisibility {
     match actor {
@@ -504,22 +516,23 @@ pub fn case_visibility(actor: Actor) -> CaseVisibility {
 ///
 /// Whoever may not see a case is refused anything on it exactly as if it
 /// did not exist ([`Denial::NotVisible`]); only those who see it learn why
-/// they may not act.
+/// they may not act. The same holds for a rectification (a 差评 on a case)
+/// and those who do not see it ([`rectification_visibility`]).
 pub fn authorize(actor: Actor, action: Action<'_>, trust: &Trust<'_>) -> Result<(), Denial> {
-    let case = match &action {
+    let unseen = || match action {
         Action::ReadCaseFull(c)
         | Action::CaseStep { case: c, .. }
         | Action::ReceiveMaterial(c)
         | Action::VerifyOriginal(c)
-        | Action::RateCase(c) => Some(*c),
-        _ => None,
+        | Action::RateCase(c) => decide(actor, Action::ReadCase(c), trust).is_err(),
+        Action::ActOnRectification { hall, department } => {
+            !rectification_visibility(actor).includes(hall, department)
+        }
+        _ => false,
     };
     match decide(actor, action, trust) {
         Err(Denial::Forbidden | Denial::Lacks { .. })
-            if case.is_some_and(|c| {
-                matches!(actor, Actor::User { .. })
-                    && decide(actor, Action::ReadCase(c), trust).is_err()
-            }) =>
+            if matches!(actor, Actor::User { .. }) && unseen() =>
         {
             Err(Denial::NotVisible)
         }
@@ -1089,6 +1102,46 @@ mod tests {
         );
         assert_eq!(r(applicant), RectificationVisibility::Nothing);
         assert_eq!(r(Actor::Anonymous), RectificationVisibility::Nothing);
+        let seen = RectificationVisibility::Hall(HallId(3));
+        assert!(seen.includes(Some(HallId(3)), None));
+        assert!(!seen.includes(Some(HallId(5)), None));
+        assert!(!seen.includes(None, Some(DepartmentId(4))));
+        // Acting on one: the unit responsible; whoever does not see it is
+        // answered as if it did not exist, a platform admin (who sees all)
+        // is refused.
+        let act = |hall, department| Action::ActOnRectification { hall, department };
+        let ok = |who, what| authorize(who, what, &Trust::NONE);
+        assert_eq!(
+            ok(user(Role::Clerk, hall), act(Some(HallId(3)), None)),
+            Ok(())
+        );
+        assert_eq!(
+            ok(user(Role::Reviewer, dept), act(None, Some(DepartmentId(4)))),
+            Ok(())
+        );
+        assert_eq!(
+            ok(user(Role::Clerk, hall), act(Some(HallId(5)), None)),
+            Err(Denial::NotVisible)
+        );
+        assert_eq!(
+            ok(user(Role::Reviewer, dept), act(Some(HallId(3)), None)),
+            Err(Denial::NotVisible)
+        );
+        assert_eq!(
+            ok(applicant, act(Some(HallId(3)), None)),
+            Err(Denial::NotVisible)
+        );
+        assert_eq!(
+            ok(
+                user(Role::PlatformAdmin, Scope::Platform),
+                act(Some(HallId(3)), None)
+            ),
+            Err(Denial::Forbidden)
+        );
+        assert_eq!(
+            ok(Actor::Anonymous, act(Some(HallId(3)), None)),
+            Err(Denial::Unauthenticated)
+        );
     }
 
     #[test]

@@ -117,6 +117,7 @@ pub async fn list(
 
 /// Adds a follow-up to an open rectification. Access: the hall or
 /// department responsible.
+/// To whoever does not see the rectification it does not exist (404).
 #[utoipa::path(post, path = "/rectifications/{id}/follow-ups", tag = "evaluations", security(("bearer" = [])),
     params(("id" = i64, Path)), request_body = StepBody,
     responses((status = 200, body = RectificationView), (status = 403, body = crate::error::ErrorBody),
@@ -138,6 +139,7 @@ pub async fn follow_up(
 
 /// Closes a rectification with the explanation of what was done. Access:
 /// the hall or department responsible.
+/// To whoever does not see the rectification it does not exist (404).
 #[utoipa::path(post, path = "/rectifications/{id}/close", tag = "evaluations", security(("bearer" = [])),
     params(("id" = i64, Path)), request_body = StepBody,
     responses((status = 200, body = RectificationView), (status = 403, body = crate::error::ErrorBody),

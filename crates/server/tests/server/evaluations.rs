@@ -118,7 +118,8 @@ async fn a_window_service_is_rated_once_and_a_bad_rating_is_rectified_by_the_hal
         (Some(rect), Some("2026-12-04"))
     );
     assert_eq!(r0["hall"]["name"], "镇海“党建+”社区邻里中心");
-    // The department did not serve at the window: it neither sees nor acts.
+    // The department did not serve at the window: it neither sees nor acts
+    // (to it, the rectification does not exist).
     let reviewer = app.login("reviewer-licheng-civil").await;
     assert_eq!(
         app.get_auth("/api/v1/rectifications", &reviewer)
@@ -133,7 +134,7 @@ async fn a_window_service_is_rated_once_and_a_bad_rating_is_rectified_by_the_hal
             Some(&reviewer),
         )
         .await;
-    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
     // The hall follows up and closes it.
     let r = app
         .post_json(
