@@ -4,9 +4,9 @@
 
 use crate::codec::corrupt;
 use crate::{AuditEntry, NotificationRecord, Result, StoreError};
+use strum::{EnumString, IntoStaticStr, VariantArray};
 use tongban_domain::user::{Role, Scope, User};
 use tongban_domain::{DepartmentId, HallId, RegionCode, UserId};
-use strum::{EnumString, IntoStaticStr, VariantArray};
 
 /// A new account.
 #[derive(Clone)]

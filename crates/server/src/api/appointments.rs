@@ -166,7 +166,7 @@ pub async fn plan(
         headers.get("x-csrf-token").and_then(|v| v.to_str().ok()),
     )?;
     let actor = ctx.actor();
-    let p = appointments::publish_plan(&state.app(), &actor, &body)
+    let p = appointments::publish_plan(&state.app(), actor, &body)
         .await
         .map_err(|e| ctx.fail(e))?;
     Ok((StatusCode::CREATED, Json(p)))

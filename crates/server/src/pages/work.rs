@@ -189,7 +189,7 @@ pub async fn create(
 ) -> PageResult {
     let actor = ctx.actor();
     let (app, cmd) = (state.app(), case_create(&p));
-    match tongban_app::cases::open_from_wizard(&app, &actor, cmd, opt(&p, "idem")).await {
+    match tongban_app::cases::open_from_wizard(&app, actor, cmd, opt(&p, "idem")).await {
         Ok(case_no) => Ok(Redirect::to(&format!("/work/cases/{case_no}")).into_response()),
         // What the clerk can put right (a field, a missing right) is
         // explained on the wizard itself.
