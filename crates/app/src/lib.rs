@@ -19,6 +19,7 @@ pub mod grants;
 pub mod licences;
 pub mod materials;
 pub mod refdata;
+pub mod sms;
 pub mod users;
 pub mod views;
 
@@ -50,6 +51,8 @@ pub struct App {
     pub catalogue: Arc<catalogue::CatalogueCache>,
     /// Working days a 差评's rectification is due in (default 5).
     pub rectify_days: Option<u32>,
+    /// Where text messages go (the demo writes them to the log).
+    pub sender: Arc<dyn sms::Sender>,
 }
 
 impl App {
@@ -65,6 +68,7 @@ impl App {
             licences: Arc::new(licences::DemoLibrary),
             catalogue: Arc::default(),
             rectify_days: None,
+            sender: Arc::new(sms::LogSender),
         }
     }
 }
