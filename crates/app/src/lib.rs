@@ -12,6 +12,7 @@ pub mod calendar;
 pub mod cases;
 pub mod catalogue;
 pub mod codes;
+pub mod documents;
 pub mod error;
 pub mod evaluations;
 pub mod grant_matrix;
