@@ -1,13 +1,18 @@
 //! The working-day calendar as the server uses it: the official tables
 //! shipped with tongban (`data/cn-holidays.toml`, from the State Council's
 //! notices) are imported into the database when a year is missing there;
-//! admins add next year's table through the API or the CLI.
+//! admins add next year's table through the API or the CLI
+//! ([`replace_year`]).
 
+use crate::{Actor, App, AppResult};
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet};
 use time::Date;
+use tongban_domain::authz::{Action, Trust};
 use tongban_domain::calendar::{Calendar, HolidayYear};
+use tongban_domain::{FieldError, ValidationErrors};
 use tongban_store::Store;
+use utoipa::ToSchema;
 
 /// The official table shipped with the binary.
 pub const BUNDLED: &str = include_str!("../../../data/cn-holidays.toml");
@@ -77,6 +82,78 @@ pub async fn ensure_official(store: &dyn Store) -> Result<usize, String> {
 /// The calendar from the database.
 pub async fn load(store: &dyn Store) -> tongban_store::Result<Calendar> {
     Ok(Calendar::new(store.calendar_years().await?))
+}
+
+/// A year's official arrangement.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct YearInput {
+    /// The notice it comes from.
+    #[schema(min_length = 1, max_length = 500)]
+    pub source: String,
+    /// Days off.
+    #[schema(max_items = 366)]
+    pub off: Vec<String>,
+    /// Makeup working days (weekend days).
+    #[schema(max_items = 366)]
+    pub work: Vec<String>,
+}
+
+/// Adds or replaces the official table of `year` (e.g. next year's,
+/// published each November): every bad date is named at once, then the
+/// table is checked whole. Due dates move with the calendar: those kept for
+/// ordering follow. Who may: the one authorisation rule's `EditCalendar`.
+pub async fn replace_year(
+    app: &App,
+    actor: &Actor,
+    year: &str,
+    input: &YearInput,
+) -> AppResult<()> {
+    actor.authorize(Action::EditCalendar, &Trust::NONE)?;
+    let y = holiday_year(year, input)?;
+    let by = Some(actor.user.id);
+    app.store.put_calendar_year(&y, by, app.now.ms()).await?;
+    tracing::info!(year = y.year, ?by, "calendar year replaced");
+    crate::cases::clock::refresh_due_dates(app, false).await?;
+    Ok(())
+}
+
+/// The table a [`YearInput`] for `year` describes, checked.
+fn holiday_year(year: &str, input: &YearInput) -> AppResult<HolidayYear> {
+    let year: i32 = year
+        .parse()
+        .map_err(|_| FieldError::new("year", "calendar.year", "年份无效"))?;
+    let mut errs = ValidationErrors::default();
+    let off = dates("off", &input.off, &mut errs);
+    let work = dates("work", &input.work, &mut errs);
+    errs.into_result(())?;
+    let y = HolidayYear {
+        year,
+        source: input.source.trim().to_owned(),
+        off,
+        work,
+    };
+    y.validate()?;
+    Ok(y)
+}
+
+/// The dates of `list` (`YYYY-MM-DD`); each that is not one is named in
+/// `errs` as `field[i]`.
+fn dates(field: &str, list: &[String], errs: &mut ValidationErrors) -> BTreeSet<Date> {
+    let mut out = BTreeSet::new();
+    for (i, d) in list.iter().enumerate() {
+        match parse_day(d) {
+            Some(x) => {
+                out.insert(x);
+            }
+            None => errs.push(FieldError::new(
+                format!("{field}[{i}]"),
+                "date",
+                format!("“{d}”不是 YYYY-MM-DD 日期"),
+            )),
+        }
+    }
+    out
 }
 
 #[cfg(test)]

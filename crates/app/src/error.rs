@@ -35,6 +35,27 @@ pub enum AppError {
         /// The current version, when the caller's was stale.
         current_version: Option<i64>,
     },
+    /// Something that may exist once exists already (an account for this
+    /// mobile or this ID number): the conflict, naming the field.
+    Taken {
+        /// Machine code (`register.exists`, …).
+        code: &'static str,
+        /// zh-CN message.
+        message: String,
+        /// The field that names what exists.
+        field: &'static str,
+        /// zh-CN message for that field.
+        field_message: String,
+    },
+    /// Too many tries (wrong codes, codes asked for): wait before the next.
+    Throttled {
+        /// Machine code (`code.throttled`, …).
+        code: &'static str,
+        /// zh-CN message.
+        message: &'static str,
+        /// Seconds to wait.
+        retry_after: u64,
+    },
     /// Bad input: every bad field named, each with a code and a message.
     Invalid(ValidationErrors),
     /// A step that does not exist.
@@ -116,7 +137,10 @@ impl std::fmt::Display for AppError {
                 subject,
                 action,
             } => write!(f, "{action} on {subject} denied: {}", denial.message()),
-            AppError::Conflict { message, .. } => f.write_str(message),
+            AppError::Conflict { message, .. } | AppError::Taken { message, .. } => {
+                f.write_str(message)
+            }
+            AppError::Throttled { message, .. } => f.write_str(message),
             AppError::Invalid(e) => {
                 let msgs: Vec<&str> = e.0.iter().map(|x| x.message.as_str()).collect();
                 f.write_str(&msgs.join("；"))

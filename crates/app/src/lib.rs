@@ -12,6 +12,7 @@ pub mod calendar;
 pub mod cases;
 pub mod catalogue;
 pub mod codes;
+pub mod documents;
 pub mod error;
 pub mod evaluations;
 pub mod grant_matrix;
@@ -20,6 +21,7 @@ pub mod guide;
 pub mod licences;
 pub mod materials;
 pub mod refdata;
+pub mod sms;
 pub mod users;
 pub mod views;
 
@@ -51,6 +53,8 @@ pub struct App {
     pub catalogue: Arc<catalogue::CatalogueCache>,
     /// Working days a 差评's rectification is due in (default 5).
     pub rectify_days: Option<u32>,
+    /// Where text messages go (the demo writes them to the log).
+    pub sender: Arc<dyn sms::Sender>,
 }
 
 impl App {
@@ -66,6 +70,7 @@ impl App {
             licences: Arc::new(licences::DemoLibrary),
             catalogue: Arc::default(),
             rectify_days: None,
+            sender: Arc::new(sms::LogSender),
         }
     }
 }

@@ -12,9 +12,7 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum_extra::extract::cookie::{Cookie, SameSite};
-use sha2::{Digest, Sha256};
 use std::net::SocketAddr;
-use subtle::ConstantTimeEq;
 use time::Duration as CookieDuration;
 use tongban_domain::authz::{Action, Actor, Denial, Trust, authorize};
 use tongban_domain::user::User;
@@ -51,19 +49,10 @@ pub const DEVICE_COOKIE: &str = "tb_device";
 /// A device stays trusted this long after its last sign-in.
 pub const DEVICE_TTL_MS: i64 = 180 * 24 * 3600 * 1000;
 
-pub use tongban_app::users::{hash_password, verify_password};
-
-/// 32 random bytes as hex.
-pub fn random_token() -> String {
-    let mut b = [0u8; 32];
-    getrandom::fill(&mut b).expect("the OS random source is available");
-    hex::encode(b)
-}
-
-/// SHA-256 hex of a token: what the database keeps.
-pub fn token_hash(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
-}
+pub use tongban_app::codes::same;
+pub use tongban_app::users::{
+    hash_password, new_session, random_token, token_hash, verify_password,
+};
 
 /// Reads one cookie.
 pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
@@ -93,11 +82,6 @@ pub fn set_cookie(
         .secure(secure)
         .build()
         .to_string()
-}
-
-/// Constant-time string comparison for tokens.
-pub fn same(a: &str, b: &str) -> bool {
-    a.len() == b.len() && bool::from(a.as_bytes().ct_eq(b.as_bytes()))
 }
 
 /// Who is calling, resolved once per request. A bad bearer token is an
@@ -381,26 +365,6 @@ impl IdentityProvider for LocalAccounts {
             }
         })
     }
-}
-
-/// A new session for `user` lasting `ttl_ms` from `now`: the token to hand
-/// out and the record to store (only the token's hash).
-pub fn new_session(
-    user: tongban_domain::UserId,
-    kind: SessionKind,
-    now: i64,
-    ttl_ms: i64,
-) -> (String, Session) {
-    let token = random_token();
-    let session = Session {
-        token_hash: token_hash(&token),
-        user_id: user,
-        kind,
-        csrf: random_token(),
-        created_at: now,
-        expires_at: now + ttl_ms,
-    };
-    (token, session)
 }
 
 /// Signs in: checks throttling, then the password; records failures. On

@@ -68,6 +68,12 @@ impl ApiError {
             "服务器内部错误，请稍后重试",
         )
     }
+    /// 429: too many tries; the caller may retry after `retry_after` seconds.
+    pub fn throttled(code: &str, message: &str, retry_after: u64) -> Self {
+        let mut e = Self::new(StatusCode::TOO_MANY_REQUESTS, code, message);
+        e.retry_after = Some(retry_after);
+        e
+    }
     /// Adds a field message.
     pub fn field(mut self, field: impl Into<String>, msg: impl Into<String>) -> Self {
         self.fields.insert(field.into(), msg.into());
@@ -184,6 +190,17 @@ impl From<AppError> for ApiError {
                     None => e,
                 }
             }
+            AppError::Taken {
+                code,
+                message,
+                field,
+                field_message,
+            } => ApiError::new(StatusCode::CONFLICT, code, message).field(field, field_message),
+            AppError::Throttled {
+                code,
+                message,
+                retry_after,
+            } => ApiError::throttled(code, message, retry_after),
             AppError::Invalid(v) => v.into(),
             AppError::NoSuchStep(s) => ApiError::new(
                 StatusCode::NOT_FOUND,

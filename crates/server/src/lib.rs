@@ -15,7 +15,7 @@ pub mod extract;
 pub use tongban_app::licences;
 pub mod outbox;
 pub mod pages;
-pub mod sms;
+pub use tongban_app::sms;
 
 use axum::Router;
 use axum::http::{HeaderValue, header};
@@ -107,6 +107,7 @@ impl AppState {
             licences: self.licences.clone(),
             catalogue: self.catalogue.clone(),
             rectify_days: self.settings.rectify_days,
+            sender: self.sender.clone(),
         }
     }
 

@@ -350,6 +350,28 @@ pub async fn list_cases(
     Ok((data, total as usize))
 }
 
+/// The largest export.
+pub const EXPORT_MAX: usize = 10_000;
+
+/// The cases the actor may see (masked, as the list shows them), at most
+/// [`EXPORT_MAX`], for an export, and their total; every export is recorded
+/// in the audit log, with the `status` filter as asked.
+pub async fn export_cases(
+    app: &App,
+    actor: &Actor,
+    statuses: Vec<Status>,
+    status_filter: Option<&str>,
+) -> AppResult<(Vec<CaseView>, usize)> {
+    let (rows, total) = list_cases(app, actor, statuses, false, EXPORT_MAX, 0).await?;
+    let detail = serde_json::json!({"rows": rows.len(), "total": total, "status": status_filter});
+    let e = actor.audit_entry(app.now.ms(), "export", "cases.csv", detail);
+    // A failure to record is logged, never shown.
+    if let Err(err) = app.store.append_audit(&e).await {
+        tracing::error!(kind = %e.kind, %err, "audit event not recorded");
+    }
+    Ok((rows, total))
+}
+
 /// A step the workbench may offer on a case: the action, and `Ok` when the
 /// caller may take it now, or why not (zh-CN).
 #[derive(Debug, Clone)]

@@ -2,17 +2,16 @@
 
 use crate::AppState;
 use crate::auth::{Ctx, Signed};
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::extract::ApiJson;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
-use serde::{Deserialize, Serialize};
-use std::collections::BTreeSet;
-use tongban_domain::FieldError;
+use serde::Serialize;
 use tongban_domain::authz::Action;
-use tongban_domain::calendar::HolidayYear;
 use utoipa::ToSchema;
+
+pub use tongban_app::calendar::YearInput;
 
 /// The calendar: official years, and the years it lacks.
 #[derive(Debug, Serialize, ToSchema)]
@@ -65,21 +64,6 @@ pub async fn list(State(state): State<AppState>, ctx: Ctx) -> ApiResult<Json<Cal
     }))
 }
 
-/// A year's official arrangement.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct YearInput {
-    /// The notice it comes from.
-    #[schema(min_length = 1, max_length = 500)]
-    pub source: String,
-    /// Days off.
-    #[schema(max_items = 366)]
-    pub off: Vec<String>,
-    /// Makeup working days (weekend days).
-    #[schema(max_items = 366)]
-    pub work: Vec<String>,
-}
-
 /// Adds or replaces a year's table (e.g. next year's, published each
 /// November). Access: platform admin.
 #[utoipa::path(put, path = "/calendar/{year}", tag = "calendar", params(("year" = i32, Path, minimum = 2000, maximum = 2100)),
@@ -93,49 +77,13 @@ pub async fn put(
     Path(year): Path<String>,
     ApiJson(body): ApiJson<YearInput>,
 ) -> ApiResult<Json<CalendarView>> {
+    // Asked before the CSRF token is checked, so a refusal answers first.
     ctx.authorize(Action::EditCalendar)?;
     ctx.check_csrf(
         &headers,
         headers.get("x-csrf-token").and_then(|v| v.to_str().ok()),
     )?;
-    let year: i32 = year
-        .parse()
-        .map_err(|_| ApiError::from(FieldError::new("year", "calendar.year", "年份无效")))?;
-    let f = time::macros::format_description!("[year]-[month]-[day]");
-    let mut errs = tongban_domain::ValidationErrors::default();
-    let mut days = |field: &str, list: &[String]| -> BTreeSet<time::Date> {
-        let mut out = BTreeSet::new();
-        for (i, d) in list.iter().enumerate() {
-            match time::Date::parse(d, &f) {
-                Ok(x) => {
-                    out.insert(x);
-                }
-                Err(_) => errs.push(FieldError::new(
-                    format!("{field}[{i}]"),
-                    "date",
-                    format!("“{d}”不是 YYYY-MM-DD 日期"),
-                )),
-            }
-        }
-        out
-    };
-    let off = days("off", &body.off);
-    let work = days("work", &body.work);
-    errs.into_result(())?;
-    let y = HolidayYear {
-        year,
-        source: body.source.trim().to_owned(),
-        off,
-        work,
-    };
-    y.validate()?;
-    state
-        .store
-        .put_calendar_year(&y, Some(ctx.actor().user.id), state.now.ms())
-        .await?;
-    tracing::info!(year, by = ?Some(ctx.actor().user.id), "calendar year replaced");
-    // Due dates move with the calendar: those kept for ordering follow.
-    tongban_app::cases::clock::refresh_due_dates(&state.app(), false)
+    tongban_app::calendar::replace_year(&state.app(), ctx.actor(), &year, &body)
         .await
         .map_err(|e| ctx.fail(e))?;
     list(State(state), (*ctx).clone()).await

@@ -162,8 +162,7 @@ pub async fn list_cases(
         .map_err(|e| ctx.fail(e))
 }
 
-/// The largest export.
-pub const EXPORT_MAX: usize = 10_000;
+pub use tongban_app::cases::EXPORT_MAX;
 
 /// The cases the caller may see as CSV (UTF-8 with BOM, for spreadsheet
 /// programs), ID and phone numbers masked; every export is recorded in the
@@ -173,86 +172,83 @@ pub const EXPORT_MAX: usize = 10_000;
     params(("status" = Option<String>, Query)),
     responses((status = 200, description = "CSV", content_type = "text/csv"),
               (status = 401, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
-pub async fn export(
-    State(state): State<AppState>,
-    ctx: Signed,
-    p: Params,
-) -> ApiResult<axum::response::Response> {
-    use axum::response::IntoResponse;
+pub async fn export(State(state): State<AppState>, ctx: Signed, p: Params) -> ApiResult<Response> {
     let statuses = statuses_of(&p)?;
-    let (rows, total) = list_cases(&state, &ctx, statuses, false, EXPORT_MAX, 0).await?;
-    let cell = |s: &str| {
-        // Quote every cell; a leading = + - @ is neutralised against formula injection.
-        let s = if s.starts_with(['=', '+', '-', '@']) {
-            format!("'{s}")
-        } else {
-            s.to_owned()
-        };
-        format!("\"{}\"", s.replace('"', "\"\""))
-    };
-    let mut out = String::from(
-        "\u{feff}办件编号,事项,申请人,证件号码,联系电话,通办模式,状态,受理地点,审批部门,受理日期,承诺办结日期,超期\r\n",
-    );
-    for v in &rows {
-        let (name, id, phone) = match &v.applicant {
-            Applicant::Person {
-                name,
-                id_number,
-                phone,
-                ..
-            } => (name.as_str(), id_number.as_str(), phone.as_str()),
-            Applicant::Company { name, uscc, .. } => (name.as_str(), uscc.as_str(), ""),
-        };
-        let line = [
-            v.case_no.as_str(),
-            &v.item_name,
-            name,
-            id,
-            phone,
-            v.mode.label(),
-            &v.status_label,
-            v.hall
-                .as_ref()
-                .map(|h| h.name.as_str())
-                .unwrap_or("网上办事大厅"),
-            &v.department.name,
-            v.accepted_on.as_deref().unwrap_or(""),
-            v.deadline.as_deref().unwrap_or(""),
-            if v.overdue { "是" } else { "否" },
-        ]
-        .iter()
-        .map(|x| cell(x))
-        .collect::<Vec<_>>()
-        .join(",");
-        out.push_str(&line);
+    let (rows, _) =
+        tongban_app::cases::export_cases(&state.app(), ctx.actor(), statuses, p.get("status"))
+            .await
+            .map_err(|e| ctx.fail(e))?;
+    Ok(csv_file("cases.csv", cases_csv(&rows)))
+}
+
+/// The export's header row, after the byte-order mark.
+const CSV_HEADER: &str = "\u{feff}办件编号,事项,申请人,证件号码,联系电话,通办模式,状态,受理地点,审批部门,受理日期,承诺办结日期,超期\r\n";
+
+/// The cases as CSV: a header row and one row per case, CRLF line ends.
+fn cases_csv(rows: &[CaseView]) -> String {
+    let mut out = String::from(CSV_HEADER);
+    for v in rows {
+        let line: Vec<String> = case_cells(v).iter().map(|x| csv_cell(x)).collect();
+        out.push_str(&line.join(","));
         out.push_str("\r\n");
     }
-    crate::audit::record(
-        &state,
-        crate::audit::entry(
-            &ctx,
-            state.now.ms(),
-            "export",
-            "cases.csv",
-            serde_json::json!({"rows": rows.len(), "total": total, "status": p.get("status")}),
-        ),
-    )
-    .await;
-    Ok((
+    out
+}
+
+/// A case's cells, in the header's order.
+fn case_cells(v: &CaseView) -> [&str; 12] {
+    let (name, id, phone) = match &v.applicant {
+        Applicant::Person {
+            name,
+            id_number,
+            phone,
+            ..
+        } => (name.as_str(), id_number.as_str(), phone.as_str()),
+        Applicant::Company { name, uscc, .. } => (name.as_str(), uscc.as_str(), ""),
+    };
+    let hall = v.hall.as_ref().map_or("网上办事大厅", |h| h.name.as_str());
+    [
+        v.case_no.as_str(),
+        &v.item_name,
+        name,
+        id,
+        phone,
+        v.mode.label(),
+        &v.status_label,
+        hall,
+        &v.department.name,
+        v.accepted_on.as_deref().unwrap_or(""),
+        v.deadline.as_deref().unwrap_or(""),
+        if v.overdue { "是" } else { "否" },
+    ]
+}
+
+/// One cell, quoted; a leading = + - @ is neutralised against formula
+/// injection.
+fn csv_cell(s: &str) -> String {
+    let s = if s.starts_with(['=', '+', '-', '@']) {
+        format!("'{s}")
+    } else {
+        s.to_owned()
+    };
+    format!("\"{}\"", s.replace('"', "\"\""))
+}
+
+/// A CSV download named `name`, never cached.
+fn csv_file(name: &str, body: String) -> Response {
+    use axum::http::header;
+    (
         [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
             (
-                axum::http::header::CONTENT_TYPE,
-                "text/csv; charset=utf-8".to_owned(),
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
             ),
-            (
-                axum::http::header::CONTENT_DISPOSITION,
-                "attachment; filename=\"cases.csv\"".to_owned(),
-            ),
-            (axum::http::header::CACHE_CONTROL, "no-store".to_owned()),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
         ],
-        out,
+        body,
     )
-        .into_response())
+        .into_response()
 }
 
 /// Loads a case the caller may see. A case the caller may not see answers

@@ -1,13 +1,25 @@
 //! Accounts: adding one (staff of a hall or a department, an applicant, an
-//! administrator), with its password hashed by argon2id.
+//! administrator), with its password hashed by argon2id; an applicant
+//! registering with a code sent to the mobile; the kiosk's sign-in by ID
+//! number and code. Sessions are random tokens of which only the SHA-256 is
+//! stored.
+
+mod kiosk;
+mod phone;
+mod register;
+
+pub use kiosk::{KIOSK_TTL_MS, kiosk_sign_in, send_kiosk_code};
+pub use phone::{CODE_TTL_MS, CodeSent, send_registration_code};
+pub use register::{Registration, register};
 
 use crate::{Actor, App, AppError, AppResult};
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier, phc::PasswordHash};
+use sha2::{Digest, Sha256};
 use tongban_domain::authz::{Action, Trust};
 use tongban_domain::user::{Role, Scope, validate_password, validate_username};
 use tongban_domain::{DepartmentId, FieldError, HallId, RegionCode, UserId, ValidationErrors};
-use tongban_store::{NewUser, StoreError};
+use tongban_store::{NewUser, Session, SessionKind, StoreError};
 
 /// Hashes a password to an argon2id PHC string.
 pub fn hash_password(password: &str) -> String {
@@ -26,6 +38,33 @@ pub fn verify_password(password: &str, phc: &str) -> bool {
                 .is_ok()
         })
         .unwrap_or(false)
+}
+
+/// 32 random bytes as hex.
+pub fn random_token() -> String {
+    let mut b = [0u8; 32];
+    getrandom::fill(&mut b).expect("the OS random source is available");
+    hex::encode(b)
+}
+
+/// SHA-256 hex of a token: what the database keeps.
+pub fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// A new session for `user` lasting `ttl_ms` from `now`: the token to hand
+/// out and the record to store (only the token's hash).
+pub fn new_session(user: UserId, kind: SessionKind, now: i64, ttl_ms: i64) -> (String, Session) {
+    let token = random_token();
+    let session = Session {
+        token_hash: token_hash(&token),
+        user_id: user,
+        kind,
+        csrf: random_token(),
+        created_at: now,
+        expires_at: now + ttl_ms,
+    };
+    (token, session)
 }
 
 /// A new account.
