@@ -64,6 +64,10 @@ int_id!(
     /// A user account.
     UserId
 );
+int_id!(
+    /// A case's internal id (never shown: people see its [`CaseNo`]).
+    CaseId
+);
 str_id!(
     /// A region code (GB/T 2260 for city/county, NBS 9/12 digits below, or a documented local code).
     RegionCode

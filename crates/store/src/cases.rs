@@ -16,7 +16,7 @@ use tongban_domain::{DepartmentId, HallId, ItemCode, UserId};
 #[derive(Debug, Clone, PartialEq)]
 pub struct CaseRecord {
     /// Internal id.
-    pub id: i64,
+    pub id: tongban_domain::CaseId,
     /// Human case number.
     pub case_no: String,
     /// Code for the public progress page.
@@ -318,10 +318,10 @@ pub trait CaseStore: Send + Sync {
     async fn case_by_no(&self, case_no: &str) -> Result<CaseRecord>;
 
     /// A case by its internal id.
-    async fn case_by_id(&self, id: i64) -> Result<CaseRecord>;
+    async fn case_by_id(&self, id: tongban_domain::CaseId) -> Result<CaseRecord>;
 
     /// A case's events in order.
-    async fn case_events(&self, case_id: i64) -> Result<Vec<EventRecord>>;
+    async fn case_events(&self, case_id: tongban_domain::CaseId) -> Result<Vec<EventRecord>>;
 
     /// Applies a change and appends its event in one transaction, if the
     /// case is still at `expected_version` (else `Conflict`).
@@ -345,7 +345,10 @@ pub trait CaseStore: Send + Sync {
     ) -> Result<CaseRecord>;
 
     /// The materials received on a case, in order.
-    async fn material_receipts(&self, case_id: i64) -> Result<Vec<MaterialReceipt>>;
+    async fn material_receipts(
+        &self,
+        case_id: tongban_domain::CaseId,
+    ) -> Result<Vec<MaterialReceipt>>;
 
     /// Cases matching a filter, most recently changed first, and their total.
     async fn cases(&self, filter: &CaseFilter) -> Result<(Vec<CaseRecord>, i64)>;
@@ -365,7 +368,10 @@ pub trait CaseStore: Send + Sync {
     ) -> Result<Vec<CaseRecord>>;
 
     /// Stores cases' due dates (by case id), in one transaction.
-    async fn set_due_dates(&self, dates: &[(i64, Option<time::Date>)]) -> Result<()>;
+    async fn set_due_dates(
+        &self,
+        dates: &[(tongban_domain::CaseId, Option<time::Date>)],
+    ) -> Result<()>;
 }
 
 fn status(s: &str) -> Result<Status> {
@@ -415,7 +421,7 @@ impl TryFrom<CaseRow> for CaseRecord {
     type Error = StoreError;
     fn try_from(r: CaseRow) -> Result<Self> {
         Ok(CaseRecord {
-            id: r.id,
+            id: tongban_domain::CaseId(r.id),
             case_no: r.case_no,
             verification_code: r.verification_code,
             item_code: ItemCode(r.item_code),
@@ -542,24 +548,24 @@ macro_rules! impl_cases {
                 Self::load_case(&mut conn, case_no).await
             }
 
-            async fn case_by_id(&self, id: i64) -> $crate::Result<$crate::CaseRecord> {
+            async fn case_by_id(&self, id: tongban_domain::CaseId) -> $crate::Result<$crate::CaseRecord> {
                 sqlx::query_as::<_, $crate::cases::CaseRow>(sqlx::AssertSqlSafe(format!(
                     "SELECT {} FROM cases WHERE id = $1",
                     $crate::cases::CASE_COLUMNS
                 )))
-                .bind(id)
+                .bind(id.0)
                 .fetch_optional(&self.pool)
                 .await?
                 .ok_or($crate::StoreError::NotFound)?
                 .try_into()
             }
 
-            async fn case_events(&self, case_id: i64) -> $crate::Result<Vec<$crate::EventRecord>> {
+            async fn case_events(&self, case_id: tongban_domain::CaseId) -> $crate::Result<Vec<$crate::EventRecord>> {
                 Ok(sqlx::query_as(
                     "SELECT seq, at, actor_id, role, hall_id, department_id, action, status, payload, prev_hash, hash
                      FROM case_events WHERE case_id = $1 ORDER BY seq",
                 )
-                .bind(case_id)
+                .bind(case_id.0)
                 .fetch_all(&self.pool)
                 .await?)
             }
@@ -607,17 +613,17 @@ macro_rules! impl_cases {
                     });
                 };
                 let (record, prev) = row.into_parts()?;
-                Self::append_event(&mut tx, record.id, case_no, expected_version + 1, &prev, change.status.as_str(), event).await?;
+                Self::append_event(&mut tx, record.id.0, case_no, expected_version + 1, &prev, change.status.as_str(), event).await?;
                 if let (Some(text), Some(user)) = (&change.notify, record.applicant_user) {
                     sqlx::query("INSERT INTO notifications (user_id, case_id, text, created_at) VALUES ($1, $2, $3, $4)")
                         .bind(user.0)
-                        .bind(record.id)
+                        .bind(record.id.0)
                         .bind(text)
                         .bind(event.at)
                         .execute(&mut *tx)
                         .await?;
                 }
-                Self::enqueue_tx(&mut tx, Some(record.id), event.at, &change.messages).await?;
+                Self::enqueue_tx(&mut tx, Some(record.id.0), event.at, &change.messages).await?;
                 let answer = Self::record_idempotency(&mut tx, &record, idem, event.at).await?;
                 tx.commit().await?;
                 Ok((record, answer))
@@ -667,12 +673,12 @@ macro_rules! impl_cases {
                 Ok(record)
             }
 
-            async fn material_receipts(&self, case_id: i64) -> $crate::Result<Vec<$crate::MaterialReceipt>> {
+            async fn material_receipts(&self, case_id: tongban_domain::CaseId) -> $crate::Result<Vec<$crate::MaterialReceipt>> {
                 Ok(sqlx::query_as(
                     "SELECT material_key, method, blob, mime, size, license_ref, recorded_by, recorded_at, original_verified
                      FROM case_materials WHERE case_id = $1 ORDER BY id",
                 )
-                .bind(case_id)
+                .bind(case_id.0)
                 .fetch_all(&self.pool)
                 .await?)
             }
@@ -747,12 +753,12 @@ macro_rules! impl_cases {
                 .collect()
             }
 
-            async fn set_due_dates(&self, dates: &[(i64, Option<time::Date>)]) -> $crate::Result<()> {
+            async fn set_due_dates(&self, dates: &[(tongban_domain::CaseId, Option<time::Date>)]) -> $crate::Result<()> {
                 let mut tx = self.begin_write().await?;
                 for (id, due) in dates {
                     sqlx::query("UPDATE cases SET due_on = $1 WHERE id = $2")
                         .bind(due.map($crate::codec::date_str))
-                        .bind(id)
+                        .bind(id.0)
                         .execute(&mut *tx)
                         .await?;
                 }

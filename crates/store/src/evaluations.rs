@@ -9,7 +9,7 @@ use tongban_domain::{DepartmentId, HallId, ItemCode, UserId};
 #[derive(Debug, Clone)]
 pub struct NewEvaluation {
     /// The case rated.
-    pub case_id: i64,
+    pub case_id: tongban_domain::CaseId,
     /// Online or window.
     pub channel: tongban_domain::evaluation::Channel,
     /// The grades and comment.
@@ -32,7 +32,7 @@ pub struct EvaluationRecord {
     /// Id.
     pub id: i64,
     /// The case.
-    pub case_id: i64,
+    pub case_id: tongban_domain::CaseId,
     /// Online or window.
     pub channel: tongban_domain::evaluation::Channel,
     /// The grades and comment.
@@ -64,7 +64,7 @@ pub struct RectificationRecord {
     /// The rating that opened it.
     pub evaluation_id: i64,
     /// The case.
-    pub case_id: i64,
+    pub case_id: tongban_domain::CaseId,
     /// Who answers for it.
     pub responsible: Responsible,
     /// Opened.
@@ -116,7 +116,10 @@ pub trait EvaluationStore: Send + Sync {
     ) -> Result<(EvaluationRecord, Option<RectificationRecord>)>;
 
     /// Ratings: of one case, or all (newest first).
-    async fn evaluations(&self, case_id: Option<i64>) -> Result<Vec<EvaluationRecord>>;
+    async fn evaluations(
+        &self,
+        case_id: Option<tongban_domain::CaseId>,
+    ) -> Result<Vec<EvaluationRecord>>;
 
     /// The rectifications an actor sees (the one rule, as SQL), newest first.
     async fn rectifications(
@@ -157,7 +160,7 @@ impl TryFrom<EvaluationRow> for EvaluationRecord {
     fn try_from(r: EvaluationRow) -> Result<Self> {
         Ok(EvaluationRecord {
             id: r.id,
-            case_id: r.case_id,
+            case_id: tongban_domain::CaseId(r.case_id),
             channel: Channel::parse(&r.channel).ok_or_else(|| corrupt("channel", &r.channel))?,
             rating: Rating {
                 grades: json("grades", &r.grades)?,
@@ -198,7 +201,7 @@ impl TryFrom<RectificationRow> for RectificationRecord {
         Ok(RectificationRecord {
             id: r.id,
             evaluation_id: r.evaluation_id,
-            case_id: r.case_id,
+            case_id: tongban_domain::CaseId(r.case_id),
             responsible,
             opened_on: parse_date(&r.opened_on)?,
             due_on: parse_date(&r.due_on)?,
@@ -233,7 +236,7 @@ macro_rules! impl_evaluations {
                        rated_by, rated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING {}",
                     $crate::evaluations::EVALUATION_COLUMNS
                 )))
-                .bind(e.case_id)
+                .bind(e.case_id.0)
                 .bind(e.channel.as_str())
                 .bind(i64::from(e.rating.overall()))
                 .bind($crate::codec::to_json(&e.rating.grades)?)
@@ -258,7 +261,7 @@ macro_rules! impl_evaluations {
                              VALUES ($1, $2, $3, $4, $5, $6, 'open') RETURNING id",
                         )
                         .bind(evaluation.id)
-                        .bind(e.case_id)
+                        .bind(e.case_id.0)
                         .bind(hall)
                         .bind(dept)
                         .bind($crate::codec::date_str(opened))
@@ -272,12 +275,12 @@ macro_rules! impl_evaluations {
                 Ok((evaluation, rect))
             }
 
-            async fn evaluations(&self, case_id: Option<i64>) -> $crate::Result<Vec<$crate::EvaluationRecord>> {
+            async fn evaluations(&self, case_id: Option<tongban_domain::CaseId>) -> $crate::Result<Vec<$crate::EvaluationRecord>> {
                 sqlx::query_as::<_, $crate::evaluations::EvaluationRow>(sqlx::AssertSqlSafe(format!(
                     "SELECT {} FROM evaluations WHERE ($1 IS NULL OR case_id = $1) ORDER BY id DESC",
                     $crate::evaluations::EVALUATION_COLUMNS
                 )))
-                .bind(case_id)
+                .bind(case_id.map(|c| c.0))
                 .fetch_all(&self.pool)
                 .await?
                 .into_iter()

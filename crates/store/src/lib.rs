@@ -213,7 +213,7 @@ pub async fn verify_timelines(
         for (id, case_no, version) in page {
             after = id;
             let events: Vec<tongban_domain::timeline::StoredEvent> = store
-                .case_events(id)
+                .case_events(tongban_domain::CaseId(id))
                 .await?
                 .into_iter()
                 .map(|e| tongban_domain::timeline::StoredEvent {

@@ -861,7 +861,7 @@ contract!(cases_append_chained_events_under_a_version_guard, |s| {
             .unwrap()
             .is_empty()
     );
-    outbox_round_trip(s, c.id).await;
+    outbox_round_trip(s, c.id.0).await;
     assert!(matches!(
         s.apply_to_case("NOPE", 1, &accept, &event(clerk, "x", 1), None)
             .await,
@@ -890,7 +890,7 @@ contract!(cases_append_chained_events_under_a_version_guard, |s| {
     tongban_domain::timeline::verify(&c.case_no, &stored).unwrap();
     assert_eq!(
         s.case_index(0, 10).await.unwrap(),
-        vec![(c.id, c.case_no.clone(), 3)]
+        vec![(c.id.0, c.case_no.clone(), 3)]
     );
 
     // Every shape of the visibility rule, as SQL on this backend.

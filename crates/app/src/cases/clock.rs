@@ -47,8 +47,8 @@ pub async fn refresh_due_dates(app: &App, missing_only: bool) -> AppResult<usize
         let Some(last) = batch.last() else {
             return Ok(written);
         };
-        after = last.id;
-        let dates: Vec<(i64, Option<Date>)> = batch
+        after = last.id.0;
+        let dates: Vec<(tongban_domain::CaseId, Option<Date>)> = batch
             .iter()
             .map(|c| {
                 (

@@ -945,43 +945,36 @@ async fn progress(
     ctx.authorize(Action::ReadPublic)?;
     let case_no = p.get("case_no").unwrap_or("").to_owned();
     let code = p.get("code").unwrap_or("").to_owned();
-    let mut error = None;
-    let mut found = None;
-    let mut rate = None;
+    let (mut found, mut rate, mut status) = (None, None, StatusCode::OK);
     if !case_no.is_empty() || !code.is_empty() {
-        match crate::codes::case_by_code(&state, &ctx, &case_no, &code).await? {
-            Some(c) => {
-                let lookups = crate::api::cases::Lookups::load(&state.app()).await?;
-                let events = state.store.case_events(c.id).await?;
-                let v = lookups.view(&c, false, events);
-                let steps: Vec<Value> = v
-                    .events
-                    .iter()
-                    .map(|e| context! { date => e.at.get(..10).unwrap_or(""), label => &e.action_label })
-                    .collect();
-                found = Some(context! {
-                    case_no => &v.case_no, item_name => &v.item_name, status_label => &v.status_label,
-                    department => &v.department.name, accepted_on => &v.accepted_on, deadline => &v.deadline, steps,
-                });
-                rate = rate_form(&state, &c, "/progress/evaluation", &code).await?;
-            }
-            // The same answer whether the number or the code is wrong.
-            None => error = Some("办件编号或查询验证码不正确".to_owned()),
+        // The same answer whether the number or the code is wrong.
+        status = StatusCode::NOT_FOUND;
+        if let Some(c) = crate::codes::case_by_code(&state, &ctx, &case_no, &code).await? {
+            (found, status) = (Some(progress_value(&state, &c).await?), StatusCode::OK);
+            rate = rate_form(&state, &c, "/progress/evaluation", &code).await?;
         }
     }
-    let status = if error.is_some() {
-        StatusCode::NOT_FOUND
-    } else {
-        StatusCode::OK
-    };
-    let mut res = page(
-        &state,
-        &ctx,
-        "progress.html",
-        &uri.to_string(),
-        "",
-        context! { title => "办件进度查询", case_no, code, p => found, error, rate, notice => p.get("rated").map(|_| "感谢您的评价！") },
-    )?;
+    let error = (status == StatusCode::NOT_FOUND).then_some("办件编号或查询验证码不正确");
+    let notice = p.get("rated").map(|_| "感谢您的评价！");
+    let values =
+        context! { title => "办件进度查询", case_no, code, p => found, error, rate, notice };
+    let mut res = page(&state, &ctx, "progress.html", &uri.to_string(), "", values)?;
     *res.status_mut() = status;
     Ok(res)
+}
+
+/// Where a case found by its verification code stands, and its steps.
+async fn progress_value(
+    state: &AppState,
+    c: &tongban_store::CaseRecord,
+) -> Result<Value, PageError> {
+    let lookups = crate::api::cases::Lookups::load(&state.app()).await?;
+    let v = lookups.view(c, false, state.store.case_events(c.id).await?);
+    let steps: Vec<Value> = (v.events.iter())
+        .map(|e| context! { date => e.at.get(..10).unwrap_or(""), label => &e.action_label })
+        .collect();
+    Ok(context! {
+        case_no => &v.case_no, item_name => &v.item_name, status_label => &v.status_label,
+        department => &v.department.name, accepted_on => &v.accepted_on, deadline => &v.deadline, steps,
+    })
 }
