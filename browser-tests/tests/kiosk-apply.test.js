@@ -12,7 +12,7 @@ let browser;
 
 before(async () => {
   // The demo texts by writing to its log; the test reads the code there.
-  demo = await startDemo({ TONGBAN_KIOSK_IDLE: "120", RUST_LOG: "warn,tongban_server::sms=info" });
+  demo = await startDemo({ TONGBAN_KIOSK_IDLE: "120", RUST_LOG: "warn,tongban_app::sms=info" });
   browser = await launch();
 });
 
