@@ -133,14 +133,19 @@ pub fn slip(
 }
 
 /// The day of acceptance a slip prints: none yet on the receipt of a
-/// submitted online case; a conflict for a slip before acceptance or a
-/// receipt of a draft.
+/// submitted online case; a conflict for a slip before acceptance, a
+/// receipt of a draft, or a receipt of a case filed at a window (it has
+/// the slip instead).
 fn accepted_on(record: &CaseRecord, view: &CaseView, receipt: bool) -> AppResult<String> {
     let conflict = |code, message: &str| AppError::Conflict {
         code,
         message: message.into(),
         current_version: None,
     };
+    if receipt && record.mode != tongban_domain::tongban::Mode::Online {
+        let msg = "窗口受理的办件没有网上申请回执，请打印受理承诺单";
+        return Err(conflict("case.not_online", msg));
+    }
     match (view.accepted_on.clone(), receipt) {
         (Some(a), _) => Ok(a),
         (None, true) if record.status != Status::Draft => Ok(String::new()),

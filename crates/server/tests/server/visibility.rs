@@ -272,11 +272,12 @@ async fn who_reads_and_acts_on_a_cases_materials_documents_and_ratings() {
     }
 
     // To whoever sees a case, its documents [slip, receipt, notice,
-    // rejection]: the 受理承诺单 is 409 before acceptance; the receipt is
-    // there once submitted; a 一次性告知书 or 不予受理通知书 the case does
-    // not have is 404. To whoever does not see it, each is 404.
+    // rejection]: the 受理承诺单 is 409 before acceptance; the online
+    // receipt (网上申请回执) is there once an online case is submitted, and
+    // 409 for a case filed at a window; a 一次性告知书 or 不予受理通知书 the
+    // case does not have is 404. To whoever does not see it, each is 404.
     let documents: [[u16; 4]; 3] = [
-        [409, 200, 404, 200],
+        [409, 409, 404, 200],
         [200, 200, 404, 404],
         [409, 200, 200, 404],
     ];
