@@ -339,6 +339,12 @@ pub async fn create(app: &TestApp, token: &str, item: &str, mode: &str, applican
 
 /// Uploads a scan of every material of an online case, then submits it.
 pub async fn submit_online(app: &TestApp, token: &str, case: &Value) -> Value {
+    submit_online_with(app, token, case, PDF).await
+}
+
+/// Uploads `pdf` as the scan of every material of an online case, as
+/// `token` (its applicant, or the guide who filed it), then submits it.
+pub async fn submit_online_with(app: &TestApp, token: &str, case: &Value, pdf: &[u8]) -> Value {
     let no = case["case_no"].as_str().unwrap().to_owned();
     let mut version = case["version"].as_i64().unwrap();
     for m in case["materials"].as_array().unwrap() {
@@ -348,7 +354,7 @@ pub async fn submit_online(app: &TestApp, token: &str, case: &Value) -> Value {
             ("material", m["key"].as_str().unwrap()),
             ("method", "scan"),
         ];
-        let r = upload(app, token, &no, &fields, Some(("scan.pdf", PDF))).await;
+        let r = upload(app, token, &no, &fields, Some(("scan.pdf", pdf))).await;
         assert_eq!(r.status, StatusCode::OK, "upload: {}", r.text());
         version = r.json()["version"].as_i64().unwrap();
     }

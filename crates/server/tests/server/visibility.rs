@@ -119,26 +119,6 @@ fn expect(r: &Resp, want: u16, no: &str, what: &str) {
     }
 }
 
-/// Scans of every material of an online case, as `token` (its applicant,
-/// or the guide who filed it), each case with its own file; then submitted.
-async fn submit_with(app: &TestApp, token: &str, case: &Value, pdf: &[u8]) -> Value {
-    let no = case["case_no"].as_str().unwrap();
-    let mut version = case["version"].as_i64().unwrap();
-    for m in case["materials"].as_array().unwrap() {
-        let v = version.to_string();
-        let fields = [
-            ("version", v.as_str()),
-            ("material", m["key"].as_str().unwrap()),
-            ("method", "scan"),
-        ];
-        let r = upload(app, token, no, &fields, Some(("scan.pdf", pdf))).await;
-        assert_eq!(r.status, StatusCode::OK, "upload: {}", r.text());
-        version = r.json()["version"].as_i64().unwrap();
-    }
-    let c = json!({"case_no": no, "version": version});
-    step(app, token, &c, "submit", json!({})).await
-}
-
 /// A scan of the case `what`: a minimal PDF, different for each case.
 fn scan_of(what: &str) -> Vec<u8> {
     [crate::common::PDF, format!("% {what}\n").as_bytes()].concat()
@@ -204,7 +184,8 @@ async fn who_reads_and_acts_on_a_cases_materials_documents_and_ratings() {
     // The online case: submitted with scans, accepted, decided, delivered
     // electronically and completed; its applicant rates it 差评: a
     // rectification for 荔城区民政局.
-    let online = submit_with(&app, &lin_token, &online, &scan_of("online")).await;
+    let online =
+        crate::common::submit_online_with(&app, &lin_token, &online, &scan_of("online")).await;
     let online = step(&app, &reviewer, &online, "accept", json!({})).await;
     let online = step(
         &app,
@@ -237,7 +218,8 @@ async fn who_reads_and_acts_on_a_cases_materials_documents_and_ratings() {
     let rect_online = r.json()["rectification"].as_i64().unwrap();
     // The assisted case: submitted by the guide with scans; the department
     // asks for a supplement (一次性告知书).
-    let assisted = submit_with(&app, &guide, &assisted, &scan_of("assisted")).await;
+    let assisted =
+        crate::common::submit_online_with(&app, &guide, &assisted, &scan_of("assisted")).await;
     let named = assisted["materials"][1]["name"].clone();
     let assisted = step(
         &app,
