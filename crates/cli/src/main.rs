@@ -455,7 +455,7 @@ async fn run(cmd: Command, cfg: config::FileConfig) -> AnyResult<ExitCode> {
                     );
                 }
                 let today = tongban_server::shanghai_date(tongban_store::now_ms());
-                for y in tongban_server::api::calendar::missing_years(&cal, today) {
+                for y in cal.missing_years(today) {
                     println!(
                         "警告：{y} 年尚无官方放假安排，跨入该年的期限按周末规则计算并标注为不完整"
                     );

@@ -111,6 +111,15 @@ impl Calendar {
         self.years.contains_key(&year)
     }
 
+    /// The years that `today` needs (this one and the next) and that have
+    /// no official data yet.
+    pub fn missing_years(&self, today: Date) -> Vec<i32> {
+        [today.year(), today.year() + 1]
+            .into_iter()
+            .filter(|y| !self.knows(*y))
+            .collect()
+    }
+
     /// Whether `d` is a working day; the second value is false when `d`'s
     /// year has no official data (the weekday rule was used).
     pub fn is_working_day(&self, d: Date) -> (bool, bool) {

@@ -57,11 +57,9 @@ pub async fn workbench(app: &App, actor: &Actor, limit: usize) -> AppResult<Work
 /// This year and next: those without official holidays yet.
 async fn calendar_warning(app: &App, actor: &Actor) -> AppResult<Option<String>> {
     let lookups = Lookups::load_at(app, actor.revision).await?;
-    let year = app.now.today().year();
-    let missing: Vec<String> = [year, year + 1]
-        .into_iter()
-        .filter(|y| !lookups.data().cal.knows(*y))
-        .map(|y| y.to_string())
+    let missing: Vec<String> = (lookups.data().cal.missing_years(app.now.today()))
+        .iter()
+        .map(i32::to_string)
         .collect();
     Ok((!missing.is_empty()).then(|| {
         format!(

@@ -36,14 +36,6 @@ pub struct YearView {
     pub work: Vec<String>,
 }
 
-/// The years that `today` needs and the calendar lacks.
-pub fn missing_years(cal: &tongban_domain::calendar::Calendar, today: time::Date) -> Vec<i32> {
-    [today.year(), today.year() + 1]
-        .into_iter()
-        .filter(|y| !cal.knows(*y))
-        .collect()
-}
-
 /// The working-day calendar. Access: public.
 #[utoipa::path(get, path = "/calendar", tag = "calendar", responses((status = 200, body = CalendarView)))]
 pub async fn list(State(state): State<AppState>, ctx: Ctx) -> ApiResult<Json<CalendarView>> {
@@ -60,7 +52,7 @@ pub async fn list(State(state): State<AppState>, ctx: Ctx) -> ApiResult<Json<Cal
         .collect();
     Ok(Json(CalendarView {
         years,
-        missing_years: missing_years(&cal, state.now.today()),
+        missing_years: cal.missing_years(state.now.today()),
     }))
 }
 
