@@ -117,13 +117,12 @@ pub async fn intake_desk(app: &App, actor: &Actor, q: &IntakeQuery) -> AppResult
             action: "open_case".into(),
         });
     }
-    let hall = match actor.user.scope.hall() {
-        Some(h) => Some(app.store.hall(h).await?),
-        None => None,
-    };
-    let level = hall.as_ref().map(|h| h.level);
+    let lookups = Lookups::load_at(app, actor.revision).await?;
+    let data = lookups.data();
+    let hall = (actor.user.scope.hall()).and_then(|h| data.halls.iter().find(|x| x.id == h));
+    let level = hall.map(|h| h.level);
     let mut desk = IntakeDesk {
-        hall_name: hall.map(|h| h.name),
+        hall_name: hall.map(|h| h.name.clone()),
         is_applicant: opener == Opener::Applicant,
         is_helper: opener == Opener::Helper,
         results: search(app, opener, level, &q.q).await?,
@@ -141,8 +140,6 @@ pub async fn intake_desk(app: &App, actor: &Actor, q: &IntakeQuery) -> AppResult
     if opener == Opener::Applicant && !q.entered {
         desk.own = own_details(app, actor).await?;
     }
-    let lookups = Lookups::load_at(app, actor.revision).await?;
-    let data = lookups.data();
     desk.regions = data
         .regions
         .iter()
