@@ -44,9 +44,29 @@ pub enum BenchWhat {
         #[arg(long)]
         json: bool,
     },
+    /// Reads at city scale: fills the database with synthetic cases in
+    /// bulk up to each size, then measures the inboxes, lists, one case,
+    /// the statistics and the lifecycle over HTTP; one table row per size.
+    Scale {
+        /// Database URL (sqlite://PATH or postgres://…); seeded with the demo city when empty.
+        #[arg(long, env = "TONGBAN_DB")]
+        db: String,
+        /// Sizes to fill up to and measure at, e.g. `1e4,1e5,1e6`.
+        #[arg(long, default_value = "1e4,1e5", value_parser = crate::scale::parse_sizes)]
+        sizes: crate::scale::Sizes,
+        /// Concurrent clients.
+        #[arg(long, default_value_t = 16)]
+        clients: u32,
+        /// Requests per measured read.
+        #[arg(long, default_value_t = 2000)]
+        requests: u32,
+        /// Print one JSON object on the last line.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
-fn percentile(sorted: &[f64], p: f64) -> f64 {
+pub(crate) fn percentile(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
     }
@@ -55,7 +75,7 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 }
 
 /// Peak resident memory of this process in MiB (Linux `VmHWM`).
-fn peak_rss_mib() -> Option<f64> {
+pub(crate) fn peak_rss_mib() -> Option<f64> {
     let s = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = s.lines().find(|l| l.starts_with("VmHWM:"))?;
     let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
@@ -79,6 +99,13 @@ pub async fn run(what: BenchWhat) -> Result<(), Box<dyn std::error::Error>> {
         } => {
             return lifecycle(db, url, cases, concurrency, json).await;
         }
+        BenchWhat::Scale {
+            db,
+            sizes,
+            clients,
+            requests,
+            json,
+        } => return crate::scale::run(&db, &sizes.0, clients, requests, json).await,
     };
     let dir = std::env::temp_dir().join(format!("tongban-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
@@ -189,7 +216,7 @@ const STEPS: [&str; 6] = [
     "create", "submit", "accept", "decide", "deliver", "complete",
 ];
 
-async fn login(host: &str, user: &str) -> Result<String, Box<dyn std::error::Error>> {
+pub(crate) async fn login(host: &str, user: &str) -> Result<String, Box<dyn std::error::Error>> {
     let mut c = crate::http::Client::connect(host).await?;
     let body =
         serde_json::json!({"username": user, "password": tongban_demo::DEMO_PASSWORD}).to_string();
@@ -237,6 +264,101 @@ async fn lifecycle(
             return Err("give --db (start a server on it) or --url (drive a running one)".into());
         }
     };
+    let run = lifecycle_on(&host, store.as_ref(), cases, concurrency).await?;
+    let LifecycleRun {
+        wall,
+        transitions,
+        cases_per_s,
+        transitions_per_s,
+        batching,
+        ..
+    } = run;
+    let mut per = run.per_step;
+    let mut all: Vec<f64> = per.iter().flatten().copied().collect();
+    all.sort_by(f64::total_cmp);
+    println!(
+        "backend: {}",
+        store.as_ref().map(|s| s.backend()).unwrap_or("remote")
+    );
+    println!("{cases} cases, {transitions} transitions, {concurrency} clients, {wall:.2} s");
+    println!("cases/s {cases_per_s:.1}   transitions/s {transitions_per_s:.1}");
+    println!(
+        "all steps  p50 {:.2} ms   p99 {:.2} ms",
+        percentile(&all, 0.5),
+        percentile(&all, 0.99)
+    );
+    for (i, v) in per.iter_mut().enumerate() {
+        v.sort_by(f64::total_cmp);
+        println!(
+            "{:<10} p50 {:.2} ms   p99 {:.2} ms",
+            STEPS[i],
+            percentile(v, 0.5),
+            percentile(v, 0.99)
+        );
+    }
+    if let Some((commits, members)) = batching.filter(|(c, _)| *c > 0) {
+        println!(
+            "group commit: {members} write transactions in {commits} commits ({:.2} per fsync)",
+            members as f64 / commits as f64
+        );
+    }
+    let (baseline, ratio) = match &store {
+        Some(s) => {
+            let n = 2000;
+            let secs = s.bench_single_row_commits(n, concurrency).await?;
+            let rate = f64::from(n) / secs;
+            println!(
+                "raw single-row commits/s (same database, same durability, {concurrency} writers): {rate:.1}"
+            );
+            println!(
+                "transitions/s ÷ raw commits/s = {:.2}",
+                transitions_per_s / rate
+            );
+            (Some(rate), Some(transitions_per_s / rate))
+        }
+        None => (None, None),
+    };
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({
+                "cases": cases, "concurrency": concurrency, "cases_per_s": cases_per_s,
+                "transitions_per_s": transitions_per_s, "p50_ms": percentile(&all, 0.5), "p99_ms": percentile(&all, 0.99),
+                "baseline_commits_per_s": baseline, "ratio": ratio,
+                "writes_per_commit": batching.filter(|(c, _)| *c > 0).map(|(c, m)| m as f64 / c as f64),
+            })
+        );
+    }
+    Ok(())
+}
+
+/// One lifecycle run's results.
+#[derive(Debug, Clone, serde::Serialize)]
+pub(crate) struct LifecycleRun {
+    /// Seconds.
+    pub wall: f64,
+    /// Steps taken.
+    pub transitions: usize,
+    /// Cases through all six steps per second.
+    pub cases_per_s: f64,
+    /// Steps per second.
+    pub transitions_per_s: f64,
+    /// Each step's latencies, ms.
+    #[serde(skip)]
+    pub per_step: Vec<Vec<f64>>,
+    /// Group commit during the run: (commits, transactions).
+    pub batching: Option<(u64, u64)>,
+}
+
+/// Drives `cases` cases through the six steps on the server at `host`
+/// with `concurrency` clients.
+pub(crate) async fn lifecycle_on(
+    host: &str,
+    store: Option<&std::sync::Arc<dyn tongban_store::BenchStore>>,
+    cases: u32,
+    concurrency: u32,
+) -> Result<LifecycleRun, Box<dyn std::error::Error>> {
+    let host = host.to_owned();
     let clerk = login(&host, "clerk-zhenhai").await?;
     let reviewer = login(&host, "reviewer-licheng-civil").await?;
     // The questionnaire's first answer path.
@@ -320,69 +442,17 @@ async fn lifecycle(
     }
     let wall = started.elapsed().as_secs_f64();
     let transitions: usize = per.iter().map(Vec::len).sum();
-    let mut all: Vec<f64> = per.iter().flatten().copied().collect();
-    all.sort_by(f64::total_cmp);
-    let cases_per_s = f64::from(cases) / wall;
     let transitions_per_s = transitions as f64 / wall;
-    println!(
-        "backend: {}",
-        store.as_ref().map(|s| s.backend()).unwrap_or("remote")
-    );
-    println!("{cases} cases, {transitions} transitions, {concurrency} clients, {wall:.2} s");
-    println!("cases/s {cases_per_s:.1}   transitions/s {transitions_per_s:.1}");
-    println!(
-        "all steps  p50 {:.2} ms   p99 {:.2} ms",
-        percentile(&all, 0.5),
-        percentile(&all, 0.99)
-    );
-    for (i, v) in per.iter_mut().enumerate() {
-        v.sort_by(f64::total_cmp);
-        println!(
-            "{:<10} p50 {:.2} ms   p99 {:.2} ms",
-            STEPS[i],
-            percentile(v, 0.5),
-            percentile(v, 0.99)
-        );
-    }
-    let batching = match (
-        batching_before,
-        store.as_ref().and_then(|s| s.group_commit_stats()),
-    ) {
+    let batching = match (batching_before, store.and_then(|s| s.group_commit_stats())) {
         (Some((c0, m0)), Some((c1, m1))) => Some((c1 - c0, m1 - m0)),
         _ => None,
     };
-    if let Some((commits, members)) = batching.filter(|(c, _)| *c > 0) {
-        println!(
-            "group commit: {members} write transactions in {commits} commits ({:.2} per fsync)",
-            members as f64 / commits as f64
-        );
-    }
-    let (baseline, ratio) = match &store {
-        Some(s) => {
-            let n = 2000;
-            let secs = s.bench_single_row_commits(n, concurrency).await?;
-            let rate = f64::from(n) / secs;
-            println!(
-                "raw single-row commits/s (same database, same durability, {concurrency} writers): {rate:.1}"
-            );
-            println!(
-                "transitions/s ÷ raw commits/s = {:.2}",
-                transitions_per_s / rate
-            );
-            (Some(rate), Some(transitions_per_s / rate))
-        }
-        None => (None, None),
-    };
-    if json {
-        println!(
-            "{}",
-            serde_json::json!({
-                "cases": cases, "concurrency": concurrency, "cases_per_s": cases_per_s,
-                "transitions_per_s": transitions_per_s, "p50_ms": percentile(&all, 0.5), "p99_ms": percentile(&all, 0.99),
-                "baseline_commits_per_s": baseline, "ratio": ratio,
-                "writes_per_commit": batching.filter(|(c, _)| *c > 0).map(|(c, m)| m as f64 / c as f64),
-            })
-        );
-    }
-    Ok(())
+    Ok(LifecycleRun {
+        wall,
+        transitions,
+        cases_per_s: f64::from(cases) / wall,
+        transitions_per_s,
+        per_step: per,
+        batching,
+    })
 }

@@ -6,6 +6,7 @@ mod bench;
 mod config;
 mod http;
 mod items_io;
+mod scale;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;

@@ -158,13 +158,18 @@ impl Params {
         }
     }
 
-    /// `limit` (1–200, default 20) and `offset` (≥ 0, default 0).
-    pub fn paging(&self) -> Result<(usize, usize), ApiError> {
-        let limit = self
+    /// `limit` (1–200, default 20).
+    pub fn limit(&self) -> Result<usize, ApiError> {
+        Ok(self
             .parse("limit", "分页大小", |v| {
                 v.parse::<usize>().ok().filter(|n| (1..=200).contains(n))
             })?
-            .unwrap_or(20);
+            .unwrap_or(20))
+    }
+
+    /// `limit` (1–200, default 20) and `offset` (≥ 0, default 0).
+    pub fn paging(&self) -> Result<(usize, usize), ApiError> {
+        let limit = self.limit()?;
         let offset = self
             .parse("offset", "偏移量", |v| {
                 v.parse::<usize>().ok().filter(|n| *n <= 1_000_000)

@@ -1,6 +1,46 @@
 //! What only the benchmarks ask of a database, kept off the production
 //! [`Store`](crate::Store): reached through [`open_bench`](crate::open_bench).
 
+/// A synthetic case for the scale benchmark, written in bulk with one
+/// `import` event (chained like every event) instead of through the steps.
+#[derive(Debug, Clone)]
+pub struct BulkCase {
+    /// Case number (unique).
+    pub case_no: String,
+    /// Item code (a published item).
+    pub item_code: String,
+    /// Item name.
+    pub item_name: String,
+    /// Mode.
+    pub mode: &'static str,
+    /// Status.
+    pub status: &'static str,
+    /// Deciding department.
+    pub department: i64,
+    /// Receiving hall.
+    pub hall: Option<i64>,
+    /// The applicant's account.
+    pub applicant_user: Option<i64>,
+    /// The importing user (the event's actor).
+    pub actor: i64,
+    /// Applicant name.
+    pub applicant_name: String,
+    /// Applicant (JSON).
+    pub applicant: String,
+    /// Promised working days.
+    pub promised_days: i64,
+    /// Accepted on (`YYYY-MM-DD`).
+    pub accepted_on: Option<String>,
+    /// Decided on.
+    pub decided_on: Option<String>,
+    /// Due on, while the clock runs.
+    pub due_on: Option<String>,
+    /// Created, unix ms.
+    pub created_at: i64,
+    /// Last change, unix ms.
+    pub updated_at: i64,
+}
+
 /// The benchmarks' view of a store: everything a [`crate::Store`] does, and
 /// what the lifecycle benchmark measures besides.
 #[async_trait::async_trait]
@@ -16,6 +56,23 @@ pub trait BenchStore: crate::Store {
     /// at a time, into a scratch table (created and dropped here) with the
     /// database's own durability settings; returns the elapsed seconds.
     async fn bench_single_row_commits(&self, n: u32, concurrency: u32) -> crate::Result<f64>;
+
+    /// The database's plans of the queries that read a page of `filter`
+    /// (one per branch of the visibility rule): on PostgreSQL with
+    /// sequential scans, bitmap scans and sorts priced out, so a plan that
+    /// still has one has no index to go by.
+    async fn case_list_plans(&self, filter: &crate::CaseFilter) -> crate::Result<Vec<String>>;
+
+    /// Creates applicant accounts (no password: they cannot sign in) in one
+    /// transaction; their ids in order.
+    async fn bulk_applicants(&self, usernames: &[String], at: i64) -> crate::Result<Vec<i64>>;
+
+    /// Writes synthetic cases, each with its one chained `import` event, in
+    /// one transaction.
+    async fn bulk_cases(&self, cases: &[BulkCase]) -> crate::Result<()>;
+
+    /// The highest case id so far (0 when none).
+    async fn max_case_id(&self) -> crate::Result<i64>;
 }
 
 /// Implements [`BenchStore`] for `$ty` (a `Clone` backend with a `pool`
@@ -67,6 +124,141 @@ macro_rules! impl_bench {
                 Ok(secs)
             }
 
+            async fn case_list_plans(&self, f: &$crate::CaseFilter) -> $crate::Result<Vec<String>> {
+                let (queries, _) = $crate::cases::page_queries(f);
+                let mut plans = Vec::new();
+                for (sql, binds) in queries {
+                    let mut tx = self.pool.begin().await?;
+                    let explain = if $backend == "sqlite" {
+                        "EXPLAIN QUERY PLAN"
+                    } else {
+                        for off in ["enable_seqscan", "enable_bitmapscan", "enable_sort", "enable_incremental_sort"] {
+                            sqlx::query(sqlx::AssertSqlSafe(format!("SET LOCAL {off} = off"))).execute(&mut *tx).await?;
+                        }
+                        "EXPLAIN"
+                    };
+                    let mut q = sqlx::query(sqlx::AssertSqlSafe(format!("{explain} {sql}")));
+                    for b in binds {
+                        q = match b {
+                            $crate::cases::Bind::Int(v) => q.bind(v),
+                            $crate::cases::Bind::Text(v) => q.bind(v),
+                        };
+                    }
+                    let col = if $backend == "sqlite" { 3 } else { 0 };
+                    let lines = q
+                        .fetch_all(&mut *tx)
+                        .await?
+                        .iter()
+                        .map(|r| sqlx::Row::try_get::<String, _>(r, col))
+                        .collect::<Result<Vec<_>, _>>()?;
+                    tx.rollback().await?;
+                    plans.push(lines.join("\n"));
+                }
+                Ok(plans)
+            }
+
+            async fn bulk_applicants(&self, usernames: &[String], at: i64) -> $crate::Result<Vec<i64>> {
+                let mut tx = self.begin_write().await?;
+                let mut ids = Vec::with_capacity(usernames.len());
+                for chunk in usernames.chunks(2000) {
+                    let mut q = sqlx::QueryBuilder::new(
+                        "INSERT INTO users (username, display_name, password_hash, role, created_at) ",
+                    );
+                    q.push_values(chunk, |mut b, u| {
+                        b.push_bind(u).push_bind(u).push_bind("!").push_bind("applicant").push_bind(at);
+                    });
+                    q.push(" RETURNING id");
+                    let mut rows: Vec<i64> = q.build_query_scalar().fetch_all(&mut *tx).await?;
+                    rows.sort_unstable();
+                    ids.extend(rows);
+                }
+                tx.commit().await?;
+                Ok(ids)
+            }
+
+            async fn bulk_cases(&self, cases: &[$crate::bench::BulkCase]) -> $crate::Result<()> {
+                let mut tx = self.begin_write().await?;
+                for chunk in cases.chunks(1000) {
+                    let mut q = sqlx::QueryBuilder::new(
+                        "INSERT INTO cases (case_no, verification_code, item_code, item_version, item_name, mode, status, version,
+                           department_id, hall_id, applicant_user_id, created_by, applicant_name, applicant, answers, situation,
+                           materials, promised_days, instant, pauses, created_at, updated_at, accepted_on, decided_on, due_on) ",
+                    );
+                    q.push_values(chunk, |mut b, c| {
+                        b.push_bind(&c.case_no)
+                            .push_bind(&c.case_no)
+                            .push_bind(&c.item_code)
+                            .push_bind(1i64)
+                            .push_bind(&c.item_name)
+                            .push_bind(c.mode)
+                            .push_bind(c.status)
+                            .push_bind(1i64)
+                            .push_bind(c.department)
+                            .push_bind(c.hall)
+                            .push_bind(c.applicant_user)
+                            .push_bind(c.actor)
+                            .push_bind(&c.applicant_name)
+                            .push_bind(&c.applicant)
+                            .push_bind("{}")
+                            .push_bind("一般情形")
+                            .push_bind("[]")
+                            .push_bind(c.promised_days)
+                            .push_bind(false)
+                            .push_bind("[]")
+                            .push_bind(c.created_at)
+                            .push_bind(c.updated_at)
+                            .push_bind(&c.accepted_on)
+                            .push_bind(&c.decided_on)
+                            .push_bind(&c.due_on);
+                    });
+                    q.push(" RETURNING id, case_no");
+                    let ids: std::collections::HashMap<String, i64> = q
+                        .build_query_as::<(i64, String)>()
+                        .fetch_all(&mut *tx)
+                        .await?
+                        .into_iter()
+                        .map(|(id, no)| (no, id))
+                        .collect();
+                    let mut e = sqlx::QueryBuilder::new(
+                        "INSERT INTO case_events (case_id, seq, at, actor_id, role, hall_id, department_id, action, status, payload,
+                           prev_hash, hash) ",
+                    );
+                    e.push_values(chunk, |mut b, c| {
+                        let hash = tongban_domain::timeline::event_hash(
+                            tongban_domain::timeline::GENESIS,
+                            &tongban_domain::timeline::ChainedFields {
+                                case_no: &c.case_no,
+                                seq: 1,
+                                at: c.created_at,
+                                actor: c.actor,
+                                role: "platform_admin",
+                                action: "import",
+                                status: c.status,
+                                payload: "{}",
+                            },
+                        );
+                        b.push_bind(ids.get(&c.case_no).copied().unwrap_or_default())
+                            .push_bind(1i64)
+                            .push_bind(c.created_at)
+                            .push_bind(c.actor)
+                            .push_bind("platform_admin")
+                            .push_bind(None::<i64>)
+                            .push_bind(None::<i64>)
+                            .push_bind("import")
+                            .push_bind(c.status)
+                            .push_bind("{}")
+                            .push_bind(tongban_domain::timeline::GENESIS)
+                            .push_bind(hash);
+                    });
+                    e.build().execute(&mut *tx).await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn max_case_id(&self) -> $crate::Result<i64> {
+                Ok(sqlx::query_scalar::<_, Option<i64>>("SELECT MAX(id) FROM cases").fetch_one(&self.pool).await?.unwrap_or(0))
+            }
         }
     };
 }

@@ -73,6 +73,8 @@ pub struct CaseRecord {
     pub created_at: i64,
     /// Last change, unix ms.
     pub updated_at: i64,
+    /// The promised completion date stored while the clock runs.
+    pub due_on: Option<time::Date>,
 }
 
 /// A new case (its first event is written with it).
@@ -204,6 +206,71 @@ pub struct EventRecord {
     pub hash: String,
 }
 
+/// How a list of cases is ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CaseOrder {
+    /// Most recently changed first.
+    Updated,
+    /// The running clock's due date, soonest (so overdue) first; cases
+    /// without one after them; ties by last change.
+    Due,
+}
+
+/// Where a page of cases starts: the sort key and id of the last case of
+/// the page before it (keyset paging).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseKey {
+    /// The order it belongs to.
+    pub order: CaseOrder,
+    /// The due key (`9999-12-31` for none), for [`CaseOrder::Due`].
+    pub due: String,
+    /// Last change, unix ms.
+    pub updated_at: i64,
+    /// Case id.
+    pub id: i64,
+}
+
+/// The due key of the order: cases without a due date after every date.
+pub const NO_DUE: &str = "9999-12-31";
+
+impl CaseKey {
+    /// The key of a case in an order.
+    pub fn of(order: CaseOrder, c: &CaseRecord) -> Self {
+        Self {
+            order,
+            due: match order {
+                CaseOrder::Due => c
+                    .due_on
+                    .map_or_else(|| NO_DUE.to_string(), crate::codec::date_str),
+                CaseOrder::Updated => String::new(),
+            },
+            updated_at: c.updated_at,
+            id: c.id.0,
+        }
+    }
+
+    /// Position in the order: smaller comes first.
+    fn rank(&self) -> (&str, std::cmp::Reverse<i64>, std::cmp::Reverse<i64>) {
+        (
+            &self.due,
+            std::cmp::Reverse(self.updated_at),
+            std::cmp::Reverse(self.id),
+        )
+    }
+}
+
+impl PartialOrd for CaseKey {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for CaseKey {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.rank().cmp(&other.rank())
+    }
+}
+
 /// Which cases to list.
 #[derive(Debug, Clone)]
 pub struct CaseFilter {
@@ -211,13 +278,164 @@ pub struct CaseFilter {
     pub visible: CaseVisibility,
     /// Only these statuses.
     pub statuses: Vec<Status>,
-    /// Order: by the running clock's due date (soonest, hence overdue,
-    /// first; the rest by last change) instead of by last change.
-    pub by_due_date: bool,
+    /// The order.
+    pub order: CaseOrder,
     /// Page size.
     pub limit: i64,
-    /// Offset.
-    pub offset: i64,
+    /// Start after this case (the previous page's `next`).
+    pub after: Option<CaseKey>,
+}
+
+/// A page of cases.
+#[derive(Debug, Clone)]
+pub struct CasePage {
+    /// The cases, in order.
+    pub rows: Vec<CaseRecord>,
+    /// Where the next page starts, if there may be one.
+    pub next: Option<CaseKey>,
+}
+
+/// How many index entries one page of a status-filtered list reads per
+/// branch at most: a page of a rare status may come back short (with a
+/// `next` to go on from), so no request reads more than this.
+pub const FILTER_WINDOW: i64 = 400;
+
+/// One index range a visibility rule reads: the cases with `column = value`
+/// (`None`: every case).
+pub(crate) type Branch = Option<(&'static str, i64)>;
+
+/// The visibility rule as index ranges, each read in order and merged: a
+/// hall's cases are those it received, those it hands over and its
+/// helper's own.
+pub(crate) fn branches(v: CaseVisibility) -> Vec<Branch> {
+    use tongban_domain::authz::CaseVisibility as V;
+    match v {
+        V::Nothing => vec![],
+        V::All => vec![None],
+        V::Applicant(u) => vec![Some(("applicant_user_id", u.0))],
+        V::Hall { hall, helper } => hall
+            .into_iter()
+            .flat_map(|h| [Some(("hall_id", h.0)), Some(("pickup_hall_id", h.0))])
+            .chain(helper.map(|u| Some(("assisted_by", u.0))))
+            .collect(),
+        V::Department(d) => vec![Some(("department_id", d.0))],
+    }
+}
+
+/// A value bound to a page query.
+pub(crate) enum Bind {
+    /// An integer.
+    Int(i64),
+    /// Text.
+    Text(String),
+}
+
+/// The queries of a list's page, one per branch of the visibility rule,
+/// with their values, and how many rows each reads at most.
+pub(crate) fn page_queries(f: &CaseFilter) -> (Vec<(String, Vec<Bind>)>, i64) {
+    let window = if f.statuses.is_empty() {
+        f.limit + 1
+    } else {
+        FILTER_WINDOW.max(f.limit + 1)
+    };
+    let after = f.after.as_ref().filter(|k| k.order == f.order);
+    let queries = branches(f.visible)
+        .into_iter()
+        .map(|branch| {
+            let mut binds: Vec<Bind> = branch.map(|(_, v)| Bind::Int(v)).into_iter().collect();
+            if let Some(k) = after {
+                if f.order == CaseOrder::Due {
+                    binds.push(Bind::Text(k.due.clone()));
+                }
+                binds.extend([Bind::Int(k.updated_at), Bind::Int(k.id)]);
+            }
+            binds.push(Bind::Int(window));
+            (page_sql(branch, f.order, after.is_some()), binds)
+        })
+        .collect();
+    (queries, window)
+}
+
+/// The SQL of one branch's page: the branch's equality, the keyset
+/// condition and the order its index serves. Placeholders in order: the
+/// branch value (if any), the key (due, updated, id) if `after`, the limit.
+fn page_sql(branch: Branch, order: CaseOrder, after: bool) -> String {
+    let mut n = 0;
+    let mut next = || {
+        n += 1;
+        format!("${n}")
+    };
+    let mut conds = Vec::new();
+    if let Some((col, _)) = branch {
+        conds.push(format!("{col} = {}", next()));
+    }
+    const DUE: &str = "COALESCE(due_on, '9999-12-31')";
+    if after {
+        match order {
+            CaseOrder::Due => {
+                let (k, u, i) = (next(), next(), next());
+                conds.push(format!(
+                    "{DUE} >= {k} AND ({DUE} > {k} OR updated_at < {u} OR (updated_at = {u} AND id < {i}))"
+                ));
+            }
+            CaseOrder::Updated => {
+                let (u, i) = (next(), next());
+                conds.push(format!(
+                    "updated_at <= {u} AND (updated_at < {u} OR id < {i})"
+                ));
+            }
+        }
+    }
+    let order_by = match order {
+        CaseOrder::Due => format!("{DUE}, updated_at DESC, id DESC"),
+        CaseOrder::Updated => "updated_at DESC, id DESC".to_string(),
+    };
+    let where_ = if conds.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", conds.join(" AND "))
+    };
+    format!(
+        "SELECT {CASE_COLUMNS} FROM cases {where_} ORDER BY {order_by} LIMIT {}",
+        next()
+    )
+}
+
+/// Merges the branches' pages (each in order, each at most `window` long)
+/// into one page of `limit`: rows past the point where a full branch
+/// stopped wait for the next page, so nothing is skipped or repeated.
+pub(crate) fn merge_pages(
+    order: CaseOrder,
+    branches: Vec<Vec<CaseRecord>>,
+    statuses: &[Status],
+    limit: usize,
+    window: usize,
+) -> CasePage {
+    // The furthest point every branch has read up to.
+    let frontier = branches
+        .iter()
+        .filter(|b| b.len() >= window)
+        .filter_map(|b| b.last().map(|c| CaseKey::of(order, c)))
+        .min();
+    let mut rows: Vec<CaseRecord> = branches
+        .into_iter()
+        .flatten()
+        .filter(|c| statuses.is_empty() || statuses.contains(&c.status))
+        .filter(|c| {
+            frontier
+                .as_ref()
+                .is_none_or(|f| CaseKey::of(order, c) <= *f)
+        })
+        .collect();
+    rows.sort_by_cached_key(|c| CaseKey::of(order, c));
+    rows.dedup_by_key(|c| c.id);
+    let next = if rows.len() > limit {
+        rows.truncate(limit);
+        rows.last().map(|c| CaseKey::of(order, c))
+    } else {
+        frontier
+    };
+    CasePage { rows, next }
 }
 
 /// An idempotency key to record with a write, and the answer to replay.
@@ -262,40 +480,6 @@ pub struct MaterialReceipt {
     pub recorded_by: i64,
     /// When, unix ms.
     pub recorded_at: i64,
-}
-
-/// The visibility rule as a SQL condition over `cases`, with the values
-/// of its placeholders `$1` and `$2` (unused ones are bound too, as 0).
-pub(crate) fn visibility_sql(v: tongban_domain::authz::CaseVisibility) -> (&'static str, [i64; 2]) {
-    use tongban_domain::authz::CaseVisibility as V;
-    match v {
-        V::Nothing => ("($1 = 0 AND $2 = 0 AND 1 = 0)", [0, 0]),
-        V::All => ("($1 = 0 AND $2 = 0)", [0, 0]),
-        V::Applicant(u) => ("(applicant_user_id = $1 AND $2 = 0)", [u.0, 0]),
-        V::Hall {
-            hall: Some(h),
-            helper: None,
-        } => (
-            "((hall_id = $1 OR pickup_hall_id = $1) AND $2 = 0)",
-            [h.0, 0],
-        ),
-        V::Hall {
-            hall: Some(h),
-            helper: Some(u),
-        } => (
-            "(hall_id = $1 OR pickup_hall_id = $1 OR assisted_by = $2)",
-            [h.0, u.0],
-        ),
-        V::Hall {
-            hall: None,
-            helper: Some(u),
-        } => ("(assisted_by = $1 AND $2 = 0)", [u.0, 0]),
-        V::Hall {
-            hall: None,
-            helper: None,
-        } => ("($1 = 0 AND $2 = 0 AND 1 = 0)", [0, 0]),
-        V::Department(d) => ("(department_id = $1 AND $2 = 0)", [d.0, 0]),
-    }
 }
 
 /// What cases ask of a database.
@@ -350,8 +534,8 @@ pub trait CaseStore: Send + Sync {
         case_id: tongban_domain::CaseId,
     ) -> Result<Vec<MaterialReceipt>>;
 
-    /// Cases matching a filter, most recently changed first, and their total.
-    async fn cases(&self, filter: &CaseFilter) -> Result<(Vec<CaseRecord>, i64)>;
+    /// A page of the cases matching a filter, in its order.
+    async fn cases(&self, filter: &CaseFilter) -> Result<CasePage>;
 
     /// (id, case number, version) of cases with id above `after`, in id order.
     async fn case_index(&self, after: i64, limit: i64) -> Result<Vec<(i64, String, i64)>>;
@@ -415,6 +599,7 @@ pub(crate) struct CaseRow {
     resume_to: Option<String>,
     created_at: i64,
     updated_at: i64,
+    due_on: Option<String>,
 }
 
 impl TryFrom<CaseRow> for CaseRecord {
@@ -450,6 +635,7 @@ impl TryFrom<CaseRow> for CaseRecord {
             resume_to: r.resume_to.as_deref().map(status).transpose()?,
             created_at: r.created_at,
             updated_at: r.updated_at,
+            due_on: r.due_on.as_deref().map(parse_date).transpose()?,
         })
     }
 }
@@ -472,7 +658,7 @@ impl MovedCaseRow {
 /// The columns of a case row, as [`CaseRow`] reads them.
 pub(crate) const CASE_COLUMNS: &str = "id, case_no, verification_code, item_code, item_version, item_name, mode, status, version, \
     department_id, hall_id, applicant_user_id, created_by, applicant, agent, answers, situation, materials, promised_days, instant, \
-    accepted_on, decided_on, pauses, resume_to, created_at, updated_at, pickup_hall_id, assisted_by, delivery";
+    accepted_on, decided_on, pauses, resume_to, created_at, updated_at, pickup_hall_id, assisted_by, delivery, due_on";
 
 /// Implements [`CaseStore`] for `$ty` with the SQL both backends share.
 macro_rules! impl_cases {
@@ -683,39 +869,34 @@ macro_rules! impl_cases {
                 .await?)
             }
 
-            async fn cases(&self, f: &$crate::CaseFilter) -> $crate::Result<(Vec<$crate::CaseRecord>, i64)> {
-                // One query per shape of the visibility rule, so each can use its index.
-                let (visible, ids) = $crate::cases::visibility_sql(f.visible);
-                let statuses = f.statuses.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(",");
-                let where_ = format!(
-                    "{visible} AND ($3 = '' OR (',' || $3 || ',') LIKE ('%,' || status || ',%'))"
-                );
-                let order = if f.by_due_date {
-                    "(due_on IS NULL), due_on, updated_at DESC, id DESC"
-                } else {
-                    "updated_at DESC, id DESC"
-                };
-                let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) AS n FROM cases WHERE {where_}")))
-                    .bind(ids[0])
-                    .bind(ids[1])
-                    .bind(&statuses)
-                    .fetch_one(&self.pool)
-                    .await?;
-                let records = sqlx::query_as::<_, $crate::cases::CaseRow>(sqlx::AssertSqlSafe(format!(
-                    "SELECT {} FROM cases WHERE {where_} ORDER BY {order} LIMIT $4 OFFSET $5",
-                    $crate::cases::CASE_COLUMNS
-                )))
-                .bind(ids[0])
-                .bind(ids[1])
-                .bind(&statuses)
-                .bind(f.limit)
-                .bind(f.offset)
-                .fetch_all(&self.pool)
-                .await?
-                .into_iter()
-                .map($crate::CaseRecord::try_from)
-                .collect::<$crate::Result<Vec<_>>>()?;
-                Ok((records, total))
+            async fn cases(&self, f: &$crate::CaseFilter) -> $crate::Result<$crate::CasePage> {
+                // Each branch of the visibility rule reads its own index in
+                // the list's order; the pages are merged.
+                let (queries, window) = $crate::cases::page_queries(f);
+                let mut pages = Vec::new();
+                for (sql, binds) in queries {
+                    let mut q = sqlx::query_as::<_, $crate::cases::CaseRow>(sqlx::AssertSqlSafe(sql));
+                    for b in binds {
+                        q = match b {
+                            $crate::cases::Bind::Int(v) => q.bind(v),
+                            $crate::cases::Bind::Text(v) => q.bind(v),
+                        };
+                    }
+                    let rows = q
+                        .fetch_all(&self.pool)
+                        .await?
+                        .into_iter()
+                        .map($crate::CaseRecord::try_from)
+                        .collect::<$crate::Result<Vec<_>>>()?;
+                    pages.push(rows);
+                }
+                Ok($crate::cases::merge_pages(
+                    f.order,
+                    pages,
+                    &f.statuses,
+                    usize::try_from(f.limit).unwrap_or(0),
+                    usize::try_from(window).unwrap_or(0),
+                ))
             }
 
             async fn case_index(&self, after: i64, limit: i64) -> $crate::Result<Vec<(i64, String, i64)>> {

@@ -21,10 +21,10 @@ pub use appointments::{
     AppointmentFilter, AppointmentRecord, AppointmentStore, NewAppointment, NewSlotPlan,
 };
 use async_trait::async_trait;
-pub use bench::BenchStore;
+pub use bench::{BenchStore, BulkCase};
 pub use cases::{
-    CaseChange, CaseFilter, CaseRecord, CaseStore, EventRecord, IdemWrite, MaterialReceipt,
-    NewCase, NewEvent, NotificationRecord,
+    CaseChange, CaseFilter, CaseKey, CaseOrder, CasePage, CaseRecord, CaseStore, EventRecord,
+    IdemWrite, MaterialReceipt, NO_DUE, NewCase, NewEvent, NotificationRecord,
 };
 pub use catalogue::{CatalogueStore, Publication};
 pub use city::CityStore;

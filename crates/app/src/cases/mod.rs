@@ -21,11 +21,11 @@ use crate::views::{CaseView, scope_of};
 use crate::{Actor, App, AppError, AppResult, Lookups};
 use serde::{Deserialize, Serialize};
 use tongban_domain::CaseNo;
-use tongban_domain::authz::{Action, Denial, Trust};
+use tongban_domain::authz::{Action, CaseVisibility, Denial, Trust};
 use tongban_domain::case::{Action as Step, Side, Status, transition};
 use tongban_domain::guide::Answers;
 use tongban_domain::intake::ApplicantInput;
-use tongban_store::{CaseFilter, CaseRecord, NewEvent, StoreError};
+use tongban_store::{CaseFilter, CaseKey, CaseOrder, CaseRecord, NewEvent, StoreError};
 use utoipa::ToSchema;
 
 /// A new case.
@@ -317,29 +317,99 @@ pub async fn case_detail(
     Ok((c, view, full && !own))
 }
 
-/// The cases the actor may see (masked, no verification codes), most
-/// recently changed first — or, `by_due_date`, soonest due (so overdue)
-/// first, then the rest by last change — and their total: the list, the
-/// workbench and the export share it.
+/// A page of the cases an actor sees.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CaseList {
+    /// The cases, masked, without verification codes.
+    pub data: Vec<CaseView>,
+    /// Pass as `cursor` for the next page; absent on the last page. A page
+    /// of a status filter may come back short (even empty) with a cursor:
+    /// each page reads a bounded stretch of the list, so keep going until
+    /// there is none.
+    pub next: Option<String>,
+}
+
+/// How a list is ordered, as asked and as the actor's list allows: the
+/// due order is the staff inboxes' (a department's, a hall's); an
+/// applicant's own cases and the city's all come by last change.
+pub fn list_order(visible: CaseVisibility, by_due_date: bool) -> CaseOrder {
+    match visible {
+        CaseVisibility::Department(_) | CaseVisibility::Hall { .. } if by_due_date => {
+            CaseOrder::Due
+        }
+        _ => CaseOrder::Updated,
+    }
+}
+
+/// The opaque cursor of a key: `d|due|updated|id` or `u|updated|id`, hex.
+pub fn encode_cursor(k: &CaseKey) -> String {
+    let text = match k.order {
+        CaseOrder::Due => format!("d|{}|{}|{}", k.due, k.updated_at, k.id),
+        CaseOrder::Updated => format!("u|{}|{}", k.updated_at, k.id),
+    };
+    hex::encode(text)
+}
+
+/// The key of a cursor, for a list in `order`; a cursor that is not one,
+/// or is another order's, is named as the bad field.
+pub fn decode_cursor(cursor: &str, order: CaseOrder) -> AppResult<CaseKey> {
+    let bad = || AppError::field("cursor", "invalid", "翻页位置无效，请从第一页重新查看");
+    let bytes = hex::decode(cursor).map_err(|_| bad())?;
+    let text = String::from_utf8(bytes).map_err(|_| bad())?;
+    let parts: Vec<&str> = text.split('|').collect();
+    let num = |s: &str| s.parse::<i64>().map_err(|_| bad());
+    match (order, parts.as_slice()) {
+        (CaseOrder::Due, ["d", due, updated, id])
+            if due.len() == 10
+                && time::Date::parse(
+                    due,
+                    time::macros::format_description!("[year]-[month]-[day]"),
+                )
+                .is_ok() =>
+        {
+            Ok(CaseKey {
+                order,
+                due: (*due).to_string(),
+                updated_at: num(updated)?,
+                id: num(id)?,
+            })
+        }
+        (CaseOrder::Updated, ["u", updated, id]) => Ok(CaseKey {
+            order,
+            due: String::new(),
+            updated_at: num(updated)?,
+            id: num(id)?,
+        }),
+        _ => Err(bad()),
+    }
+}
+
+/// A page of the cases the actor may see (masked, no verification
+/// codes), most recently changed first — or, `by_due_date` on a staff
+/// inbox, soonest due (so overdue) first, then the rest by last change —
+/// from `cursor` on: the list, the workbench and the export share it.
 pub async fn list_cases(
     app: &App,
     actor: &Actor,
     statuses: Vec<Status>,
     by_due_date: bool,
     limit: usize,
-    offset: usize,
-) -> AppResult<(Vec<CaseView>, usize)> {
+    cursor: Option<&str>,
+) -> AppResult<CaseList> {
     actor.authorize(Action::ListCases, &Trust::NONE)?;
+    let visible = tongban_domain::authz::case_visibility(actor.who());
+    let order = list_order(visible, by_due_date);
     let f = CaseFilter {
-        visible: tongban_domain::authz::case_visibility(actor.who()),
+        visible,
         statuses,
-        by_due_date,
+        order,
         limit: limit as i64,
-        offset: offset as i64,
+        after: cursor.map(|c| decode_cursor(c, order)).transpose()?,
     };
-    let (rows, total) = app.store.cases(&f).await?;
+    let page = app.store.cases(&f).await?;
     let lookups = Lookups::load_at(app, actor.revision).await?;
-    let data = rows
+    let data = page
+        .rows
         .iter()
         .map(|c| {
             let mut v = lookups.view(c, false, vec![]);
@@ -347,29 +417,53 @@ pub async fn list_cases(
             v
         })
         .collect();
-    Ok((data, total as usize))
+    Ok(CaseList {
+        data,
+        next: page.next.as_ref().map(encode_cursor),
+    })
 }
 
 /// The largest export.
 pub const EXPORT_MAX: usize = 10_000;
 
-/// The cases the actor may see (masked, as the list shows them), at most
-/// [`EXPORT_MAX`], for an export, and their total; every export is recorded
-/// in the audit log, with the `status` filter as asked.
+/// The cases the actor may see (masked, as the list shows them), the
+/// most recently changed first, at most [`EXPORT_MAX`], for an export,
+/// and whether there were more; every export is recorded in the audit
+/// log, with the `status` filter as asked.
 pub async fn export_cases(
     app: &App,
     actor: &Actor,
     statuses: Vec<Status>,
     status_filter: Option<&str>,
-) -> AppResult<(Vec<CaseView>, usize)> {
-    let (rows, total) = list_cases(app, actor, statuses, false, EXPORT_MAX, 0).await?;
-    let detail = serde_json::json!({"rows": rows.len(), "total": total, "status": status_filter});
+) -> AppResult<(Vec<CaseView>, bool)> {
+    let mut rows = Vec::new();
+    let mut cursor = None;
+    // Page by page: a status filter's pages may come back short.
+    loop {
+        let page = list_cases(
+            app,
+            actor,
+            statuses.clone(),
+            false,
+            EXPORT_MAX - rows.len(),
+            cursor.as_deref(),
+        )
+        .await?;
+        rows.extend(page.data);
+        cursor = page.next;
+        if cursor.is_none() || rows.len() >= EXPORT_MAX {
+            break;
+        }
+    }
+    let more = cursor.is_some();
+    let detail =
+        serde_json::json!({"rows": rows.len(), "truncated": more, "status": status_filter});
     let e = actor.audit_entry(app.now.ms(), "export", "cases.csv", detail);
     // A failure to record is logged, never shown.
     if let Err(err) = app.store.append_audit(&e).await {
         tracing::error!(kind = %e.kind, %err, "audit event not recorded");
     }
-    Ok((rows, total))
+    Ok((rows, more))
 }
 
 /// A step the workbench may offer on a case: the action, and `Ok` when the

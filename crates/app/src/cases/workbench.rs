@@ -12,10 +12,10 @@ use tongban_domain::authz::{Action, CaseVisibility, Opener, Trust, authorize, ca
 pub struct Workbench {
     /// Whose cases these are.
     pub heading: &'static str,
-    /// The first of them (overdue, then nearest deadlines, then the rest).
+    /// A page of them (overdue, then nearest deadlines, then the rest).
     pub cases: Vec<CaseView>,
-    /// How many he sees in all.
-    pub total: usize,
+    /// The cursor of the next page, if there is one.
+    pub next: Option<String>,
     /// He may open a case, and how the link says it.
     pub create_label: Option<&'static str>,
     /// They are his own cases (an applicant): his notices show with them.
@@ -25,9 +25,14 @@ pub struct Workbench {
     pub calendar_warning: Option<String>,
 }
 
-/// The workbench of the actor, with the first `limit` cases.
-pub async fn workbench(app: &App, actor: &Actor, limit: usize) -> AppResult<Workbench> {
-    let (cases, total) = super::list_cases(app, actor, vec![], true, limit, 0).await?;
+/// The workbench of the actor, with a page of `limit` cases from `cursor`.
+pub async fn workbench(
+    app: &App,
+    actor: &Actor,
+    limit: usize,
+    cursor: Option<&str>,
+) -> AppResult<Workbench> {
+    let list = super::list_cases(app, actor, vec![], true, limit, cursor).await?;
     let visibility = case_visibility(actor.who());
     let heading = match visibility {
         CaseVisibility::Applicant(_) => "我的办件",
@@ -46,8 +51,8 @@ pub async fn workbench(app: &App, actor: &Actor, limit: usize) -> AppResult<Work
     };
     Ok(Workbench {
         heading,
-        cases,
-        total,
+        cases: list.data,
+        next: list.next,
         create_label,
         own_cases: matches!(visibility, CaseVisibility::Applicant(_)),
         calendar_warning,

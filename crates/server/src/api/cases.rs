@@ -1,7 +1,6 @@
 //! Cases over HTTP: the JSON adapters of the case use cases in
 //! `tongban_app::cases` — parse, call, answer.
 
-use super::Page;
 use crate::AppState;
 use crate::auth::{Ctx, Signed};
 use crate::error::{ApiError, ApiResult};
@@ -10,7 +9,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use tongban_app::cases::{Idem, Outcome};
+use tongban_app::cases::{CaseList, Idem, Outcome};
 use tongban_domain::FieldError;
 use tongban_domain::case::Status;
 use tongban_domain::intake::Applicant;
@@ -104,20 +103,22 @@ pub async fn create_case(
         .map_err(|e| ctx.fail(e))
 }
 
-/// Cases the caller may see, most recently changed first: the applicant's
-/// own, the hall's received cases for its staff, the department's for its
-/// reviewers and admins, all for platform admins. Filter: `status`
-/// (comma-separated). ID and phone numbers are masked. Access: signed in.
+/// Cases the caller may see, a page at a time, most recently changed
+/// first: the applicant's own, the hall's received cases for its staff,
+/// the department's for its reviewers and admins, all for platform admins.
+/// Filter: `status` (comma-separated). ID and phone numbers are masked.
+/// Pages follow `next` (keyset paging: no total is counted; a filtered
+/// page may be short, keep going while there is a `next`). Access: signed in.
 #[utoipa::path(get, path = "/cases", tag = "cases", security(("bearer" = [])),
-    params(("status" = Option<String>, Query), ("order" = Option<String>, Query, pattern = r"^(updated|due)$", description = "`updated` (default): last changed first; `due`: soonest due first (overdue first), then the rest by last change"), ("limit" = Option<usize>, Query, minimum = 1, maximum = 200, description = "Page size, 1–200 (default 20)"), ("offset" = Option<usize>, Query, maximum = 1000000, description = "Rows to skip")),
-    responses((status = 200, body = Page<CaseView>), (status = 401, body = crate::error::ErrorBody),
+    params(("status" = Option<String>, Query), ("order" = Option<String>, Query, pattern = r"^(updated|due)$", description = "`updated` (default): last changed first; `due` (staff inboxes): soonest due first (overdue first), then the rest by last change"), ("limit" = Option<usize>, Query, minimum = 1, maximum = 200, description = "Page size, 1–200 (default 20)"), ("cursor" = Option<String>, Query, max_length = 200, description = "The `next` of the page before")),
+    responses((status = 200, body = CaseList), (status = 401, body = crate::error::ErrorBody),
               (status = 422, body = crate::error::ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     ctx: Signed,
     p: Params,
-) -> ApiResult<Json<Page<CaseView>>> {
-    let (limit, offset) = p.paging()?;
+) -> ApiResult<Json<CaseList>> {
+    let limit = p.limit()?;
     let statuses = statuses_of(&p)?;
     let by_due = p.parse("order", "排序", |v| match v {
         "updated" => Some(false),
@@ -125,8 +126,17 @@ pub async fn list(
         _ => None,
     })?;
     let by_due = by_due.unwrap_or(false);
-    let (data, total) = list_cases(&state, &ctx, statuses, by_due, limit, offset).await?;
-    Ok(Json(Page { data, total }))
+    let list = tongban_app::cases::list_cases(
+        &state.app(),
+        ctx.actor(),
+        statuses,
+        by_due,
+        limit,
+        p.get("cursor"),
+    )
+    .await
+    .map_err(|e| ctx.fail(e))?;
+    Ok(Json(list))
 }
 
 /// The `status` filter (comma-separated).
@@ -144,22 +154,6 @@ fn statuses_of(p: &Params) -> ApiResult<Vec<Status>> {
         }
     }
     Ok(statuses)
-}
-
-/// The cases the caller may see (masked), most recently changed first, and
-/// their total.
-pub async fn list_cases(
-    state: &AppState,
-    ctx: &Ctx,
-    statuses: Vec<Status>,
-    by_due_date: bool,
-    limit: usize,
-    offset: usize,
-) -> ApiResult<(Vec<CaseView>, usize)> {
-    let actor = ctx.signed()?;
-    tongban_app::cases::list_cases(&state.app(), &actor, statuses, by_due_date, limit, offset)
-        .await
-        .map_err(|e| ctx.fail(e))
 }
 
 pub use tongban_app::cases::EXPORT_MAX;

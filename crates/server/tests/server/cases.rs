@@ -74,12 +74,31 @@ async fn the_inbox_orders_by_due_date_in_the_query_over_every_case() {
     let by_due = nos(app.get_auth("/api/v1/cases?order=due", &reviewer).await);
     let no = |c: &Value| c["case_no"].as_str().unwrap().to_owned();
     assert_eq!(by_due, [no(&soon), no(&later), no(&waiting)]);
-    assert_eq!(
-        nos(app
-            .get_auth("/api/v1/cases?order=due&limit=1", &reviewer)
-            .await),
-        [no(&soon)]
-    );
+    // Page by page along `next` (keyset paging): the same order, no total.
+    let mut paged = Vec::new();
+    let mut url = "/api/v1/cases?order=due&limit=1".to_string();
+    loop {
+        let page = app.get_auth(&url, &reviewer).await.json();
+        assert!(page.get("total").is_none(), "{page}");
+        paged.extend(page["data"].as_array().unwrap().iter().map(no));
+        match page["next"].as_str() {
+            Some(next) => url = format!("/api/v1/cases?order=due&limit=1&cursor={next}"),
+            None => break,
+        }
+    }
+    assert_eq!(paged, by_due);
+    // A cursor that is not one, or is another order's, is a named bad field.
+    let first = app
+        .get_auth("/api/v1/cases?limit=1", &reviewer)
+        .await
+        .json();
+    for bad in ["zz", "00", first["next"].as_str().unwrap()] {
+        let r = app
+            .get_auth(&format!("/api/v1/cases?order=due&cursor={bad}"), &reviewer)
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+        assert!(r.json()["fields"]["cursor"].is_string());
+    }
     assert_eq!(
         nos(app.get_auth("/api/v1/cases?limit=1", &reviewer).await),
         [no(&waiting)],
@@ -283,7 +302,10 @@ async fn collect_remote_a_longqiao_case_for_a_xianyou_household_goes_to_xianyou(
         let r = app.get_auth(&format!("/api/v1/cases/{case_no}"), &t).await;
         assert_eq!(r.status, StatusCode::NOT_FOUND, "{other}");
         assert_eq!(
-            app.get_auth("/api/v1/cases", &t).await.json()["total"],
+            app.get_auth("/api/v1/cases", &t).await.json()["data"]
+                .as_array()
+                .unwrap()
+                .len(),
             0,
             "{other}"
         );
@@ -296,7 +318,7 @@ async fn collect_remote_a_longqiao_case_for_a_xianyou_household_goes_to_xianyou(
     );
     // Lists mask personal numbers; the detail shows them to those who act.
     let list = app.get_auth("/api/v1/cases", &clerk).await.json();
-    assert_eq!(list["total"], 1);
+    assert_eq!(list["data"].as_array().unwrap().len(), 1);
     let masked = list["data"][0]["applicant"]["id_number"].as_str().unwrap();
     assert!(masked.contains("********"), "{masked}");
     let detail = app
@@ -488,7 +510,7 @@ async fn online_the_applicant_applies_and_only_the_owning_department_decides() {
         "another county's reviewer"
     );
     let mine = app.get_auth("/api/v1/cases", &applicant).await.json();
-    assert_eq!(mine["total"], 1);
+    assert_eq!(mine["data"].as_array().unwrap().len(), 1);
     let c = step(
         &app,
         &applicant,
@@ -598,7 +620,10 @@ async fn a_retry_with_the_same_key_answers_the_same_and_creates_nothing() {
     assert_eq!(second.status, StatusCode::CREATED);
     assert_eq!(first.json()["case_no"], second.json()["case_no"]);
     assert_eq!(
-        app.get_auth("/api/v1/cases", &clerk).await.json()["total"],
+        app.get_auth("/api/v1/cases", &clerk).await.json()["data"]
+            .as_array()
+            .unwrap()
+            .len(),
         1
     );
     // The same key from two racing requests: still one case.
@@ -614,7 +639,10 @@ async fn a_retry_with_the_same_key_answers_the_same_and_creates_nothing() {
         y.text()
     );
     assert_eq!(
-        app.get_auth("/api/v1/cases", &clerk).await.json()["total"],
+        app.get_auth("/api/v1/cases", &clerk).await.json()["data"]
+            .as_array()
+            .unwrap()
+            .len(),
         2
     );
     // Actions too.

@@ -65,7 +65,10 @@ async fn the_delivery_choice_is_checked_and_the_department_delivers_that_way() {
             .contains("审批结果送达权")
     );
     assert_eq!(
-        app.get_auth("/api/v1/cases", &applicant).await.json()["total"],
+        app.get_auth("/api/v1/cases", &applicant).await.json()["data"]
+            .as_array()
+            .unwrap()
+            .len(),
         0,
         "nothing half-written"
     );
