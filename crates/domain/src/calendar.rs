@@ -1,19 +1,25 @@
 //! The working-day calendar (Asia/Shanghai): weekends off, official holidays
 //! off, makeup days (调休) on — from the State Council's yearly tables. A year
-//! with no official table is computed on the weekday rule and reported as
-//! incomplete, never guessed silently.
+//! with no official table is estimated from the statutory holidays of
+//! 《全国年节及纪念日放假办法》 ([`statutory`]: the holidays and their 补假,
+//! no 调休) and marked provisional (`known`/`complete` false), never passed
+//! off as official.
+
+pub mod statutory;
 
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use time::{Date, Duration, Weekday};
 
-/// The official arrangement of one year.
+/// The arrangement of one year: official (from the State Council's notice),
+/// or estimated by [`statutory::estimated_year`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct HolidayYear {
     /// The year.
     pub year: i32,
-    /// The notice it comes from, e.g. 国办发明电〔2024〕12号.
+    /// The notice it comes from, e.g. 国办发明电〔2024〕12号 (for an
+    /// estimate: 法定节假日推算（…，待国务院办公厅通知）).
     pub source: String,
     /// Weekdays (and holiday weekend days) off.
     #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>))]
@@ -77,17 +83,31 @@ fn is_weekend(d: Date) -> bool {
     matches!(d.weekday(), Weekday::Saturday | Weekday::Sunday)
 }
 
+/// Whether `d` is a working day under the arrangement `y` of its year.
+fn works(y: &HolidayYear, d: Date) -> bool {
+    if y.off.contains(&d) {
+        false
+    } else if y.work.contains(&d) {
+        true
+    } else {
+        !is_weekend(d)
+    }
+}
+
 /// A date produced by the calendar, with whether every year it relied on had
-/// official data.
+/// official data (else the reckoning used a provisional estimate).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Reckoned {
     /// The date.
     pub date: Date,
-    /// False when a year without official data was crossed.
+    /// False when a year without official data (estimated from the
+    /// statutory holidays) was crossed.
     pub complete: bool,
 }
 
-/// The calendar: the official years known.
+/// The calendar: the official years known. Any other year is served by
+/// its statutory-holiday estimate ([`statutory::estimated_year`], computed
+/// once per process and year: it depends on the year alone).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Calendar {
     years: BTreeMap<i32, HolidayYear>,
@@ -111,6 +131,21 @@ impl Calendar {
         self.years.contains_key(&year)
     }
 
+    /// Whether `year` is reckoned on a provisional estimate from the
+    /// statutory holidays (it has no official data).
+    pub fn is_provisional(&self, year: i32) -> bool {
+        !self.knows(year)
+    }
+
+    /// The estimate of `year` from the statutory holidays — what the
+    /// calendar uses while the year has no official table (to show next to
+    /// the official one, or before it is entered).
+    pub fn estimate(&self, year: i32) -> HolidayYear {
+        statutory::cached(year)
+            .cloned()
+            .unwrap_or_else(|| statutory::estimated_year(year))
+    }
+
     /// The years that `today` needs (this one and the next) and that have
     /// no official data yet.
     pub fn missing_years(&self, today: Date) -> Vec<i32> {
@@ -121,13 +156,15 @@ impl Calendar {
     }
 
     /// Whether `d` is a working day; the second value is false when `d`'s
-    /// year has no official data (the weekday rule was used).
+    /// year has no official data (its provisional estimate from the
+    /// statutory holidays was used: holidays and 补假, no 调休).
     pub fn is_working_day(&self, d: Date) -> (bool, bool) {
         match self.years.get(&d.year()) {
-            Some(y) if y.off.contains(&d) => (false, true),
-            Some(y) if y.work.contains(&d) => (true, true),
-            Some(_) => (!is_weekend(d), true),
-            None => (!is_weekend(d), false),
+            Some(y) => (works(y, d), true),
+            None => match statutory::cached(d.year()) {
+                Some(y) => (works(y, d), false),
+                None => (!is_weekend(d), false),
+            },
         }
     }
 
@@ -195,7 +232,8 @@ pub struct Clock {
     pub working_days_left: i64,
     /// Past the deadline and not yet decided.
     pub overdue: bool,
-    /// False when the reckoning crossed a year without official data.
+    /// False when the reckoning crossed a year without official data (its
+    /// days came from the provisional statutory-holiday estimate).
     pub calendar_complete: bool,
     /// The clock is paused now.
     pub paused: bool,
@@ -341,19 +379,81 @@ mod tests {
     }
 
     #[test]
-    fn a_year_without_data_is_reported() {
+    fn a_year_without_data_is_estimated_and_reported() {
         let c = cal();
+        // 2027 has no official table: 元旦 (a Friday) is still off, on the
+        // provisional estimate.
+        assert_eq!(c.is_working_day(date!(2027 - 01 - 01)), (false, false));
+        assert_eq!(c.is_working_day(date!(2027 - 01 - 04)), (true, false));
+        assert!(c.is_provisional(2027) && !c.is_provisional(2026));
         let r = c.nth_working_day_after(date!(2026 - 12 - 28), 10, |_| false);
         assert!(!r.complete);
         assert_eq!(
             r.date,
-            date!(2027 - 01 - 11),
-            "weekday rule: 12-29,30,31, 01-01,04..08, 11"
+            date!(2027 - 01 - 12),
+            "12-29,30,31, (01-01 元旦) 01-04..08, 11, 12"
         );
         assert!(
             c.nth_working_day_after(date!(2026 - 12 - 21), 3, |_| false)
                 .complete
         );
+        // 春节 2027: 除夕 Fri 02-05 to 初三 Mon 02-08, Saturday and Sunday
+        // made up on Tuesday and Wednesday; no 调休 in an estimate.
+        for d in [
+            date!(2027 - 02 - 05),
+            date!(2027 - 02 - 08),
+            date!(2027 - 02 - 09),
+            date!(2027 - 02 - 10),
+        ] {
+            assert_eq!(c.is_working_day(d), (false, false), "{d}");
+        }
+        assert_eq!(c.is_working_day(date!(2027 - 02 - 11)), (true, false));
+        assert_eq!(c.is_working_day(date!(2027 - 02 - 20)), (false, false));
+        // Accepted Thursday 2027-02-04, 2 working days: 02-11, 02-12.
+        assert_eq!(
+            c.nth_working_day_after(date!(2027 - 02 - 04), 2, |_| false)
+                .date,
+            date!(2027 - 02 - 12)
+        );
+        // The estimate is what the calendar used, for the admin to see.
+        let e = c.estimate(2027);
+        assert_eq!(e, statutory::estimated_year(2027));
+        assert!(e.source.contains("推算"));
+        assert!(e.work.is_empty());
+        assert!(e.off.iter().all(|d| !c.is_working_day(*d).0));
+        // Default has no official year: every year is estimated.
+        assert_eq!(
+            Calendar::default().is_working_day(date!(2027 - 10 - 01)),
+            (false, false)
+        );
+    }
+
+    #[test]
+    fn an_official_table_wins_over_the_estimate() {
+        // A 2027 table that (say) keeps 02-09 a working day, puts 02-20 to
+        // work (调休) and closes 02-11.
+        let official = HolidayYear {
+            year: 2027,
+            source: "国务院办公厅关于2027年部分节假日安排的通知".into(),
+            off: [
+                date!(2027 - 01 - 01),
+                date!(2027 - 02 - 05),
+                date!(2027 - 02 - 08),
+                date!(2027 - 02 - 11),
+            ]
+            .into(),
+            work: [date!(2027 - 02 - 20)].into(),
+        };
+        let c = Calendar::new(cal().years().cloned().chain([official]));
+        assert!(!c.is_provisional(2027));
+        assert_eq!(c.is_working_day(date!(2027 - 02 - 09)), (true, true));
+        assert_eq!(c.is_working_day(date!(2027 - 02 - 11)), (false, true));
+        assert_eq!(c.is_working_day(date!(2027 - 02 - 20)), (true, true));
+        assert_eq!(c.is_working_day(date!(2027 - 01 - 01)), (false, true));
+        let r = c.nth_working_day_after(date!(2026 - 12 - 28), 10, |_| false);
+        assert!(r.complete);
+        // The estimate is still there to compare with.
+        assert!(c.estimate(2027).off.contains(&date!(2027 - 02 - 09)));
     }
 
     #[test]
