@@ -458,7 +458,7 @@ async fn run(cmd: Command, cfg: config::FileConfig) -> AnyResult<ExitCode> {
                 let today = tongban_server::shanghai_date(tongban_store::now_ms());
                 for y in cal.missing_years(today) {
                     println!(
-                        "警告：{y} 年尚无官方放假安排，跨入该年的期限按周末规则计算并标注为不完整"
+                        "警告：{y} 年尚无官方放假安排，跨入该年的期限暂按法定节假日推算（未含调休）并标注为临时"
                     );
                 }
             }

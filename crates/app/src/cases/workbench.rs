@@ -68,7 +68,7 @@ async fn calendar_warning(app: &App, actor: &Actor) -> AppResult<Option<String>>
         .collect();
     Ok((!missing.is_empty()).then(|| {
         format!(
-            "注意：{} 年尚无官方放假安排，跨入该年的办结期限按周末规则推算。请在国务院办公厅公布后录入。",
+            "注意：{} 年尚无官方放假安排，跨入该年的办结期限暂按法定节假日推算（未含调休安排），标注为临时。请在国务院办公厅公布后录入。",
             missing.join("、")
         )
     }))

@@ -19,7 +19,7 @@ pub struct CalendarView {
     /// Years with an official table.
     pub years: Vec<YearView>,
     /// This year and next, when they have no official table: deadlines
-    /// reaching into them use the weekday rule and say so.
+    /// reaching into them use the estimate from the statutory holidays (法定节假日推算, no 调休 makeup days) and say so.
     pub missing_years: Vec<i32>,
 }
 
