@@ -102,7 +102,8 @@ pub struct YearInput {
 /// Adds or replaces the official table of `year` (e.g. next year's,
 /// published each November): every bad date is named at once, then the
 /// table is checked whole. Due dates move with the calendar: those kept for
-/// ordering follow. Who may: the one authorisation rule's `EditCalendar`.
+/// ordering are recomputed in the background (the job is written with the
+/// table; [`crate::cases::clock::refresh_step`]), with its progress shown. Who may: the one authorisation rule's `EditCalendar`.
 pub async fn replace_year(
     app: &App,
     actor: &Actor,
@@ -114,7 +115,7 @@ pub async fn replace_year(
     let by = Some(actor.user.id);
     app.store.put_calendar_year(&y, by, app.now.ms()).await?;
     tracing::info!(year = y.year, ?by, "calendar year replaced");
-    crate::cases::clock::refresh_due_dates(app, false).await?;
+    app.outbox.wake();
     Ok(())
 }
 

@@ -335,7 +335,7 @@ async fn run(cmd: Command, cfg: config::FileConfig) -> AnyResult<ExitCode> {
             let store = tongban_store::open(&db).await?;
             tongban_server::calendar::ensure_official(store.as_ref()).await?;
             let app = tongban_app::App::new(store, Default::default());
-            tongban_app::cases::clock::refresh_due_dates(&app, true).await?;
+            tongban_app::cases::clock::store_missing_due_dates(&app).await?;
             println!("迁移完成：{}", tongban_store::redact_url(&db));
         }
         Command::Users { command } => match command {

@@ -185,7 +185,14 @@ async fn fill(
         let (status, age_days) = match roll {
             0..=2 => ("submitted", rng.below(3) as i64),
             3..=7 => ("accepted", rng.below(30) as i64),
-            _ => (if roll.is_multiple_of(7) { "denied" } else { "completed" }, age_days),
+            _ => (
+                if roll.is_multiple_of(7) {
+                    "denied"
+                } else {
+                    "completed"
+                },
+                age_days,
+            ),
         };
         let created = today - time::Duration::days(age_days);
         let created_at = now - age_days * day_ms - rng.below(8 * 3600) as i64 * 1000;

@@ -185,7 +185,7 @@ async fn healthz(
 /// worker running beside it.
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
     // Cases from before due dates were kept get theirs (a no-op after that).
-    let n = tongban_app::cases::clock::refresh_due_dates(&state.app(), true)
+    let n = tongban_app::cases::clock::store_missing_due_dates(&state.app())
         .await
         .map_err(std::io::Error::other)?;
     if n > 0 {

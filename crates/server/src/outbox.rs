@@ -70,12 +70,29 @@ pub async fn deliver_due(state: &AppState) -> Result<usize, StoreError> {
 /// Runs the worker for as long as the process: a pass shortly after a
 /// wake-up (so that a busy moment's messages go in one pass, with two
 /// write transactions for all of them) and at least every two seconds.
+/// Between passes it takes the batches of an unfinished recomputation of
+/// due dates (after a change of the calendar), one at a time.
 pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         loop {
+            let recomputing = match tongban_app::cases::clock::refresh_step(&state.app()).await {
+                Ok(Some(job)) if job.finished_at.is_none() => {
+                    tracing::debug!(year = job.year, done = job.done, "due dates recomputing");
+                    true
+                }
+                Ok(Some(job)) => {
+                    tracing::info!(year = job.year, done = job.done, "due dates recomputed");
+                    false
+                }
+                Ok(None) => false,
+                Err(e) => {
+                    tracing::error!(%e, "due-date recomputation failed");
+                    false
+                }
+            };
             match deliver_due(&state).await {
-                // A full batch: there may be more.
-                Ok(n) if n as i64 == BATCH => continue,
+                // A full batch, or a recomputation under way: there may be more.
+                Ok(n) if n as i64 == BATCH || recomputing => continue,
                 Ok(_) => {}
                 Err(e) => tracing::error!(%e, "outbox pass failed"),
             }

@@ -9,6 +9,26 @@ use tongban_domain::city::{
 };
 use tongban_domain::{DepartmentId, HallId, RegionCode, UserId, WindowId};
 
+/// A recomputation of the running cases' due dates after a change of the
+/// calendar.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct DueRefresh {
+    /// Id.
+    pub id: i64,
+    /// The year whose table changed.
+    pub year: i64,
+    /// When, unix ms.
+    pub requested_at: i64,
+    /// The last case id done.
+    pub after_id: i64,
+    /// Cases done so far.
+    pub done: i64,
+    /// When it finished, unix ms.
+    pub finished_at: Option<i64>,
+    /// A newer change of the calendar took over.
+    pub superseded: bool,
+}
+
 /// What the city (regions, halls, departments, the calendar) asks of a database.
 #[async_trait::async_trait]
 pub trait CityStore: Send + Sync {
@@ -35,6 +55,22 @@ pub trait CityStore: Send + Sync {
 
     /// Every year with an official holiday table.
     async fn calendar_years(&self) -> Result<Vec<HolidayYear>>;
+
+    /// The latest recomputation of due dates (written with each change of
+    /// the calendar), if any.
+    async fn due_refresh(&self) -> Result<Option<DueRefresh>>;
+
+    /// One batch of a recomputation, in one transaction: stores the due
+    /// dates and records the progress (`after_id`: the last case done;
+    /// `finished`: when it is the last batch). False, and nothing written,
+    /// when the job was superseded or finished meanwhile.
+    async fn advance_due_refresh(
+        &self,
+        job: i64,
+        dates: &[(tongban_domain::CaseId, Option<time::Date>)],
+        after_id: i64,
+        finished: Option<i64>,
+    ) -> Result<bool>;
 
     /// Adds or replaces one year's table, in one transaction.
     async fn put_calendar_year(
@@ -331,6 +367,45 @@ macro_rules! impl_city {
                 .collect()
             }
 
+            async fn due_refresh(&self) -> $crate::Result<Option<$crate::city::DueRefresh>> {
+                Ok(sqlx::query_as(
+                    "SELECT id, year, requested_at, after_id, done, finished_at, superseded FROM due_refresh ORDER BY id DESC LIMIT 1",
+                )
+                .fetch_optional(&self.pool)
+                .await?)
+            }
+
+            async fn advance_due_refresh(
+                &self,
+                job: i64,
+                dates: &[(tongban_domain::CaseId, Option<time::Date>)],
+                after_id: i64,
+                finished: Option<i64>,
+            ) -> $crate::Result<bool> {
+                let mut tx = self.begin_write().await?;
+                let moved = sqlx::query(
+                    "UPDATE due_refresh SET after_id = $1, done = done + $2, finished_at = $3 WHERE id = $4 AND finished_at IS NULL",
+                )
+                .bind(after_id)
+                .bind(dates.len() as i64)
+                .bind(finished)
+                .bind(job)
+                .execute(&mut *tx)
+                .await?;
+                if moved.rows_affected() != 1 {
+                    return Ok(false);
+                }
+                for (id, due) in dates {
+                    sqlx::query("UPDATE cases SET due_on = $1 WHERE id = $2")
+                        .bind(due.map($crate::codec::date_str))
+                        .bind(id.0)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                tx.commit().await?;
+                Ok(true)
+            }
+
             async fn calendar_years(&self) -> $crate::Result<Vec<tongban_domain::calendar::HolidayYear>> {
                 let years = sqlx::query_as::<_, $crate::city::CalendarYearRow>(
                     "SELECT year, source FROM calendar_years ORDER BY year",
@@ -374,6 +449,17 @@ macro_rules! impl_city {
                             .await?;
                     }
                 }
+                // The running cases' due dates follow, in the background.
+                sqlx::query("UPDATE due_refresh SET superseded = TRUE, finished_at = $1 WHERE finished_at IS NULL")
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query("INSERT INTO due_refresh (year, requested_at, requested_by) VALUES ($1, $2, $3)")
+                    .bind(i64::from(y.year))
+                    .bind(now)
+                    .bind(by.map(|u| u.0))
+                    .execute(&mut *tx)
+                    .await?;
                 Self::bump_revision(&mut tx).await?;
                 tx.commit().await?;
                 Ok(())

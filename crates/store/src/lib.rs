@@ -27,7 +27,7 @@ pub use cases::{
     IdemWrite, MaterialReceipt, NO_DUE, NewCase, NewEvent, NotificationRecord,
 };
 pub use catalogue::{CatalogueStore, Publication};
-pub use city::CityStore;
+pub use city::{CityStore, DueRefresh};
 pub use evaluations::{
     EvaluationRecord, EvaluationStore, NewEvaluation, RectificationRecord, RectificationStep,
     Responsible,

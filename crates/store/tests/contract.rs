@@ -970,13 +970,37 @@ contract!(calendar_years_round_trip, |s| {
         off: [date!(2027 - 01 - 01)].into_iter().collect(),
         work: [date!(2027 - 02 - 06)].into_iter().collect(),
     };
+    assert_eq!(s.due_refresh().await.unwrap(), None);
     s.put_calendar_year(&y, None, 1).await.unwrap();
     assert_eq!(s.calendar_years().await.unwrap(), vec![y.clone()]);
+    // Each change writes a recomputation of due dates with it.
+    let first = s.due_refresh().await.unwrap().unwrap();
+    assert_eq!((first.year, first.done, first.finished_at), (2027, 0, None));
+    assert!(s.advance_due_refresh(first.id, &[], 7, None).await.unwrap());
     let mut y2 = y.clone();
     y2.off.insert(date!(2027 - 01 - 02));
     y2.work.clear();
     s.put_calendar_year(&y2, None, 2).await.unwrap();
     assert_eq!(s.calendar_years().await.unwrap(), vec![y2]);
+    // A newer change supersedes the unfinished one, which writes no more.
+    let second = s.due_refresh().await.unwrap().unwrap();
+    assert_ne!(second.id, first.id);
+    assert_eq!((second.after_id, second.finished_at), (0, None));
+    assert!(
+        !s.advance_due_refresh(first.id, &[], 9, Some(3))
+            .await
+            .unwrap()
+    );
+    assert!(
+        s.advance_due_refresh(second.id, &[], 9, Some(3))
+            .await
+            .unwrap()
+    );
+    let done = s.due_refresh().await.unwrap().unwrap();
+    assert_eq!(
+        (done.after_id, done.finished_at, done.superseded),
+        (9, Some(3), false)
+    );
 });
 
 contract!(

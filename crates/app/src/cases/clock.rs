@@ -1,6 +1,7 @@
 //! The due date kept with every case whose clock runs, so that inboxes order
-//! by it in the query: written with each step, and refreshed for existing
-//! cases at start and whenever the calendar changes.
+//! by it in the query: written with each step, given at start to cases from
+//! before it was kept, and recomputed in the background, batch by batch,
+//! whenever the calendar changes ([`refresh_step`]).
 
 use crate::{App, AppResult, Lookups};
 use time::Date;
@@ -33,17 +34,14 @@ pub fn due_on(
     Some(reckon(cal, accepted, days, pauses, lookups.today(), None).deadline)
 }
 
-/// Stores the due date of every case whose clock may run (`missing_only`:
-/// of those without one yet — cases from before due dates were kept), in
-/// batches. Returns how many were written.
-pub async fn refresh_due_dates(app: &App, missing_only: bool) -> AppResult<usize> {
+/// Stores the due date of every case whose clock may run and that has none
+/// yet (cases from before due dates were kept), in batches. Returns how
+/// many were written.
+pub async fn store_missing_due_dates(app: &App) -> AppResult<usize> {
     let lookups = Lookups::load(app).await?;
     let (mut after, mut written) = (0, 0);
     loop {
-        let batch = app
-            .store
-            .clocked_cases(after, &RUNNING, missing_only, 500)
-            .await?;
+        let batch = app.store.clocked_cases(after, &RUNNING, true, 500).await?;
         let Some(last) = batch.last() else {
             return Ok(written);
         };
@@ -60,4 +58,50 @@ pub async fn refresh_due_dates(app: &App, missing_only: bool) -> AppResult<usize
         app.store.set_due_dates(&dates).await?;
         written += dates.len();
     }
+}
+
+/// Cases a recomputation does per batch (one write transaction).
+pub const REFRESH_BATCH: i64 = 500;
+
+/// One batch of the latest recomputation of due dates after a change of
+/// the calendar, if it is unfinished: the next running cases in id order
+/// (on the small `cases_running` index) get their due dates on the
+/// calendar as it is now, and the job records how far it got. Returns the
+/// job as it stands after the batch (`None`: there is nothing to do). The
+/// server's worker calls it until the job is finished.
+pub async fn refresh_step(app: &App) -> AppResult<Option<tongban_store::DueRefresh>> {
+    let Some(mut job) = app.store.due_refresh().await? else {
+        return Ok(None);
+    };
+    if job.finished_at.is_some() {
+        return Ok(None);
+    }
+    let lookups = Lookups::load(app).await?;
+    let batch = app
+        .store
+        .clocked_cases(job.after_id, &RUNNING, false, REFRESH_BATCH)
+        .await?;
+    let dates: Vec<(tongban_domain::CaseId, Option<Date>)> = batch
+        .iter()
+        .map(|c| {
+            (
+                c.id,
+                due_on(&lookups, c, c.status, c.accepted_on, &c.pauses),
+            )
+        })
+        .collect();
+    let after = batch.last().map_or(job.after_id, |c| c.id.0);
+    let finished = (batch.len() < REFRESH_BATCH as usize).then(|| app.now.ms());
+    if !app
+        .store
+        .advance_due_refresh(job.id, &dates, after, finished)
+        .await?
+    {
+        // Superseded meanwhile: the newer job starts over.
+        return Ok(app.store.due_refresh().await?);
+    }
+    job.after_id = after;
+    job.done += dates.len() as i64;
+    job.finished_at = finished;
+    Ok(Some(job))
 }

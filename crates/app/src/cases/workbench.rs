@@ -66,10 +66,20 @@ async fn calendar_warning(app: &App, actor: &Actor) -> AppResult<Option<String>>
         .iter()
         .map(i32::to_string)
         .collect();
-    Ok((!missing.is_empty()).then(|| {
-        format!(
+    let mut lines = Vec::new();
+    if !missing.is_empty() {
+        lines.push(format!(
             "注意：{} 年尚无官方放假安排，跨入该年的办结期限暂按法定节假日推算（未含调休安排），标注为临时。请在国务院办公厅公布后录入。",
             missing.join("、")
-        )
-    }))
+        ));
+    }
+    if let Some(job) = app.store.due_refresh().await?
+        && job.finished_at.is_none()
+    {
+        lines.push(format!(
+            "正在按 {} 年的新放假安排在后台重新计算在办件的办结期限：已完成 {} 件。",
+            job.year, job.done
+        ));
+    }
+    Ok((!lines.is_empty()).then(|| lines.join(" ")))
 }

@@ -21,6 +21,20 @@ pub struct CalendarView {
     /// This year and next, when they have no official table: deadlines
     /// reaching into them use the estimate from the statutory holidays (法定节假日推算, no 调休 makeup days) and say so.
     pub missing_years: Vec<i32>,
+    /// The latest recomputation of the running cases' due dates after a
+    /// change of the calendar (done in the background, batch by batch).
+    pub refresh: Option<RefreshView>,
+}
+
+/// A recomputation of due dates, as far as it got.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RefreshView {
+    /// The year whose table changed.
+    pub year: i64,
+    /// Running cases done so far.
+    pub done: i64,
+    /// Finished (or taken over by a newer change).
+    pub finished: bool,
 }
 
 /// One year.
@@ -53,6 +67,11 @@ pub async fn list(State(state): State<AppState>, ctx: Ctx) -> ApiResult<Json<Cal
     Ok(Json(CalendarView {
         years,
         missing_years: cal.missing_years(state.now.today()),
+        refresh: state.store.due_refresh().await?.map(|j| RefreshView {
+            year: j.year,
+            done: j.done,
+            finished: j.finished_at.is_some(),
+        }),
     }))
 }
 

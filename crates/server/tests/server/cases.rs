@@ -814,6 +814,35 @@ async fn a_deadline_into_a_year_without_official_data_says_so() {
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     assert_eq!(r.json()["missing_years"], json!([]));
+    // The running cases' due dates follow in the background, with progress.
+    let cal = app.get("/api/v1/calendar").await.json();
+    assert_eq!(
+        cal["refresh"],
+        json!({"year": 2027, "done": 0, "finished": false})
+    );
+    let page = app.get_auth("/work", &admin).await.text();
+    assert!(page.contains("正在按 2027 年的新放假安排"), "{page}");
+    let app_ = app.state.app();
+    let job = tongban_app::cases::clock::refresh_step(&app_)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (job.done, job.finished_at.is_some()),
+        (1, true),
+        "the one running case"
+    );
+    assert!(
+        tongban_app::cases::clock::refresh_step(&app_)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let cal = app.get("/api/v1/calendar").await.json();
+    assert_eq!(
+        cal["refresh"],
+        json!({"year": 2027, "done": 1, "finished": true})
+    );
     let c = app
         .get_auth(
             &format!("/api/v1/cases/{}", c["case_no"].as_str().unwrap()),
