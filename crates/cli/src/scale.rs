@@ -302,6 +302,7 @@ async fn measure(
     let reviewer = login(host, "reviewer-licheng-civil").await?;
     let clerk = login(host, "clerk-zhenhai").await?;
     let applicant = login(host, "applicant-demo").await?;
+    let admin = login(host, "admin").await?;
     // Walk the inbox 100 pages deep, keeping the cases seen to read.
     let mut c = crate::http::Client::connect(host).await?;
     let first = "/api/v1/cases?order=due&limit=20".to_string();
