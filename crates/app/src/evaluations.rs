@@ -5,9 +5,9 @@
 use crate::views::{Named, scope_of};
 use crate::{Actor, App, AppError, AppResult, Lookups, RefData};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use tongban_domain::authz::{
-    Action, RectificationVisibility, Trust, authorize, may_rate_with_code, rectification_visibility,
+    Action, Trust, authorize, may_rate_with_code, rectification_visibility,
 };
 use tongban_domain::case::Status;
 use tongban_domain::evaluation::{
@@ -16,7 +16,7 @@ use tongban_domain::evaluation::{
 use tongban_domain::{DepartmentId, HallId};
 use tongban_store::{
     CaseRecord, EvaluationRecord, NewEvaluation, RectificationRecord, RectificationStep,
-    Responsible, StoreError,
+    Responsible, StatsBy, StoreError,
 };
 use utoipa::ToSchema;
 
@@ -348,82 +348,48 @@ pub struct StatRow {
     pub overdue: usize,
 }
 
-/// The statistics (the API and the page share it).
+/// The statistics `by` `hall`, `item` or (otherwise) department (the API
+/// and the page share it): read from the counters kept with every rating
+/// and closing, so as many rows as halls, departments or items are read,
+/// whatever the number of ratings.
 pub async fn stats(app: &App, actor: &Actor, by: &str) -> AppResult<Vec<StatRow>> {
     actor.authorize(Action::ReadEvaluationStats, &Trust::NONE)?;
+    let by = match by {
+        "hall" => StatsBy::Hall,
+        "item" => StatsBy::Item,
+        _ => StatsBy::Department,
+    };
+    let counts = app.store.evaluation_stats(by, app.now.today()).await?;
     let lookups = Lookups::load_at(app, actor.revision).await?;
     let data = lookups.data();
-    let today = app.now.today();
-    let evaluations = app.store.evaluations(None).await?;
-    let rects = app
-        .store
-        .rectifications(RectificationVisibility::All)
-        .await?;
-    let index = app.catalogue.index(app.store.as_ref()).await?;
-    let mut rows: BTreeMap<String, StatRow> = BTreeMap::new();
-    for e in &evaluations {
-        let (key, name) = match by {
-            "hall" => match e.hall {
-                Some(h) => (
-                    h.0.to_string(),
-                    data.halls
-                        .iter()
-                        .find(|x| x.id == h)
-                        .map(|x| x.name.clone())
-                        .unwrap_or_default(),
-                ),
-                None => ("online".into(), "网上办事大厅".into()),
-            },
-            "item" => (
-                e.item.0.clone(),
-                index
-                    .docs()
-                    .iter()
-                    .find(|d| d.summary.code == e.item)
-                    .map(|d| d.summary.name.clone())
-                    .unwrap_or_default(),
-            ),
-            _ => (
-                e.department.0.to_string(),
-                data.departments
-                    .iter()
-                    .find(|x| x.id == e.department)
-                    .map(|x| x.name.clone())
-                    .unwrap_or_default(),
-            ),
-        };
-        let row = rows.entry(key.clone()).or_insert(StatRow {
-            key,
-            name,
-            ratings: 0,
-            average: 0.0,
-            by_grade: [0; 5],
-            bad: 0,
-            rectified: 0,
-            overdue: 0,
-        });
-        let g = e.rating.overall();
-        row.ratings += 1;
-        row.average += f64::from(g);
-        if (1..=5).contains(&g) {
-            row.by_grade[usize::from(g) - 1] += 1;
-        }
-        if e.rating.is_bad() {
-            row.bad += 1;
-            if let Some(r) = rects.iter().find(|r| r.evaluation_id == e.id) {
-                if r.status == "closed" {
-                    row.rectified += 1;
-                } else if today > r.due_on {
-                    row.overdue += 1;
-                }
-            }
-        }
-    }
-    Ok(rows
-        .into_values()
-        .map(|mut r| {
-            r.average = (r.average / r.ratings as f64 * 100.0).round() / 100.0;
-            r
+    let names: HashMap<String, String> = match by {
+        StatsBy::Hall => (data.halls.iter())
+            .map(|h| (h.id.0.to_string(), h.name.clone()))
+            .chain([("online".to_owned(), "网上办事大厅".to_owned())])
+            .collect(),
+        StatsBy::Department => (data.departments.iter())
+            .map(|d| (d.id.0.to_string(), d.name.clone()))
+            .collect(),
+        StatsBy::Item => (app.catalogue.index(app.store.as_ref()).await?.docs().iter())
+            .map(|d| (d.summary.code.0.clone(), d.summary.name.clone()))
+            .collect(),
+    };
+    let n = |v: i64| usize::try_from(v).unwrap_or(0);
+    Ok(counts
+        .into_iter()
+        .filter_map(|c| {
+            let ratings = c.by_grade.iter().map(|g| n(*g)).sum::<usize>();
+            let sum = (1..=5).zip(c.by_grade).map(|(g, k)| g * k).sum::<i64>();
+            (ratings > 0).then(|| StatRow {
+                name: names.get(&c.key).cloned().unwrap_or_default(),
+                key: c.key,
+                ratings,
+                average: (sum as f64 / ratings as f64 * 100.0).round() / 100.0,
+                by_grade: c.by_grade.map(n),
+                bad: n(c.by_grade[0]) + n(c.by_grade[1]),
+                rectified: n(c.rectified),
+                overdue: n(c.overdue),
+            })
         })
         .collect())
 }
