@@ -197,18 +197,6 @@ pub trait EvaluationStore: Send + Sync {
         rectify: Option<(Responsible, time::Date, time::Date)>,
     ) -> Result<(EvaluationRecord, Option<RectificationRecord>)>;
 
-    /// Ratings: of one case, or all (newest first).
-    async fn evaluations(
-        &self,
-        case_id: Option<tongban_domain::CaseId>,
-    ) -> Result<Vec<EvaluationRecord>>;
-
-    /// The rectifications an actor sees (the one rule, as SQL), newest first.
-    async fn rectifications(
-        &self,
-        visible: tongban_domain::authz::RectificationVisibility,
-    ) -> Result<Vec<RectificationRecord>>;
-
     /// The rating of a case, if any.
     async fn evaluation_of(
         &self,
@@ -549,44 +537,6 @@ macro_rules! impl_evaluations {
                 };
                 tx.commit().await?;
                 Ok((evaluation, rect))
-            }
-
-            async fn evaluations(&self, case_id: Option<tongban_domain::CaseId>) -> $crate::Result<Vec<$crate::EvaluationRecord>> {
-                sqlx::query_as::<_, $crate::evaluations::EvaluationRow>(sqlx::AssertSqlSafe(format!(
-                    "SELECT {} FROM evaluations WHERE ($1 IS NULL OR case_id = $1) ORDER BY id DESC",
-                    $crate::evaluations::EVALUATION_COLUMNS
-                )))
-                .bind(case_id.map(|c| c.0))
-                .fetch_all(&self.pool)
-                .await?
-                .into_iter()
-                .map($crate::EvaluationRecord::try_from)
-                .collect()
-            }
-
-            async fn rectifications(
-                &self,
-                visible: tongban_domain::authz::RectificationVisibility,
-            ) -> $crate::Result<Vec<$crate::RectificationRecord>> {
-                use tongban_domain::authz::RectificationVisibility as V;
-                // One query per shape of the rule, each on its index.
-                let (where_, id) = match visible {
-                    V::All => ("TRUE", 0),
-                    V::Hall(h) => ("r.hall_id = $1", h.0),
-                    V::Department(d) => ("r.department_id = $1", d.0),
-                    V::Nothing => return Ok(vec![]),
-                };
-                let sql = format!(
-                    "{} WHERE {where_} ORDER BY r.id DESC",
-                    $crate::evaluations::RECTIFICATION_SELECT
-                );
-                let q = sqlx::query_as::<_, $crate::evaluations::RectificationRow>(sqlx::AssertSqlSafe(sql));
-                let q = if id == 0 { q } else { q.bind(id) };
-                q.fetch_all(&self.pool)
-                    .await?
-                    .into_iter()
-                    .map($crate::RectificationRecord::try_from)
-                    .collect()
             }
 
             async fn evaluation_of(&self, case_id: tongban_domain::CaseId) -> $crate::Result<Option<$crate::EvaluationRecord>> {
