@@ -564,7 +564,9 @@ macro_rules! impl_evaluations {
                     Some(K::Open { due_on, id }) => (Some(Some((due_on, id))), None),
                     Some(K::Closed(k)) => (None, k),
                 };
-                // One snapshot for both parts of the page.
+                // Both parts in one read transaction: one snapshot on SQLite;
+                // on PostgreSQL (read committed) a rectification closed
+                // between the two reads may show in both parts.
                 let mut tx = self.pool.begin().await?;
                 let mut rows = Vec::new();
                 if let Some(after) = open_after {
@@ -593,7 +595,8 @@ macro_rules! impl_evaluations {
                 by: $crate::StatsBy,
                 today: time::Date,
             ) -> $crate::Result<Vec<$crate::StatCounts>> {
-                // One snapshot for the counters and the overdue sums.
+                // One read transaction (one snapshot on SQLite; on
+                // PostgreSQL a closing between the reads may show in one only).
                 let mut tx = self.pool.begin().await?;
                 let counts: Vec<(String, i64, i64, i64, i64, i64, i64)> = sqlx::query_as($crate::evaluations::STATS_SQL)
                     .bind(by.as_str())
