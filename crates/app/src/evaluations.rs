@@ -5,9 +5,9 @@
 use crate::views::{Named, scope_of};
 use crate::{Actor, App, AppError, AppResult, Lookups, RefData};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use tongban_domain::authz::{
-    Action, RectificationVisibility, Trust, authorize, may_rate_with_code, rectification_visibility,
+    Action, Trust, authorize, may_rate_with_code, rectification_visibility,
 };
 use tongban_domain::case::Status;
 use tongban_domain::evaluation::{
@@ -15,8 +15,8 @@ use tongban_domain::evaluation::{
 };
 use tongban_domain::{DepartmentId, HallId};
 use tongban_store::{
-    CaseRecord, EvaluationRecord, NewEvaluation, RectificationRecord, RectificationStep,
-    Responsible, StoreError,
+    CaseRecord, EvaluationRecord, NewEvaluation, RectificationKey, RectificationRecord,
+    RectificationStep, Responsible, StatsBy, StoreError,
 };
 use utoipa::ToSchema;
 
@@ -203,31 +203,77 @@ pub struct RectificationView {
     pub explanation: Option<String>,
 }
 
-/// The rectifications the caller may see: its hall's or department's; all
-/// for platform admins.
-pub async fn rectifications(app: &App, actor: &Actor) -> AppResult<Vec<RectificationView>> {
-    actor.authorize(Action::ReadRectifications, &Trust::NONE)?;
-    let visible = rectification_visibility(actor.who());
-    let lookups = Lookups::load_at(app, actor.revision).await?;
-    let data = lookups.data();
-    let today = app.now.today();
-    let evaluations = app.store.evaluations(None).await?;
-    let mut out = Vec::new();
-    for r in app.store.rectifications(visible).await? {
-        out.push(rect_view(app, data, &evaluations, &r, today).await?);
-    }
-    Ok(out)
+/// A page of the rectifications an actor sees.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RectificationList {
+    /// Open ones by due day (so the overdue first), then closed ones,
+    /// latest due first.
+    pub data: Vec<RectificationView>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next: Option<String>,
 }
 
-async fn rect_view(
+/// The opaque cursor of a page's start: `o|due|id` (after an open one),
+/// `c` (the closed ones from the first) or `c|due|id`, hex.
+pub fn encode_rectification_cursor(k: &RectificationKey) -> String {
+    let text = match k {
+        RectificationKey::Open { due_on, id } => format!("o|{due_on}|{id}"),
+        RectificationKey::Closed(None) => "c".to_owned(),
+        RectificationKey::Closed(Some((due_on, id))) => format!("c|{due_on}|{id}"),
+    };
+    hex::encode(text)
+}
+
+/// The start of a page a cursor names; one that is not is the bad field.
+pub fn decode_rectification_cursor(cursor: &str) -> AppResult<RectificationKey> {
+    let bad = || AppError::field("cursor", "invalid", "翻页位置无效，请从第一页重新查看");
+    if cursor.len() > 200 {
+        return Err(bad());
+    }
+    let text = hex::decode(cursor)
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
+        .ok_or_else(bad)?;
+    let key = |due: &str, id: &str| -> AppResult<(time::Date, i64)> {
+        let f = time::macros::format_description!("[year]-[month]-[day]");
+        let due = time::Date::parse(due, &f).map_err(|_| bad())?;
+        let id = id.parse::<i64>().map_err(|_| bad())?;
+        Ok((due, id))
+    };
+    match text.split('|').collect::<Vec<_>>().as_slice() {
+        ["o", due, id] => key(due, id).map(|(due_on, id)| RectificationKey::Open { due_on, id }),
+        ["c"] => Ok(RectificationKey::Closed(None)),
+        ["c", due, id] => key(due, id).map(|k| RectificationKey::Closed(Some(k))),
+        _ => Err(bad()),
+    }
+}
+
+/// A page of the rectifications the caller may see — its hall's or
+/// department's, all for platform admins — `limit` (1–200) from `cursor`
+/// on.
+pub async fn rectifications(
     app: &App,
-    data: &RefData,
-    evaluations: &[EvaluationRecord],
-    r: &RectificationRecord,
-    today: time::Date,
-) -> AppResult<RectificationView> {
-    let e = evaluations.iter().find(|e| e.id == r.evaluation_id);
-    let case = app.store.case_by_id(r.case_id).await?;
+    actor: &Actor,
+    limit: usize,
+    cursor: Option<&str>,
+) -> AppResult<RectificationList> {
+    actor.authorize(Action::ReadRectifications, &Trust::NONE)?;
+    let after = cursor.map(decode_rectification_cursor).transpose()?;
+    let visible = rectification_visibility(actor.who());
+    let limit = i64::try_from(limit.clamp(1, 200)).unwrap_or(200);
+    let page = app.store.rectification_page(visible, after, limit).await?;
+    let lookups = Lookups::load_at(app, actor.revision).await?;
+    let today = app.now.today();
+    Ok(RectificationList {
+        data: (page.rows.iter())
+            .map(|r| rect_view(lookups.data(), r, today))
+            .collect(),
+        next: page.next.as_ref().map(encode_rectification_cursor),
+    })
+}
+
+fn rect_view(data: &RefData, r: &RectificationRecord, today: time::Date) -> RectificationView {
     let (hall, department) = match r.responsible {
         Responsible::Hall(h) => (
             data.halls.iter().find(|x| x.id == h).map(|x| Named {
@@ -244,21 +290,21 @@ async fn rect_view(
             }),
         ),
     };
-    Ok(RectificationView {
+    RectificationView {
         id: r.id,
-        case_no: case.case_no,
-        item_name: case.item_name,
+        case_no: r.case_no.clone(),
+        item_name: r.item_name.clone(),
         hall,
         department,
-        overall: e.map_or(0, |e| e.rating.overall()),
-        comment: e.map(|e| e.rating.comment.clone()).unwrap_or_default(),
+        overall: r.overall,
+        comment: r.comment.clone(),
         opened_on: r.opened_on.to_string(),
         due_on: r.due_on.to_string(),
         status: r.status.clone(),
         overdue: r.status == "open" && today > r.due_on,
         follow_ups: serde_json::from_str(&r.follow_ups).unwrap_or(serde_json::Value::Null),
         explanation: r.explanation.clone(),
-    })
+    }
 }
 
 /// A follow-up or the closing of a rectification.
@@ -323,8 +369,7 @@ pub async fn rectification_step(
         Err(e) => return Err(e.into()),
     };
     let lookups = Lookups::load_at(app, actor.revision).await?;
-    let evaluations = app.store.evaluations(Some(r.case_id)).await?;
-    rect_view(app, lookups.data(), &evaluations, &r, app.now.today()).await
+    Ok(rect_view(lookups.data(), &r, app.now.today()))
 }
 
 /// Rating statistics of one hall, department or item.
@@ -348,103 +393,74 @@ pub struct StatRow {
     pub overdue: usize,
 }
 
-/// The statistics (the API and the page share it).
+/// The statistics `by` `hall`, `item` or (otherwise) department (the API
+/// and the page share it): read from the counters kept with every rating
+/// and closing, so as many rows as halls, departments or items are read,
+/// whatever the number of ratings.
 pub async fn stats(app: &App, actor: &Actor, by: &str) -> AppResult<Vec<StatRow>> {
     actor.authorize(Action::ReadEvaluationStats, &Trust::NONE)?;
+    let by = match by {
+        "hall" => StatsBy::Hall,
+        "item" => StatsBy::Item,
+        _ => StatsBy::Department,
+    };
+    let counts = app.store.evaluation_stats(by, app.now.today()).await?;
     let lookups = Lookups::load_at(app, actor.revision).await?;
     let data = lookups.data();
-    let today = app.now.today();
-    let evaluations = app.store.evaluations(None).await?;
-    let rects = app
-        .store
-        .rectifications(RectificationVisibility::All)
-        .await?;
-    let index = app.catalogue.index(app.store.as_ref()).await?;
-    let mut rows: BTreeMap<String, StatRow> = BTreeMap::new();
-    for e in &evaluations {
-        let (key, name) = match by {
-            "hall" => match e.hall {
-                Some(h) => (
-                    h.0.to_string(),
-                    data.halls
-                        .iter()
-                        .find(|x| x.id == h)
-                        .map(|x| x.name.clone())
-                        .unwrap_or_default(),
-                ),
-                None => ("online".into(), "网上办事大厅".into()),
-            },
-            "item" => (
-                e.item.0.clone(),
-                index
-                    .docs()
-                    .iter()
-                    .find(|d| d.summary.code == e.item)
-                    .map(|d| d.summary.name.clone())
-                    .unwrap_or_default(),
-            ),
-            _ => (
-                e.department.0.to_string(),
-                data.departments
-                    .iter()
-                    .find(|x| x.id == e.department)
-                    .map(|x| x.name.clone())
-                    .unwrap_or_default(),
-            ),
-        };
-        let row = rows.entry(key.clone()).or_insert(StatRow {
-            key,
-            name,
-            ratings: 0,
-            average: 0.0,
-            by_grade: [0; 5],
-            bad: 0,
-            rectified: 0,
-            overdue: 0,
-        });
-        let g = e.rating.overall();
-        row.ratings += 1;
-        row.average += f64::from(g);
-        if (1..=5).contains(&g) {
-            row.by_grade[usize::from(g) - 1] += 1;
-        }
-        if e.rating.is_bad() {
-            row.bad += 1;
-            if let Some(r) = rects.iter().find(|r| r.evaluation_id == e.id) {
-                if r.status == "closed" {
-                    row.rectified += 1;
-                } else if today > r.due_on {
-                    row.overdue += 1;
-                }
-            }
-        }
-    }
-    Ok(rows
-        .into_values()
-        .map(|mut r| {
-            r.average = (r.average / r.ratings as f64 * 100.0).round() / 100.0;
-            r
+    let names: HashMap<String, String> = match by {
+        StatsBy::Hall => (data.halls.iter())
+            .map(|h| (h.id.0.to_string(), h.name.clone()))
+            .chain([("online".to_owned(), "网上办事大厅".to_owned())])
+            .collect(),
+        StatsBy::Department => (data.departments.iter())
+            .map(|d| (d.id.0.to_string(), d.name.clone()))
+            .collect(),
+        StatsBy::Item => (app.catalogue.index(app.store.as_ref()).await?.docs().iter())
+            .map(|d| (d.summary.code.0.clone(), d.summary.name.clone()))
+            .collect(),
+    };
+    let n = |v: i64| usize::try_from(v).unwrap_or(0);
+    Ok(counts
+        .into_iter()
+        .filter_map(|c| {
+            let ratings = c.by_grade.iter().map(|g| n(*g)).sum::<usize>();
+            let sum = (1..=5).zip(c.by_grade).map(|(g, k)| g * k).sum::<i64>();
+            (ratings > 0).then(|| StatRow {
+                name: names.get(&c.key).cloned().unwrap_or_default(),
+                key: c.key,
+                ratings,
+                average: (sum as f64 / ratings as f64 * 100.0).round() / 100.0,
+                by_grade: c.by_grade.map(n),
+                bad: n(c.by_grade[0]) + n(c.by_grade[1]),
+                rectified: n(c.rectified),
+                overdue: n(c.overdue),
+            })
         })
         .collect())
 }
 
 /// The rating of a case, if any (for the case and progress pages).
 pub async fn of_case(app: &App, c: &CaseRecord) -> AppResult<Option<EvaluationView>> {
-    let e = app.store.evaluations(Some(c.id)).await?;
-    let Some(e) = e.first() else {
+    let Some(e) = app.store.evaluation_of(c.id).await? else {
         return Ok(None);
     };
     let r = app.store.rectification_of(e.id).await?.map(|r| r.id);
-    Ok(Some(eval_view(e, r)))
+    Ok(Some(eval_view(&e, r)))
 }
 
-/// The rectifications page (差评整改): the actor's rectifications, overdue
-/// first, then open ones by due date, each with whether he may act on it;
-/// the statistics by department for whoever may read them.
+/// Rectifications on a page of the rectifications page.
+pub const DESK_PAGE: usize = 20;
+
+/// The rectifications page (差评整改): a page of the actor's
+/// rectifications, open ones by due date (so the overdue first), then
+/// closed ones, each with whether he may act on it; the statistics by
+/// department for whoever may read them.
 #[derive(Debug, Serialize)]
 pub struct RectificationDesk {
     /// The rectifications.
     pub list: Vec<RectificationRow>,
+    /// The cursor of the next page, if any.
+    pub next: Option<String>,
     /// The statistics by department (empty when not his to read).
     pub stats: Vec<StatRow>,
 }
@@ -463,10 +479,14 @@ pub struct RectificationRow {
     pub may_act: bool,
 }
 
-/// The rectifications page for the actor.
-pub async fn rectification_desk(app: &App, actor: &Actor) -> AppResult<RectificationDesk> {
-    let mut rows = rectifications(app, actor).await?;
-    rows.sort_by_key(|r| (!r.overdue, r.status != "open", r.due_on.clone()));
+/// The rectifications page for the actor, from `cursor` on.
+pub async fn rectification_desk(
+    app: &App,
+    actor: &Actor,
+    cursor: Option<&str>,
+) -> AppResult<RectificationDesk> {
+    let RectificationList { data: rows, next } =
+        rectifications(app, actor, DESK_PAGE, cursor).await?;
     let stats = match authorize(actor.who(), Action::ReadEvaluationStats, &Trust::NONE) {
         Ok(()) => stats(app, actor, "department").await?,
         Err(_) => vec![],
@@ -491,5 +511,5 @@ pub async fn rectification_desk(app: &App, actor: &Actor) -> AppResult<Rectifica
             view,
         })
         .collect();
-    Ok(RectificationDesk { list, stats })
+    Ok(RectificationDesk { list, next, stats })
 }

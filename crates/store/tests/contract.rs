@@ -226,6 +226,9 @@ fn publication(c: ItemContent, implementations: Vec<DepartmentId>) -> Publicatio
     }
 }
 
+#[path = "contract/evaluations.rs"]
+mod evaluations;
+
 contract!(city_round_trips, |s| {
     let (hall, _, xianyou) = city(s).await;
     let regions = s.regions().await.unwrap();

@@ -13,7 +13,8 @@ use axum::http::{HeaderMap, StatusCode};
 use tongban_app::evaluations;
 
 pub use tongban_app::evaluations::{
-    EvaluationView, RateBody, RectificationView, StatRow, StepBody, channel_of, of_case,
+    EvaluationView, RateBody, RectificationList, RectificationView, StatRow, StepBody, channel_of,
+    of_case,
 };
 
 /// Rates a case (the API and the pages share it): with the case's
@@ -65,18 +66,6 @@ pub async fn create(
     ))
 }
 
-/// The rectifications the caller may see: its hall's or department's; all
-/// for platform admins.
-pub async fn visible_rectifications(
-    state: &AppState,
-    ctx: &Ctx,
-) -> ApiResult<Vec<RectificationView>> {
-    let actor = ctx.signed()?;
-    evaluations::rectifications(&state.app(), &actor)
-        .await
-        .map_err(|e| ctx.fail(e))
-}
-
 /// Records a follow-up (`close` false) or closes a rectification (the API
 /// and the pages share it).
 pub async fn step(
@@ -100,19 +89,29 @@ pub async fn stats_by(state: &AppState, ctx: &Ctx, by: &str) -> ApiResult<Vec<St
         .map_err(|e| ctx.fail(e))
 }
 
-/// The rectifications 差评 opened, overdue ones first. Access: staff and
+/// The rectifications 差评 opened, a page at a time: open ones by due day
+/// (so the overdue first), then closed ones, latest due first. Pages follow
+/// `next` (keyset paging; absent on the last page). Access: staff and
 /// admins — their hall's or department's; platform admins all.
 #[utoipa::path(get, path = "/rectifications", tag = "evaluations", security(("bearer" = [])),
-    responses((status = 200, body = Page<RectificationView>), (status = 401, body = crate::error::ErrorBody),
-              (status = 403, body = crate::error::ErrorBody)))]
+    params(("limit" = Option<usize>, Query, minimum = 1, maximum = 200, description = "Page size, 1–200 (default 20)"),
+           ("cursor" = Option<String>, Query, max_length = 200, description = "The `next` of the page before")),
+    responses((status = 200, body = RectificationList), (status = 401, body = crate::error::ErrorBody),
+              (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     ctx: Signed,
-) -> ApiResult<Json<Page<RectificationView>>> {
-    let mut rows = visible_rectifications(&state, &ctx).await?;
-    rows.sort_by_key(|r| (!r.overdue, r.status != "open", r.due_on.clone()));
-    let total = rows.len();
-    Ok(Json(Page { data: rows, total }))
+    p: Params,
+) -> ApiResult<Json<RectificationList>> {
+    let limit = p
+        .parse("limit", "分页大小", |v| {
+            v.parse::<usize>().ok().filter(|n| (1..=200).contains(n))
+        })?
+        .unwrap_or(20);
+    let list = evaluations::rectifications(&state.app(), ctx.actor(), limit, p.get("cursor"))
+        .await
+        .map_err(|e| ctx.fail(e))?;
+    Ok(Json(list))
 }
 
 /// Adds a follow-up to an open rectification. Access: the hall or

@@ -517,28 +517,35 @@ pub async fn rate(
 }
 
 /// The rectifications of the caller's hall or department (overdue first),
-/// with follow-up and closing forms; the rating statistics for admins.
-pub async fn rectifications(State(state): State<AppState>, ctx: SignedPage) -> PageResult {
-    render_rectifications(&state, &ctx, None, StatusCode::OK).await
+/// a page at a time (`cursor`), with follow-up and closing forms; the
+/// rating statistics for admins.
+pub async fn rectifications(
+    State(state): State<AppState>,
+    ctx: SignedPage,
+    p: Params,
+) -> PageResult {
+    render_rectifications(&state, &ctx, p.get("cursor"), None, StatusCode::OK).await
 }
 
 async fn render_rectifications(
     state: &AppState,
     ctx: &Signed,
+    cursor: Option<&str>,
     error: Option<String>,
     status: StatusCode,
 ) -> PageResult {
-    let desk = tongban_app::evaluations::rectification_desk(&state.app(), ctx.actor())
+    let desk = tongban_app::evaluations::rectification_desk(&state.app(), ctx.actor(), cursor)
         .await
         .map_err(|e| ctx.fail(e))?;
-    let values = context! { title => "差评整改", error, ..Value::from(Serde(&desk)) };
+    let values = context! { title => "差评整改", error, cursor, ..Value::from(Serde(&desk)) };
     let path = "/work/rectifications";
     let mut res = page(state, ctx, "rectifications.html", path, "work", values)?;
     *res.status_mut() = status;
     Ok(res)
 }
 
-/// A follow-up, or the closing (`close=1`), from the rectifications page.
+/// A follow-up, or the closing (`close=1`), from the rectifications page,
+/// which comes back to the page it was on (`cursor`).
 pub async fn rectification_step(
     State(state): State<AppState>,
     ctx: SignedPage,
@@ -547,11 +554,16 @@ pub async fn rectification_step(
 ) -> PageResult {
     let close = p.get("close").is_some_and(|v| v == "1");
     let note = p.get("note").cloned().unwrap_or_default();
+    let cursor = p.get("cursor").map(|c| c.trim()).filter(|c| !c.is_empty());
     match crate::api::evaluations::step(&state, &ctx, id, &note, close).await {
-        Ok(_) => Ok(Redirect::to("/work/rectifications").into_response()),
+        Ok(_) => Ok(Redirect::to(&match cursor {
+            Some(c) => format!("/work/rectifications?cursor={}", percent_encode(c)),
+            None => "/work/rectifications".to_owned(),
+        })
+        .into_response()),
         Err(mut e) if e.status.is_client_error() && e.status != StatusCode::NOT_FOUND => {
             let msg = super::shown_in_place(&state, &mut e).await;
-            render_rectifications(&state, &ctx, Some(msg), e.status).await
+            render_rectifications(&state, &ctx, cursor, Some(msg), e.status).await
         }
         Err(e) => Err(e.into()),
     }
