@@ -157,17 +157,15 @@ async fn fill(
     }
     let now = tongban_store::now_ms();
     let today = tongban_app::shanghai_date(now);
-    // One applicant per ten cases.
-    let want_applicants = (size / 10) as usize;
-    if pool.applicants.len() < want_applicants {
-        let from = pool.applicants.len();
-        let names: Vec<String> = (from..want_applicants)
-            .map(|i| format!("syn-applicant-{i}"))
-            .collect();
-        for chunk in names.chunks(50_000) {
-            pool.applicants
-                .extend(store.bulk_applicants(chunk, now).await?);
-        }
+    // One applicant per ten new cases (named after where this fill starts,
+    // so a later fill of the same database adds its own).
+    let names: Vec<String> = (0..(size - have).div_ceil(10))
+        .map(|i| format!("syn-{have}-{i}"))
+        .collect();
+    pool.applicants.clear();
+    for chunk in names.chunks(50_000) {
+        pool.applicants
+            .extend(store.bulk_applicants(chunk, now).await?);
     }
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15 ^ have);
     let day_ms = 86_400_000i64;

@@ -17,6 +17,8 @@ pub const LEASE_MS: i64 = 60_000;
 pub const MAX_ATTEMPTS: i32 = 8;
 /// Messages claimed per pass.
 const BATCH: i64 = 50;
+/// Audit events sealed into the chain per pass.
+const SEAL_BATCH: i64 = 1000;
 /// A worker looks for due messages at least this often (retries, and
 /// messages written by other processes).
 const POLL: Duration = Duration::from_secs(2);
@@ -71,7 +73,9 @@ pub async fn deliver_due(state: &AppState) -> Result<usize, StoreError> {
 /// wake-up (so that a busy moment's messages go in one pass, with two
 /// write transactions for all of them) and at least every two seconds.
 /// Between passes it takes the batches of an unfinished recomputation of
-/// due dates (after a change of the calendar), one at a time.
+/// due dates (after a change of the calendar), one at a time, and seals the
+/// audit events written since into the hash chain (the one sealer of the
+/// process; several processes take turns on the chain's head row).
 pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         loop {
@@ -90,9 +94,17 @@ pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
                     false
                 }
             };
+            // Audit events written since the last pass join the hash chain.
+            let sealing = match state.store.seal_audit(SEAL_BATCH).await {
+                Ok(n) => n as i64 == SEAL_BATCH,
+                Err(e) => {
+                    tracing::error!(%e, "audit sealing failed");
+                    false
+                }
+            };
             match deliver_due(&state).await {
-                // A full batch, or a recomputation under way: there may be more.
-                Ok(n) if n as i64 == BATCH || recomputing => continue,
+                // A full batch, or more work waiting: there may be more.
+                Ok(n) if n as i64 == BATCH || recomputing || sealing => continue,
                 Ok(_) => {}
                 Err(e) => tracing::error!(%e, "outbox pass failed"),
             }

@@ -248,11 +248,13 @@ pub async fn verify_timelines(
     }
 }
 
-/// Checks the audit log's hash chain page by page: how many events were
-/// checked, or where it first breaks.
+/// Seals the events waiting to be sealed, then checks the audit log's hash
+/// chain page by page: how many events were checked, or where it first
+/// breaks.
 pub async fn verify_audit_log(
     store: &dyn Store,
 ) -> Result<std::result::Result<usize, tongban_domain::timeline::Break>> {
+    while store.seal_audit(1000).await? > 0 {}
     let (mut after, mut prev) = (0i64, tongban_domain::timeline::GENESIS.to_owned());
     let mut checked = 0;
     loop {

@@ -62,7 +62,7 @@ crate::city::impl_city!(PgStore);
 crate::people::impl_people!(PgStore, sqlx::Postgres, PgTx);
 crate::catalogue::impl_catalogue!(PgStore, PgTx);
 crate::cases::impl_cases!(PgStore, sqlx::Postgres, PgTx);
-crate::trust::impl_trust!(PgStore, "SELECT pg_advisory_xact_lock(7460001)", PgTx);
+crate::trust::impl_trust!(PgStore, " FOR UPDATE", PgTx);
 crate::appointments::impl_appointments!(PgStore, sqlx::Postgres);
 crate::evaluations::impl_evaluations!(PgStore, sqlx::Postgres);
 crate::outbox::impl_outbox!(PgStore, sqlx::Postgres);

@@ -69,8 +69,8 @@ pub struct AuditFilter {
     pub subject: Option<String>,
     /// Page size.
     pub limit: i64,
-    /// Rows to skip (newest first).
-    pub offset: i64,
+    /// Only events older than this one (the previous page's `next`).
+    pub before: Option<i64>,
 }
 
 /// What grants and the audit log ask of a database.
@@ -101,14 +101,26 @@ pub trait TrustStore: Send + Sync {
         audit: &AuditEntry,
     ) -> Result<Grant>;
 
-    /// Appends a security event to the hash-chained audit log; its position.
+    /// Appends a security event to the audit log, without waiting for any
+    /// other writer: it is sealed into the hash chain shortly after
+    /// ([`TrustStore::seal_audit`]). Its id.
     async fn append_audit(&self, entry: &AuditEntry) -> Result<i64>;
 
-    /// Audit events matching a filter, newest first, and their total.
-    async fn audit_events(&self, filter: &AuditFilter) -> Result<(Vec<StoredAudit>, i64)>;
+    /// A page of the audit events matching a filter, newest first (unsealed
+    /// ones with position 0 and no hash), and the cursor of the next page.
+    async fn audit_events(&self, filter: &AuditFilter) -> Result<(Vec<StoredAudit>, Option<i64>)>;
 
-    /// Audit events after position `after`, in order (for verification).
+    /// Sealed audit events after position `after`, in order (for verification).
     async fn audit_range(&self, after: i64, limit: i64) -> Result<Vec<StoredAudit>>;
+
+    /// Seals up to `limit` unsealed events into the chain, in the order
+    /// they were written: each gets the next position and a hash chained
+    /// to the one before. One sealer at a time (it holds the chain's head).
+    /// How many were sealed.
+    async fn seal_audit(&self, limit: i64) -> Result<usize>;
+
+    /// How many events wait to be sealed.
+    async fn unsealed_audit(&self) -> Result<i64>;
 }
 
 /// A `grants` row, as [`GRANT_COLUMNS`] reads it.
@@ -171,7 +183,8 @@ impl TryFrom<GrantRow> for Grant {
 /// An `audit_events` row, as [`AUDIT_COLUMNS`] reads it.
 #[derive(sqlx::FromRow)]
 pub(crate) struct AuditRow {
-    seq: i64,
+    pub(crate) id: i64,
+    seq: Option<i64>,
     at: i64,
     kind: String,
     actor_id: Option<i64>,
@@ -179,14 +192,14 @@ pub(crate) struct AuditRow {
     addr: String,
     subject: String,
     detail: String,
-    prev_hash: String,
-    hash: String,
+    prev_hash: Option<String>,
+    hash: Option<String>,
 }
 
 impl From<AuditRow> for StoredAudit {
     fn from(r: AuditRow) -> Self {
         StoredAudit {
-            seq: r.seq,
+            seq: r.seq.unwrap_or(0),
             at: r.at,
             kind: r.kind,
             actor: r.actor_id,
@@ -194,8 +207,8 @@ impl From<AuditRow> for StoredAudit {
             addr: r.addr,
             subject: r.subject,
             detail: r.detail,
-            prev_hash: r.prev_hash,
-            hash: r.hash,
+            prev_hash: r.prev_hash.unwrap_or_default(),
+            hash: r.hash.unwrap_or_default(),
         }
     }
 }
@@ -206,11 +219,52 @@ pub(crate) const GRANT_COLUMNS: &str = "id, grantor_department_id, grantee_hall_
 
 /// The columns of an audit event row.
 pub(crate) const AUDIT_COLUMNS: &str =
-    "seq, at, kind, actor_id, username, addr, subject, detail, prev_hash, hash";
+    "id, seq, at, kind, actor_id, username, addr, subject, detail, prev_hash, hash";
+
+/// The audit list's query for a filter: one indexed equality at most (the
+/// subject's, the actor's or the kind's index, in that order; the other
+/// filters then apply to the rows that index yields), newest first from
+/// `before`. Placeholders: the filters present, then `before`, the limit.
+pub(crate) fn audit_page_sql(f: &AuditFilter) -> String {
+    let mut n = 0;
+    let mut next = || {
+        n += 1;
+        format!("${n}")
+    };
+    let mut conds = Vec::new();
+    if f.subject.is_some() {
+        conds.push(format!("subject = {}", next()));
+    }
+    if f.actor.is_some() {
+        conds.push(format!("actor_id = {}", next()));
+    }
+    if f.kind.is_some() {
+        conds.push(format!("kind = {}", next()));
+    }
+    if f.before.is_some() {
+        conds.push(format!("id < {}", next()));
+    }
+    let where_ = if conds.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", conds.join(" AND "))
+    };
+    // The order names the leading index's column, so the planner walks it.
+    let order = match (&f.subject, f.actor, &f.kind) {
+        (Some(_), _, _) => "subject DESC, id DESC",
+        (None, Some(_), _) => "actor_id DESC, id DESC",
+        (None, None, Some(_)) => "kind DESC, id DESC",
+        (None, None, None) => "id DESC",
+    };
+    format!(
+        "SELECT {AUDIT_COLUMNS} FROM audit_events {where_} ORDER BY {order} LIMIT {}",
+        next()
+    )
+}
 
 /// Implements [`TrustStore`] for `$ty` with the SQL both backends share.
 macro_rules! impl_trust {
-    ($ty:ty, $audit_lock:literal, $tx:ty) => {
+    ($ty:ty, $for_update:literal, $tx:ty) => {
         #[async_trait::async_trait]
         impl $crate::trust::TrustStore for $ty {
             async fn grants(&self) -> $crate::Result<Vec<tongban_domain::grant::Grant>> {
@@ -286,28 +340,26 @@ macro_rules! impl_trust {
             async fn audit_events(
                 &self,
                 f: &$crate::AuditFilter,
-            ) -> $crate::Result<(Vec<tongban_domain::timeline::StoredAudit>, i64)> {
-                let filter = "($1 IS NULL OR kind = $1) AND ($2 IS NULL OR actor_id = $2) AND ($3 IS NULL OR subject = $3)";
-                let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-                    "SELECT COUNT(*) AS n FROM audit_events WHERE {filter}"
-                )))
-                .bind(f.kind.as_deref())
-                .bind(f.actor.map(|a| a.0))
-                .bind(f.subject.as_deref())
-                .fetch_one(&self.pool)
-                .await?;
-                let rows = sqlx::query_as::<_, $crate::trust::AuditRow>(sqlx::AssertSqlSafe(format!(
-                    "SELECT {} FROM audit_events WHERE {filter} ORDER BY seq DESC LIMIT $4 OFFSET $5",
-                    $crate::trust::AUDIT_COLUMNS
-                )))
-                .bind(f.kind.as_deref())
-                .bind(f.actor.map(|a| a.0))
-                .bind(f.subject.as_deref())
-                .bind(f.limit)
-                .bind(f.offset)
-                .fetch_all(&self.pool)
-                .await?;
-                Ok((rows.into_iter().map(tongban_domain::timeline::StoredAudit::from).collect(), total))
+            ) -> $crate::Result<(Vec<tongban_domain::timeline::StoredAudit>, Option<i64>)> {
+                let sql = $crate::trust::audit_page_sql(f);
+                let mut q = sqlx::query_as::<_, $crate::trust::AuditRow>(sqlx::AssertSqlSafe(sql));
+                if let Some(s) = &f.subject {
+                    q = q.bind(s.clone());
+                }
+                if let Some(a) = f.actor {
+                    q = q.bind(a.0);
+                }
+                if let Some(k) = &f.kind {
+                    q = q.bind(k.clone());
+                }
+                if let Some(b) = f.before {
+                    q = q.bind(b);
+                }
+                let mut rows = q.bind(f.limit + 1).fetch_all(&self.pool).await?;
+                let more = rows.len() as i64 > f.limit;
+                rows.truncate(usize::try_from(f.limit).unwrap_or(0));
+                let next = if more { rows.last().map(|r| r.id) } else { None };
+                Ok((rows.into_iter().map(tongban_domain::timeline::StoredAudit::from).collect(), next))
             }
 
             async fn audit_range(
@@ -327,44 +379,67 @@ macro_rules! impl_trust {
                 .map(tongban_domain::timeline::StoredAudit::from)
                 .collect())
             }
+
+            async fn seal_audit(&self, limit: i64) -> $crate::Result<usize> {
+                let mut tx = self.begin_write().await?;
+                let (mut seq, mut prev): (i64, String) = sqlx::query_as(concat!(
+                    "SELECT seq, hash FROM audit_head WHERE id = 1",
+                    $for_update
+                ))
+                .fetch_one(&mut *tx)
+                .await?;
+                let rows = sqlx::query_as::<_, $crate::trust::AuditRow>(sqlx::AssertSqlSafe(format!(
+                    "SELECT {} FROM audit_events WHERE seq IS NULL ORDER BY id LIMIT $1",
+                    $crate::trust::AUDIT_COLUMNS
+                )))
+                .bind(limit)
+                .fetch_all(&mut *tx)
+                .await?;
+                let n = rows.len();
+                for r in rows {
+                    let id = r.id;
+                    let e = tongban_domain::timeline::StoredAudit::from(r);
+                    seq += 1;
+                    let hash = tongban_domain::timeline::audit_hash(
+                        &prev,
+                        &tongban_domain::timeline::AuditFields { seq, ..e.fields() },
+                    );
+                    sqlx::query("UPDATE audit_events SET seq = $1, prev_hash = $2, hash = $3 WHERE id = $4")
+                        .bind(seq)
+                        .bind(&prev)
+                        .bind(&hash)
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?;
+                    prev = hash;
+                }
+                if n > 0 {
+                    sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
+                        .bind(seq)
+                        .bind(&prev)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                tx.commit().await?;
+                Ok(n)
+            }
+
+            async fn unsealed_audit(&self) -> $crate::Result<i64> {
+                Ok(sqlx::query_scalar("SELECT COUNT(*) FROM audit_events WHERE seq IS NULL").fetch_one(&self.pool).await?)
+            }
         }
 
         impl $ty {
-            /// Appends to the audit chain inside `tx`. The chain is one
-            /// sequence: on PostgreSQL a transaction-scoped advisory lock
-            /// serialises appenders; SQLite's write lock already does.
+            /// Appends an event to the audit log inside `tx`, unsealed: no
+            /// lock, no read of the chain (the sealer chains it). Its id.
             async fn append_audit_tx(
                 tx: &mut $tx,
                 e: &$crate::AuditEntry,
             ) -> $crate::Result<i64> {
-                if !$audit_lock.is_empty() {
-                    sqlx::query($audit_lock).execute(&mut **tx).await?;
-                }
-                let last: Option<(i64, String)> = sqlx::query_as("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1")
-                    .fetch_optional(&mut **tx)
-                    .await?;
-                let (seq, prev) = match last {
-                    Some((seq, hash)) => (seq + 1, hash),
-                    None => (1, tongban_domain::timeline::GENESIS.to_owned()),
-                };
-                let hash = tongban_domain::timeline::audit_hash(
-                    &prev,
-                    &tongban_domain::timeline::AuditFields {
-                        seq,
-                        at: e.at,
-                        kind: &e.kind,
-                        actor: e.actor.map(|a| a.0),
-                        username: e.username.as_deref(),
-                        addr: &e.addr,
-                        subject: &e.subject,
-                        detail: &e.detail,
-                    },
-                );
-                sqlx::query(
-                    "INSERT INTO audit_events (seq, at, kind, actor_id, username, addr, subject, detail, prev_hash, hash)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                Ok(sqlx::query_scalar(
+                    "INSERT INTO audit_events (at, kind, actor_id, username, addr, subject, detail)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
                 )
-                .bind(seq)
                 .bind(e.at)
                 .bind(&e.kind)
                 .bind(e.actor.map(|a| a.0))
@@ -372,11 +447,8 @@ macro_rules! impl_trust {
                 .bind(&e.addr)
                 .bind(&e.subject)
                 .bind(&e.detail)
-                .bind(&prev)
-                .bind(&hash)
-                .execute(&mut **tx)
-                .await?;
-                Ok(seq)
+                .fetch_one(&mut **tx)
+                .await?)
             }
 
             async fn insert_grant_tx(

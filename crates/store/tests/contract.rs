@@ -1052,6 +1052,13 @@ contract!(
             }
         }
         // Every acknowledged write is there, each once; nothing of a failed one.
+        assert_eq!(s.unsealed_audit().await.unwrap(), 36);
+        assert!(
+            s.audit_range(0, 100_000).await.unwrap().len() == before,
+            "not sealed yet"
+        );
+        while s.seal_audit(7).await.unwrap() > 0 {}
+        assert_eq!(s.unsealed_audit().await.unwrap(), 0);
         let after = s.audit_range(0, 100_000).await.unwrap();
         let mut subjects: Vec<String> = after[before..].iter().map(|e| e.subject.clone()).collect();
         subjects.sort();
@@ -1126,8 +1133,13 @@ async fn sqlite_group_commit_batches_writers_and_survives_callers_that_give_up()
     .await
     .expect("the writer is not wedged")
     .unwrap();
+    while s.seal_audit(1000).await.unwrap() > 0 {}
     let all = s.audit_range(0, 1000).await.unwrap();
-    assert_eq!(all.last().unwrap().seq, last);
+    assert_eq!(
+        all.last().unwrap().subject,
+        "w999",
+        "sealed in the order written (id {last})"
+    );
     assert!(all.iter().filter(|e| e.subject.starts_with('w')).count() >= 65);
     assert_eq!(
         tongban_store::verify_audit_log(s.as_ref()).await.unwrap(),

@@ -326,6 +326,7 @@ pub struct CaseList {
     /// of a status filter may come back short (even empty) with a cursor:
     /// each page reads a bounded stretch of the list, so keep going until
     /// there is none.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next: Option<String>,
 }
 

@@ -156,10 +156,32 @@ pub async fn revoke(
     Ok(Json(revoke_grant(&state, &ctx, id, &reason).await?))
 }
 
+/// A page of the audit log.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditPage {
+    /// The events, newest first.
+    pub data: Vec<AuditView>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next: Option<String>,
+}
+
+/// The opaque cursor of an audit page.
+pub fn audit_cursor(id: i64) -> String {
+    format!("{id:x}")
+}
+
+/// The event a cursor names, or the bad field.
+pub fn parse_audit_cursor(p: &Params) -> ApiResult<Option<i64>> {
+    p.parse("cursor", "翻页位置", |v| {
+        i64::from_str_radix(v, 16).ok().filter(|n| *n > 0)
+    })
+}
+
 /// A security audit event.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct AuditView {
-    /// Position in the chain.
+    /// Position in the chain (0 until it is sealed, within seconds).
     pub seq: i64,
     /// When (RFC 3339).
     pub at: String,
@@ -185,16 +207,16 @@ pub struct AuditView {
 /// `subject`. Access: platform admin.
 #[utoipa::path(get, path = "/audit", tag = "grants", security(("bearer" = [])),
     params(("kind" = Option<String>, Query), ("actor" = Option<i64>, Query), ("subject" = Option<String>, Query),
-           ("limit" = Option<usize>, Query, minimum = 1, maximum = 200, description = "Page size, 1–200 (default 20)"), ("offset" = Option<usize>, Query, maximum = 1000000, description = "Rows to skip")),
-    responses((status = 200, body = Page<AuditView>), (status = 401, body = crate::error::ErrorBody),
+           ("limit" = Option<usize>, Query, minimum = 1, maximum = 200, description = "Page size, 1–200 (default 20)"), ("cursor" = Option<String>, Query, max_length = 20, description = "The `next` of the page before")),
+    responses((status = 200, body = AuditPage), (status = 401, body = crate::error::ErrorBody),
               (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn audit(
     State(state): State<AppState>,
     ctx: Signed,
     p: Params,
-) -> ApiResult<Json<Page<AuditView>>> {
+) -> ApiResult<Json<AuditPage>> {
     ctx.authorize(Action::ReadAudit)?;
-    let (limit, offset) = p.paging()?;
+    let limit = p.limit()?;
     let f = AuditFilter {
         kind: p.get("kind").map(str::to_owned),
         actor: p
@@ -202,10 +224,10 @@ pub async fn audit(
             .map(tongban_domain::UserId),
         subject: p.get("subject").map(str::to_owned),
         limit: limit as i64,
-        offset: offset as i64,
+        before: parse_audit_cursor(&p)?,
     };
-    let (rows, total) = state.store.audit_events(&f).await?;
-    Ok(Json(Page {
+    let (rows, next) = state.store.audit_events(&f).await?;
+    Ok(Json(AuditPage {
         data: rows
             .into_iter()
             .map(|e| AuditView {
@@ -220,6 +242,6 @@ pub async fn audit(
                 hash: e.hash,
             })
             .collect(),
-        total: total as usize,
+        next: next.map(audit_cursor),
     }))
 }

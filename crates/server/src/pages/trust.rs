@@ -169,14 +169,19 @@ pub async fn audit_page(
         .get("kind")
         .map(|k| k.trim().to_owned())
         .filter(|k| !k.is_empty());
-    let (rows, total) = state
+    let cursor = q
+        .get("cursor")
+        .and_then(|c| i64::from_str_radix(c, 16).ok());
+    let (rows, next) = state
         .store
         .audit_events(&tongban_store::AuditFilter {
             kind: kind.clone(),
             limit: 200,
+            before: cursor,
             ..Default::default()
         })
         .await?;
+    let next = next.map(crate::api::grants::audit_cursor);
     let label = |k: &str| KINDS.iter().find(|x| x.0 == k).map_or("其他", |x| x.1);
     let events: Vec<Value> = rows
         .iter()
@@ -195,7 +200,7 @@ pub async fn audit_page(
         "/work/audit",
         "audit",
         context! {
-            title => "安全审计日志", events, total, kind,
+            title => "安全审计日志", events, next, kind, first => cursor.is_none(),
             kinds => KINDS.iter().map(|&(id, l)| context! { id, label => l }).collect::<Vec<_>>(),
         },
     )

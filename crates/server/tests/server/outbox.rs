@@ -156,7 +156,7 @@ async fn a_failing_gateway_is_retried_with_back_off_then_the_admin_resends() {
         .get_auth("/api/v1/audit?kind=outbox_resend", &admin)
         .await
         .json();
-    assert_eq!(audit["total"], 1);
+    assert_eq!(audit["data"].as_array().unwrap().len(), 1);
     // A reviewer's step on the case texts the applicant as well.
     let reviewer = app.login("reviewer-licheng-civil").await;
     let c = app

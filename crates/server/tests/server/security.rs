@@ -219,7 +219,7 @@ async fn verification_codes_are_long_and_guessing_them_is_throttled_and_audited(
         .get_auth("/api/v1/audit?kind=code_guessing", &admin)
         .await
         .json();
-    assert_eq!(audit["total"], 2, "{audit}");
+    assert_eq!(audit["data"].as_array().unwrap().len(), 2, "{audit}");
     app.finish().await;
 }
 
@@ -281,7 +281,7 @@ async fn a_stranger_cannot_lock_the_owner_out() {
         .get_auth("/api/v1/audit?kind=login_attack", &admin)
         .await
         .json();
-    assert_eq!(audit["total"], 1, "{audit}");
+    assert_eq!(audit["data"].as_array().unwrap().len(), 1, "{audit}");
     // Spraying many accounts from one address (a NAT) stops its untrusted sign-ins, not the trusted ones.
     for i in 0..50 {
         let r = app

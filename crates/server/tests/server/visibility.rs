@@ -817,12 +817,21 @@ async fn an_applicant_reading_her_own_case_is_no_pii_view() {
     );
     let admin = app.login("admin").await;
     let audit = "/api/v1/audit?kind=pii_view";
-    assert_eq!(app.get_auth(audit, &admin).await.json()["total"], 0);
+    assert_eq!(
+        app.get_auth(audit, &admin).await.json()["data"]
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
     let reviewer = app.login("reviewer-licheng-civil").await;
     app.get_auth(&format!("/api/v1/cases/{no}"), &reviewer)
         .await;
     assert_eq!(
-        app.get_auth(audit, &admin).await.json()["total"],
+        app.get_auth(audit, &admin).await.json()["data"]
+            .as_array()
+            .unwrap()
+            .len(),
         1,
         "staff reading it is recorded"
     );
