@@ -388,20 +388,44 @@ macro_rules! impl_appointments {
             }
 
             async fn appointments(&self, f: &$crate::AppointmentFilter) -> $crate::Result<Vec<$crate::AppointmentRecord>> {
-                sqlx::query_as::<_, $crate::appointments::AppointmentRow>(sqlx::AssertSqlSafe(format!(
+                // Only the filters given, spelled out, so each reads its index
+                // (an applicant's on `appointments_user`, a day's on
+                // `appointments_day`): never every booking of the city.
+                let mut conds = Vec::new();
+                let mut n = 0;
+                let mut next = || {
+                    n += 1;
+                    format!("${n}")
+                };
+                if f.user.is_some() {
+                    conds.push(format!("a.user_id = {}", next()));
+                }
+                if f.hall.is_some() {
+                    conds.push(format!("p.hall_id = {}", next()));
+                }
+                if f.day.is_some() {
+                    conds.push(format!("a.day = {}", next()));
+                }
+                let where_ = if conds.is_empty() { "1 = 1".to_string() } else { conds.join(" AND ") };
+                let mut q = sqlx::query_as::<_, $crate::appointments::AppointmentRow>(sqlx::AssertSqlSafe(format!(
                     "SELECT {} FROM appointments a JOIN slot_plans p ON p.id = a.plan_id
-                     WHERE ($1 IS NULL OR a.user_id = $1) AND ($2 IS NULL OR p.hall_id = $2) AND ($3 IS NULL OR a.day = $3)
-                     ORDER BY a.day, p.starts, a.id LIMIT 500",
+                     WHERE {where_} ORDER BY a.day, p.starts, a.id LIMIT 500",
                     $crate::appointments::APPOINTMENT_COLUMNS
-                )))
-                .bind(f.user.map(|u| u.0))
-                .bind(f.hall.map(|h| h.0))
-                .bind(f.day.map($crate::codec::date_str))
-                .fetch_all(&self.pool)
-                .await?
-                .into_iter()
-                .map($crate::AppointmentRecord::try_from)
-                .collect()
+                )));
+                if let Some(u) = f.user {
+                    q = q.bind(u.0);
+                }
+                if let Some(h) = f.hall {
+                    q = q.bind(h.0);
+                }
+                if let Some(d) = f.day {
+                    q = q.bind($crate::codec::date_str(d));
+                }
+                q.fetch_all(&self.pool)
+                    .await?
+                    .into_iter()
+                    .map($crate::AppointmentRecord::try_from)
+                    .collect()
             }
         }
 

@@ -63,6 +63,10 @@ pub trait BenchStore: crate::Store {
     /// still has one has no index to go by.
     async fn case_list_plans(&self, filter: &crate::CaseFilter) -> crate::Result<Vec<String>>;
 
+    /// The database's plan of the query that reads a page of the audit log
+    /// (priced like [`BenchStore::case_list_plans`]).
+    async fn audit_list_plan(&self, filter: &crate::AuditFilter) -> crate::Result<String>;
+
     /// Creates applicant accounts (no password: they cannot sign in) in one
     /// transaction; their ids in order.
     async fn bulk_applicants(&self, usernames: &[String], at: i64) -> crate::Result<Vec<i64>>;
@@ -128,33 +132,28 @@ macro_rules! impl_bench {
                 let (queries, _) = $crate::cases::page_queries(f);
                 let mut plans = Vec::new();
                 for (sql, binds) in queries {
-                    let mut tx = self.pool.begin().await?;
-                    let explain = if $backend == "sqlite" {
-                        "EXPLAIN QUERY PLAN"
-                    } else {
-                        for off in ["enable_seqscan", "enable_bitmapscan", "enable_sort", "enable_incremental_sort"] {
-                            sqlx::query(sqlx::AssertSqlSafe(format!("SET LOCAL {off} = off"))).execute(&mut *tx).await?;
-                        }
-                        "EXPLAIN"
-                    };
-                    let mut q = sqlx::query(sqlx::AssertSqlSafe(format!("{explain} {sql}")));
-                    for b in binds {
-                        q = match b {
-                            $crate::cases::Bind::Int(v) => q.bind(v),
-                            $crate::cases::Bind::Text(v) => q.bind(v),
-                        };
-                    }
-                    let col = if $backend == "sqlite" { 3 } else { 0 };
-                    let lines = q
-                        .fetch_all(&mut *tx)
-                        .await?
-                        .iter()
-                        .map(|r| sqlx::Row::try_get::<String, _>(r, col))
-                        .collect::<Result<Vec<_>, _>>()?;
-                    tx.rollback().await?;
-                    plans.push(lines.join("\n"));
+                    plans.push(self.explain(&sql, binds).await?);
                 }
                 Ok(plans)
+            }
+
+            async fn audit_list_plan(&self, f: &$crate::AuditFilter) -> $crate::Result<String> {
+                use $crate::cases::Bind;
+                let mut binds = Vec::new();
+                if let Some(s) = &f.subject {
+                    binds.push(Bind::Text(s.clone()));
+                }
+                if let Some(a) = f.actor {
+                    binds.push(Bind::Int(a.0));
+                }
+                if let Some(k) = &f.kind {
+                    binds.push(Bind::Text(k.clone()));
+                }
+                if let Some(b) = f.before {
+                    binds.push(Bind::Int(b));
+                }
+                binds.push(Bind::Int(f.limit + 1));
+                self.explain(&$crate::trust::audit_page_sql(f), binds).await
             }
 
             async fn bulk_applicants(&self, usernames: &[String], at: i64) -> $crate::Result<Vec<i64>> {
@@ -258,6 +257,39 @@ macro_rules! impl_bench {
 
             async fn max_case_id(&self) -> $crate::Result<i64> {
                 Ok(sqlx::query_scalar::<_, Option<i64>>("SELECT MAX(id) FROM cases").fetch_one(&self.pool).await?.unwrap_or(0))
+            }
+        }
+
+        impl $ty {
+            /// The plan of `sql` with `binds`: on PostgreSQL with sequential
+            /// scans, bitmap scans and sorts priced out, so a plan that still
+            /// has one has no index to go by.
+            async fn explain(&self, sql: &str, binds: Vec<$crate::cases::Bind>) -> $crate::Result<String> {
+                let mut tx = self.pool.begin().await?;
+                let explain = if $backend == "sqlite" {
+                    "EXPLAIN QUERY PLAN"
+                } else {
+                    for off in ["enable_seqscan", "enable_bitmapscan", "enable_sort", "enable_incremental_sort"] {
+                        sqlx::query(sqlx::AssertSqlSafe(format!("SET LOCAL {off} = off"))).execute(&mut *tx).await?;
+                    }
+                    "EXPLAIN"
+                };
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(format!("{explain} {sql}")));
+                for b in binds {
+                    q = match b {
+                        $crate::cases::Bind::Int(v) => q.bind(v),
+                        $crate::cases::Bind::Text(v) => q.bind(v),
+                    };
+                }
+                let col = if $backend == "sqlite" { 3 } else { 0 };
+                let lines = q
+                    .fetch_all(&mut *tx)
+                    .await?
+                    .iter()
+                    .map(|r| sqlx::Row::try_get::<String, _>(r, col))
+                    .collect::<Result<Vec<_>, _>>()?;
+                tx.rollback().await?;
+                Ok(lines.join("\n"))
             }
         }
     };

@@ -322,13 +322,7 @@ pub(crate) fn branches(v: CaseVisibility) -> Vec<Branch> {
     }
 }
 
-/// A value bound to a page query.
-pub(crate) enum Bind {
-    /// An integer.
-    Int(i64),
-    /// Text.
-    Text(String),
-}
+pub(crate) use crate::codec::Bind;
 
 /// The queries of a list's page, one per branch of the visibility rule,
 /// with their values, and how many rows each reads at most.

@@ -33,3 +33,12 @@ pub(crate) fn json<T: serde::de::DeserializeOwned>(what: &str, s: &str) -> Resul
 pub(crate) fn to_json<T: serde::Serialize>(v: &T) -> Result<String> {
     serde_json::to_string(v).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
+
+/// A value bound to a query built at run time (lists, plans).
+#[derive(Debug, Clone)]
+pub(crate) enum Bind {
+    /// An integer.
+    Int(i64),
+    /// Text.
+    Text(String),
+}

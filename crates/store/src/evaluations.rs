@@ -340,14 +340,7 @@ pub(crate) const STATS_SQL: &str = "SELECT key, g1, g2, g3, g4, g5, rectified FR
 pub(crate) const OVERDUE_SQL: &str = "SELECT key, CAST(SUM(n) AS BIGINT) FROM open_rectification_counts \
     WHERE dimension = $1 AND due_on < $2 GROUP BY key";
 
-/// A value bound to a query built at run time.
-#[derive(Debug, Clone)]
-pub(crate) enum Bind {
-    /// An integer.
-    Int(i64),
-    /// A text.
-    Text(String),
-}
+pub(crate) use crate::codec::Bind;
 
 /// One stretch of a page: `visible`'s open (by due day, then id) or closed
 /// (latest due first) rectifications after `after`, at most `limit`; each
@@ -690,34 +683,9 @@ macro_rules! impl_evaluations {
         #[async_trait::async_trait]
         impl $crate::evaluations::EvaluationPlans for $ty {
             async fn evaluation_plans(&self) -> $crate::Result<Vec<(String, String)>> {
-                let postgres = <$db as sqlx::Database>::NAME == "PostgreSQL";
                 let mut plans = Vec::new();
                 for (what, sql, binds) in $crate::evaluations::planned_queries() {
-                    let mut tx = self.pool.begin().await?;
-                    if postgres {
-                        for off in ["enable_seqscan", "enable_bitmapscan", "enable_sort", "enable_incremental_sort"] {
-                            sqlx::query(sqlx::AssertSqlSafe(format!("SET LOCAL {off} = off")))
-                                .execute(&mut *tx)
-                                .await?;
-                        }
-                    }
-                    let explain = if postgres { "EXPLAIN" } else { "EXPLAIN QUERY PLAN" };
-                    let mut q = sqlx::query(sqlx::AssertSqlSafe(format!("{explain} {sql}")));
-                    for b in binds {
-                        q = match b {
-                            $crate::evaluations::Bind::Int(v) => q.bind(v),
-                            $crate::evaluations::Bind::Text(v) => q.bind(v),
-                        };
-                    }
-                    let column = if postgres { 0 } else { 3 };
-                    let lines = q
-                        .fetch_all(&mut *tx)
-                        .await?
-                        .iter()
-                        .map(|r| sqlx::Row::try_get::<String, _>(r, column))
-                        .collect::<Result<Vec<_>, _>>()?;
-                    tx.rollback().await?;
-                    plans.push((what, lines.join("\n")));
+                    plans.push((what, self.explain(&sql, binds).await?));
                 }
                 Ok(plans)
             }
