@@ -249,8 +249,8 @@ pub async fn verify_timelines(
 }
 
 /// Seals the events waiting to be sealed, then checks the audit log's hash
-/// chain page by page: how many events were checked, or where it first
-/// breaks.
+/// chain page by page up to its head (so events cut off the end are
+/// caught too): how many events were checked, or where it first breaks.
 pub async fn verify_audit_log(
     store: &dyn Store,
 ) -> Result<std::result::Result<usize, tongban_domain::timeline::Break>> {
@@ -260,6 +260,14 @@ pub async fn verify_audit_log(
     loop {
         let page = store.audit_range(after, 1000).await?;
         let Some(last) = page.last().cloned() else {
+            // The chain ends where its head says: nothing cut off the end.
+            let (seq, hash) = store.audit_head().await?;
+            if (seq, hash) != (after, prev) {
+                return Ok(Err(tongban_domain::timeline::Break {
+                    seq: after + 1,
+                    reason: "events missing at the end of the chain",
+                }));
+            }
             return Ok(Ok(checked));
         };
         if let Err(b) = tongban_domain::timeline::verify_audit(after, &prev, &page) {

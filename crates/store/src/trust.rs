@@ -121,6 +121,9 @@ pub trait TrustStore: Send + Sync {
 
     /// How many events wait to be sealed.
     async fn unsealed_audit(&self) -> Result<i64>;
+
+    /// The chain's head: the last sealed position and its hash.
+    async fn audit_head(&self) -> Result<(i64, String)>;
 }
 
 /// A `grants` row, as [`GRANT_COLUMNS`] reads it.
@@ -422,6 +425,10 @@ macro_rules! impl_trust {
                 }
                 tx.commit().await?;
                 Ok(n)
+            }
+
+            async fn audit_head(&self) -> $crate::Result<(i64, String)> {
+                Ok(sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1").fetch_one(&self.pool).await?)
             }
 
             async fn unsealed_audit(&self) -> $crate::Result<i64> {

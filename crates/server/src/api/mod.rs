@@ -48,7 +48,7 @@ impl<T> Page<T> {
     info(
         title = "tongban 全域通办 API",
         version = "1",
-        description = "政务服务全域通办。错误统一为 {\"code\", \"message\", \"fields\"}；列表统一为 {\"data\", \"total\"}，支持 limit/offset。每个接口的说明写明谁可以调用。"
+        description = "政务服务全域通办。错误统一为 {\"code\", \"message\", \"fields\"}；参考数据列表为 {\"data\", \"total\"}（limit/offset）；随办件增长的列表（办件、审计日志、整改）为 {\"data\", \"next\"}，以 cursor 翻页，不计总数。每个接口的说明写明谁可以调用。"
     ),
     modifiers(&BearerAuth),
     components(schemas(crate::error::ErrorBody))

@@ -595,6 +595,30 @@ async fn audit_verify_detects_an_edited_audit_row() {
 }
 
 #[tokio::test]
+async fn audit_verify_detects_events_cut_off_the_end() {
+    let app = TestApp::demo().await;
+    app.login("clerk-longqiao").await;
+    let n = tongban_store::verify_audit_log(app.store.as_ref())
+        .await
+        .unwrap()
+        .expect("intact");
+    let (head, _) = app.store.audit_head().await.unwrap();
+    assert_eq!(head as usize, n, "every event sealed up to the head");
+    // Someone with database access removes the newest two events.
+    app.raw_sql(&format!(
+        "DELETE FROM audit_events WHERE seq >= {}",
+        head - 1
+    ))
+    .await;
+    let cut = tongban_store::verify_audit_log(app.store.as_ref())
+        .await
+        .unwrap()
+        .expect_err("a cut-off end caught");
+    assert_eq!(cut.seq, head - 1);
+    app.finish().await;
+}
+
+#[tokio::test]
 async fn grants_are_given_listed_revoked_with_history_and_shown_in_me() {
     let app = TestApp::demo_at(Some(NOV_28)).await;
     let longqiao = id_of(&app, "halls", "龙桥街道便民服务中心").await;
