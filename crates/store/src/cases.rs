@@ -324,8 +324,24 @@ pub(crate) fn branches(v: CaseVisibility) -> Vec<Branch> {
 
 pub(crate) use crate::codec::Bind;
 
-/// The queries of a list's page, one per branch of the visibility rule,
-/// with their values, and how many rows each reads at most.
+/// Where in its order a query of a page starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Start {
+    /// At the beginning.
+    First,
+    /// After the key, among the cases of the same due key (due order).
+    SameDue,
+    /// At the next due key after the key's (due order).
+    LaterDue,
+    /// After the key (last-change order).
+    After,
+}
+
+/// The queries of a list's page, with their values, and how many rows
+/// each reads at most: per branch of the visibility rule one query — in
+/// the due order after a key, two: the rest of the key's due day and the
+/// days after it, so each seeks its index to where it starts instead of
+/// stepping over the cases before the key.
 pub(crate) fn page_queries(f: &CaseFilter) -> (Vec<(String, Vec<Bind>)>, i64) {
     let window = if f.statuses.is_empty() {
         f.limit + 1
@@ -333,27 +349,38 @@ pub(crate) fn page_queries(f: &CaseFilter) -> (Vec<(String, Vec<Bind>)>, i64) {
         FILTER_WINDOW.max(f.limit + 1)
     };
     let after = f.after.as_ref().filter(|k| k.order == f.order);
-    let queries = branches(f.visible)
-        .into_iter()
-        .map(|branch| {
+    let starts: &[Start] = match (after, f.order) {
+        (None, _) => &[Start::First],
+        (Some(_), CaseOrder::Due) => &[Start::SameDue, Start::LaterDue],
+        (Some(_), CaseOrder::Updated) => &[Start::After],
+    };
+    let mut queries = Vec::new();
+    for branch in branches(f.visible) {
+        for &start in starts {
             let mut binds: Vec<Bind> = branch.map(|(_, v)| Bind::Int(v)).into_iter().collect();
             if let Some(k) = after {
-                if f.order == CaseOrder::Due {
-                    binds.push(Bind::Text(k.due.clone()));
+                match start {
+                    Start::SameDue => binds.extend([
+                        Bind::Text(k.due.clone()),
+                        Bind::Int(k.updated_at),
+                        Bind::Int(k.id),
+                    ]),
+                    Start::LaterDue => binds.push(Bind::Text(k.due.clone())),
+                    Start::After => binds.extend([Bind::Int(k.updated_at), Bind::Int(k.id)]),
+                    Start::First => {}
                 }
-                binds.extend([Bind::Int(k.updated_at), Bind::Int(k.id)]);
             }
             binds.push(Bind::Int(window));
-            (page_sql(branch, f.order, after.is_some()), binds)
-        })
-        .collect();
+            queries.push((page_sql(branch, f.order, start), binds));
+        }
+    }
     (queries, window)
 }
 
-/// The SQL of one branch's page: the branch's equality, the keyset
-/// condition and the order its index serves. Placeholders in order: the
-/// branch value (if any), the key (due, updated, id) if `after`, the limit.
-fn page_sql(branch: Branch, order: CaseOrder, after: bool) -> String {
+/// The SQL of one query of a page: the branch's equality, where it starts
+/// and the order its index serves. Placeholders in order: the branch value
+/// (if any), the key's parts the start needs, the limit.
+fn page_sql(branch: Branch, order: CaseOrder, start: Start) -> String {
     let mut n = 0;
     let mut next = || {
         n += 1;
@@ -364,25 +391,28 @@ fn page_sql(branch: Branch, order: CaseOrder, after: bool) -> String {
         conds.push(format!("{col} = {}", next()));
     }
     const DUE: &str = "COALESCE(due_on, '9999-12-31')";
-    if after {
-        match order {
-            CaseOrder::Due => {
-                let (k, u, i) = (next(), next(), next());
-                conds.push(format!(
-                    "{DUE} >= {k} AND ({DUE} > {k} OR updated_at < {u} OR (updated_at = {u} AND id < {i}))"
-                ));
-            }
-            CaseOrder::Updated => {
-                let (u, i) = (next(), next());
-                conds.push(format!(
-                    "updated_at <= {u} AND (updated_at < {u} OR id < {i})"
-                ));
-            }
+    match start {
+        Start::First => {}
+        Start::SameDue => {
+            let (k, u, i) = (next(), next(), next());
+            conds.push(format!(
+                "{DUE} = {k} AND updated_at <= {u} AND (updated_at < {u} OR id < {i})"
+            ));
+        }
+        Start::LaterDue => conds.push(format!("{DUE} > {}", next())),
+        Start::After => {
+            let (u, i) = (next(), next());
+            conds.push(format!(
+                "updated_at <= {u} AND (updated_at < {u} OR id < {i})"
+            ));
         }
     }
-    let order_by = match order {
-        CaseOrder::Due => format!("{DUE}, updated_at DESC, id DESC"),
-        CaseOrder::Updated => "updated_at DESC, id DESC".to_string(),
+    // Within one due day the order is the last change's (the day is fixed).
+    let order_by = match (order, start) {
+        (CaseOrder::Due, Start::SameDue) | (CaseOrder::Updated, _) => {
+            "updated_at DESC, id DESC".to_string()
+        }
+        (CaseOrder::Due, _) => format!("{DUE}, updated_at DESC, id DESC"),
     };
     let where_ = if conds.is_empty() {
         String::new()
