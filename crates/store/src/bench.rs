@@ -129,9 +129,10 @@ macro_rules! impl_bench {
             }
 
             async fn case_list_plans(&self, f: &$crate::CaseFilter) -> $crate::Result<Vec<String>> {
-                let (queries, _) = $crate::cases::page_queries(f);
+                let (queries, window) = $crate::cases::page_queries(f);
                 let mut plans = Vec::new();
-                for (sql, binds) in queries {
+                for (sql, mut binds) in queries.into_iter().flatten() {
+                    binds.push($crate::cases::Bind::Int(window));
                     plans.push(self.explain(&sql, binds).await?);
                 }
                 Ok(plans)

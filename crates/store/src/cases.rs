@@ -337,12 +337,13 @@ enum Start {
     After,
 }
 
-/// The queries of a list's page, with their values, and how many rows
-/// each reads at most: per branch of the visibility rule one query — in
-/// the due order after a key, two: the rest of the key's due day and the
-/// days after it, so each seeks its index to where it starts instead of
-/// stepping over the cases before the key.
-pub(crate) fn page_queries(f: &CaseFilter) -> (Vec<(String, Vec<Bind>)>, i64) {
+/// The queries of a list's page, with their values (the limit, last, is
+/// bound when run), and how many rows a branch reads at most: per branch
+/// of the visibility rule one query — in the due order after a key, two
+/// parts read one after the other until the branch has its rows: the rest
+/// of the key's due day and the days after it, so each seeks its index to
+/// where it starts instead of stepping over the cases before the key.
+pub(crate) fn page_queries(f: &CaseFilter) -> (Vec<Vec<(String, Vec<Bind>)>>, i64) {
     let window = if f.statuses.is_empty() {
         f.limit + 1
     } else {
@@ -356,6 +357,7 @@ pub(crate) fn page_queries(f: &CaseFilter) -> (Vec<(String, Vec<Bind>)>, i64) {
     };
     let mut queries = Vec::new();
     for branch in branches(f.visible) {
+        let mut parts = Vec::new();
         for &start in starts {
             let mut binds: Vec<Bind> = branch.map(|(_, v)| Bind::Int(v)).into_iter().collect();
             if let Some(k) = after {
@@ -370,9 +372,9 @@ pub(crate) fn page_queries(f: &CaseFilter) -> (Vec<(String, Vec<Bind>)>, i64) {
                     Start::First => {}
                 }
             }
-            binds.push(Bind::Int(window));
-            queries.push((page_sql(branch, f.order, start), binds));
+            parts.push((page_sql(branch, f.order, start), binds));
         }
+        queries.push(parts);
     }
     (queries, window)
 }
@@ -895,23 +897,28 @@ macro_rules! impl_cases {
 
             async fn cases(&self, f: &$crate::CaseFilter) -> $crate::Result<$crate::CasePage> {
                 // Each branch of the visibility rule reads its own index in
-                // the list's order; the pages are merged.
+                // the list's order (its parts one after the other, until it
+                // has its rows); the branches are merged.
                 let (queries, window) = $crate::cases::page_queries(f);
                 let mut pages = Vec::new();
-                for (sql, binds) in queries {
-                    let mut q = sqlx::query_as::<_, $crate::cases::CaseRow>(sqlx::AssertSqlSafe(sql));
-                    for b in binds {
-                        q = match b {
-                            $crate::cases::Bind::Int(v) => q.bind(v),
-                            $crate::cases::Bind::Text(v) => q.bind(v),
-                        };
+                for parts in queries {
+                    let mut rows = Vec::new();
+                    for (sql, binds) in parts {
+                        let want = window - rows.len() as i64;
+                        if want <= 0 {
+                            break;
+                        }
+                        let mut q = sqlx::query_as::<_, $crate::cases::CaseRow>(sqlx::AssertSqlSafe(sql));
+                        for b in binds {
+                            q = match b {
+                                $crate::cases::Bind::Int(v) => q.bind(v),
+                                $crate::cases::Bind::Text(v) => q.bind(v),
+                            };
+                        }
+                        for r in q.bind(want).fetch_all(&self.pool).await? {
+                            rows.push($crate::CaseRecord::try_from(r)?);
+                        }
                     }
-                    let rows = q
-                        .fetch_all(&self.pool)
-                        .await?
-                        .into_iter()
-                        .map($crate::CaseRecord::try_from)
-                        .collect::<$crate::Result<Vec<_>>>()?;
                     pages.push(rows);
                 }
                 Ok($crate::cases::merge_pages(
