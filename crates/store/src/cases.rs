@@ -324,6 +324,9 @@ pub(crate) fn branches(v: CaseVisibility) -> Vec<Branch> {
 
 pub(crate) use crate::codec::Bind;
 
+/// A query of a page and its values (without the limit).
+pub(crate) type PageQuery = (String, Vec<Bind>);
+
 /// Where in its order a query of a page starts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Start {
@@ -343,7 +346,7 @@ enum Start {
 /// parts read one after the other until the branch has its rows: the rest
 /// of the key's due day and the days after it, so each seeks its index to
 /// where it starts instead of stepping over the cases before the key.
-pub(crate) fn page_queries(f: &CaseFilter) -> (Vec<Vec<(String, Vec<Bind>)>>, i64) {
+pub(crate) fn page_queries(f: &CaseFilter) -> (Vec<Vec<PageQuery>>, i64) {
     let window = if f.statuses.is_empty() {
         f.limit + 1
     } else {

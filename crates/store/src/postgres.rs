@@ -8,10 +8,16 @@ use std::time::Duration;
 /// A write transaction on PostgreSQL.
 type PgTx = sqlx::Transaction<'static, sqlx::Postgres>;
 
+/// An audit event waiting for the audit writer, and where its id goes.
+type AuditJob = (crate::AuditEntry, tokio::sync::oneshot::Sender<Result<i64>>);
+
 /// A PostgreSQL database.
 #[derive(Debug, Clone)]
 pub struct PgStore {
     pub(crate) pool: sqlx::PgPool,
+    /// The audit writer's queue: events written on their own (a staff
+    /// read's view of personal numbers, a sign-in) share one commit.
+    audit: tokio::sync::mpsc::Sender<AuditJob>,
 }
 
 impl PgStore {
@@ -24,7 +30,23 @@ impl PgStore {
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(opts)
             .await?;
-        Ok(Self { pool })
+        let (audit, queue) = tokio::sync::mpsc::channel(1024);
+        tokio::spawn(audit_writer(pool.clone(), queue));
+        Ok(Self { pool, audit })
+    }
+
+    /// An audit event on its own: queued for the audit writer, which
+    /// commits every event waiting in one transaction (a group commit, so
+    /// concurrent staff reads do not each wait for their own flush);
+    /// answered once that commit is durable.
+    async fn append_audit_grouped(&self, e: &crate::AuditEntry) -> Result<i64> {
+        let (done, answer) = tokio::sync::oneshot::channel();
+        let gone = || StoreError::Corrupt("the audit writer stopped".into());
+        self.audit
+            .send((e.clone(), done))
+            .await
+            .map_err(|_| gone())?;
+        answer.await.map_err(|_| gone())?
     }
 
     /// A write transaction. PostgreSQL locks rows as they are written.
@@ -45,6 +67,49 @@ impl PgStore {
     /// The underlying pool (for tools that measure the raw database).
     pub fn pool(&self) -> &sqlx::PgPool {
         &self.pool
+    }
+}
+
+/// Most events one audit commit carries.
+const AUDIT_BATCH: usize = 256;
+
+/// The audit writer: takes the events waiting (at least one), inserts them
+/// in one transaction and answers each after the commit — or each with the
+/// failure, nothing of the batch written.
+async fn audit_writer(pool: sqlx::PgPool, mut queue: tokio::sync::mpsc::Receiver<AuditJob>) {
+    while let Some(first) = queue.recv().await {
+        let mut batch = vec![first];
+        while batch.len() < AUDIT_BATCH {
+            match queue.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        let written = async {
+            let mut tx = pool.begin().await?;
+            let mut ids = Vec::with_capacity(batch.len());
+            for (e, _) in &batch {
+                ids.push(PgStore::append_audit_tx(&mut tx, e).await?);
+            }
+            tx.commit().await?;
+            Ok::<_, StoreError>(ids)
+        }
+        .await;
+        match written {
+            Ok(ids) => {
+                for ((_, done), id) in batch.into_iter().zip(ids) {
+                    let _ = done.send(Ok(id));
+                }
+            }
+            Err(err) => {
+                let text = err.to_string();
+                for (_, done) in batch {
+                    let _ = done.send(Err(StoreError::Database(sqlx::Error::Protocol(format!(
+                        "audit batch not written: {text}"
+                    )))));
+                }
+            }
+        }
     }
 }
 

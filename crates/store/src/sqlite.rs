@@ -368,6 +368,16 @@ crate::city::impl_city!(SqliteStore);
 crate::people::impl_people!(SqliteStore, sqlx::Sqlite, WriteTx);
 crate::catalogue::impl_catalogue!(SqliteStore, WriteTx);
 crate::cases::impl_cases!(SqliteStore, sqlx::Sqlite, WriteTx);
+impl SqliteStore {
+    /// An audit event on its own: its write joins the writer's group commit.
+    async fn append_audit_grouped(&self, e: &crate::AuditEntry) -> Result<i64> {
+        let mut tx = self.begin_write().await?;
+        let id = Self::append_audit_tx(&mut tx, e).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+}
+
 crate::trust::impl_trust!(SqliteStore, "", WriteTx);
 crate::appointments::impl_appointments!(SqliteStore, sqlx::Sqlite);
 crate::evaluations::impl_evaluations!(SqliteStore, sqlx::Sqlite);

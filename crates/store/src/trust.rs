@@ -334,10 +334,7 @@ macro_rules! impl_trust {
             }
 
             async fn append_audit(&self, entry: &$crate::AuditEntry) -> $crate::Result<i64> {
-                let mut tx = self.begin_write().await?;
-                let seq = Self::append_audit_tx(&mut tx, entry).await?;
-                tx.commit().await?;
-                Ok(seq)
+                self.append_audit_grouped(entry).await
             }
 
             async fn audit_events(
