@@ -284,6 +284,10 @@ pub struct CaseFilter {
     pub limit: i64,
     /// Start after this case (the previous page's `next`).
     pub after: Option<CaseKey>,
+    /// Only cases whose running clock is due before this day (overdue:
+    /// before today) — a range of the due order's index, so only with
+    /// [`CaseOrder::Due`].
+    pub due_before: Option<time::Date>,
 }
 
 /// A page of cases.
@@ -375,17 +379,22 @@ pub(crate) fn page_queries(f: &CaseFilter) -> (Vec<Vec<PageQuery>>, i64) {
                     Start::First => {}
                 }
             }
-            parts.push((page_sql(branch, f.order, start), binds));
+            let bounded = f.order == CaseOrder::Due && f.due_before.is_some();
+            if let (true, Some(d)) = (bounded, f.due_before) {
+                binds.push(Bind::Text(crate::codec::date_str(d)));
+            }
+            parts.push((page_sql(branch, f.order, start, bounded), binds));
         }
         queries.push(parts);
     }
     (queries, window)
 }
 
-/// The SQL of one query of a page: the branch's equality, where it starts
-/// and the order its index serves. Placeholders in order: the branch value
-/// (if any), the key's parts the start needs, the limit.
-fn page_sql(branch: Branch, order: CaseOrder, start: Start) -> String {
+/// The SQL of one query of a page: the branch's equality, where it starts,
+/// the upper bound of the due order (`bounded`) and the order its index
+/// serves. Placeholders in order: the branch value (if any), the key's
+/// parts the start needs, the bound, the limit.
+fn page_sql(branch: Branch, order: CaseOrder, start: Start, bounded: bool) -> String {
     let mut n = 0;
     let mut next = || {
         n += 1;
@@ -411,6 +420,9 @@ fn page_sql(branch: Branch, order: CaseOrder, start: Start) -> String {
                 "updated_at <= {u} AND (updated_at < {u} OR id < {i})"
             ));
         }
+    }
+    if bounded {
+        conds.push(format!("{DUE} < {}", next()));
     }
     // Within one due day the order is the last change's (the day is fixed).
     let order_by = match (order, start) {

@@ -806,6 +806,7 @@ contract!(cases_append_chained_events_under_a_version_guard, |s| {
             order: tongban_store::CaseOrder::Updated,
             limit: 10,
             after: None,
+            due_before: None,
         })
         .await
         .unwrap()
@@ -911,6 +912,7 @@ contract!(cases_append_chained_events_under_a_version_guard, |s| {
         },
         limit: 10,
         after: None,
+        due_before: None,
     };
     let helper = Some(UserId(12_345));
     for (v, statuses, n) in [
@@ -1460,14 +1462,23 @@ contract!(case_lists_page_by_keyset_over_every_branch, |s| {
     ];
     for v in shapes {
         for order in [CaseOrder::Updated, CaseOrder::Due] {
-            for statuses in [
+            // In the due order also only the overdue ones (due before a day).
+            let bounds = match order {
+                CaseOrder::Due => vec![None, Some(time::macros::date!(2026 - 12 - 03))],
+                CaseOrder::Updated => vec![None],
+            };
+            let filters = [
                 vec![],
                 vec![Status::Accepted],
                 vec![Status::Draft, Status::Submitted],
-            ] {
+            ]
+            .into_iter()
+            .flat_map(|s| bounds.iter().map(move |b| (s.clone(), *b)));
+            for (statuses, due_before) in filters {
                 let mut want: Vec<_> = all
                     .iter()
                     .filter(|c| sees(v, c) && (statuses.is_empty() || statuses.contains(&c.status)))
+                    .filter(|c| due_before.is_none_or(|d| c.due_on.is_some_and(|due| due < d)))
                     .collect();
                 want.sort_by_key(|c| CaseKey::of(order, c));
                 let want: Vec<_> = want.iter().map(|c| c.id).collect();
@@ -1481,6 +1492,7 @@ contract!(case_lists_page_by_keyset_over_every_branch, |s| {
                             order,
                             limit: 4,
                             after: after.clone(),
+                            due_before,
                         })
                         .await
                         .unwrap();
@@ -1491,7 +1503,7 @@ contract!(case_lists_page_by_keyset_over_every_branch, |s| {
                         break;
                     }
                 }
-                assert_eq!(got, want, "{v:?} {order:?} {statuses:?}");
+                assert_eq!(got, want, "{v:?} {order:?} {statuses:?} {due_before:?}");
             }
         }
     }
@@ -1556,13 +1568,19 @@ contract!(
         ];
         for (v, order) in lists {
             for after in [None, Some(key(order))] {
-                for statuses in [vec![], vec![Status::Accepted]] {
+                let overdue = [None, Some(time::macros::date!(2026 - 12 - 05))];
+                let filters = [vec![], vec![Status::Accepted]]
+                    .into_iter()
+                    .flat_map(|s| overdue.iter().map(move |d| (s.clone(), *d)))
+                    .filter(|(_, d)| d.is_none() || order == CaseOrder::Due);
+                for (statuses, due_before) in filters {
                     let f = tongban_store::CaseFilter {
                         visible: v,
                         statuses,
                         order,
                         limit: 20,
                         after: after.clone(),
+                        due_before,
                     };
                     let plans = s.case_list_plans(&f).await.unwrap();
                     assert!(!plans.is_empty());
@@ -1589,6 +1607,7 @@ contract!(
             order: CaseOrder::Due,
             limit: 20,
             after: None,
+            due_before: None,
         };
         let plans = s.case_list_plans(&f).await.unwrap();
         assert!(

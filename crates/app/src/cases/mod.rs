@@ -317,6 +317,18 @@ pub async fn case_detail(
     Ok((c, view, full && !own))
 }
 
+/// Which of his cases an actor lists, in which order.
+#[derive(Debug, Clone, Default)]
+pub struct ListQuery {
+    /// Only these statuses (none: all).
+    pub statuses: Vec<Status>,
+    /// Soonest due first (staff inboxes).
+    pub by_due_date: bool,
+    /// Only the overdue ones (running, due before today; staff inboxes),
+    /// soonest due first.
+    pub overdue: bool,
+}
+
 /// A page of the cases an actor sees.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CaseList {
@@ -392,20 +404,27 @@ pub fn decode_cursor(cursor: &str, order: CaseOrder) -> AppResult<CaseKey> {
 pub async fn list_cases(
     app: &App,
     actor: &Actor,
-    statuses: Vec<Status>,
-    by_due_date: bool,
+    q: ListQuery,
     limit: usize,
     cursor: Option<&str>,
 ) -> AppResult<CaseList> {
     actor.authorize(Action::ListCases, &Trust::NONE)?;
     let visible = tongban_domain::authz::case_visibility(actor.who());
-    let order = list_order(visible, by_due_date);
+    let order = list_order(visible, q.by_due_date || q.overdue);
+    if q.overdue && order != CaseOrder::Due {
+        return Err(AppError::field(
+            "overdue",
+            "list.overdue",
+            "超期筛选仅用于部门和服务中心的待办列表",
+        ));
+    }
     let f = CaseFilter {
         visible,
-        statuses,
+        statuses: q.statuses,
         order,
         limit: limit as i64,
         after: cursor.map(|c| decode_cursor(c, order)).transpose()?,
+        due_before: q.overdue.then(|| app.now.today()),
     };
     let page = app.store.cases(&f).await?;
     let lookups = Lookups::load_at(app, actor.revision).await?;
@@ -441,15 +460,11 @@ pub async fn export_cases(
     let mut cursor = None;
     // Page by page: a status filter's pages may come back short.
     loop {
-        let page = list_cases(
-            app,
-            actor,
-            statuses.clone(),
-            false,
-            EXPORT_MAX - rows.len(),
-            cursor.as_deref(),
-        )
-        .await?;
+        let q = ListQuery {
+            statuses: statuses.clone(),
+            ..Default::default()
+        };
+        let page = list_cases(app, actor, q, EXPORT_MAX - rows.len(), cursor.as_deref()).await?;
         rows.extend(page.data);
         cursor = page.next;
         if cursor.is_none() || rows.len() >= EXPORT_MAX {

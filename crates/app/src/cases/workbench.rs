@@ -18,6 +18,8 @@ pub struct Workbench {
     pub next: Option<String>,
     /// He may open a case, and how the link says it.
     pub create_label: Option<&'static str>,
+    /// His list has a due order, so it can show only the overdue cases.
+    pub can_filter_overdue: bool,
     /// They are his own cases (an applicant): his notices show with them.
     pub own_cases: bool,
     /// A year of the working-day clock has no official holidays yet (for
@@ -25,15 +27,22 @@ pub struct Workbench {
     pub calendar_warning: Option<String>,
 }
 
-/// The workbench of the actor, with a page of `limit` cases from `cursor`.
+/// The workbench of the actor, with a page of `limit` cases from `cursor`
+/// (`overdue`: only the overdue ones, where the list has a due order).
 pub async fn workbench(
     app: &App,
     actor: &Actor,
     limit: usize,
     cursor: Option<&str>,
+    overdue: bool,
 ) -> AppResult<Workbench> {
-    let list = super::list_cases(app, actor, vec![], true, limit, cursor).await?;
     let visibility = case_visibility(actor.who());
+    let q = super::ListQuery {
+        by_due_date: true,
+        overdue: overdue && super::list_order(visibility, true) == tongban_store::CaseOrder::Due,
+        ..Default::default()
+    };
+    let list = super::list_cases(app, actor, q, limit, cursor).await?;
     let heading = match visibility {
         CaseVisibility::Applicant(_) => "我的办件",
         CaseVisibility::Department(_) => "部门工作台：待办办件",
@@ -55,6 +64,7 @@ pub async fn workbench(
         next: list.next,
         create_label,
         own_cases: matches!(visibility, CaseVisibility::Applicant(_)),
+        can_filter_overdue: super::list_order(visibility, true) == tongban_store::CaseOrder::Due,
         calendar_warning,
     })
 }

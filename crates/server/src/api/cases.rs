@@ -106,11 +106,11 @@ pub async fn create_case(
 /// Cases the caller may see, a page at a time, most recently changed
 /// first: the applicant's own, the hall's received cases for its staff,
 /// the department's for its reviewers and admins, all for platform admins.
-/// Filter: `status` (comma-separated). ID and phone numbers are masked.
+/// Filters: `status` (comma-separated), `overdue`. ID and phone numbers are masked.
 /// Pages follow `next` (keyset paging: no total is counted; a filtered
 /// page may be short, keep going while there is a `next`). Access: signed in.
 #[utoipa::path(get, path = "/cases", tag = "cases", security(("bearer" = [])),
-    params(("status" = Option<String>, Query), ("order" = Option<String>, Query, pattern = r"^(updated|due)$", description = "`updated` (default): last changed first; `due` (staff inboxes): soonest due first (overdue first), then the rest by last change"), ("limit" = Option<usize>, Query, minimum = 1, maximum = 200, description = "Page size, 1–200 (default 20)"), ("cursor" = Option<String>, Query, max_length = 200, description = "The `next` of the page before")),
+    params(("status" = Option<String>, Query), ("order" = Option<String>, Query, pattern = r"^(updated|due)$", description = "`updated` (default): last changed first; `due` (staff inboxes): soonest due first (overdue first), then the rest by last change"), ("overdue" = Option<bool>, Query, description = "Only the overdue ones (staff inboxes), soonest due first"), ("limit" = Option<usize>, Query, minimum = 1, maximum = 200, description = "Page size, 1–200 (default 20)"), ("cursor" = Option<String>, Query, max_length = 200, description = "The `next` of the page before")),
     responses((status = 200, body = CaseList), (status = 401, body = crate::error::ErrorBody),
               (status = 422, body = crate::error::ErrorBody)))]
 pub async fn list(
@@ -125,17 +125,19 @@ pub async fn list(
         "due" => Some(true),
         _ => None,
     })?;
-    let by_due = by_due.unwrap_or(false);
-    let list = tongban_app::cases::list_cases(
-        &state.app(),
-        ctx.actor(),
+    let overdue = p.parse("overdue", "只看超期", |v| match v {
+        "true" => Some(true),
+        "false" => Some(false),
+        _ => None,
+    })?;
+    let q = tongban_app::cases::ListQuery {
         statuses,
-        by_due,
-        limit,
-        p.get("cursor"),
-    )
-    .await
-    .map_err(|e| ctx.fail(e))?;
+        by_due_date: by_due.unwrap_or(false),
+        overdue: overdue.unwrap_or(false),
+    };
+    let list = tongban_app::cases::list_cases(&state.app(), ctx.actor(), q, limit, p.get("cursor"))
+        .await
+        .map_err(|e| ctx.fail(e))?;
     Ok(Json(list))
 }
 

@@ -19,7 +19,8 @@ use tongban_domain::intake::ApplicantInput;
 
 /// The workbench home: the caller's cases.
 pub async fn home(State(state): State<AppState>, ctx: SignedPage, p: Params) -> PageResult {
-    let wb = tongban_app::cases::workbench(&state.app(), ctx.actor(), 50, p.get("cursor"))
+    let overdue = p.get("overdue") == Some("1");
+    let wb = tongban_app::cases::workbench(&state.app(), ctx.actor(), 50, p.get("cursor"), overdue)
         .await
         .map_err(|e| ctx.fail(e))?;
     // Applicants see what changed on their cases; seeing them marks them read.
@@ -29,7 +30,7 @@ pub async fn home(State(state): State<AppState>, ctx: SignedPage, p: Params) -> 
     };
     let values = context! {
         title => wb.heading, cases => wb.cases.iter().map(row).collect::<Vec<_>>(),
-        inbox => inbox.map(|i| Value::from(Serde(i))), first => p.get("cursor").is_none(),
+        inbox => inbox.map(|i| Value::from(Serde(i))), first => p.get("cursor").is_none(), overdue,
         ..Value::from(Serde(&wb))
     };
     page(&state, &ctx, "work.html", "/work", "work", values)

@@ -104,6 +104,25 @@ async fn the_inbox_orders_by_due_date_in_the_query_over_every_case() {
         [no(&waiting)],
         "default: last changed"
     );
+    // Only the overdue ones: a condition of the query (the stored due date
+    // before today), on the workbench too. Nothing is overdue yet.
+    let overdue = "/api/v1/cases?overdue=true";
+    assert!(nos(app.get_auth(overdue, &reviewer).await).is_empty());
+    app.raw_sql(&format!(
+        "UPDATE cases SET due_on = '2020-01-02' WHERE case_no = '{}'",
+        no(&soon)
+    ))
+    .await;
+    assert_eq!(nos(app.get_auth(overdue, &reviewer).await), [no(&soon)]);
+    let page = app.get_auth("/work?overdue=1", &reviewer).await.text();
+    assert!(
+        page.contains(&no(&soon)) && !page.contains(&no(&later)),
+        "{page}"
+    );
+    let applicant = app.login("applicant-demo").await;
+    let r = app.get_auth("/api/v1/cases?overdue=true", &applicant).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.json()["fields"]["overdue"].is_string());
     let r = app.get_auth("/api/v1/cases?order=oldest", &reviewer).await;
     assert!(r.json()["fields"]["order"].is_string());
     // A paused clock (a one-time notice) leaves the due-date order.
