@@ -215,33 +215,31 @@ pub struct RectificationList {
 }
 
 /// The opaque cursor of a page's start: `o|due|id` (after an open one),
-/// `c` (the closed ones from the first) or `c|due|id`, hex.
+/// `c` (the closed ones from the first) or `c|due|id`.
 pub fn encode_rectification_cursor(k: &RectificationKey) -> String {
-    let text = match k {
-        RectificationKey::Open { due_on, id } => format!("o|{due_on}|{id}"),
-        RectificationKey::Closed(None) => "c".to_owned(),
-        RectificationKey::Closed(Some((due_on, id))) => format!("c|{due_on}|{id}"),
-    };
-    hex::encode(text)
+    match k {
+        RectificationKey::Open { due_on, id } => {
+            crate::cursor::encode(&["o", &due_on.to_string(), &id.to_string()])
+        }
+        RectificationKey::Closed(None) => crate::cursor::encode(&["c"]),
+        RectificationKey::Closed(Some((due_on, id))) => {
+            crate::cursor::encode(&["c", &due_on.to_string(), &id.to_string()])
+        }
+    }
 }
 
 /// The start of a page a cursor names; one that is not is the bad field.
 pub fn decode_rectification_cursor(cursor: &str) -> AppResult<RectificationKey> {
-    let bad = || AppError::field("cursor", "invalid", "翻页位置无效，请从第一页重新查看");
-    if cursor.len() > 200 {
-        return Err(bad());
-    }
-    let text = hex::decode(cursor)
-        .ok()
-        .and_then(|b| String::from_utf8(b).ok())
-        .ok_or_else(bad)?;
-    let key = |due: &str, id: &str| -> AppResult<(time::Date, i64)> {
-        let f = time::macros::format_description!("[year]-[month]-[day]");
-        let due = time::Date::parse(due, &f).map_err(|_| bad())?;
-        let id = id.parse::<i64>().map_err(|_| bad())?;
-        Ok((due, id))
-    };
-    match text.split('|').collect::<Vec<_>>().as_slice() {
+    use crate::cursor::{bad, day, number};
+    let parts = crate::cursor::decode(cursor)?;
+    let key =
+        |due: &str, id: &str| -> AppResult<(time::Date, i64)> { Ok((day(due)?, number(id)?)) };
+    match parts
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
         ["o", due, id] => key(due, id).map(|(due_on, id)| RectificationKey::Open { due_on, id }),
         ["c"] => Ok(RectificationKey::Closed(None)),
         ["c", due, id] => key(due, id).map(|k| RectificationKey::Closed(Some(k))),

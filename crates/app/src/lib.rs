@@ -12,6 +12,7 @@ pub mod calendar;
 pub mod cases;
 pub mod catalogue;
 pub mod codes;
+pub mod cursor;
 pub mod documents;
 pub mod error;
 pub mod evaluations;

@@ -67,6 +67,10 @@ pub trait BenchStore: crate::Store {
     /// (priced like [`BenchStore::case_list_plans`]).
     async fn audit_list_plan(&self, filter: &crate::AuditFilter) -> crate::Result<String>;
 
+    /// The plans of the queries the rectification list and the rating
+    /// statistics read (priced the same way): each (what it reads, plan).
+    async fn evaluation_plans(&self) -> crate::Result<Vec<(String, String)>>;
+
     /// Creates applicant accounts (no password: they cannot sign in) in one
     /// transaction; their ids in order.
     async fn bulk_applicants(&self, usernames: &[String], at: i64) -> crate::Result<Vec<i64>>;
@@ -155,6 +159,14 @@ macro_rules! impl_bench {
                 }
                 binds.push(Bind::Int(f.limit + 1));
                 self.explain(&$crate::trust::audit_page_sql(f), binds).await
+            }
+
+            async fn evaluation_plans(&self) -> $crate::Result<Vec<(String, String)>> {
+                let mut plans = Vec::new();
+                for (what, sql, binds) in $crate::evaluations::planned_queries() {
+                    plans.push((what, self.explain(&sql, binds).await?));
+                }
+                Ok(plans)
             }
 
             async fn bulk_applicants(&self, usernames: &[String], at: i64) -> $crate::Result<Vec<i64>> {

@@ -231,16 +231,6 @@ pub trait EvaluationStore: Send + Sync {
     ) -> Result<RectificationRecord>;
 }
 
-/// The database's plans of the queries the rectification list and the
-/// statistics read, for tests that they stay index reads: on PostgreSQL
-/// with sequential scans, bitmap scans and sorts priced out, so a plan
-/// that still has one has no index to go by.
-#[async_trait::async_trait]
-pub trait EvaluationPlans: Send + Sync {
-    /// Each query (what it reads) with its plan, one line per node.
-    async fn evaluation_plans(&self) -> Result<Vec<(String, String)>>;
-}
-
 /// An `evaluations` row, as [`EVALUATION_COLUMNS`] reads it.
 #[derive(sqlx::FromRow)]
 pub(crate) struct EvaluationRow {
@@ -397,7 +387,7 @@ pub(crate) fn page_query(
     Some((sql, binds))
 }
 
-/// Every query [`EvaluationPlans`] explains: (what, SQL, binds).
+/// Every query [`crate::BenchStore::evaluation_plans`] explains: (what, SQL, binds).
 pub(crate) fn planned_queries() -> Vec<(String, String, Vec<Bind>)> {
     use tongban_domain::authz::RectificationVisibility as V;
     let day = time::macros::date!(2026 - 12 - 04);
@@ -445,7 +435,7 @@ pub(crate) fn planned_queries() -> Vec<(String, String, Vec<Bind>)> {
     out
 }
 
-/// Implements [`EvaluationStore`] and [`EvaluationPlans`] for `$ty` with
+/// Implements [`EvaluationStore`] for `$ty` with
 /// the SQL both backends share.
 macro_rules! impl_evaluations {
     ($ty:ty, $db:ty) => {
@@ -677,17 +667,6 @@ macro_rules! impl_evaluations {
                 let out = Self::load_rectification(&mut tx, id).await?;
                 tx.commit().await?;
                 Ok(out)
-            }
-        }
-
-        #[async_trait::async_trait]
-        impl $crate::evaluations::EvaluationPlans for $ty {
-            async fn evaluation_plans(&self) -> $crate::Result<Vec<(String, String)>> {
-                let mut plans = Vec::new();
-                for (what, sql, binds) in $crate::evaluations::planned_queries() {
-                    plans.push((what, self.explain(&sql, binds).await?));
-                }
-                Ok(plans)
             }
         }
 

@@ -29,8 +29,8 @@ pub use cases::{
 pub use catalogue::{CatalogueStore, Publication};
 pub use city::{CityStore, DueRefresh};
 pub use evaluations::{
-    EvaluationPlans, EvaluationRecord, EvaluationStore, NewEvaluation, RectificationKey,
-    RectificationPage, RectificationRecord, RectificationStep, Responsible, StatCounts, StatsBy,
+    EvaluationRecord, EvaluationStore, NewEvaluation, RectificationKey, RectificationPage,
+    RectificationRecord, RectificationStep, Responsible, StatCounts, StatsBy,
 };
 pub use outbox::OutboxStore;
 pub use people::{Failure, FailureCounts, NewUser, PeopleStore, Session, SessionKind};

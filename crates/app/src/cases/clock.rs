@@ -34,6 +34,17 @@ pub fn due_on(
     Some(reckon(cal, accepted, days, pauses, lookups.today(), None).deadline)
 }
 
+/// The due dates of stored cases as they stand, on the calendar as it is now.
+fn due_dates(
+    lookups: &Lookups,
+    cases: &[CaseRecord],
+) -> Vec<(tongban_domain::CaseId, Option<Date>)> {
+    cases
+        .iter()
+        .map(|c| (c.id, due_on(lookups, c, c.status, c.accepted_on, &c.pauses)))
+        .collect()
+}
+
 /// Stores the due date of every case whose clock may run and that has none
 /// yet (cases from before due dates were kept), in batches. Returns how
 /// many were written.
@@ -46,15 +57,7 @@ pub async fn store_missing_due_dates(app: &App) -> AppResult<usize> {
             return Ok(written);
         };
         after = last.id.0;
-        let dates: Vec<(tongban_domain::CaseId, Option<Date>)> = batch
-            .iter()
-            .map(|c| {
-                (
-                    c.id,
-                    due_on(&lookups, c, c.status, c.accepted_on, &c.pauses),
-                )
-            })
-            .collect();
+        let dates = due_dates(&lookups, &batch);
         app.store.set_due_dates(&dates).await?;
         written += dates.len();
     }
@@ -81,15 +84,7 @@ pub async fn refresh_step(app: &App) -> AppResult<Option<tongban_store::DueRefre
         .store
         .clocked_cases(job.after_id, &RUNNING, false, REFRESH_BATCH)
         .await?;
-    let dates: Vec<(tongban_domain::CaseId, Option<Date>)> = batch
-        .iter()
-        .map(|c| {
-            (
-                c.id,
-                due_on(&lookups, c, c.status, c.accepted_on, &c.pauses),
-            )
-        })
-        .collect();
+    let dates = due_dates(&lookups, &batch);
     let after = batch.last().map_or(job.after_id, |c| c.id.0);
     let finished = (batch.len() < REFRESH_BATCH as usize).then(|| app.now.ms());
     if !app

@@ -354,45 +354,34 @@ pub fn list_order(visible: CaseVisibility, by_due_date: bool) -> CaseOrder {
     }
 }
 
-/// The opaque cursor of a key: `d|due|updated|id` or `u|updated|id`, hex.
+/// The opaque cursor of a key: `d|due|updated|id` or `u|updated|id`.
 pub fn encode_cursor(k: &CaseKey) -> String {
-    let text = match k.order {
-        CaseOrder::Due => format!("d|{}|{}|{}", k.due, k.updated_at, k.id),
-        CaseOrder::Updated => format!("u|{}|{}", k.updated_at, k.id),
-    };
-    hex::encode(text)
+    let (updated, id) = (k.updated_at.to_string(), k.id.to_string());
+    match k.order {
+        CaseOrder::Due => crate::cursor::encode(&["d", &k.due, &updated, &id]),
+        CaseOrder::Updated => crate::cursor::encode(&["u", &updated, &id]),
+    }
 }
 
 /// The key of a cursor, for a list in `order`; a cursor that is not one,
 /// or is another order's, is named as the bad field.
 pub fn decode_cursor(cursor: &str, order: CaseOrder) -> AppResult<CaseKey> {
-    let bad = || AppError::field("cursor", "invalid", "翻页位置无效，请从第一页重新查看");
-    let bytes = hex::decode(cursor).map_err(|_| bad())?;
-    let text = String::from_utf8(bytes).map_err(|_| bad())?;
-    let parts: Vec<&str> = text.split('|').collect();
-    let num = |s: &str| s.parse::<i64>().map_err(|_| bad());
-    match (order, parts.as_slice()) {
-        (CaseOrder::Due, ["d", due, updated, id])
-            if due.len() == 10
-                && time::Date::parse(
-                    due,
-                    time::macros::format_description!("[year]-[month]-[day]"),
-                )
-                .is_ok() =>
-        {
-            Ok(CaseKey {
-                order,
-                due: (*due).to_string(),
-                updated_at: num(updated)?,
-                id: num(id)?,
-            })
-        }
-        (CaseOrder::Updated, ["u", updated, id]) => Ok(CaseKey {
+    use crate::cursor::{bad, day, number};
+    let parts = crate::cursor::decode(cursor)?;
+    let key = |due: &str, updated: &str, id: &str| -> AppResult<CaseKey> {
+        Ok(CaseKey {
             order,
-            due: String::new(),
-            updated_at: num(updated)?,
-            id: num(id)?,
-        }),
+            due: due.to_owned(),
+            updated_at: number(updated)?,
+            id: number(id)?,
+        })
+    };
+    match (order, parts.as_slice()) {
+        (CaseOrder::Due, [d, due, updated, id]) if d == "d" && due.len() == 10 => {
+            day(due)?;
+            key(due, updated, id)
+        }
+        (CaseOrder::Updated, [u, updated, id]) if u == "u" => key("", updated, id),
         _ => Err(bad()),
     }
 }

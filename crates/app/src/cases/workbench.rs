@@ -37,9 +37,10 @@ pub async fn workbench(
     overdue: bool,
 ) -> AppResult<Workbench> {
     let visibility = case_visibility(actor.who());
+    let can_filter_overdue = super::list_order(visibility, true) == tongban_store::CaseOrder::Due;
     let q = super::ListQuery {
         by_due_date: true,
-        overdue: overdue && super::list_order(visibility, true) == tongban_store::CaseOrder::Due,
+        overdue: overdue && can_filter_overdue,
         ..Default::default()
     };
     let list = super::list_cases(app, actor, q, limit, cursor).await?;
@@ -64,7 +65,7 @@ pub async fn workbench(
         next: list.next,
         create_label,
         own_cases: matches!(visibility, CaseVisibility::Applicant(_)),
-        can_filter_overdue: super::list_order(visibility, true) == tongban_store::CaseOrder::Due,
+        can_filter_overdue,
         calendar_warning,
     })
 }

@@ -103,11 +103,7 @@ pub async fn list(
     ctx: Signed,
     p: Params,
 ) -> ApiResult<Json<RectificationList>> {
-    let limit = p
-        .parse("limit", "分页大小", |v| {
-            v.parse::<usize>().ok().filter(|n| (1..=200).contains(n))
-        })?
-        .unwrap_or(20);
+    let limit = p.limit()?;
     let list = evaluations::rectifications(&state.app(), ctx.actor(), limit, p.get("cursor"))
         .await
         .map_err(|e| ctx.fail(e))?;

@@ -166,18 +166,6 @@ pub struct AuditPage {
     pub next: Option<String>,
 }
 
-/// The opaque cursor of an audit page.
-pub fn audit_cursor(id: i64) -> String {
-    format!("{id:x}")
-}
-
-/// The event a cursor names, or the bad field.
-pub fn parse_audit_cursor(p: &Params) -> ApiResult<Option<i64>> {
-    p.parse("cursor", "翻页位置", |v| {
-        i64::from_str_radix(v, 16).ok().filter(|n| *n > 0)
-    })
-}
-
 /// A security audit event.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct AuditView {
@@ -224,7 +212,11 @@ pub async fn audit(
             .map(tongban_domain::UserId),
         subject: p.get("subject").map(str::to_owned),
         limit: limit as i64,
-        before: parse_audit_cursor(&p)?,
+        before: p
+            .get("cursor")
+            .map(tongban_app::cursor::decode_audit)
+            .transpose()
+            .map_err(|e| ctx.fail(e))?,
     };
     let (rows, next) = state.store.audit_events(&f).await?;
     Ok(Json(AuditPage {
@@ -242,6 +234,6 @@ pub async fn audit(
                 hash: e.hash,
             })
             .collect(),
-        next: next.map(audit_cursor),
+        next: next.map(tongban_app::cursor::encode_audit),
     }))
 }

@@ -169,9 +169,8 @@ pub async fn audit_page(
         .get("kind")
         .map(|k| k.trim().to_owned())
         .filter(|k| !k.is_empty());
-    let cursor = q
-        .get("cursor")
-        .and_then(|c| i64::from_str_radix(c, 16).ok());
+    // A cursor that is not one shows the newest page.
+    let cursor = (q.get("cursor")).and_then(|c| tongban_app::cursor::decode_audit(c).ok());
     let (rows, next) = state
         .store
         .audit_events(&tongban_store::AuditFilter {
@@ -181,7 +180,7 @@ pub async fn audit_page(
             ..Default::default()
         })
         .await?;
-    let next = next.map(crate::api::grants::audit_cursor);
+    let next = next.map(tongban_app::cursor::encode_audit);
     let label = |k: &str| KINDS.iter().find(|x| x.0 == k).map_or("其他", |x| x.1);
     let events: Vec<Value> = rows
         .iter()

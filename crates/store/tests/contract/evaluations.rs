@@ -13,8 +13,8 @@ use tongban_domain::user::{Role, Scope};
 use tongban_domain::{DepartmentId, HallId, ItemCode};
 use tongban_store::prelude::*;
 use tongban_store::{
-    EvaluationPlans, NewEvaluation, NewUser, RectificationKey, RectificationRecord,
-    RectificationStep, Responsible, StatCounts, StatsBy, StoreError,
+    NewEvaluation, NewUser, RectificationKey, RectificationRecord, RectificationStep, Responsible,
+    StatCounts, StatsBy, StoreError,
 };
 
 /// A rating written, as the tests expect it back.
@@ -402,7 +402,7 @@ fn backfill(migration: &str) -> &str {
 
 /// Refills the counters the way the migration does and checks it finds
 /// what the writes kept; checks the reads' plans.
-async fn counters_and_plans<S: Store + EvaluationPlans>(
+async fn counters_and_plans<S: tongban_store::BenchStore>(
     s: &S,
     pool_exec: impl AsyncFn(&str),
     migration: &str,
