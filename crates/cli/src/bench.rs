@@ -45,8 +45,8 @@ pub enum BenchWhat {
         json: bool,
     },
     /// Reads at city scale: fills the database with synthetic cases in
-    /// bulk up to each size, then measures the inboxes, lists, one case,
-    /// the statistics and the lifecycle over HTTP; one table row per size.
+    /// bulk up to each size, then measures the inboxes, lists, one case
+    /// and the lifecycle over HTTP; one table row per size.
     Scale {
         /// Database URL (sqlite://PATH or postgres://…); seeded with the demo city when empty.
         #[arg(long, env = "TONGBAN_DB")]
@@ -216,6 +216,31 @@ const STEPS: [&str; 6] = [
     "create", "submit", "accept", "decide", "deliver", "complete",
 ];
 
+/// The database at `url`, with the official holiday tables and, when
+/// empty, the demo city.
+pub(crate) async fn open_seeded(
+    url: &str,
+) -> Result<std::sync::Arc<dyn tongban_store::BenchStore>, Box<dyn std::error::Error>> {
+    let s = tongban_store::open_bench(url).await?;
+    tongban_server::calendar::ensure_official(s.as_ref()).await?;
+    if !tongban_demo::is_seeded(s.as_ref()).await? {
+        tongban_demo::seed(s.as_ref(), 0, &tongban_server::auth::hash_password).await?;
+    }
+    Ok(s)
+}
+
+/// Starts a server on `store` in this process, on a free local port; its
+/// address.
+pub(crate) async fn serve_locally(
+    store: &std::sync::Arc<dyn tongban_store::BenchStore>,
+) -> Result<String, Box<dyn std::error::Error>> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let state = tongban_server::AppState::new(store.clone(), Default::default());
+    tokio::spawn(tongban_server::serve(listener, state));
+    Ok(addr.to_string())
+}
+
 pub(crate) async fn login(host: &str, user: &str) -> Result<String, Box<dyn std::error::Error>> {
     let mut c = crate::http::Client::connect(host).await?;
     let body =
@@ -238,14 +263,7 @@ async fn lifecycle(
     json: bool,
 ) -> Result<(), Box<dyn std::error::Error>> {
     let store = match &db {
-        Some(u) => {
-            let s = tongban_store::open_bench(u).await?;
-            tongban_server::calendar::ensure_official(s.as_ref()).await?;
-            if !tongban_demo::is_seeded(s.as_ref()).await? {
-                tongban_demo::seed(s.as_ref(), 0, &tongban_server::auth::hash_password).await?;
-            }
-            Some(s)
-        }
+        Some(u) => Some(open_seeded(u).await?),
         None => None,
     };
     let host = match (&url, &store) {
@@ -253,13 +271,7 @@ async fn lifecycle(
             .trim_start_matches("http://")
             .trim_end_matches('/')
             .to_owned(),
-        (None, Some(s)) => {
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-            let addr = listener.local_addr()?;
-            let state = tongban_server::AppState::new(s.clone(), Default::default());
-            tokio::spawn(tongban_server::serve(listener, state));
-            addr.to_string()
-        }
+        (None, Some(s)) => serve_locally(s).await?,
         (None, None) => {
             return Err("give --db (start a server on it) or --url (drive a running one)".into());
         }

@@ -52,15 +52,8 @@ pub async fn run(
     requests: u32,
     json: bool,
 ) -> Result<(), Box<dyn std::error::Error>> {
-    let store = tongban_store::open_bench(db).await?;
-    tongban_server::calendar::ensure_official(store.as_ref()).await?;
-    if !tongban_demo::is_seeded(store.as_ref()).await? {
-        tongban_demo::seed(store.as_ref(), 0, &tongban_server::auth::hash_password).await?;
-    }
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let host = listener.local_addr()?.to_string();
-    let state = tongban_server::AppState::new(store.clone(), Default::default());
-    tokio::spawn(tongban_server::serve(listener, state));
+    let store = crate::bench::open_seeded(db).await?;
+    let host = crate::bench::serve_locally(&store).await?;
     let mut pool = pool(store.as_ref()).await?;
     println!(
         "backend: {}, {clients} clients, {requests} requests per read",
