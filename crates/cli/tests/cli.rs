@@ -366,6 +366,7 @@ fn audit_verify_names_the_first_tampered_case_and_calendar_commands_work() {
             materials: vec![],
             promised_days: 3,
             instant: false,
+            tallies: vec![],
         };
         let ev = tongban_store::NewEvent {
             at: 1,

@@ -5,6 +5,8 @@ use crate::tongban::Mode;
 use serde::{Deserialize, Serialize};
 use strum::{EnumString, IntoStaticStr, VariantArray};
 
+pub mod tally;
+
 /// How the applicant receives the result (送达方式), chosen when applying.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

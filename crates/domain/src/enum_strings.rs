@@ -4,6 +4,7 @@
 //! attribute changed by mistake fails here instead of breaking stored data.
 
 use crate::appointment::AppointmentKind;
+use crate::case::tally::Flow;
 use crate::case::{Action, DeliveryMethod, Status};
 use crate::catalogue::{
     ItemType, Jurisdiction, LimitsSource, MaterialForm, ReceiptMethod, ResultType,
@@ -113,6 +114,23 @@ fn action() {
             (Action::Deliver, "deliver"),
             (Action::Complete, "complete"),
             (Action::Withdraw, "withdraw"),
+        ],
+    );
+}
+
+#[test]
+fn flow() {
+    pin(
+        Flow::as_str,
+        Flow::parse,
+        &[
+            (Flow::Opened, "opened"),
+            (Flow::Received, "received"),
+            (Flow::NotAccepted, "not_accepted"),
+            (Flow::Decided, "decided"),
+            (Flow::Approved, "approved"),
+            (Flow::Late, "late"),
+            (Flow::Completed, "completed"),
         ],
     );
 }

@@ -71,6 +71,10 @@ pub trait BenchStore: crate::Store {
     /// statistics read (priced the same way): each (what it reads, plan).
     async fn evaluation_plans(&self) -> crate::Result<Vec<(String, String)>>;
 
+    /// The plans of the kept case counts' reads (priced the same way):
+    /// each (what it reads, plan).
+    async fn count_plans(&self) -> crate::Result<Vec<(String, String)>>;
+
     /// Creates applicant accounts (no password: they cannot sign in) in one
     /// transaction; their ids in order.
     async fn bulk_applicants(&self, usernames: &[String], at: i64) -> crate::Result<Vec<i64>>;
@@ -161,6 +165,17 @@ macro_rules! impl_bench {
                 self.explain(&$crate::trust::audit_page_sql(f), binds).await
             }
 
+            async fn count_plans(&self) -> $crate::Result<Vec<(String, String)>> {
+                use $crate::cases::Bind;
+                let scope = || vec![Bind::Text("department".into()), Bind::Int(1)];
+                let mut days = scope();
+                days.extend([Bind::Text("2026-11-01".into()), Bind::Text("2026-11-30".into())]);
+                Ok(vec![
+                    ("status counts".into(), self.explain($crate::cases::STATUS_COUNTS_SQL, scope()).await?),
+                    ("flow counts".into(), self.explain($crate::cases::FLOW_COUNTS_SQL, days).await?),
+                ])
+            }
+
             async fn evaluation_plans(&self) -> $crate::Result<Vec<(String, String)>> {
                 let mut plans = Vec::new();
                 for (what, sql, binds) in $crate::evaluations::planned_queries() {
@@ -191,10 +206,30 @@ macro_rules! impl_bench {
             async fn bulk_cases(&self, cases: &[$crate::bench::BulkCase]) -> $crate::Result<()> {
                 let mut tx = self.begin_write().await?;
                 for chunk in cases.chunks(1000) {
+                    // Each case's one event, chained from the start: its hash is the case's head.
+                    let hashes: std::collections::HashMap<&str, String> = chunk
+                        .iter()
+                        .map(|c| {
+                            let hash = tongban_domain::timeline::event_hash(
+                                tongban_domain::timeline::GENESIS,
+                                &tongban_domain::timeline::ChainedFields {
+                                    case_no: &c.case_no,
+                                    seq: 1,
+                                    at: c.created_at,
+                                    actor: c.actor,
+                                    role: "platform_admin",
+                                    action: "import",
+                                    status: c.status,
+                                    payload: "{}",
+                                },
+                            );
+                            (c.case_no.as_str(), hash)
+                        })
+                        .collect();
                     let mut q = sqlx::QueryBuilder::new(
                         "INSERT INTO cases (case_no, verification_code, item_code, item_version, item_name, mode, status, version,
                            department_id, hall_id, applicant_user_id, created_by, applicant_name, applicant, answers, situation,
-                           materials, promised_days, instant, pauses, created_at, updated_at, accepted_on, decided_on, due_on) ",
+                           materials, promised_days, instant, pauses, created_at, updated_at, accepted_on, decided_on, due_on, head_hash) ",
                     );
                     q.push_values(chunk, |mut b, c| {
                         b.push_bind(&c.case_no)
@@ -221,7 +256,8 @@ macro_rules! impl_bench {
                             .push_bind(c.updated_at)
                             .push_bind(&c.accepted_on)
                             .push_bind(&c.decided_on)
-                            .push_bind(&c.due_on);
+                            .push_bind(&c.due_on)
+                            .push_bind(hashes.get(c.case_no.as_str()).cloned().unwrap_or_default());
                     });
                     q.push(" RETURNING id, case_no");
                     let ids: std::collections::HashMap<String, i64> = q
@@ -236,19 +272,7 @@ macro_rules! impl_bench {
                            prev_hash, hash) ",
                     );
                     e.push_values(chunk, |mut b, c| {
-                        let hash = tongban_domain::timeline::event_hash(
-                            tongban_domain::timeline::GENESIS,
-                            &tongban_domain::timeline::ChainedFields {
-                                case_no: &c.case_no,
-                                seq: 1,
-                                at: c.created_at,
-                                actor: c.actor,
-                                role: "platform_admin",
-                                action: "import",
-                                status: c.status,
-                                payload: "{}",
-                            },
-                        );
+                        let hash = hashes.get(c.case_no.as_str()).cloned().unwrap_or_default();
                         b.push_bind(ids.get(&c.case_no).copied().unwrap_or_default())
                             .push_bind(1i64)
                             .push_bind(c.created_at)

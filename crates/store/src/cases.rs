@@ -6,6 +6,7 @@ use crate::{Result, StoreError};
 use tongban_domain::authz::CaseVisibility;
 use tongban_domain::calendar::Pause;
 use tongban_domain::case::Status;
+use tongban_domain::case::tally::{Flow, Tally};
 use tongban_domain::catalogue::MaterialSpec;
 use tongban_domain::guide::Answers;
 use tongban_domain::intake::Applicant;
@@ -75,6 +76,29 @@ pub struct CaseRecord {
     pub updated_at: i64,
     /// The promised completion date stored while the clock runs.
     pub due_on: Option<time::Date>,
+    /// The hash of the latest event (whose seq is `version`): what the
+    /// next event chains to.
+    pub head_hash: String,
+}
+
+impl CaseRecord {
+    /// The case as a change leaves it: one version on, its event (hashed
+    /// `hash`) the head of the chain. The store writes exactly this.
+    pub fn after(&self, change: &CaseChange, at: i64, hash: String) -> CaseRecord {
+        CaseRecord {
+            status: change.status,
+            version: self.version + 1,
+            accepted_on: change.accepted_on.or(self.accepted_on),
+            decided_on: change.decided_on.or(self.decided_on),
+            pauses: change.pauses.clone(),
+            resume_to: change.resume_to,
+            updated_at: at,
+            pickup_hall: change.pickup_hall.or(self.pickup_hall),
+            due_on: change.due_on,
+            head_hash: hash,
+            ..self.clone()
+        }
+    }
 }
 
 /// A new case (its first event is written with it).
@@ -116,6 +140,8 @@ pub struct NewCase {
     pub promised_days: u32,
     /// 即办件.
     pub instant: bool,
+    /// What opening it counts (kept with the case, in its transaction).
+    pub tallies: Vec<Tally>,
 }
 
 /// What a transition changes on the case row.
@@ -140,6 +166,98 @@ pub struct CaseChange {
     /// The promised completion date after the change, while the clock
     /// runs (`None` before acceptance, while paused, once decided).
     pub due_on: Option<time::Date>,
+    /// What the change counts (kept with the change, in its transaction).
+    pub tallies: Vec<Tally>,
+}
+
+/// Each case counts in one of this many slots of a kept count (its id
+/// modulo), so concurrent steps of one department rarely wait on one row.
+pub(crate) const COUNT_SLOTS: i64 = 8;
+
+/// The rows a case's tallies add to, for its department and its receiving
+/// hall: flows (scope, scope id, day, flow) and stock (scope, scope id,
+/// status, delta).
+#[derive(Debug, Default)]
+pub(crate) struct CountRows {
+    pub(crate) flows: Vec<(&'static str, i64, String, &'static str)>,
+    pub(crate) stock: Vec<(&'static str, i64, &'static str, i64)>,
+}
+
+impl CountRows {
+    pub(crate) fn of(department: DepartmentId, hall: Option<HallId>, tallies: &[Tally]) -> Self {
+        let mut rows = CountRows::default();
+        let scopes =
+            std::iter::once(("department", department.0)).chain(hall.map(|h| ("hall", h.0)));
+        for (scope, id) in scopes {
+            for t in tallies {
+                match *t {
+                    Tally::Flow { day, flow } => {
+                        rows.flows
+                            .push((scope, id, crate::codec::date_str(day), flow.as_str()));
+                    }
+                    Tally::Stock { status, delta } => {
+                        rows.stock.push((scope, id, status.as_str(), delta))
+                    }
+                }
+            }
+        }
+        rows
+    }
+}
+
+/// Whose counts: a department's or a hall's (as receiving hall).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CountScope {
+    /// The deciding department's.
+    Department(DepartmentId),
+    /// The receiving hall's.
+    Hall(HallId),
+}
+
+impl CountScope {
+    pub(crate) fn key(self) -> (&'static str, i64) {
+        match self {
+            Self::Department(d) => ("department", d.0),
+            Self::Hall(h) => ("hall", h.0),
+        }
+    }
+}
+
+/// A department's or hall's cases per status: its slots summed.
+pub(crate) const STATUS_COUNTS_SQL: &str =
+    "SELECT status, CAST(SUM(n) AS BIGINT) FROM case_stock_counts
+     WHERE scope = $1 AND scope_id = $2 GROUP BY status ORDER BY status";
+
+/// A department's or hall's flows on a range of days: slots summed.
+pub(crate) const FLOW_COUNTS_SQL: &str = "SELECT day, flow, CAST(SUM(n) AS BIGINT) FROM case_flow_counts
+     WHERE scope = $1 AND scope_id = $2 AND day >= $3 AND day <= $4 GROUP BY day, flow ORDER BY day, flow";
+
+/// The hash of the event at `seq` of a case, chained to `prev`.
+pub(crate) fn chained_hash(
+    case_no: &str,
+    seq: i64,
+    prev: &str,
+    status: &str,
+    e: &NewEvent,
+) -> String {
+    tongban_domain::timeline::event_hash(
+        prev,
+        &tongban_domain::timeline::ChainedFields {
+            case_no,
+            seq,
+            at: e.at,
+            actor: e.actor.0,
+            role: &e.role,
+            action: &e.action,
+            status,
+            payload: &e.payload,
+        },
+    )
+}
+
+/// Whether the clock is paused after a change (an open pause).
+pub(crate) fn clock_paused(pauses: &[Pause]) -> bool {
+    pauses.iter().any(|p| p.to.is_none())
 }
 
 /// An in-site notification.
@@ -491,6 +609,15 @@ pub struct IdemWrite<'a> {
     pub render: &'a (dyn Fn(&CaseRecord) -> String + Send + Sync),
 }
 
+/// An idempotency key with the answer rendered, written with a step.
+#[derive(Debug)]
+pub(crate) struct IdemAnswer {
+    pub(crate) scope: String,
+    pub(crate) key: String,
+    pub(crate) status: u16,
+    pub(crate) body: String,
+}
+
 impl std::fmt::Debug for IdemWrite<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("IdemWrite")
@@ -548,12 +675,12 @@ pub trait CaseStore: Send + Sync {
     /// A case's events in order.
     async fn case_events(&self, case_id: tongban_domain::CaseId) -> Result<Vec<EventRecord>>;
 
-    /// Applies a change and appends its event in one transaction, if the
-    /// case is still at `expected_version` (else `Conflict`).
+    /// Applies a change to a case as loaded and appends its event, in one
+    /// transaction, if the case is still at that version (else `Conflict`);
+    /// returns the case as [`CaseRecord::after`] the change.
     async fn apply_to_case(
         &self,
-        case_no: &str,
-        expected_version: i64,
+        case: &CaseRecord,
         change: &CaseChange,
         event: &NewEvent,
         idem: Option<IdemWrite<'_>>,
@@ -578,6 +705,19 @@ pub trait CaseStore: Send + Sync {
     /// A page of the cases matching a filter, in its order.
     async fn cases(&self, filter: &CaseFilter) -> Result<CasePage>;
 
+    /// The cases per status kept for a department or a hall (statuses
+    /// with none left out).
+    async fn status_counts(&self, scope: CountScope) -> Result<Vec<(Status, i64)>>;
+
+    /// The flows kept for a department or a hall on the days `from..=to`:
+    /// (day, flow, count), by day then flow.
+    async fn flow_counts(
+        &self,
+        scope: CountScope,
+        from: time::Date,
+        to: time::Date,
+    ) -> Result<Vec<(time::Date, Flow, i64)>>;
+
     /// (id, case number, version) of cases with id above `after`, in id order.
     async fn case_index(&self, after: i64, limit: i64) -> Result<Vec<(i64, String, i64)>>;
 
@@ -599,7 +739,7 @@ pub trait CaseStore: Send + Sync {
     ) -> Result<()>;
 }
 
-fn status(s: &str) -> Result<Status> {
+pub(crate) fn status(s: &str) -> Result<Status> {
     Status::parse(s).ok_or_else(|| corrupt("status", s))
 }
 
@@ -641,6 +781,7 @@ pub(crate) struct CaseRow {
     created_at: i64,
     updated_at: i64,
     due_on: Option<String>,
+    head_hash: String,
 }
 
 impl TryFrom<CaseRow> for CaseRecord {
@@ -677,29 +818,15 @@ impl TryFrom<CaseRow> for CaseRecord {
             created_at: r.created_at,
             updated_at: r.updated_at,
             due_on: r.due_on.as_deref().map(parse_date).transpose()?,
+            head_hash: r.head_hash,
         })
-    }
-}
-
-/// A case row just moved, with the hash its new event chains to.
-#[derive(sqlx::FromRow)]
-pub(crate) struct MovedCaseRow {
-    #[sqlx(flatten)]
-    case: CaseRow,
-    prev_hash: String,
-}
-
-impl MovedCaseRow {
-    /// The case and the previous event's hash.
-    pub(crate) fn into_parts(self) -> Result<(CaseRecord, String)> {
-        Ok((self.case.try_into()?, self.prev_hash))
     }
 }
 
 /// The columns of a case row, as [`CaseRow`] reads them.
 pub(crate) const CASE_COLUMNS: &str = "id, case_no, verification_code, item_code, item_version, item_name, mode, status, version, \
     department_id, hall_id, applicant_user_id, created_by, applicant, agent, answers, situation, materials, promised_days, instant, \
-    accepted_on, decided_on, pauses, resume_to, created_at, updated_at, pickup_hall_id, assisted_by, delivery, due_on";
+    accepted_on, decided_on, pauses, resume_to, created_at, updated_at, pickup_hall_id, assisted_by, delivery, due_on, head_hash";
 
 /// Implements [`CaseStore`] for `$ty` with the SQL both backends share.
 macro_rules! impl_cases {
@@ -722,7 +849,7 @@ macro_rules! impl_cases {
                 first: &$crate::NewEvent,
                 idem: Option<$crate::IdemWrite<'_>>,
             ) -> $crate::Result<($crate::CaseRecord, Option<String>)> {
-                let mut tx = Self::replay_in(self.begin_write().await?, &idem).await?;
+                let mut tx = Self::replay_in(self.begin_write().await?, idem.as_ref().map(|i| (i.scope.as_str(), i.key.as_str()))).await?;
                 let placeholder = format!("{case_no_prefix}-{}", c.verification_code);
                 let id: i64 = sqlx::query_scalar(
                     "INSERT INTO cases (case_no, verification_code, item_code, item_version, item_name, mode, status, version,
@@ -762,8 +889,14 @@ macro_rules! impl_cases {
                 .fetch_one(&mut *tx)
                 .await?;
                 let case_no = format!("{case_no_prefix}{id:08}");
-                sqlx::query("UPDATE cases SET case_no = $1 WHERE id = $2").bind(&case_no).bind(id).execute(&mut *tx).await?;
-                Self::append_event(&mut tx, id, &case_no, 1, tongban_domain::timeline::GENESIS, "draft", first).await?;
+                let head = Self::append_event(&mut tx, id, &case_no, 1, tongban_domain::timeline::GENESIS, "draft", first).await?;
+                sqlx::query("UPDATE cases SET case_no = $1, head_hash = $2 WHERE id = $3")
+                    .bind(&case_no)
+                    .bind(&head)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                Self::write_counts(&mut tx, id, &$crate::cases::CountRows::of(c.department, c.hall, &c.tallies)).await?;
                 let record = Self::load_case(&mut tx, &case_no).await?;
                 let answer = Self::record_idempotency(&mut tx, &record, idem, first.at).await?;
                 tx.commit().await?;
@@ -799,61 +932,21 @@ macro_rules! impl_cases {
 
             async fn apply_to_case(
                 &self,
-                case_no: &str,
-                expected_version: i64,
+                case: &$crate::CaseRecord,
                 change: &$crate::CaseChange,
                 event: &$crate::NewEvent,
                 idem: Option<$crate::IdemWrite<'_>>,
             ) -> $crate::Result<($crate::CaseRecord, Option<String>)> {
-                let mut tx = Self::replay_in(self.begin_write().await?, &idem).await?;
-                // One statement moves the case, reads it back and fetches the
-                // hash the new event chains to; the version guard makes that
-                // hash the last one.
-                let row = sqlx::query_as::<_, $crate::cases::MovedCaseRow>(sqlx::AssertSqlSafe(format!(
-                    "UPDATE cases SET status = $1, version = version + 1, accepted_on = COALESCE($2, accepted_on),
-                       decided_on = COALESCE($3, decided_on), pauses = $4, resume_to = $5, updated_at = $6,
-                       pickup_hall_id = COALESCE($9, pickup_hall_id), due_on = $10
-                     WHERE case_no = $7 AND version = $8
-                     RETURNING {}, (SELECT e.hash FROM case_events e WHERE e.case_id = cases.id AND e.seq = $8) AS prev_hash",
-                    $crate::cases::CASE_COLUMNS
-                )))
-                .bind(change.status.as_str())
-                .bind(change.accepted_on.map($crate::codec::date_str))
-                .bind(change.decided_on.map($crate::codec::date_str))
-                .bind($crate::codec::to_json(&change.pauses)?)
-                .bind(change.resume_to.map(|s| s.as_str()))
-                .bind(event.at)
-                .bind(case_no)
-                .bind(expected_version)
-                .bind(change.pickup_hall.map(|h| h.0))
-                .bind(change.due_on.map($crate::codec::date_str))
-                .fetch_optional(&mut *tx)
-                .await?;
-                let Some(row) = row else {
-                    let exists = sqlx::query("SELECT 1 AS one FROM cases WHERE case_no = $1")
-                        .bind(case_no)
-                        .fetch_optional(&mut *tx)
-                        .await?;
-                    return Err(match exists {
-                        Some(_) => $crate::StoreError::Conflict("version".into()),
-                        None => $crate::StoreError::NotFound,
-                    });
-                };
-                let (record, prev) = row.into_parts()?;
-                Self::append_event(&mut tx, record.id.0, case_no, expected_version + 1, &prev, change.status.as_str(), event).await?;
-                if let (Some(text), Some(user)) = (&change.notify, record.applicant_user) {
-                    sqlx::query("INSERT INTO notifications (user_id, case_id, text, created_at) VALUES ($1, $2, $3, $4)")
-                        .bind(user.0)
-                        .bind(record.id.0)
-                        .bind(text)
-                        .bind(event.at)
-                        .execute(&mut *tx)
-                        .await?;
-                }
-                Self::enqueue_tx(&mut tx, Some(record.id.0), event.at, &change.messages).await?;
-                let answer = Self::record_idempotency(&mut tx, &record, idem, event.at).await?;
-                tx.commit().await?;
-                Ok((record, answer))
+                // The event chains to the head the case was loaded with; the
+                // version guard makes that head still the last.
+                let hash = $crate::cases::chained_hash(&case.case_no, case.version + 1, &case.head_hash, change.status.as_str(), event);
+                let after = case.after(change, event.at, hash);
+                let answer = idem.map(|i| {
+                    let body = (i.render)(&after);
+                    $crate::cases::IdemAnswer { scope: i.scope, key: i.key, status: i.status, body }
+                });
+                self.write_step(case, &after, change, event, answer.as_ref()).await?;
+                Ok((after, answer.map(|a| a.body)))
             }
 
             async fn add_material_receipt(
@@ -945,6 +1038,45 @@ macro_rules! impl_cases {
                 ))
             }
 
+            async fn status_counts(&self, scope: $crate::cases::CountScope) -> $crate::Result<Vec<(tongban_domain::case::Status, i64)>> {
+                let (kind, id) = scope.key();
+                let rows: Vec<(String, i64)> = sqlx::query_as($crate::cases::STATUS_COUNTS_SQL)
+                .bind(kind)
+                .bind(id)
+                .fetch_all(&self.pool)
+                .await?;
+                let mut out = Vec::new();
+                for (status, n) in rows {
+                    if n != 0 {
+                        out.push(($crate::cases::status(&status)?, n));
+                    }
+                }
+                out.sort_by_key(|(s, _)| tongban_domain::case::Status::ALL.iter().position(|x| x == s));
+                Ok(out)
+            }
+
+            async fn flow_counts(
+                &self,
+                scope: $crate::cases::CountScope,
+                from: time::Date,
+                to: time::Date,
+            ) -> $crate::Result<Vec<(time::Date, tongban_domain::case::tally::Flow, i64)>> {
+                let (kind, id) = scope.key();
+                let rows: Vec<(String, String, i64)> = sqlx::query_as($crate::cases::FLOW_COUNTS_SQL)
+                .bind(kind)
+                .bind(id)
+                .bind($crate::codec::date_str(from))
+                .bind($crate::codec::date_str(to))
+                .fetch_all(&self.pool)
+                .await?;
+                rows.into_iter()
+                    .map(|(day, flow, n)| {
+                        let f = tongban_domain::case::tally::Flow::parse(&flow).ok_or_else(|| $crate::codec::corrupt("flow", &flow))?;
+                        Ok(($crate::codec::parse_date(&day)?, f, n))
+                    })
+                    .collect()
+            }
+
             async fn case_index(&self, after: i64, limit: i64) -> $crate::Result<Vec<(i64, String, i64)>> {
                 Ok(sqlx::query_as("SELECT id, case_no, version FROM cases WHERE id > $1 ORDER BY id LIMIT $2")
                     .bind(after)
@@ -1005,12 +1137,12 @@ macro_rules! impl_cases {
                 status: &str,
                 event: &$crate::NewEvent,
             ) -> $crate::Result<$crate::CaseRecord> {
-                let prev: String = sqlx::query_scalar("SELECT hash FROM case_events WHERE case_id = $1 AND seq = $2")
+                let prev: String = sqlx::query_scalar("SELECT head_hash FROM cases WHERE id = $1")
                     .bind(id)
-                    .bind(expected_version)
                     .fetch_one(&mut **tx)
                     .await?;
-                Self::append_event(tx, id, case_no, expected_version + 1, &prev, status, event).await?;
+                let head = Self::append_event(tx, id, case_no, expected_version + 1, &prev, status, event).await?;
+                sqlx::query("UPDATE cases SET head_hash = $1 WHERE id = $2").bind(&head).bind(id).execute(&mut **tx).await?;
                 Self::load_case(tx, case_no).await
             }
 
@@ -1022,20 +1154,23 @@ macro_rules! impl_cases {
                 prev: &str,
                 status: &str,
                 e: &$crate::NewEvent,
+            ) -> $crate::Result<String> {
+                let hash = $crate::cases::chained_hash(case_no, seq, prev, status, e);
+                Self::insert_event(tx, case_id, seq, prev, &hash, status, e).await?;
+                Ok(hash)
+            }
+
+            /// Inserts a case event whose hash is computed.
+            #[allow(clippy::too_many_arguments)]
+            async fn insert_event(
+                tx: &mut $tx,
+                case_id: i64,
+                seq: i64,
+                prev: &str,
+                hash: &str,
+                status: &str,
+                e: &$crate::NewEvent,
             ) -> $crate::Result<()> {
-                let hash = tongban_domain::timeline::event_hash(
-                    prev,
-                    &tongban_domain::timeline::ChainedFields {
-                        case_no,
-                        seq,
-                        at: e.at,
-                        actor: e.actor.0,
-                        role: &e.role,
-                        action: &e.action,
-                        status,
-                        payload: &e.payload,
-                    },
-                );
                 sqlx::query(
                     "INSERT INTO case_events (case_id, seq, at, actor_id, role, hall_id, department_id, action, status, payload,
                        prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
@@ -1051,20 +1186,52 @@ macro_rules! impl_cases {
                 .bind(status)
                 .bind(&e.payload)
                 .bind(prev)
-                .bind(&hash)
+                .bind(hash)
                 .execute(&mut **tx)
                 .await?;
+                Ok(())
+            }
+
+            /// Adds a case's tallies to the kept counts, in its slot.
+            async fn write_counts(tx: &mut $tx, case_id: i64, rows: &$crate::cases::CountRows) -> $crate::Result<()> {
+                let slot = case_id % $crate::cases::COUNT_SLOTS;
+                for (scope, id, day, flow) in &rows.flows {
+                    sqlx::query(
+                        "INSERT INTO case_flow_counts (scope, scope_id, day, flow, slot, n) VALUES ($1, $2, $3, $4, $5, 1)
+                         ON CONFLICT (scope, scope_id, day, flow, slot) DO UPDATE SET n = case_flow_counts.n + 1",
+                    )
+                    .bind(*scope)
+                    .bind(*id)
+                    .bind(day)
+                    .bind(*flow)
+                    .bind(slot)
+                    .execute(&mut **tx)
+                    .await?;
+                }
+                for (scope, id, status, delta) in &rows.stock {
+                    sqlx::query(
+                        "INSERT INTO case_stock_counts (scope, scope_id, status, slot, n) VALUES ($1, $2, $3, $4, $5)
+                         ON CONFLICT (scope, scope_id, status, slot) DO UPDATE SET n = case_stock_counts.n + excluded.n",
+                    )
+                    .bind(*scope)
+                    .bind(*id)
+                    .bind(*status)
+                    .bind(slot)
+                    .bind(*delta)
+                    .execute(&mut **tx)
+                    .await?;
+                }
                 Ok(())
             }
 
             /// Inside a write: the answer already recorded under the key, if
             /// any — seen even before its batch commits; then this (empty)
             /// transaction joins that commit so the replay is durable.
-            async fn replay_in(mut tx: $tx, idem: &Option<$crate::IdemWrite<'_>>) -> $crate::Result<$tx> {
-                let Some(i) = idem else { return Ok(tx) };
+            async fn replay_in(mut tx: $tx, key: Option<(&str, &str)>) -> $crate::Result<$tx> {
+                let Some((scope, key)) = key else { return Ok(tx) };
                 let r = sqlx::query_as("SELECT status, body FROM idempotency_keys WHERE scope = $1 AND key = $2")
-                    .bind(&i.scope)
-                    .bind(&i.key)
+                    .bind(scope)
+                    .bind(key)
                     .fetch_optional(&mut *tx)
                     .await?;
                 match r.map($crate::cases::idem_answer) {

@@ -23,8 +23,8 @@ pub use appointments::{
 use async_trait::async_trait;
 pub use bench::{BenchStore, BulkCase};
 pub use cases::{
-    CaseChange, CaseFilter, CaseKey, CaseOrder, CasePage, CaseRecord, CaseStore, EventRecord,
-    IdemWrite, MaterialReceipt, NO_DUE, NewCase, NewEvent, NotificationRecord,
+    CaseChange, CaseFilter, CaseKey, CaseOrder, CasePage, CaseRecord, CaseStore, CountScope,
+    EventRecord, IdemWrite, MaterialReceipt, NO_DUE, NewCase, NewEvent, NotificationRecord,
 };
 pub use catalogue::{CatalogueStore, Publication};
 pub use city::{CityStore, DueRefresh};

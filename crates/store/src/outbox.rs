@@ -181,31 +181,6 @@ pub(crate) const OUTBOX_COLUMNS: &str = "id, kind, recipient, body, case_id, cre
 
 macro_rules! impl_outbox {
     ($ty:ty, $db:ty) => {
-        impl $ty {
-            /// Writes messages inside the transaction of the change that causes them.
-            pub(crate) async fn enqueue_tx(
-                conn: &mut <$db as sqlx::Database>::Connection,
-                case_id: Option<i64>,
-                at: i64,
-                messages: &[$crate::outbox::NewMessage],
-            ) -> $crate::Result<()> {
-                for m in messages {
-                    sqlx::query(
-                        "INSERT INTO outbox (kind, recipient, body, case_id, created_at, next_attempt_at)
-                         VALUES ($1, $2, $3, $4, $5, $5)",
-                    )
-                    .bind(m.kind.as_str())
-                    .bind(&m.recipient)
-                    .bind(&m.body)
-                    .bind(case_id)
-                    .bind(at)
-                    .execute(&mut *conn)
-                    .await?;
-                }
-                Ok(())
-            }
-        }
-
         #[async_trait::async_trait]
         impl $crate::outbox::OutboxStore for $ty {
             async fn claim_outbox(&self, now: i64, lease_until: i64, limit: i64) -> $crate::Result<Vec<$crate::outbox::OutboxMessage>> {

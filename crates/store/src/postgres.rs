@@ -64,11 +64,132 @@ impl PgStore {
         self.begin_write().await
     }
 
+    /// A step's write in one statement, so one round trip: the case moves
+    /// (version-guarded) and, only if it did, its event, the applicant's
+    /// notification, the outbox messages, the idempotency answer and the
+    /// kept counts are written — all or nothing, committed on its own.
+    /// A key already recorded fails the statement; the caller then
+    /// replays the recorded answer.
+    async fn write_step(
+        &self,
+        before: &crate::CaseRecord,
+        after: &crate::CaseRecord,
+        change: &crate::CaseChange,
+        event: &crate::NewEvent,
+        answer: Option<&crate::cases::IdemAnswer>,
+    ) -> Result<()> {
+        let counts = crate::cases::CountRows::of(before.department, before.hall, &change.tallies);
+        let moved: i64 = sqlx::query_scalar(STEP_SQL)
+            .bind(after.status.as_str())
+            .bind(after.version)
+            .bind(after.accepted_on.map(crate::codec::date_str))
+            .bind(after.decided_on.map(crate::codec::date_str))
+            .bind(crate::codec::to_json(&after.pauses)?)
+            .bind(after.resume_to.map(|s| s.as_str()))
+            .bind(after.updated_at)
+            .bind(after.pickup_hall.map(|h| h.0))
+            .bind(after.due_on.map(crate::codec::date_str))
+            .bind(&after.head_hash)
+            .bind(crate::cases::clock_paused(&after.pauses))
+            .bind(before.id.0)
+            .bind(before.version)
+            // $14…: the event
+            .bind(event.actor.0)
+            .bind(&event.role)
+            .bind(event.hall.map(|h| h.0))
+            .bind(event.department.map(|d| d.0))
+            .bind(&event.action)
+            .bind(&event.payload)
+            .bind(&before.head_hash)
+            // $21: the notification
+            .bind(change.notify.as_deref())
+            // $22…: the outbox
+            .bind(
+                change
+                    .messages
+                    .iter()
+                    .map(|m| m.kind.as_str())
+                    .collect::<Vec<_>>(),
+            )
+            .bind(
+                change
+                    .messages
+                    .iter()
+                    .map(|m| m.recipient.as_str())
+                    .collect::<Vec<_>>(),
+            )
+            .bind(
+                change
+                    .messages
+                    .iter()
+                    .map(|m| m.body.as_str())
+                    .collect::<Vec<_>>(),
+            )
+            // $25…: the idempotency answer
+            .bind(answer.map(|a| a.scope.as_str()))
+            .bind(answer.map(|a| a.key.as_str()))
+            .bind(answer.map(|a| i64::from(a.status)))
+            .bind(answer.map(|a| a.body.as_str()))
+            // $29…: the counts
+            .bind(before.id.0 % crate::cases::COUNT_SLOTS)
+            .bind(counts.flows.iter().map(|f| f.0).collect::<Vec<_>>())
+            .bind(counts.flows.iter().map(|f| f.1).collect::<Vec<_>>())
+            .bind(
+                counts
+                    .flows
+                    .iter()
+                    .map(|f| f.2.as_str())
+                    .collect::<Vec<_>>(),
+            )
+            .bind(counts.flows.iter().map(|f| f.3).collect::<Vec<_>>())
+            .bind(counts.stock.iter().map(|s| s.0).collect::<Vec<_>>())
+            .bind(counts.stock.iter().map(|s| s.1).collect::<Vec<_>>())
+            .bind(counts.stock.iter().map(|s| s.2).collect::<Vec<_>>())
+            .bind(counts.stock.iter().map(|s| s.3).collect::<Vec<_>>())
+            .fetch_one(&self.pool)
+            .await?;
+        if moved != 1 {
+            return Err(StoreError::Conflict("version".into()));
+        }
+        Ok(())
+    }
+
     /// The underlying pool (for tools that measure the raw database).
     pub fn pool(&self) -> &sqlx::PgPool {
         &self.pool
     }
 }
+
+/// A step in one statement (see [`PgStore::write_step`]).
+const STEP_SQL: &str = "WITH moved AS (
+    UPDATE cases SET status = $1, version = $2, accepted_on = $3, decided_on = $4, pauses = $5, resume_to = $6,
+      updated_at = $7, pickup_hall_id = $8, due_on = $9, head_hash = $10, clock_paused = $11
+     WHERE id = $12 AND version = $13
+     RETURNING id, applicant_user_id),
+  event AS (
+    INSERT INTO case_events (case_id, seq, at, actor_id, role, hall_id, department_id, action, status, payload, prev_hash, hash)
+    SELECT id, $2, $7, $14, $15, $16, $17, $18, $1, $19, $20, $10 FROM moved),
+  notice AS (
+    INSERT INTO notifications (user_id, case_id, text, created_at)
+    SELECT applicant_user_id, id, $21, $7 FROM moved WHERE $21::text IS NOT NULL AND applicant_user_id IS NOT NULL),
+  message AS (
+    INSERT INTO outbox (kind, recipient, body, case_id, created_at, next_attempt_at)
+    SELECT m.kind, m.recipient, m.body, moved.id, $7, $7
+      FROM moved, unnest($22::text[], $23::text[], $24::text[]) AS m (kind, recipient, body)),
+  answer AS (
+    INSERT INTO idempotency_keys (scope, key, status, body, created_at)
+    SELECT $25, $26, $27, $28, $7 FROM moved WHERE $25::text IS NOT NULL),
+  flow AS (
+    INSERT INTO case_flow_counts (scope, scope_id, day, flow, slot, n)
+    SELECT f.scope, f.scope_id, f.day, f.flow, $29, 1
+      FROM moved, unnest($30::text[], $31::bigint[], $32::text[], $33::text[]) AS f (scope, scope_id, day, flow)
+    ON CONFLICT (scope, scope_id, day, flow, slot) DO UPDATE SET n = case_flow_counts.n + 1),
+  stock AS (
+    INSERT INTO case_stock_counts (scope, scope_id, status, slot, n)
+    SELECT c.scope, c.scope_id, c.status, $29, c.delta
+      FROM moved, unnest($34::text[], $35::bigint[], $36::text[], $37::bigint[]) AS c (scope, scope_id, status, delta)
+    ON CONFLICT (scope, scope_id, status, slot) DO UPDATE SET n = case_stock_counts.n + excluded.n)
+SELECT count(*) FROM moved";
 
 /// Most events one audit commit carries.
 const AUDIT_BATCH: usize = 256;

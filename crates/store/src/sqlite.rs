@@ -369,6 +369,96 @@ crate::people::impl_people!(SqliteStore, sqlx::Sqlite, WriteTx);
 crate::catalogue::impl_catalogue!(SqliteStore, WriteTx);
 crate::cases::impl_cases!(SqliteStore, sqlx::Sqlite, WriteTx);
 impl SqliteStore {
+    /// A step's write: statement by statement in one transaction of the
+    /// writer's group commit (an in-process statement costs no round trip).
+    async fn write_step(
+        &self,
+        before: &crate::CaseRecord,
+        after: &crate::CaseRecord,
+        change: &crate::CaseChange,
+        event: &crate::NewEvent,
+        answer: Option<&crate::cases::IdemAnswer>,
+    ) -> crate::Result<()> {
+        let mut tx = Self::replay_in(
+            self.begin_write().await?,
+            answer.map(|a| (a.scope.as_str(), a.key.as_str())),
+        )
+        .await?;
+        let moved = sqlx::query(
+            "UPDATE cases SET status = $1, version = $2, accepted_on = $3, decided_on = $4, pauses = $5, resume_to = $6,
+               updated_at = $7, pickup_hall_id = $8, due_on = $9, head_hash = $10, clock_paused = $11
+             WHERE id = $12 AND version = $13",
+        )
+        .bind(after.status.as_str())
+        .bind(after.version)
+        .bind(after.accepted_on.map(crate::codec::date_str))
+        .bind(after.decided_on.map(crate::codec::date_str))
+        .bind(crate::codec::to_json(&after.pauses)?)
+        .bind(after.resume_to.map(|s| s.as_str()))
+        .bind(after.updated_at)
+        .bind(after.pickup_hall.map(|h| h.0))
+        .bind(after.due_on.map(crate::codec::date_str))
+        .bind(&after.head_hash)
+        .bind(crate::cases::clock_paused(&after.pauses))
+        .bind(before.id.0)
+        .bind(before.version)
+        .execute(&mut *tx)
+        .await?;
+        if moved.rows_affected() != 1 {
+            return Err(crate::StoreError::Conflict("version".into()));
+        }
+        Self::insert_event(
+            &mut tx,
+            before.id.0,
+            after.version,
+            &before.head_hash,
+            &after.head_hash,
+            after.status.as_str(),
+            event,
+        )
+        .await?;
+        if let (Some(text), Some(user)) = (&change.notify, after.applicant_user) {
+            sqlx::query("INSERT INTO notifications (user_id, case_id, text, created_at) VALUES ($1, $2, $3, $4)")
+                .bind(user.0)
+                .bind(before.id.0)
+                .bind(text)
+                .bind(event.at)
+                .execute(&mut *tx)
+                .await?;
+        }
+        for m in &change.messages {
+            sqlx::query(
+                "INSERT INTO outbox (kind, recipient, body, case_id, created_at, next_attempt_at)
+                 VALUES ($1, $2, $3, $4, $5, $5)",
+            )
+            .bind(m.kind.as_str())
+            .bind(&m.recipient)
+            .bind(&m.body)
+            .bind(before.id.0)
+            .bind(event.at)
+            .execute(&mut *tx)
+            .await?;
+        }
+        if let Some(a) = answer {
+            sqlx::query("INSERT INTO idempotency_keys (scope, key, status, body, created_at) VALUES ($1, $2, $3, $4, $5)")
+                .bind(&a.scope)
+                .bind(&a.key)
+                .bind(i64::from(a.status))
+                .bind(&a.body)
+                .bind(event.at)
+                .execute(&mut *tx)
+                .await?;
+        }
+        Self::write_counts(
+            &mut tx,
+            before.id.0,
+            &crate::cases::CountRows::of(before.department, before.hall, &change.tallies),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// An audit event on its own: its write joins the writer's group commit.
     async fn append_audit_grouped(&self, e: &crate::AuditEntry) -> Result<i64> {
         let mut tx = self.begin_write().await?;

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::sync::Arc;
+use tongban_domain::case::Status;
 use tongban_domain::catalogue::{
     ItemContent, ItemType, Jurisdiction, LimitsSource, MaterialForm, MaterialSpec, ResultType,
 };
@@ -692,6 +693,10 @@ fn new_case(dept: DepartmentId, hall: HallId) -> tongban_store::NewCase {
         materials: vec![],
         promised_days: 5,
         instant: false,
+        tallies: tongban_domain::case::tally::on_open(
+            Status::Draft,
+            time::macros::date!(2026 - 11 - 27),
+        ),
     }
 }
 
@@ -708,7 +713,6 @@ fn event(actor: UserId, action: &str, at: i64) -> tongban_store::NewEvent {
 }
 
 contract!(cases_append_chained_events_under_a_version_guard, |s| {
-    use tongban_domain::case::Status;
     let (hall, _, dept) = city(s).await;
     s.publish_items(
         &[publication(item("GA-001", "居民身份证换领"), vec![dept])],
@@ -825,6 +829,7 @@ contract!(cases_append_chained_events_under_a_version_guard, |s| {
         notify: None,
         messages: vec![],
         due_on: None,
+        tallies: vec![],
     };
     let sms = |body: &str| tongban_store::outbox::NewMessage {
         kind: tongban_store::outbox::MessageKind::Sms,
@@ -834,7 +839,7 @@ contract!(cases_append_chained_events_under_a_version_guard, |s| {
     let mut submit = change(Status::Submitted);
     submit.messages = vec![sms("已提交")];
     let (c2, _) = s
-        .apply_to_case(&c.case_no, 1, &submit, &event(clerk, "submit", 20), None)
+        .apply_to_case(&c, &submit, &event(clerk, "submit", 20), None)
         .await
         .unwrap();
     assert_eq!((c2.status, c2.version), (Status::Submitted, 2));
@@ -842,16 +847,18 @@ contract!(cases_append_chained_events_under_a_version_guard, |s| {
     let mut accept = change(Status::Accepted);
     accept.messages = vec![sms("已受理")];
     let stale = s
-        .apply_to_case(&c.case_no, 1, &accept, &event(clerk, "accept", 30), None)
+        .apply_to_case(&c, &accept, &event(clerk, "accept", 30), None)
         .await;
     assert!(matches!(stale, Err(StoreError::Conflict(_))));
     accept.accepted_on = Some(time::macros::date!(2026 - 11 - 27));
     accept.due_on = Some(time::macros::date!(2026 - 12 - 04));
     let (c3, _) = s
-        .apply_to_case(&c.case_no, 2, &accept, &event(clerk, "accept", 40), None)
+        .apply_to_case(&c2, &accept, &event(clerk, "accept", 40), None)
         .await
         .unwrap();
     assert_eq!(c3.accepted_on, Some(time::macros::date!(2026 - 11 - 27)));
+    // What a step answers is what it wrote.
+    assert_eq!(s.case_by_no(&c3.case_no).await.unwrap(), c3);
     // The due date is kept with the step; cases without one can be found and given one.
     let running = [Status::Accepted];
     let clocked = |missing| s.clocked_cases(0, &running, missing, 10);
@@ -870,11 +877,6 @@ contract!(cases_append_chained_events_under_a_version_guard, |s| {
             .is_empty()
     );
     outbox_round_trip(s, c.id.0).await;
-    assert!(matches!(
-        s.apply_to_case("NOPE", 1, &accept, &event(clerk, "x", 1), None)
-            .await,
-        Err(StoreError::NotFound)
-    ));
 
     let events = s.case_events(c.id).await.unwrap();
     assert_eq!(
@@ -1361,7 +1363,6 @@ fn sees(v: tongban_domain::authz::CaseVisibility, c: &tongban_store::CaseRecord)
 
 contract!(case_lists_page_by_keyset_over_every_branch, |s| {
     use tongban_domain::authz::CaseVisibility as V;
-    use tongban_domain::case::Status;
     use tongban_store::{CaseKey, CaseOrder};
     let (hall, other_dept, dept) = city(s).await;
     s.publish_items(
@@ -1425,16 +1426,11 @@ contract!(case_lists_page_by_keyset_over_every_branch, |s| {
                 messages: vec![],
                 due_on: (i % 3 == 0)
                     .then(|| time::macros::date!(2026 - 12 - 01) + time::Duration::days(i % 4)),
+                tallies: vec![],
             };
-            s.apply_to_case(
-                &c.case_no,
-                1,
-                &change,
-                &event(clerk, "move", 200 + i % 3),
-                None,
-            )
-            .await
-            .unwrap();
+            s.apply_to_case(&c, &change, &event(clerk, "move", 200 + i % 3), None)
+                .await
+                .unwrap();
         }
         ids.push(c.id);
     }
@@ -1536,7 +1532,6 @@ contract!(
     every_case_list_query_reads_an_index_in_order,
     |s: &dyn tongban_store::BenchStore| {
         use tongban_domain::authz::CaseVisibility as V;
-        use tongban_domain::case::Status;
         use tongban_store::{CaseKey, CaseOrder};
         let key = |order| CaseKey {
             order,
@@ -1617,6 +1612,139 @@ contract!(
         );
     }
 );
+
+contract!(
+    kept_case_counts_read_their_keys_in_order,
+    |s: &dyn tongban_store::BenchStore| {
+        for (what, plan) in s.count_plans().await.unwrap() {
+            assert!(plan.contains("case_"), "{what}: {plan}");
+            let as_cases = plan
+                .replace("case_stock_counts", "cases")
+                .replace("case_flow_counts", "cases");
+            if let Some(why) = plan_problem(s.backend(), &as_cases) {
+                panic!("{what}: the plan {why}:\n{plan}");
+            }
+        }
+    }
+);
+
+contract!(kept_case_counts_follow_every_change, |s| {
+    use tongban_domain::case::Action as Step;
+    use tongban_domain::case::tally::{self, Flow};
+    use tongban_store::CountScope;
+    let (hall, dept, _) = city(s).await;
+    s.publish_items(
+        &[publication(item("GA-001", "居民身份证换领"), vec![dept])],
+        1,
+    )
+    .await
+    .unwrap();
+    let clerk = s
+        .create_user(&tongban_store::NewUser {
+            username: format!("counter{}", random_suffix()),
+            display_name: "计数".into(),
+            password_hash: "x".into(),
+            role: Role::Clerk,
+            scope: Scope::Hall(hall),
+            household_region: None,
+            id_number: None,
+            phone: None,
+        })
+        .await
+        .unwrap();
+    let day = time::macros::date!(2026 - 11 - 27);
+    let step = |c: &tongban_store::CaseRecord, to: Status, action: Step| {
+        let started = to == Status::Accepted;
+        tongban_store::CaseChange {
+            status: to,
+            accepted_on: started.then_some(day),
+            decided_on: None,
+            pauses: vec![],
+            resume_to: None,
+            pickup_hall: None,
+            notify: None,
+            messages: vec![],
+            due_on: None,
+            tallies: tally::on_step(c.status, to, action, started, Some(true), false, day),
+        }
+    };
+    // Twelve cases (their ids fall in different slots), some accepted, a
+    // few decided; one online (no receiving hall).
+    let mut cases = Vec::new();
+    for i in 0..12 {
+        let mut n = new_case(dept, hall);
+        if i == 11 {
+            n.hall = None;
+        }
+        let (mut c, _) = s
+            .create_case(&n, "TB", &event(clerk, "create", 10), None)
+            .await
+            .unwrap();
+        for (to, action, upto) in [
+            (Status::Submitted, Step::Submit, 10),
+            (Status::Accepted, Step::Accept, 7),
+            (Status::Approved, Step::Decide, 3),
+        ] {
+            if i < upto {
+                let ch = step(&c, to, action);
+                c = s
+                    .apply_to_case(&c, &ch, &event(clerk, action.as_str(), 20), None)
+                    .await
+                    .unwrap()
+                    .0;
+            }
+        }
+        cases.push(c);
+    }
+    // A stale step counts nothing.
+    let stale = step(&cases[0], Status::Denied, Step::Decide);
+    let mut old = cases[0].clone();
+    old.version -= 1;
+    assert!(matches!(
+        s.apply_to_case(&old, &stale, &event(clerk, "decide", 30), None)
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    let want = |online: bool| {
+        let mut w: Vec<(Status, i64)> = Vec::new();
+        for c in cases.iter().filter(|c| online || c.hall.is_some()) {
+            match w.iter_mut().find(|(s, _)| *s == c.status) {
+                Some((_, n)) => *n += 1,
+                None => w.push((c.status, 1)),
+            }
+        }
+        w.sort_by_key(|(s, _)| Status::ALL.iter().position(|x| x == s));
+        w
+    };
+    assert_eq!(
+        s.status_counts(CountScope::Department(dept)).await.unwrap(),
+        want(true)
+    );
+    assert_eq!(
+        s.status_counts(CountScope::Hall(hall)).await.unwrap(),
+        want(false)
+    );
+    let flows = s
+        .flow_counts(CountScope::Department(dept), day, day)
+        .await
+        .unwrap();
+    assert_eq!(
+        flows,
+        vec![
+            (day, Flow::Approved, 3),
+            (day, Flow::Decided, 3),
+            (day, Flow::Opened, 12),
+            (day, Flow::Received, 7),
+        ]
+    );
+    let next = day.next_day().unwrap();
+    assert!(
+        s.flow_counts(CountScope::Department(dept), next, next)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+});
 
 contract!(
     every_audit_list_query_reads_an_index_in_order,

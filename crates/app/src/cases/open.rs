@@ -125,6 +125,10 @@ async fn open_once(
         materials: input.resolution.materials,
         promised_days: item.content.promised_days,
         instant: item.content.instant,
+        tallies: tongban_domain::case::tally::on_open(
+            tongban_domain::case::Status::Draft,
+            lookups.today(),
+        ),
     };
     let event = super::event(app, actor, "create", payload);
     write(app, &lookups, &new, &event, idem).await

@@ -10,6 +10,7 @@ use crate::{Actor, App, AppError, AppResult, Lookups};
 use time::Date;
 use tongban_domain::authz::Action;
 use tongban_domain::calendar::Pause;
+use tongban_domain::case::tally;
 use tongban_domain::case::{
     Action as Step, ClockEffect, DeliveryMethod, Refusal, Side, Transition, remember_for_return,
     transition,
@@ -101,8 +102,19 @@ async fn step_once(
     let mut change = change_for(&c, step, &t, lookups.today(), pickup_hall);
     let accepted_on = change.accepted_on.or(c.accepted_on);
     change.due_on = super::clock::due_on(&lookups, &c, t.to, accepted_on, &change.pauses);
+    // Decided after the due date the running clock kept: late.
+    let late = step == Step::Decide && c.due_on.is_some_and(|d| lookups.today() > d);
+    change.tallies = tally::on_step(
+        c.status,
+        t.to,
+        step,
+        matches!(t.clock, ClockEffect::Start),
+        cmd.approved,
+        late,
+        lookups.today(),
+    );
     let event = super::event(app, actor, step.as_str(), payload);
-    apply(app, &lookups, &c, cmd.version, &change, &event, idem).await
+    apply(app, &lookups, &c, &change, &event, idem).await
 }
 
 /// The change a step makes: the new status, the clock, and the applicant's
@@ -165,16 +177,16 @@ fn change_for(
         notify: Some(notify),
         messages,
         due_on: None,
+        tallies: vec![],
     }
 }
 
 /// Writes the change and its event (and the answer a retry with the same
-/// key will get) in one transaction, if the case is still at `version`.
+/// key will get) in one transaction, if the case is still as loaded.
 async fn apply(
     app: &App,
     lookups: &Lookups,
     c: &CaseRecord,
-    version: i64,
     change: &CaseChange,
     event: &NewEvent,
     idem: Option<&Idem>,
@@ -189,11 +201,7 @@ async fn apply(
         status: 200,
         render: &render,
     });
-    match app
-        .store
-        .apply_to_case(&c.case_no, version, change, event, idem)
-        .await
-    {
+    match app.store.apply_to_case(c, change, event, idem).await {
         Ok((record, recorded)) => {
             tracing::info!(case = %record.case_no, action = %event.action, to = record.status.as_str(), "case step");
             app.outbox.wake();

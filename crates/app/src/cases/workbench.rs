@@ -22,6 +22,9 @@ pub struct Workbench {
     pub can_filter_overdue: bool,
     /// They are his own cases (an applicant): his notices show with them.
     pub own_cases: bool,
+    /// The department's or the hall's cases per status, as kept (the list
+    /// itself is paged and counts nothing): (status label, count).
+    pub counts: Vec<(&'static str, i64)>,
     /// A year of the working-day clock has no official holidays yet (for
     /// whoever may enter them).
     pub calendar_warning: Option<String>,
@@ -55,6 +58,22 @@ pub async fn workbench(
         Opener::Helper | Opener::Window => Some("新办件"),
         Opener::Nobody => None,
     };
+    // The kept counts of the department's, or the receiving hall's, cases.
+    let scope = match visibility {
+        CaseVisibility::Department(d) => Some(tongban_store::CountScope::Department(d)),
+        CaseVisibility::Hall { hall: Some(h), .. } => Some(tongban_store::CountScope::Hall(h)),
+        _ => None,
+    };
+    let counts = match scope {
+        Some(scope) => app
+            .store
+            .status_counts(scope)
+            .await?
+            .into_iter()
+            .map(|(s, n)| (s.label(), n))
+            .collect(),
+        None => vec![],
+    };
     let calendar_warning = match authorize(actor.who(), Action::EditCalendar, &Trust::NONE) {
         Ok(()) => calendar_warning(app, actor).await?,
         Err(_) => None,
@@ -66,6 +85,7 @@ pub async fn workbench(
         create_label,
         own_cases: matches!(visibility, CaseVisibility::Applicant(_)),
         can_filter_overdue,
+        counts,
         calendar_warning,
     })
 }
