@@ -6,13 +6,15 @@ use crate::views::Named;
 use crate::{Actor, App, AppError, AppResult, Lookups, RefData};
 use serde::{Deserialize, Serialize};
 use time::Date;
-use tongban_domain::appointment::{AppointmentKind, SlotId, SlotPlan, bookable, open_days};
+use tongban_domain::appointment::{
+    AppointmentKind, SlotId, SlotPlan, TimeOfDay, bookable, open_days,
+};
 use tongban_domain::authz::{
     Action, BookingVisibility, Denial, Trust, authorize, booking_visibility,
 };
 use tongban_domain::{FieldError, HallId, ItemCode, WindowId};
 use tongban_store::{
-    AppointmentFilter, AppointmentRecord, NewAppointment, NewSlotPlan, StoreError,
+    AppointmentFilter, AppointmentKey, AppointmentRecord, NewAppointment, NewSlotPlan, StoreError,
 };
 use utoipa::ToSchema;
 
@@ -244,16 +246,55 @@ pub async fn book(app: &App, actor: &Actor, body: &BookBody) -> AppResult<Appoin
     }
 }
 
-/// The bookings the caller may see: an applicant's own, or a hall's of a day.
+/// A page of the bookings an actor sees.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AppointmentList {
+    /// By day, starting time and booking.
+    pub data: Vec<AppointmentView>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next: Option<String>,
+}
+
+/// The opaque cursor of the page after `k`: `b|day|start|id`.
+pub fn encode_appointment_cursor(k: &AppointmentKey) -> String {
+    crate::cursor::encode(&["b", &k.day.to_string(), &k.start, &k.id.to_string()])
+}
+
+/// Where a page starts that a cursor names; one that is not is the bad field.
+pub fn decode_appointment_cursor(cursor: &str) -> AppResult<AppointmentKey> {
+    use crate::cursor::{bad, day, decode, number};
+    match decode(cursor)?.as_slice() {
+        [b, d, start, id]
+            if b == "b" && TimeOfDay::parse(start).is_some_and(|t| t.to_string() == *start) =>
+        {
+            Ok(AppointmentKey {
+                day: day(d)?,
+                start: start.clone(),
+                id: number(id)?,
+            })
+        }
+        _ => Err(bad()),
+    }
+}
+
+/// A page of the bookings the caller may see — an applicant's own, or a
+/// hall's of a day — `limit` (1–200) from `cursor` on.
 pub async fn bookings(
     app: &App,
     actor: &Actor,
     hall: Option<HallId>,
     day: Option<Date>,
-) -> AppResult<Vec<AppointmentView>> {
+    limit: usize,
+    cursor: Option<&str>,
+) -> AppResult<AppointmentList> {
+    let after = cursor.map(decode_appointment_cursor).transpose()?;
+    let limit = i64::try_from(limit.clamp(1, 200)).unwrap_or(200);
     let filter = if let BookingVisibility::Own(user) = booking_visibility(actor.who()) {
         AppointmentFilter {
             user: Some(user),
+            limit,
+            after,
             ..Default::default()
         }
     } else {
@@ -264,15 +305,21 @@ pub async fn bookings(
         AppointmentFilter {
             hall: Some(hall),
             day: Some(day.unwrap_or(app.now.today())),
+            limit,
+            after,
             ..Default::default()
         }
     };
     let lookups = Lookups::load_at(app, actor.revision).await?;
-    let mut out = Vec::new();
-    for a in app.store.appointments(&filter).await? {
-        out.push(view(app, &lookups, &a).await);
+    let page = app.store.appointments(&filter).await?;
+    let mut data = Vec::with_capacity(page.rows.len());
+    for a in &page.rows {
+        data.push(view(app, &lookups, a).await);
     }
-    Ok(out)
+    Ok(AppointmentList {
+        data,
+        next: page.next.as_ref().map(encode_appointment_cursor),
+    })
 }
 
 /// Cancels a booking (the API and the page share it).
@@ -433,6 +480,8 @@ pub struct Agenda {
     pub mine: Vec<AppointmentView>,
     /// Today's bookings at the hall (its own staff).
     pub hall_bookings: Vec<AppointmentView>,
+    /// The cursor of the next page of `mine` or `hall_bookings`, if any.
+    pub next: Option<String>,
     /// Today.
     pub today: String,
 }
@@ -457,9 +506,19 @@ pub struct AgendaDay {
     pub rows: Vec<SlotView>,
 }
 
+/// Bookings shown per page of the appointments page.
+const AGENDA_PAGE: usize = 50;
+
 /// The slots of the hall asked for (else the actor's own hall, else the
-/// first) for the coming week, with what the actor may see of bookings.
-pub async fn agenda(app: &App, actor: Option<&Actor>, asked: Option<i64>) -> AppResult<Agenda> {
+/// first) for the coming week, with a page of what the actor may see of
+/// bookings from `cursor` on (one that is not a cursor shows the first).
+pub async fn agenda(
+    app: &App,
+    actor: Option<&Actor>,
+    asked: Option<i64>,
+    cursor: Option<&str>,
+) -> AppResult<Agenda> {
+    let cursor = cursor.filter(|c| decode_appointment_cursor(c).is_ok());
     let lookups = Lookups::load_at(app, actor.and_then(|a| a.revision)).await?;
     let halls = &lookups.data().halls;
     let own_hall = actor.and_then(|a| a.user.scope.hall());
@@ -481,12 +540,16 @@ pub async fn agenda(app: &App, actor: Option<&Actor>, asked: Option<i64>) -> App
     }
     let who = actor.map_or(tongban_domain::authz::Actor::Anonymous, Actor::who);
     let may_book = authorize(who, Action::BookAppointment, &Trust::NONE).is_ok();
-    let (mine, hall_bookings) = match actor {
-        Some(a) if may_book => (bookings(app, a, None, None).await?, vec![]),
-        Some(a) if own_hall == Some(hall) => {
-            (vec![], bookings(app, a, Some(hall), Some(today)).await?)
+    let (mine, hall_bookings, next) = match actor {
+        Some(a) if may_book => {
+            let page = bookings(app, a, None, None, AGENDA_PAGE, cursor).await?;
+            (page.data, vec![], page.next)
         }
-        _ => (vec![], vec![]),
+        Some(a) if own_hall == Some(hall) => {
+            let page = bookings(app, a, Some(hall), Some(today), AGENDA_PAGE, cursor).await?;
+            (vec![], page.data, page.next)
+        }
+        _ => (vec![], vec![], None),
     };
     Ok(Agenda {
         hall: hall.0,
@@ -504,6 +567,35 @@ pub async fn agenda(app: &App, actor: Option<&Actor>, asked: Option<i64>) -> App
         signed_in: actor.is_some(),
         mine,
         hall_bookings,
+        next,
         today: today.to_string(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn appointment_cursors_round_trip_and_a_bad_one_is_the_bad_field() {
+        let k = AppointmentKey {
+            day: time::macros::date!(2026 - 12 - 04),
+            start: "09:30".into(),
+            id: 42,
+        };
+        assert_eq!(
+            decode_appointment_cursor(&encode_appointment_cursor(&k)).unwrap(),
+            k
+        );
+        let enc = |parts: &[&str]| crate::cursor::encode(parts);
+        for bad in [
+            "zz".to_owned(),
+            enc(&["a", "42"]),
+            enc(&["b", "2026-13-01", "09:30", "1"]),
+            enc(&["b", "2026-12-04", "9:30", "1"]),
+            enc(&["b", "2026-12-04", "09:30", "x"]),
+        ] {
+            assert!(decode_appointment_cursor(&bad).is_err(), "{bad}");
+        }
+    }
 }

@@ -7,7 +7,7 @@
 use crate::bench::{login, peak_rss_mib, percentile};
 use std::sync::Arc;
 use std::time::Instant;
-use tongban_store::{BenchStore, BulkCase};
+use tongban_store::{BenchStore, BulkCase, BulkRating, BulkRectification};
 
 /// A small deterministic generator (xorshift64*): the same fill every run.
 struct Rng(u64);
@@ -138,7 +138,8 @@ async fn pool(store: &dyn BenchStore) -> Result<Pool, Box<dyn std::error::Error>
 /// Adds synthetic cases until the database holds about `size` cases: a
 /// realistic spread — every department and hall, 30% filed online by one
 /// of the applicants (each with a few cases), 5% running with a due date
-/// around today, 3% not yet accepted, the rest decided over three years.
+/// around today, 3% not yet accepted, the rest decided over three years,
+/// and of those 30% rated ([`rating`]).
 async fn fill(
     store: &dyn BenchStore,
     pool: &mut Pool,
@@ -203,6 +204,11 @@ async fn fill(
                 None,
             ),
         };
+        let updated_at = created_at + rng.below(3_600_000) as i64;
+        let rating = match &decided_on {
+            Some(d) if rng.below(10) < 3 => rating(&mut rng, d, today, now),
+            _ => None,
+        };
         batch.push(BulkCase {
             case_no: format!("TB19{:014}", n + 1),
             item_code,
@@ -220,7 +226,8 @@ async fn fill(
             decided_on,
             due_on,
             created_at,
-            updated_at: created_at + rng.below(3_600_000) as i64,
+            updated_at,
+            rating,
         });
         if batch.len() == 10_000 {
             store.bulk_cases(&batch).await?;
@@ -231,6 +238,40 @@ async fn fill(
         store.bulk_cases(&batch).await?;
     }
     Ok(())
+}
+
+/// The rating of a case decided on `decided` (`YYYY-MM-DD`; `now` is today): grades spread
+/// as people give them (mostly 非常满意 and 满意, one in ten a 差评); a 差评's
+/// rectification is due ten working days (two weeks) after it was opened,
+/// and is closed in time when its due day has passed, but one in five
+/// still open (so overdue) and those due from today on open.
+fn rating(rng: &mut Rng, decided: &str, today: time::Date, now: i64) -> Option<BulkRating> {
+    let f = time::macros::format_description!("[year]-[month]-[day]");
+    let day = time::Date::parse(decided, &f).ok()?;
+    // Rated the day it was decided (or today), in office hours.
+    let at =
+        now - (today - day).whole_days().max(0) * 86_400_000 + rng.below(8 * 3600) as i64 * 1000;
+    let overall = match rng.below(100) {
+        0..=54 => 5,
+        55..=79 => 4,
+        80..=89 => 3,
+        90..=95 => 2,
+        _ => 1,
+    };
+    let rectification = (overall <= 2).then(|| {
+        let due = day + time::Duration::days(14);
+        BulkRectification {
+            opened_on: day.to_string(),
+            due_on: due.to_string(),
+            closed_at: (due < today && rng.below(5) != 0)
+                .then(|| at + rng.below(10) as i64 * 86_400_000),
+        }
+    });
+    Some(BulkRating {
+        overall,
+        at,
+        rectification,
+    })
 }
 
 /// Times `requests` GETs of `paths` (round robin) at `clients` at once.

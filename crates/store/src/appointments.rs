@@ -1,7 +1,7 @@
 //! Appointments: slot plans of a hall's windows and the bookings in their
 //! slots.
 
-use crate::codec::{corrupt, parse_date};
+use crate::codec::{Bind, corrupt, date_str, parse_date};
 use crate::{Result, StoreError};
 use tongban_domain::appointment::{AppointmentKind, SlotPlan, TimeOfDay};
 use tongban_domain::{HallId, ItemCode, UserId, WindowId};
@@ -79,7 +79,7 @@ pub struct AppointmentRecord {
     pub cancelled_at: Option<i64>,
 }
 
-/// Which appointments to list.
+/// Which appointments to list, a page at a time.
 #[derive(Debug, Clone, Default)]
 pub struct AppointmentFilter {
     /// Only this applicant's.
@@ -88,6 +88,31 @@ pub struct AppointmentFilter {
     pub hall: Option<tongban_domain::HallId>,
     /// Only on this day.
     pub day: Option<time::Date>,
+    /// Page size.
+    pub limit: i64,
+    /// Only those after this one in the list's order (the previous page's
+    /// `next`).
+    pub after: Option<AppointmentKey>,
+}
+
+/// Where an appointment stands in a list: by day, starting time, id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppointmentKey {
+    /// Its day.
+    pub day: time::Date,
+    /// Its slot's starting time, `HH:MM`.
+    pub start: String,
+    /// Its id.
+    pub id: i64,
+}
+
+/// A page of appointments.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppointmentPage {
+    /// The rows, by day, starting time and id.
+    pub rows: Vec<AppointmentRecord>,
+    /// Where the next page starts; none on the last page.
+    pub next: Option<AppointmentKey>,
 }
 
 /// What appointments ask of a database.
@@ -126,8 +151,9 @@ pub trait AppointmentStore: Send + Sync {
     /// One appointment.
     async fn appointment(&self, id: i64) -> Result<AppointmentRecord>;
 
-    /// Appointments matching a filter, by day and time.
-    async fn appointments(&self, f: &AppointmentFilter) -> Result<Vec<AppointmentRecord>>;
+    /// A page of the appointments matching a filter, by day, starting time
+    /// and id, from `f.after` on.
+    async fn appointments(&self, f: &AppointmentFilter) -> Result<AppointmentPage>;
 }
 
 fn kind(s: &str) -> Result<AppointmentKind> {
@@ -210,6 +236,62 @@ pub(crate) const PLAN_COLUMNS: &str = "id, hall_id, window_id, starts, ends, cap
 /// The columns of an appointment with its plan (`a`: the appointment, `p`: the plan).
 pub(crate) const APPOINTMENT_COLUMNS: &str = "a.id, a.booking_no, a.plan_id, a.day, p.hall_id, p.window_id, p.starts, p.ends, p.kind, \
     a.item_code, a.user_id, a.status, a.created_at, a.cancelled_at";
+
+/// The query of a page of appointments (at most `f.limit + 1` rows, so the
+/// caller sees whether there is more): only the filters given, spelled
+/// out, on the index of `appointments` that leads with the first of them
+/// (`appointments_user_order`, `appointments_hall_order`,
+/// `appointments_day_order`) and is ordered as the list is, so a page
+/// reads its rows and never every booking of the city. The plan's
+/// columns come by primary key.
+pub(crate) fn page_query(f: &AppointmentFilter) -> (String, Vec<Bind>) {
+    let mut binds = Vec::new();
+    let mut conds = Vec::new();
+    if let Some(u) = f.user {
+        binds.push(Bind::Int(u.0));
+        conds.push(format!("a.user_id = ${}", binds.len()));
+    }
+    if let Some(h) = f.hall {
+        binds.push(Bind::Int(h.0));
+        conds.push(format!("a.hall_id = ${}", binds.len()));
+    }
+    if let Some(d) = f.day {
+        binds.push(Bind::Text(date_str(d)));
+        conds.push(format!("a.day = ${}", binds.len()));
+    }
+    if let Some(k) = &f.after {
+        binds.push(Bind::Text(date_str(k.day)));
+        binds.push(Bind::Text(k.start.clone()));
+        binds.push(Bind::Int(k.id));
+        let n = binds.len();
+        conds.push(format!(
+            "(a.day, a.starts, a.id) > (${}, ${}, ${n})",
+            n - 2,
+            n - 1
+        ));
+    }
+    let where_ = if conds.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", conds.join(" AND "))
+    };
+    // The order names the leading index's column (the same order within
+    // its equality), so the planner walks that index and no other.
+    let order = if f.user.is_some() {
+        "a.user_id, a.day, a.starts, a.id"
+    } else if f.hall.is_some() {
+        "a.hall_id, a.day, a.starts, a.id"
+    } else {
+        "a.day, a.starts, a.id"
+    };
+    binds.push(Bind::Int(f.limit + 1));
+    let sql = format!(
+        "SELECT {APPOINTMENT_COLUMNS} FROM appointments a JOIN slot_plans p ON p.id = a.plan_id
+         {where_} ORDER BY {order} LIMIT ${}",
+        binds.len()
+    );
+    (sql, binds)
+}
 
 /// Implements [`AppointmentStore`] for `$ty` with the SQL both backends share.
 macro_rules! impl_appointments {
@@ -329,9 +411,12 @@ macro_rules! impl_appointments {
                 if taken.is_none() {
                     return Err($crate::StoreError::Conflict("slot_full".into()));
                 }
+                // The plan's hall and starting time go with the booking: the
+                // lists are ordered and filtered by them.
                 let id: i64 = sqlx::query_scalar(
-                    "INSERT INTO appointments (booking_no, plan_id, day, item_code, user_id, status, created_at)
-                     VALUES ($1, $2, $3, $4, $5, 'booked', $6) RETURNING id",
+                    "INSERT INTO appointments (booking_no, plan_id, day, item_code, user_id, status, created_at, hall_id, starts)
+                     SELECT $1, $2, $3, $4, $5, 'booked', $6, p.hall_id, p.starts FROM slot_plans p WHERE p.id = $2
+                     RETURNING id",
                 )
                 .bind(&a.booking_no)
                 .bind(a.plan)
@@ -387,45 +472,30 @@ macro_rules! impl_appointments {
                 Self::load_appointment(&mut conn, id).await
             }
 
-            async fn appointments(&self, f: &$crate::AppointmentFilter) -> $crate::Result<Vec<$crate::AppointmentRecord>> {
-                // Only the filters given, spelled out, so each reads its index
-                // (an applicant's on `appointments_user`, a day's on
-                // `appointments_day`): never every booking of the city.
-                let mut conds = Vec::new();
-                let mut n = 0;
-                let mut next = || {
-                    n += 1;
-                    format!("${n}")
-                };
-                if f.user.is_some() {
-                    conds.push(format!("a.user_id = {}", next()));
+            async fn appointments(&self, f: &$crate::AppointmentFilter) -> $crate::Result<$crate::AppointmentPage> {
+                let (sql, binds) = $crate::appointments::page_query(f);
+                let mut q = sqlx::query_as::<_, $crate::appointments::AppointmentRow>(sqlx::AssertSqlSafe(sql));
+                for b in binds {
+                    q = match b {
+                        $crate::codec::Bind::Int(v) => q.bind(v),
+                        $crate::codec::Bind::Text(v) => q.bind(v),
+                    };
                 }
-                if f.hall.is_some() {
-                    conds.push(format!("p.hall_id = {}", next()));
-                }
-                if f.day.is_some() {
-                    conds.push(format!("a.day = {}", next()));
-                }
-                let where_ = if conds.is_empty() { "1 = 1".to_string() } else { conds.join(" AND ") };
-                let mut q = sqlx::query_as::<_, $crate::appointments::AppointmentRow>(sqlx::AssertSqlSafe(format!(
-                    "SELECT {} FROM appointments a JOIN slot_plans p ON p.id = a.plan_id
-                     WHERE {where_} ORDER BY a.day, p.starts, a.id LIMIT 500",
-                    $crate::appointments::APPOINTMENT_COLUMNS
-                )));
-                if let Some(u) = f.user {
-                    q = q.bind(u.0);
-                }
-                if let Some(h) = f.hall {
-                    q = q.bind(h.0);
-                }
-                if let Some(d) = f.day {
-                    q = q.bind($crate::codec::date_str(d));
-                }
-                q.fetch_all(&self.pool)
+                let mut rows = q
+                    .fetch_all(&self.pool)
                     .await?
                     .into_iter()
                     .map($crate::AppointmentRecord::try_from)
-                    .collect()
+                    .collect::<$crate::Result<Vec<_>>>()?;
+                let limit = usize::try_from(f.limit).unwrap_or(0);
+                let more = rows.len() > limit;
+                rows.truncate(limit);
+                let next = if more {
+                    rows.last().map(|r| $crate::AppointmentKey { day: r.day, start: r.start.clone(), id: r.id })
+                } else {
+                    None
+                };
+                Ok($crate::AppointmentPage { rows, next })
             }
         }
 

@@ -39,6 +39,33 @@ pub struct BulkCase {
     pub created_at: i64,
     /// Last change, unix ms.
     pub updated_at: i64,
+    /// Its rating (好差评), if the applicant gave one.
+    pub rating: Option<BulkRating>,
+}
+
+/// The rating of a synthetic case: on the window channel when a hall
+/// received it, online otherwise, every dimension of the channel graded
+/// `overall`.
+#[derive(Debug, Clone)]
+pub struct BulkRating {
+    /// The overall grade, 1–5 (1 and 2 are a 差评).
+    pub overall: u8,
+    /// Rated at, unix ms.
+    pub at: i64,
+    /// A 差评's rectification, owed by the hall for the window channel and
+    /// by the department online (as a rating writes it).
+    pub rectification: Option<BulkRectification>,
+}
+
+/// The rectification of a synthetic 差评.
+#[derive(Debug, Clone)]
+pub struct BulkRectification {
+    /// Opened on (`YYYY-MM-DD`).
+    pub opened_on: String,
+    /// Due on (`YYYY-MM-DD`).
+    pub due_on: String,
+    /// Closed at, unix ms; open when none.
+    pub closed_at: Option<i64>,
 }
 
 /// The benchmarks' view of a store: everything a [`crate::Store`] does, and
@@ -75,22 +102,36 @@ pub trait BenchStore: crate::Store {
     /// each (what it reads, plan).
     async fn count_plans(&self) -> crate::Result<Vec<(String, String)>>;
 
+    /// The database's plan of the query that reads a page of appointments
+    /// (priced like [`BenchStore::case_list_plans`]).
+    async fn appointment_list_plan(
+        &self,
+        filter: &crate::AppointmentFilter,
+    ) -> crate::Result<String>;
+
+    /// The plans of the reads bounded by one account or one case (priced
+    /// the same way): each (what it reads, plan) — an account's
+    /// notifications, its unread count and marking them read; a case's
+    /// events and material receipts — and a control no index serves.
+    async fn bounded_read_plans(&self) -> crate::Result<Vec<(String, String)>>;
+
     /// Creates applicant accounts (no password: they cannot sign in) in one
     /// transaction; their ids in order.
     async fn bulk_applicants(&self, usernames: &[String], at: i64) -> crate::Result<Vec<i64>>;
 
-    /// Writes synthetic cases, each with its one chained `import` event, in
-    /// one transaction.
+    /// Writes synthetic cases, each with its one chained `import` event,
+    /// and their ratings and rectifications with the statistics' counters
+    /// moved as rating and closing move them, in one transaction.
     async fn bulk_cases(&self, cases: &[BulkCase]) -> crate::Result<()>;
 
     /// The highest case id so far (0 when none).
     async fn max_case_id(&self) -> crate::Result<i64>;
 }
 
-/// Implements [`BenchStore`] for `$ty` (a `Clone` backend with a `pool`
-/// field, `begin_solo` and `commit_stats`).
+/// Implements [`BenchStore`] for `$ty` on database `$db` (a `Clone`
+/// backend with a `pool` field, `begin_solo` and `commit_stats`).
 macro_rules! impl_bench {
-    ($ty:ty, $backend:literal) => {
+    ($ty:ty, $backend:literal, $db:ty) => {
         #[async_trait::async_trait]
         impl $crate::bench::BenchStore for $ty {
             fn backend(&self) -> &'static str {
@@ -180,6 +221,33 @@ macro_rules! impl_bench {
                 let mut plans = Vec::new();
                 for (what, sql, binds) in $crate::evaluations::planned_queries() {
                     plans.push((what, self.explain(&sql, binds).await?));
+                }
+                Ok(plans)
+            }
+
+            async fn appointment_list_plan(&self, f: &$crate::AppointmentFilter) -> $crate::Result<String> {
+                let (sql, binds) = $crate::appointments::page_query(f);
+                self.explain(&sql, binds).await
+            }
+
+            async fn bounded_read_plans(&self) -> $crate::Result<Vec<(String, String)>> {
+                use $crate::cases::Bind::Int;
+                let reads = [
+                    ("notifications", $crate::people::NOTIFICATIONS_SQL, vec![Int(1), Int(20)]),
+                    ("notifications: unread", $crate::people::UNREAD_SQL, vec![Int(1)]),
+                    ("notifications: mark read", $crate::people::MARK_READ_SQL, vec![Int(1_000), Int(1)]),
+                    ("case events", $crate::cases::CASE_EVENTS_SQL, vec![Int(1)]),
+                    ("case materials", $crate::cases::CASE_MATERIALS_SQL, vec![Int(1)]),
+                    // What the checks must catch: an order no index serves.
+                    (
+                        "control: notifications by time (no index)",
+                        "SELECT id FROM notifications WHERE user_id = $1 ORDER BY created_at DESC LIMIT $2",
+                        vec![Int(1), Int(20)],
+                    ),
+                ];
+                let mut plans = Vec::new();
+                for (what, sql, binds) in reads {
+                    plans.push((what.to_owned(), self.explain(sql, binds).await?));
                 }
                 Ok(plans)
             }
@@ -287,6 +355,11 @@ macro_rules! impl_bench {
                             .push_bind(hash);
                     });
                     e.build().execute(&mut *tx).await?;
+                    let rated: Vec<(i64, &$crate::bench::BulkCase, &$crate::bench::BulkRating)> = chunk
+                        .iter()
+                        .filter_map(|c| Some((ids.get(&c.case_no).copied()?, c, c.rating.as_ref()?)))
+                        .collect();
+                    Self::bulk_ratings(&mut tx, &rated).await?;
                 }
                 tx.commit().await?;
                 Ok(())
@@ -298,6 +371,121 @@ macro_rules! impl_bench {
         }
 
         impl $ty {
+            /// Writes the ratings of bulk cases (case id, case, rating) and
+            /// their rectifications, and adds them to `evaluation_counts`
+            /// and `open_rectification_counts` summed per key, as
+            /// `rate_case` and a closing would one by one.
+            async fn bulk_ratings(
+                conn: &mut <$db as sqlx::Database>::Connection,
+                rated: &[(i64, &$crate::bench::BulkCase, &$crate::bench::BulkRating)],
+            ) -> $crate::Result<()> {
+                use tongban_domain::evaluation::Channel;
+                if rated.is_empty() {
+                    return Ok(());
+                }
+                let channel = |c: &$crate::bench::BulkCase| if c.hall.is_some() { Channel::Window } else { Channel::Online };
+                let mut q = sqlx::QueryBuilder::new(
+                    "INSERT INTO evaluations (case_id, channel, overall, grades, comment, hall_id, department_id, item_code,
+                       rated_by, rated_at) ",
+                );
+                q.push_values(rated, |mut b, (id, c, r)| {
+                    let grades: std::collections::BTreeMap<&str, u8> =
+                        channel(c).dimensions().iter().map(|(k, _)| (*k, r.overall)).collect();
+                    b.push_bind(*id)
+                        .push_bind(channel(c).as_str())
+                        .push_bind(i64::from(r.overall))
+                        .push_bind(serde_json::to_string(&grades).unwrap_or_default())
+                        .push_bind(if r.overall <= 2 { "等候时间太长" } else { "" })
+                        .push_bind(c.hall)
+                        .push_bind(c.department)
+                        .push_bind(&c.item_code)
+                        .push_bind(c.applicant_user)
+                        .push_bind(r.at);
+                });
+                q.push(" RETURNING id, case_id");
+                let evaluations: std::collections::HashMap<i64, i64> = q
+                    .build_query_as::<(i64, i64)>()
+                    .fetch_all(&mut *conn)
+                    .await?
+                    .into_iter()
+                    .map(|(id, case)| (case, id))
+                    .collect();
+                // The counters' moves, summed per key (and due day).
+                let mut counts: std::collections::BTreeMap<(&str, String), [i64; 6]> = Default::default();
+                let mut open: std::collections::BTreeMap<(&str, String, &str), i64> = Default::default();
+                let mut rects = Vec::new();
+                for (id, c, r) in rated {
+                    let item = tongban_domain::ItemCode(c.item_code.clone());
+                    let keys = $crate::StatsBy::ALL.map(|by| {
+                        (by.as_str(), by.key(c.hall.map(tongban_domain::HallId), tongban_domain::DepartmentId(c.department), &item))
+                    });
+                    for (by, key) in &keys {
+                        let n = counts.entry((*by, key.clone())).or_default();
+                        n[usize::from(r.overall.clamp(1, 5)) - 1] += 1;
+                        match &r.rectification {
+                            Some(x) if x.closed_at.is_some() => n[5] += 1,
+                            Some(x) => *open.entry((*by, key.clone(), x.due_on.as_str())).or_default() += 1,
+                            None => {}
+                        }
+                    }
+                    if let Some(x) = &r.rectification {
+                        rects.push((evaluations.get(id).copied().unwrap_or_default(), *id, *c, x));
+                    }
+                }
+                if !rects.is_empty() {
+                    let mut q = sqlx::QueryBuilder::new(
+                        "INSERT INTO rectifications (evaluation_id, case_id, hall_id, department_id, opened_on, due_on, status,
+                           explanation, closed_by, closed_at) ",
+                    );
+                    q.push_values(&rects, |mut b, (evaluation, id, c, x)| {
+                        let (hall, department) = match channel(c) {
+                            Channel::Window => (c.hall, None),
+                            Channel::Online => (None, Some(c.department)),
+                        };
+                        b.push_bind(*evaluation)
+                            .push_bind(*id)
+                            .push_bind(hall)
+                            .push_bind(department)
+                            .push_bind(&x.opened_on)
+                            .push_bind(&x.due_on)
+                            .push_bind(if x.closed_at.is_some() { "closed" } else { "open" })
+                            .push_bind(x.closed_at.map(|_| "已约谈窗口人员并改进排队叫号"))
+                            .push_bind(x.closed_at.map(|_| c.actor))
+                            .push_bind(x.closed_at);
+                    });
+                    q.build().execute(&mut *conn).await?;
+                }
+                let counts: Vec<_> = counts.into_iter().collect();
+                for chunk in counts.chunks(1000) {
+                    let mut q = sqlx::QueryBuilder::new(
+                        "INSERT INTO evaluation_counts (dimension, key, g1, g2, g3, g4, g5, rectified) ",
+                    );
+                    q.push_values(chunk, |mut b, ((by, key), n)| {
+                        b.push_bind(*by).push_bind(key);
+                        for v in n {
+                            b.push_bind(*v);
+                        }
+                    });
+                    q.push(
+                        " ON CONFLICT (dimension, key) DO UPDATE SET g1 = evaluation_counts.g1 + excluded.g1,
+                           g2 = evaluation_counts.g2 + excluded.g2, g3 = evaluation_counts.g3 + excluded.g3,
+                           g4 = evaluation_counts.g4 + excluded.g4, g5 = evaluation_counts.g5 + excluded.g5,
+                           rectified = evaluation_counts.rectified + excluded.rectified",
+                    );
+                    q.build().execute(&mut *conn).await?;
+                }
+                let open: Vec<_> = open.into_iter().collect();
+                for chunk in open.chunks(1000) {
+                    let mut q = sqlx::QueryBuilder::new("INSERT INTO open_rectification_counts (dimension, key, due_on, n) ");
+                    q.push_values(chunk, |mut b, ((by, key, due), n)| {
+                        b.push_bind(*by).push_bind(key).push_bind(*due).push_bind(*n);
+                    });
+                    q.push(" ON CONFLICT (dimension, key, due_on) DO UPDATE SET n = open_rectification_counts.n + excluded.n");
+                    q.build().execute(&mut *conn).await?;
+                }
+                Ok(())
+            }
+
             /// The plan of `sql` with `binds`: on PostgreSQL with sequential
             /// scans, bitmap scans and sorts priced out, so a plan that still
             /// has one has no index to go by.

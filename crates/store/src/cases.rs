@@ -828,6 +828,15 @@ pub(crate) const CASE_COLUMNS: &str = "id, case_no, verification_code, item_code
     department_id, hall_id, applicant_user_id, created_by, applicant, agent, answers, situation, materials, promised_days, instant, \
     accepted_on, decided_on, pauses, resume_to, created_at, updated_at, pickup_hall_id, assisted_by, delivery, due_on, head_hash";
 
+/// A case's timeline: its events in order, on the primary key (case, seq).
+pub(crate) const CASE_EVENTS_SQL: &str = "SELECT seq, at, actor_id, role, hall_id, department_id, action, status, payload, \
+    prev_hash, hash FROM case_events WHERE case_id = $1 ORDER BY seq";
+
+/// A case's material receipts in the order recorded, on
+/// `case_materials_case` (case, id).
+pub(crate) const CASE_MATERIALS_SQL: &str = "SELECT material_key, method, blob, mime, size, license_ref, recorded_by, \
+    recorded_at, original_verified FROM case_materials WHERE case_id = $1 ORDER BY id";
+
 /// Implements [`CaseStore`] for `$ty` with the SQL both backends share.
 macro_rules! impl_cases {
     ($ty:ty, $db:ty, $tx:ty) => {
@@ -921,10 +930,7 @@ macro_rules! impl_cases {
             }
 
             async fn case_events(&self, case_id: tongban_domain::CaseId) -> $crate::Result<Vec<$crate::EventRecord>> {
-                Ok(sqlx::query_as(
-                    "SELECT seq, at, actor_id, role, hall_id, department_id, action, status, payload, prev_hash, hash
-                     FROM case_events WHERE case_id = $1 ORDER BY seq",
-                )
+                Ok(sqlx::query_as($crate::cases::CASE_EVENTS_SQL)
                 .bind(case_id.0)
                 .fetch_all(&self.pool)
                 .await?)
@@ -994,10 +1000,7 @@ macro_rules! impl_cases {
             }
 
             async fn material_receipts(&self, case_id: tongban_domain::CaseId) -> $crate::Result<Vec<$crate::MaterialReceipt>> {
-                Ok(sqlx::query_as(
-                    "SELECT material_key, method, blob, mime, size, license_ref, recorded_by, recorded_at, original_verified
-                     FROM case_materials WHERE case_id = $1 ORDER BY id",
-                )
+                Ok(sqlx::query_as($crate::cases::CASE_MATERIALS_SQL)
                 .bind(case_id.0)
                 .fetch_all(&self.pool)
                 .await?)

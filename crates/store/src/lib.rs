@@ -18,10 +18,11 @@ pub mod sqlite;
 pub mod trust;
 
 pub use appointments::{
-    AppointmentFilter, AppointmentRecord, AppointmentStore, NewAppointment, NewSlotPlan,
+    AppointmentFilter, AppointmentKey, AppointmentPage, AppointmentRecord, AppointmentStore,
+    NewAppointment, NewSlotPlan,
 };
 use async_trait::async_trait;
-pub use bench::{BenchStore, BulkCase};
+pub use bench::{BenchStore, BulkCase, BulkRating, BulkRectification};
 pub use cases::{
     CaseChange, CaseFilter, CaseKey, CaseOrder, CasePage, CaseRecord, CaseStore, CountScope,
     EventRecord, IdemWrite, MaterialReceipt, NO_DUE, NewCase, NewEvent, NotificationRecord,

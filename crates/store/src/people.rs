@@ -249,6 +249,20 @@ pub trait PeopleStore: Send + Sync {
     async fn mark_notifications_read(&self, user: UserId, at: i64) -> Result<()>;
 }
 
+/// An account's newest notifications: a backward walk of
+/// `notifications_user` (user, id) as far as the limit; each case by key.
+pub(crate) const NOTIFICATIONS_SQL: &str = "SELECT n.id, c.case_no, n.text, n.created_at, n.read_at \
+    FROM notifications n JOIN cases c ON c.id = n.case_id WHERE n.user_id = $1 ORDER BY n.id DESC LIMIT $2";
+
+/// How many of an account's notifications are unread: the partial index
+/// `notifications_unread` holds only those.
+pub(crate) const UNREAD_SQL: &str =
+    "SELECT COUNT(*) AS n FROM notifications WHERE user_id = $1 AND read_at IS NULL";
+
+/// Marks an account's unread notifications read (on `notifications_unread`).
+pub(crate) const MARK_READ_SQL: &str =
+    "UPDATE notifications SET read_at = $1 WHERE user_id = $2 AND read_at IS NULL";
+
 /// A `users` row, without the secrets.
 #[derive(sqlx::FromRow)]
 pub(crate) struct UserRow {
@@ -665,14 +679,11 @@ macro_rules! impl_people {
                 user: tongban_domain::UserId,
                 limit: i64,
             ) -> $crate::Result<(Vec<$crate::NotificationRecord>, i64)> {
-                let unread: i64 = sqlx::query_scalar("SELECT COUNT(*) AS n FROM notifications WHERE user_id = $1 AND read_at IS NULL")
+                let unread: i64 = sqlx::query_scalar($crate::people::UNREAD_SQL)
                     .bind(user.0)
                     .fetch_one(&self.pool)
                     .await?;
-                let list = sqlx::query_as::<_, $crate::people::NotificationRow>(
-                    "SELECT n.id, c.case_no, n.text, n.created_at, n.read_at FROM notifications n JOIN cases c ON c.id = n.case_id
-                     WHERE n.user_id = $1 ORDER BY n.id DESC LIMIT $2",
-                )
+                let list = sqlx::query_as::<_, $crate::people::NotificationRow>($crate::people::NOTIFICATIONS_SQL)
                 .bind(user.0)
                 .bind(limit)
                 .fetch_all(&self.pool)
@@ -685,7 +696,7 @@ macro_rules! impl_people {
 
             async fn mark_notifications_read(&self, user: tongban_domain::UserId, at: i64) -> $crate::Result<()> {
                 let mut tx = self.begin_write().await?;
-                sqlx::query("UPDATE notifications SET read_at = $1 WHERE user_id = $2 AND read_at IS NULL")
+                sqlx::query($crate::people::MARK_READ_SQL)
                     .bind(at)
                     .bind(user.0)
                     .execute(&mut *tx)

@@ -252,4 +252,4 @@ crate::trust::impl_trust!(PgStore, " FOR UPDATE", PgTx);
 crate::appointments::impl_appointments!(PgStore, sqlx::Postgres);
 crate::evaluations::impl_evaluations!(PgStore, sqlx::Postgres);
 crate::outbox::impl_outbox!(PgStore, sqlx::Postgres);
-crate::bench::impl_bench!(PgStore, "postgres");
+crate::bench::impl_bench!(PgStore, "postgres", sqlx::Postgres);

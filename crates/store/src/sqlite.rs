@@ -472,4 +472,4 @@ crate::trust::impl_trust!(SqliteStore, "", WriteTx);
 crate::appointments::impl_appointments!(SqliteStore, sqlx::Sqlite);
 crate::evaluations::impl_evaluations!(SqliteStore, sqlx::Sqlite);
 crate::outbox::impl_outbox!(SqliteStore, sqlx::Sqlite);
-crate::bench::impl_bench!(SqliteStore, "sqlite");
+crate::bench::impl_bench!(SqliteStore, "sqlite", sqlx::Sqlite);

@@ -1784,3 +1784,256 @@ contract!(
         }
     }
 );
+
+/// A line of a plan that scans a table or sorts (on PostgreSQL also a hash
+/// or a materialised join: the order of an index is lost), but for `walk`,
+/// the one ordered walk of a whole index a list of everything may take as
+/// far as a page.
+fn scan_or_sort(backend: &str, plan: &str, walk: Option<&str>) -> Option<String> {
+    plan.lines()
+        .map(str::trim)
+        .filter(|l| !walk.is_some_and(|w| l.contains(w)))
+        .find(|l| {
+            if backend == "sqlite" {
+                l.starts_with("SCAN ") || l.contains("TEMP B-TREE")
+            } else {
+                ["Seq Scan", "Bitmap", "Sort", "Hash", "Materialize"]
+                    .iter()
+                    .any(|n| l.contains(n))
+            }
+        })
+        .map(str::to_owned)
+}
+
+contract!(
+    every_appointment_list_query_reads_an_index_in_order,
+    |s: &dyn tongban_store::BenchStore| {
+        use tongban_store::{AppointmentFilter, AppointmentKey};
+        let day = time::macros::date!(2026 - 12 - 04);
+        let key = AppointmentKey {
+            day,
+            start: "09:00".into(),
+            id: 7,
+        };
+        // Every combination of the filters, from the first and from a cursor.
+        for mask in 0..8u8 {
+            for after in [None, Some(key.clone())] {
+                let f = AppointmentFilter {
+                    user: (mask & 1 != 0).then_some(UserId(3)),
+                    hall: (mask & 2 != 0).then_some(HallId(1)),
+                    day: (mask & 4 != 0).then_some(day),
+                    limit: 20,
+                    after,
+                };
+                let plan = s.appointment_list_plan(&f).await.unwrap();
+                // Everyone's, from the first: the day order's index walked
+                // as far as a page.
+                let walk = (mask == 0 && f.after.is_none()).then_some("appointments_day_order");
+                if let Some(line) = scan_or_sort(s.backend(), &plan, walk) {
+                    panic!("{f:?}: the plan scans or sorts ({line}):\n{plan}");
+                }
+                // On an index that leads with a filter given (the query
+                // orders by the applicant's, else the hall's; with more
+                // than one given, any such index is a range in the list's
+                // order, and PostgreSQL without statistics may take
+                // either), or, given none, along the day order's.
+                let indexes: Vec<&str> = [
+                    (f.user.is_some(), "appointments_user_order"),
+                    (f.hall.is_some(), "appointments_hall_order"),
+                    (f.day.is_some() || mask == 0, "appointments_day_order"),
+                ]
+                .into_iter()
+                .filter_map(|(given, index)| given.then_some(index))
+                .collect();
+                assert!(
+                    indexes.iter().any(|i| plan.contains(i)),
+                    "{f:?}: not on {indexes:?}:\n{plan}"
+                );
+            }
+        }
+    }
+);
+
+contract!(
+    notifications_and_a_cases_reads_go_by_index,
+    |s: &dyn tongban_store::BenchStore| {
+        let plans = s.bounded_read_plans().await.unwrap();
+        assert_eq!(plans.len(), 6, "five reads and a control");
+        for (what, plan) in plans {
+            if what.starts_with("control") {
+                assert!(
+                    scan_or_sort(s.backend(), &plan, None).is_some(),
+                    "the check misses {what}:\n{plan}"
+                );
+                continue;
+            }
+            if let Some(line) = scan_or_sort(s.backend(), &plan, None) {
+                panic!("{what}: the plan scans or sorts ({line}):\n{plan}");
+            }
+            let index = match what.as_str() {
+                "notifications" => "notifications_user",
+                "case events" if s.backend() == "sqlite" => "sqlite_autoindex_case_events",
+                "case events" => "case_events_pkey",
+                "case materials" => "case_materials_case",
+                _ => "notifications_",
+            };
+            assert!(plan.contains(index), "{what}: not on {index}:\n{plan}");
+        }
+    }
+);
+
+contract!(appointment_pages_visit_every_booking_once_in_order, |s| {
+    use tongban_domain::appointment::AppointmentKind;
+    use tongban_store::{AppointmentFilter, AppointmentRecord, NewAppointment, NewSlotPlan};
+    let (hall, _, dept) = city(s).await;
+    s.publish_items(
+        &[publication(item("GA-001", "居民身份证换领"), vec![dept])],
+        1,
+    )
+    .await
+    .unwrap();
+    let mut users = Vec::new();
+    for name in ["clerk", "a1", "a2", "a3"] {
+        users.push(
+            s.create_user(&NewUser {
+                username: name.into(),
+                display_name: name.into(),
+                password_hash: "x".into(),
+                role: if name == "clerk" {
+                    Role::Clerk
+                } else {
+                    Role::Applicant
+                },
+                scope: if name == "clerk" {
+                    Scope::Hall(hall)
+                } else {
+                    Scope::None
+                },
+                household_region: None,
+                id_number: None,
+                phone: None,
+            })
+            .await
+            .unwrap(),
+        );
+    }
+    let windows = s.hall(hall).await.unwrap().windows;
+    // Two windows with slots whose starting times tie across windows, so
+    // a day's list interleaves the plans and ties break by booking.
+    let mut plans = Vec::new();
+    for (w, start, end) in [
+        (0, "09:00", "09:30"),
+        (1, "08:30", "09:00"),
+        (1, "09:00", "09:30"),
+        (0, "14:00", "14:30"),
+    ] {
+        plans.push(NewSlotPlan {
+            hall,
+            window: windows[w].id,
+            start: start.into(),
+            end: end.into(),
+            capacity: 10,
+            kind: AppointmentKind::Counter,
+            created_by: users[0],
+            created_at: 1,
+        });
+    }
+    let plans = s.create_slot_plans(&plans).await.unwrap();
+    let days = [
+        time::macros::date!(2026 - 12 - 03),
+        time::macros::date!(2026 - 12 - 04),
+        time::macros::date!(2026 - 12 - 07),
+    ];
+    let mut booked: Vec<AppointmentRecord> = Vec::new();
+    for i in 0..30usize {
+        // The plans in a shuffled order, so ids do not follow the times.
+        let plan = &plans[(i * 3 + i / 7) % plans.len()];
+        let user = users[1 + i % 3];
+        let day = days[(i / 4) % days.len()];
+        match s
+            .book_appointment(&NewAppointment {
+                plan: plan.id,
+                day,
+                capacity: plan.capacity,
+                booking_no: format!("YY{i:04}"),
+                item: ItemCode("GA-001".into()),
+                user,
+                at: 10 + i as i64,
+            })
+            .await
+        {
+            Ok(a) => booked.push(a),
+            Err(StoreError::Conflict(_)) => {}
+            Err(e) => panic!("{e}"),
+        }
+    }
+    // Cancelled bookings stay on the lists.
+    let cancelled = s
+        .cancel_appointment(booked[4].id, users[0], 99)
+        .await
+        .unwrap();
+    booked[4] = cancelled;
+    assert!(booked.len() > 20, "{}", booked.len());
+    for b in &booked {
+        let plan = plans.iter().find(|p| p.id == b.plan).unwrap();
+        assert_eq!(
+            (b.hall, b.start.as_str()),
+            (hall, plan.start.to_string().as_str())
+        );
+    }
+    let order = |a: &AppointmentRecord| (a.day, a.start.clone(), a.id);
+    for mask in 0..8u8 {
+        for user in [users[1], users[2]] {
+            let f = AppointmentFilter {
+                user: (mask & 1 != 0).then_some(user),
+                hall: (mask & 2 != 0).then_some(hall),
+                day: (mask & 4 != 0).then_some(days[1]),
+                limit: 1_000,
+                after: None,
+            };
+            let mut expected: Vec<&AppointmentRecord> = booked
+                .iter()
+                .filter(|a| f.user.is_none_or(|u| a.user == u))
+                .filter(|a| f.day.is_none_or(|d| a.day == d))
+                .collect();
+            expected.sort_by_key(|a| order(a));
+            let whole = s.appointments(&f).await.unwrap();
+            assert!(whole.next.is_none());
+            assert_eq!(
+                whole.rows.iter().collect::<Vec<_>>(),
+                expected,
+                "{f:?}: the whole list"
+            );
+            assert!(!expected.is_empty(), "{f:?}");
+            for limit in [1, 2, 3, 7] {
+                let mut pages = Vec::new();
+                let mut after = None;
+                loop {
+                    let page = s
+                        .appointments(&AppointmentFilter {
+                            limit,
+                            after: after.clone(),
+                            ..f.clone()
+                        })
+                        .await
+                        .unwrap();
+                    assert!(page.rows.len() <= limit as usize);
+                    pages.extend(page.rows);
+                    match page.next {
+                        Some(k) => after = Some(k),
+                        None => break,
+                    }
+                    assert!(pages.len() <= expected.len(), "{f:?} pages past the end");
+                }
+                assert_eq!(
+                    pages.iter().collect::<Vec<_>>(),
+                    expected,
+                    "{f:?} by {limit}: pages concatenated"
+                );
+                let mut ids: Vec<i64> = pages.iter().map(|a| a.id).collect();
+                ids.dedup();
+                assert_eq!(ids.len(), expected.len(), "{f:?} by {limit}: duplicates");
+            }
+        }
+    }
+});

@@ -17,7 +17,7 @@ use tongban_domain::authz::Action;
 use tongban_domain::{FieldError, HallId};
 
 pub use tongban_app::appointments::{
-    AppointmentView, BookBody, PlanBody, PlanView, SlotView, slots_of, view,
+    AppointmentList, AppointmentView, BookBody, PlanBody, PlanView, SlotView, slots_of, view,
 };
 
 /// The slots a hall publishes, from `from` (default: tomorrow) for `days`
@@ -87,38 +87,31 @@ pub async fn book(
 }
 
 /// The caller's bookings (applicants), or a hall's bookings of a day for
-/// its staff (`hall`, `day`, default the caller's hall and today). Access:
-/// applicants (their own); staff of the hall; platform admins.
+/// its staff (`hall`, `day`, default the caller's hall and today), a page
+/// at a time by day, starting time and booking. Access: applicants (their
+/// own); staff of the hall; platform admins.
 #[utoipa::path(get, path = "/appointments", tag = "appointments", security(("bearer" = [])),
-    params(("hall" = Option<i64>, Query, minimum = 1), ("day" = Option<String>, Query, format = Date)),
-    responses((status = 200, body = Page<AppointmentView>), (status = 401, body = crate::error::ErrorBody),
-              (status = 403, body = crate::error::ErrorBody)))]
+    params(("hall" = Option<i64>, Query, minimum = 1), ("day" = Option<String>, Query, format = Date),
+           ("limit" = Option<usize>, Query, minimum = 1, maximum = 200, description = "Page size, 1–200 (default 20)"),
+           ("cursor" = Option<String>, Query, max_length = 200, description = "The `next` of the page before")),
+    responses((status = 200, body = AppointmentList), (status = 401, body = crate::error::ErrorBody),
+              (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     ctx: Signed,
     p: Params,
-) -> ApiResult<Json<Page<AppointmentView>>> {
+) -> ApiResult<Json<AppointmentList>> {
     let f = time::macros::format_description!("[year]-[month]-[day]");
     let day = p.parse("day", "日期", |v| Date::parse(v, &f).ok())?;
     let hall = p
         .parse("hall", "服务中心", |v| v.parse::<i64>().ok())?
         .map(HallId);
-    let data = list_for(&state, &ctx, hall, day).await?;
-    let total = data.len();
-    Ok(Json(Page { data, total }))
-}
-
-/// The bookings the caller may see: an applicant's own, or a hall's of a day.
-pub async fn list_for(
-    state: &AppState,
-    ctx: &Ctx,
-    hall: Option<HallId>,
-    day: Option<Date>,
-) -> ApiResult<Vec<AppointmentView>> {
+    let limit = p.limit()?;
     let actor = ctx.signed()?;
-    appointments::bookings(&state.app(), &actor, hall, day)
+    let list = appointments::bookings(&state.app(), &actor, hall, day, limit, p.get("cursor"))
         .await
-        .map_err(|e| ctx.fail(e))
+        .map_err(|e| ctx.fail(e))?;
+    Ok(Json(list))
 }
 
 /// Cancels a booking (the API and the page share it).

@@ -26,9 +26,14 @@ async fn render(
     ctx.authorize(Action::ReadPublic)?;
     let actor = ctx.signed().ok();
     let asked = q.get("hall").and_then(|h| h.parse().ok());
-    let agenda = tongban_app::appointments::agenda(&state.app(), actor.as_ref(), asked)
-        .await
-        .map_err(|e| ctx.fail(e))?;
+    let agenda = tongban_app::appointments::agenda(
+        &state.app(),
+        actor.as_ref(),
+        asked,
+        q.get("cursor").map(String::as_str),
+    )
+    .await
+    .map_err(|e| ctx.fail(e))?;
     let values = context! {
         title => "预约办事", error, notice,
         login_next => percent_encode(&format!("/appointments?hall={}", agenda.hall)),

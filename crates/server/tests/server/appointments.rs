@@ -166,13 +166,41 @@ async fn a_slot_is_never_overbooked_and_a_cancelled_place_is_free_again() {
         .get_auth("/api/v1/appointments", &tokens[winner])
         .await
         .json();
-    assert_eq!(mine["total"], 2);
+    assert_eq!(mine["data"].as_array().unwrap().len(), 2, "{mine}");
+    assert!(mine.get("next").is_none(), "{mine}");
+    // A page at a time: the cursor of one page starts the next.
+    let first = app
+        .get_auth("/api/v1/appointments?limit=1", &tokens[winner])
+        .await
+        .json();
+    let next = first["next"].as_str().expect("a next page").to_owned();
+    let second = app
+        .get_auth(
+            &format!("/api/v1/appointments?limit=1&cursor={next}"),
+            &tokens[winner],
+        )
+        .await
+        .json();
+    assert!(second.get("next").is_none(), "{second}");
+    assert_eq!(
+        [&first["data"][0]["id"], &second["data"][0]["id"]],
+        [&mine["data"][0]["id"], &mine["data"][1]["id"]]
+    );
+    let bad = app
+        .get_auth("/api/v1/appointments?cursor=zz", &tokens[winner])
+        .await;
+    assert_eq!(
+        bad.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        bad.text()
+    );
     let clerk = app.login("clerk-zhenhai").await;
     let day = app
         .get_auth("/api/v1/appointments?day=2026-11-30", &clerk)
         .await
         .json();
-    assert!(day["total"].as_u64().unwrap() >= 3, "{day}");
+    assert!(day["data"].as_array().unwrap().len() >= 3, "{day}");
     let elsewhere = app.login("clerk-longqiao").await;
     assert_eq!(
         app.get_auth(&format!("/api/v1/appointments?hall={zhenhai}"), &elsewhere)

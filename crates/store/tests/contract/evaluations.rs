@@ -395,6 +395,55 @@ fn unindexed(plan: &str) -> Option<&str> {
     })
 }
 
+/// Every statistic (by department, hall and item), overdue reckoned on a
+/// day after every due day.
+async fn all_stats(s: &dyn Store) -> Vec<StatCounts> {
+    let mut out = Vec::new();
+    for by in StatsBy::ALL {
+        out.extend(s.evaluation_stats(by, date!(2027 - 06 - 01)).await.unwrap());
+    }
+    out
+}
+
+/// 40 decided cases written in bulk, each rated: every grade, at the hall
+/// and online, in both departments and items; their 差评's rectifications
+/// open (due on a few days) or closed.
+fn bulk_rated(hall: HallId, departments: [DepartmentId; 2]) -> Vec<tongban_store::BulkCase> {
+    (0..40i64)
+        .map(|i| {
+            let overall = u8::try_from(1 + i % 5).unwrap();
+            tongban_store::BulkCase {
+                case_no: format!("TB1900000000{i:04}"),
+                item_code: ["GA-001", "GA-002"][(i % 2) as usize].into(),
+                item_name: "居民身份证换领".into(),
+                mode: "accept_remote",
+                status: "completed",
+                department: departments[(i / 2 % 2) as usize].0,
+                hall: (i % 3 != 0).then_some(hall.0),
+                applicant_user: None,
+                actor: 1,
+                applicant_name: "林秀英".into(),
+                applicant: "{}".into(),
+                promised_days: 10,
+                accepted_on: Some("2026-11-02".into()),
+                decided_on: Some("2026-11-10".into()),
+                due_on: None,
+                created_at: 1_000 + i,
+                updated_at: 2_000 + i,
+                rating: Some(tongban_store::BulkRating {
+                    overall,
+                    at: 3_000 + i,
+                    rectification: (overall <= 2).then(|| tongban_store::BulkRectification {
+                        opened_on: "2026-11-10".into(),
+                        due_on: format!("2026-11-{}", 20 + i % 4),
+                        closed_at: (i % 4 == 0).then_some(4_000 + i),
+                    }),
+                }),
+            }
+        })
+        .collect()
+}
+
 /// The migration's fill of the counters, as the backend runs it.
 fn backfill(migration: &str) -> &str {
     &migration[migration.find("-- Backfill").expect("marked")..]
@@ -408,7 +457,7 @@ async fn counters_and_plans<S: tongban_store::BenchStore>(
     migration: &str,
     realistic_stats: Option<&str>,
 ) {
-    let (_, _, mut rated) = rated_city(s).await;
+    let (hall, departments, mut rated) = rated_city(s).await;
     for r in rated.iter_mut().filter_map(|r| r.rect.as_mut()).step_by(2) {
         s.rectification_step(
             r.0,
@@ -433,6 +482,21 @@ async fn counters_and_plans<S: tongban_store::BenchStore>(
     );
     pool_exec(backfill(migration)).await;
     assert_stats(s, &rated, "filled by the migration").await;
+    // The scale benchmark's bulk fill moves the counters as ratings and
+    // closings do: what it keeps is what the migration finds.
+    s.bulk_cases(&bulk_rated(hall, departments)).await.unwrap();
+    let kept = all_stats(s).await;
+    assert_eq!(
+        kept.iter()
+            .map(|x| x.by_grade.iter().sum::<i64>())
+            .sum::<i64>(),
+        3 * (24 + 40),
+        "every rating under each of the three keys"
+    );
+    pool_exec("DELETE FROM evaluation_counts").await;
+    pool_exec("DELETE FROM open_rectification_counts").await;
+    pool_exec(backfill(migration)).await;
+    assert_eq!(all_stats(s).await, kept, "bulk ratings: kept and filled");
     if let Some(stats) = realistic_stats {
         pool_exec(stats).await;
     }
