@@ -164,6 +164,7 @@ async fn fill(
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15 ^ have);
     let day_ms = 86_400_000i64;
     let mut batch = Vec::with_capacity(10_000);
+    let mut counts = Counts::default();
     for n in have..size {
         let age_days = rng.below(3 * 365) as i64;
         let (item_code, item_name, days) = pool.items[rng.below(pool.items.len())].clone();
@@ -229,6 +230,7 @@ async fn fill(
             updated_at,
             rating,
         });
+        counts.add(&batch[batch.len() - 1]);
         if batch.len() == 10_000 {
             store.bulk_cases(&batch).await?;
             batch.clear();
@@ -237,7 +239,68 @@ async fn fill(
     if !batch.is_empty() {
         store.bulk_cases(&batch).await?;
     }
+    // The kept counts of what was filled, summed over the fill.
+    let (flows, stock) = counts.rows();
+    store.bulk_counts(&flows, &stock).await?;
     Ok(())
+}
+
+/// The kept counts of synthetic cases: flows by (scope, id, day, flow)
+/// and cases by (scope, id, status), for each case's department and hall.
+#[derive(Default)]
+struct Counts {
+    flows: std::collections::HashMap<(&'static str, i64, String, &'static str), i64>,
+    stock: std::collections::HashMap<(&'static str, i64, &'static str), i64>,
+}
+
+impl Counts {
+    fn add(&mut self, c: &BulkCase) {
+        use tongban_domain::case::tally::Flow;
+        let opened = tongban_app::shanghai_date(c.created_at).to_string();
+        let completed = c.status == "completed";
+        let scopes =
+            std::iter::once(("department", c.department)).chain(c.hall.map(|h| ("hall", h)));
+        for (scope, id) in scopes {
+            let mut flow = |day: &str, f: Flow| {
+                *self
+                    .flows
+                    .entry((scope, id, day.to_owned(), f.as_str()))
+                    .or_default() += 1;
+            };
+            flow(&opened, Flow::Opened);
+            if let Some(d) = &c.accepted_on {
+                flow(d, Flow::Received);
+            }
+            if let Some(d) = &c.decided_on {
+                flow(d, Flow::Decided);
+                if completed {
+                    flow(d, Flow::Approved);
+                    flow(d, Flow::Completed);
+                }
+            }
+            *self.stock.entry((scope, id, c.status)).or_default() += 1;
+        }
+    }
+
+    /// The rows to add.
+    #[allow(clippy::type_complexity)]
+    fn rows(
+        self,
+    ) -> (
+        Vec<(&'static str, i64, String, &'static str, i64)>,
+        Vec<(&'static str, i64, &'static str, i64)>,
+    ) {
+        (
+            self.flows
+                .into_iter()
+                .map(|((scope, id, day, flow), n)| (scope, id, day, flow, n))
+                .collect(),
+            self.stock
+                .into_iter()
+                .map(|((scope, id, status), n)| (scope, id, status, n))
+                .collect(),
+        )
+    }
 }
 
 /// The rating of a case decided on `decided` (`YYYY-MM-DD`; `now` is today): grades spread
@@ -417,4 +480,79 @@ pub fn parse_sizes(s: &str) -> Result<Sizes, String> {
         })
         .collect::<Result<_, _>>()
         .map(Sizes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sqlx::Connection;
+    use tongban_domain::case::tally::Flow;
+    use tongban_store::CountScope;
+
+    /// The fill keeps the counts a step would: per department and hall,
+    /// the cases per status, and over all days one opening per case and
+    /// one receipt per accepted case — on top of the demo's own cases.
+    #[tokio::test]
+    async fn the_fill_keeps_the_counts_of_what_it_writes() {
+        let mut b = [0u8; 6];
+        getrandom::fill(&mut b).unwrap();
+        let path = std::env::temp_dir().join(format!(
+            "tongban-scale-{}.db",
+            b.iter().map(|x| format!("{x:02x}")).collect::<String>()
+        ));
+        let url = format!("sqlite://{}", path.display());
+        let store = crate::bench::open_seeded(&url).await.unwrap();
+        let mut pool = pool(store.as_ref()).await.unwrap();
+        fill(store.as_ref(), &mut pool, 3_000).await.unwrap();
+        let mut db = sqlx::SqliteConnection::connect(&url).await.unwrap();
+        let from = time::macros::date!(2000 - 01 - 01);
+        let to = time::macros::date!(2100 - 01 - 01);
+        for (column, ids) in [
+            ("department_id", &pool.departments),
+            ("hall_id", &pool.halls),
+        ] {
+            for &id in ids.iter() {
+                let scope = match column {
+                    "department_id" => CountScope::Department(tongban_domain::DepartmentId(id)),
+                    _ => CountScope::Hall(tongban_domain::HallId(id)),
+                };
+                let rows: Vec<(String, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "SELECT status, COUNT(*) FROM cases WHERE {column} = ?1 GROUP BY status"
+                )))
+                .bind(id)
+                .fetch_all(&mut db)
+                .await
+                .unwrap();
+                let mut want: Vec<(tongban_domain::case::Status, i64)> = rows
+                    .into_iter()
+                    .map(|(s, n)| (tongban_domain::case::Status::parse(&s).unwrap(), n))
+                    .collect();
+                want.sort_by_key(|(s, _)| {
+                    tongban_domain::case::Status::ALL
+                        .iter()
+                        .position(|x| x == s)
+                });
+                assert_eq!(store.status_counts(scope).await.unwrap(), want, "{scope:?}");
+                let flows = store.flow_counts(scope, from, to).await.unwrap();
+                let total = |f: Flow| -> i64 {
+                    flows
+                        .iter()
+                        .filter(|(_, x, _)| *x == f)
+                        .map(|(_, _, n)| n)
+                        .sum()
+                };
+                let (cases, accepted): (i64, i64) = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "SELECT COUNT(*), COUNT(accepted_on) FROM cases WHERE {column} = ?1"
+                )))
+                .bind(id)
+                .fetch_one(&mut db)
+                .await
+                .unwrap();
+                assert_eq!(total(Flow::Opened), cases, "{scope:?}");
+                assert_eq!(total(Flow::Received), accepted, "{scope:?}");
+            }
+        }
+        drop(db);
+        let _ = std::fs::remove_file(&path);
+    }
 }

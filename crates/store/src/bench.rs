@@ -124,6 +124,16 @@ pub trait BenchStore: crate::Store {
     /// moved as rating and closing move them, in one transaction.
     async fn bulk_cases(&self, cases: &[BulkCase]) -> crate::Result<()>;
 
+    /// Adds to the kept case counts (flows: scope, scope id, day, flow, n;
+    /// stock: scope, scope id, status, n) in one transaction: what
+    /// [`BenchStore::bulk_cases`] filled, summed.
+    #[allow(clippy::type_complexity)]
+    async fn bulk_counts(
+        &self,
+        flows: &[(&'static str, i64, String, &'static str, i64)],
+        stock: &[(&'static str, i64, &'static str, i64)],
+    ) -> crate::Result<()>;
+
     /// The highest case id so far (0 when none).
     async fn max_case_id(&self) -> crate::Result<i64>;
 }
@@ -360,6 +370,32 @@ macro_rules! impl_bench {
                         .filter_map(|c| Some((ids.get(&c.case_no).copied()?, c, c.rating.as_ref()?)))
                         .collect();
                     Self::bulk_ratings(&mut tx, &rated).await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn bulk_counts(
+                &self,
+                flows: &[(&'static str, i64, String, &'static str, i64)],
+                stock: &[(&'static str, i64, &'static str, i64)],
+            ) -> $crate::Result<()> {
+                let mut tx = self.begin_write().await?;
+                for chunk in flows.chunks(2000) {
+                    let mut q = sqlx::QueryBuilder::new("INSERT INTO case_flow_counts (scope, scope_id, day, flow, slot, n) ");
+                    q.push_values(chunk, |mut b, (scope, id, day, flow, n)| {
+                        b.push_bind(*scope).push_bind(*id).push_bind(day).push_bind(*flow).push_bind(0i64).push_bind(*n);
+                    });
+                    q.push(" ON CONFLICT (scope, scope_id, day, flow, slot) DO UPDATE SET n = case_flow_counts.n + excluded.n");
+                    q.build().execute(&mut *tx).await?;
+                }
+                for chunk in stock.chunks(2000) {
+                    let mut q = sqlx::QueryBuilder::new("INSERT INTO case_stock_counts (scope, scope_id, status, slot, n) ");
+                    q.push_values(chunk, |mut b, (scope, id, status, n)| {
+                        b.push_bind(*scope).push_bind(*id).push_bind(*status).push_bind(0i64).push_bind(*n);
+                    });
+                    q.push(" ON CONFLICT (scope, scope_id, status, slot) DO UPDATE SET n = case_stock_counts.n + excluded.n");
+                    q.build().execute(&mut *tx).await?;
                 }
                 tx.commit().await?;
                 Ok(())
