@@ -1,8 +1,8 @@
 //! `tongban bench scale`: fills a database with synthetic cases in bulk (not
 //! through HTTP) up to each size asked for, then measures the reads that
 //! grow with a city over HTTP at C clients — a department's inbox (first
-//! page and a deep one), an applicant's list, a hall's list, one case —
-//! and a short lifecycle run on the same server.
+//! page and a deep one), an applicant's list, a hall's list, one case, the
+//! 好差评 statistics — and a short lifecycle run on the same server.
 
 use crate::bench::{login, peak_rss_mib, percentile};
 use std::sync::Arc;
@@ -60,9 +60,9 @@ pub async fn run(
         store.backend()
     );
     println!(
-        "| cases | fill s | inbox first /s (p99 ms) | inbox deep /s (p99) | applicant /s (p99) | hall /s (p99) | case /s (p99) | lifecycle cases/s | RSS MiB |"
+        "| cases | fill s | inbox first /s (p99 ms) | inbox deep /s (p99) | applicant /s (p99) | hall /s (p99) | case /s (p99) | 好差评 stats /s (p99) | lifecycle cases/s | RSS MiB |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|");
     let mut rows = Vec::new();
     for &size in sizes {
         let t = Instant::now();
@@ -397,6 +397,7 @@ async fn measure(
     let reviewer = login(host, "reviewer-licheng-civil").await?;
     let clerk = login(host, "clerk-zhenhai").await?;
     let applicant = login(host, "applicant-demo").await?;
+    let admin = login(host, "admin").await?;
     // Walk the inbox 100 pages deep, keeping the cases seen to read.
     let mut c = crate::http::Client::connect(host).await?;
     let first = "/api/v1/cases?order=due&limit=20".to_string();
@@ -456,6 +457,15 @@ async fn measure(
             &reviewer,
             "read_case",
             Arc::new(cases),
+            clients,
+            requests,
+        )
+        .await?,
+        timed(
+            host,
+            &admin,
+            "evaluation_stats",
+            one("/api/v1/evaluations/stats?by=department".into()),
             clients,
             requests,
         )

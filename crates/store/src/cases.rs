@@ -1195,34 +1195,25 @@ macro_rules! impl_cases {
                 Ok(())
             }
 
-            /// Adds a case's tallies to the kept counts, in its slot.
+            /// Adds a case's tallies to the kept counts, in its slot: one
+            /// statement for the flows and one for the stock.
             async fn write_counts(tx: &mut $tx, case_id: i64, rows: &$crate::cases::CountRows) -> $crate::Result<()> {
                 let slot = case_id % $crate::cases::COUNT_SLOTS;
-                for (scope, id, day, flow) in &rows.flows {
-                    sqlx::query(
-                        "INSERT INTO case_flow_counts (scope, scope_id, day, flow, slot, n) VALUES ($1, $2, $3, $4, $5, 1)
-                         ON CONFLICT (scope, scope_id, day, flow, slot) DO UPDATE SET n = case_flow_counts.n + 1",
-                    )
-                    .bind(*scope)
-                    .bind(*id)
-                    .bind(day)
-                    .bind(*flow)
-                    .bind(slot)
-                    .execute(&mut **tx)
-                    .await?;
+                if !rows.flows.is_empty() {
+                    let mut q = sqlx::QueryBuilder::new("INSERT INTO case_flow_counts (scope, scope_id, day, flow, slot, n) ");
+                    q.push_values(&rows.flows, |mut b, (scope, id, day, flow)| {
+                        b.push_bind(*scope).push_bind(*id).push_bind(day.as_str()).push_bind(*flow).push_bind(slot).push_bind(1i64);
+                    });
+                    q.push(" ON CONFLICT (scope, scope_id, day, flow, slot) DO UPDATE SET n = case_flow_counts.n + excluded.n");
+                    q.build().execute(&mut **tx).await?;
                 }
-                for (scope, id, status, delta) in &rows.stock {
-                    sqlx::query(
-                        "INSERT INTO case_stock_counts (scope, scope_id, status, slot, n) VALUES ($1, $2, $3, $4, $5)
-                         ON CONFLICT (scope, scope_id, status, slot) DO UPDATE SET n = case_stock_counts.n + excluded.n",
-                    )
-                    .bind(*scope)
-                    .bind(*id)
-                    .bind(*status)
-                    .bind(slot)
-                    .bind(*delta)
-                    .execute(&mut **tx)
-                    .await?;
+                if !rows.stock.is_empty() {
+                    let mut q = sqlx::QueryBuilder::new("INSERT INTO case_stock_counts (scope, scope_id, status, slot, n) ");
+                    q.push_values(&rows.stock, |mut b, (scope, id, status, delta)| {
+                        b.push_bind(*scope).push_bind(*id).push_bind(*status).push_bind(slot).push_bind(*delta);
+                    });
+                    q.push(" ON CONFLICT (scope, scope_id, status, slot) DO UPDATE SET n = case_stock_counts.n + excluded.n");
+                    q.build().execute(&mut **tx).await?;
                 }
                 Ok(())
             }

@@ -4,6 +4,9 @@
 -- whether the clock is paused (an open pause) is a column lists can filter on.
 ALTER TABLE cases ADD COLUMN head_hash TEXT NOT NULL DEFAULT '';
 ALTER TABLE cases ADD COLUMN clock_paused BOOLEAN NOT NULL DEFAULT false;
+-- Lists by pickup hall read cases_pickup_due / cases_pickup_updated; the
+-- older single-column index only cost every step an index entry.
+DROP INDEX cases_pickup_hall;
 UPDATE cases SET head_hash = COALESCE((SELECT e.hash FROM case_events e WHERE e.case_id = cases.id AND e.seq = cases.version), ''),
                  clock_paused = (pauses LIKE '%"to":null%');
 
