@@ -7,6 +7,8 @@ use tongban_app::views::CaseView;
 use tongban_app::{Actor, App, AppError};
 use tongban_domain::authz::Denial;
 use tongban_domain::case::Status;
+use tongban_domain::case::tally::Flow;
+use tongban_store::CountScope;
 use tongban_store::outbox::MessageStatus;
 
 struct City {
@@ -92,6 +94,29 @@ async fn a_case_runs_its_course_without_http() {
         Err(AppError::Denied { denial, .. }) => assert_eq!(denial, Denial::Forbidden),
         other => panic!("{other:?}"),
     }
+    // What the department's kept counts say before the case.
+    let department = CountScope::Department(reviewer.user.scope.department().unwrap());
+    let today = app.now.today();
+    let flows = async || -> Vec<(Flow, i64)> {
+        let mut all: Vec<(Flow, i64)> = Flow::ALL.iter().map(|f| (*f, 0)).collect();
+        for (_, f, n) in app
+            .store
+            .flow_counts(department, today, today)
+            .await
+            .unwrap()
+        {
+            all.iter_mut().find(|(x, _)| *x == f).unwrap().1 += n;
+        }
+        all
+    };
+    let approved = async || -> i64 {
+        let counts = app.store.status_counts(department).await.unwrap();
+        counts
+            .iter()
+            .find(|(s, _)| *s == Status::Approved)
+            .map_or(0, |(_, n)| *n)
+    };
+    let (flows_before, approved_before) = (flows().await, approved().await);
     let idem = Idem::of(&clerk, "/cases", Some("k1".into()));
     let first = open_case(&app, &clerk, new_case("MZ-008"), idem.clone())
         .await
@@ -167,6 +192,33 @@ async fn a_case_runs_its_course_without_http() {
     .await;
     assert_eq!(c.status, Status::Approved);
     assert_eq!(c.on_time, Some(true));
+    // The department's counts moved with the case, once (the refused and
+    // replayed attempts counted nothing); its workbench shows them.
+    let moved: Vec<(Flow, i64)> = flows()
+        .await
+        .into_iter()
+        .zip(flows_before)
+        .map(|((f, n), (_, before))| (f, n - before))
+        .filter(|(_, n)| *n != 0)
+        .collect();
+    assert_eq!(
+        moved,
+        [
+            (Flow::Opened, 1),
+            (Flow::Received, 1),
+            (Flow::Decided, 1),
+            (Flow::Approved, 1)
+        ]
+    );
+    assert_eq!(approved().await, approved_before + 1);
+    let wb = tongban_app::cases::workbench(&app, &reviewer, 50, None, false)
+        .await
+        .unwrap();
+    assert!(
+        wb.counts.contains(&("准予", approved_before + 1)),
+        "{:?}",
+        wb.counts
+    );
     // Every step told the applicant by text message, through the outbox.
     let msgs = app
         .store

@@ -227,6 +227,8 @@ fn publication(c: ItemContent, implementations: Vec<DepartmentId>) -> Publicatio
     }
 }
 
+#[path = "contract/counts.rs"]
+mod counts;
 #[path = "contract/evaluations.rs"]
 mod evaluations;
 
@@ -1627,124 +1629,6 @@ contract!(
         }
     }
 );
-
-contract!(kept_case_counts_follow_every_change, |s| {
-    use tongban_domain::case::Action as Step;
-    use tongban_domain::case::tally::{self, Flow};
-    use tongban_store::CountScope;
-    let (hall, dept, _) = city(s).await;
-    s.publish_items(
-        &[publication(item("GA-001", "居民身份证换领"), vec![dept])],
-        1,
-    )
-    .await
-    .unwrap();
-    let clerk = s
-        .create_user(&tongban_store::NewUser {
-            username: format!("counter{}", random_suffix()),
-            display_name: "计数".into(),
-            password_hash: "x".into(),
-            role: Role::Clerk,
-            scope: Scope::Hall(hall),
-            household_region: None,
-            id_number: None,
-            phone: None,
-        })
-        .await
-        .unwrap();
-    let day = time::macros::date!(2026 - 11 - 27);
-    let step = |c: &tongban_store::CaseRecord, to: Status, action: Step| {
-        let started = to == Status::Accepted;
-        tongban_store::CaseChange {
-            status: to,
-            accepted_on: started.then_some(day),
-            decided_on: None,
-            pauses: vec![],
-            resume_to: None,
-            pickup_hall: None,
-            notify: None,
-            messages: vec![],
-            due_on: None,
-            tallies: tally::on_step(c.status, to, action, started, Some(true), false, day),
-        }
-    };
-    // Twelve cases (their ids fall in different slots), some accepted, a
-    // few decided; one online (no receiving hall).
-    let mut cases = Vec::new();
-    for i in 0..12 {
-        let mut n = new_case(dept, hall);
-        if i == 11 {
-            n.hall = None;
-        }
-        let (mut c, _) = s
-            .create_case(&n, "TB", &event(clerk, "create", 10), None)
-            .await
-            .unwrap();
-        for (to, action, upto) in [
-            (Status::Submitted, Step::Submit, 10),
-            (Status::Accepted, Step::Accept, 7),
-            (Status::Approved, Step::Decide, 3),
-        ] {
-            if i < upto {
-                let ch = step(&c, to, action);
-                c = s
-                    .apply_to_case(&c, &ch, &event(clerk, action.as_str(), 20), None)
-                    .await
-                    .unwrap()
-                    .0;
-            }
-        }
-        cases.push(c);
-    }
-    // A stale step counts nothing.
-    let stale = step(&cases[0], Status::Denied, Step::Decide);
-    let mut old = cases[0].clone();
-    old.version -= 1;
-    assert!(matches!(
-        s.apply_to_case(&old, &stale, &event(clerk, "decide", 30), None)
-            .await,
-        Err(StoreError::Conflict(_))
-    ));
-    let want = |online: bool| {
-        let mut w: Vec<(Status, i64)> = Vec::new();
-        for c in cases.iter().filter(|c| online || c.hall.is_some()) {
-            match w.iter_mut().find(|(s, _)| *s == c.status) {
-                Some((_, n)) => *n += 1,
-                None => w.push((c.status, 1)),
-            }
-        }
-        w.sort_by_key(|(s, _)| Status::ALL.iter().position(|x| x == s));
-        w
-    };
-    assert_eq!(
-        s.status_counts(CountScope::Department(dept)).await.unwrap(),
-        want(true)
-    );
-    assert_eq!(
-        s.status_counts(CountScope::Hall(hall)).await.unwrap(),
-        want(false)
-    );
-    let flows = s
-        .flow_counts(CountScope::Department(dept), day, day)
-        .await
-        .unwrap();
-    assert_eq!(
-        flows,
-        vec![
-            (day, Flow::Approved, 3),
-            (day, Flow::Decided, 3),
-            (day, Flow::Opened, 12),
-            (day, Flow::Received, 7),
-        ]
-    );
-    let next = day.next_day().unwrap();
-    assert!(
-        s.flow_counts(CountScope::Department(dept), next, next)
-            .await
-            .unwrap()
-            .is_empty()
-    );
-});
 
 contract!(
     every_audit_list_query_reads_an_index_in_order,

@@ -35,8 +35,9 @@ CREATE TABLE case_stock_counts (
     PRIMARY KEY (scope, scope_id, status, slot)
 );
 
--- Filled from the cases there are (a decision's lateness is not known
--- after the fact; it is counted from now on).
+-- Backfill from the cases there are (a decision's lateness is not known
+-- after the fact; it is counted from now on). The contract tests run what
+-- follows on live counters too.
 INSERT INTO case_stock_counts (scope, scope_id, status, slot, n)
 SELECT 'department', department_id, status, id % 8, COUNT(*) FROM cases GROUP BY department_id, status, id % 8
 UNION ALL
