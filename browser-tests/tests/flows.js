@@ -36,17 +36,10 @@ export async function newCase(page, { search, item, mode, household, refused = f
     if (await page.getByRole("heading", { name: /第三步/ }).count()) break;
     const unanswered = page.locator("fieldset").filter({ hasNot: page.locator("input:checked") }).first();
     if (await unanswered.count()) {
-      // Choosing an option re-asks the server (app.js): wait for the new page.
-      const before = page.url();
-      // Checking the radio submits the form at once (app.js); a plain check()
-      // would race that navigation, so set it and fire the change event the
-      // way the browser does.
-      await unanswered.locator("input[type=radio]").first().evaluate((el) => {
-        el.checked = true;
-        el.dispatchEvent(new Event("change", { bubbles: true }));
-      });
-      await page.waitForURL((u) => u.href !== before);
-      await page.waitForLoadState("load");
+      // Choosing an option re-asks the server (app.js) and replaces the
+      // questionnaire in place: wait until it has.
+      await unanswered.locator("input[type=radio]").first().check();
+      await page.locator("body:not([data-busy])").waitFor();
     } else {
       await page.getByRole("button", { name: "下一步" }).click();
     }
@@ -60,11 +53,11 @@ export async function newCase(page, { search, item, mode, household, refused = f
   // Online, an applicant applies as the real-name account (prefilled);
   // a window takes the applicant's details.
   if (mode !== "全程网办") {
-    await page.getByLabel("姓名或企业名称").fill("林秀英");
-    await page.getByLabel("公民身份号码（个人）").fill(idNumber(household));
+    await page.getByLabel("公民身份号码", { exact: true }).fill(idNumber(household));
+    await page.getByLabel("姓名", { exact: true }).fill("林秀英");
     await page.getByLabel("手机号码", { exact: true }).fill("13805941234");
   }
-  await page.getByLabel("户籍地（个人）").selectOption({ value: household });
+  await page.getByLabel("户籍地", { exact: true }).selectOption({ value: household });
   if (delivery?.method === "post") {
     await page.getByLabel(/邮寄送达（免费/).check();
     await page.getByLabel("收件地址（邮寄送达时填写）").fill(delivery.address);

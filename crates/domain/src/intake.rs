@@ -225,7 +225,25 @@ impl ApplicantInput {
                     is_province_code,
                 ));
                 let phone = e.check(validate_mobile("applicant.phone", phone));
-                let hh = region(&mut e, "applicant.household_region", household_region);
+                // Left empty, the household region is the one the ID number
+                // names, when the city knows it.
+                let hh = match (household_region.trim(), &id) {
+                    ("", Some(id)) if region_exists(id.region_prefix()) => {
+                        Some(RegionCode(id.region_prefix().to_owned()))
+                    }
+                    ("", Some(id)) => {
+                        e.push(FieldError::new(
+                            "applicant.household_region",
+                            "required",
+                            format!(
+                                "身份证号码所示地区（{}）不在本市行政区划中，请选择申请人户籍地",
+                                id.region_prefix()
+                            ),
+                        ));
+                        None
+                    }
+                    _ => region(&mut e, "applicant.household_region", household_region),
+                };
                 let res = match residence_region.as_deref().map(str::trim) {
                     None | Some("") => Some(None),
                     Some(r) => region(&mut e, "applicant.residence_region", r).map(Some),
@@ -613,6 +631,46 @@ pub fn resolve_jurisdiction(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_household_region_defaults_to_the_one_the_id_number_names() {
+        let today = time::macros::date!(2026 - 12 - 05);
+        let input = |id: &str, hh: &str| ApplicantInput::Person {
+            name: "林秀英".into(),
+            id_number: id.into(),
+            phone: "13805940001".into(),
+            household_region: hh.into(),
+            residence_region: None,
+            address: String::new(),
+        };
+        let known = |c: &str| ["350304", "350322"].contains(&c);
+        // Left empty: 荔城区, from 350304…
+        match input("350304195103120027", "").validate(today, known) {
+            Ok(Applicant::Person {
+                household_region, ..
+            }) => assert_eq!(household_region.as_str(), "350304"),
+            other => panic!("{other:?}"),
+        }
+        // … but a region chosen wins.
+        match input("350304195103120027", "350322").validate(today, known) {
+            Ok(Applicant::Person {
+                household_region, ..
+            }) => assert_eq!(household_region.as_str(), "350322"),
+            other => panic!("{other:?}"),
+        }
+        // A number from outside the city asks for the region, saying why.
+        let e = input("110101199003070038", "")
+            .validate(today, known)
+            .unwrap_err();
+        assert_eq!(e.0[0].field, "applicant.household_region");
+        assert!(e.0[0].message.contains("110101"), "{}", e.0[0].message);
+        // Without a valid number, the region is simply required.
+        let e = input("", "").validate(today, known).unwrap_err();
+        assert!(
+            e.0.iter()
+                .any(|f| f.field == "applicant.household_region" && f.message == "请选择行政区划")
+        );
+    }
 
     #[test]
     fn an_account_applies_online_only_as_itself_its_company_or_as_agent() {

@@ -117,6 +117,14 @@ impl IdNumber {
     pub fn birth_date(&self) -> Date {
         parse_birth(&self.0[6..14]).expect("validated at construction")
     }
+    /// Whether the number is a man's (the 17th digit is odd).
+    pub fn is_male(&self) -> bool {
+        self.0.as_bytes()[16] % 2 == 1
+    }
+    /// The sex, in words (男/女).
+    pub fn sex_label(&self) -> &'static str {
+        if self.is_male() { "男" } else { "女" }
+    }
 }
 
 impl fmt::Debug for IdNumber {

@@ -25,8 +25,15 @@ pub struct IntakeQuery {
     pub answers: Answers,
     /// The answers were submitted (resolve even when some are optional).
     pub go: bool,
+    /// Only ask: show the questions for the answers so far, without
+    /// resolving (the questionnaire refreshed as options are chosen).
+    pub ask: bool,
     /// The applicant's details were entered already (do not prefill).
     pub entered: bool,
+    /// The ID number typed so far (what it says is shown).
+    pub id_number: Option<String>,
+    /// The household region chosen, if any (else the ID number's).
+    pub household: Option<String>,
 }
 
 /// The wizard as the actor sees it.
@@ -55,6 +62,173 @@ pub struct IntakeDesk {
     pub regions: Vec<RegionOption>,
     /// The city's halls, where a result may be picked up.
     pub halls: Vec<HallOption>,
+    /// The applicant form: a person's fields, a company's, an agent's, and
+    /// the item's own (a property's region), each shown only when it applies.
+    pub applicant_form: ApplicantForm,
+    /// What the ID number typed says (birth date, sex, household region).
+    pub id_facts: Option<IdFacts>,
+    /// Where this window may not take the item in for its department, why,
+    /// and what the clerk can do instead — known before anything is typed.
+    pub refusals: Vec<ReceiveRefusal>,
+    /// The ID number typed is a real-name account's: its name, mobile and
+    /// household region fill the form (staff only; the adapter records the
+    /// look-up as a view of personal data). The masked number, if so.
+    pub prefilled_from: Option<String>,
+}
+
+/// A field of the applicant form.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct FieldSpec {
+    /// Its name (the form's key).
+    pub name: &'static str,
+    /// Its label.
+    pub label: &'static str,
+    /// Chosen from the city's regions.
+    pub regions: bool,
+    /// A hint under the field, if any.
+    pub hint: &'static str,
+    /// The browser's autocomplete token, if any.
+    pub autocomplete: &'static str,
+    /// The keyboard a phone shows (`numeric`, `tel`, …), if any.
+    pub inputmode: &'static str,
+}
+
+const fn field(name: &'static str, label: &'static str) -> FieldSpec {
+    FieldSpec {
+        name,
+        label,
+        regions: false,
+        hint: "",
+        autocomplete: "",
+        inputmode: "",
+    }
+}
+
+/// A person applying.
+const PERSON_FIELDS: &[FieldSpec] = &[
+    FieldSpec {
+        autocomplete: "off",
+        hint: "输入后自动带出出生日期、性别和户籍地",
+        ..field("id_number", "公民身份号码")
+    },
+    FieldSpec {
+        autocomplete: "name",
+        ..field("name", "姓名")
+    },
+    FieldSpec {
+        autocomplete: "tel",
+        inputmode: "tel",
+        ..field("phone", "手机号码")
+    },
+    FieldSpec {
+        regions: true,
+        hint: "不选则按身份证号码所示地区",
+        ..field("household_region", "户籍地")
+    },
+    FieldSpec {
+        autocomplete: "street-address",
+        ..field("address", "地址")
+    },
+];
+
+/// A person's residence, asked only where it decides the jurisdiction.
+const RESIDENCE_FIELD: FieldSpec = FieldSpec {
+    regions: true,
+    ..field("residence_region", "居住地（与户籍地不同时）")
+};
+
+/// A company applying.
+const COMPANY_FIELDS: &[FieldSpec] = &[
+    field("name", "企业（单位）名称"),
+    field("uscc", "统一社会信用代码"),
+    FieldSpec {
+        regions: true,
+        ..field("registered_region", "登记地")
+    },
+    field("legal_representative", "法定代表人"),
+    FieldSpec {
+        autocomplete: "tel",
+        inputmode: "tel",
+        ..field("phone", "联系电话（手机）")
+    },
+    FieldSpec {
+        autocomplete: "street-address",
+        ..field("address", "地址")
+    },
+];
+
+/// An agent applying on the applicant's behalf.
+const AGENT_FIELDS: &[FieldSpec] = &[
+    field("agent_name", "委托代理人姓名"),
+    field("agent_id_number", "委托代理人公民身份号码"),
+    FieldSpec {
+        inputmode: "tel",
+        ..field("agent_phone", "委托代理人手机号码")
+    },
+];
+
+/// The property's region, asked only where it decides the jurisdiction.
+const PROPERTY_FIELD: FieldSpec = FieldSpec {
+    regions: true,
+    ..field("property_region", "不动产所在地")
+};
+
+/// The applicant form, as far as it applies to the item chosen.
+#[derive(Debug, Default, Serialize)]
+pub struct ApplicantForm {
+    /// A person's fields.
+    pub person: Vec<FieldSpec>,
+    /// A company's fields.
+    pub company: Vec<FieldSpec>,
+    /// An agent's fields (shown folded: most people apply themselves).
+    pub agent: Vec<FieldSpec>,
+    /// The item's own fields (a property's region).
+    pub item: Vec<FieldSpec>,
+}
+
+impl ApplicantForm {
+    /// Every field the form may post.
+    pub fn all() -> impl Iterator<Item = &'static FieldSpec> {
+        PERSON_FIELDS
+            .iter()
+            .chain([&RESIDENCE_FIELD])
+            .chain(COMPANY_FIELDS)
+            .chain(AGENT_FIELDS)
+            .chain([&PROPERTY_FIELD])
+    }
+}
+
+/// What an ID number says.
+#[derive(Debug, Serialize)]
+pub struct IdFacts {
+    /// 出生日期.
+    pub birth_date: String,
+    /// 男/女.
+    pub sex: &'static str,
+    /// The region code it names.
+    pub region: String,
+    /// That region's name, if the city has it.
+    pub region_name: Option<String>,
+}
+
+/// A mode in which this window may not take the item in for a department.
+#[derive(Debug, Serialize)]
+pub struct ReceiveRefusal {
+    /// The mode, in words.
+    pub mode: &'static str,
+    /// The department that has not granted the right.
+    pub department: String,
+    /// What is missing, naming the department and the right.
+    pub message: String,
+    /// When it applies (an applicant of that department's area), if the
+    /// deciding department depends on the applicant.
+    pub when: Option<String>,
+    /// Modes this window may use instead.
+    pub other_modes: Vec<&'static str>,
+    /// Halls that hold the right (a few).
+    pub halls_that_may: Vec<String>,
+    /// How to ask for the grant.
+    pub how_to_ask: String,
 }
 
 /// An item found.
@@ -133,12 +307,49 @@ pub async fn intake_desk(app: &App, actor: &Actor, q: &IntakeQuery) -> AppResult
         own: BTreeMap::new(),
         regions: vec![],
         halls: vec![],
+        applicant_form: ApplicantForm::default(),
+        id_facts: None,
+        refusals: vec![],
+        prefilled_from: None,
     };
     if let Some(code) = q.item.as_deref().filter(|c| !c.is_empty()) {
         chosen_item(app, opener, level, code, q, &mut desk).await?;
+        if opener == Opener::Window
+            && let (Some(hall), Some(item)) = (hall, &desk.item)
+        {
+            desk.refusals = refusals(app, &lookups, hall.id, &item.code, q).await?;
+        }
     }
+    desk.id_facts = q.id_number.as_deref().and_then(|id| id_facts(&lookups, id));
     if opener == Opener::Applicant && !q.entered {
         desk.own = own_details(app, actor).await?;
+    }
+    // At a window (or for a helper), a real-name account's details come
+    // with its ID number, so a returning applicant is not typed again.
+    if matches!(opener, Opener::Window | Opener::Helper)
+        && !q.entered
+        && desk.item.is_some()
+        && let Some(facts) = &desk.id_facts
+        && let Some(id) = q.id_number.as_deref()
+    {
+        let id = id.trim().to_ascii_uppercase();
+        if let Some((user, phone)) = app.store.applicant_by_id_number(&id).await? {
+            desk.own = BTreeMap::from([
+                ("id_number", id.clone()),
+                ("name", user.display_name.clone()),
+            ]);
+            desk.own.extend(phone.map(|v| ("phone", v)));
+            let household = user
+                .household_region
+                .as_ref()
+                .map(|r| r.as_str().to_owned());
+            desk.own.extend(
+                household
+                    .filter(|h| *h != facts.region)
+                    .map(|h| ("household_region", h)),
+            );
+            desk.prefilled_from = Some(tongban_domain::validate::mask_id_number(&id));
+        }
     }
     desk.regions = data
         .regions
@@ -215,14 +426,176 @@ async fn chosen_item(
             label: m.label(),
         })
         .collect();
-    let resolve = q.go || !q.answers.is_empty() || c.guide.questions.is_empty();
+    let resolve = !q.ask && (q.go || !q.answers.is_empty()) || c.guide.questions.is_empty();
     let guide = guide_view(c, &q.answers, resolve)?;
     (desk.questions, desk.resolution) = (guide.questions, guide.resolution);
     desk.item = Some(ItemHead {
         code: c.code.as_str().to_owned(),
         name: c.name.clone(),
     });
+    use tongban_domain::catalogue::Jurisdiction;
+    desk.applicant_form = ApplicantForm {
+        person: PERSON_FIELDS
+            .iter()
+            .copied()
+            .chain((c.jurisdiction == Jurisdiction::Residence).then_some(RESIDENCE_FIELD))
+            .collect(),
+        company: COMPANY_FIELDS.to_vec(),
+        agent: AGENT_FIELDS.to_vec(),
+        item: (c.jurisdiction == Jurisdiction::PropertyLocation)
+            .then_some(PROPERTY_FIELD)
+            .into_iter()
+            .collect(),
+    };
     Ok(())
+}
+
+/// What a (valid) ID number says: birth date, sex and the region it names.
+fn id_facts(lookups: &Lookups, raw: &str) -> Option<IdFacts> {
+    let id = tongban_domain::validate::validate_id_number(
+        "id_number",
+        raw,
+        lookups.today(),
+        tongban_domain::validate::is_province_code,
+    )
+    .ok()?;
+    let region = id.region_prefix().to_owned();
+    Some(IdFacts {
+        birth_date: id.birth_date().to_string(),
+        sex: id.sex_label(),
+        region_name: (lookups.data().regions.iter())
+            .find(|r| r.code.as_str() == region)
+            .map(|r| r.name.clone()),
+        region,
+    })
+}
+
+/// The modes in which this window may not take `item` in, for the
+/// departments that may decide it (the one the applicant's household
+/// names, once known; else each that implements it), with what to do.
+async fn refusals(
+    app: &App,
+    lookups: &Lookups,
+    hall: tongban_domain::HallId,
+    item: &str,
+    q: &IntakeQuery,
+) -> AppResult<Vec<ReceiveRefusal>> {
+    use tongban_domain::authz::window_right;
+    use tongban_domain::case::Action as Step;
+    let code = ItemCode(item.to_owned());
+    let v = app.store.item(&code).await?;
+    let entries = app.store.list_entries().await?;
+    let Some(entry) = entries.into_iter().find(|e| e.item == code) else {
+        return Ok(vec![]);
+    };
+    let data = lookups.data();
+    let implementations = app.store.implementations(&code).await?;
+    // The household region: chosen, or the one the ID number names.
+    let household = q
+        .household
+        .clone()
+        .filter(|h| !h.trim().is_empty())
+        .or_else(|| {
+            q.id_number
+                .as_deref()
+                .and_then(|id| id_facts(lookups, id))
+                .map(|f| f.region)
+        });
+    let candidates: Vec<(tongban_domain::DepartmentId, Option<String>)> = match household
+        .as_deref()
+        .and_then(|h| data.regions.iter().find(|r| r.code.as_str() == h))
+    {
+        Some(region) => {
+            let applicant = tongban_domain::intake::Applicant::Person {
+                name: String::new(),
+                id_number: String::new(),
+                phone: String::new(),
+                household_region: region.code.clone(),
+                residence_region: None,
+                address: String::new(),
+            };
+            let impls: Vec<_> = implementations
+                .iter()
+                .map(|i| (i.department, i.region.clone()))
+                .collect();
+            tongban_domain::intake::resolve_jurisdiction(
+                &v.content,
+                &applicant,
+                None,
+                &data.regions,
+                &impls,
+            )
+            .map(|d| vec![(d, None)])
+            .unwrap_or_default()
+        }
+        None => implementations
+            .iter()
+            .map(|i| {
+                let area = (data.regions.iter())
+                    .find(|r| r.code == i.region)
+                    .map_or_else(|| i.region.as_str().to_owned(), |r| r.name.clone());
+                let when = (implementations.len() > 1).then(|| format!("申请人属{area}时"));
+                (i.department, when)
+            })
+            .collect(),
+    };
+    let trust = lookups.trust();
+    let window_modes: Vec<Mode> = entry
+        .modes
+        .iter()
+        .copied()
+        .filter(|m| matches!(m, Mode::AcceptRemote | Mode::CollectRemote))
+        .collect();
+    let mut out = Vec::new();
+    for (department, when) in candidates {
+        let Some(dept) = data.departments.iter().find(|d| d.id == department) else {
+            continue;
+        };
+        let may = |mode: Mode| {
+            window_right(mode, Step::Submit)
+                .is_none_or(|right| trust.hall_holds(hall, department, &code, right).is_ok())
+        };
+        for &mode in &window_modes {
+            let Some(right) = window_right(mode, Step::Submit) else {
+                continue;
+            };
+            let Err(lack) = trust.hall_holds(hall, department, &code, right) else {
+                continue;
+            };
+            let halls_that_may = (data.halls.iter())
+                .filter(|h| {
+                    h.id != hall && trust.hall_holds(h.id, department, &code, right).is_ok()
+                })
+                .take(5)
+                .map(|h| h.name.clone())
+                .collect();
+            out.push(ReceiveRefusal {
+                mode: mode.label(),
+                department: dept.name.clone(),
+                message: match lack {
+                    tongban_domain::grant::Lack::NotGranted => {
+                        format!("{}未授予本窗口“{}”", dept.name, right.label())
+                    }
+                    other => format!("{}：{}", dept.name, other.message(right)),
+                },
+                when: when.clone(),
+                other_modes: window_modes
+                    .iter()
+                    .copied()
+                    .filter(|m| *m != mode && may(*m))
+                    .chain(entry.modes.iter().copied().filter(|m| *m == Mode::Online))
+                    .map(Mode::label)
+                    .collect(),
+                halls_that_may,
+                how_to_ask: format!(
+                    "请本中心管理员联系{}，在“授权信任”中为本中心授予“{}”后即可受理",
+                    dept.name,
+                    right.label()
+                ),
+            });
+        }
+    }
+    Ok(out)
 }
 
 /// A real-name applicant applying for himself starts from his own details,

@@ -12,7 +12,7 @@ mod words;
 mod workbench;
 
 pub use desk::{CaseDesk, case_desk, latest_receipt};
-pub use intake::{IntakeDesk, IntakeQuery, intake_desk, open_from_wizard};
+pub use intake::{ApplicantForm, IntakeDesk, IntakeQuery, intake_desk, open_from_wizard};
 pub use open::open_case;
 pub use step::take_step;
 pub use workbench::{Workbench, workbench};

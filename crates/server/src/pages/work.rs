@@ -52,22 +52,6 @@ fn answers_of(p: &HashMap<String, String>) -> Answers {
         .collect()
 }
 
-const PERSON_FIELDS: &[(&str, &str, bool)] = &[
-    ("name", "姓名或企业名称", false),
-    ("id_number", "公民身份号码（个人）", false),
-    ("phone", "手机号码", false),
-    ("household_region", "户籍地（个人）", true),
-    ("residence_region", "居住地（与户籍地不同时）", true),
-    ("uscc", "统一社会信用代码（企业）", false),
-    ("registered_region", "登记地（企业）", true),
-    ("legal_representative", "法定代表人（企业）", false),
-    ("property_region", "不动产所在地（涉及不动产时）", true),
-    ("address", "地址", false),
-    ("agent_name", "委托代理人姓名（代办时填写）", false),
-    ("agent_id_number", "委托代理人公民身份号码", false),
-    ("agent_phone", "委托代理人手机号码", false),
-];
-
 /// The new-case wizard: find an item, answer its questionnaire, check the
 /// materials, enter the applicant, choose the mode.
 pub async fn new_form(State(state): State<AppState>, ctx: SignedPage, p: Params) -> PageResult {
@@ -87,14 +71,28 @@ async fn render_new(
         item: p.get("item").cloned(),
         answers: answers_of(p),
         go: p.contains_key("go"),
+        ask: p.contains_key("ask"),
         entered: p.contains_key("name"),
+        id_number: opt(p, "id_number"),
+        household: opt(p, "household_region"),
     };
     let desk = tongban_app::cases::intake_desk(&state.app(), &ctx.signed()?, &query)
         .await
         .map_err(|e| ctx.fail(e))?;
+    // A real-name account's details filled the form: a view of personal data.
+    if let Some(masked) = &desk.prefilled_from {
+        let e = crate::audit::entry(
+            ctx,
+            state.now.ms(),
+            "pii_view",
+            &format!("applicant:{masked}"),
+            serde_json::json!({"prefill": "new_case"}),
+        );
+        crate::audit::record(state, e).await;
+    }
     let values = context! {
         title => "新办件", q => query.q.trim(), answers => query.answers, error,
-        fields => applicant_fields(p, &desk.own, &field_errors),
+        values => applicant_values(p, &desk.own, &field_errors),
         delivery => delivery_form(p, &field_errors),
         idem => p.get("idem").cloned().unwrap_or_else(random_token),
         form => context! { mode => p.get("mode").cloned(), kind => p.get("kind").cloned() },
@@ -106,12 +104,12 @@ async fn render_new(
 }
 
 /// The applicant's fields as entered (or the applicant's own details), each
-/// with its error.
-fn applicant_fields(
+/// with its error: name → {value, error}.
+fn applicant_values(
     p: &HashMap<String, String>,
     own: &std::collections::BTreeMap<&'static str, String>,
     errors: &HashMap<String, String>,
-) -> Vec<Value> {
+) -> Value {
     let error_of = |name: &str| {
         errors
             .get(&format!("applicant.{name}"))
@@ -121,13 +119,29 @@ fn applicant_fields(
                 .and_then(|k| errors.get(&format!("agent.{k}"))))
             .cloned()
     };
-    PERSON_FIELDS
-        .iter()
-        .map(|(name, label, regions)| {
-            let value = p.get(*name).or(own.get(*name)).cloned().unwrap_or_default();
-            context! { name => *name, label => *label, regions => *regions, value, error => error_of(name) }
-        })
-        .collect()
+    #[derive(serde::Serialize)]
+    struct Entered {
+        value: String,
+        error: Option<String>,
+    }
+    let values: std::collections::BTreeMap<&str, Entered> =
+        tongban_app::cases::ApplicantForm::all()
+            .map(|f| {
+                let value = p
+                    .get(f.name)
+                    .or(own.get(f.name))
+                    .cloned()
+                    .unwrap_or_default();
+                (
+                    f.name,
+                    Entered {
+                        value,
+                        error: error_of(f.name),
+                    },
+                )
+            })
+            .collect();
+    Value::from(Serde(&values))
 }
 
 /// The delivery choice as entered, with its errors.
