@@ -38,7 +38,9 @@ export async function newCase(page, { search, item, mode, household, refused = f
     if (await unanswered.count()) {
       // Choosing an option re-asks the server (app.js) and replaces the
       // questionnaire in place: wait until it has.
-      await unanswered.locator("input[type=radio]").first().check();
+      // click(), not check(): the section is replaced, and check() would
+      // re-verify a radio that is no longer on the page.
+      await unanswered.locator("input[type=radio]").first().click();
       await page.locator("body:not([data-busy])").waitFor();
     } else {
       await page.getByRole("button", { name: "下一步" }).click();

@@ -181,6 +181,15 @@ pub fn shanghai_date(ms: i64) -> time::Date {
         .date()
 }
 
+/// The first moment of a day in Asia/Shanghai, unix ms.
+pub fn day_start_ms(d: time::Date) -> i64 {
+    let t = d
+        .with_hms(0, 0, 0)
+        .expect("midnight")
+        .assume_offset(time::macros::offset!(+8));
+    t.unix_timestamp() * 1000
+}
+
 /// Wakes this process's outbox worker when a change has written messages.
 #[derive(Debug, Default)]
 pub struct Wakeup(tokio::sync::Notify);

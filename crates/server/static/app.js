@@ -144,6 +144,29 @@ document.addEventListener("keydown", function (e) {
   }
 });
 
+// The public item page's questionnaire asks the server as an option is
+// chosen (the page moves on to the materials once every question is
+// answered).
+document.addEventListener("DOMContentLoaded", function () {
+  var form = document.getElementById("guide-form");
+  if (!form || form.closest("#guide-section")) return;
+  form.addEventListener("change", function (e) {
+    if (e.target && e.target.type === "radio") {
+      // Drop answers to later questions: they may no longer be shown.
+      var names = [];
+      form.querySelectorAll("fieldset").forEach(function (fs) {
+        var r = fs.querySelector("input[type=radio]");
+        if (r) names.push(r.name);
+      });
+      names.slice(names.indexOf(e.target.name) + 1).forEach(function (n) {
+        form.querySelectorAll('input[name="' + n + '"]').forEach(function (x) { x.checked = false; });
+      });
+      form.querySelectorAll("input[required]").forEach(function (x) { x.removeAttribute("required"); });
+      form.submit();
+    }
+  });
+});
+
 // Self-service kiosk (自助机): after a while without a touch, end the
 // session and clear the screen, so the next person sees nothing personal.
 document.addEventListener("DOMContentLoaded", function () {

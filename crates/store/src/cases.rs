@@ -406,6 +406,40 @@ pub struct CaseFilter {
     /// before today) — a range of the due order's index, so only with
     /// [`CaseOrder::Due`].
     pub due_before: Option<time::Date>,
+    /// Narrower still: an item, a receiving hall, a received period —
+    /// kept from a window of the index like a status filter.
+    pub narrow: Narrow,
+}
+
+/// What narrows a list beyond its index's range: each read from a window
+/// of at most [`FILTER_WINDOW`] entries per branch and page.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Narrow {
+    /// Only this item.
+    pub item: Option<ItemCode>,
+    /// Only cases received at this hall.
+    pub hall: Option<HallId>,
+    /// Only cases received (opened) at or after this time, unix ms.
+    pub created_from: Option<i64>,
+    /// Only cases received (opened) before this time, unix ms.
+    pub created_before: Option<i64>,
+}
+
+impl CaseFilter {
+    /// Whether the filter keeps only some of its index's entries.
+    fn narrowed(&self) -> bool {
+        !self.statuses.is_empty() || self.narrow != Narrow::default()
+    }
+
+    /// Whether a case read from the index passes the filter.
+    pub(crate) fn keeps(&self, c: &CaseRecord) -> bool {
+        let n = &self.narrow;
+        (self.statuses.is_empty() || self.statuses.contains(&c.status))
+            && n.item.as_ref().is_none_or(|i| *i == c.item_code)
+            && n.hall.is_none_or(|h| c.hall == Some(h))
+            && n.created_from.is_none_or(|t| c.created_at >= t)
+            && n.created_before.is_none_or(|t| c.created_at < t)
+    }
 }
 
 /// A page of cases.
@@ -469,7 +503,7 @@ enum Start {
 /// of the key's due day and the days after it, so each seeks its index to
 /// where it starts instead of stepping over the cases before the key.
 pub(crate) fn page_queries(f: &CaseFilter) -> (Vec<Vec<PageQuery>>, i64) {
-    let window = if f.statuses.is_empty() {
+    let window = if !f.narrowed() {
         f.limit + 1
     } else {
         FILTER_WINDOW.max(f.limit + 1)
@@ -566,7 +600,7 @@ fn page_sql(branch: Branch, order: CaseOrder, start: Start, bounded: bool) -> St
 pub(crate) fn merge_pages(
     order: CaseOrder,
     branches: Vec<Vec<CaseRecord>>,
-    statuses: &[Status],
+    keep: impl Fn(&CaseRecord) -> bool,
     limit: usize,
     window: usize,
 ) -> CasePage {
@@ -579,7 +613,7 @@ pub(crate) fn merge_pages(
     let mut rows: Vec<CaseRecord> = branches
         .into_iter()
         .flatten()
-        .filter(|c| statuses.is_empty() || statuses.contains(&c.status))
+        .filter(|c| keep(c))
         .filter(|c| {
             frontier
                 .as_ref()
@@ -1035,7 +1069,7 @@ macro_rules! impl_cases {
                 Ok($crate::cases::merge_pages(
                     f.order,
                     pages,
-                    &f.statuses,
+                    |c| f.keeps(c),
                     usize::try_from(f.limit).unwrap_or(0),
                     usize::try_from(window).unwrap_or(0),
                 ))

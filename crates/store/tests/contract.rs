@@ -813,6 +813,7 @@ contract!(cases_append_chained_events_under_a_version_guard, |s| {
             limit: 10,
             after: None,
             due_before: None,
+            narrow: Default::default(),
         })
         .await
         .unwrap()
@@ -917,6 +918,7 @@ contract!(cases_append_chained_events_under_a_version_guard, |s| {
         limit: 10,
         after: None,
         due_before: None,
+        narrow: Default::default(),
     };
     let helper = Some(UserId(12_345));
     for (v, statuses, n) in [
@@ -1491,6 +1493,7 @@ contract!(case_lists_page_by_keyset_over_every_branch, |s| {
                             limit: 4,
                             after: after.clone(),
                             due_before,
+                            narrow: Default::default(),
                         })
                         .await
                         .unwrap();
@@ -1578,6 +1581,7 @@ contract!(
                         limit: 20,
                         after: after.clone(),
                         due_before,
+                        narrow: Default::default(),
                     };
                     let plans = s.case_list_plans(&f).await.unwrap();
                     assert!(!plans.is_empty());
@@ -1605,6 +1609,7 @@ contract!(
             limit: 20,
             after: None,
             due_before: None,
+            narrow: Default::default(),
         };
         let plans = s.case_list_plans(&f).await.unwrap();
         assert!(

@@ -15,7 +15,7 @@ pub use desk::{CaseDesk, case_desk, latest_receipt};
 pub use intake::{ApplicantForm, IntakeDesk, IntakeQuery, intake_desk, open_from_wizard};
 pub use open::open_case;
 pub use step::take_step;
-pub use workbench::{Workbench, workbench};
+pub use workbench::{Workbench, WorkbenchQuery, workbench};
 
 use crate::views::{CaseView, scope_of};
 use crate::{Actor, App, AppError, AppResult, Lookups};
@@ -327,6 +327,14 @@ pub struct ListQuery {
     /// Only the overdue ones (running, due before today; staff inboxes),
     /// soonest due first.
     pub overdue: bool,
+    /// Only this item.
+    pub item: Option<tongban_domain::ItemCode>,
+    /// Only cases received at this hall.
+    pub hall: Option<tongban_domain::HallId>,
+    /// Only cases received on or after this day.
+    pub received_from: Option<time::Date>,
+    /// Only cases received on or before this day.
+    pub received_to: Option<time::Date>,
 }
 
 /// A page of the cases an actor sees.
@@ -414,6 +422,15 @@ pub async fn list_cases(
         limit: limit as i64,
         after: cursor.map(|c| decode_cursor(c, order)).transpose()?,
         due_before: q.overdue.then(|| app.now.today()),
+        narrow: tongban_store::cases::Narrow {
+            item: q.item,
+            hall: q.hall,
+            created_from: q.received_from.map(crate::day_start_ms),
+            created_before: q
+                .received_to
+                .and_then(|d| d.next_day())
+                .map(crate::day_start_ms),
+        },
     };
     let page = app.store.cases(&f).await?;
     let lookups = Lookups::load_at(app, actor.revision).await?;

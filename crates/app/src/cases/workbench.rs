@@ -20,6 +20,11 @@ pub struct Workbench {
     pub create_label: Option<&'static str>,
     /// His list has a due order, so it can show only the overdue cases.
     pub can_filter_overdue: bool,
+    /// The inbox's filters (a department's or a hall's staff), with the
+    /// values chosen.
+    pub filters: Option<InboxFilters>,
+    /// The places he may go from here (only those his role may use).
+    pub links: Vec<Link>,
     /// They are his own cases (an applicant): his notices show with them.
     pub own_cases: bool,
     /// The department's or the hall's cases per status, as kept (the list
@@ -30,23 +35,108 @@ pub struct Workbench {
     pub calendar_warning: Option<String>,
 }
 
-/// The workbench of the actor, with a page of `limit` cases from `cursor`
-/// (`overdue`: only the overdue ones, where the list has a due order).
+/// A link of the workbench.
+#[derive(Debug, Serialize)]
+pub struct Link {
+    /// Its words.
+    pub label: &'static str,
+    /// Where it goes.
+    pub href: &'static str,
+}
+
+/// The inbox's filters: the choices and what is chosen.
+#[derive(Debug, Serialize)]
+pub struct InboxFilters {
+    /// Statuses to choose from: (value, label).
+    pub statuses: Vec<(&'static str, &'static str)>,
+    /// Items to choose from: (code, name).
+    pub items: Vec<(String, String)>,
+    /// Receiving halls to choose from: (id, name).
+    pub halls: Vec<(String, String)>,
+    /// The status chosen.
+    pub status: Option<&'static str>,
+    /// The item chosen.
+    pub item: Option<String>,
+    /// The hall chosen.
+    pub hall: Option<String>,
+    /// Received from (YYYY-MM-DD).
+    pub from: Option<String>,
+    /// Received to (YYYY-MM-DD).
+    pub to: Option<String>,
+    /// Any filter is set.
+    pub any: bool,
+}
+
+/// What the workbench's list is asked for.
+#[derive(Debug, Default, Clone)]
+pub struct WorkbenchQuery {
+    /// Only the overdue ones (where the list has a due order).
+    pub overdue: bool,
+    /// Only this status.
+    pub status: Option<tongban_domain::case::Status>,
+    /// Only this item.
+    pub item: Option<String>,
+    /// Only cases received at this hall.
+    pub hall: Option<i64>,
+    /// Received on or after.
+    pub from: Option<time::Date>,
+    /// Received on or before.
+    pub to: Option<time::Date>,
+}
+
+/// The workbench of the actor, with a page of `limit` cases from `cursor`,
+/// filtered as asked where the list has a due order (staff inboxes).
 pub async fn workbench(
     app: &App,
     actor: &Actor,
     limit: usize,
     cursor: Option<&str>,
-    overdue: bool,
+    wq: &WorkbenchQuery,
 ) -> AppResult<Workbench> {
     let visibility = case_visibility(actor.who());
     let can_filter_overdue = super::list_order(visibility, true) == tongban_store::CaseOrder::Due;
-    let q = super::ListQuery {
-        by_due_date: true,
-        overdue: overdue && can_filter_overdue,
-        ..Default::default()
+    let q = match can_filter_overdue {
+        true => super::ListQuery {
+            by_due_date: true,
+            overdue: wq.overdue,
+            statuses: wq.status.into_iter().collect(),
+            item: wq.item.clone().map(tongban_domain::ItemCode),
+            hall: wq.hall.map(tongban_domain::HallId),
+            received_from: wq.from,
+            received_to: wq.to,
+        },
+        false => super::ListQuery {
+            by_due_date: true,
+            ..Default::default()
+        },
     };
     let list = super::list_cases(app, actor, q, limit, cursor).await?;
+    let filters = match can_filter_overdue {
+        true => Some(inbox_filters(app, actor, wq).await?),
+        false => None,
+    };
+    let may = |a: Action| authorize(actor.who(), a, &Trust::NONE).is_ok();
+    let mut links = Vec::new();
+    if may(Action::ListCases) && !matches!(visibility, CaseVisibility::Applicant(_)) {
+        links.push(Link {
+            label: "导出办件清单（CSV，证件号码和电话已遮盖）",
+            href: "/api/v1/cases/export.csv",
+        });
+    }
+    if may(Action::ReadRectifications) {
+        links.push(Link {
+            label: "差评整改",
+            href: "/work/rectifications",
+        });
+    }
+    if let Some(hall) = actor.user.scope.hall()
+        && may(Action::ReadHallAppointments { hall })
+    {
+        links.push(Link {
+            label: "本中心预约",
+            href: "/appointments",
+        });
+    }
     let heading = match visibility {
         CaseVisibility::Applicant(_) => "我的办件",
         CaseVisibility::Department(_) => "部门工作台：待办办件",
@@ -85,6 +175,8 @@ pub async fn workbench(
         create_label,
         own_cases: matches!(visibility, CaseVisibility::Applicant(_)),
         can_filter_overdue,
+        filters,
+        links,
         counts,
         calendar_warning,
     })
@@ -113,4 +205,42 @@ async fn calendar_warning(app: &App, actor: &Actor) -> AppResult<Option<String>>
         ));
     }
     Ok((!lines.is_empty()).then(|| lines.join(" ")))
+}
+
+/// The inbox's filter choices: statuses, the items of the 通办 list, the
+/// city's halls, with what is chosen.
+async fn inbox_filters(app: &App, actor: &Actor, wq: &WorkbenchQuery) -> AppResult<InboxFilters> {
+    use tongban_domain::case::Status;
+    let lookups = Lookups::load_at(app, actor.revision).await?;
+    let entries = app.store.list_entries().await?;
+    let items: Vec<(String, String)> = app
+        .store
+        .items()
+        .await?
+        .into_iter()
+        .filter(|i| entries.iter().any(|e| e.item == i.content.code))
+        .map(|i| (i.content.code.as_str().to_owned(), i.content.name.clone()))
+        .collect();
+    Ok(InboxFilters {
+        statuses: Status::ALL
+            .iter()
+            .filter(|s| !matches!(s, Status::Draft))
+            .map(|s| (s.as_str(), s.label()))
+            .collect(),
+        items,
+        halls: (lookups.data().halls.iter())
+            .map(|h| (h.id.0.to_string(), h.name.clone()))
+            .collect(),
+        status: wq.status.map(|s| s.as_str()),
+        item: wq.item.clone(),
+        hall: wq.hall.map(|h| h.to_string()),
+        from: wq.from.map(|d| d.to_string()),
+        to: wq.to.map(|d| d.to_string()),
+        any: wq.status.is_some()
+            || wq.item.is_some()
+            || wq.hall.is_some()
+            || wq.from.is_some()
+            || wq.to.is_some()
+            || wq.overdue,
+    })
 }

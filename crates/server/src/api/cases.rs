@@ -106,11 +106,13 @@ pub async fn create_case(
 /// Cases the caller may see, a page at a time, most recently changed
 /// first: the applicant's own, the hall's received cases for its staff,
 /// the department's for its reviewers and admins, all for platform admins.
-/// Filters: `status` (comma-separated), `overdue`. ID and phone numbers are masked.
+/// Filters: `status` (comma-separated), `overdue`, `item`, `hall` (the
+/// receiving hall's id), `received_from` / `received_to` (YYYY-MM-DD). ID
+/// and phone numbers are masked.
 /// Pages follow `next` (keyset paging: no total is counted; a filtered
 /// page may be short, keep going while there is a `next`). Access: signed in.
 #[utoipa::path(get, path = "/cases", tag = "cases", security(("bearer" = [])),
-    params(("status" = Option<String>, Query), ("order" = Option<String>, Query, pattern = r"^(updated|due)$", description = "`updated` (default): last changed first; `due` (staff inboxes): soonest due first (overdue first), then the rest by last change"), ("overdue" = Option<bool>, Query, description = "Only the overdue ones (staff inboxes), soonest due first"), ("limit" = Option<usize>, Query, minimum = 1, maximum = 200, description = "Page size, 1–200 (default 20)"), ("cursor" = Option<String>, Query, max_length = 200, description = "The `next` of the page before")),
+    params(("status" = Option<String>, Query), ("order" = Option<String>, Query, pattern = r"^(updated|due)$", description = "`updated` (default): last changed first; `due` (staff inboxes): soonest due first (overdue first), then the rest by last change"), ("overdue" = Option<bool>, Query, description = "Only the overdue ones (staff inboxes), soonest due first"), ("item" = Option<String>, Query, description = "Only this item (code)"), ("hall" = Option<i64>, Query, description = "Only cases received at this hall"), ("received_from" = Option<String>, Query, description = "Only cases received on or after this day (YYYY-MM-DD)"), ("received_to" = Option<String>, Query, description = "Only cases received on or before this day (YYYY-MM-DD)"), ("limit" = Option<usize>, Query, minimum = 1, maximum = 200, description = "Page size, 1–200 (default 20)"), ("cursor" = Option<String>, Query, max_length = 200, description = "The `next` of the page before")),
     responses((status = 200, body = CaseList), (status = 401, body = crate::error::ErrorBody),
               (status = 422, body = crate::error::ErrorBody)))]
 pub async fn list(
@@ -130,10 +132,24 @@ pub async fn list(
         "false" => Some(false),
         _ => None,
     })?;
+    let day = |k: &str, label: &str| {
+        p.parse(k, label, |v| {
+            time::Date::parse(v, time::macros::format_description!("[year]-[month]-[day]")).ok()
+        })
+    };
     let q = tongban_app::cases::ListQuery {
         statuses,
         by_due_date: by_due.unwrap_or(false),
         overdue: overdue.unwrap_or(false),
+        item: p
+            .get("item")
+            .filter(|v| !v.is_empty())
+            .map(|v| tongban_domain::ItemCode(v.to_owned())),
+        hall: p
+            .parse("hall", "收件服务中心", |v| v.parse().ok())?
+            .map(tongban_domain::HallId),
+        received_from: day("received_from", "收件日期（起）")?,
+        received_to: day("received_to", "收件日期（止）")?,
     };
     let list = tongban_app::cases::list_cases(&state.app(), ctx.actor(), q, limit, p.get("cursor"))
         .await

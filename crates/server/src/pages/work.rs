@@ -20,9 +20,33 @@ use tongban_domain::intake::ApplicantInput;
 /// The workbench home: the caller's cases.
 pub async fn home(State(state): State<AppState>, ctx: SignedPage, p: Params) -> PageResult {
     let overdue = p.get("overdue") == Some("1");
-    let wb = tongban_app::cases::workbench(&state.app(), ctx.actor(), 50, p.get("cursor"), overdue)
+    let day = |k: &str| {
+        p.get(k).and_then(|v| {
+            time::Date::parse(v, time::macros::format_description!("[year]-[month]-[day]")).ok()
+        })
+    };
+    let wq = tongban_app::cases::WorkbenchQuery {
+        overdue,
+        status: p
+            .get("status")
+            .and_then(|s| tongban_domain::case::Status::parse(s)),
+        item: p.get("item").filter(|v| !v.is_empty()).map(str::to_owned),
+        hall: p.get("hall").and_then(|v| v.parse().ok()),
+        from: day("from"),
+        to: day("to"),
+    };
+    let wb = tongban_app::cases::workbench(&state.app(), ctx.actor(), 50, p.get("cursor"), &wq)
         .await
         .map_err(|e| ctx.fail(e))?;
+    // The filters ride along with the cursor of the next page.
+    let keep: String = ["overdue", "status", "item", "hall", "from", "to"]
+        .iter()
+        .filter_map(|k| {
+            p.get(*k)
+                .filter(|v| !v.is_empty())
+                .map(|v| format!("&{k}={}", crate::extract::percent_encode(v)))
+        })
+        .collect();
     // Applicants see what changed on their cases; seeing them marks them read.
     let inbox = match wb.own_cases {
         true => Some(crate::api::notifications::inbox(&state, &ctx, true).await?),
@@ -30,7 +54,7 @@ pub async fn home(State(state): State<AppState>, ctx: SignedPage, p: Params) -> 
     };
     let values = context! {
         title => wb.heading, cases => wb.cases.iter().map(row).collect::<Vec<_>>(),
-        inbox => inbox.map(|i| Value::from(Serde(i))), first => p.get("cursor").is_none(), overdue,
+        inbox => inbox.map(|i| Value::from(Serde(i))), first => p.get("cursor").is_none(), overdue, keep,
         ..Value::from(Serde(&wb))
     };
     page(&state, &ctx, "work.html", "/work", "work", values)
@@ -42,6 +66,7 @@ fn row(c: &CaseView) -> Value {
         mode_label => c.mode.label(), status => c.status.as_str(), status_label => &c.status_label, deadline => &c.deadline,
         working_days_left => c.working_days_left, overdue => c.overdue, paused => c.paused,
         closed_on => &c.closed_on, on_time => c.on_time,
+        received_on => c.created_at.get(..10), hall_name => c.hall.as_ref().map(|h| h.name.clone()),
     }
 }
 

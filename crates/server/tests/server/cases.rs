@@ -143,6 +143,55 @@ async fn the_inbox_orders_by_due_date_in_the_query_over_every_case() {
         at(&later) < at(&soon) && at(&later) < at(&waiting),
         "{page}"
     );
+    // Its columns say when and where each case was received; it offers
+    // only the links a department's reviewer can use.
+    let today = soon["created_at"].as_str().unwrap()[..10].to_owned();
+    assert!(page.contains(&format!("<td>{today}</td>")), "{page}");
+    assert!(page.contains("<td>镇海“党建+”社区邻里中心</td>"), "{page}");
+    assert!(
+        !page.contains("本中心预约"),
+        "a department has no hall's bookings"
+    );
+    assert!(page.contains("差评整改"));
+    // Filters: by item, by status, by receiving hall, by received day —
+    // in the API and on the workbench, the next page keeping them.
+    let api = |q: &str| {
+        let q = q.to_owned();
+        let app = &app;
+        let reviewer = &reviewer;
+        async move {
+            nos(app
+                .get_auth(&format!("/api/v1/cases?order=due&{q}"), reviewer)
+                .await)
+        }
+    };
+    assert_eq!(api("item=MZ-004").await, [no(&later)]);
+    let mut by_item = api("item=MZ-008").await;
+    by_item.sort();
+    let mut want = vec![no(&soon), no(&waiting)];
+    want.sort();
+    assert_eq!(by_item, want);
+    assert_eq!(api("status=submitted").await, [no(&waiting)]);
+    let zhenhai = soon["hall"]["id"].as_i64().unwrap();
+    assert_eq!(api(&format!("hall={zhenhai}")).await.len(), 3);
+    assert!(api(&format!("hall={}", zhenhai + 1)).await.is_empty());
+    assert_eq!(
+        api(&format!("received_from={today}&received_to={today}"))
+            .await
+            .len(),
+        3
+    );
+    assert!(api("received_to=2020-01-01").await.is_empty());
+    let r = app
+        .get_auth("/api/v1/cases?received_from=yesterday", &reviewer)
+        .await;
+    assert!(r.json()["fields"]["received_from"].is_string());
+    let page = app.get_auth("/work?item=MZ-004", &reviewer).await.text();
+    assert!(
+        page.contains(&no(&later)) && !page.contains(&no(&soon)),
+        "{page}"
+    );
+    assert!(page.contains("清除筛选"));
     app.finish().await;
 }
 
