@@ -98,6 +98,13 @@ pub trait BenchStore: crate::Store {
     /// statistics read (priced the same way): each (what it reads, plan).
     async fn evaluation_plans(&self) -> crate::Result<Vec<(String, String)>>;
 
+    /// The plans of the case search's queries within a visibility rule
+    /// (priced the same way): each (what it looks for, plan).
+    async fn search_plans(
+        &self,
+        visible: tongban_domain::authz::CaseVisibility,
+    ) -> crate::Result<Vec<(String, String)>>;
+
     /// The plans of the kept case counts' reads (priced the same way):
     /// each (what it reads, plan).
     async fn count_plans(&self) -> crate::Result<Vec<(String, String)>>;
@@ -214,6 +221,25 @@ macro_rules! impl_bench {
                 }
                 binds.push(Bind::Int(f.limit + 1));
                 self.explain(&$crate::trust::audit_page_sql(f), binds).await
+            }
+
+            async fn search_plans(
+                &self,
+                visible: tongban_domain::authz::CaseVisibility,
+            ) -> $crate::Result<Vec<(String, String)>> {
+                use $crate::cases::CaseSearch as S;
+                let mut plans = Vec::new();
+                for by in [
+                    S::CaseNo("TB2026120100000001".into()),
+                    S::IdNumber("350304195103120027".into()),
+                    S::Phone("13805940001".into()),
+                    S::Name("林秀英".into()),
+                ] {
+                    if let Some((sql, binds)) = $crate::cases::search_query(visible, &by, 20) {
+                        plans.push((format!("{by:?}"), self.explain(&sql, binds).await?));
+                    }
+                }
+                Ok(plans)
             }
 
             async fn count_plans(&self) -> $crate::Result<Vec<(String, String)>> {

@@ -232,6 +232,69 @@ pub(crate) const STATUS_COUNTS_SQL: &str =
 pub(crate) const FLOW_COUNTS_SQL: &str = "SELECT day, flow, CAST(SUM(n) AS BIGINT) FROM case_flow_counts
      WHERE scope = $1 AND scope_id = $2 AND day >= $3 AND day <= $4 GROUP BY day, flow ORDER BY day, flow";
 
+/// What the workbench's case search looks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CaseSearch {
+    /// A case number.
+    CaseNo(String),
+    /// An applicant's ID number.
+    IdNumber(String),
+    /// An applicant's mobile.
+    Phone(String),
+    /// An applicant's name (a person's or a company's).
+    Name(String),
+}
+
+impl CaseSearch {
+    fn column(&self) -> &'static str {
+        match self {
+            Self::CaseNo(_) => "case_no",
+            Self::IdNumber(_) => "applicant_id_number",
+            Self::Phone(_) => "applicant_phone",
+            Self::Name(_) => "applicant_name",
+        }
+    }
+
+    fn value(&self) -> &str {
+        match self {
+            Self::CaseNo(v) | Self::IdNumber(v) | Self::Phone(v) | Self::Name(v) => v,
+        }
+    }
+}
+
+/// The query of a case search within a visibility rule: the term's own
+/// index, newest first, the rule's branches as a condition (the few cases
+/// of one person or number). `None` when the rule shows nothing.
+pub(crate) fn search_query(
+    visible: CaseVisibility,
+    by: &CaseSearch,
+    limit: i64,
+) -> Option<PageQuery> {
+    let branches = branches(visible);
+    if branches.is_empty() {
+        return None;
+    }
+    let mut binds = vec![Bind::Text(by.value().to_owned())];
+    let mut ors = Vec::new();
+    for (col, v) in branches.into_iter().flatten() {
+        binds.push(Bind::Int(v));
+        ors.push(format!("{col} = ${}", binds.len()));
+    }
+    let visible = match ors.is_empty() {
+        true => String::new(),
+        false => format!(" AND ({})", ors.join(" OR ")),
+    };
+    binds.push(Bind::Int(limit));
+    Some((
+        format!(
+            "SELECT {CASE_COLUMNS} FROM cases WHERE {} = $1{visible} ORDER BY id DESC LIMIT ${}",
+            by.column(),
+            binds.len()
+        ),
+        binds,
+    ))
+}
+
 /// The hash of the event at `seq` of a case, chained to `prev`.
 pub(crate) fn chained_hash(
     case_no: &str,
@@ -739,6 +802,15 @@ pub trait CaseStore: Send + Sync {
     /// A page of the cases matching a filter, in its order.
     async fn cases(&self, filter: &CaseFilter) -> Result<CasePage>;
 
+    /// The newest cases (at most `limit`) matching a search that the
+    /// visibility rule shows.
+    async fn search_cases(
+        &self,
+        visible: CaseVisibility,
+        by: &CaseSearch,
+        limit: i64,
+    ) -> Result<Vec<CaseRecord>>;
+
     /// The cases per status kept for a department or a hall (statuses
     /// with none left out).
     async fn status_counts(&self, scope: CountScope) -> Result<Vec<(Status, i64)>>;
@@ -898,10 +970,10 @@ macro_rules! impl_cases {
                     "INSERT INTO cases (case_no, verification_code, item_code, item_version, item_name, mode, status, version,
                        department_id, hall_id, applicant_user_id, created_by, applicant_name, applicant, answers, situation,
                        materials, promised_days, instant, pauses, created_at, updated_at, agent, assisted_by, delivery,
-                       applicant_id_number)
+                       applicant_id_number, applicant_phone)
                      VALUES ($1, $2, $3, $4, $5, $6, 'draft', 1, $7, $8,
                        COALESCE($9, (SELECT u.id FROM users u WHERE u.role = 'applicant' AND u.id_number = $22)),
-                       $10, $11, $12, $13, $14, $15, $16, $17, '[]', $18, $18, $19, $20, $21, $22)
+                       $10, $11, $12, $13, $14, $15, $16, $17, '[]', $18, $18, $19, $20, $21, $22, $23)
                      RETURNING id",
                 )
                 .bind(&placeholder)
@@ -928,6 +1000,10 @@ macro_rules! impl_cases {
                 .bind(match &c.applicant {
                     tongban_domain::intake::Applicant::Person { id_number, .. } => Some(id_number.as_str()),
                     tongban_domain::intake::Applicant::Company { .. } => None,
+                })
+                .bind(match &c.applicant {
+                    tongban_domain::intake::Applicant::Person { phone, .. }
+                    | tongban_domain::intake::Applicant::Company { phone, .. } => phone.as_str(),
                 })
                 .fetch_one(&mut *tx)
                 .await?;
@@ -1073,6 +1149,25 @@ macro_rules! impl_cases {
                     usize::try_from(f.limit).unwrap_or(0),
                     usize::try_from(window).unwrap_or(0),
                 ))
+            }
+
+            async fn search_cases(
+                &self,
+                visible: tongban_domain::authz::CaseVisibility,
+                by: &$crate::cases::CaseSearch,
+                limit: i64,
+            ) -> $crate::Result<Vec<$crate::CaseRecord>> {
+                let Some((sql, binds)) = $crate::cases::search_query(visible, by, limit) else {
+                    return Ok(vec![]);
+                };
+                let mut q = sqlx::query_as::<_, $crate::cases::CaseRow>(sqlx::AssertSqlSafe(sql));
+                for b in binds {
+                    q = match b {
+                        $crate::cases::Bind::Int(v) => q.bind(v),
+                        $crate::cases::Bind::Text(v) => q.bind(v),
+                    };
+                }
+                q.fetch_all(&self.pool).await?.into_iter().map($crate::CaseRecord::try_from).collect()
             }
 
             async fn status_counts(&self, scope: $crate::cases::CountScope) -> $crate::Result<Vec<(tongban_domain::case::Status, i64)>> {

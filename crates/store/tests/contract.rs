@@ -1621,6 +1621,41 @@ contract!(
 );
 
 contract!(
+    every_case_search_reads_its_index,
+    |s: &dyn tongban_store::BenchStore| {
+        use tongban_domain::authz::CaseVisibility as V;
+        let shapes = [
+            V::All,
+            V::Department(DepartmentId(1)),
+            V::Applicant(UserId(1)),
+            V::Hall {
+                hall: Some(HallId(1)),
+                helper: Some(UserId(2)),
+            },
+        ];
+        for v in shapes {
+            let plans = s.search_plans(v).await.unwrap();
+            assert_eq!(plans.len(), 4, "{v:?}");
+            for (what, plan) in plans {
+                let index = match what.split('(').next().unwrap() {
+                    "CaseNo" => "case_no",
+                    "IdNumber" => "cases_search_id_number",
+                    "Phone" => "cases_search_phone",
+                    _ => "cases_search_name",
+                };
+                assert!(
+                    plan.contains(index),
+                    "{v:?} {what}: not on {index}:\n{plan}"
+                );
+                if let Some(why) = plan_problem(s.backend(), &plan) {
+                    panic!("{v:?} {what}: the plan {why}:\n{plan}");
+                }
+            }
+        }
+    }
+);
+
+contract!(
     kept_case_counts_read_their_keys_in_order,
     |s: &dyn tongban_store::BenchStore| {
         for (what, plan) in s.count_plans().await.unwrap() {

@@ -449,6 +449,47 @@ pub async fn list_cases(
     })
 }
 
+/// Finds the cases the actor may see by a case number, an applicant's ID
+/// number, mobile or name (what the term looks like says which), newest
+/// first, masked like the list. An empty or overlong term is a named bad
+/// field.
+pub async fn search_cases(app: &App, actor: &Actor, term: &str) -> AppResult<Vec<CaseView>> {
+    use tongban_store::CaseSearch;
+    actor.authorize(Action::ListCases, &Trust::NONE)?;
+    let t = term.trim();
+    if t.is_empty() || t.chars().count() > 50 {
+        return Err(AppError::field(
+            "q",
+            "search.term",
+            "请输入办件编号、身份证号码、手机号码或申请人姓名（50个字以内）",
+        ));
+    }
+    let upper = t.to_ascii_uppercase();
+    let by = if upper.starts_with("TB") && upper[2..].chars().all(|c| c.is_ascii_digit()) {
+        CaseSearch::CaseNo(upper)
+    } else if upper.len() == 18
+        && upper[..17].chars().all(|c| c.is_ascii_digit())
+        && upper[17..].chars().all(|c| c.is_ascii_digit() || c == 'X')
+    {
+        CaseSearch::IdNumber(upper)
+    } else if t.len() == 11 && t.starts_with('1') && t.chars().all(|c| c.is_ascii_digit()) {
+        CaseSearch::Phone(t.to_owned())
+    } else {
+        CaseSearch::Name(t.to_owned())
+    };
+    let visible = tongban_domain::authz::case_visibility(actor.who());
+    let rows = app.store.search_cases(visible, &by, 50).await?;
+    let lookups = Lookups::load_at(app, actor.revision).await?;
+    Ok(rows
+        .iter()
+        .map(|c| {
+            let mut v = lookups.view(c, false, vec![]);
+            v.verification_code = None;
+            v
+        })
+        .collect())
+}
+
 /// The largest export.
 pub const EXPORT_MAX: usize = 10_000;
 

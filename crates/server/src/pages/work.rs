@@ -38,6 +38,17 @@ pub async fn home(State(state): State<AppState>, ctx: SignedPage, p: Params) -> 
     let wb = tongban_app::cases::workbench(&state.app(), ctx.actor(), 50, p.get("cursor"), &wq)
         .await
         .map_err(|e| ctx.fail(e))?;
+    // A search shows what it found in place of the list.
+    let (search, search_error) = match p.get("q").map(|q| q.trim()).filter(|q| !q.is_empty()) {
+        None => (None, None),
+        Some(q) => match tongban_app::cases::search_cases(&state.app(), ctx.actor(), q).await {
+            Ok(found) => (Some(found.iter().map(row).collect::<Vec<_>>()), None),
+            Err(tongban_app::AppError::Invalid(e)) => {
+                (None, e.0.first().map(|f| f.message.clone()))
+            }
+            Err(e) => return Err(ctx.fail(e).into()),
+        },
+    };
     // The filters ride along with the cursor of the next page.
     let keep: String = ["overdue", "status", "item", "hall", "from", "to"]
         .iter()
@@ -55,6 +66,7 @@ pub async fn home(State(state): State<AppState>, ctx: SignedPage, p: Params) -> 
     let values = context! {
         title => wb.heading, cases => wb.cases.iter().map(row).collect::<Vec<_>>(),
         inbox => inbox.map(|i| Value::from(Serde(i))), first => p.get("cursor").is_none(), overdue, keep,
+        search, search_error, q => p.get("q").map(|q| q.trim()).unwrap_or(""),
         ..Value::from(Serde(&wb))
     };
     page(&state, &ctx, "work.html", "/work", "work", values)

@@ -192,6 +192,29 @@ async fn the_inbox_orders_by_due_date_in_the_query_over_every_case() {
         "{page}"
     );
     assert!(page.contains("清除筛选"));
+    // The case search: by number, ID number, mobile or name, within what
+    // the caller may see.
+    let id = person("350304")["id_number"].as_str().unwrap().to_owned();
+    for (q, found) in [
+        (no(&later), 1),
+        (id.clone(), 3),
+        ("13805941234".to_owned(), 3),
+        ("林秀英".to_owned(), 3),
+        ("张三".to_owned(), 0),
+    ] {
+        let page = app
+            .get_auth(&format!("/work?q={}", crate::common::enc(&q)), &reviewer)
+            .await
+            .text();
+        assert!(page.contains(&format!("：{found} 件")), "{q}: {page}");
+    }
+    // Another department's reviewer finds none of them.
+    let other = app.login("reviewer-xianyou-police").await;
+    let page = app
+        .get_auth(&format!("/work?q={id}"), &other)
+        .await
+        .text();
+    assert!(page.contains("：0 件"), "{page}");
     app.finish().await;
 }
 

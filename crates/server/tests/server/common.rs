@@ -459,3 +459,8 @@ pub fn pdf_text(bytes: &[u8]) -> String {
     let _ = std::fs::remove_dir_all(dir);
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
+
+/// Percent-encodes a query value.
+pub fn enc(s: &str) -> String {
+    tongban_server::extract::percent_encode(s)
+}
