@@ -386,16 +386,18 @@ fn score_text(n: &Normalised, q_text: &str) -> u32 {
             }
         }
     }
-    // The query is longer than a known colloquial name or keyword ("社保卡补办流程").
-    for a in &n.aliases {
-        if a.len() < q_text.len() && a.chars().count() >= 2 && q_text.contains(a.as_str()) {
-            bump(450);
-        }
-    }
-    for k in &n.keywords {
-        if k.len() < q_text.len() && k.chars().count() >= 2 && q_text.contains(k.as_str()) {
-            bump(400);
-        }
+    // The query is longer than a known colloquial name or keyword
+    // ("社保卡补办流程"): the more of it such words cover, the better
+    // ("公积金还贷": 公积金 and 还贷 both name GJJ-002).
+    let within = |t: &String| t.len() < q_text.len() && t.chars().count() >= 2 && q_text.contains(t.as_str());
+    let covered = |ts: &[String]| -> u32 {
+        ts.iter().filter(|t| within(t)).map(|t| t.chars().count() as u32).sum()
+    };
+    let cover = (covered(&n.aliases) + covered(&n.keywords)).min(49);
+    if n.aliases.iter().any(within) {
+        bump(450 + cover);
+    } else if n.keywords.iter().any(within) {
+        bump(400 + cover);
     }
     best
 }

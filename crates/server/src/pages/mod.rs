@@ -252,6 +252,7 @@ pub fn router() -> Router<AppState> {
         .route("/work/cases/{case_no}/materials", post(work::case_material))
         .route("/static/app.css", get(css))
         .route("/static/app.js", get(js))
+        .route("/static/suggest.js", get(suggest_js))
         .route("/static/favicon.svg", get(favicon))
         .route(
             "/favicon.ico",
@@ -850,6 +851,16 @@ async fn js() -> impl IntoResponse {
             (header::CACHE_CONTROL, "public, max-age=300"),
         ],
         include_str!("../../static/app.js"),
+    )
+}
+
+async fn suggest_js() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=300"),
+        ],
+        include_str!("../../static/suggest.js"),
     )
 }
 
