@@ -107,6 +107,8 @@ test("without JavaScript the same words find the items through the form", async 
       const first = await page.locator("ol.results li h2 a").first().textContent();
       assert.match(first, want, `${q} → ${first}`);
     }
+    await page.goto(demo.base + "/items?q=" + encodeURIComponent("生孩子要办什么"));
+    assert.match(await page.locator(".life-event").textContent(), /新生儿出生/, "says why 出生登记 is listed");
     assert.equal(await page.getByRole("listbox").count(), 0, "no listbox without the script");
     const width = await page.evaluate(() => document.documentElement.scrollWidth);
     assert.ok(width <= viewport.width, `no horizontal scroll at ${viewport.width} px (${width})`);

@@ -105,6 +105,16 @@ pub async fn suggest(
         .collect())
 }
 
+/// The life events a search text names (新生儿出生 for 生孩子), so the
+/// results page can say why their items are listed.
+pub async fn life_events(
+    cache: &CatalogueCache,
+    store: &dyn Store,
+    q: &str,
+) -> Result<Vec<String>> {
+    Ok(cache.index(store).await?.life_events(q))
+}
+
 /// An item as its public page shows it.
 #[derive(Debug)]
 pub struct ItemGuide {

@@ -283,9 +283,12 @@ async fn colloquial_queries_find_their_items() {
         println!("  miss: {m}");
     }
     assert!(total >= 200, "at least 200 queries, got {total}");
-    // Measured 97.9% (324/331); the 50 queries added last, unseen while the
-    // lexicon was written, hit 43/50. Below 95% something broke.
-    assert!(rate >= 95.0, "hit rate {rate:.1}% below the threshold of 95%");
+    // Measured 98.2% (324/330); the 49 queries added last, unseen while the
+    // lexicon was written, hit 43/49. Below 95% something broke.
+    assert!(
+        rate >= 95.0,
+        "hit rate {rate:.1}% below the threshold of 95%"
+    );
     std::fs::remove_dir_all(&c.dir).ok();
 }
 

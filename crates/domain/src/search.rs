@@ -84,8 +84,8 @@ pub struct LifeEvent {
 struct Prepared {
     variants: Vec<(String, String)>,
     fillers: Vec<String>,
-    /// Per event: its normalised words and the indices of its items.
-    events: Vec<(Vec<String>, Vec<usize>)>,
+    /// Per event: its name, normalised words and the indices of its items.
+    events: Vec<(String, Vec<String>, Vec<usize>)>,
 }
 
 impl Prepared {
@@ -118,8 +118,11 @@ impl Prepared {
             .iter()
             .map(|e| {
                 let words = e.words.iter().map(|w| prepared.canonical(w)).collect();
-                let items = e.items.iter().filter_map(|c| codes.get(c.as_str()).copied());
-                (words, items.collect())
+                let items = e
+                    .items
+                    .iter()
+                    .filter_map(|c| codes.get(c.as_str()).copied());
+                (e.name.clone(), words, items.collect())
             })
             .collect();
         prepared
@@ -330,7 +333,7 @@ fn score_pinyin(n: &Normalised, q: &str) -> u32 {
 /// event's word, below direct matches when it only contains it.
 fn event_scores(lex: &Prepared, q: &Query) -> Vec<(u32, usize)> {
     let mut out = Vec::new();
-    for (words, items) in &lex.events {
+    for (_, words, items) in lex.events.iter().filter(|e| !e.2.is_empty()) {
         let equal = words.iter().any(|w| *w == q.text || *w == q.core);
         let within = || {
             words
@@ -389,9 +392,14 @@ fn score_text(n: &Normalised, q_text: &str) -> u32 {
     // The query is longer than a known colloquial name or keyword
     // ("社保卡补办流程"): the more of it such words cover, the better
     // ("公积金还贷": 公积金 and 还贷 both name GJJ-002).
-    let within = |t: &String| t.len() < q_text.len() && t.chars().count() >= 2 && q_text.contains(t.as_str());
+    let within = |t: &String| {
+        t.len() < q_text.len() && t.chars().count() >= 2 && q_text.contains(t.as_str())
+    };
     let covered = |ts: &[String]| -> u32 {
-        ts.iter().filter(|t| within(t)).map(|t| t.chars().count() as u32).sum()
+        ts.iter()
+            .filter(|t| within(t))
+            .map(|t| t.chars().count() as u32)
+            .sum()
     };
     let cover = (covered(&n.aliases) + covered(&n.keywords)).min(49);
     if n.aliases.iter().any(within) {
@@ -462,6 +470,28 @@ impl SearchIndex {
         let lex = Prepared::of(lexicon, &docs);
         let norm = docs.iter().map(|d| Normalised::of(d, &lex)).collect();
         Self { docs, norm, lex }
+    }
+
+    /// The names of the life events query `q` names (新生儿出生 for
+    /// 生孩子要办什么), so a page can say why their items are listed.
+    pub fn life_events(&self, q: &str) -> Vec<String> {
+        let query = Query::new(q, &self.lex);
+        if query.text.is_empty() {
+            return Vec::new();
+        }
+        self.lex
+            .events
+            .iter()
+            .filter(|(_, words, items)| {
+                !items.is_empty()
+                    && words.iter().any(|w| {
+                        *w == query.text
+                            || *w == query.core
+                            || w.chars().count() >= 2 && query.text.contains(w.as_str())
+                    })
+            })
+            .map(|(name, _, _)| name.clone())
+            .collect()
     }
 
     /// Every document, in catalogue order.
@@ -675,12 +705,17 @@ mod tests {
         let asked = codes(&index, "生孩子要办什么");
         assert_eq!(asked[..2], ["GA-005", "WJ-001"], "{asked:?}");
         assert_eq!(codes(&index, "生宝宝")[0], "GA-005");
+        assert_eq!(index.life_events("生孩子要办什么"), vec!["新生儿出生"]);
+        assert!(index.life_events("身份证").is_empty());
         // Unknown codes in the data are ignored; filters still apply.
         let f = SearchFilter {
             department_kind: Some(DepartmentKind::Police),
             ..Default::default()
         };
-        assert!(index.rank("生孩子", &f).is_empty(), "all docs are 人社 here");
+        assert!(
+            index.rank("生孩子", &f).is_empty(),
+            "all docs are 人社 here"
+        );
     }
 
     #[test]

@@ -377,6 +377,8 @@ async fn search(
         .search(state.store.as_ref(), &q, &filter, per, (page_no - 1) * per)
         .await?;
     let rows: Vec<Value> = docs.iter().map(search_row).collect();
+    let events =
+        tongban_app::catalogue::life_events(&state.catalogue, state.store.as_ref(), &q).await?;
     let pages = total.div_ceil(per);
     let prev = (page_no > 1).then(|| page_link(&p, page_no - 1));
     let next = (page_no < pages).then(|| page_link(&p, page_no + 1));
@@ -386,7 +388,7 @@ async fn search(
     let values = context! {
         title => if q.is_empty() { "事项目录".to_owned() } else { format!("搜索：{q}") },
         q, rows, total, pages => if pages > 1 { pages } else { 0 }, page => page_no, prev, next,
-        kinds => kinds(), modes, error,
+        kinds => kinds(), modes, error, events,
         kind => filter.department_kind.map(|k| k.as_str()), mode => filter.mode.map(|m| m.as_str()),
     };
     page(

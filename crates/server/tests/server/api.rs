@@ -60,18 +60,29 @@ async fn suggestions_meet_what_people_type() {
         assert!(names(&v)[0].contains("居民身份证"), "{q}: {:?}", names(&v));
     }
     let born = codes(&suggest(&app, "生孩子").await);
-    assert_eq!(born[..2], ["GA-005", "WJ-001"], "出生登记, 出生医学证明 first");
+    assert_eq!(
+        born[..2],
+        ["GA-005", "WJ-001"],
+        "出生登记, 出生医学证明 first"
+    );
     assert_eq!(codes(&suggest(&app, "gjj").await).len(), 8, "at most 8");
     let v = suggest(&app, "结婚").await;
     assert_eq!(codes(&v)[0], "MZ-001");
-    assert!(v["data"][0]["department"].as_str().unwrap().contains("民政"));
+    assert!(
+        v["data"][0]["department"]
+            .as_str()
+            .unwrap()
+            .contains("民政")
+    );
     // The full search finds the same.
     assert_eq!(codes(&search(&app, "生孩子要办什么").await)[0], "GA-005");
     let sfz = codes(&search(&app, "sfz").await);
     assert!(sfz[..4].iter().all(|c| c.starts_with("GA-00")), "{sfz:?}");
     // Limits, nothing, bad input named.
     assert_eq!(codes(&suggest(&app, "社保").await).len(), 8);
-    let r = app.get("/api/v1/items/suggest?q=%E7%A4%BE%E4%BF%9D&limit=3").await;
+    let r = app
+        .get("/api/v1/items/suggest?q=%E7%A4%BE%E4%BF%9D&limit=3")
+        .await;
     assert_eq!(r.json()["data"].as_array().unwrap().len(), 3);
     assert!(codes(&suggest(&app, "").await).is_empty());
     assert!(codes(&suggest(&app, "火星移民").await).is_empty());
