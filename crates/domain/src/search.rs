@@ -55,6 +55,20 @@ pub struct Lexicon {
     /// Life events and the items they lead to.
     #[serde(default, rename = "event")]
     pub events: Vec<LifeEvent>,
+    /// Readings of words whose characters read otherwise alone (调解 is
+    /// tiao jie, not diao jie).
+    #[serde(default, rename = "reading")]
+    pub readings: Vec<Reading>,
+}
+
+/// The pinyin of a word whose characters have several readings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Reading {
+    /// The word (还贷).
+    pub word: String,
+    /// Its syllables without tones, one per character (huan dai).
+    pub pinyin: String,
 }
 
 /// Spellings people use for one catalogue word.
@@ -86,6 +100,8 @@ struct Prepared {
     fillers: Vec<String>,
     /// Per event: its name, normalised words and the indices of its items.
     events: Vec<(String, Vec<String>, Vec<usize>)>,
+    /// Word readings, longest word first.
+    readings: Vec<(Vec<char>, Vec<String>)>,
 }
 
 impl Prepared {
@@ -103,10 +119,21 @@ impl Prepared {
         let mut fillers: Vec<String> = lex.fillers.iter().map(|f| normalise(f)).collect();
         fillers.retain(|f| !f.is_empty());
         fillers.sort_by_key(|f| std::cmp::Reverse(f.chars().count()));
+        let mut readings: Vec<(Vec<char>, Vec<String>)> = lex
+            .readings
+            .iter()
+            .map(|r| {
+                let syllables = r.pinyin.split_whitespace().map(str::to_lowercase);
+                (r.word.chars().collect(), syllables.collect())
+            })
+            .filter(|(w, p): &(Vec<char>, Vec<String>)| !w.is_empty() && w.len() == p.len())
+            .collect();
+        readings.sort_by_key(|(w, _)| std::cmp::Reverse(w.len()));
         let mut prepared = Self {
             variants,
             fillers,
             events: Vec::new(),
+            readings,
         };
         let codes: std::collections::HashMap<&str, usize> = docs
             .iter()
@@ -156,12 +183,28 @@ impl Prepared {
 
 /// Pinyin of a text: the full spelling without tones and the initials,
 /// both lowercase without separators; characters without pinyin (letters,
-/// digits) are kept as they are.
+/// digits) are kept as they are. Each character reads its most common way.
 pub fn pinyin_forms(s: &str) -> (String, String) {
+    pinyin_with(s, &[])
+}
+
+/// [`pinyin_forms`], with the readings of whole words taking precedence.
+fn pinyin_with(s: &str, readings: &[(Vec<char>, Vec<String>)]) -> (String, String) {
+    let chars: Vec<char> = s.chars().collect();
     let mut full = String::new();
     let mut initials = String::new();
-    for (c, p) in s.chars().zip(s.to_pinyin()) {
-        match p {
+    let mut i = 0;
+    while i < chars.len() {
+        if let Some((w, p)) = readings.iter().find(|(w, _)| chars[i..].starts_with(w)) {
+            for syllable in p {
+                full.push_str(syllable);
+                initials.extend(syllable.chars().next());
+            }
+            i += w.len();
+            continue;
+        }
+        let c = chars[i];
+        match c.to_pinyin() {
             Some(p) => {
                 full.push_str(p.plain());
                 initials.push_str(p.first_letter());
@@ -172,6 +215,7 @@ pub fn pinyin_forms(s: &str) -> (String, String) {
             }
             None => {}
         }
+        i += 1;
     }
     (full, initials)
 }
@@ -224,7 +268,7 @@ impl Normalised {
             .chain(d.keywords.iter().map(|k| (Field::Keyword, k)));
         let pinyin: Vec<PinyinText> = texts
             .map(|(field, t)| {
-                let (full, initials) = pinyin_forms(t);
+                let (full, initials) = pinyin_with(t, &lex.readings);
                 PinyinText {
                     field,
                     full,
@@ -633,6 +677,10 @@ mod tests {
                 words: vec!["生孩子".into(), "生宝宝".into()],
                 items: vec!["GA-005".into(), "WJ-001".into(), "XX-404".into()],
             }],
+            readings: vec![Reading {
+                word: "调解".into(),
+                pinyin: "tiao jie".into(),
+            }],
         }
     }
 
@@ -645,6 +693,7 @@ mod tests {
             doc("YB-010", "生育医疗费用及生育津贴支付", &[], &["生孩子报销"]),
             doc("GA-017", "机动车驾驶证补领", &["驾照丢了"], &["驾驶证"]),
             doc("RS-001", "社会保障卡申领", &["办社保卡"], &["社保卡"]),
+            doc("SF-004", "人民调解申请", &["申请调解"], &["调解"]),
         ]
     }
 
@@ -680,6 +729,10 @@ mod tests {
         assert_eq!(codes(&index, "bsbk"), vec!["RS-001"], "alias initials");
         assert_eq!(codes(&index, "jmsfzbl")[0], "GA-003", "name initials");
         assert!(codes(&index, "zzz").is_empty());
+        // A word's reading wins over its characters' usual ones.
+        assert_eq!(pinyin_forms("调解").0, "diaojie");
+        assert_eq!(codes(&index, "tiaojie"), vec!["SF-004"]);
+        assert_eq!(codes(&index, "rmtj"), vec!["SF-004"]);
         // Codes are not pinyin.
         assert_eq!(codes(&index, "ga-005"), vec!["GA-005"]);
     }
