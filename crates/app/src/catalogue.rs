@@ -3,14 +3,42 @@
 //! every catalogue write, so every server process sees a change at its next
 //! search — no cache can be stale for longer than one query.
 
-use std::sync::{Arc, RwLock};
-use tongban_domain::search::{SearchDoc, SearchFilter, SearchIndex};
+use std::sync::{Arc, OnceLock, RwLock};
+use tongban_domain::search::{Lexicon, SearchDoc, SearchFilter, SearchIndex};
 use tongban_store::{Result, Store};
 
-/// Cached search documents.
+/// The search lexicon shipped with tongban (`data/search/lexicon.toml`):
+/// variant spellings, filler words and life events → items.
+pub const LEXICON: &str = include_str!("../../../data/search/lexicon.toml");
+
+/// Parses a lexicon in the `lexicon.toml` layout.
+pub fn parse_lexicon(text: &str) -> std::result::Result<Lexicon, String> {
+    toml::from_str(text).map_err(|e| e.to_string())
+}
+
+/// The bundled lexicon, parsed once.
+pub fn lexicon() -> &'static Lexicon {
+    static LEX: OnceLock<Lexicon> = OnceLock::new();
+    // The bundled file is part of the build and its parse is tested.
+    LEX.get_or_init(|| parse_lexicon(LEXICON).expect("bundled search lexicon parses"))
+}
+
+/// Cached search documents: the catalogue of one revision, normalised and
+/// spelled in pinyin with the bundled lexicon.
 #[derive(Debug, Default)]
 pub struct CatalogueCache {
     inner: RwLock<Option<(i64, Arc<SearchIndex>)>>,
+}
+
+/// A suggestion while typing: an item's code and name.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct Suggestion {
+    /// Item code.
+    pub code: String,
+    /// Item name.
+    pub name: String,
+    /// zh-CN department kind.
+    pub department: String,
 }
 
 impl CatalogueCache {
@@ -22,7 +50,8 @@ impl CatalogueCache {
         {
             return Ok(docs.clone());
         }
-        let index = Arc::new(SearchIndex::new(store.search_docs().await?));
+        let docs = store.search_docs().await?;
+        let index = Arc::new(SearchIndex::with_lexicon(docs, lexicon()));
         *self.inner.write().expect("lock") = Some((rev, index.clone()));
         Ok(index)
     }
@@ -49,6 +78,41 @@ impl CatalogueCache {
             total,
         ))
     }
+}
+
+/// Suggestions for what is typed so far: the best `limit` items, from the
+/// cached index (no query of the items per keystroke).
+pub async fn suggest(
+    cache: &CatalogueCache,
+    store: &dyn Store,
+    q: &str,
+    limit: usize,
+) -> Result<Vec<Suggestion>> {
+    if q.trim().is_empty() {
+        return Ok(Vec::new());
+    }
+    let index = cache.index(store).await?;
+    let docs = index.docs();
+    Ok(index
+        .rank(q, &SearchFilter::default())
+        .into_iter()
+        .take(limit)
+        .map(|i| Suggestion {
+            code: docs[i].summary.code.as_str().to_owned(),
+            name: docs[i].summary.name.clone(),
+            department: docs[i].summary.department_kind.label().to_owned(),
+        })
+        .collect())
+}
+
+/// The life events a search text names (新生儿出生 for 生孩子), so the
+/// results page can say why their items are listed.
+pub async fn life_events(
+    cache: &CatalogueCache,
+    store: &dyn Store,
+    q: &str,
+) -> Result<Vec<String>> {
+    Ok(cache.index(store).await?.life_events(q))
 }
 
 /// An item as its public page shows it.

@@ -109,6 +109,46 @@ pub async fn list(
     }))
 }
 
+/// Suggestions while typing a search.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Suggestions {
+    /// The text they are for.
+    pub q: String,
+    /// The best items for it, most relevant first (at most `limit`).
+    pub data: Vec<tongban_app::catalogue::Suggestion>,
+}
+
+/// Suggestions as the search box is typed in: the best few items for the
+/// text so far — names, colloquial names, common misspellings (身分证),
+/// pinyin full or initials (`sfz`) and life events (生孩子) — from the
+/// cached index. Empty text: no suggestions. Access: public.
+#[utoipa::path(get, path = "/items/suggest", tag = "catalogue",
+    params(("q" = Option<String>, Query, max_length = 100, description = "the text typed so far"),
+           ("limit" = Option<usize>, Query, minimum = 1, maximum = 10, description = "how many, 1–10 (default 8)")),
+    responses((status = 200, body = Suggestions), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn suggest(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    p: Params,
+) -> ApiResult<Json<Suggestions>> {
+    ctx.authorize(Action::ReadPublic)?;
+    let q = p.get("q").unwrap_or("");
+    if q.chars().count() > 100 {
+        return Err(FieldError::new("q", "too_long", "搜索词不能超过100个字").into());
+    }
+    let limit = p
+        .parse("limit", "建议条数", |v| {
+            v.parse::<usize>().ok().filter(|n| (1..=10).contains(n))
+        })?
+        .unwrap_or(8);
+    let data =
+        tongban_app::catalogue::suggest(&state.catalogue, state.store.as_ref(), q, limit).await?;
+    Ok(Json(Suggestions {
+        q: q.to_owned(),
+        data,
+    }))
+}
+
 /// An item's current version with every standard element.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ItemDetail {

@@ -81,6 +81,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(city::hall))
         .routes(routes!(city::departments))
         .routes(routes!(catalogue::list))
+        .routes(routes!(catalogue::suggest))
         .routes(routes!(catalogue::get))
         .routes(routes!(catalogue::implementations))
         .routes(routes!(catalogue::guide))

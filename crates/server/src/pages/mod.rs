@@ -252,6 +252,7 @@ pub fn router() -> Router<AppState> {
         .route("/work/cases/{case_no}/materials", post(work::case_material))
         .route("/static/app.css", get(css))
         .route("/static/app.js", get(js))
+        .route("/static/suggest.js", get(suggest_js))
         .route("/static/favicon.svg", get(favicon))
         .route(
             "/favicon.ico",
@@ -376,6 +377,8 @@ async fn search(
         .search(state.store.as_ref(), &q, &filter, per, (page_no - 1) * per)
         .await?;
     let rows: Vec<Value> = docs.iter().map(search_row).collect();
+    let events =
+        tongban_app::catalogue::life_events(&state.catalogue, state.store.as_ref(), &q).await?;
     let pages = total.div_ceil(per);
     let prev = (page_no > 1).then(|| page_link(&p, page_no - 1));
     let next = (page_no < pages).then(|| page_link(&p, page_no + 1));
@@ -385,7 +388,7 @@ async fn search(
     let values = context! {
         title => if q.is_empty() { "事项目录".to_owned() } else { format!("搜索：{q}") },
         q, rows, total, pages => if pages > 1 { pages } else { 0 }, page => page_no, prev, next,
-        kinds => kinds(), modes, error,
+        kinds => kinds(), modes, error, events,
         kind => filter.department_kind.map(|k| k.as_str()), mode => filter.mode.map(|m| m.as_str()),
     };
     page(
@@ -850,6 +853,16 @@ async fn js() -> impl IntoResponse {
             (header::CACHE_CONTROL, "public, max-age=300"),
         ],
         include_str!("../../static/app.js"),
+    )
+}
+
+async fn suggest_js() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=300"),
+        ],
+        include_str!("../../static/suggest.js"),
     )
 }
 

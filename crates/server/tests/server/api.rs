@@ -34,6 +34,71 @@ async fn search(app: &TestApp, q: &str) -> Value {
     r.json()
 }
 
+async fn suggest(app: &TestApp, q: &str) -> Value {
+    let r = app
+        .get(&format!(
+            "/api/v1/items/suggest?q={}",
+            tongban_server::extract::percent_encode(q)
+        ))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    r.json()
+}
+
+#[tokio::test]
+async fn suggestions_meet_what_people_type() {
+    let app = TestApp::demo().await;
+    // Pinyin initials and full spelling, a misspelling, a life event.
+    for q in ["sfz", "shenfenzheng", "身分证"] {
+        let v = suggest(&app, q).await;
+        assert_eq!(v["q"], q);
+        let c = codes(&v);
+        assert!(
+            c.iter().take(3).all(|c| c.starts_with("GA-00")),
+            "{q}: {c:?}"
+        );
+        assert!(names(&v)[0].contains("居民身份证"), "{q}: {:?}", names(&v));
+    }
+    let born = codes(&suggest(&app, "生孩子").await);
+    assert_eq!(
+        born[..2],
+        ["GA-005", "WJ-001"],
+        "出生登记, 出生医学证明 first"
+    );
+    assert_eq!(codes(&suggest(&app, "gjj").await).len(), 8, "at most 8");
+    let v = suggest(&app, "结婚").await;
+    assert_eq!(codes(&v)[0], "MZ-001");
+    assert!(
+        v["data"][0]["department"]
+            .as_str()
+            .unwrap()
+            .contains("民政")
+    );
+    // The full search finds the same.
+    assert_eq!(codes(&search(&app, "生孩子要办什么").await)[0], "GA-005");
+    let sfz = codes(&search(&app, "sfz").await);
+    assert!(sfz[..4].iter().all(|c| c.starts_with("GA-00")), "{sfz:?}");
+    // Limits, nothing, bad input named.
+    assert_eq!(codes(&suggest(&app, "社保").await).len(), 8);
+    let r = app
+        .get("/api/v1/items/suggest?q=%E7%A4%BE%E4%BF%9D&limit=3")
+        .await;
+    assert_eq!(r.json()["data"].as_array().unwrap().len(), 3);
+    assert!(codes(&suggest(&app, "").await).is_empty());
+    assert!(codes(&suggest(&app, "火星移民").await).is_empty());
+    let r = app.get("/api/v1/items/suggest?q=a&limit=99").await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().contains("limit"), "{}", r.text());
+    let long = "户".repeat(101);
+    let r = app
+        .get(&format!(
+            "/api/v1/items/suggest?q={}",
+            tongban_server::extract::percent_encode(&long)
+        ))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
 #[tokio::test]
 async fn search_puts_the_relevant_items_first() {
     let app = TestApp::demo().await;
