@@ -238,7 +238,7 @@ test("全程网办: the applicant applies online with every material and a deliv
   await page.goto(`${demo.base}/work/cases/${caseNo}`);
   // 我的办件 lists it, in plain words too.
   await page.getByRole("navigation", { name: "主导航" }).getByRole("link", { name: "我的办件" }).click();
-  assert.match(await page.locator("table.tbl").textContent(), new RegExp(`${caseNo}[\\s\\S]*已办结`));
+  assert.match(await page.locator("ol.case-cards").textContent(), new RegExp(`${caseNo}[\\s\\S]*已办结`));
   await inBothModes(page, noSeriousViolations);
   await page.getByRole("link", { name: caseNo }).click();
 

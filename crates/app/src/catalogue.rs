@@ -92,10 +92,17 @@ fn next_steps(
     halls: &[tongban_domain::city::Hall],
 ) -> NextSteps {
     use tongban_domain::tongban::Mode;
-    let enc = |s: &str| s.replace('%', "%25").replace('&', "%26").replace('#', "%23");
+    let enc = |s: &str| {
+        s.replace('%', "%25")
+            .replace('&', "%26")
+            .replace('#', "%23")
+    };
     let c = enc(&code.0);
     let receiving: Vec<&tongban_domain::city::Hall> = match listing {
-        Some(e) => halls.iter().filter(|h| e.levels.contains(&h.level)).collect(),
+        Some(e) => halls
+            .iter()
+            .filter(|h| e.levels.contains(&h.level))
+            .collect(),
         None => Vec::new(),
     };
     NextSteps {

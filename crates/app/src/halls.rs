@@ -159,13 +159,18 @@ pub async fn directory(app: &App, ask: DirectoryQuery) -> AppResult<HallDirector
     let by_place: Vec<&Hall> = if q.is_empty() {
         halls.iter().collect()
     } else {
-        halls.iter().filter(|h| place_matches(h, regions, &q)).collect()
+        halls
+            .iter()
+            .filter(|h| place_matches(h, regions, &q))
+            .collect()
     };
     let mut chosen = by_place;
     let index = app.catalogue.index(app.store.as_ref()).await?;
     let docs = index.docs();
     let doc = match &ask.item {
-        Some(code) => docs.iter().find(|d| d.summary.code == ItemCode(code.clone())),
+        Some(code) => docs
+            .iter()
+            .find(|d| d.summary.code == ItemCode(code.clone())),
         None if !q.is_empty() && chosen.is_empty() => index
             .rank(&q, &Default::default())
             .first()
@@ -175,7 +180,11 @@ pub async fn directory(app: &App, ask: DirectoryQuery) -> AppResult<HallDirector
     if let Some(d) = doc {
         // An item asked by code narrows the places found; one found by the
         // words (no place matched them) is looked for everywhere.
-        let within = if ask.item.is_some() { chosen } else { halls.iter().collect() };
+        let within = if ask.item.is_some() {
+            chosen
+        } else {
+            halls.iter().collect()
+        };
         chosen = within
             .into_iter()
             .filter(|h| d.levels.contains(&h.level))
@@ -198,9 +207,15 @@ pub async fn directory(app: &App, ask: DirectoryQuery) -> AppResult<HallDirector
     cards.sort_by_key(|(n, _)| *n);
     let summary = asked.then(|| summary(&q, item.as_ref(), near_region, cards.len()));
     let (groups, found) = if asked {
-        (Vec::new(), Some(cards.into_iter().map(|(_, c)| c).collect()))
+        (
+            Vec::new(),
+            Some(cards.into_iter().map(|(_, c)| c).collect()),
+        )
     } else {
-        (by_level(cards.into_iter().map(|(_, c)| c).collect(), halls), None)
+        (
+            by_level(cards.into_iter().map(|(_, c)| c).collect(), halls),
+            None,
+        )
     };
     Ok(HallDirectory {
         places: places(regions, near.as_deref()),
@@ -246,7 +261,9 @@ fn region_names(h: &Hall, regions: &[Region]) -> Vec<String> {
 fn place_matches(h: &Hall, regions: &[Region], q: &str) -> bool {
     h.name.contains(q)
         || h.address.contains(q)
-        || region_names(h, regions).iter().any(|n| n.contains(q) || q.contains(n.as_str()))
+        || region_names(h, regions)
+            .iter()
+            .any(|n| n.contains(q) || q.contains(n.as_str()))
 }
 
 fn card(h: &Hall, regions: &[Region]) -> HallCard {
@@ -279,9 +296,17 @@ fn by_level(cards: Vec<HallCard>, halls: &[Hall]) -> Vec<HallGroup> {
     let levels: [(&'static str, RegionLevel, Option<HallKind>); 5] = [
         ("市级行政服务中心", RegionLevel::City, None),
         ("县（区、管委会）行政服务中心", RegionLevel::County, None),
-        ("试点镇（街）便民服务中心", RegionLevel::Town, Some(HallKind::ConvenienceCentre)),
+        (
+            "试点镇（街）便民服务中心",
+            RegionLevel::Town,
+            Some(HallKind::ConvenienceCentre),
+        ),
         ("试点“党建+”社区邻里中心", RegionLevel::Community, None),
-        ("试点“党建+”园区邻里中心", RegionLevel::Town, Some(HallKind::ParkCentre)),
+        (
+            "试点“党建+”园区邻里中心",
+            RegionLevel::Town,
+            Some(HallKind::ParkCentre),
+        ),
     ];
     let mut cards: Vec<Option<HallCard>> = cards.into_iter().map(Some).collect();
     levels
@@ -290,7 +315,9 @@ fn by_level(cards: Vec<HallCard>, halls: &[Hall]) -> Vec<HallGroup> {
             let halls = cards
                 .iter_mut()
                 .filter_map(|slot| {
-                    let h = halls.iter().find(|h| Some(h.id.0) == slot.as_ref().map(|c| c.id))?;
+                    let h = halls
+                        .iter()
+                        .find(|h| Some(h.id.0) == slot.as_ref().map(|c| c.id))?;
                     (h.level == level && kind.is_none_or(|k| h.kind == k)).then(|| slot.take())?
                 })
                 .collect();

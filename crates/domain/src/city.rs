@@ -391,12 +391,20 @@ mod nearness_tests {
         let n = |a: &str, b: &str| nearness(&regions, &RegionCode(a.into()), &RegionCode(b.into()));
         assert_eq!(n("m1", "m1"), Some(0));
         assert_eq!(n("m1", "t1"), Some(1), "its town's centre");
-        assert_eq!(n("m1", "m2"), Some(1), "a neighbouring community of the same town");
+        assert_eq!(
+            n("m1", "m2"),
+            Some(1),
+            "a neighbouring community of the same town"
+        );
         assert_eq!(n("m1", "k1"), Some(2));
         assert_eq!(n("m1", "t2"), Some(2), "another town of the same county");
         assert_eq!(n("m1", "c"), Some(3));
         assert_eq!(n("m1", "k2"), Some(3));
-        assert_eq!(n("t1", "m1"), Some(0), "a community centre in the chosen town");
+        assert_eq!(
+            n("t1", "m1"),
+            Some(0),
+            "a community centre in the chosen town"
+        );
         assert_eq!(n("x", "m1"), None);
     }
 }

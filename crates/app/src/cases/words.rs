@@ -245,7 +245,7 @@ pub fn citizen_status(s: Status) -> (&'static str, usize, Option<&'static str>) 
         Status::PreReview | Status::PreReviewPassed => ("材料预审中", 1, None),
         Status::PreReviewFailed => ("材料需要补充", 1, None),
         Status::SupplementRequested => ("请按告知补正材料", 1, None),
-        Status::Accepted => ("已受理，正在审查", 2, None),
+        Status::Accepted => ("已受理，审查中", 2, None),
         Status::Suspended => ("特别程序中（不计时）", 2, None),
         Status::Approved => ("已批准，等待送达结果", 4, None),
         Status::Denied => ("不予批准", 4, None),
@@ -314,7 +314,10 @@ mod tests {
         for s in all {
             let (words, at, _) = citizen_status(s);
             assert!(at <= STAGES.len(), "{s:?}");
-            assert!(!words.contains("办件") && !words.contains("登记"), "{s:?}: {words}");
+            assert!(
+                !words.contains("办件") && !words.contains("登记"),
+                "{s:?}: {words}"
+            );
         }
         assert_eq!(citizen_status(Draft).1, 0);
         assert_eq!(citizen_status(Submitted).1, 1);

@@ -76,7 +76,16 @@ pub async fn book_form(
     ctx.authorize(Action::BookAppointment)?;
     let slot = q.get("slot").cloned().unwrap_or_default();
     let item = q.get("item").map(String::as_str);
-    book_page(&state, &ctx, &slot, q.get("hall"), item, None, StatusCode::OK).await
+    book_page(
+        &state,
+        &ctx,
+        &slot,
+        q.get("hall"),
+        item,
+        None,
+        StatusCode::OK,
+    )
+    .await
 }
 
 /// The item form for a slot: no item chosen for the person unless he came
@@ -138,7 +147,16 @@ pub async fn book(
         // No item chosen: the form again, the field named.
         Err(mut e) if e.fields.contains_key("item") => {
             let msg = super::shown_in_place(&state, &mut e).await;
-            book_page(&state, &ctx, &body.slot, p.get("hall"), None, Some(msg), e.status).await
+            book_page(
+                &state,
+                &ctx,
+                &body.slot,
+                p.get("hall"),
+                None,
+                Some(msg),
+                e.status,
+            )
+            .await
         }
         Err(mut e) if e.status.is_client_error() && e.status != StatusCode::FORBIDDEN => {
             let msg = super::shown_in_place(&state, &mut e).await;

@@ -504,12 +504,7 @@ async fn tongban_list(State(state): State<AppState>, ctx: Ctx) -> PageResult {
     )
 }
 
-async fn halls(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    p: Params,
-    uri: OriginalUri,
-) -> PageResult {
+async fn halls(State(state): State<AppState>, ctx: Ctx, p: Params, uri: OriginalUri) -> PageResult {
     ctx.authorize(Action::ReadPublic)?;
     let ask = tongban_app::halls::DirectoryQuery {
         q: p.get("q").unwrap_or("").to_owned(),
@@ -518,7 +513,14 @@ async fn halls(
     };
     let dir = tongban_app::halls::directory(&state.app(), ask).await?;
     let values = context! { title => "服务大厅", ..Value::from(Serde(&dir)) };
-    page(&state, &ctx, "halls.html", &uri.to_string(), "halls", values)
+    page(
+        &state,
+        &ctx,
+        "halls.html",
+        &uri.to_string(),
+        "halls",
+        values,
+    )
 }
 
 /// A safe local redirect target: a path on this origin, or `/`.
@@ -948,5 +950,7 @@ async fn progress_value(
 ) -> Result<Value, PageError> {
     let lookups = crate::api::cases::Lookups::load(&state.app()).await?;
     let v = lookups.view(c, false, state.store.case_events(c.id).await?);
-    Ok(Value::from(Serde(tongban_app::cases::words::progress_view(&v, c))))
+    Ok(Value::from(Serde(
+        tongban_app::cases::words::progress_view(&v, c),
+    )))
 }
