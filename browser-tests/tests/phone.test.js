@@ -120,6 +120,14 @@ test("360 px: no applicant page scrolls sideways, signed out or signed in (appli
   await ctx.close();
 });
 
+test("360 px in 大字 mode: the public pages still fit", async () => {
+  const ctx = await browser.newContext(PHONE);
+  await ctx.addCookies([{ name: "tb_large", value: "1", url: demo.base }]);
+  const page = await ctx.newPage();
+  for (const p of PUBLIC) await visit(page, p);
+  await ctx.close();
+});
+
 for (const [label, size] of [["360 px", PHONE], ["desktop", DESKTOP]]) {
   test(`progress page (${label}): a step bar at the current stage and a person's words`, async () => {
     const ctx = await browser.newContext(size);
