@@ -92,6 +92,8 @@ test("360 px: no applicant page scrolls sideways, signed out or signed in (appli
     "/work",
     "/work/new",
     "/work/new?q=" + encodeURIComponent("高龄"),
+    "/work/new?item=MZ-008&go=1",
+    "/work/new?item=GA-003",
     `/work/cases/${caseNo}`,
     `/work/cases/${caseNo}/receipt`,
     `/progress?case_no=${caseNo}&code=${code}`,
