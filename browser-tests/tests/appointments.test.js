@@ -44,7 +44,7 @@ test("预约: a home-visit slot fills and the next applicant is refused; cancell
   await a.getByRole("button", { name: "确认预约" }).click();
   await a.waitForLoadState("load");
   const notice = await a.locator("p.result").textContent();
-  assert.match(notice, /预约成功：预约号 YY/);
+  assert.match(notice, /预约成功：高龄老年人津贴申领，预约号 YY/);
   assert.match(await a.locator("ul.bookings").textContent(), /上门服务/);
 
   // The other applicant finds it full; a stale page that still offers it is refused.

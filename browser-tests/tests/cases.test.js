@@ -6,7 +6,14 @@ import assert from "node:assert/strict";
 import { startDemo, launch } from "./harness.js";
 import {
   idNumber, signIn as signInAt, signOut as signOutAt, newCase, takeStep, noSeriousViolations, status, uploadMissing, PNG,
+  fitsPhone,
 } from "./flows.js";
+
+// An applicant's page: no serious axe violation, and it fits a 360 px phone.
+async function applicantPage(page) {
+  await noSeriousViolations(page);
+  await fitsPhone(page);
+}
 
 const signIn = (page, user) => signInAt(page, demo.base, user);
 const signOut = (page) => signOutAt(page, demo.base);
@@ -144,7 +151,7 @@ test("全程网办: the applicant applies online with every material and a deliv
   assert.equal(await status(page), "草稿");
   assert.match(await page.locator("#plain-status").textContent(), /申请还没有提交/);
   assert.match(await page.locator("dl.elements").textContent(), new RegExp(`邮寄送达：${address}`));
-  await inBothModes(page, noSeriousViolations);
+  await inBothModes(page, applicantPage);
   // Confirming before every material is there names what is missing.
   await page.locator("section.step").getByRole("button", { name: "确认提交申请" }).click();
   await page.waitForLoadState("load");
@@ -195,7 +202,7 @@ test("全程网办: the applicant applies online with every material and a deliv
   await signIn(page, "applicant-demo");
   await page.getByRole("link", { name: caseNo }).click();
   assert.match(await page.locator("section.notice-box").textContent(), /居民户口簿[\s\S]*缺本人页/);
-  await inBothModes(page, noSeriousViolations);
+  await inBothModes(page, applicantPage);
   await page.locator("section.step").getByRole("button", { name: "提交补正材料" }).click();
   await page.waitForLoadState("load");
   assert.match(await page.locator(".error").textContent(), /请先重新上传一次性告知书列明的材料：居民户口簿/);
@@ -229,17 +236,17 @@ test("全程网办: the applicant applies online with every material and a deliv
   const timeline = await page.locator("ol.timeline").textContent();
   assert.match(timeline, /荔城区民政局作出决定：准予，理由：材料齐全，符合条件/);
   assert.match(timeline, new RegExp(`荔城区民政局送出了审批结果（邮寄送达至${address}）`));
-  await inBothModes(page, noSeriousViolations);
+  await inBothModes(page, applicantPage);
   // The public progress page, with the slip's code, in both modes.
   const code = (await page.locator("dl.elements dt", { hasText: "查询验证码" }).locator("xpath=following-sibling::dd[1]").textContent()).trim();
   await page.goto(`${demo.base}/progress?case_no=${caseNo}&code=${code}`);
   assert.match(await page.locator("main").textContent(), /已办结/);
-  await inBothModes(page, noSeriousViolations);
+  await inBothModes(page, applicantPage);
   await page.goto(`${demo.base}/work/cases/${caseNo}`);
   // 我的办件 lists it, in plain words too.
   await page.getByRole("navigation", { name: "主导航" }).getByRole("link", { name: "我的办件" }).click();
-  assert.match(await page.locator("table.tbl").textContent(), new RegExp(`${caseNo}[\\s\\S]*已办结`));
-  await inBothModes(page, noSeriousViolations);
+  assert.match(await page.locator("ol.case-cards").textContent(), new RegExp(`${caseNo}[\\s\\S]*已办结`));
+  await inBothModes(page, applicantPage);
   await page.getByRole("link", { name: caseNo }).click();
 
   // 好差评: the applicant rates the completed case 不满意; the department rectifies.

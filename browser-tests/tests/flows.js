@@ -117,3 +117,19 @@ export async function uploadMissing(page) {
   }
   assert.fail("materials still missing after uploads");
 }
+
+// At 360 × 740 the page is no wider than the screen; the size is restored.
+export async function fitsPhone(page) {
+  const size = page.viewportSize();
+  await page.setViewportSize({ width: 360, height: 740 });
+  const r = await page.evaluate(() => {
+    const w = window.innerWidth;
+    const wide = [...document.querySelectorAll("body *")]
+      .filter((e) => e.getBoundingClientRect().right > w + 1 && !e.closest(".sr"))
+      .slice(0, 5)
+      .map((e) => `${e.tagName.toLowerCase()}.${e.className}`);
+    return { scroll: document.scrollingElement.scrollWidth, inner: w, large: document.body.className, wide };
+  });
+  await page.setViewportSize(size);
+  assert.ok(r.scroll <= r.inner, `${page.url()} (${r.large || "normal"}): ${r.scroll} px wide on a ${r.inner} px screen (${r.wide.join(", ")})`);
+}

@@ -205,6 +205,9 @@ pub async fn book(app: &App, actor: &Actor, body: &BookBody) -> AppResult<Appoin
         Err(e) => return Err(e.into()),
     };
     bookable(&lookups.data().cal, slot, app.now.today())?;
+    if body.item.trim().is_empty() {
+        return Err(FieldError::new("item", "required", "请选择“办理事项”").into());
+    }
     let item = ItemCode(body.item.trim().to_owned());
     match app.store.item(&item).await {
         Ok(_) => {}

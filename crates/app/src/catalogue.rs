@@ -130,6 +130,58 @@ pub struct ItemGuide {
     pub implementations: Vec<tongban_domain::catalogue::Implementation>,
     /// Its aliases.
     pub aliases: Vec<String>,
+    /// What a person can do next: apply online, book, where to go.
+    pub next: NextSteps,
+}
+
+/// The next steps an item's page ends with.
+#[derive(Debug, serde::Serialize)]
+pub struct NextSteps {
+    /// Where to apply online (全程网办), when the item may be.
+    pub apply_online: Option<String>,
+    /// Where to book a visit, when the item may be booked (it is listed).
+    pub book: Option<String>,
+    /// Where the halls that receive it are listed.
+    pub where_to_go: String,
+    /// How many halls receive it (all listed levels).
+    pub halls: usize,
+    /// The nearest-level halls that receive it, named (at most 3).
+    pub hall_names: Vec<String>,
+}
+
+/// The next steps for an item with its 通办 list entry, over the city's halls.
+fn next_steps(
+    code: &tongban_domain::ItemCode,
+    listing: Option<&tongban_domain::tongban::ListEntry>,
+    halls: &[tongban_domain::city::Hall],
+) -> NextSteps {
+    use tongban_domain::tongban::Mode;
+    let enc = |s: &str| {
+        s.replace('%', "%25")
+            .replace('&', "%26")
+            .replace('#', "%23")
+    };
+    let c = enc(&code.0);
+    let receiving: Vec<&tongban_domain::city::Hall> = match listing {
+        Some(e) => halls
+            .iter()
+            .filter(|h| e.levels.contains(&h.level))
+            .collect(),
+        None => Vec::new(),
+    };
+    NextSteps {
+        apply_online: listing
+            .filter(|e| e.modes.contains(&Mode::Online))
+            .map(|_| format!("/work/new?item={c}")),
+        book: listing.map(|_| format!("/appointments?item={c}")),
+        where_to_go: if listing.is_some() {
+            format!("/halls?item={c}")
+        } else {
+            "/halls".to_owned()
+        },
+        halls: receiving.len(),
+        hall_names: receiving.iter().take(3).map(|h| h.name.clone()).collect(),
+    }
 }
 
 /// The item `code` with its guide map answered so far; `go`: the answers
@@ -142,14 +194,19 @@ pub async fn item_guide(
     show: bool,
 ) -> crate::AppResult<ItemGuide> {
     let code = tongban_domain::ItemCode(code.to_owned());
-    let version = app.store.item(&code).await?;
+    let mut version = app.store.item(&code).await?;
+    // Public texts only: the provenance of the time limits is an internal note.
+    version.content.note.clear();
     let c = &version.content;
     let answers = crate::guide::known_answers(c, answers);
     let resolve = go || !answers.is_empty() || c.guide.questions.is_empty() && show;
     let guide = crate::guide::guide_view(c, &answers, resolve)?;
     let entries = app.store.list_entries().await?;
+    let listing = entries.into_iter().find(|e| e.item == code);
+    let lookups = crate::Lookups::load(app).await?;
     Ok(ItemGuide {
-        listing: entries.into_iter().find(|e| e.item == code),
+        next: next_steps(&code, listing.as_ref(), &lookups.data().halls),
+        listing,
         implementations: app.store.implementations(&code).await?,
         aliases: app.store.aliases(&code).await?,
         answers,

@@ -19,6 +19,7 @@ pub mod evaluations;
 pub mod grant_matrix;
 pub mod grants;
 pub mod guide;
+pub mod halls;
 pub mod licences;
 pub mod materials;
 pub mod refdata;

@@ -309,4 +309,58 @@ fn the_lexicon_names_catalogue_items() {
             assert!(codes.contains(&i.as_str()), "{}: unknown item {i}", e.name);
         }
     }
+/// An item's public page: public texts only, and the next steps decided
+/// from its 通办 entry; the hall directory by item and by nearness.
+#[tokio::test]
+async fn an_items_page_ends_with_next_steps_and_the_halls_that_receive_it() {
+    let c = city().await;
+    let g = tongban_app::catalogue::item_guide(&c.app, "MZ-008", Default::default(), false, false)
+        .await
+        .unwrap();
+    assert!(
+        g.version.content.note.is_empty(),
+        "the provenance note stays internal"
+    );
+    assert_eq!(
+        g.next.apply_online.as_deref(),
+        Some("/work/new?item=MZ-008")
+    );
+    assert_eq!(g.next.book.as_deref(), Some("/appointments?item=MZ-008"));
+    assert_eq!(g.next.where_to_go, "/halls?item=MZ-008");
+    assert_eq!(g.next.halls, 23);
+    // RS-004: online too, but only city and county halls receive it.
+    let g = tongban_app::catalogue::item_guide(&c.app, "RS-004", Default::default(), false, false)
+        .await
+        .unwrap();
+    assert_eq!(g.next.halls, 9);
+    let ask =
+        |q: &str, near: Option<&str>, item: Option<&str>| tongban_app::halls::DirectoryQuery {
+            q: q.into(),
+            near: near.map(Into::into),
+            item: item.map(Into::into),
+        };
+    let d = tongban_app::halls::directory(&c.app, ask("", None, Some("RS-004")))
+        .await
+        .unwrap();
+    assert_eq!(d.found.as_ref().unwrap().len(), 9);
+    // A place and an item asked together: the receiving halls of that place
+    // (the city's centre stands in 荔城区 too: its address says so).
+    let d = tongban_app::halls::directory(&c.app, ask("荔城", None, Some("RS-004")))
+        .await
+        .unwrap();
+    let names: Vec<_> = d.found.unwrap().into_iter().map(|h| h.name).collect();
+    assert_eq!(names, ["莆田市行政服务中心", "荔城区行政服务中心"]);
+    let d = tongban_app::halls::directory(&c.app, ask("", Some("350304001002"), None))
+        .await
+        .unwrap();
+    let found = d.found.unwrap();
+    assert_eq!(found[0].name, "阔口“党建+”社区邻里中心");
+    assert_eq!(found[0].distance, Some("就在所选地点"));
+    assert_eq!(found.last().unwrap().distance, Some("市内其他地方"));
+    assert!(
+        found
+            .iter()
+            .all(|h| h.tel.chars().all(|c| c.is_ascii_digit() || c == '-'))
+    );
+    let _ = std::fs::remove_dir_all(&c.dir);
 }

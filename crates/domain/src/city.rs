@@ -337,3 +337,74 @@ pub struct NewDepartment {
     /// System.
     pub system: SystemKind,
 }
+
+/// How near a hall in region `hall` is to a person in region `from`, by the
+/// region tree (halls carry no coordinates): 0 the same region, 1 the same
+/// parent (the same town or street for a community), 2 the same grandparent
+/// (the same county), and so on — the steps from `from` up to the lowest
+/// region both lie in. `None` when either region is unknown.
+pub fn nearness(regions: &[Region], from: &RegionCode, hall: &RegionCode) -> Option<usize> {
+    let chain = |start: &RegionCode| {
+        let mut out = Vec::new();
+        let mut at = regions.iter().find(|r| &r.code == start);
+        while let Some(r) = at {
+            if out.contains(&&r.code) {
+                break;
+            }
+            out.push(&r.code);
+            at = (r.parent.as_ref()).and_then(|p| regions.iter().find(|x| &x.code == p));
+        }
+        out
+    };
+    let (up, theirs) = (chain(from), chain(hall));
+    if up.is_empty() || theirs.is_empty() {
+        return None;
+    }
+    up.iter().position(|c| theirs.contains(c))
+}
+
+#[cfg(test)]
+mod nearness_tests {
+    use super::*;
+
+    fn region(code: &str, level: RegionLevel, parent: Option<&str>) -> Region {
+        Region {
+            code: RegionCode(code.into()),
+            name: code.into(),
+            level,
+            parent: parent.map(|p| RegionCode(p.into())),
+            local_code: false,
+        }
+    }
+
+    #[test]
+    fn same_community_then_town_then_county_then_city() {
+        let regions = vec![
+            region("c", RegionLevel::City, None),
+            region("k1", RegionLevel::County, Some("c")),
+            region("k2", RegionLevel::County, Some("c")),
+            region("t1", RegionLevel::Town, Some("k1")),
+            region("t2", RegionLevel::Town, Some("k1")),
+            region("m1", RegionLevel::Community, Some("t1")),
+            region("m2", RegionLevel::Community, Some("t1")),
+        ];
+        let n = |a: &str, b: &str| nearness(&regions, &RegionCode(a.into()), &RegionCode(b.into()));
+        assert_eq!(n("m1", "m1"), Some(0));
+        assert_eq!(n("m1", "t1"), Some(1), "its town's centre");
+        assert_eq!(
+            n("m1", "m2"),
+            Some(1),
+            "a neighbouring community of the same town"
+        );
+        assert_eq!(n("m1", "k1"), Some(2));
+        assert_eq!(n("m1", "t2"), Some(2), "another town of the same county");
+        assert_eq!(n("m1", "c"), Some(3));
+        assert_eq!(n("m1", "k2"), Some(3));
+        assert_eq!(
+            n("t1", "m1"),
+            Some(0),
+            "a community centre in the chosen town"
+        );
+        assert_eq!(n("x", "m1"), None);
+    }
+}

@@ -8,7 +8,7 @@ mod desk;
 mod intake;
 mod open;
 mod step;
-mod words;
+pub mod words;
 mod workbench;
 
 pub use desk::{CaseDesk, case_desk, latest_receipt};

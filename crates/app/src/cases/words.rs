@@ -3,6 +3,7 @@
 //! and situation name what an event's payload keys.
 
 use crate::views::{CaseView, EventView};
+use serde::Serialize;
 use tongban_domain::case::{DeliveryMethod, Status};
 use tongban_domain::catalogue::ReceiptMethod;
 use tongban_store::CaseRecord;
@@ -137,7 +138,7 @@ pub fn plain_event(e: &EventView, dept: &str, record: &CaseRecord) -> String {
         .map(|r| format!("，理由：{r}"))
         .unwrap_or_default();
     match e.action.as_str() {
-        "create" => {
+        "create" if e.role == "applicant" => {
             let mut s = format!("{who}填写了网上申请");
             let d = timeline_detail("create", p, record);
             if !d.is_empty() {
@@ -145,18 +146,22 @@ pub fn plain_event(e: &EventView, dept: &str, record: &CaseRecord) -> String {
             }
             s
         }
+        "create" => format!("{who}收下了您的申请"),
         "material" => {
             let key = p["material"].as_str().unwrap_or("");
             let name = materials
                 .iter()
                 .find(|m| m.key == key)
                 .map_or(key, |m| m.name.as_str());
-            match p["method"].as_str() {
-                Some("license") => format!("{who}使用电子证照代替了“{name}”"),
-                Some("scan") => format!("{who}上传了“{name}”"),
-                _ => format!("{who}提交了“{name}”"),
+            match (p["method"].as_str(), e.role.as_str()) {
+                (Some("license"), _) => format!("{who}使用电子证照代替了“{name}”"),
+                (Some("scan"), "applicant") => format!("{who}上传了“{name}”"),
+                (_, "applicant") => format!("{who}提交了“{name}”"),
+                _ => format!("{who}收下了您的“{name}”"),
             }
         }
+        "pre_review_pass" => format!("{who}预审了您的材料：齐全"),
+        "pre_review_fail" => format!("{who}预审了您的材料：需要补充{reason}"),
         "submit" => format!("{who}提交了申请"),
         "accept" => format!("{who}受理了申请，开始计算办理时限"),
         "not_accept" => format!("{who}决定不予受理{reason}"),
@@ -182,5 +187,143 @@ pub fn plain_event(e: &EventView, dept: &str, record: &CaseRecord) -> String {
         "complete" => format!("{who}办结了申请"),
         "withdraw" => format!("{who}撤回了申请{reason}"),
         _ => format!("{who}{}", e.action_label),
+    }
+}
+
+/// Where a case stands in words anyone reads (the public progress page,
+/// found by case number and verification code): no staff words, and the
+/// five stages a person knows with the one the case is at.
+#[derive(Debug, Serialize)]
+pub struct ProgressView {
+    /// Case number.
+    pub case_no: String,
+    /// The item applied for.
+    pub item_name: String,
+    /// Where it stands, in a few words.
+    pub status: &'static str,
+    /// The department that decides.
+    pub department: String,
+    /// Accepted on.
+    pub accepted_on: Option<String>,
+    /// Promised by.
+    pub deadline: Option<String>,
+    /// 申请 → 受理 → 审查 → 决定 → 送达/办结, each done, current or to come.
+    pub stages: Vec<Stage>,
+    /// Why the case stopped before the end (不予受理, 撤回), if it did.
+    pub ended: Option<&'static str>,
+    /// What happened, in words.
+    pub steps: Vec<ProgressStep>,
+}
+
+/// One stage of the step bar.
+#[derive(Debug, Serialize)]
+pub struct Stage {
+    /// Its name.
+    pub label: &'static str,
+    /// `done`, `current` or `todo`.
+    pub state: &'static str,
+}
+
+/// One event on the progress page.
+#[derive(Debug, Serialize)]
+pub struct ProgressStep {
+    /// Its day.
+    pub date: String,
+    /// What happened.
+    pub text: String,
+}
+
+/// The stages of the step bar.
+pub const STAGES: [&str; 5] = ["申请", "受理", "审查", "决定", "送达/办结"];
+
+/// A status in a person's words, the stage it is at (index into
+/// [`STAGES`]; `5`: all done), and why it ended early.
+pub fn citizen_status(s: Status) -> (&'static str, usize, Option<&'static str>) {
+    match s {
+        Status::Draft => ("还没有提交", 0, None),
+        Status::Submitted => ("已提交，等待受理", 1, None),
+        Status::PreReview | Status::PreReviewPassed => ("材料预审中", 1, None),
+        Status::PreReviewFailed => ("材料需要补充", 1, None),
+        Status::SupplementRequested => ("请按告知补正材料", 1, None),
+        Status::Accepted => ("已受理，审查中", 2, None),
+        Status::Suspended => ("特别程序中（不计时）", 2, None),
+        Status::Approved => ("已批准，等待送达结果", 4, None),
+        Status::Denied => ("不予批准", 4, None),
+        Status::Delivering => ("结果正在送达", 4, None),
+        Status::Completed => ("已办结", 5, None),
+        Status::NotAccepted => ("不予受理", 1, Some("办件在受理时结束：不予受理。")),
+        Status::Withdrawn => ("已撤回", 1, Some("申请已撤回，办件结束。")),
+    }
+}
+
+/// The public progress of a case.
+pub fn progress_view(v: &CaseView, record: &CaseRecord) -> ProgressView {
+    let (status, at, ended) = citizen_status(v.status);
+    let stages = (STAGES.iter().enumerate())
+        .map(|(i, &label)| Stage {
+            label,
+            state: match i.cmp(&at) {
+                std::cmp::Ordering::Less => "done",
+                std::cmp::Ordering::Equal => "current",
+                std::cmp::Ordering::Greater => "todo",
+            },
+        })
+        .collect();
+    let dept = &v.department.name;
+    ProgressView {
+        case_no: v.case_no.clone(),
+        item_name: v.item_name.clone(),
+        status,
+        department: dept.clone(),
+        accepted_on: v.accepted_on.clone(),
+        deadline: v.deadline.clone(),
+        stages,
+        ended,
+        steps: (v.events.iter())
+            .map(|e| ProgressStep {
+                date: e.at.get(..10).unwrap_or("").to_owned(),
+                text: plain_event(e, dept, record),
+            })
+            .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_status_sits_on_one_stage_in_a_persons_words() {
+        use Status::*;
+        let all = [
+            Draft,
+            Submitted,
+            PreReview,
+            PreReviewFailed,
+            PreReviewPassed,
+            SupplementRequested,
+            Accepted,
+            Suspended,
+            Approved,
+            Denied,
+            Delivering,
+            Completed,
+            NotAccepted,
+            Withdrawn,
+        ];
+        for s in all {
+            let (words, at, _) = citizen_status(s);
+            assert!(at <= STAGES.len(), "{s:?}");
+            assert!(
+                !words.contains("办件") && !words.contains("登记"),
+                "{s:?}: {words}"
+            );
+        }
+        assert_eq!(citizen_status(Draft).1, 0);
+        assert_eq!(citizen_status(Submitted).1, 1);
+        assert_eq!(citizen_status(Accepted).1, 2);
+        assert_eq!(citizen_status(Delivering).1, 4);
+        assert_eq!(citizen_status(Completed).1, 5);
+        assert!(citizen_status(NotAccepted).2.is_some());
     }
 }

@@ -35,7 +35,7 @@ async fn render(
     .await
     .map_err(|e| ctx.fail(e))?;
     let values = context! {
-        title => "预约办事", error, notice,
+        title => "预约办事", error, notice, item => q.get("item"),
         login_next => percent_encode(&format!("/appointments?hall={}", agenda.hall)),
         ..Value::from(Serde(&agenda))
     };
@@ -75,21 +75,50 @@ pub async fn book_form(
     }
     ctx.authorize(Action::BookAppointment)?;
     let slot = q.get("slot").cloned().unwrap_or_default();
+    let item = q.get("item").map(String::as_str);
+    book_page(
+        &state,
+        &ctx,
+        &slot,
+        q.get("hall"),
+        item,
+        None,
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// The item form for a slot: no item chosen for the person unless he came
+/// from an item's page (`item`); an error names the field.
+async fn book_page(
+    state: &AppState,
+    ctx: &Ctx,
+    slot: &str,
+    hall: Option<&String>,
+    item: Option<&str>,
+    error: Option<String>,
+    status: StatusCode,
+) -> PageResult {
     let index = state.catalogue.index(state.store.as_ref()).await?;
     let items: Vec<Value> = index
         .docs()
         .iter()
         .filter(|d| !d.modes.is_empty())
-        .map(|d| context! { code => d.summary.code.as_str(), name => &d.summary.name })
+        .map(|d| {
+            let code = d.summary.code.as_str();
+            context! { code, name => &d.summary.name, selected => item == Some(code) }
+        })
         .collect();
-    page(
-        &state,
-        &ctx,
+    let mut res = page(
+        state,
+        ctx,
         "appointment_book.html",
         "/appointments",
         "appointments",
-        context! { title => "预约办事：选择事项", slot, items, hall => q.get("hall") },
-    )
+        context! { title => "预约办事：选择事项", slot, items, hall, error },
+    )?;
+    *res.status_mut() = status;
+    Ok(res)
 }
 
 /// Books from the form.
@@ -110,10 +139,24 @@ pub async fn book(
         Ok(a) => {
             q.insert("hall".to_owned(), a.hall.id.to_string());
             let msg = format!(
-                "预约成功：预约号 {}，{} {}–{}，{}（{}）",
-                a.booking_no, a.day, a.start, a.end, a.hall.name, a.window.name
+                "预约成功：{}，预约号 {}，{} {}–{}，{}（{}）",
+                a.item_name, a.booking_no, a.day, a.start, a.end, a.hall.name, a.window.name
             );
             render(&state, &ctx, &q, None, Some(msg), StatusCode::OK).await
+        }
+        // No item chosen: the form again, the field named.
+        Err(mut e) if e.fields.contains_key("item") => {
+            let msg = super::shown_in_place(&state, &mut e).await;
+            book_page(
+                &state,
+                &ctx,
+                &body.slot,
+                p.get("hall"),
+                None,
+                Some(msg),
+                e.status,
+            )
+            .await
         }
         Err(mut e) if e.status.is_client_error() && e.status != StatusCode::FORBIDDEN => {
             let msg = super::shown_in_place(&state, &mut e).await;

@@ -19,7 +19,7 @@ use std::collections::HashMap;
 use std::sync::LazyLock;
 use tongban_domain::authz::Action;
 use tongban_domain::catalogue::MaterialSpec;
-use tongban_domain::city::{DepartmentKind, HallKind, RegionLevel};
+use tongban_domain::city::{DepartmentKind, RegionLevel};
 use tongban_domain::guide::Answers;
 use tongban_domain::tongban::Mode;
 use tongban_store::SessionKind;
@@ -455,7 +455,7 @@ async fn item(
         title => &c.name, item => item_value(c), version => &v.version,
         published_at => v.published_at.get(..10).unwrap_or(""),
         materials => c.materials.iter().map(material_value).collect::<Vec<_>>(),
-        answers => &g.answers, listing, implementations, aliases => &g.aliases,
+        answers => &g.answers, listing, implementations, aliases => &g.aliases, next => Value::from(Serde(&g.next)),
         ..Value::from(Serde(&g.guide))
     };
     page(&state, &ctx, "item.html", &uri.to_string(), "items", values)
@@ -469,7 +469,7 @@ fn item_value(c: &tongban_domain::catalogue::ItemContent) -> Value {
         jurisdiction_label => c.jurisdiction.label(), legal_basis => &c.legal_basis, conditions => &c.conditions,
         legal_days => &c.legal_days, promised_days => &c.promised_days, instant => &c.instant, fee => &c.fee,
         online_stars => &c.online_stars, max_visits => &c.max_visits, result_type_label => c.result_type.label(),
-        result_name => &c.result_name, steps => &c.steps, limits_source_label => c.limits_source.label(), note => &c.note,
+        result_name => &c.result_name, steps => &c.steps,
     }
 }
 
@@ -507,42 +507,22 @@ async fn tongban_list(State(state): State<AppState>, ctx: Ctx) -> PageResult {
     )
 }
 
-async fn halls(State(state): State<AppState>, ctx: Ctx) -> PageResult {
+async fn halls(State(state): State<AppState>, ctx: Ctx, p: Params, uri: OriginalUri) -> PageResult {
     ctx.authorize(Action::ReadPublic)?;
-    let all = state.store.halls().await?;
-    let groups: Vec<Value> = [
-        ("市级行政服务中心", RegionLevel::City, None),
-        ("县（区、管委会）行政服务中心", RegionLevel::County, None),
-        ("试点镇（街）便民服务中心", RegionLevel::Town, Some(HallKind::ConvenienceCentre)),
-        ("试点“党建+”社区邻里中心", RegionLevel::Community, None),
-        ("试点“党建+”园区邻里中心", RegionLevel::Town, Some(HallKind::ParkCentre)),
-    ]
-    .into_iter()
-    .map(|(label, level, kind)| {
-        let halls: Vec<Value> = all
-            .iter()
-            .filter(|h| h.level == level && kind.is_none_or(|k| h.kind == k))
-            .map(|h| {
-                context! {
-                    name => &h.name, pilot => &h.pilot, address => &h.address, opening_hours => &h.opening_hours,
-                    phone => &h.phone,
-                    windows => h.windows.iter().map(|w| context! {
-                        number => &w.number, name => &w.name, tongban => &w.tongban, staff => &w.staff,
-                        contact => &w.contact, phone => &w.phone,
-                    }).collect::<Vec<_>>(),
-                }
-            })
-            .collect();
-        context! { label, halls }
-    })
-    .collect();
+    let ask = tongban_app::halls::DirectoryQuery {
+        q: p.get("q").unwrap_or("").to_owned(),
+        near: p.get("near").filter(|v| !v.is_empty()).map(str::to_owned),
+        item: p.get("item").filter(|v| !v.is_empty()).map(str::to_owned),
+    };
+    let dir = tongban_app::halls::directory(&state.app(), ask).await?;
+    let values = context! { title => "服务大厅", ..Value::from(Serde(&dir)) };
     page(
         &state,
         &ctx,
         "halls.html",
-        "/halls",
+        &uri.to_string(),
         "halls",
-        context! { title => "服务大厅", groups },
+        values,
     )
 }
 
@@ -976,18 +956,14 @@ async fn progress(
     Ok(res)
 }
 
-/// Where a case found by its verification code stands, and its steps.
+/// Where a case found by its verification code stands, in a person's words.
 async fn progress_value(
     state: &AppState,
     c: &tongban_store::CaseRecord,
 ) -> Result<Value, PageError> {
     let lookups = crate::api::cases::Lookups::load(&state.app()).await?;
     let v = lookups.view(c, false, state.store.case_events(c.id).await?);
-    let steps: Vec<Value> = (v.events.iter())
-        .map(|e| context! { date => e.at.get(..10).unwrap_or(""), label => &e.action_label })
-        .collect();
-    Ok(context! {
-        case_no => &v.case_no, item_name => &v.item_name, status_label => &v.status_label,
-        department => &v.department.name, accepted_on => &v.accepted_on, deadline => &v.deadline, steps,
-    })
+    Ok(Value::from(Serde(
+        tongban_app::cases::words::progress_view(&v, c),
+    )))
 }

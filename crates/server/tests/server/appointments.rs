@@ -257,6 +257,17 @@ async fn bad_bookings_name_the_field() {
         )
         .await;
     assert!(r.json()["fields"]["item"].is_string(), "{}", r.text());
+    // No item chosen: the field is named, not "事项“”不存在".
+    let r = app
+        .post_json(
+            "/api/v1/appointments",
+            json!({"slot": format!("{plan}-2026-11-30"), "item": " "}),
+            Some(&t),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.json()["code"], "required", "{}", r.text());
+    assert_eq!(r.json()["fields"]["item"], "请选择“办理事项”");
     let r = app
         .get(&format!(
             "/api/v1/appointments/slots?hall={zhenhai}&days=99"

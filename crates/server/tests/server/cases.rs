@@ -966,6 +966,17 @@ async fn the_public_progress_page_shows_status_but_nothing_personal() {
             && html.contains("高龄老年人津贴申领")
             && html.contains("荔城区民政局")
     );
+    // A person's words and the step bar at 审查, not the staff's words.
+    assert!(
+        html.contains("窗口工作人员收下了您的申请")
+            && html.contains("受理了申请，开始计算办理时限")
+            && !html.contains("创建办件")
+            && !html.contains("登记材料"),
+        "{html}"
+    );
+    let current = html.split(r#"aria-current="step""#).collect::<Vec<_>>();
+    assert_eq!(current.len(), 2, "one current step");
+    assert!(current[1].split("</li>").next().unwrap().contains("审查"));
     assert!(
         !html.contains("林秀英")
             && !html.contains("350304198001011")

@@ -318,3 +318,48 @@ async fn page_forms_are_csrf_checked_and_signed_pages_send_strangers_to_sign_in(
     assert_eq!(now["version"], c["version"]);
     app.finish().await;
 }
+
+#[tokio::test]
+async fn the_hall_directory_finds_by_place_item_and_nearness_with_tappable_phones() {
+    let app = TestApp::demo().await;
+    let html = app.get("/halls").await.text();
+    assert_eq!(html.matches("<li class=\"hall\">").count(), 23);
+    assert!(
+        html.contains(r#"href="tel:0594-2865000""#),
+        "tappable switchboard"
+    );
+    assert_eq!(
+        html.matches("<details>").count(),
+        23,
+        "each hall's windows collapsed"
+    );
+    let names = |html: &str| -> Vec<String> {
+        html.split("<li class=\"hall\">")
+            .skip(1)
+            .map(|h| {
+                let h = h.split("<h3>").nth(1).unwrap();
+                h.split(['<', ' ']).next().unwrap().to_owned()
+            })
+            .collect()
+    };
+    // By place: the street's centre.
+    let by_place = app.get("/halls?q=%E9%BE%99%E6%A1%A5").await.text();
+    assert_eq!(names(&by_place), ["龙桥街道便民服务中心"]);
+    // By item: only the levels its 通办 entry allows (RS-004: city and county).
+    let by_item = app.get("/halls?item=RS-004").await.text();
+    assert_eq!(names(&by_item).len(), 9, "{by_item}");
+    assert!(by_item.contains("可办理“企业职工基本养老保险关系转移接续”的服务大厅"));
+    // Nearest to 阔口社区: its own centre, its street's, its district's, then the rest.
+    let near = names(&app.get("/halls?near=350304001002").await.text());
+    assert_eq!(near[0], "阔口“党建+”社区邻里中心");
+    let mut street = near[1..3].to_vec();
+    street.sort();
+    assert_eq!(
+        street,
+        ["玉湖“党建+”社区邻里中心", "镇海“党建+”社区邻里中心"]
+    );
+    assert!(near[3..6].contains(&"荔城区行政服务中心".to_owned()));
+    assert_eq!(near.len(), 23);
+    // An unknown place is ignored, not a 500.
+    assert_eq!(app.get("/halls?near=nowhere").await.status, StatusCode::OK);
+}
