@@ -309,6 +309,8 @@ fn the_lexicon_names_catalogue_items() {
             assert!(codes.contains(&i.as_str()), "{}: unknown item {i}", e.name);
         }
     }
+}
+
 /// An item's public page: public texts only, and the next steps decided
 /// from its 通办 entry; the hall directory by item and by nearness.
 #[tokio::test]

@@ -210,10 +210,7 @@ async fn the_inbox_orders_by_due_date_in_the_query_over_every_case() {
     }
     // Another department's reviewer finds none of them.
     let other = app.login("reviewer-xianyou-police").await;
-    let page = app
-        .get_auth(&format!("/work?q={id}"), &other)
-        .await
-        .text();
+    let page = app.get_auth(&format!("/work?q={id}"), &other).await.text();
     assert!(page.contains("：0 件"), "{page}");
     app.finish().await;
 }
