@@ -211,7 +211,7 @@ async fn a_case_runs_its_course_without_http() {
         ]
     );
     assert_eq!(approved().await, approved_before + 1);
-    let wb = tongban_app::cases::workbench(&app, &reviewer, 50, None, false)
+    let wb = tongban_app::cases::workbench(&app, &reviewer, 50, None, &Default::default())
         .await
         .unwrap();
     assert!(

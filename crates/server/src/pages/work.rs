@@ -29,7 +29,7 @@ pub async fn home(State(state): State<AppState>, ctx: SignedPage, p: Params) -> 
         overdue,
         status: p
             .get("status")
-            .and_then(|s| tongban_domain::case::Status::parse(s)),
+            .and_then(tongban_domain::case::Status::parse),
         item: p.get("item").filter(|v| !v.is_empty()).map(str::to_owned),
         hall: p.get("hall").and_then(|v| v.parse().ok()),
         from: day("from"),
@@ -53,7 +53,7 @@ pub async fn home(State(state): State<AppState>, ctx: SignedPage, p: Params) -> 
     let keep: String = ["overdue", "status", "item", "hall", "from", "to"]
         .iter()
         .filter_map(|k| {
-            p.get(*k)
+            p.get(k)
                 .filter(|v| !v.is_empty())
                 .map(|v| format!("&{k}={}", crate::extract::percent_encode(v)))
         })
