@@ -857,7 +857,7 @@ async fn the_audit_page_reads_as_sentences_filters_pages_and_exports() {
         "{logins}"
     );
     assert!(
-        !logins.contains("平台管理员（"),
+        !logins.contains("<p class=\"sentence\">平台管理员（"),
         "only that account's events"
     );
     // A date range: nothing tomorrow, today's events today.
