@@ -942,6 +942,19 @@ async fn the_audit_page_reads_as_sentences_filters_pages_and_exports() {
         exports.contains(&format!("导出安全审计日志（{n}条）")),
         "{exports}"
     );
+    // The API filters by outcome too, and says each event's.
+    let api = app
+        .get_auth(
+            &format!("/api/v1/audit?subject={no}&outcome=denied"),
+            &admin,
+        )
+        .await
+        .json();
+    let data = api["data"].as_array().unwrap();
+    assert_eq!(data.len(), 1, "{api}");
+    assert_eq!(data[0]["outcome"], "denied");
+    let r = app.get_auth("/api/v1/audit?outcome=maybe", &admin).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
     // Platform admins only.
     assert_eq!(
         app.get_auth("/work/audit.xlsx", &clerk).await.status,
