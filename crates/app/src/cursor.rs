@@ -40,15 +40,21 @@ pub fn day(s: &str) -> AppResult<time::Date> {
         .map_err(|_| bad())
 }
 
-/// The cursor of the audit log's next page (the last event's id).
-pub fn encode_audit(id: i64) -> String {
-    encode(&["a", &id.to_string()])
+/// The cursor of the audit log's next page (the last event's time and id).
+pub fn encode_audit(key: tongban_store::AuditKey) -> String {
+    encode(&["a", &key.at.to_string(), &key.id.to_string()])
 }
 
 /// The event an audit cursor names, or [`bad`].
-pub fn decode_audit(cursor: &str) -> AppResult<i64> {
+pub fn decode_audit(cursor: &str) -> AppResult<tongban_store::AuditKey> {
     match decode(cursor)?.as_slice() {
-        [a, id] if a == "a" => number(id).and_then(|n| if n > 0 { Ok(n) } else { Err(bad()) }),
+        [a, at, id] if a == "a" => {
+            let (at, id) = (number(at)?, number(id)?);
+            if at < 0 || id <= 0 {
+                return Err(bad());
+            }
+            Ok(tongban_store::AuditKey { at, id })
+        }
         _ => Err(bad()),
     }
 }
@@ -59,8 +65,19 @@ mod tests {
     fn round_trips_and_names_the_field_of_a_bad_one() {
         let c = super::encode(&["d", "2026-12-01", "5", "7"]);
         assert_eq!(super::decode(&c).unwrap(), ["d", "2026-12-01", "5", "7"]);
-        assert_eq!(super::decode_audit(&super::encode_audit(42)).unwrap(), 42);
-        for bad in ["zz", "0", &"00".repeat(101), &super::encode(&["a", "-1"])] {
+        let key = tongban_store::AuditKey {
+            at: 1_700_000_000_000,
+            id: 42,
+        };
+        assert_eq!(super::decode_audit(&super::encode_audit(key)).unwrap(), key);
+        let old_form = super::encode(&["a", "42"]);
+        for bad in [
+            "zz",
+            "0",
+            &"00".repeat(101),
+            &super::encode(&["a", "1", "-1"]),
+            &old_form,
+        ] {
             assert!(super::decode_audit(bad).is_err(), "{bad}");
         }
         assert!(super::day("2026-13-01").is_err());

@@ -7,6 +7,7 @@
 //! nothing below the server imports from the server.
 
 pub mod appointments;
+pub mod audit;
 pub mod blobs;
 pub mod calendar;
 pub mod cases;

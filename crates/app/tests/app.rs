@@ -366,3 +366,187 @@ async fn an_items_page_ends_with_next_steps_and_the_halls_that_receive_it() {
     );
     let _ = std::fs::remove_dir_all(&c.dir);
 }
+
+/// Appends an audit event shaped as the code records it of `kind`.
+async fn record(
+    app: &App,
+    who: Option<&Actor>,
+    kind: &str,
+    subject: &str,
+    detail: serde_json::Value,
+) {
+    let e = tongban_store::AuditEntry {
+        at: app.now.ms(),
+        kind: kind.into(),
+        actor: who.map(|a| a.user.id),
+        // A sign-in records the name typed, also when no account has it.
+        username: (who.map(|a| a.user.username.clone()))
+            .or_else(|| subject.strip_prefix("user:").map(str::to_owned)),
+        addr: "10.1.2.3".into(),
+        subject: subject.into(),
+        detail: detail.to_string(),
+    };
+    app.store.append_audit(&e).await.unwrap();
+}
+
+#[tokio::test]
+async fn every_audit_kind_reads_as_a_sentence_and_the_filters_page() {
+    use serde_json::json;
+    use tongban_app::audit::{AuditQuery, audit_page};
+    let City { app, dir } = city().await;
+    let admin = actor(&app, "admin").await;
+    let clerk = actor(&app, "clerk-zhenhai").await;
+    let reviewer = actor(&app, "reviewer-xianyou-police").await;
+    // A case of 荔城区民政局, received at 镇海.
+    let c = match open_case(&app, &clerk, new_case("MZ-008"), None)
+        .await
+        .unwrap()
+    {
+        Outcome::Done(v, _) => *v,
+        other => panic!("{other:?}"),
+    };
+    let no = c.case_no.clone();
+    let lacks = |why: serde_json::Value| {
+        let mut d = json!({"denial": "lacks", "right": "remote_acceptance"});
+        d.as_object_mut()
+            .unwrap()
+            .extend(why.as_object().unwrap().clone());
+        json!({"action": "case_step:accept", "denial": d})
+    };
+    let cases = [
+        (Some(&clerk), "denied", no.as_str(), lacks(json!({"why": "not_granted"})),
+         format!("林美玲（镇海“党建+”社区邻里中心）受理办件 {no}：被拒绝，未获荔城区民政局授予异地收件受理权")),
+        (Some(&clerk), "denied", no.as_str(), lacks(json!({"why": "expired", "valid_to": "2026-11-30"})),
+         format!("受理办件 {no}：被拒绝，荔城区民政局授予的异地收件受理权已于2026-11-30到期")),
+        (Some(&clerk), "denied", no.as_str(), lacks(json!({"why": "revoked"})),
+         "被拒绝，荔城区民政局已撤销异地收件受理权".into()),
+        (Some(&reviewer), "denied", no.as_str(),
+         json!({"action": "case_step:accept", "denial": {"denial": "forbidden"}}),
+         format!("郑国华（仙游县公安局）受理办件 {no}：被拒绝，无此权限")),
+        (Some(&reviewer), "denied", "TB2099010199999999",
+         json!({"action": "read_case", "denial": "no_such_case"}),
+         "查看办件 TB2099010199999999：被拒绝，办件不存在".into()),
+        (Some(&clerk), "denied", "", json!({"action": "readaudit", "denial": {"denial": "forbidden"}}),
+         "林美玲（镇海“党建+”社区邻里中心）查看安全审计日志：被拒绝，无此权限".into()),
+        (Some(&clerk), "login", "user:clerk-zhenhai", json!({"kind": "cookie"}),
+         "林美玲（镇海“党建+”社区邻里中心）登录".into()),
+        (None, "login_failed", "user:zhangsan", json!({"known_account": false, "trusted_device": false}),
+         "用户名“zhangsan”登录：被拒绝，没有这个账号".into()),
+        (Some(&clerk), "login_failed", "user:clerk-zhenhai", json!({"known_account": true}),
+         "林美玲（镇海“党建+”社区邻里中心）登录：被拒绝，密码错误".into()),
+        (None, "login_throttled", "user:zhangsan",
+         json!({"failures_here": 5, "failures_by_account": 7, "failures_by_address": 9, "trusted_device": false}),
+         "登录：被拒绝，失败次数过多，暂停15分钟（本地址此账号失败5次，该账号共7次，该地址共9次）".into()),
+        (Some(&clerk), "login_attack", "user:clerk-zhenhai", json!({"failures_by_account": 20}),
+         "林美玲（镇海“党建+”社区邻里中心）的密码疑遭猜测：短时间内登录失败20次".into()),
+        (Some(&admin), "token_used", "token:abcdef", json!({"expires_at": "2026-12-31T10:00:00+08:00"}),
+         "从新地址 10.1.2.3 使用接口令牌（有效期至2026-12-31）".into()),
+        (Some(&clerk), "pii_view", no.as_str(), json!({}),
+         format!("林美玲（镇海“党建+”社区邻里中心）查看办件 {no} 的完整证件号码")),
+        (Some(&clerk), "export", "cases.csv", json!({"rows": 12, "truncated": false}),
+         "导出办件清单（12条）".into()),
+        (None, "code_guessing", &format!("case:{no}"),
+         json!({"case_exists": true, "failures_by_case": 10, "failures_by_address": 3}),
+         format!("匿名访问者（10.1.2.3）反复输错办件 {no} 的查询验证码：被拒绝，疑为猜测（该办件错10次，该地址错3次）")),
+        (Some(&admin), "outbox_resend", "outbox:17", json!({}), "重发发送失败的消息（第17号）".into()),
+        (Some(&admin), "grant_revoked", "grant:1", json!({"reason": "试点结束"}), "撤销授权第1号（".into()),
+        (Some(&admin), "somebody_new", "thing:1", json!({"x": 1}), "：其他事件（somebody_new），对象 thing:1".into()),
+    ];
+    for (who, kind, subject, detail, _) in &cases {
+        record(&app, *who, kind, subject, detail.clone()).await;
+    }
+    let q = |f: fn(&mut AuditQuery)| {
+        let mut q = AuditQuery::default();
+        f(&mut q);
+        q
+    };
+    let page = audit_page(&app, &admin, &q(|_| {})).await.unwrap();
+    // Newest first: the events above, in reverse.
+    for ((_, kind, _, _, want), line) in cases.iter().rev().zip(&page.entries) {
+        assert_eq!(line.kind, *kind);
+        assert!(
+            line.sentence.contains(want.as_str()),
+            "{kind}: {}\n wants {want}",
+            line.sentence
+        );
+        assert!(
+            !line.sentence.contains('{') && !line.sentence.contains("\"why\""),
+            "{}",
+            line.sentence
+        );
+    }
+    let revoked = &page.entries[1].sentence;
+    assert!(revoked.ends_with("理由：试点结束"), "{revoked}");
+    let grant = page
+        .entries
+        .iter()
+        .find(|l| l.kind == "grant_created")
+        .expect("the seed's grants");
+    assert!(
+        grant.sentence.starts_with("平台管理员（平台）新增授权第"),
+        "{}",
+        grant.sentence
+    );
+    assert!(
+        grant.sentence.contains("授予") && grant.sentence.contains("权"),
+        "{}",
+        grant.sentence
+    );
+
+    // Filters combine: the clerk's denials of this case.
+    let mut f = AuditQuery {
+        user: Some("clerk-zhenhai".into()),
+        outcome: Some("denied".into()),
+        case_no: Some(no.to_lowercase()),
+        ..AuditQuery::default()
+    };
+    let denied = audit_page(&app, &admin, &f).await.unwrap();
+    assert_eq!(denied.entries.len(), 3, "{:?}", denied.entries);
+    assert!(denied.entries.iter().all(|l| l.outcome_label == "被拒绝"));
+    f.outcome = Some("allowed".into());
+    let allowed = audit_page(&app, &admin, &f).await.unwrap();
+    assert_eq!(allowed.entries.len(), 1);
+    assert_eq!(allowed.entries[0].kind, "pii_view");
+    // Paging walks everything once: page sizes add up to the whole log.
+    let mut q = AuditQuery::default();
+    let (mut total, mut pages) = (0, 0);
+    loop {
+        let p = audit_page(&app, &admin, &q).await.unwrap();
+        total += p.entries.len();
+        pages += 1;
+        match p.next {
+            Some(n) => q.cursor = Some(n),
+            None => break,
+        }
+    }
+    let everything = app
+        .store
+        .audit_events(&tongban_store::AuditFilter {
+            limit: 100_000,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .0
+        .len();
+    assert_eq!(total, everything);
+    assert!(pages > 1);
+    // A bad filter names its field; only platform admins read the log.
+    let bad = AuditQuery {
+        kind: Some("nonsense".into()),
+        outcome: Some("maybe".into()),
+        ..AuditQuery::default()
+    };
+    match audit_page(&app, &admin, &bad).await {
+        Err(AppError::Invalid(e)) => {
+            let fields: Vec<&str> = e.0.iter().map(|f| f.field.as_str()).collect();
+            assert_eq!(fields, ["kind", "outcome"]);
+        }
+        other => panic!("{other:?}"),
+    }
+    match audit_page(&app, &clerk, &AuditQuery::default()).await {
+        Err(AppError::Denied { denial, .. }) => assert_eq!(denial, Denial::Forbidden),
+        other => panic!("{other:?}"),
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}

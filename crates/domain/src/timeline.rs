@@ -141,6 +141,27 @@ pub fn audit_hash(prev: &str, f: &AuditFields<'_>) -> String {
     chain_hash(prev, f)
 }
 
+/// The kinds of audit event that record a refusal: a denied action, a
+/// failed or throttled sign-in, an account or a case code under guessing.
+pub const DENIED_AUDIT_KINDS: &[&str] = &[
+    "denied",
+    "login_failed",
+    "login_throttled",
+    "login_attack",
+    "code_guessing",
+];
+
+/// The outcome an audit event of `kind` records: `denied` for the kinds of
+/// [`DENIED_AUDIT_KINDS`], else `allowed` (stored with the event, so the log
+/// is filtered by it on an index).
+pub fn audit_outcome(kind: &str) -> &'static str {
+    if DENIED_AUDIT_KINDS.contains(&kind) {
+        "denied"
+    } else {
+        "allowed"
+    }
+}
+
 /// A stored audit event, for verification.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct StoredAudit {

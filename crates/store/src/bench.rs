@@ -206,21 +206,15 @@ macro_rules! impl_bench {
 
             async fn audit_list_plan(&self, f: &$crate::AuditFilter) -> $crate::Result<String> {
                 use $crate::cases::Bind;
-                let mut binds = Vec::new();
-                if let Some(s) = &f.subject {
-                    binds.push(Bind::Text(s.clone()));
-                }
-                if let Some(a) = f.actor {
-                    binds.push(Bind::Int(a.0));
-                }
-                if let Some(k) = &f.kind {
-                    binds.push(Bind::Text(k.clone()));
-                }
-                if let Some(b) = f.before {
-                    binds.push(Bind::Int(b));
-                }
-                binds.push(Bind::Int(f.limit + 1));
-                self.explain(&$crate::trust::audit_page_sql(f), binds).await
+                let (sql, binds) = $crate::trust::audit_page_sql(f);
+                let binds = binds
+                    .into_iter()
+                    .map(|b| match b {
+                        $crate::trust::AuditBind::Text(t) => Bind::Text(t),
+                        $crate::trust::AuditBind::Int(i) => Bind::Int(i),
+                    })
+                    .collect();
+                self.explain(&sql, binds).await
             }
 
             async fn search_plans(

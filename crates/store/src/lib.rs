@@ -37,7 +37,7 @@ pub use evaluations::{
 pub use outbox::OutboxStore;
 pub use people::{Failure, FailureCounts, NewUser, PeopleStore, Session, SessionKind};
 use std::sync::Arc;
-pub use trust::{AuditEntry, AuditFilter, NewGrant, TrustStore};
+pub use trust::{AuditEntry, AuditFilter, AuditKey, NewGrant, TrustStore};
 
 /// What can go wrong in the store.
 #[derive(Debug, thiserror::Error)]

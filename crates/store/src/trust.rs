@@ -58,19 +58,36 @@ impl std::fmt::Debug for AuditEntry {
     }
 }
 
-/// Which audit events to list.
+/// Which audit events to list: any combination of the filters, newest
+/// first (by time, then id).
 #[derive(Debug, Clone, Default)]
 pub struct AuditFilter {
     /// Only this kind.
     pub kind: Option<String>,
     /// Only this actor.
     pub actor: Option<UserId>,
-    /// Only this subject.
+    /// Only this subject (a case number, `grant:ID`, `user:NAME`, …).
     pub subject: Option<String>,
+    /// Only this outcome (`allowed` or `denied`, as
+    /// `tongban_domain::timeline::audit_outcome` gives it).
+    pub outcome: Option<String>,
+    /// Only events at or after this instant (unix ms).
+    pub from: Option<i64>,
+    /// Only events before this instant (unix ms).
+    pub to: Option<i64>,
     /// Page size.
     pub limit: i64,
     /// Only events older than this one (the previous page's `next`).
-    pub before: Option<i64>,
+    pub before: Option<AuditKey>,
+}
+
+/// An audit event's place in the list's order: its time and id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AuditKey {
+    /// Unix ms.
+    pub at: i64,
+    /// Id (insertion order).
+    pub id: i64,
 }
 
 /// What grants and the audit log ask of a database.
@@ -108,7 +125,10 @@ pub trait TrustStore: Send + Sync {
 
     /// A page of the audit events matching a filter, newest first (unsealed
     /// ones with position 0 and no hash), and the cursor of the next page.
-    async fn audit_events(&self, filter: &AuditFilter) -> Result<(Vec<StoredAudit>, Option<i64>)>;
+    async fn audit_events(
+        &self,
+        filter: &AuditFilter,
+    ) -> Result<(Vec<StoredAudit>, Option<AuditKey>)>;
 
     /// Sealed audit events after position `after`, in order (for verification).
     async fn audit_range(&self, after: i64, limit: i64) -> Result<Vec<StoredAudit>>;
@@ -188,7 +208,7 @@ impl TryFrom<GrantRow> for Grant {
 pub(crate) struct AuditRow {
     pub(crate) id: i64,
     seq: Option<i64>,
-    at: i64,
+    pub(crate) at: i64,
     kind: String,
     actor_id: Option<i64>,
     username: Option<String>,
@@ -224,28 +244,47 @@ pub(crate) const GRANT_COLUMNS: &str = "id, grantor_department_id, grantee_hall_
 pub(crate) const AUDIT_COLUMNS: &str =
     "id, seq, at, kind, actor_id, username, addr, subject, detail, prev_hash, hash";
 
-/// The audit list's query for a filter: one indexed equality at most (the
-/// subject's, the actor's or the kind's index, in that order; the other
-/// filters then apply to the rows that index yields), newest first from
-/// `before`. Placeholders: the filters present, then `before`, the limit.
-pub(crate) fn audit_page_sql(f: &AuditFilter) -> String {
-    let mut n = 0;
-    let mut next = || {
-        n += 1;
-        format!("${n}")
-    };
+/// A value bound to the audit list's query.
+pub(crate) enum AuditBind {
+    Text(String),
+    Int(i64),
+}
+
+/// The audit list's query for a filter and its binds in order (the limit
+/// last): one indexed equality at most — the subject's, the actor's, the
+/// kind's or the outcome's index, in that order; the other equalities then
+/// apply to the rows that index yields — walked by (at, id) newest first,
+/// the date range and the cursor being ranges of it.
+pub(crate) fn audit_page_sql(f: &AuditFilter) -> (String, Vec<AuditBind>) {
+    let mut binds = Vec::new();
     let mut conds = Vec::new();
-    if f.subject.is_some() {
-        conds.push(format!("subject = {}", next()));
+    let mut push = |cond: &str, b: AuditBind, binds: &mut Vec<AuditBind>| {
+        binds.push(b);
+        conds.push(cond.replace('?', &format!("${}", binds.len())));
+    };
+    if let Some(s) = &f.subject {
+        push("subject = ?", AuditBind::Text(s.clone()), &mut binds);
     }
-    if f.actor.is_some() {
-        conds.push(format!("actor_id = {}", next()));
+    if let Some(a) = f.actor {
+        push("actor_id = ?", AuditBind::Int(a.0), &mut binds);
     }
-    if f.kind.is_some() {
-        conds.push(format!("kind = {}", next()));
+    if let Some(k) = &f.kind {
+        push("kind = ?", AuditBind::Text(k.clone()), &mut binds);
     }
-    if f.before.is_some() {
-        conds.push(format!("id < {}", next()));
+    if let Some(o) = &f.outcome {
+        push("outcome = ?", AuditBind::Text(o.clone()), &mut binds);
+    }
+    if let Some(t) = f.from {
+        push("at >= ?", AuditBind::Int(t), &mut binds);
+    }
+    if let Some(t) = f.to {
+        push("at < ?", AuditBind::Int(t), &mut binds);
+    }
+    if let Some(k) = f.before {
+        binds.push(AuditBind::Int(k.at));
+        binds.push(AuditBind::Int(k.id));
+        let n = binds.len();
+        conds.push(format!("(at, id) < (${}, ${n})", n - 1));
     }
     let where_ = if conds.is_empty() {
         String::new()
@@ -253,16 +292,23 @@ pub(crate) fn audit_page_sql(f: &AuditFilter) -> String {
         format!("WHERE {}", conds.join(" AND "))
     };
     // The order names the leading index's column, so the planner walks it.
-    let order = match (&f.subject, f.actor, &f.kind) {
-        (Some(_), _, _) => "subject DESC, id DESC",
-        (None, Some(_), _) => "actor_id DESC, id DESC",
-        (None, None, Some(_)) => "kind DESC, id DESC",
-        (None, None, None) => "id DESC",
+    let lead = if f.subject.is_some() {
+        "subject DESC, "
+    } else if f.actor.is_some() {
+        "actor_id DESC, "
+    } else if f.kind.is_some() {
+        "kind DESC, "
+    } else if f.outcome.is_some() {
+        "outcome DESC, "
+    } else {
+        ""
     };
-    format!(
-        "SELECT {AUDIT_COLUMNS} FROM audit_events {where_} ORDER BY {order} LIMIT {}",
-        next()
-    )
+    binds.push(AuditBind::Int(f.limit + 1));
+    let sql = format!(
+        "SELECT {AUDIT_COLUMNS} FROM audit_events {where_} ORDER BY {lead}at DESC, id DESC LIMIT ${}",
+        binds.len()
+    );
+    (sql, binds)
 }
 
 /// Implements [`TrustStore`] for `$ty` with the SQL both backends share.
@@ -340,25 +386,23 @@ macro_rules! impl_trust {
             async fn audit_events(
                 &self,
                 f: &$crate::AuditFilter,
-            ) -> $crate::Result<(Vec<tongban_domain::timeline::StoredAudit>, Option<i64>)> {
-                let sql = $crate::trust::audit_page_sql(f);
+            ) -> $crate::Result<(Vec<tongban_domain::timeline::StoredAudit>, Option<$crate::trust::AuditKey>)> {
+                let (sql, binds) = $crate::trust::audit_page_sql(f);
                 let mut q = sqlx::query_as::<_, $crate::trust::AuditRow>(sqlx::AssertSqlSafe(sql));
-                if let Some(s) = &f.subject {
-                    q = q.bind(s.clone());
+                for b in binds {
+                    q = match b {
+                        $crate::trust::AuditBind::Text(t) => q.bind(t),
+                        $crate::trust::AuditBind::Int(i) => q.bind(i),
+                    };
                 }
-                if let Some(a) = f.actor {
-                    q = q.bind(a.0);
-                }
-                if let Some(k) = &f.kind {
-                    q = q.bind(k.clone());
-                }
-                if let Some(b) = f.before {
-                    q = q.bind(b);
-                }
-                let mut rows = q.bind(f.limit + 1).fetch_all(&self.pool).await?;
+                let mut rows = q.fetch_all(&self.pool).await?;
                 let more = rows.len() as i64 > f.limit;
                 rows.truncate(usize::try_from(f.limit).unwrap_or(0));
-                let next = if more { rows.last().map(|r| r.id) } else { None };
+                let next = if more {
+                    rows.last().map(|r| $crate::trust::AuditKey { at: r.at, id: r.id })
+                } else {
+                    None
+                };
                 Ok((rows.into_iter().map(tongban_domain::timeline::StoredAudit::from).collect(), next))
             }
 
@@ -441,8 +485,8 @@ macro_rules! impl_trust {
                 e: &$crate::AuditEntry,
             ) -> $crate::Result<i64> {
                 Ok(sqlx::query_scalar(
-                    "INSERT INTO audit_events (at, kind, actor_id, username, addr, subject, detail)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+                    "INSERT INTO audit_events (at, kind, actor_id, username, addr, subject, detail, outcome)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
                 )
                 .bind(e.at)
                 .bind(&e.kind)
@@ -451,6 +495,7 @@ macro_rules! impl_trust {
                 .bind(&e.addr)
                 .bind(&e.subject)
                 .bind(&e.detail)
+                .bind(tongban_domain::timeline::audit_outcome(&e.kind))
                 .fetch_one(&mut **tx)
                 .await?)
             }

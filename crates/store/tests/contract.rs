@@ -1673,41 +1673,116 @@ contract!(
 contract!(
     every_audit_list_query_reads_an_index_in_order,
     |s: &dyn tongban_store::BenchStore| {
-        use tongban_store::AuditFilter;
-        let f =
-            |kind: Option<&str>, actor: Option<i64>, subject: Option<&str>, before| AuditFilter {
-                kind: kind.map(str::to_owned),
-                actor: actor.map(UserId),
-                subject: subject.map(str::to_owned),
-                limit: 20,
-                before,
-            };
-        // The whole log, and by each filter the page and the API offer, from
-        // the newest and from a cursor.
-        for before in [None, Some(500)] {
-            for filter in [
-                f(None, None, None, before),
-                f(Some("denied"), None, None, before),
-                f(None, Some(3), None, before),
-                f(None, None, Some("TB2026120100000001"), before),
-                f(Some("pii_view"), None, Some("TB2026120100000001"), before),
-            ] {
-                let mut plan = s.audit_list_plan(&filter).await.unwrap();
-                let whole =
-                    filter.kind.is_none() && filter.actor.is_none() && filter.subject.is_none();
-                if whole && before.is_none() && plan == "SCAN audit_events" {
-                    // SQLite walks the table by id, newest first, as far as a page.
-                    plan = "ordered walk of audit_events".into();
-                }
-                assert!(plan.contains("audit_events"), "{filter:?}: {plan}");
-                if let Some(why) = plan_problem(s.backend(), &plan.replace("audit_events", "cases"))
-                {
-                    panic!("{filter:?}: the plan {why}:\n{plan}");
+        use tongban_store::{AuditFilter, AuditKey};
+        // Every combination of the filters the page and the API offer (kind,
+        // account, subject or case, outcome; a date range from, to, both or
+        // neither), from the newest and from a cursor.
+        let before = [
+            None,
+            Some(AuditKey {
+                at: 1_700_000_000_000,
+                id: 500,
+            }),
+        ];
+        let ranges = [
+            (None, None),
+            (Some(1_600_000_000_000), None),
+            (None, Some(1_800_000_000_000)),
+            (Some(1_600_000_000_000), Some(1_800_000_000_000)),
+        ];
+        for mask in 0..16u8 {
+            for (from, to) in ranges {
+                for before in before {
+                    let filter = AuditFilter {
+                        kind: (mask & 1 != 0).then(|| "denied".to_owned()),
+                        actor: (mask & 2 != 0).then_some(UserId(3)),
+                        subject: (mask & 4 != 0).then(|| "TB2026120100000001".to_owned()),
+                        outcome: (mask & 8 != 0).then(|| "denied".to_owned()),
+                        from,
+                        to,
+                        limit: 20,
+                        before,
+                    };
+                    let mut plan = s.audit_list_plan(&filter).await.unwrap();
+                    let whole = mask == 0 && from.is_none() && to.is_none() && before.is_none();
+                    if whole && plan == "SCAN audit_events USING INDEX audit_events_at" {
+                        // SQLite walks the time index, newest first, as far as a page.
+                        plan = "ordered walk of audit_events".into();
+                    }
+                    assert!(plan.contains("audit_events"), "{filter:?}: {plan}");
+                    if let Some(why) =
+                        plan_problem(s.backend(), &plan.replace("audit_events", "cases"))
+                    {
+                        panic!("{filter:?}: the plan {why}:\n{plan}");
+                    }
                 }
             }
         }
     }
 );
+
+contract!(audit_filters_combine_and_page_by_time, |s| {
+    use tongban_store::AuditFilter;
+    // Events at 1000, 2000, … (ids not in time order for the last two),
+    // alternating an allowed view and a denial, two accounts, two cases.
+    let base = 1_900_000_000_000_i64;
+    let at = [1, 2, 3, 4, 5, 6, 7, 8, 10, 9];
+    for (i, t) in at.iter().enumerate() {
+        let e = tongban_store::AuditEntry {
+            at: base + t * 1000,
+            kind: if i % 2 == 0 { "pii_view" } else { "denied" }.into(),
+            actor: Some(UserId(if i < 5 { 1 } else { 2 })),
+            username: None,
+            addr: "10.0.0.1".into(),
+            subject: format!("TB-AUDIT-{}", i % 2),
+            detail: "{}".into(),
+        };
+        s.append_audit(&e).await.unwrap();
+    }
+    let all = |f: AuditFilter| async move {
+        let mut f = AuditFilter { limit: 3, ..f };
+        let mut out = Vec::new();
+        loop {
+            let (rows, next) = s.audit_events(&f).await.unwrap();
+            out.extend(rows.iter().map(|r| (r.at - base) / 1000));
+            match next {
+                Some(k) => f.before = Some(k),
+                None => return out,
+            }
+        }
+    };
+    let window = || AuditFilter {
+        from: Some(base),
+        to: Some(base + 11_000),
+        ..Default::default()
+    };
+    // Newest first by time, over every page.
+    assert_eq!(all(window()).await, [10, 9, 8, 7, 6, 5, 4, 3, 2, 1]);
+    let denied = AuditFilter {
+        outcome: Some("denied".into()),
+        ..window()
+    };
+    assert_eq!(all(denied.clone()).await, [9, 8, 6, 4, 2]);
+    let f = AuditFilter {
+        actor: Some(UserId(2)),
+        ..denied
+    };
+    assert_eq!(all(f).await, [9, 8, 6]);
+    let f = AuditFilter {
+        kind: Some("pii_view".into()),
+        subject: Some("TB-AUDIT-0".into()),
+        from: Some(base + 3000),
+        to: Some(base + 9000),
+        ..Default::default()
+    };
+    assert_eq!(all(f).await, [7, 5, 3]);
+    let f = AuditFilter {
+        outcome: Some("allowed".into()),
+        to: Some(base + 5000),
+        ..window()
+    };
+    assert_eq!(all(f).await, [3, 1]);
+});
 
 /// A line of a plan that scans a table or sorts (on PostgreSQL also a hash
 /// or a materialised join: the order of an index is lost), but for `walk`,

@@ -243,6 +243,7 @@ pub fn router() -> Router<AppState> {
         .route("/work/grants", get(trust::grants_page).post(trust::create))
         .route("/work/grants/{id}/revoke", post(trust::revoke))
         .route("/work/audit", get(trust::audit_page))
+        .route("/work/audit.xlsx", get(trust::audit_export))
         .route("/work/outbox", get(outbox::list))
         .route("/work/outbox/{id}/resend", post(outbox::resend_page))
         .route("/work/cases/{case_no}/slip", get(work::slip))

@@ -12,7 +12,6 @@ use axum::http::StatusCode;
 use minijinja::value::Serde;
 use minijinja::{Value, context};
 use std::collections::HashMap;
-use tongban_domain::authz::Action;
 
 /// The matrix, the history and the forms.
 async fn render(
@@ -142,65 +141,91 @@ pub async fn revoke(
     }
 }
 
-/// The kinds of audit events, in words.
-const KINDS: &[(&str, &str)] = &[
-    ("denied", "拒绝访问"),
-    ("login", "登录"),
-    ("login_failed", "登录失败"),
-    ("login_throttled", "登录限制"),
-    ("token_used", "令牌使用"),
-    ("grant_created", "授权"),
-    ("grant_revoked", "撤销授权"),
-    ("pii_view", "查看完整证件号码"),
-    ("export", "导出"),
-    ("login_attack", "账号遭猜测"),
-    ("code_guessing", "验证码猜测"),
-    ("outbox_resend", "重发消息"),
-];
-
-/// The security audit log (platform admins), filtered by `kind`.
+/// The security audit log (platform admins): each event a sentence,
+/// filtered by date, account, kind, outcome and case, paged by `cursor`. A
+/// bad filter is named above the form.
 pub async fn audit_page(
     State(state): State<AppState>,
     ctx: SignedPage,
-    Query(q): Query<HashMap<String, String>>,
+    Query(q): Query<tongban_app::audit::AuditQuery>,
 ) -> PageResult {
-    ctx.authorize(Action::ReadAudit)?;
-    let kind = q
-        .get("kind")
-        .map(|k| k.trim().to_owned())
-        .filter(|k| !k.is_empty());
-    // A cursor that is not one shows the newest page.
-    let cursor = (q.get("cursor")).and_then(|c| tongban_app::cursor::decode_audit(c).ok());
-    let (rows, next) = state
-        .store
-        .audit_events(&tongban_store::AuditFilter {
-            kind: kind.clone(),
-            limit: 200,
-            before: cursor,
-            ..Default::default()
-        })
-        .await?;
-    let next = next.map(tongban_app::cursor::encode_audit);
-    let label = |k: &str| KINDS.iter().find(|x| x.0 == k).map_or("其他", |x| x.1);
-    let events: Vec<Value> = rows
-        .iter()
-        .map(|e| {
-            context! {
-                seq => e.seq, at => tongban_store::rfc3339(e.at).get(..19).unwrap_or("").replace('T', " "),
-                kind => label(&e.kind), username => &e.username, addr => &e.addr, subject => &e.subject,
-                detail => &e.detail,
-            }
-        })
-        .collect();
-    page(
-        &state,
-        &ctx,
-        "audit.html",
-        "/work/audit",
-        "audit",
-        context! {
-            title => "安全审计日志", events, next, kind, first => cursor.is_none(),
-            kinds => KINDS.iter().map(|&(id, l)| context! { id, label => l }).collect::<Vec<_>>(),
-        },
+    use tongban_app::audit;
+    let actor = ctx.signed()?;
+    let (view, error) = match audit::audit_page(&state.app(), &actor, &q).await {
+        Ok(v) => (Some(v), None),
+        Err(e) if e.correctable() => {
+            let mut e = ctx.fail(e);
+            (None, Some(super::shown_in_place(&state, &mut e).await))
+        }
+        Err(e) => return Err(ctx.fail(e).into()),
+    };
+    let failed = view.is_none();
+    let mut res = match view {
+        Some(v) => {
+            let query = v.filters.query();
+            page(
+                &state,
+                &ctx,
+                "audit.html",
+                "/work/audit",
+                "audit",
+                context! {
+                    title => "安全审计日志", query, page_size => audit::PAGE_SIZE,
+                    ..Value::from(Serde(&v))
+                },
+            )?
+        }
+        None => {
+            let echo = |v: &Option<String>| v.clone().unwrap_or_default();
+            let filters = context! {
+                from => echo(&q.from), to => echo(&q.to), user => echo(&q.user),
+                kind => echo(&q.kind), outcome => echo(&q.outcome), case_no => echo(&q.case_no),
+            };
+            let kinds: Vec<Value> = (audit::KINDS.iter())
+                .map(|&(id, label)| context! { id, label })
+                .collect();
+            page(
+                &state,
+                &ctx,
+                "audit.html",
+                "/work/audit",
+                "audit",
+                context! {
+                    title => "安全审计日志", error, filters, kinds, first => true,
+                    page_size => audit::PAGE_SIZE, export_max => audit::EXPORT_MAX,
+                },
+            )?
+        }
+    };
+    if failed {
+        *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(res)
+}
+
+/// The filtered audit log as an XLSX workbook (recorded as an export).
+pub async fn audit_export(
+    State(state): State<AppState>,
+    ctx: SignedPage,
+    Query(q): Query<tongban_app::audit::AuditQuery>,
+) -> PageResult {
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    let actor = ctx.signed()?;
+    let x = tongban_app::audit::audit_export(&state.app(), &actor, &q)
+        .await
+        .map_err(|e| ctx.fail(e))?;
+    let xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+    Ok((
+        [
+            (header::CONTENT_TYPE, xlsx.to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{}\"", x.file_name),
+            ),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        x.bytes,
     )
+        .into_response())
 }

@@ -791,8 +791,174 @@ async fn the_grant_and_audit_pages_are_for_those_who_may_see_them() {
     let audit = app.get_auth("/work/audit?kind=denied", &admin).await;
     assert_eq!(audit.status, StatusCode::OK);
     assert!(
-        audit.text().contains("clerk-longqiao"),
-        "its own denial is listed"
+        audit.text().contains("黄志强（"),
+        "its own denial is listed, by the clerk's name"
+    );
+    app.finish().await;
+}
+
+/// The sheet `name` of an XLSX workbook, as rows of text.
+fn sheet(bytes: &[u8], name: &str) -> Vec<Vec<String>> {
+    use calamine::{Reader, Xlsx};
+    let mut wb: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    let range = wb.worksheet_range(name).unwrap();
+    range
+        .rows()
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_audit_page_reads_as_sentences_filters_pages_and_exports() {
+    let app = TestApp::demo().await;
+    let clerk = app.login("clerk-zhenhai").await;
+    let c = create(&app, &clerk, "MZ-008", "accept_remote", person("350304"))
+        .await
+        .json();
+    let no = c["case_no"].as_str().unwrap().to_owned();
+    let c = step(&app, &clerk, &c, "submit", json!({})).await;
+    let full = app.get_auth(&format!("/api/v1/cases/{no}"), &clerk).await;
+    assert_eq!(full.status, StatusCode::OK);
+    // 荔城区民政局's grants are gone: accepting at the window is refused.
+    clear_grants(&app).await;
+    let r = act(&app, &clerk, &c, "accept", json!({})).await;
+    assert!(r.status.is_client_error(), "{}", r.text());
+    let admin = app.login("admin").await;
+    let get = |q: String| {
+        let (app, admin) = (&app, &admin);
+        async move { app.get_auth(&format!("/work/audit{q}"), admin).await }
+    };
+
+    // The refusal as a sentence: who (and where), what, why, naming the department.
+    let denied = get(format!("?case_no={no}&outcome=denied")).await;
+    assert_eq!(denied.status, StatusCode::OK);
+    let html = denied.text();
+    let sentence = format!("受理办件 {no}：被拒绝，未获荔城区民政局授予异地收件受理权");
+    assert!(
+        html.contains("林美玲（") && html.contains(&sentence),
+        "{html}"
+    );
+    assert!(
+        !html.contains("查看办件"),
+        "the outcome filter keeps the view out"
+    );
+    // The full view of the case, allowed, by kind; and a sign-in by account.
+    let pii = get(format!("?case_no={no}&kind=pii_view&outcome=allowed"))
+        .await
+        .text();
+    assert!(
+        pii.contains(&format!("查看办件 {no} 的完整证件号码")),
+        "{pii}"
+    );
+    assert!(!pii.contains("被拒绝，未获"), "{pii}");
+    let logins = get("?user=clerk-zhenhai&kind=login".into()).await.text();
+    assert!(
+        logins.contains("林美玲（") && logins.contains("）登录并取得接口令牌"),
+        "{logins}"
+    );
+    assert!(
+        !logins.contains("<p class=\"sentence\">平台管理员（"),
+        "only that account's events"
+    );
+    // A date range: nothing tomorrow, today's events today.
+    let today = tongban_store::rfc3339(tongban_store::now_ms())[..10].to_owned();
+    let none = get("?from=2099-01-01".into()).await.text();
+    assert!(none.contains("没有符合条件的记录"), "{none}");
+    let dated = get(format!("?from={today}&to={today}&case_no={no}"))
+        .await
+        .text();
+    assert!(dated.contains(&sentence));
+    // Bad filters are named in place, not a 500.
+    let bad = get("?from=2026-13-01&user=nobody-here".into()).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let bad = bad.text();
+    assert!(
+        bad.contains("开始日期应为") && bad.contains("没有这个账号"),
+        "{bad}"
+    );
+    let bad = get("?to=2026-01-01&from=2026-02-01".into()).await.text();
+    assert!(bad.contains("结束日期不能早于开始日期"), "{bad}");
+
+    // Keyset paging over every entry: the pages do not overlap and end.
+    let mut seen = std::collections::HashSet::new();
+    let mut next = Some(String::new());
+    let mut pages = 0;
+    while let Some(cursor) = next {
+        let q = if cursor.is_empty() {
+            String::new()
+        } else {
+            format!("?cursor={cursor}")
+        };
+        let page = get(q).await.text();
+        let entries: Vec<&str> = page.split("<li class=\"audit-entry\">").skip(1).collect();
+        assert!(!entries.is_empty() && entries.len() <= 50);
+        for e in &entries {
+            assert!(seen.insert(e.to_string()), "an entry on two pages");
+        }
+        next = page
+            .split("rel=\"next\" href=\"/work/audit?cursor=")
+            .nth(1)
+            .map(|t| t.split(['"', '&']).next().unwrap().to_owned());
+        pages += 1;
+    }
+    assert!(pages > 1, "the demo's log spans pages");
+    let bad = get("?cursor=zz".into()).await;
+    assert!(bad.text().contains("翻页位置无效"));
+
+    // The export: the filtered entries as sentences, said what it holds, and audited.
+    let x = get(format!(".xlsx?case_no={no}")).await;
+    assert_eq!(x.status, StatusCode::OK);
+    assert!(
+        x.headers["content-type"]
+            .to_str()
+            .unwrap()
+            .contains("spreadsheetml")
+    );
+    let rows = sheet(&x.body, "审计日志");
+    assert_eq!(rows[0][..5], ["时间", "序号", "结果", "类别", "记录"]);
+    let refusal = rows
+        .iter()
+        .find(|r| r[4].contains(&sentence))
+        .expect("the refusal");
+    assert_eq!(refusal[2], "被拒绝");
+    assert!(
+        rows.iter()
+            .any(|r| r[4].ends_with(&format!("查看办件 {no} 的完整证件号码")))
+    );
+    assert!(
+        rows.iter().skip(1).all(|r| r[6] == no),
+        "only the case's events"
+    );
+    let about = sheet(&x.body, "说明");
+    assert!(about.iter().any(|r| r[0] == "办件编号" && r[1] == no));
+    assert!(
+        about
+            .iter()
+            .any(|r| r[0] == "说明" && r[1].contains("10000"))
+    );
+    let exports = get("?kind=export".into()).await.text();
+    let n = rows.len() - 1;
+    assert!(
+        exports.contains(&format!("导出安全审计日志（{n}条）")),
+        "{exports}"
+    );
+    // The API filters by outcome too, and says each event's.
+    let api = app
+        .get_auth(
+            &format!("/api/v1/audit?subject={no}&outcome=denied"),
+            &admin,
+        )
+        .await
+        .json();
+    let data = api["data"].as_array().unwrap();
+    assert_eq!(data.len(), 1, "{api}");
+    assert_eq!(data[0]["outcome"], "denied");
+    let r = app.get_auth("/api/v1/audit?outcome=maybe", &admin).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    // Platform admins only.
+    assert_eq!(
+        app.get_auth("/work/audit.xlsx", &clerk).await.status,
+        StatusCode::FORBIDDEN
     );
     app.finish().await;
 }
