@@ -568,7 +568,8 @@ pub async fn case_licences(
             license_ref: field(&format!("lic_{key}")).unwrap_or_default().to_owned(),
         })
         .collect();
-    let done = tongban_app::materials::use_licences(&state.app(), &actor, &case_no, version, &picks);
+    let app = state.app();
+    let done = tongban_app::materials::use_licences(&app, &actor, &case_no, version, &picks);
     match done.await.map_err(|e| ctx.fail(e)) {
         Ok(_) => Ok(Redirect::to(&format!("/work/cases/{case_no}")).into_response()),
         Err(mut e) if e.status.is_client_error() && e.status != StatusCode::NOT_FOUND => {
