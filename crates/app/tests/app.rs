@@ -556,7 +556,11 @@ async fn every_chosen_e_licence_is_recorded_in_one_write_or_none() {
     use tongban_app::materials::{LicencePick, licence_options, use_licences};
     let City { app, dir } = city().await;
     let clerk = actor(&app, "clerk-zhenhai").await;
-    let c = done(open_case(&app, &clerk, new_case("MZ-008"), None).await.unwrap());
+    let c = done(
+        open_case(&app, &clerk, new_case("MZ-008"), None)
+            .await
+            .unwrap(),
+    );
     let record = app.store.case_by_no(&c.case_no).await.unwrap();
     let options = licence_options(&app, &record).await.unwrap();
     let mut picks: Vec<LicencePick> = record
@@ -580,7 +584,16 @@ async fn every_chosen_e_licence_is_recorded_in_one_write_or_none() {
         Err(AppError::Invalid(e)) => {
             assert_eq!(e.0.len(), 1, "{e:?}");
             assert_eq!(e.0[0].field, "licences[1].license_ref");
-            assert!(e.0[0].message.contains(&record.materials.iter().find(|m| m.key == bad[1].material).unwrap().name));
+            assert!(
+                e.0[0].message.contains(
+                    &record
+                        .materials
+                        .iter()
+                        .find(|m| m.key == bad[1].material)
+                        .unwrap()
+                        .name
+                )
+            );
         }
         other => panic!("{other:?}"),
     }
@@ -595,8 +608,17 @@ async fn every_chosen_e_licence_is_recorded_in_one_write_or_none() {
         use_licences(&app, &clerk, &c.case_no, Some(c.version), &[]).await,
         Err(AppError::Invalid(_))
     ));
-    assert!(app.store.material_receipts(record.id).await.unwrap().is_empty());
-    assert_eq!(app.store.case_events(record.id).await.unwrap().len(), events_before);
+    assert!(
+        app.store
+            .material_receipts(record.id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        app.store.case_events(record.id).await.unwrap().len(),
+        events_before
+    );
 
     // All good: every pick recorded, one version step each, the chain intact.
     picks.truncate(3);
@@ -606,9 +628,15 @@ async fn every_chosen_e_licence_is_recorded_in_one_write_or_none() {
     assert_eq!(after.version, c.version + 3);
     let receipts = app.store.material_receipts(record.id).await.unwrap();
     assert_eq!(receipts.len(), 3);
-    assert!(receipts.iter().all(|r| r.method == "license" && r.license_ref.is_some()));
+    assert!(
+        receipts
+            .iter()
+            .all(|r| r.method == "license" && r.license_ref.is_some())
+    );
     assert_eq!(
-        tongban_store::verify_timelines(app.store.as_ref()).await.unwrap(),
+        tongban_store::verify_timelines(app.store.as_ref())
+            .await
+            .unwrap(),
         Ok(1)
     );
     // A stale version afterwards: a conflict, nothing more written.
@@ -616,6 +644,9 @@ async fn every_chosen_e_licence_is_recorded_in_one_write_or_none() {
         use_licences(&app, &clerk, &c.case_no, Some(c.version), &picks).await,
         Err(AppError::Conflict { .. })
     ));
-    assert_eq!(app.store.material_receipts(record.id).await.unwrap().len(), 3);
+    assert_eq!(
+        app.store.material_receipts(record.id).await.unwrap().len(),
+        3
+    );
     let _ = std::fs::remove_dir_all(dir);
 }

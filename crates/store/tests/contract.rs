@@ -777,10 +777,7 @@ contract!(material_receipts_batch_is_one_write_all_or_none, |s| {
     let keys: Vec<_> = receipts.iter().map(|r| r.material_key.as_str()).collect();
     assert_eq!(keys, ["id_card", "hukou"]);
     let events = s.case_events(c.id).await.unwrap();
-    assert_eq!(
-        events.iter().map(|e| e.seq).collect::<Vec<_>>(),
-        [1, 2, 3]
-    );
+    assert_eq!(events.iter().map(|e| e.seq).collect::<Vec<_>>(), [1, 2, 3]);
     assert_eq!(events[2].prev_hash, events[1].hash);
     assert_eq!(
         tongban_store::verify_timelines(s).await.unwrap(),
@@ -789,7 +786,12 @@ contract!(material_receipts_batch_is_one_write_all_or_none, |s| {
     );
     // The single receipt goes the same way, one step on.
     let one = s
-        .add_material_receipt(&c.case_no, after.version, &licence("photo", 30).0, &event(user, "material", 30))
+        .add_material_receipt(
+            &c.case_no,
+            after.version,
+            &licence("photo", 30).0,
+            &event(user, "material", 30),
+        )
         .await
         .unwrap();
     assert_eq!(one.version, after.version + 1);
