@@ -157,9 +157,14 @@ test("全程网办: the applicant applies online with every material and a deliv
   await page.waitForLoadState("load");
   assert.match(await page.locator(".error").textContent(), /请先上传以下材料：.*居民户口簿/);
   // The ID card comes from the e-licence library instead of a photo (免提交).
-  const idCard = page.locator("ol.materials > li").filter({ hasText: "老年人居民身份证" });
-  assert.match(await idCard.getByLabel(/使用电子证照/).textContent(), /电子居民身份证（莆田市公安局/);
-  await idCard.getByRole("button", { name: "使用电子证照" }).click();
+  // One form lists every material the library can stand in for; only the
+  // ID card is kept ticked here, so the others go as scans.
+  const licences = page.locator("section.licences");
+  assert.match(await licences.getByLabel("“老年人居民身份证”使用的电子证照").textContent(), /电子居民身份证（莆田市公安局/);
+  for (const other of await licences.getByRole("checkbox").all()) {
+    if ((await other.evaluate((e) => e.value)) !== "id_card") await other.uncheck();
+  }
+  await licences.getByRole("button", { name: "使用所选电子证照" }).click();
   await page.waitForLoadState("load");
   assert.match(await page.locator("ol.materials > li").filter({ hasText: "老年人居民身份证" }).textContent(), /已上传：电子证照/);
   await uploadMissing(page);

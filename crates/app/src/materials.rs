@@ -306,3 +306,91 @@ pub async fn licence_options(
     }
     Ok(out)
 }
+
+/// One e-licence chosen for a checklist entry.
+#[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
+pub struct LicencePick {
+    /// The checklist key.
+    pub material: String,
+    /// The e-licence identifier.
+    pub license_ref: String,
+}
+
+/// Records every chosen e-licence of a case at once (the applicant's
+/// "使用所选电子证照"): each pick is checked as [`record_material`] checks
+/// an e-licence, every bad one named, and all are written in one
+/// transaction, or none.
+pub async fn use_licences(
+    app: &App,
+    actor: &Actor,
+    case_no: &str,
+    version: Option<i64>,
+    picks: &[LicencePick],
+) -> AppResult<CaseRecord> {
+    let c = visible_case(app, actor, case_no).await?;
+    actor.authorize(Action::ReceiveMaterial(scope_of(&c)), &Trust::NONE)?;
+    closed_for_materials(&c)?;
+    let mut errs = ValidationErrors::default();
+    if picks.is_empty() {
+        errs.push(FieldError::new(
+            "licences",
+            "required",
+            "请至少选择一项电子证照",
+        ));
+    }
+    let mut batch = Vec::with_capacity(picks.len());
+    for (i, pick) in picks.iter().enumerate() {
+        if picks[..i].iter().any(|p| p.material == pick.material) {
+            errs.push(FieldError::new(
+                format!("licences[{i}].material"),
+                "material.duplicate",
+                "同一材料只能选择一项电子证照",
+            ));
+            continue;
+        }
+        let cmd = RecordMaterial {
+            version,
+            material: pick.material.clone(),
+            method: "license".into(),
+            license_ref: Some(pick.license_ref.clone()),
+            ..Default::default()
+        };
+        match check_receipt(app, actor, &c, &cmd).await {
+            Ok(receipt) => {
+                let payload = serde_json::json!({"material": cmd.material, "method": cmd.method,
+                    "blob": null, "license_ref": receipt.license_ref, "original_verified": false});
+                let mut event = crate::cases::event(app, actor, "material", payload);
+                event.at = receipt.recorded_at;
+                batch.push((receipt, event));
+            }
+            // Each pick's fields are named with its place in the list.
+            Err(AppError::Invalid(v)) => {
+                let name = c.materials.iter().find(|m| m.key == pick.material);
+                let name = name.map_or(pick.material.as_str(), |m| m.name.as_str());
+                for e in v.0 {
+                    match e.field.as_str() {
+                        "version" if i > 0 => {}
+                        "version" => errs.push(e),
+                        _ => errs.push(FieldError {
+                            field: format!("licences[{i}].{}", e.field),
+                            message: format!("“{name}”：{}", e.message),
+                            ..e
+                        }),
+                    }
+                }
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    let batch = errs.into_result(batch)?;
+    let version = version.unwrap_or(-1);
+    match app
+        .store
+        .add_material_receipts(case_no, version, &batch)
+        .await
+    {
+        Ok(r) => Ok(r),
+        Err(StoreError::Conflict(_)) => Err(AppError::stale(None)),
+        Err(e) => Err(e.into()),
+    }
+}

@@ -550,3 +550,103 @@ async fn every_audit_kind_reads_as_a_sentence_and_the_filters_page() {
     }
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[tokio::test]
+async fn every_chosen_e_licence_is_recorded_in_one_write_or_none() {
+    use tongban_app::materials::{LicencePick, licence_options, use_licences};
+    let City { app, dir } = city().await;
+    let clerk = actor(&app, "clerk-zhenhai").await;
+    let c = done(
+        open_case(&app, &clerk, new_case("MZ-008"), None)
+            .await
+            .unwrap(),
+    );
+    let record = app.store.case_by_no(&c.case_no).await.unwrap();
+    let options = licence_options(&app, &record).await.unwrap();
+    let mut picks: Vec<LicencePick> = record
+        .materials
+        .iter()
+        .filter_map(|m| {
+            let l = options.get(&m.key)?.first()?;
+            Some(LicencePick {
+                material: m.key.clone(),
+                license_ref: l.reference.clone(),
+            })
+        })
+        .collect();
+    assert!(picks.len() >= 3, "{picks:?}");
+    let events_before = app.store.case_events(record.id).await.unwrap().len();
+
+    // One made-up licence among good ones: that pick is named, nothing is written.
+    let mut bad = picks.clone();
+    bad[1].license_ref = "DZZZ-NOSUCH-0001".into();
+    match use_licences(&app, &clerk, &c.case_no, Some(c.version), &bad).await {
+        Err(AppError::Invalid(e)) => {
+            assert_eq!(e.0.len(), 1, "{e:?}");
+            assert_eq!(e.0[0].field, "licences[1].license_ref");
+            assert!(
+                e.0[0].message.contains(
+                    &record
+                        .materials
+                        .iter()
+                        .find(|m| m.key == bad[1].material)
+                        .unwrap()
+                        .name
+                )
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    // The same material twice, or none at all: refused.
+    let mut twice = picks.clone();
+    twice.push(picks[0].clone());
+    assert!(matches!(
+        use_licences(&app, &clerk, &c.case_no, Some(c.version), &twice).await,
+        Err(AppError::Invalid(_))
+    ));
+    assert!(matches!(
+        use_licences(&app, &clerk, &c.case_no, Some(c.version), &[]).await,
+        Err(AppError::Invalid(_))
+    ));
+    assert!(
+        app.store
+            .material_receipts(record.id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        app.store.case_events(record.id).await.unwrap().len(),
+        events_before
+    );
+
+    // All good: every pick recorded, one version step each, the chain intact.
+    picks.truncate(3);
+    let after = use_licences(&app, &clerk, &c.case_no, Some(c.version), &picks)
+        .await
+        .unwrap();
+    assert_eq!(after.version, c.version + 3);
+    let receipts = app.store.material_receipts(record.id).await.unwrap();
+    assert_eq!(receipts.len(), 3);
+    assert!(
+        receipts
+            .iter()
+            .all(|r| r.method == "license" && r.license_ref.is_some())
+    );
+    assert_eq!(
+        tongban_store::verify_timelines(app.store.as_ref())
+            .await
+            .unwrap(),
+        Ok(1)
+    );
+    // A stale version afterwards: a conflict, nothing more written.
+    assert!(matches!(
+        use_licences(&app, &clerk, &c.case_no, Some(c.version), &picks).await,
+        Err(AppError::Conflict { .. })
+    ));
+    assert_eq!(
+        app.store.material_receipts(record.id).await.unwrap().len(),
+        3
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -793,6 +793,16 @@ pub trait CaseStore: Send + Sync {
         event: &NewEvent,
     ) -> Result<CaseRecord>;
 
+    /// Records several materials received on a case, each with its event
+    /// (one version step per receipt, the events chained in order), in one
+    /// transaction, if the case is still at `expected_version`: all or none.
+    async fn add_material_receipts(
+        &self,
+        case_no: &str,
+        expected_version: i64,
+        receipts: &[(MaterialReceipt, NewEvent)],
+    ) -> Result<CaseRecord>;
+
     /// The materials received on a case, in order.
     async fn material_receipts(
         &self,
@@ -1072,14 +1082,28 @@ macro_rules! impl_cases {
                 m: &$crate::MaterialReceipt,
                 event: &$crate::NewEvent,
             ) -> $crate::Result<$crate::CaseRecord> {
+                self.add_material_receipts(case_no, expected_version, &[(m.clone(), event.clone())]).await
+            }
+
+            async fn add_material_receipts(
+                &self,
+                case_no: &str,
+                expected_version: i64,
+                receipts: &[($crate::MaterialReceipt, $crate::NewEvent)],
+            ) -> $crate::Result<$crate::CaseRecord> {
+                let Some((_, last)) = receipts.last() else {
+                    return Err($crate::StoreError::Conflict("no receipts".into()));
+                };
+                let steps = receipts.len() as i64;
                 let mut tx = self.begin_write().await?;
                 let (id, status): (i64, String) = sqlx::query_as("SELECT id, status FROM cases WHERE case_no = $1")
                     .bind(case_no)
                     .fetch_optional(&mut *tx)
                     .await?
                     .ok_or($crate::StoreError::NotFound)?;
-                let updated = sqlx::query("UPDATE cases SET version = version + 1, updated_at = $1 WHERE id = $2 AND version = $3")
-                    .bind(event.at)
+                let updated = sqlx::query("UPDATE cases SET version = version + $1, updated_at = $2 WHERE id = $3 AND version = $4")
+                    .bind(steps)
+                    .bind(last.at)
                     .bind(id)
                     .bind(expected_version)
                     .execute(&mut *tx)
@@ -1087,24 +1111,35 @@ macro_rules! impl_cases {
                 if updated.rows_affected() != 1 {
                     return Err($crate::StoreError::Conflict("version".into()));
                 }
-                sqlx::query(
-                    "INSERT INTO case_materials (case_id, material_key, method, blob, mime, size, license_ref, recorded_by, recorded_at,
-                       original_verified)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-                )
-                .bind(id)
-                .bind(&m.material_key)
-                .bind(&m.method)
-                .bind(&m.blob)
-                .bind(&m.mime)
-                .bind(m.size)
-                .bind(&m.license_ref)
-                .bind(m.recorded_by)
-                .bind(m.recorded_at)
-                .bind(m.original_verified)
-                .execute(&mut *tx)
-                .await?;
-                let record = Self::chain_and_load(&mut tx, id, case_no, expected_version, &status, event).await?;
+                let mut head: String = sqlx::query_scalar("SELECT head_hash FROM cases WHERE id = $1")
+                    .bind(id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                // Each receipt is one version step: the event at seq n+1 is
+                // chained to the one before, so `audit verify` reads them as
+                // if they had come one by one.
+                for (seq, (m, event)) in (expected_version + 1..).zip(receipts) {
+                    sqlx::query(
+                        "INSERT INTO case_materials (case_id, material_key, method, blob, mime, size, license_ref, recorded_by, recorded_at,
+                           original_verified)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                    )
+                    .bind(id)
+                    .bind(&m.material_key)
+                    .bind(&m.method)
+                    .bind(&m.blob)
+                    .bind(&m.mime)
+                    .bind(m.size)
+                    .bind(&m.license_ref)
+                    .bind(m.recorded_by)
+                    .bind(m.recorded_at)
+                    .bind(m.original_verified)
+                    .execute(&mut *tx)
+                    .await?;
+                    head = Self::append_event(&mut tx, id, case_no, seq, &head, &status, event).await?;
+                }
+                sqlx::query("UPDATE cases SET head_hash = $1 WHERE id = $2").bind(&head).bind(id).execute(&mut *tx).await?;
+                let record = Self::load_case(&mut tx, case_no).await?;
                 tx.commit().await?;
                 Ok(record)
             }
@@ -1259,25 +1294,6 @@ macro_rules! impl_cases {
         }
 
         impl $ty {
-            /// After a case row moved from `expected_version`: appends the
-            /// event chained to the previous one and reads the case back.
-            async fn chain_and_load(
-                tx: &mut $tx,
-                id: i64,
-                case_no: &str,
-                expected_version: i64,
-                status: &str,
-                event: &$crate::NewEvent,
-            ) -> $crate::Result<$crate::CaseRecord> {
-                let prev: String = sqlx::query_scalar("SELECT head_hash FROM cases WHERE id = $1")
-                    .bind(id)
-                    .fetch_one(&mut **tx)
-                    .await?;
-                let head = Self::append_event(tx, id, case_no, expected_version + 1, &prev, status, event).await?;
-                sqlx::query("UPDATE cases SET head_hash = $1 WHERE id = $2").bind(&head).bind(id).execute(&mut **tx).await?;
-                Self::load_case(tx, case_no).await
-            }
-
             async fn append_event(
                 tx: &mut $tx,
                 case_id: i64,

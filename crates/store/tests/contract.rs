@@ -714,6 +714,90 @@ fn event(actor: UserId, action: &str, at: i64) -> tongban_store::NewEvent {
     }
 }
 
+contract!(material_receipts_batch_is_one_write_all_or_none, |s| {
+    let (hall, _, dept) = city(s).await;
+    s.publish_items(
+        &[publication(item("GA-001", "居民身份证换领"), vec![dept])],
+        1,
+    )
+    .await
+    .unwrap();
+    let user = s
+        .create_user(&NewUser {
+            username: "a".into(),
+            display_name: "a".into(),
+            password_hash: "x".into(),
+            role: Role::Applicant,
+            scope: Scope::None,
+            household_region: None,
+            id_number: None,
+            phone: None,
+        })
+        .await
+        .unwrap();
+    let (c, _) = s
+        .create_case(
+            &new_case(dept, hall),
+            "TB20261128",
+            &event(user, "create", 10),
+            None,
+        )
+        .await
+        .unwrap();
+    let licence = |key: &str, at: i64| {
+        (
+            tongban_store::MaterialReceipt {
+                material_key: key.into(),
+                method: "license".into(),
+                blob: None,
+                mime: None,
+                size: None,
+                license_ref: Some(format!("LIC-{key}")),
+                recorded_by: user.0,
+                recorded_at: at,
+                original_verified: false,
+            },
+            event(user, "material", at),
+        )
+    };
+    let batch = [licence("id_card", 20), licence("hukou", 20)];
+    // A stale version writes nothing, not even the first receipt.
+    let stale = s.add_material_receipts(&c.case_no, 7, &batch).await;
+    assert!(matches!(stale, Err(StoreError::Conflict(_))), "{stale:?}");
+    assert!(s.material_receipts(c.id).await.unwrap().is_empty());
+    assert_eq!(s.case_events(c.id).await.unwrap().len(), 1);
+
+    let after = s
+        .add_material_receipts(&c.case_no, c.version, &batch)
+        .await
+        .unwrap();
+    // One version step per receipt, the events chained in order.
+    assert_eq!(after.version, c.version + 2);
+    let receipts = s.material_receipts(c.id).await.unwrap();
+    let keys: Vec<_> = receipts.iter().map(|r| r.material_key.as_str()).collect();
+    assert_eq!(keys, ["id_card", "hukou"]);
+    let events = s.case_events(c.id).await.unwrap();
+    assert_eq!(events.iter().map(|e| e.seq).collect::<Vec<_>>(), [1, 2, 3]);
+    assert_eq!(events[2].prev_hash, events[1].hash);
+    assert_eq!(
+        tongban_store::verify_timelines(s).await.unwrap(),
+        Ok(1),
+        "the chain verifies with the batch in it"
+    );
+    // The single receipt goes the same way, one step on.
+    let one = s
+        .add_material_receipt(
+            &c.case_no,
+            after.version,
+            &licence("photo", 30).0,
+            &event(user, "material", 30),
+        )
+        .await
+        .unwrap();
+    assert_eq!(one.version, after.version + 1);
+    assert_eq!(tongban_store::verify_timelines(s).await.unwrap(), Ok(1));
+});
+
 contract!(cases_append_chained_events_under_a_version_guard, |s| {
     let (hall, _, dept) = city(s).await;
     s.publish_items(

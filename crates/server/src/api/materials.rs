@@ -180,6 +180,50 @@ pub async fn licences(
     ))
 }
 
+/// E-licences to use for several materials at once.
+#[derive(Debug, serde::Deserialize, ToSchema)]
+pub struct UseLicences {
+    /// The case version.
+    #[schema(minimum = 1)]
+    pub version: i64,
+    /// Each material with the e-licence chosen for it.
+    pub licences: Vec<tongban_app::materials::LicencePick>,
+}
+
+/// Uses several e-licences at once (免提交): each pick is checked as a
+/// single e-licence is, a bad one named as `licences[i].…`, and all are
+/// recorded in one write, or none. Access: as for recording a material.
+#[utoipa::path(post, path = "/cases/{case_no}/licences", tag = "cases", security(("bearer" = [])),
+    params(("case_no" = String, Path, pattern = r"^TB[0-9]{16}$", description = "Case number, e.g. TB2026120100000001")),
+    request_body = UseLicences,
+    responses((status = 200, body = CaseView), (status = 403, body = crate::error::ErrorBody),
+              (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody),
+              (status = 422, body = crate::error::ErrorBody)))]
+pub async fn use_licences(
+    State(state): State<AppState>,
+    ctx: Signed,
+    headers: HeaderMap,
+    Path(case_no): Path<String>,
+    crate::extract::ApiJson(body): crate::extract::ApiJson<UseLicences>,
+) -> ApiResult<Json<CaseView>> {
+    ctx.check_csrf(
+        &headers,
+        headers.get("x-csrf-token").and_then(|v| v.to_str().ok()),
+    )?;
+    let actor = ctx.signed()?;
+    let app = state.app();
+    let done = tongban_app::materials::use_licences(
+        &app,
+        &actor,
+        &case_no,
+        Some(body.version),
+        &body.licences,
+    );
+    done.await.map_err(|e| ctx.fail(e))?;
+    let (_, view) = crate::api::cases::case_for(&state, &ctx, &case_no).await?;
+    Ok(Json(view))
+}
+
 /// A scanned material of a case; `inline=1` opens it in the browser's own
 /// viewer (PDF or image) instead of downloading it. Access: whoever may see
 /// the case.

@@ -251,6 +251,7 @@ pub fn router() -> Router<AppState> {
         .route("/work/cases/{case_no}/notice", get(work::notice))
         .route("/work/cases/{case_no}/rejection", get(work::rejection))
         .route("/work/cases/{case_no}/materials", post(work::case_material))
+        .route("/work/cases/{case_no}/licences", post(work::case_licences))
         .route("/static/app.css", get(css))
         .route("/static/app.js", get(js))
         .route("/static/suggest.js", get(suggest_js))
@@ -290,7 +291,7 @@ fn page(
         tongban_domain::authz::authorize(ctx.actor, a, &tongban_domain::authz::Trust::NONE).is_ok()
     };
     let base = context! {
-        user, large => &ctx.large, csrf => ctx.csrf(), path, nav,
+        user, large => &ctx.large, kiosk => &ctx.kiosk, csrf => ctx.csrf(), path, nav,
         can_grants => ctx.user.is_some() && may(Action::ReadGrants),
         can_audit => may(Action::ReadAudit),
         can_outbox => may(Action::ManageOutbox),

@@ -551,6 +551,35 @@ pub async fn case_material(
     }
 }
 
+/// Uses every e-licence ticked on the case page in one step: each ticked
+/// material (`pick`) with the licence chosen for it (`lic_{material}`).
+pub async fn case_licences(
+    State(state): State<AppState>,
+    ctx: SignedPage,
+    Path(case_no): Path<String>,
+    CsrfForm(form): CsrfForm<Vec<(String, String)>>,
+) -> PageResult {
+    let actor = ctx.signed()?;
+    let field = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.trim());
+    let version = field("version").and_then(|v| v.parse().ok());
+    let picks: Vec<_> = (form.iter().filter(|(n, _)| n == "pick"))
+        .map(|(_, key)| tongban_app::materials::LicencePick {
+            material: key.clone(),
+            license_ref: field(&format!("lic_{key}")).unwrap_or_default().to_owned(),
+        })
+        .collect();
+    let app = state.app();
+    let done = tongban_app::materials::use_licences(&app, &actor, &case_no, version, &picks);
+    match done.await.map_err(|e| ctx.fail(e)) {
+        Ok(_) => Ok(Redirect::to(&format!("/work/cases/{case_no}")).into_response()),
+        Err(mut e) if e.status.is_client_error() && e.status != StatusCode::NOT_FOUND => {
+            let msg = super::shown_in_place(&state, &mut e).await;
+            render_case(&state, &ctx, &case_no, Some(msg), e.status).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// Rates the case from its page (the applicant).
 pub async fn rate(
     State(state): State<AppState>,

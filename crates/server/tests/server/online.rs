@@ -361,3 +361,68 @@ async fn a_one_time_notice_is_answered_with_fresh_uploads_of_what_it_lists() {
     assert_eq!(c["status"], "accepted");
     app.finish().await;
 }
+
+#[tokio::test]
+async fn every_chosen_e_licence_goes_in_one_request_or_none() {
+    let app = TestApp::demo().await;
+    let applicant = app.login("applicant-lin").await;
+    let c = apply(&app, &applicant, json!({"method": "electronic"}))
+        .await
+        .json();
+    let no = c["case_no"].as_str().unwrap().to_owned();
+    let libs = app
+        .get_auth(&format!("/api/v1/cases/{no}/licences"), &applicant)
+        .await
+        .json();
+    let picks: Vec<Value> = libs
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| {
+            let r = e["licences"][0]["reference"].as_str()?;
+            Some(json!({"material": e["material"], "license_ref": r}))
+        })
+        .collect();
+    assert!(picks.len() >= 2, "{libs}");
+    let uri = format!("/api/v1/cases/{no}/licences");
+    // One made-up licence: named by its place, nothing written.
+    let mut bad = picks.clone();
+    bad[1]["license_ref"] = json!("DZZZ-NOSUCH-0001");
+    let r = app
+        .post_json(
+            &uri,
+            json!({"version": 1, "licences": bad}),
+            Some(&applicant),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    assert!(
+        r.json()["fields"]["licences[1].license_ref"].is_string(),
+        "{}",
+        r.text()
+    );
+    let case = app
+        .get_auth(&format!("/api/v1/cases/{no}"), &applicant)
+        .await
+        .json();
+    assert_eq!(case["version"], 1);
+    assert!(case["received"].as_array().unwrap().is_empty());
+    // All good: every one recorded, one version step each, the chain verifies.
+    let r = app
+        .post_json(
+            &uri,
+            json!({"version": 1, "licences": picks}),
+            Some(&applicant),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(r.json()["version"], 1 + picks.len() as i64);
+    assert_eq!(r.json()["received"].as_array().unwrap().len(), picks.len());
+    assert!(
+        tongban_store::verify_timelines(app.store.as_ref())
+            .await
+            .unwrap()
+            .is_ok()
+    );
+    app.finish().await;
+}
