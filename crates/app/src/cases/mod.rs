@@ -14,7 +14,7 @@ mod workbench;
 pub use desk::{CaseDesk, case_desk, latest_receipt};
 pub use intake::{ApplicantForm, IntakeDesk, IntakeQuery, intake_desk, open_from_wizard};
 pub use open::open_case;
-pub use step::take_step;
+pub use step::{BULK_STEPS, bulk_step, take_step};
 pub use workbench::{Workbench, WorkbenchQuery, workbench};
 
 use crate::views::{CaseView, scope_of};

@@ -25,6 +25,9 @@ pub struct Workbench {
     pub filters: Option<InboxFilters>,
     /// The places he may go from here (only those his role may use).
     pub links: Vec<Link>,
+    /// The steps he may take on several cases of the list at once:
+    /// (step, label); none for an applicant.
+    pub bulk_steps: Vec<(&'static str, &'static str)>,
     /// They are his own cases (an applicant): his notices show with them.
     pub own_cases: bool,
     /// The department's or the hall's cases per status, as kept (the list
@@ -175,6 +178,13 @@ pub async fn workbench(
         create_label,
         own_cases: matches!(visibility, CaseVisibility::Applicant(_)),
         can_filter_overdue,
+        bulk_steps: match can_filter_overdue {
+            true => super::BULK_STEPS
+                .iter()
+                .map(|s| (s.as_str(), s.label()))
+                .collect(),
+            false => vec![],
+        },
         filters,
         links,
         counts,

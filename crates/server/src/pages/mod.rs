@@ -59,6 +59,7 @@ impl Templates {
             ("login.html", include_str!("../../templates/login.html")),
             ("error.html", include_str!("../../templates/error.html")),
             ("work.html", include_str!("../../templates/work.html")),
+            ("bulk.html", include_str!("../../templates/bulk.html")),
             (
                 "work_new.html",
                 include_str!("../../templates/work_new.html"),
@@ -224,6 +225,7 @@ pub fn router() -> Router<AppState> {
         .route("/work/rectifications/{id}", post(work::rectification_step))
         .route("/work", get(work::home))
         .route("/work/new", get(work::new_form).post(work::create))
+        .route("/work/bulk", post(work::bulk))
         .route("/work/cases/{case_no}", get(work::case_page))
         .route(
             "/work/cases/{case_no}/actions/{action}",

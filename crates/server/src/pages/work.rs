@@ -79,7 +79,57 @@ fn row(c: &CaseView) -> Value {
         working_days_left => c.working_days_left, overdue => c.overdue, paused => c.paused,
         closed_on => &c.closed_on, on_time => c.on_time,
         received_on => c.created_at.get(..10), hall_name => c.hall.as_ref().map(|h| h.name.clone()),
+        version => c.version,
     }
+}
+
+/// Takes one step on the cases ticked in the inbox, each on its own, and
+/// says how each went.
+pub async fn bulk(
+    State(state): State<AppState>,
+    ctx: SignedPage,
+    CsrfForm(form): CsrfForm<Vec<(String, String)>>,
+) -> PageResult {
+    let picks: Vec<(String, i64)> = form
+        .iter()
+        .filter(|(k, _)| k == "case")
+        .filter_map(|(_, v)| {
+            let (no, version) = v.split_once(':')?;
+            Some((no.to_owned(), version.parse().ok()?))
+        })
+        .collect();
+    let step = form
+        .iter()
+        .find(|(k, _)| k == "step")
+        .map(|(_, v)| v.as_str())
+        .unwrap_or_default();
+    let actor = ctx.actor();
+    let done = tongban_app::cases::bulk_step(&state.app(), actor, step, &picks).await;
+    let (results, error) = match done {
+        Ok(each) => {
+            let mut rows = Vec::new();
+            for (case_no, r) in each {
+                let (ok, message) = match r {
+                    Ok(_) => (true, "已完成".to_owned()),
+                    Err(e) => {
+                        let mut e = ctx.fail(e);
+                        crate::audit::keep(&state, &mut e).await;
+                        (false, e.message)
+                    }
+                };
+                rows.push(context! { case_no, ok, message });
+            }
+            (rows, None)
+        }
+        Err(e) => (vec![], Some(ctx.fail(e).message)),
+    };
+    let label = tongban_domain::case::Action::parse(step).map(|s| s.label());
+    let values = context! {
+        title => "批量办理", label, error,
+        ok => results.iter().filter(|r| r.get_attr("ok").is_ok_and(|v| v.is_true())).count(),
+        results,
+    };
+    page(&state, &ctx, "bulk.html", "/work", "work", values)
 }
 
 fn answers_of(p: &HashMap<String, String>) -> Answers {

@@ -1573,3 +1573,109 @@ async fn a_retried_upload_is_recorded_once_and_answered_as_the_first() {
     assert_eq!(r.status, StatusCode::CONFLICT);
     app.finish().await;
 }
+
+#[tokio::test]
+async fn the_inbox_completes_several_cases_at_once_each_on_its_own() {
+    let app = TestApp::demo().await;
+    let clerk = app.login("clerk-zhenhai").await;
+    let reviewer = app.login("reviewer-licheng-civil").await;
+    // Three cases delivered electronically, waiting to be completed.
+    let mut delivered = Vec::new();
+    for _ in 0..3 {
+        let c = create(&app, &clerk, "MZ-008", "accept_remote", person("350304"))
+            .await
+            .json();
+        let c = step(&app, &clerk, &c, "submit", json!({})).await;
+        let c = step(&app, &clerk, &c, "accept", json!({})).await;
+        let c = step(
+            &app,
+            &reviewer,
+            &c,
+            "decide",
+            json!({"approved": true, "reason": "符合条件"}),
+        )
+        .await;
+        let c = step(
+            &app,
+            &reviewer,
+            &c,
+            "deliver",
+            json!({"method": "electronic"}),
+        )
+        .await;
+        delivered.push(c);
+    }
+    let no = |c: &Value| c["case_no"].as_str().unwrap().to_owned();
+    let v = |c: &Value| c["version"].as_i64().unwrap();
+    // The inbox offers the safe steps, with a box per case.
+    let page = app.get_auth("/work", &reviewer).await.text();
+    assert!(
+        page.contains("批量办结") && page.contains("批量受理"),
+        "{page}"
+    );
+    assert!(page.contains(&format!(
+        "value=\"{}:{}\"",
+        no(&delivered[0]),
+        v(&delivered[0])
+    )));
+    // Two current, one stale: two completed, the third said why, each on its own.
+    let form = format!(
+        "step=complete&case={}%3A{}&case={}%3A{}&case={}%3A{}",
+        no(&delivered[0]),
+        v(&delivered[0]),
+        no(&delivered[1]),
+        v(&delivered[1]),
+        no(&delivered[2]),
+        v(&delivered[2]) - 1
+    );
+    let r = app.post_form_auth("/work/bulk", &form, &reviewer).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let text = r.text();
+    assert!(text.contains("完成 2 件，未完成 1 件"), "{text}");
+    assert!(text.contains("办件已被他人更新"), "{text}");
+    let status = |c: &Value| {
+        let no = no(c);
+        let app = &app;
+        let reviewer = &reviewer;
+        async move {
+            app.get_auth(&format!("/api/v1/cases/{no}"), reviewer)
+                .await
+                .json()["status"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        }
+    };
+    assert_eq!(status(&delivered[0]).await, "completed");
+    assert_eq!(status(&delivered[1]).await, "completed");
+    assert_eq!(status(&delivered[2]).await, "delivering");
+    // Only the safe steps: a decision needs its reason, case by case.
+    let r = app
+        .post_form_auth(
+            "/work/bulk",
+            &format!(
+                "step=decide&case={}%3A{}",
+                no(&delivered[2]),
+                v(&delivered[2])
+            ),
+            &reviewer,
+        )
+        .await;
+    assert!(r.text().contains("只能批量受理或批量办结"));
+    // Another department's reviewer completes nothing of these.
+    let other = app.login("reviewer-xianyou-police").await;
+    let r = app
+        .post_form_auth(
+            "/work/bulk",
+            &format!(
+                "step=complete&case={}%3A{}",
+                no(&delivered[2]),
+                v(&delivered[2])
+            ),
+            &other,
+        )
+        .await;
+    assert!(r.text().contains("未完成 1 件"), "{}", r.text());
+    assert_eq!(status(&delivered[2]).await, "delivering");
+    app.finish().await;
+}

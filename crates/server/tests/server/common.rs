@@ -167,6 +167,19 @@ impl TestApp {
         .await
     }
 
+    /// Posts a page form (`application/x-www-form-urlencoded`) with a
+    /// bearer token (which needs no CSRF token: browsers never send one).
+    pub async fn post_form_auth(&self, uri: &str, form: &str, token: &str) -> Resp {
+        self.send(
+            Request::post(uri)
+                .header(header::AUTHORIZATION, format!("Bearer {token}"))
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from(form.to_owned()))
+                .unwrap(),
+        )
+        .await
+    }
+
     pub async fn post_json(&self, uri: &str, body: Value, token: Option<&str>) -> Resp {
         self.json_req("POST", uri, body, token).await
     }
