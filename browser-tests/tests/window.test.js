@@ -93,9 +93,10 @@ test("the wizard by keyboard alone: arrow keys stay in the questionnaire", async
   await page.keyboard.type("津贴");
   await page.keyboard.press("Enter");
   await page.waitForURL(/q=/);
+  await page.locator("[data-numbered] li a").first().waitFor();
+  await page.waitForFunction(() => document.readyState === "complete");
   // "1" opens the first result.
-  await page.keyboard.press("1");
-  await page.waitForURL(/item=MZ-008/);
+  await Promise.all([page.waitForURL(/item=MZ-008/), page.keyboard.press("1")]);
   await noSeriousViolations(page);
   // The first option has the focus; arrow keys choose, the page stays.
   const url = page.url();
