@@ -434,15 +434,7 @@ pub async fn list_cases(
     };
     let page = app.store.cases(&f).await?;
     let lookups = Lookups::load_at(app, actor.revision).await?;
-    let data = page
-        .rows
-        .iter()
-        .map(|c| {
-            let mut v = lookups.view(c, false, vec![]);
-            v.verification_code = None;
-            v
-        })
-        .collect();
+    let data = page.rows.iter().map(|c| list_view(&lookups, c)).collect();
     Ok(CaseList {
         data,
         next: page.next.as_ref().map(encode_cursor),
@@ -480,14 +472,15 @@ pub async fn search_cases(app: &App, actor: &Actor, term: &str) -> AppResult<Vec
     let visible = tongban_domain::authz::case_visibility(actor.who());
     let rows = app.store.search_cases(visible, &by, 50).await?;
     let lookups = Lookups::load_at(app, actor.revision).await?;
-    Ok(rows
-        .iter()
-        .map(|c| {
-            let mut v = lookups.view(c, false, vec![]);
-            v.verification_code = None;
-            v
-        })
-        .collect())
+    Ok(rows.iter().map(|c| list_view(&lookups, c)).collect())
+}
+
+/// A case as lists show it: masked, without its timeline or its
+/// verification code.
+fn list_view(lookups: &Lookups, c: &tongban_store::CaseRecord) -> CaseView {
+    let mut v = lookups.view(c, false, vec![]);
+    v.verification_code = None;
+    v
 }
 
 /// The largest export.
