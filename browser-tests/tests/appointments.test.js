@@ -1,9 +1,11 @@
-// Appointments: an applicant books the one home-visit place of a slot; the
-// next applicant is told it is full; cancelling frees it. The page passes
-// axe in normal and 大字 mode.
+// Appointments: an applicant books the one home-visit place of a slot
+// (预约上门: where staff go and why), the hall sees it; the next applicant
+// is told it is full; cancelling frees it. The page passes axe in normal
+// and 大字 mode, and fits a 360 px screen.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { startDemo, launch, seriousViolations } from "./harness.js";
+import { fitsPhone } from "./flows.js";
 
 let demo;
 let browser;
@@ -34,6 +36,12 @@ async function openHomeVisit(page) {
   return row;
 }
 
+// A home visit says where staff go and why.
+async function fillVisit(page) {
+  await page.getByLabel("上门地址").fill("荔城区镇海街道梅园东路12号");
+  await page.getByLabel("老年人、残疾人等行动不便").check();
+}
+
 test("预约: a home-visit slot fills and the next applicant is refused; cancelling frees it", async () => {
   const a = await (await browser.newContext()).newPage();
   await signIn(a, "applicant-lin");
@@ -41,11 +49,26 @@ test("预约: a home-visit slot fills and the next applicant is refused; cancell
   assert.match(await row.textContent(), /1 \/ 1/);
   await row.getByRole("link", { name: /^预约/ }).click();
   await a.getByLabel("办理事项").selectOption({ label: "高龄老年人津贴申领" });
+  await fitsPhone(a);
+  await fillVisit(a);
   await a.getByRole("button", { name: "确认预约" }).click();
   await a.waitForLoadState("load");
   const notice = await a.locator("p.result").textContent();
   assert.match(notice, /预约成功：高龄老年人津贴申领，预约号 YY/);
-  assert.match(await a.locator("ul.bookings").textContent(), /上门服务/);
+  assert.match(notice, /上门服务：工作人员将到荔城区镇海街道梅园东路12号（老年人、残疾人等行动不便）/);
+  assert.match(await a.locator("ul.bookings").textContent(), /上门服务：荔城区镇海街道梅园东路12号/);
+  await fitsPhone(a);
+
+  // The hall's clerk sees where to go among the hall's bookings.
+  const day = notice.match(/(\d{4}-\d{2}-\d{2})/)[1];
+  const clerk = await (await browser.newContext()).newPage();
+  await signIn(clerk, "clerk-zhenhai");
+  await clerk.goto(demo.base + "/appointments?day=" + day);
+  const hall = await clerk.locator("body").textContent();
+  assert.match(hall, new RegExp("本中心预约（" + day + "）"));
+  assert.match(hall, /上门 荔城区镇海街道梅园东路12号（老年人、残疾人等行动不便）/);
+  await fitsPhone(clerk);
+  await clerk.context().close();
 
   // The other applicant finds it full; a stale page that still offers it is refused.
   const b = await (await browser.newContext()).newPage();
@@ -75,6 +98,7 @@ test("预约: a booked-out slot refuses the booking even from a page that still 
     const row = await openHomeVisit(p);
     await row.getByRole("link", { name: /^预约/ }).click();
     await p.getByLabel("办理事项").selectOption({ label: "高龄老年人津贴申领" });
+    await fillVisit(p);
   }
   await a.getByRole("button", { name: "确认预约" }).click();
   await a.waitForLoadState("load");

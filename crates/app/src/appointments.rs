@@ -7,7 +7,7 @@ use crate::{Actor, App, AppError, AppResult, Lookups, RefData};
 use serde::{Deserialize, Serialize};
 use time::Date;
 use tongban_domain::appointment::{
-    AppointmentKind, SlotId, SlotPlan, TimeOfDay, bookable, open_days,
+    AppointmentKind, SlotId, SlotPlan, TimeOfDay, VisitReason, bookable, open_days,
 };
 use tongban_domain::authz::{
     Action, BookingVisibility, Denial, Trust, authorize, booking_visibility,
@@ -76,6 +76,19 @@ pub struct AppointmentView {
     pub status: String,
     /// Booked at (RFC 3339).
     pub created_at: String,
+    /// Where and why staff visit (预约上门).
+    pub visit: Option<VisitView>,
+}
+
+/// A home visit: where staff go and why.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct VisitView {
+    /// The address.
+    pub address: String,
+    /// `elderly` or `key_project`.
+    pub reason: VisitReason,
+    /// zh-CN reason.
+    pub reason_label: String,
 }
 
 fn window_named(data: &RefData, hall: HallId, window: WindowId) -> (Named, Named) {
@@ -129,6 +142,11 @@ pub async fn view(app: &App, lookups: &Lookups, a: &AppointmentRecord) -> Appoin
         item_name,
         status: a.status.clone(),
         created_at: tongban_store::rfc3339(a.created_at),
+        visit: a.visit.as_ref().map(|v| VisitView {
+            address: v.address.clone(),
+            reason: v.reason,
+            reason_label: v.reason.label().into(),
+        }),
     }
 }
 
@@ -185,6 +203,27 @@ pub struct BookBody {
     /// The item to be handled.
     #[schema(max_length = 40)]
     pub item: String,
+    /// Where staff should come (a home-visit slot: required).
+    #[serde(default)]
+    #[schema(max_length = 200)]
+    pub visit_address: Option<String>,
+    /// Why (a home-visit slot: required): `elderly` or `key_project`.
+    #[serde(default)]
+    #[schema(pattern = r"^(elderly|key_project)$")]
+    pub visit_reason: Option<String>,
+}
+
+/// What kind of slot a slot id names (the booking form asks a home
+/// visit's address and reason); none for a slot that is no slot.
+pub async fn slot_kind(app: &App, slot: &str) -> AppResult<Option<AppointmentKind>> {
+    let Some(slot) = SlotId::parse(slot) else {
+        return Ok(None);
+    };
+    match app.store.slot_plan(slot.plan).await {
+        Ok(p) => Ok(Some(p.kind)),
+        Err(StoreError::NotFound) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Books a place (the API and the page share it).
@@ -221,7 +260,13 @@ pub async fn book(app: &App, actor: &Actor, body: &BookBody) -> AppResult<Appoin
         }
         Err(e) => return Err(e.into()),
     }
+    let visit = tongban_domain::appointment::check_home_visit(
+        plan.kind,
+        body.visit_address.as_deref(),
+        body.visit_reason.as_deref(),
+    )?;
     let new = NewAppointment {
+        visit,
         plan: plan.id,
         day: slot.day,
         capacity: plan.capacity,
@@ -487,6 +532,8 @@ pub struct Agenda {
     pub next: Option<String>,
     /// Today.
     pub today: String,
+    /// The day whose hall bookings are listed.
+    pub day: String,
 }
 
 /// A hall to choose.
@@ -514,11 +561,14 @@ const AGENDA_PAGE: usize = 50;
 
 /// The slots of the hall asked for (else the actor's own hall, else the
 /// first) for the coming week, with a page of what the actor may see of
-/// bookings from `cursor` on (one that is not a cursor shows the first).
+/// bookings from `cursor` on (one that is not a cursor shows the first):
+/// an applicant's own, or his hall's on the day asked for (today unless
+/// said; staff plan home visits ahead).
 pub async fn agenda(
     app: &App,
     actor: Option<&Actor>,
     asked: Option<i64>,
+    day: Option<Date>,
     cursor: Option<&str>,
 ) -> AppResult<Agenda> {
     let cursor = cursor.filter(|c| decode_appointment_cursor(c).is_ok());
@@ -549,7 +599,8 @@ pub async fn agenda(
             (page.data, vec![], page.next)
         }
         Some(a) if own_hall == Some(hall) => {
-            let page = bookings(app, a, Some(hall), Some(today), AGENDA_PAGE, cursor).await?;
+            let day = day.unwrap_or(today);
+            let page = bookings(app, a, Some(hall), Some(day), AGENDA_PAGE, cursor).await?;
             (vec![], page.data, page.next)
         }
         _ => (vec![], vec![], None),
@@ -572,6 +623,7 @@ pub async fn agenda(
         hall_bookings,
         next,
         today: today.to_string(),
+        day: day.unwrap_or(today).to_string(),
     })
 }
 

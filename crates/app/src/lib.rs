@@ -24,6 +24,7 @@ pub mod halls;
 pub mod licences;
 pub mod materials;
 pub mod refdata;
+pub mod scans;
 pub mod sms;
 pub mod users;
 pub mod views;

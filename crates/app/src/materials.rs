@@ -29,6 +29,9 @@ pub struct RecordMaterial {
     pub method: String,
     /// The file of a scan.
     pub file: Option<Vec<u8>>,
+    /// Or the pages of a scan, captured one by one (a document camera's
+    /// shots, JPEG or PNG, in order), bound into one PDF.
+    pub pages: Vec<Vec<u8>>,
     /// The e-licence identifier.
     pub license_ref: Option<String>,
     /// The window certifies that it saw the originals (原件核验).
@@ -52,6 +55,17 @@ pub async fn record_material(
         actor.authorize(Action::VerifyOriginal(scope), &lookups.trust())?;
     }
     closed_for_materials(&c)?;
+    let mut cmd = cmd;
+    if !cmd.pages.is_empty() {
+        if cmd.file.is_some() || cmd.method != "scan" {
+            return Err(AppError::field(
+                "file",
+                "upload.pages_or_file",
+                "请上传一个文件，或以扫描件方式提交拍摄的多页图片，不要同时提交",
+            ));
+        }
+        cmd.file = Some(crate::scans::bind_pages(&std::mem::take(&mut cmd.pages))?);
+    }
     let mut receipt = check_receipt(app, actor, &c, &cmd).await?;
     if let (Some(b), "scan") = (&cmd.file, cmd.method.as_str()) {
         // Stored before the record that points at it: a record never names a missing file.

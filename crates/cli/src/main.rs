@@ -45,6 +45,14 @@ enum Command {
         /// Working days a 差评's rectification is due in (default 5).
         #[arg(long, env = "TONGBAN_RECTIFY_DAYS", value_parser = clap::value_parser!(u32).range(1..=60))]
         rectify_days: Option<u32>,
+        /// The windows' local device service (ID-card reader, document
+        /// camera) the workbench talks to, e.g. http://127.0.0.1:17990.
+        #[arg(long, env = "TONGBAN_DEVICE_SERVICE")]
+        device_service: Option<String>,
+        /// Serve simulated counter devices at /devices/sim (and use them
+        /// unless --device-service says otherwise).
+        #[arg(long, env = "TONGBAN_DEVICE_SIMULATOR")]
+        device_simulator: bool,
     },
     /// Create (or reuse) a SQLite demo database seeded with the demo city, then serve it.
     Demo {
@@ -254,6 +262,8 @@ async fn run(cmd: Command, cfg: config::FileConfig) -> AnyResult<ExitCode> {
             files,
             kiosk_idle,
             rectify_days,
+            device_service,
+            device_simulator,
         } => {
             let db = cfg.db(db)?;
             let listen = listen
@@ -268,6 +278,9 @@ async fn run(cmd: Command, cfg: config::FileConfig) -> AnyResult<ExitCode> {
                     .unwrap_or_else(|| "./tongban-files".into()),
                 rectify_days: rectify_days.or(cfg.rectify_days),
                 kiosk_idle_seconds: kiosk_idle,
+                device_service: device_service
+                    .or(device_simulator.then(|| tongban_server::devices::SIM_BASE.into())),
+                device_simulator,
                 ..Default::default()
             };
             let listener = tokio::net::TcpListener::bind(&listen).await?;
@@ -324,6 +337,9 @@ async fn run(cmd: Command, cfg: config::FileConfig) -> AnyResult<ExitCode> {
                     tongban_server::Settings {
                         files_dir: PathBuf::from(format!("{}.files", db.display())),
                         kiosk_idle_seconds: kiosk_idle,
+                        // The demo's windows have simulated counter devices.
+                        device_service: Some(tongban_server::devices::SIM_BASE.into()),
+                        device_simulator: true,
                         ..Default::default()
                     },
                 ),

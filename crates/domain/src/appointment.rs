@@ -196,6 +196,101 @@ pub fn bookable(cal: &Calendar, slot: SlotId, today: Date) -> Result<(), FieldEr
     Ok(())
 }
 
+/// Why staff go to the applicant (预约上门): the notice's two cases.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+#[derive(IntoStaticStr, EnumString, VariantArray)]
+#[strum(serialize_all = "snake_case")]
+pub enum VisitReason {
+    /// Elderly, disabled or otherwise unable to come (老年人、残疾人等行动不便).
+    Elderly,
+    /// A key project (重点项目) served where it is built.
+    KeyProject,
+}
+
+impl VisitReason {
+    /// Identifier.
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+
+    /// Parses [`VisitReason::as_str`].
+    pub fn parse(s: &str) -> Option<Self> {
+        s.parse().ok()
+    }
+
+    /// Every reason, in the order offered.
+    pub fn all() -> &'static [Self] {
+        Self::VARIANTS
+    }
+
+    /// zh-CN name.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Elderly => "老年人、残疾人等行动不便",
+            Self::KeyProject => "重点项目",
+        }
+    }
+}
+
+/// Where and why staff visit, for a home-visit booking.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HomeVisit {
+    /// The address to visit.
+    pub address: String,
+    /// Why.
+    pub reason: VisitReason,
+}
+
+/// The longest visit address kept.
+pub const VISIT_ADDRESS_MAX: usize = 200;
+
+/// What a booking of a slot of `kind` says of a visit: a home visit needs
+/// the address and the reason (every missing one named); a counter slot
+/// takes none (what the form carried for a visit is not kept).
+pub fn check_home_visit(
+    kind: AppointmentKind,
+    address: Option<&str>,
+    reason: Option<&str>,
+) -> Result<Option<HomeVisit>, crate::validate::ValidationErrors> {
+    if kind == AppointmentKind::Counter {
+        return Ok(None);
+    }
+    let mut e = crate::validate::ValidationErrors::default();
+    let address = e.check(crate::validate::required_text(
+        "visit_address",
+        "上门地址",
+        address.unwrap_or(""),
+        VISIT_ADDRESS_MAX,
+    ));
+    let reason = match reason.map(str::trim).filter(|r| !r.is_empty()) {
+        None => {
+            e.push(FieldError::new(
+                "visit_reason",
+                "required",
+                "请选择上门服务的原因",
+            ));
+            None
+        }
+        Some(r) => {
+            let parsed = VisitReason::parse(r);
+            if parsed.is_none() {
+                e.push(FieldError::new(
+                    "visit_reason",
+                    "appointment.visit_reason",
+                    "上门服务原因应为 elderly（老年人、残疾人等行动不便）或 key_project（重点项目）",
+                ));
+            }
+            parsed
+        }
+    };
+    e.into_result(())?;
+    Ok(address
+        .zip(reason)
+        .map(|(address, reason)| HomeVisit { address, reason }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -288,6 +383,35 @@ mod tests {
                 .unwrap_err()
                 .code,
             "appointment.too_far"
+        );
+    }
+
+    #[test]
+    fn a_home_visit_says_where_and_why_and_a_counter_slot_takes_neither() {
+        use AppointmentKind::{Counter, HomeVisit as Home};
+        assert_eq!(
+            check_home_visit(Counter, Some("某地"), Some("elderly")),
+            Ok(None)
+        );
+        assert_eq!(
+            check_home_visit(Home, Some(" 荔城区镇海街道梅园东路12号 "), Some("elderly")),
+            Ok(Some(HomeVisit {
+                address: "荔城区镇海街道梅园东路12号".into(),
+                reason: VisitReason::Elderly,
+            }))
+        );
+        let e = check_home_visit(Home, None, None).unwrap_err();
+        let fields: Vec<&str> = e.0.iter().map(|f| f.field.as_str()).collect();
+        assert_eq!(fields, ["visit_address", "visit_reason"]);
+        let e = check_home_visit(Home, Some("x"), Some("vip")).unwrap_err();
+        assert_eq!(e.0[0].code, "appointment.visit_reason");
+        let long = "路".repeat(VISIT_ADDRESS_MAX + 1);
+        assert_eq!(
+            check_home_visit(Home, Some(&long), Some("key_project"))
+                .unwrap_err()
+                .0[0]
+                .field,
+            "visit_address"
         );
     }
 }

@@ -3,7 +3,7 @@
 //! and serde derives the JSON form; these tests pin every string, so that an
 //! attribute changed by mistake fails here instead of breaking stored data.
 
-use crate::appointment::AppointmentKind;
+use crate::appointment::{AppointmentKind, VisitReason};
 use crate::case::tally::Flow;
 use crate::case::{Action, DeliveryMethod, Status};
 use crate::catalogue::{
@@ -184,6 +184,18 @@ fn appointment_kind() {
         &[
             (AppointmentKind::Counter, "counter"),
             (AppointmentKind::HomeVisit, "home_visit"),
+        ],
+    );
+}
+
+#[test]
+fn visit_reason() {
+    pin(
+        VisitReason::as_str,
+        VisitReason::parse,
+        &[
+            (VisitReason::Elderly, "elderly"),
+            (VisitReason::KeyProject, "key_project"),
         ],
     );
 }

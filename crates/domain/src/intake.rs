@@ -628,6 +628,67 @@ pub fn resolve_jurisdiction(
     Err(no_impl())
 }
 
+/// What a window's ID-card reader (身份证读卡器) read from a card's chip,
+/// as the window's local device service reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChipRead {
+    /// The reader's serial number, as its device service reports it.
+    pub device: String,
+    /// The name on the chip.
+    pub name: String,
+    /// The ID number on the chip.
+    pub id_number: String,
+}
+
+/// The largest reader serial kept.
+pub const DEVICE_SERIAL_MAX: usize = 64;
+
+/// Whether a chip read may stand for the applicant's identity: only a
+/// person's, and only when the name and number entered are the chip's — a
+/// read the clerk then edited records nothing it did not read.
+pub fn check_chip_read(applicant: &Applicant, read: &ChipRead) -> Result<(), ValidationErrors> {
+    let mut e = ValidationErrors::default();
+    let device = read.device.trim();
+    if device.is_empty()
+        || device.len() > DEVICE_SERIAL_MAX
+        || !device
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
+    {
+        e.push(FieldError::new(
+            "identity_read.device",
+            "identity.device",
+            "读卡器编号无效（1至64位字母、数字、点、横线或下划线）",
+        ));
+    }
+    match applicant {
+        Applicant::Person {
+            name, id_number, ..
+        } => {
+            if name.trim() != read.name.trim() {
+                e.push(FieldError::new(
+                    "applicant.name",
+                    "identity.mismatch",
+                    "姓名与身份证读卡结果不一致：请重新读卡，或清除读卡结果后手工录入",
+                ));
+            }
+            if !id_number.trim().eq_ignore_ascii_case(read.id_number.trim()) {
+                e.push(FieldError::new(
+                    "applicant.id_number",
+                    "identity.mismatch",
+                    "身份证号码与读卡结果不一致：请重新读卡，或清除读卡结果后手工录入",
+                ));
+            }
+        }
+        Applicant::Company { .. } => e.push(FieldError::new(
+            "identity_read",
+            "identity.not_person",
+            "读卡核验只适用于个人申请人",
+        )),
+    }
+    e.into_result(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -850,5 +911,66 @@ mod tests {
         assert_eq!(missing(&[(a, "scan")]), vec![b]);
         assert_eq!(missing(&[(a, "paper"), (b, "license")]), vec![a]);
         assert!(missing(&[(a, "scan"), (b, "scan"), (b, "paper")]).is_empty());
+    }
+
+    #[test]
+    fn a_chip_read_stands_only_for_the_person_it_names() {
+        let person = |name: &str, id: &str| Applicant::Person {
+            name: name.into(),
+            id_number: id.into(),
+            phone: "13805940001".into(),
+            household_region: RegionCode("350304".into()),
+            residence_region: None,
+            address: String::new(),
+        };
+        let read = |device: &str| ChipRead {
+            device: device.into(),
+            name: "林秀英".into(),
+            id_number: "35030419510312002x".into(),
+        };
+        let fields = |r: Result<(), ValidationErrors>| -> Vec<(String, &'static str)> {
+            r.err()
+                .map(|e| e.0.into_iter().map(|f| (f.field, f.code)).collect())
+                .unwrap_or_default()
+        };
+        let lin = person("林秀英", "35030419510312002X");
+        // The same person (the check letter in either case) is read.
+        assert!(check_chip_read(&lin, &read("SIM-IDR-0001")).is_ok());
+        // The number or the name edited after reading is named.
+        assert_eq!(
+            fields(check_chip_read(
+                &person("林秀英", "350322198507150034"),
+                &read("SIM-IDR-0001")
+            )),
+            [("applicant.id_number".to_owned(), "identity.mismatch")]
+        );
+        assert_eq!(
+            fields(check_chip_read(
+                &person("林秀", "35030419510312002X"),
+                &read("SIM-IDR-0001")
+            )),
+            [("applicant.name".to_owned(), "identity.mismatch")]
+        );
+        // A reader serial that is no serial.
+        for bad in ["", "读卡器", "a b", &"x".repeat(65)] {
+            assert_eq!(
+                fields(check_chip_read(&lin, &read(bad))),
+                [("identity_read.device".to_owned(), "identity.device")],
+                "{bad}"
+            );
+        }
+        // A company has no ID card to read.
+        let company = Applicant::Company {
+            name: "莆田某某有限公司".into(),
+            uscc: "91350300MA2XXXXX0X".into(),
+            registered_region: RegionCode("350304".into()),
+            legal_representative: "林秀英".into(),
+            phone: "13805940001".into(),
+            address: String::new(),
+        };
+        assert_eq!(
+            fields(check_chip_read(&company, &read("SIM-IDR-0001"))),
+            [("identity_read".to_owned(), "identity.not_person")]
+        );
     }
 }

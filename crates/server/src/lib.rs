@@ -9,6 +9,7 @@ pub use tongban_app::blobs;
 pub use tongban_app::calendar;
 pub use tongban_app::catalogue;
 pub mod codes;
+pub mod devices;
 pub mod documents;
 pub mod error;
 pub mod extract;
@@ -37,6 +38,12 @@ pub struct Settings {
     pub rectify_days: Option<u32>,
     /// Seconds without a touch after which a kiosk screen is cleared.
     pub kiosk_idle_seconds: u32,
+    /// The window's local device service (ID-card reader, document
+    /// camera) the workbench pages talk to, e.g. `http://127.0.0.1:17990`;
+    /// none: the pages offer no device buttons.
+    pub device_service: Option<String>,
+    /// Serve the simulated device service at `/devices/sim` (the demo).
+    pub device_simulator: bool,
 }
 
 impl Default for Settings {
@@ -47,6 +54,8 @@ impl Default for Settings {
             files_dir: "./tongban-files".into(),
             rectify_days: None,
             kiosk_idle_seconds: 90,
+            device_service: None,
+            device_simulator: false,
         }
     }
 }
@@ -80,6 +89,8 @@ pub struct AppState {
     pub licences: Arc<dyn licences::LicenceLibrary>,
     /// Bearer tokens seen per address, to record first use in the audit log.
     pub token_uses: Arc<std::sync::Mutex<std::collections::HashSet<String>>>,
+    /// The simulated counter devices (served when the settings say so).
+    pub devices: Arc<devices::Simulator>,
 }
 
 pub use tongban_app::{Now, shanghai_date};
@@ -125,6 +136,7 @@ impl AppState {
             blobs,
             refdata: Arc::default(),
             token_uses: Arc::default(),
+            devices: Arc::default(),
             sender: Arc::new(sms::LogSender),
             outbox: Arc::default(),
             licences: Arc::new(licences::DemoLibrary),
@@ -138,6 +150,11 @@ pub fn router(state: AppState) -> Router {
     let (api, openapi) = api::router().split_for_parts();
     let openapi_json = Arc::new(openapi.to_pretty_json().unwrap_or_default());
     let max_body = state.settings.max_body_bytes;
+    let csp = content_security_policy(&state.settings);
+    let devices = match state.settings.device_simulator {
+        true => devices::router(),
+        false => Router::new(),
+    };
     Router::new()
         .nest("/api/v1", api)
         .route(
@@ -148,6 +165,7 @@ pub fn router(state: AppState) -> Router {
             }),
         )
         .merge(pages::router())
+        .merge(devices)
         .route("/healthz", axum::routing::get(healthz))
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn_with_state(
@@ -159,11 +177,12 @@ pub fn router(state: AppState) -> Router {
         .layer(tower_http::limit::RequestBodyLimitLayer::new(max_body))
         .layer(SetResponseHeaderLayer::overriding(
             header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(
-                "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
-            ),
+            csp,
         ))
-        .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
         .layer(SetResponseHeaderLayer::overriding(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
@@ -172,6 +191,37 @@ pub fn router(state: AppState) -> Router {
             header::REFERRER_POLICY,
             HeaderValue::from_static("same-origin"),
         ))
+}
+
+/// The pages' content security policy: our own origin only, and the
+/// window's device service when it lives elsewhere (a vendor's local
+/// service on the clerk's machine).
+fn content_security_policy(settings: &Settings) -> HeaderValue {
+    let device = settings
+        .device_service
+        .as_deref()
+        .and_then(device_origin)
+        .map(|o| format!(" {o}"))
+        .unwrap_or_default();
+    let csp = format!(
+        "default-src 'self'; connect-src 'self'{device}; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+    );
+    HeaderValue::from_str(&csp).unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'"))
+}
+
+/// The origin (`http://host:port`) of an absolute device-service URL; none
+/// for a path on our own origin or anything else.
+pub fn device_origin(url: &str) -> Option<&str> {
+    let rest = url
+        .strip_prefix("http://")
+        .or_else(|| url.strip_prefix("https://"))?;
+    let host_end = rest.find('/').unwrap_or(rest.len());
+    let host = &rest[..host_end];
+    let ok = !host.is_empty()
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b".:-[]".contains(&b));
+    ok.then(|| &url[..url.len() - rest.len() + host_end])
 }
 
 async fn healthz(

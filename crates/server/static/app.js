@@ -191,3 +191,104 @@ document.addEventListener("DOMContentLoaded", function () {
     b.addEventListener("click", function () { window.print(); });
   });
 });
+
+// Counter devices through the window's local device service
+// (docs/devices.md): the ID-card reader fills the applicant from the chip
+// and the form records the read; the document camera's pages go into a
+// material as one scan. Without a service the pages work as before.
+function deviceCall(base, path) {
+  return fetch(base + path, { method: "POST", headers: { "Accept": "application/json" } })
+    .then(function (r) {
+      return r.json().catch(function () { return { message: "设备服务返回了无法识别的内容" }; })
+        .then(function (j) { return r.ok ? j : Promise.reject(j); });
+    }, function () { return Promise.reject({ message: "连接不到本机设备服务，请检查读卡器、高拍仪是否已连接" }); });
+}
+
+document.addEventListener("DOMContentLoaded", function () {
+  var box = document.querySelector("[data-read-card]");
+  if (!box) return;
+  var wrap = box.closest("[data-devices]");
+  var base = wrap.getAttribute("data-devices");
+  var form = box.form;
+  var say = wrap.querySelector("[data-device-status]");
+  var img = wrap.querySelector("[data-chip-photo]");
+  var chip = function (k) { return form.querySelector('input[name="chip_' + k + '"]'); };
+  var field = function (n) { return form.querySelector('fieldset[data-kind="person"] [name="' + n + '"]'); };
+  box.hidden = false;
+  box.addEventListener("click", function () {
+    say.textContent = "正在读卡…";
+    deviceCall(base, "/idcard/read").then(function (c) {
+      field("name").value = c.name;
+      field("address").value = c.address || "";
+      var id = field("id_number");
+      id.value = c.id_number;
+      chip("device").value = c.device;
+      chip("name").value = c.name;
+      chip("id_number").value = c.id_number;
+      chip("photo").value = c.photo || "";
+      if (c.photo) { img.src = c.photo; img.hidden = false; }
+      say.textContent = "已从身份证芯片读取：" + c.name + "（读卡器 " + c.device + "）";
+      id.dispatchEvent(new Event("input", { bubbles: true }));
+      var next = field("phone");
+      (next && !next.value ? next : form.querySelector("[data-submit]")).focus();
+    }, function (e) { say.textContent = "读卡失败：" + (e.message || "请重试"); });
+  });
+  // The name or number typed over after reading is no longer the chip's.
+  ["name", "id_number"].forEach(function (n) {
+    var x = field(n);
+    if (!x) return;
+    x.addEventListener("input", function (e) {
+      if (!e.isTrusted || !chip("device").value || x.value === chip(n).value) return;
+      ["device", "name", "id_number", "photo"].forEach(function (k) { chip(k).value = ""; });
+      img.hidden = true;
+      say.textContent = "已手工修改，读卡记录已清除";
+    });
+  });
+  document.addEventListener("keydown", function (e) {
+    if (e.altKey && !e.ctrlKey && !e.metaKey && e.key.toLowerCase() === "r") { e.preventDefault(); box.click(); }
+  });
+});
+
+document.addEventListener("DOMContentLoaded", function () {
+  document.querySelectorAll("[data-capture]").forEach(function (panel) {
+    var base = panel.getAttribute("data-devices");
+    var shots = [];
+    var list = panel.querySelector(".shots");
+    var count = panel.querySelector("[data-count]");
+    var undo = panel.querySelector("[data-undo]");
+    var keep = panel.querySelector("[data-keep]");
+    var pages = panel.querySelector("[data-pages-form]");
+    function show() {
+      list.textContent = "";
+      shots.forEach(function (s, i) {
+        var im = document.createElement("img");
+        im.src = s; im.alt = "第" + (i + 1) + "页"; im.width = 62; im.height = 88;
+        list.appendChild(im);
+      });
+      count.textContent = shots.length ? "已拍 " + shots.length + " 页" : "";
+      undo.disabled = keep.disabled = !shots.length;
+    }
+    panel.hidden = false;
+    panel.querySelector("[data-shoot]").addEventListener("click", function () {
+      count.textContent = "正在拍摄…";
+      deviceCall(base, "/camera/capture").then(function (c) { shots.push(c.image); show(); },
+        function (e) { count.textContent = "拍摄失败：" + (e.message || "请重试"); });
+    });
+    undo.addEventListener("click", function () { shots.pop(); show(); });
+    keep.addEventListener("click", function () {
+      var files = new DataTransfer();
+      shots.forEach(function (s, i) {
+        var bin = atob(s.split(",")[1]);
+        var bytes = new Uint8Array(bin.length);
+        for (var j = 0; j < bin.length; j++) bytes[j] = bin.charCodeAt(j);
+        var type = s.slice(5, s.indexOf(";"));
+        files.items.add(new File([bytes], "page-" + (i + 1) + (type === "image/png" ? ".png" : ".jpg"), { type: type }));
+      });
+      pages.querySelector('input[name="page"]').files = files.files;
+      var seen = panel.closest("li").querySelector('input[name="original_verified"][type="checkbox"]');
+      pages.querySelector('input[name="original_verified"]').value = seen && seen.checked ? "true" : "false";
+      keep.disabled = true;
+      pages.submit();
+    });
+  });
+});

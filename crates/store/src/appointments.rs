@@ -44,6 +44,8 @@ pub struct NewAppointment {
     pub user: UserId,
     /// When, unix ms.
     pub at: i64,
+    /// Where and why staff visit (a home-visit slot).
+    pub visit: Option<tongban_domain::appointment::HomeVisit>,
 }
 
 /// An appointment as stored, with its slot's plan.
@@ -77,6 +79,8 @@ pub struct AppointmentRecord {
     pub created_at: i64,
     /// Cancelled at, unix ms.
     pub cancelled_at: Option<i64>,
+    /// Where and why staff visit (a home-visit booking).
+    pub visit: Option<tongban_domain::appointment::HomeVisit>,
 }
 
 /// Which appointments to list, a page at a time.
@@ -206,6 +210,8 @@ pub(crate) struct AppointmentRow {
     status: String,
     created_at: i64,
     cancelled_at: Option<i64>,
+    visit_address: Option<String>,
+    visit_reason: Option<String>,
 }
 
 impl TryFrom<AppointmentRow> for AppointmentRecord {
@@ -226,6 +232,14 @@ impl TryFrom<AppointmentRow> for AppointmentRecord {
             status: r.status,
             created_at: r.created_at,
             cancelled_at: r.cancelled_at,
+            visit: match (r.visit_address, r.visit_reason) {
+                (Some(address), Some(reason)) => Some(tongban_domain::appointment::HomeVisit {
+                    address,
+                    reason: tongban_domain::appointment::VisitReason::parse(&reason)
+                        .ok_or_else(|| StoreError::Corrupt(format!("visit reason {reason}")))?,
+                }),
+                _ => None,
+            },
         })
     }
 }
@@ -235,7 +249,7 @@ pub(crate) const PLAN_COLUMNS: &str = "id, hall_id, window_id, starts, ends, cap
 
 /// The columns of an appointment with its plan (`a`: the appointment, `p`: the plan).
 pub(crate) const APPOINTMENT_COLUMNS: &str = "a.id, a.booking_no, a.plan_id, a.day, p.hall_id, p.window_id, p.starts, p.ends, p.kind, \
-    a.item_code, a.user_id, a.status, a.created_at, a.cancelled_at";
+    a.item_code, a.user_id, a.status, a.created_at, a.cancelled_at, a.visit_address, a.visit_reason";
 
 /// The query of a page of appointments (at most `f.limit + 1` rows, so the
 /// caller sees whether there is more): only the filters given, spelled
@@ -414,8 +428,9 @@ macro_rules! impl_appointments {
                 // The plan's hall and starting time go with the booking: the
                 // lists are ordered and filtered by them.
                 let id: i64 = sqlx::query_scalar(
-                    "INSERT INTO appointments (booking_no, plan_id, day, item_code, user_id, status, created_at, hall_id, starts)
-                     SELECT $1, $2, $3, $4, $5, 'booked', $6, p.hall_id, p.starts FROM slot_plans p WHERE p.id = $2
+                    "INSERT INTO appointments (booking_no, plan_id, day, item_code, user_id, status, created_at, hall_id, starts,
+                                               visit_address, visit_reason)
+                     SELECT $1, $2, $3, $4, $5, 'booked', $6, p.hall_id, p.starts, $7, $8 FROM slot_plans p WHERE p.id = $2
                      RETURNING id",
                 )
                 .bind(&a.booking_no)
@@ -424,6 +439,8 @@ macro_rules! impl_appointments {
                 .bind(a.item.as_str())
                 .bind(a.user.0)
                 .bind(a.at)
+                .bind(a.visit.as_ref().map(|v| v.address.as_str()))
+                .bind(a.visit.as_ref().map(|v| v.reason.as_str()))
                 .fetch_one(&mut *tx)
                 .await
                 .map_err(|e| match $crate::StoreError::from(e) {

@@ -2033,6 +2033,12 @@ contract!(appointment_pages_visit_every_booking_once_in_order, |s| {
         let plan = &plans[(i * 3 + i / 7) % plans.len()];
         let user = users[1 + i % 3];
         let day = days[(i / 4) % days.len()];
+        // Some are home visits: where and why come back as written.
+        use tongban_domain::appointment::{HomeVisit, VisitReason};
+        let visit = (i % 5 == 0).then(|| HomeVisit {
+            address: format!("荔城区镇海街道{i}号"),
+            reason: [VisitReason::Elderly, VisitReason::KeyProject][i % 2],
+        });
         match s
             .book_appointment(&NewAppointment {
                 plan: plan.id,
@@ -2042,10 +2048,14 @@ contract!(appointment_pages_visit_every_booking_once_in_order, |s| {
                 item: ItemCode("GA-001".into()),
                 user,
                 at: 10 + i as i64,
+                visit: visit.clone(),
             })
             .await
         {
-            Ok(a) => booked.push(a),
+            Ok(a) => {
+                assert_eq!(a.visit, visit);
+                booked.push(a)
+            }
             Err(StoreError::Conflict(_)) => {}
             Err(e) => panic!("{e}"),
         }

@@ -62,6 +62,18 @@ pub struct CaseDesk {
     /// The documents the case has: the online receipt, the acceptance
     /// slip, a one-time notice, a not-accept notice.
     pub documents: Documents,
+    /// How the applicant's identity was checked at the window, when the
+    /// reader read his card.
+    pub identity: Option<IdentityCheck>,
+}
+
+/// The applicant's identity read from his card's chip at the window.
+#[derive(Debug, Serialize)]
+pub struct IdentityCheck {
+    /// The reader's serial.
+    pub device: String,
+    /// Whether the chip's photo is kept and the actor may see it.
+    pub photo: bool,
 }
 
 /// The documents a case has to print.
@@ -196,7 +208,19 @@ pub async fn case_desk(app: &App, actor: &Actor, case_no: &str) -> AppResult<Cas
     };
     let (can_receive, can_verify, verify_why_not) = receiving(actor, &record, &lookups);
     let offers = step_offers(actor, &record, &c, &lookups, applicant_view);
+    let identity = c
+        .events
+        .iter()
+        .find(|e| e.action == "create")
+        .and_then(|e| {
+            let device = super::words::chip_reader(&e.payload)?;
+            Some(IdentityCheck {
+                device: device.to_owned(),
+                photo: pii_view && e.payload["identity"]["photo"].is_string(),
+            })
+        });
     Ok(CaseDesk {
+        identity,
         checklist: checklist(&record, &c.received, options),
         uploaded: count_received(&c.received),
         notice_items: notice_items(&record, &c),

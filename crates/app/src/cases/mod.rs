@@ -63,6 +63,33 @@ pub struct CaseCreate {
     /// department chooses at delivery.
     #[serde(default)]
     pub delivery: Option<DeliveryInput>,
+    /// The window's ID-card reader read the applicant's card (window
+    /// cases of a person): recorded with the case as an identity read from
+    /// the chip.
+    #[serde(default)]
+    pub identity_read: Option<IdentityRead>,
+}
+
+/// What the window's ID-card reader (身份证读卡器) read from the
+/// applicant's card, as its local device service reported it. The name and
+/// number must be the applicant's as entered.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IdentityRead {
+    /// The reader's serial number.
+    #[schema(min_length = 1, max_length = 64, pattern = r"^[A-Za-z0-9._-]+$")]
+    pub device: String,
+    /// The name on the chip.
+    #[schema(min_length = 1, max_length = 50)]
+    pub name: String,
+    /// The ID number on the chip.
+    #[schema(pattern = r"^[1-9][0-9]{16}[0-9Xx]$")]
+    pub id_number: String,
+    /// The chip's photo: JPEG or PNG, base64 (a `data:` URL is accepted),
+    /// at most 64 KiB once decoded.
+    #[serde(default)]
+    #[schema(max_length = 90000)]
+    pub photo: Option<String>,
 }
 
 /// The applicant's choice of how to receive the result.
@@ -566,4 +593,30 @@ pub fn offers(actor: &Actor, c: &CaseRecord, trust: &Trust<'_>) -> Vec<Offer> {
             Some(Offer { step, allowed })
         })
         .collect()
+}
+
+/// The chip photo kept when the window read the applicant's card, for
+/// those who see the case's personal numbers in full (its staff); to
+/// anyone else, and where none was kept, there is none.
+pub async fn identity_photo(app: &App, actor: &Actor, case_no: &str) -> AppResult<Vec<u8>> {
+    let c = visible_case(app, actor, case_no).await?;
+    if !full_view(actor, &c) {
+        return Err(AppError::NoCase {
+            case_no: case_no.to_owned(),
+        });
+    }
+    let events = app.store.case_events(c.id).await?;
+    let create = events.iter().find(|e| e.action == "create");
+    let payload: serde_json::Value = create
+        .and_then(|e| serde_json::from_str(&e.payload).ok())
+        .unwrap_or_default();
+    let digest = payload["identity"]["photo"]
+        .as_str()
+        .ok_or_else(|| AppError::NoCase {
+            case_no: case_no.to_owned(),
+        })?;
+    app.blobs
+        .get(digest)
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))
 }

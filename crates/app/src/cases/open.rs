@@ -105,7 +105,10 @@ async fn open_once(
         let extra = tongban_domain::intake::agent_materials(&input.resolution.materials);
         input.resolution.materials.extend(extra);
     }
-    let payload = create_payload(&ch, department, &input, consent);
+    let mut payload = create_payload(&ch, department, &input, consent);
+    if let Some(read) = &cmd.identity_read {
+        payload["identity"] = identity_record(app, &ch, &input.applicant, read).await?;
+    }
     let new = NewCase {
         verification_code: crate::codes::new_verification_code(),
         item_code: item.content.code.clone(),
@@ -381,6 +384,62 @@ fn create_payload(
         p["assisted"] = c;
     }
     p
+}
+
+/// The largest chip photo kept (a card's photo is a few kilobytes).
+pub const CHIP_PHOTO_MAX: usize = 64 * 1024;
+
+/// What the case records of an identity read from the card's chip by the
+/// window's reader: the reader and the chip's photo (stored first, without
+/// metadata). Only a window reads cards, and only the applicant's.
+async fn identity_record(
+    app: &App,
+    ch: &Channel,
+    applicant: &Applicant,
+    read: &super::IdentityRead,
+) -> AppResult<serde_json::Value> {
+    if ch.online {
+        return Err(AppError::field(
+            "identity_read",
+            "identity.window_only",
+            "身份证读卡核验只在窗口办件时记录",
+        ));
+    }
+    let chip = tongban_domain::intake::ChipRead {
+        device: read.device.clone(),
+        name: read.name.clone(),
+        id_number: read.id_number.clone(),
+    };
+    tongban_domain::intake::check_chip_read(applicant, &chip)?;
+    let photo = match read.photo.as_deref().map(chip_photo).transpose()? {
+        Some(bytes) => Some(
+            app.blobs
+                .put(&crate::blobs::strip_metadata(&bytes))
+                .await
+                .map_err(|e| AppError::Internal(e.to_string()))?,
+        ),
+        None => None,
+    };
+    Ok(serde_json::json!({"source": "chip", "device": chip.device.trim(), "photo": photo}))
+}
+
+/// The chip's photo from its base64 (or `data:` URL) form: a JPEG or PNG
+/// no larger than [`CHIP_PHOTO_MAX`].
+fn chip_photo(text: &str) -> AppResult<Vec<u8>> {
+    use base64::Engine;
+    let bad = |m: &str| AppError::field("identity_read.photo", "identity.photo", m.to_owned());
+    let b64 = text.trim();
+    let b64 = b64.split_once(";base64,").map_or(b64, |(_, b)| b);
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(b64)
+        .map_err(|_| bad("证件照片应为 base64 编码的 JPEG 或 PNG 图片"))?;
+    if bytes.len() > CHIP_PHOTO_MAX {
+        return Err(bad("证件照片不超过64KB"));
+    }
+    match crate::blobs::sniff(&bytes) {
+        Some("image/jpeg" | "image/png") => Ok(bytes),
+        _ => Err(bad("证件照片应为 JPEG 或 PNG 图片")),
+    }
 }
 
 /// Writes the case and its first event, and the answer a retry with the

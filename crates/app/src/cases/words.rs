@@ -86,7 +86,17 @@ pub fn timeline_detail(action: &str, payload: &serde_json::Value, record: &CaseR
     if action == "create" && !record.situation.is_empty() {
         parts.push(format!("情形：{}", record.situation));
     }
+    if let Some(device) = chip_reader(payload) {
+        parts.push(format!("身份证经读卡器（{device}）从芯片读取"));
+    }
     parts.join("，")
+}
+
+/// The reader that read the applicant's card, when the case was opened
+/// on an identity read from the chip.
+pub fn chip_reader(create_payload: &serde_json::Value) -> Option<&str> {
+    let id = &create_payload["identity"];
+    (id["source"] == "chip").then(|| id["device"].as_str().unwrap_or(""))
 }
 
 /// Where an online application stands, in plain words for its applicant.
@@ -145,6 +155,9 @@ pub fn plain_event(e: &EventView, dept: &str, record: &CaseRecord) -> String {
                 s.push_str(&format!("（{d}）"));
             }
             s
+        }
+        "create" if chip_reader(p).is_some() => {
+            format!("{who}读取了您的身份证，收下了您的申请")
         }
         "create" => format!("{who}收下了您的申请"),
         "material" => {

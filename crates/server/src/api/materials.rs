@@ -35,6 +35,10 @@ pub struct MaterialUpload {
     /// The scan (method `scan`).
     #[schema(format = Binary, value_type = Option<String>)]
     file: Option<Vec<u8>>,
+    /// Or the scan's pages, one part each in order (JPEG or PNG, e.g. a
+    /// document camera's shots), bound into one PDF (method `scan`).
+    #[schema(value_type = Option<Vec<String>>)]
+    page: Option<Vec<Vec<u8>>>,
     /// E-licence reference (method `license`).
     license_ref: Option<String>,
     /// `true` when the window certifies that it saw the originals (needs
@@ -45,7 +49,8 @@ pub struct MaterialUpload {
 /// Records a material received on a case. Send `multipart/form-data` with
 /// `version`, `material` (checklist key), `method` (`paper` / `scan` /
 /// `license`), and `file` for a scan (PDF, JPEG or PNG by content, at most
-/// 10 MiB) or `license_ref` for an e-licence. Retrying the same upload stores
+/// 10 MiB) — or its pages as repeated `page` parts (JPEG or PNG, at most 50,
+/// bound into one PDF in order) — or `license_ref` for an e-licence. Retrying the same upload stores
 /// the file once; `original_verified=true` certifies that the originals were
 /// seen. Access: window staff of the receiving hall, or the applicant of an
 /// online case; certifying originals needs the original-verification right.
@@ -79,6 +84,8 @@ pub struct MaterialForm {
     pub text: std::collections::HashMap<String, String>,
     /// The uploaded file, if any.
     pub file: Option<axum::body::Bytes>,
+    /// Pages captured one by one, in order.
+    pub pages: Vec<axum::body::Bytes>,
 }
 
 /// Reads a multipart material form.
@@ -90,7 +97,7 @@ pub async fn read_form(mut form: Multipart) -> ApiResult<MaterialForm> {
         .map_err(|_| ApiError::bad_request("上传内容格式不正确"))?
     {
         let name = field.name().unwrap_or("").to_owned();
-        if name == "file" {
+        if name == "file" || name == "page" {
             let bytes = field.bytes().await.map_err(|_| {
                 ApiError::from(FieldError::new(
                     "file",
@@ -99,8 +106,10 @@ pub async fn read_form(mut form: Multipart) -> ApiResult<MaterialForm> {
                 ))
             })?;
             // A browser sends an empty file part when no file was chosen.
-            if !bytes.is_empty() {
-                out.file = Some(bytes);
+            match (bytes.is_empty(), name == "page") {
+                (true, _) => {}
+                (false, true) => out.pages.push(bytes),
+                (false, false) => out.file = Some(bytes),
             }
         } else {
             let text = field
@@ -132,6 +141,7 @@ pub async fn record_material(
             Some("true" | "1" | "on")
         ),
         file: form.file.map(Vec::from),
+        pages: form.pages.into_iter().map(Vec::from).collect(),
     };
     tongban_app::materials::record_material(&state.app(), &actor, case_no, cmd)
         .await
@@ -264,6 +274,33 @@ pub async fn download(
                 header::CONTENT_DISPOSITION,
                 format!("{disposition}; filename=\"{}-{}\"", case_no, r.material_key),
             ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+/// The chip photo kept when the window's reader read the applicant's ID
+/// card as the case was opened. Access: those who see the case's personal
+/// numbers in full (its staff); a view of personal data, recorded.
+#[utoipa::path(get, path = "/cases/{case_no}/identity-photo", tag = "cases", security(("bearer" = [])),
+    params(("case_no" = String, Path, pattern = r"^TB[0-9]{16}$", description = "Case number, e.g. TB2026120100000001")),
+    responses((status = 200, description = "the photo (JPEG or PNG)"), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn identity_photo(
+    State(state): State<AppState>,
+    ctx: Signed,
+    Path(case_no): Path<String>,
+) -> ApiResult<Response> {
+    let actor = ctx.signed()?;
+    let bytes = tongban_app::cases::identity_photo(&state.app(), &actor, &case_no)
+        .await
+        .map_err(|e| ctx.fail(e))?;
+    crate::api::cases::record_pii_view(&state, &ctx, &case_no).await;
+    let mime = tongban_app::blobs::sniff(&bytes).unwrap_or("application/octet-stream");
+    Ok((
+        [
+            (header::CONTENT_TYPE, mime),
+            (header::CACHE_CONTROL, "private, no-store"),
         ],
         bytes,
     )

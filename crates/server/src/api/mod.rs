@@ -93,6 +93,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(cases::act))
         .routes(routes!(materials::upload))
         .routes(routes!(materials::download))
+        .routes(routes!(materials::identity_photo))
         .routes(routes!(materials::licences, materials::use_licences))
         .routes(routes!(documents::slip))
         .routes(routes!(documents::receipt))

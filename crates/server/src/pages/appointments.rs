@@ -30,6 +30,9 @@ async fn render(
         &state.app(),
         actor.as_ref(),
         asked,
+        q.get("day").and_then(|d| {
+            time::Date::parse(d, time::macros::format_description!("[year]-[month]-[day]")).ok()
+        }),
         q.get("cursor").map(String::as_str),
     )
     .await
@@ -75,30 +78,28 @@ pub async fn book_form(
     }
     ctx.authorize(Action::BookAppointment)?;
     let slot = q.get("slot").cloned().unwrap_or_default();
-    let item = q.get("item").map(String::as_str);
-    book_page(
-        &state,
-        &ctx,
-        &slot,
-        q.get("hall"),
-        item,
-        None,
-        StatusCode::OK,
-    )
-    .await
+    book_page(&state, &ctx, &slot, &q, None, StatusCode::OK).await
 }
 
 /// The item form for a slot: no item chosen for the person unless he came
-/// from an item's page (`item`); an error names the field.
+/// from an item's page or chose one (`item`); a home visit also asks where
+/// and why; an error names the field.
 async fn book_page(
     state: &AppState,
     ctx: &Ctx,
     slot: &str,
-    hall: Option<&String>,
-    item: Option<&str>,
-    error: Option<String>,
+    p: &HashMap<String, String>,
+    error: Option<(String, std::collections::BTreeMap<String, String>)>,
     status: StatusCode,
 ) -> PageResult {
+    let (hall, item) = (p.get("hall"), p.get("item").map(String::as_str));
+    let kind = tongban_app::appointments::slot_kind(&state.app(), slot).await?;
+    let home_visit = kind == Some(tongban_domain::appointment::AppointmentKind::HomeVisit);
+    let (error, fields) = error.unzip();
+    let reasons: Vec<Value> = tongban_domain::appointment::VisitReason::all()
+        .iter()
+        .map(|r| context! { id => r.as_str(), label => r.label(), checked => p.get("visit_reason").map(String::as_str) == Some(r.as_str()) })
+        .collect();
     let index = state.catalogue.index(state.store.as_ref()).await?;
     let items: Vec<Value> = index
         .docs()
@@ -115,7 +116,10 @@ async fn book_page(
         "appointment_book.html",
         "/appointments",
         "appointments",
-        context! { title => "预约办事：选择事项", slot, items, hall, error },
+        context! {
+            title => "预约办事：选择事项", slot, items, hall, error, fields, home_visit, reasons,
+            visit_address => p.get("visit_address"),
+        },
     )?;
     *res.status_mut() = status;
     Ok(res)
@@ -130,6 +134,8 @@ pub async fn book(
     let body = BookBody {
         slot: p.get("slot").cloned().unwrap_or_default(),
         item: p.get("item").cloned().unwrap_or_default(),
+        visit_address: p.get("visit_address").cloned(),
+        visit_reason: p.get("visit_reason").cloned(),
     };
     let mut q = HashMap::new();
     if let Some(h) = p.get("hall") {
@@ -138,25 +144,28 @@ pub async fn book(
     match book_slot(&state, &ctx, &body).await {
         Ok(a) => {
             q.insert("hall".to_owned(), a.hall.id.to_string());
-            let msg = format!(
+            let mut msg = format!(
                 "预约成功：{}，预约号 {}，{} {}–{}，{}（{}）",
                 a.item_name, a.booking_no, a.day, a.start, a.end, a.hall.name, a.window.name
             );
+            if let Some(v) = &a.visit {
+                msg.push_str(&format!(
+                    "。上门服务：工作人员将到{}（{}）",
+                    v.address, v.reason_label
+                ));
+            }
             render(&state, &ctx, &q, None, Some(msg), StatusCode::OK).await
         }
-        // No item chosen: the form again, the field named.
-        Err(mut e) if e.fields.contains_key("item") => {
+        // No item chosen, or a home visit without where or why: the form
+        // again, each field named.
+        Err(mut e)
+            if ["item", "visit_address", "visit_reason"]
+                .iter()
+                .any(|f| e.fields.contains_key(*f)) =>
+        {
             let msg = super::shown_in_place(&state, &mut e).await;
-            book_page(
-                &state,
-                &ctx,
-                &body.slot,
-                p.get("hall"),
-                None,
-                Some(msg),
-                e.status,
-            )
-            .await
+            let fields = e.fields.clone().into_iter().collect();
+            book_page(&state, &ctx, &body.slot, &p, Some((msg, fields)), e.status).await
         }
         Err(mut e) if e.status.is_client_error() && e.status != StatusCode::FORBIDDEN => {
             let msg = super::shown_in_place(&state, &mut e).await;

@@ -298,6 +298,7 @@ fn page(
         can_audit => may(Action::ReadAudit),
         can_outbox => may(Action::ManageOutbox),
         idle => if ctx.kiosk { state.settings.kiosk_idle_seconds } else { 0 },
+        devices => state.settings.device_service.as_deref(),
     };
     let html = state.templates.render(name, context! { ..extra, ..base })?;
     Ok(Html(html).into_response())

@@ -183,6 +183,7 @@ async fn render_new(
         delivery => delivery_form(p, &field_errors),
         idem => p.get("idem").cloned().unwrap_or_else(random_token),
         form => context! { mode => p.get("mode").cloned(), kind => p.get("kind").cloned() },
+        chip => chip_of(p).map(|c| context! { device => c.device, name => c.name, id_number => c.id_number, photo => c.photo }),
         ..Value::from(Serde(&desk))
     };
     let mut res = page(state, ctx, "work_new.html", "/work/new", "work", values)?;
@@ -276,6 +277,17 @@ pub async fn create(
     }
 }
 
+/// What the window's ID-card reader read, as the wizard's hidden fields
+/// carry it (`chip_*`).
+fn chip_of(p: &HashMap<String, String>) -> Option<tongban_app::cases::IdentityRead> {
+    Some(tongban_app::cases::IdentityRead {
+        device: opt(p, "chip_device")?,
+        name: opt(p, "chip_name").unwrap_or_default(),
+        id_number: opt(p, "chip_id_number").unwrap_or_default(),
+        photo: opt(p, "chip_photo"),
+    })
+}
+
 /// The new case the wizard's form describes.
 fn case_create(p: &HashMap<String, String>) -> CaseCreate {
     let get = |k: &str| p.get(k).map(|s| s.trim().to_owned()).unwrap_or_default();
@@ -322,6 +334,7 @@ fn case_create(p: &HashMap<String, String>) -> CaseCreate {
             address: opt(p, "delivery_address"),
             hall: opt(p, "delivery_hall").and_then(|h| h.parse().ok()),
         }),
+        identity_read: chip_of(p).filter(|_| get("kind") != "company"),
     }
 }
 

@@ -277,3 +277,70 @@ async fn bad_bookings_name_the_field() {
     assert!(r.json()["fields"]["days"].is_string());
     app.finish().await;
 }
+
+/// 预约上门: a home-visit slot is booked with where staff go and why, and
+/// the hall sees both among its bookings; a counter slot takes neither.
+#[tokio::test]
+async fn a_home_visit_is_booked_with_its_address_and_reason_and_the_hall_sees_them() {
+    let app = TestApp::demo_at(Some(NOV_28)).await;
+    let zhenhai = hall_id(&app, "镇海“党建+”社区邻里中心").await;
+    let slots = app
+        .get(&format!("/api/v1/appointments/slots?hall={zhenhai}&days=7"))
+        .await
+        .json();
+    let home = slots["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["kind"] == "home_visit")
+        .unwrap()["slot"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let elder = applicant(&app, "elder").await;
+    // Without where and why: both named, nothing booked.
+    let r = book(&app, &elder, &home).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    let e = r.json();
+    assert!(e["fields"]["visit_address"].is_string(), "{e}");
+    assert!(e["fields"]["visit_reason"].is_string(), "{e}");
+    let r = app
+        .post_json(
+            "/api/v1/appointments",
+            json!({"slot": home, "item": "MZ-008", "visit_address": "荔城区镇海街道梅园东路12号", "visit_reason": "elderly"}),
+            Some(&elder),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let a = r.json();
+    assert_eq!(a["kind"], "home_visit");
+    assert_eq!(a["visit"]["address"], "荔城区镇海街道梅园东路12号");
+    assert_eq!(a["visit"]["reason_label"], "老年人、残疾人等行动不便");
+    // The hall's staff see where to go, on the list and on the page.
+    let clerk = app.login("clerk-zhenhai").await;
+    let day = a["day"].as_str().unwrap();
+    let list = app
+        .get_auth(&format!("/api/v1/appointments?day={day}"), &clerk)
+        .await
+        .json();
+    let seen = list["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["booking_no"] == a["booking_no"])
+        .expect("on the hall's list")
+        .clone();
+    assert_eq!(seen["visit"]["reason"], "elderly");
+    let mine = app.get_auth("/appointments", &elder).await.text();
+    assert!(
+        mine.contains("上门服务：荔城区镇海街道梅园东路12号（老年人、残疾人等行动不便）"),
+        "{mine}"
+    );
+    // The booking form of a home-visit slot asks where and why.
+    let form = app
+        .get_auth(&format!("/appointments/book?slot={home}"), &elder)
+        .await
+        .text();
+    assert!(form.contains("name=\"visit_address\"") && form.contains("value=\"key_project\""));
+    app.finish().await;
+}

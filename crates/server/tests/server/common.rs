@@ -94,6 +94,9 @@ impl TestApp {
         let files = std::env::temp_dir().join(format!("tongban-files-{}", suffix()));
         let settings = tongban_server::Settings {
             files_dir: files,
+            // The windows have the simulated counter devices, as in the demo.
+            device_service: Some(tongban_server::devices::SIM_BASE.into()),
+            device_simulator: true,
             ..Default::default()
         };
         let mut state = tongban_server::AppState::new(store.clone(), settings);

@@ -6,6 +6,7 @@ mod common;
 mod api;
 mod appointments;
 mod cases;
+mod devices;
 mod evaluations;
 mod kiosk;
 mod online;
