@@ -37,10 +37,14 @@ pub struct AuditQuery {
     pub kind: Option<String>,
     /// `allowed` or `denied`.
     pub outcome: Option<String>,
-    /// A case number.
+    /// A case number (or any subject: `grant:ID`, `user:NAME` …).
     pub case_no: Option<String>,
+    /// The acting account's id (the API's `actor`).
+    pub actor: Option<i64>,
     /// The previous page's `next`.
     pub cursor: Option<String>,
+    /// Events per page (1–200; [`PAGE_SIZE`] unless said).
+    pub limit: Option<i64>,
 }
 
 /// The filters in force, as the page echoes them (and its links keep).
@@ -105,6 +109,9 @@ pub struct AuditLine {
     pub addr: String,
     /// The recorded detail (JSON, indented), for the expandable raw view.
     pub detail: String,
+    /// The event as stored (the API answers its fields).
+    #[serde(skip)]
+    pub event: StoredAudit,
 }
 
 /// A page of the log.
@@ -137,7 +144,7 @@ pub struct KindOption {
 pub async fn audit_page(app: &App, actor: &Actor, q: &AuditQuery) -> AppResult<AuditPage> {
     actor.authorize(Action::ReadAudit, &Trust::NONE)?;
     let (mut filter, filters) = parse(app, q).await?;
-    filter.limit = PAGE_SIZE;
+    filter.limit = q.limit.unwrap_or(PAGE_SIZE).clamp(1, 200);
     filter.before = q
         .cursor
         .as_deref()
@@ -221,7 +228,7 @@ async fn parse(app: &App, q: &AuditQuery) -> AppResult<(AuditFilter, AuditFilter
         user: text(&q.user),
         kind: text(&q.kind),
         outcome: text(&q.outcome),
-        case_no: text(&q.case_no).to_uppercase(),
+        case_no: case_subject(&text(&q.case_no)),
     };
     let mut errs = ValidationErrors::default();
     let from = day(&shown.from, "from", "开始日期", &mut errs);
@@ -257,7 +264,7 @@ async fn parse(app: &App, q: &AuditQuery) -> AppResult<(AuditFilter, AuditFilter
         ));
     }
     let actor = match shown.user.as_str() {
-        "" => None,
+        "" => q.actor.map(tongban_domain::UserId),
         name => match app.store.user_credentials(name).await? {
             // Only the account is used; the password hash is dropped here.
             Some((user, _)) => Some(user.id),
@@ -284,6 +291,15 @@ async fn parse(app: &App, q: &AuditQuery) -> AppResult<(AuditFilter, AuditFilter
         before: None,
     };
     Ok((filter, shown))
+}
+
+/// A case number as typed, in capitals (`tb…` finds `TB…`); any other
+/// subject as it is recorded.
+fn case_subject(s: &str) -> String {
+    match s.get(..2) {
+        Some(p) if p.eq_ignore_ascii_case("tb") => s.to_uppercase(),
+        _ => s.to_owned(),
+    }
 }
 
 /// A typed day, or the field's error.

@@ -24,6 +24,9 @@ pub enum AppError {
         subject: String,
         /// The action, as recorded: `case_step:accept`, `read_case`, …
         action: String,
+        /// The department whose case it was (or would have been): the one
+        /// whose right is lacking when a window is refused.
+        department: Option<tongban_domain::DepartmentId>,
     },
     /// The state moved under the caller: a stale version, or a step the
     /// state machine does not allow now.
@@ -73,12 +76,17 @@ pub type AppResult<T> = Result<T, AppError>;
 impl AppError {
     /// A refusal of `action`, naming what it was about.
     pub fn denied(action: &Action<'_>, denial: Denial) -> Self {
+        let department = match action {
+            Action::CaseStep { case, .. } => Some(case.department),
+            _ => None,
+        };
         let (subject, action) = describe(action);
         tracing::warn!(%subject, %action, ?denial, "denied");
         AppError::Denied {
             denial,
             subject,
             action,
+            department,
         }
     }
 
@@ -136,6 +144,7 @@ impl std::fmt::Display for AppError {
                 denial,
                 subject,
                 action,
+                ..
             } => write!(f, "{action} on {subject} denied: {}", denial.message()),
             AppError::Conflict { message, .. } | AppError::Taken { message, .. } => {
                 f.write_str(message)

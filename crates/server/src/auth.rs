@@ -168,9 +168,17 @@ impl Ctx {
                 denial,
                 subject,
                 action,
+                department,
             } if *denial != Denial::Unauthenticated => Some((
                 subject.clone(),
-                serde_json::json!({ "action": action, "denial": denial }),
+                // A refusal before any case exists still names whose right
+                // was lacking.
+                match department {
+                    Some(d) if matches!(denial, Denial::Lacks { .. }) => serde_json::json!({
+                        "action": action, "denial": denial, "department": d,
+                    }),
+                    _ => serde_json::json!({ "action": action, "denial": denial }),
+                },
             )),
             AppError::NoCase { case_no } => Some((
                 case_no.clone(),

@@ -97,6 +97,7 @@ pub(super) fn line(e: &StoredAudit, ctx: &Context<'_>) -> AuditLine {
         subject: e.subject.clone(),
         addr: e.addr.clone(),
         detail: serde_json::to_string_pretty(&detail).unwrap_or_else(|_| e.detail.clone()),
+        event: e.clone(),
     }
 }
 
@@ -216,6 +217,10 @@ fn sentence(e: &StoredAudit, ctx: &Context<'_>, who: &str, d: &Value) -> String 
 fn attempted(e: &StoredAudit, ctx: &Context<'_>, action: &str) -> String {
     let no = &e.subject;
     let id_of = |prefix: &str| e.subject.strip_prefix(prefix).and_then(|v| v.parse().ok());
+    // A window refused before the case existed: the item it would have been.
+    if let Some(item) = e.subject.strip_prefix("new:") {
+        return format!("在窗口新建“{item}”办件");
+    }
     if let Some(step) = action.strip_prefix("case_step:") {
         return match Step::parse(step) {
             Some(Step::Accept) => format!("受理办件 {no}"),

@@ -289,6 +289,7 @@ pub async fn intake_desk(app: &App, actor: &Actor, q: &IntakeQuery) -> AppResult
             denial: tongban_domain::authz::Denial::Forbidden,
             subject: "case".into(),
             action: "open_case".into(),
+            department: None,
         });
     }
     let lookups = Lookups::load_at(app, actor.revision).await?;

@@ -19,7 +19,6 @@ pub use tongban_app::grants::{
 use tongban_domain::FieldError;
 use tongban_domain::authz::Action;
 use tongban_domain::grant::HallPlace;
-use tongban_store::AuditFilter;
 use utoipa::ToSchema;
 
 /// The grants on record, newest first. Filters: `grantor` (department id),
@@ -183,6 +182,11 @@ pub struct AuditView {
     pub actor: Option<i64>,
     /// The user name.
     pub username: Option<String>,
+    /// Who, in words: name and hall or department.
+    pub who: String,
+    /// The event as a sentence in Chinese (who did what to what, allowed
+    /// or refused and why, naming the department whose right was lacking).
+    pub sentence: String,
     /// The client address.
     pub addr: String,
     /// What it concerns (case number, `grant:ID`, `user:NAME`, …).
@@ -194,11 +198,18 @@ pub struct AuditView {
     pub hash: String,
 }
 
-/// The security audit log, newest first. Filters: `kind`, `actor`,
-/// `subject`, `outcome`. Access: platform admin. (The page `/work/audit`
-/// reads it as sentences, with date filters and an XLSX export.)
+/// The security audit log, newest first, each event with its sentence.
+/// Filters: `from` / `to` (days, China time, inclusive), `user` (user
+/// name) or `actor` (account id), `kind`, `outcome`, `case_no` (or any
+/// `subject`). Access: platform admin. (The page `/work/audit` reads the
+/// same, with an XLSX export.)
 #[utoipa::path(get, path = "/audit", tag = "grants", security(("bearer" = [])),
-    params(("kind" = Option<String>, Query), ("actor" = Option<i64>, Query), ("subject" = Option<String>, Query),
+    params(("from" = Option<String>, Query, pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", description = "First day, YYYY-MM-DD"),
+           ("to" = Option<String>, Query, pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", description = "Last day, YYYY-MM-DD"),
+           ("user" = Option<String>, Query, max_length = 64, description = "The acting account's user name"),
+           ("actor" = Option<i64>, Query, description = "The acting account's id"),
+           ("kind" = Option<String>, Query), ("case_no" = Option<String>, Query, max_length = 40),
+           ("subject" = Option<String>, Query, max_length = 40, description = "Any subject (`grant:ID` …); `case_no` wins"),
            ("outcome" = Option<String>, Query, description = "`allowed` or `denied`"),
            ("limit" = Option<usize>, Query, minimum = 1, maximum = 200, description = "Page size, 1–200 (default 20)"), ("cursor" = Option<String>, Query, max_length = 20, description = "The `next` of the page before")),
     responses((status = 200, body = AuditPage), (status = 401, body = crate::error::ErrorBody),
@@ -208,51 +219,41 @@ pub async fn audit(
     ctx: Signed,
     p: Params,
 ) -> ApiResult<Json<AuditPage>> {
-    ctx.authorize(Action::ReadAudit)?;
-    let limit = p.limit()?;
-    let f = AuditFilter {
-        kind: p.get("kind").map(str::to_owned),
-        actor: p
-            .parse("actor", "账号", |v| v.parse::<i64>().ok())?
-            .map(tongban_domain::UserId),
-        subject: p.get("subject").map(str::to_owned),
-        outcome: match p.get("outcome") {
-            None | Some("") => None,
-            Some(o @ ("allowed" | "denied")) => Some(o.to_owned()),
-            Some(_) => {
-                return Err(ctx.fail(tongban_app::AppError::field(
-                    "outcome",
-                    "invalid",
-                    "结果应为 allowed（允许）或 denied（被拒绝）",
-                )));
-            }
-        },
-        from: None,
-        to: None,
-        limit: limit as i64,
-        before: p
-            .get("cursor")
-            .map(tongban_app::cursor::decode_audit)
-            .transpose()
-            .map_err(|e| ctx.fail(e))?,
+    let actor = ctx.signed()?;
+    let text = |k: &str| p.get(k).map(str::to_owned);
+    let q = tongban_app::audit::AuditQuery {
+        from: text("from"),
+        to: text("to"),
+        user: text("user"),
+        kind: text("kind"),
+        outcome: text("outcome"),
+        case_no: text("case_no").or(text("subject")),
+        actor: p.parse("actor", "账号", |v| v.parse::<i64>().ok())?,
+        cursor: text("cursor"),
+        limit: Some(p.limit()? as i64),
     };
-    let (rows, next) = state.store.audit_events(&f).await?;
+    let page = tongban_app::audit::audit_page(&state.app(), &actor, &q)
+        .await
+        .map_err(|e| ctx.fail(e))?;
     Ok(Json(AuditPage {
-        data: rows
+        data: page
+            .entries
             .into_iter()
-            .map(|e| AuditView {
-                seq: e.seq,
-                at: tongban_store::rfc3339(e.at),
-                outcome: tongban_domain::timeline::audit_outcome(&e.kind).into(),
-                kind: e.kind,
-                actor: e.actor,
-                username: e.username,
-                addr: e.addr,
-                subject: e.subject,
-                detail: serde_json::from_str(&e.detail).unwrap_or(serde_json::Value::Null),
-                hash: e.hash,
+            .map(|l| AuditView {
+                seq: l.event.seq,
+                at: tongban_store::rfc3339(l.event.at),
+                outcome: l.outcome.into(),
+                kind: l.event.kind,
+                actor: l.event.actor,
+                username: l.event.username,
+                who: l.who,
+                sentence: l.sentence,
+                addr: l.event.addr,
+                subject: l.event.subject,
+                detail: serde_json::from_str(&l.event.detail).unwrap_or(serde_json::Value::Null),
+                hash: l.event.hash,
             })
             .collect(),
-        next: next.map(tongban_app::cursor::encode_audit),
+        next: page.next,
     }))
 }

@@ -962,3 +962,64 @@ async fn the_audit_page_reads_as_sentences_filters_pages_and_exports() {
     );
     app.finish().await;
 }
+
+/// The audit API answers what the audit page shows: each event as a
+/// sentence, filtered by date, account, kind, outcome and case; a window
+/// refused before any case existed is told, and recorded, with the
+/// department whose right it lacks.
+#[tokio::test]
+async fn the_audit_api_reads_sentences_with_the_pages_filters() {
+    let app = TestApp::demo().await;
+    let clerk = app.login("clerk-longqiao").await;
+    // 荔城分局 has not granted 龙桥 the remote-acceptance right.
+    let r = create(&app, &clerk, "GA-002", "collect_remote", person("350304")).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text());
+    let admin = app.login("admin").await;
+    let page = app
+        .get_auth("/api/v1/audit?kind=denied&user=clerk-longqiao", &admin)
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.text());
+    let page = page.json();
+    let e = &page["data"][0];
+    assert_eq!(e["subject"], "new:GA-002", "{page}");
+    let sentence = e["sentence"].as_str().unwrap();
+    assert!(sentence.contains("在窗口新建“GA-002”办件"), "{sentence}");
+    assert!(
+        sentence.contains("被拒绝，未获莆田市公安局荔城分局授予"),
+        "{sentence}"
+    );
+    assert!(e["detail"]["department"].is_i64(), "{e}");
+    assert!(e["who"].as_str().unwrap().contains("龙桥"), "{e}");
+    // Dates: today has it, a later day has nothing; a bad day is named.
+    let today = tongban_server::shanghai_date(app.state.now.ms()).to_string();
+    let on = |q: String| {
+        let app = &app;
+        let admin = admin.clone();
+        async move { app.get_auth(&format!("/api/v1/audit?{q}"), &admin).await }
+    };
+    let r = on(format!("kind=denied&from={today}&to={today}"))
+        .await
+        .json();
+    assert!(!r["data"].as_array().unwrap().is_empty());
+    let r = on("kind=denied&from=2099-01-01".into()).await.json();
+    assert!(r["data"].as_array().unwrap().is_empty(), "{r}");
+    let r = on("from=2026-13-01".into()).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.json()["fields"]["from"].is_string());
+    let r = on("user=nobody-here".into()).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.json()["fields"]["user"].is_string());
+    // A case's events, its number typed in small letters.
+    let c = create(&app, &clerk, "GA-002", "collect_remote", person("350322"))
+        .await
+        .json();
+    let no = c["case_no"].as_str().unwrap();
+    app.get_auth(&format!("/api/v1/cases/{no}"), &clerk).await;
+    let r = on(format!("case_no={}", no.to_lowercase())).await.json();
+    let rows = r["data"].as_array().unwrap();
+    assert!(
+        !rows.is_empty() && rows.iter().all(|e| e["subject"] == no),
+        "{r}"
+    );
+    app.finish().await;
+}
