@@ -93,10 +93,10 @@ impl Tone {
         match self {
             Tone::Ink => (0x1f, 0x29, 0x37),
             Tone::Muted => (0x4b, 0x55, 0x63),
-            Tone::Accent => (0x0b, 0x5c, 0xad),
+            Tone::Accent => (0xb3, 0x26, 0x1e),
             Tone::OnAccent => (0xff, 0xff, 0xff),
             Tone::Paper => (0xff, 0xff, 0xff),
-            Tone::Tint => (0xea, 0xf2, 0xfb),
+            Tone::Tint => (0xfb, 0xf0, 0xef),
             Tone::Warm => (0xfd, 0xf6, 0xe3),
             Tone::Rule => (0x9c, 0xa3, 0xaf),
         }
@@ -1060,9 +1060,9 @@ pub fn svg(l: &Layout) -> String {
     let _ = write!(
         o,
         "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {w} {hh}\" width=\"{w}\" height=\"{hh}\" \
+         font-family=\"'Noto Sans SC','Noto Sans CJK SC','Source Han Sans SC','PingFang SC','Microsoft YaHei',sans-serif\" \
          role=\"img\" aria-labelledby=\"gm-title gm-desc\" data-item=\"{code}\" data-version=\"{v}\">\
          <title id=\"gm-title\">{title}</title><desc id=\"gm-desc\">{desc}</desc>\
-         <style>text{{font-family:\"Noto Sans SC\",\"Noto Sans CJK SC\",\"Source Han Sans SC\",\"PingFang SC\",\"Microsoft YaHei\",sans-serif}}</style>\
          <rect width=\"100%\" height=\"100%\" fill=\"#fff\"/>",
         w = n(PAGE_W),
         hh = n(h),

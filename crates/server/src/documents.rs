@@ -126,14 +126,14 @@ fn letter_pdf(
 static FONT_DATA: &[u8] = include_bytes!("../fonts/NotoSansSC-Regular.otf");
 
 /// The bundled font, loaded once: krilla's handle and the metrics to lay text out.
-struct Face {
-    font: Font,
+pub(crate) struct Face {
+    pub(crate) font: Font,
     charmap: Charmap<'static>,
     metrics: GlyphMetrics<'static>,
     units_per_em: f32,
 }
 
-static FACE: LazyLock<Face> = LazyLock::new(|| {
+pub(crate) static FACE: LazyLock<Face> = LazyLock::new(|| {
     let font = Font::new(FONT_DATA.into(), 0).expect("the bundled font loads");
     let font_ref = FontRef::new(FONT_DATA).expect("the bundled font parses");
     Face {
@@ -146,7 +146,7 @@ static FACE: LazyLock<Face> = LazyLock::new(|| {
 
 impl Face {
     /// The glyph of `c` (`.notdef` when the font lacks it) and its advance in ems.
-    fn glyph(&self, c: char) -> (u32, f32) {
+    pub(crate) fn glyph(&self, c: char) -> (u32, f32) {
         let gid = self.charmap.map(c).unwrap_or(skrifa::GlyphId::NOTDEF);
         let advance = self.metrics.advance_width(gid).unwrap_or(0.0) / self.units_per_em;
         (gid.to_u32(), advance)

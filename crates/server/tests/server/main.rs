@@ -7,6 +7,7 @@ mod api;
 mod appointments;
 mod cases;
 mod evaluations;
+mod guide_map;
 mod kiosk;
 mod online;
 mod outbox;
