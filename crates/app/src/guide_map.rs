@@ -602,7 +602,13 @@ pub fn layout(src: &GuideMapSource, em: Measure<'_>) -> Layout {
     } else {
         c.steps.clone()
     };
-    let wst = Painter::inner(4, true);
+    // One row for up to five steps, else rows of four, numbered.
+    let per_row = if steps.len() <= 5 {
+        steps.len().max(1)
+    } else {
+        4
+    };
+    let wst = Painter::inner(per_row, true);
     let boxes = steps
         .iter()
         .enumerate()
@@ -618,7 +624,7 @@ pub fn layout(src: &GuideMapSource, em: Measure<'_>) -> Layout {
             (runs, Tone::Tint)
         })
         .collect();
-    p.grid(boxes, 4, true);
+    p.grid(boxes, per_row, true);
     p.down_arrow();
 
     // ⑤ Time limits and fee.
@@ -737,7 +743,7 @@ fn situations_needing(src: &GuideMapSource, m: &MaterialSpec) -> Vec<String> {
         .guide
         .situations
         .iter()
-        .filter(|s| s.materials.iter().any(|k| *k == m.key))
+        .filter(|s| s.materials.contains(&m.key))
         .map(|s| s.name.clone())
         .collect()
 }
