@@ -457,7 +457,7 @@ pub(crate) fn guide_map_format(
 
 /// The 审批导图 of an item, drawn from its current published version and
 /// its 通办 list entry (the version is printed on it): SVG or an A4 PDF.
-/// Answers 304 to an `If-None-Match` of the drawing's ETag.
+/// Answers 304 to an `If-None-Match` of the drawing's ETag. Access: public.
 #[utoipa::path(get, path = "/items/{code}/guide-map", tag = "catalogue",
     params(("code" = String, Path, max_length = 40, description = "Item code, e.g. GA-001"),
            ("format" = Option<String>, Query, description = "svg or pdf; without it `Accept` decides (application/pdf → PDF), SVG by default")),
