@@ -267,6 +267,37 @@ struct Run {
     indent: f32,
 }
 
+/// How a line of text looks.
+#[derive(Clone, Copy)]
+enum Style {
+    /// A name or a value: body size, bold.
+    Strong,
+    /// Body text.
+    Body,
+    /// Small ink text.
+    Small,
+    /// Small secondary text.
+    Note,
+    /// A small secondary heading.
+    Label,
+    /// A small accented remark (an e-licence may replace the material).
+    Mark,
+}
+
+impl Style {
+    /// Size, bold, colour.
+    fn look(self) -> (f32, bool, Tone) {
+        match self {
+            Style::Strong => (TEXT, true, Tone::Ink),
+            Style::Body => (TEXT, false, Tone::Ink),
+            Style::Small => (SMALL, false, Tone::Ink),
+            Style::Note => (SMALL, false, Tone::Muted),
+            Style::Label => (SMALL, true, Tone::Muted),
+            Style::Mark => (SMALL, false, Tone::Accent),
+        }
+    }
+}
+
 impl Painter<'_> {
     fn wrap(&self, text: &str, width: f32, size: f32) -> Vec<String> {
         wrap(text, width.max(size), |c| (self.em)(c) * size)
@@ -277,42 +308,31 @@ impl Painter<'_> {
     }
 
     /// `text` wrapped to `width` as runs; continuation lines hang by `hang`.
-    fn runs(
-        &self,
-        text: &str,
-        width: f32,
-        size: f32,
-        bold: bool,
-        tone: Tone,
-        hang: f32,
-    ) -> Vec<Run> {
-        let mut out = Vec::new();
-        let first = self.wrap(text, width, size);
-        // Wrap the first line at full width and the rest at the hung width.
-        let mut rest = String::new();
-        for (i, l) in first.iter().enumerate() {
-            if i == 0 {
-                out.push(Run {
-                    text: l.clone(),
-                    size,
-                    bold,
-                    tone,
-                    indent: 0.0,
-                });
-            } else {
-                rest.push_str(l);
-            }
-        }
+    fn runs(&self, text: &str, width: f32, style: Style, hang_em: f32) -> Vec<Run> {
+        let (size, bold, tone) = style.look();
+        let hang = hang_em * size;
+        let run = |text: String, indent: f32| Run {
+            text,
+            size,
+            bold,
+            tone,
+            indent,
+        };
+        // The first line at full width, the rest of the text (from where the
+        // first line ends) re-wrapped at the hung width.
+        let lines = self.wrap(text, width, size);
+        let first = lines.first().cloned().unwrap_or_default();
+        let rest = match text.strip_prefix(first.as_str()) {
+            Some(rest) => rest.trim_start_matches([' ', '\n', '\r']).to_owned(),
+            None => lines[1..].concat(),
+        };
+        let mut out = vec![run(first, 0.0)];
         if !rest.is_empty() {
-            for l in self.wrap(&rest, width - hang, size) {
-                out.push(Run {
-                    text: l,
-                    size,
-                    bold,
-                    tone,
-                    indent: hang,
-                });
-            }
+            out.extend(
+                self.wrap(&rest, width - hang, size)
+                    .into_iter()
+                    .map(|l| run(l, hang)),
+            );
         }
         out
     }
@@ -460,174 +480,140 @@ pub fn layout(src: &GuideMapSource, em: Measure<'_>) -> Layout {
         bands: Vec::new(),
     };
     header(&mut p, v);
-
-    // ① The questionnaire.
-    let g = &c.guide;
-    p.section(1, "回答问题", "根据您的回答确定办理情形");
-    let question_no = |key: &str| g.questions.iter().position(|q| q.key == key);
-    let option_label = |q: &str, o: &str| {
-        g.questions
-            .iter()
-            .find(|x| x.key == q)
-            .and_then(|x| x.options.iter().find(|y| y.key == o))
-            .map_or(o.to_owned(), |y| y.label.clone())
-    };
-    let cond = |pairs: &std::collections::BTreeMap<String, String>| -> String {
-        let mut keyed: Vec<(usize, String)> = pairs
-            .iter()
-            .map(|(q, o)| {
-                let n = question_no(q).unwrap_or(usize::MAX);
-                (
-                    n,
-                    format!("问题{}选“{}”", n.saturating_add(1), option_label(q, o)),
-                )
-            })
-            .collect();
-        keyed.sort();
-        keyed
-            .into_iter()
-            .map(|(_, s)| s)
-            .collect::<Vec<_>>()
-            .join("，")
-    };
-    let wq = Painter::inner(1, false);
-    let mut boxes = Vec::new();
-    for (i, q) in g.questions.iter().enumerate() {
-        let mut runs = p.runs(
-            &format!("问题{}　{}", i + 1, q.text),
-            wq,
-            TEXT,
-            true,
-            Tone::Ink,
-            3.5 * TEXT,
-        );
-        if !q.show_if.is_empty() {
-            runs.extend(p.runs(
-                &format!("（仅当{}时回答）", cond(&q.show_if)),
-                wq,
-                SMALL,
-                false,
-                Tone::Muted,
-                0.0,
-            ));
-        }
-        let options: Vec<String> = q.options.iter().map(|o| format!("○ {}", o.label)).collect();
-        runs.extend(p.runs(&options.join("　　"), wq, TEXT, false, Tone::Ink, 0.0));
-        boxes.push((runs, Tone::Tint));
-    }
-    if boxes.is_empty() {
-        let runs = p.runs(
-            "本事项无需回答问题，只有一种办理情形。",
-            wq,
-            TEXT,
-            false,
-            Tone::Ink,
-            0.0,
-        );
-        boxes.push((runs, Tone::Tint));
-    }
-    p.grid(boxes, 1, false);
+    questionnaire(&mut p, src);
     p.down_arrow();
-
-    // ② The situations, each with the materials it adds.
-    p.section(2, "确定办理情形", "每种情形所需材料＝通用材料＋该情形材料");
-    let cols = if g.situations.len() > 1 { 2 } else { 1 };
-    let ws = Painter::inner(cols, false);
-    let name_of = |key: &str| {
-        c.materials
-            .iter()
-            .find(|m| m.key == key)
-            .map_or(key.to_owned(), |m| m.name.clone())
-    };
-    let boxes = g
-        .situations
-        .iter()
-        .enumerate()
-        .map(|(i, s)| {
-            let mut runs = p.runs(
-                &format!("情形{}　{}", i + 1, s.name),
-                ws,
-                TEXT,
-                true,
-                Tone::Ink,
-                3.5 * TEXT,
-            );
-            let when = if s.when.is_empty() {
-                if g.questions.is_empty() {
-                    "适用于所有申请".to_owned()
-                } else {
-                    "其他情形".to_owned()
-                }
-            } else {
-                cond(&s.when)
-            };
-            runs.extend(p.runs(
-                &format!("条件：{when}"),
-                ws,
-                SMALL,
-                false,
-                Tone::Muted,
-                3.0 * SMALL,
-            ));
-            let extra: Vec<String> = s.materials.iter().map(|k| name_of(k)).collect();
-            let adds = if extra.is_empty() {
-                "另需材料：无（只需通用材料）".to_owned()
-            } else {
-                format!("另需材料：{}", extra.join("、"))
-            };
-            runs.extend(p.runs(&adds, ws, SMALL, false, Tone::Ink, 5.0 * SMALL));
-            (runs, Tone::Paper)
-        })
-        .collect();
-    p.grid(boxes, cols, false);
+    situations(&mut p, src);
     p.down_arrow();
-
-    // ③ The materials with their review points.
     p.section(3, "准备申请材料", "左：材料及提交要求　右：审查要点");
     for m in &c.materials {
         material(&mut p, m, &situations_needing(src, m));
     }
     p.down_arrow();
+    steps(&mut p, src);
+    p.down_arrow();
+    limits(&mut p, src);
+    p.down_arrow();
+    tongban(&mut p, src);
+    footer(&mut p, src);
+    Layout {
+        code: c.code.as_str().to_owned(),
+        name: c.name.clone(),
+        version: v.version,
+        title: format!("{}审批导图（第{}版）", c.name, v.version),
+        summary: summary(src),
+        bands: p.bands,
+    }
+}
 
-    // ④ The steps.
+/// A condition of the questionnaire in words: `问题1选“…”，问题2选“…”`.
+fn condition(src: &GuideMapSource, pairs: &std::collections::BTreeMap<String, String>) -> String {
+    let g = &src.version.content.guide;
+    let mut said: Vec<(usize, String)> = pairs
+        .iter()
+        .map(|(q, o)| {
+            let n = g.questions.iter().position(|x| &x.key == q);
+            let label = n
+                .and_then(|i| g.questions[i].options.iter().find(|y| &y.key == o))
+                .map_or(o.as_str(), |y| y.label.as_str());
+            let n = n.map_or(usize::MAX, |i| i + 1);
+            (n, format!("问题{n}选“{label}”"))
+        })
+        .collect();
+    said.sort();
+    let said: Vec<String> = said.into_iter().map(|(_, s)| s).collect();
+    said.join("，")
+}
+
+/// ① The questionnaire: each question with its options, and when it is asked.
+fn questionnaire(p: &mut Painter<'_>, src: &GuideMapSource) {
+    let g = &src.version.content.guide;
+    p.section(1, "回答问题", "根据您的回答确定办理情形");
+    let w = Painter::inner(1, false);
+    let mut boxes = Vec::new();
+    for (i, q) in g.questions.iter().enumerate() {
+        let mut runs = p.runs(&format!("问题{}　{}", i + 1, q.text), w, Style::Strong, 3.5);
+        if !q.show_if.is_empty() {
+            let when = condition(src, &q.show_if);
+            runs.extend(p.runs(&format!("（仅当{when}时回答）"), w, Style::Note, 0.0));
+        }
+        let options: Vec<String> = q.options.iter().map(|o| format!("○ {}", o.label)).collect();
+        runs.extend(p.runs(&options.join("　　"), w, Style::Body, 0.0));
+        boxes.push((runs, Tone::Tint));
+    }
+    if boxes.is_empty() {
+        let runs = p.runs(
+            "本事项无需回答问题，只有一种办理情形。",
+            w,
+            Style::Body,
+            0.0,
+        );
+        boxes.push((runs, Tone::Tint));
+    }
+    p.grid(boxes, 1, false);
+}
+
+/// ② The situations: when each applies and the materials it adds.
+fn situations(p: &mut Painter<'_>, src: &GuideMapSource) {
+    let c = &src.version.content;
+    let g = &c.guide;
+    p.section(2, "确定办理情形", "每种情形所需材料＝通用材料＋该情形材料");
+    let cols = if g.situations.len() > 1 { 2 } else { 1 };
+    let w = Painter::inner(cols, false);
+    let name_of = |key: &String| {
+        c.materials
+            .iter()
+            .find(|m| &m.key == key)
+            .map_or(key.clone(), |m| m.name.clone())
+    };
+    let mut boxes = Vec::new();
+    for (i, s) in g.situations.iter().enumerate() {
+        let mut runs = p.runs(&format!("情形{}　{}", i + 1, s.name), w, Style::Strong, 3.5);
+        let when = match (s.when.is_empty(), g.questions.is_empty()) {
+            (true, true) => "适用于所有申请".to_owned(),
+            (true, false) => "其他情形".to_owned(),
+            (false, _) => condition(src, &s.when),
+        };
+        runs.extend(p.runs(&format!("条件：{when}"), w, Style::Note, 3.0));
+        let extra: Vec<String> = s.materials.iter().map(name_of).collect();
+        let adds = if extra.is_empty() {
+            "另需材料：无（只需通用材料）".to_owned()
+        } else {
+            format!("另需材料：{}", extra.join("、"))
+        };
+        runs.extend(p.runs(&adds, w, Style::Small, 5.0));
+        boxes.push((runs, Tone::Paper));
+    }
+    p.grid(boxes, cols, false);
+}
+
+/// ④ The steps, numbered, with arrows between them.
+fn steps(p: &mut Painter<'_>, src: &GuideMapSource) {
     p.section(4, "办理流程", "");
-    let steps: Vec<String> = if c.steps.is_empty() {
-        vec![
-            "申请".into(),
-            "受理".into(),
-            "审查".into(),
-            "决定".into(),
-            "送达".into(),
-        ]
+    let given = &src.version.content.steps;
+    let steps: Vec<&str> = if given.is_empty() {
+        vec!["申请", "受理", "审查", "决定", "送达"]
     } else {
-        c.steps.clone()
+        given.iter().map(String::as_str).collect()
     };
-    // One row for up to five steps, else rows of four, numbered.
-    let per_row = if steps.len() <= 5 {
-        steps.len().max(1)
-    } else {
-        4
-    };
-    let wst = Painter::inner(per_row, true);
+    // One row for up to five steps, else rows of four.
+    let per_row = if steps.len() <= 5 { steps.len() } else { 4 };
+    let w = Painter::inner(per_row, true);
     let boxes = steps
         .iter()
         .enumerate()
         .map(|(i, s)| {
-            let runs = p.runs(
-                &format!("{}. {s}", i + 1),
-                wst,
-                TEXT,
-                false,
-                Tone::Ink,
-                1.2 * TEXT,
-            );
-            (runs, Tone::Tint)
+            (
+                p.runs(&format!("{}. {s}", i + 1), w, Style::Body, 1.2),
+                Tone::Tint,
+            )
         })
         .collect();
     p.grid(boxes, per_row, true);
-    p.down_arrow();
+}
 
-    // ⑤ Time limits and fee.
+/// ⑤ Time limits, fee, result, visits and online depth.
+fn limits(p: &mut Painter<'_>, src: &GuideMapSource) {
+    let c = &src.version.content;
     p.section(5, "时限与收费", "");
     let legal = if c.legal_days > 0 {
         format!("{}个工作日", c.legal_days)
@@ -644,96 +630,55 @@ pub fn layout(src: &GuideMapSource, em: Measure<'_>) -> Layout {
     } else {
         format!("{}次", c.max_visits)
     };
+    let result = format!("{}：{}", c.result_type.label(), c.result_name);
     let mut facts = vec![
         ("承诺时限", promised),
         ("法定时限", legal),
         ("收费", c.fee.clone()),
         ("最多跑动次数", visits),
-        (
-            "办理结果",
-            format!("{}：{}", c.result_type.label(), c.result_name),
-        ),
+        ("办理结果", result),
         ("网上办理深度", format!("{}星", c.online_stars)),
     ];
+    // An inferred limit is never shown as official.
     if c.limits_source == LimitsSource::Inferred {
         facts.push(("时限来源", LimitsSource::Inferred.label().to_owned()));
     }
-    let wf = Painter::inner(2, false);
+    let w = Painter::inner(2, false);
     let boxes = facts
         .iter()
         .map(|(k, val)| {
-            let mut runs = p.runs(k, wf, SMALL, false, Tone::Muted, 0.0);
-            runs.extend(p.runs(val, wf, TEXT, true, Tone::Ink, 0.0));
+            let mut runs = p.runs(k, w, Style::Note, 0.0);
+            runs.extend(p.runs(val, w, Style::Strong, 0.0));
             (runs, Tone::Warm)
         })
         .collect();
     p.grid(boxes, 2, false);
-    p.down_arrow();
+}
 
-    // ⑥ Where it may be handled: the 通办 modes and hall levels.
+/// ⑥ Where it may be handled: the 通办 modes and the hall levels.
+fn tongban(p: &mut Painter<'_>, src: &GuideMapSource) {
     p.section(6, "全域通办", "");
-    let wt = Painter::inner(1, false);
+    let w = Painter::inner(1, false);
     let mut runs = Vec::new();
     match &src.listing {
         Some(e) => {
             let modes: Vec<&str> = e.modes.iter().map(|m| m.label()).collect();
             let levels: Vec<&str> = e.levels.iter().map(|l| l.label()).collect();
-            runs.extend(p.runs(
-                &format!("已列入第{}批全域通办清单", e.batch),
-                wt,
-                TEXT,
-                true,
-                Tone::Ink,
-                0.0,
-            ));
-            runs.extend(p.runs(
-                &format!("通办模式：{}", modes.join("、")),
-                wt,
-                TEXT,
-                false,
-                Tone::Ink,
-                5.0 * TEXT,
-            ));
-            runs.extend(p.runs(
-                &format!("可受理的服务大厅层级：{}", levels.join("、")),
-                wt,
-                TEXT,
-                false,
-                Tone::Ink,
-                11.0 * TEXT,
-            ));
-            runs.extend(p.runs(
-                "在上述任一层级的服务大厅均可申请，由实施部门审批。",
-                wt,
-                SMALL,
-                false,
-                Tone::Muted,
-                0.0,
-            ));
+            let batch = format!("已列入第{}批全域通办清单", e.batch);
+            runs.extend(p.runs(&batch, w, Style::Strong, 0.0));
+            let modes = format!("通办模式：{}", modes.join("、"));
+            runs.extend(p.runs(&modes, w, Style::Body, 5.0));
+            let levels = format!("可受理的服务大厅层级：{}", levels.join("、"));
+            runs.extend(p.runs(&levels, w, Style::Body, 11.0));
+            let note = "在上述任一层级的服务大厅均可申请，由实施部门审批。";
+            runs.extend(p.runs(note, w, Style::Note, 0.0));
         }
         None => {
-            runs.extend(p.runs("本事项未列入全域通办清单", wt, TEXT, true, Tone::Ink, 0.0));
-            runs.extend(p.runs(
-                "请到实施部门的服务窗口办理。",
-                wt,
-                TEXT,
-                false,
-                Tone::Ink,
-                0.0,
-            ));
+            runs.extend(p.runs("本事项未列入全域通办清单", w, Style::Strong, 0.0));
+            runs.extend(p.runs("请到实施部门的服务窗口办理。", w, Style::Body, 0.0));
         }
     }
     p.grid(vec![(runs, Tone::Warm)], 1, false);
-    footer(&mut p, src);
-
-    Layout {
-        code: c.code.as_str().to_owned(),
-        name: c.name.clone(),
-        version: v.version,
-        title: format!("{}审批导图（第{}版）", c.name, v.version),
-        summary: summary(src),
-        bands: p.bands,
-    }
 }
 
 /// The situations in which a per-situation material is asked for.
@@ -840,59 +785,32 @@ fn material(p: &mut Painter<'_>, m: &MaterialSpec, situations: &[String]) {
     let left_w = CONTENT_W * 0.42;
     let right_w = CONTENT_W - left_w;
     let (lw, rw) = (left_w - 2.0 * PAD, right_w - 2.0 * PAD);
-    let mut left = p.runs(&m.name, lw, TEXT, true, Tone::Ink, 0.0);
-    let mut need = format!("{} {}份", m.form.label(), m.copies);
-    need.push_str(if m.required {
-        " · 必须提交"
+    let mut left = p.runs(&m.name, lw, Style::Strong, 0.0);
+    let need = if m.required {
+        "必须提交"
     } else {
-        " · 按情形提交"
-    });
-    left.extend(p.runs(&need, lw, SMALL, false, Tone::Muted, 0.0));
+        "按情形提交"
+    };
+    let need = format!("{} {}份 · {need}", m.form.label(), m.copies);
+    left.extend(p.runs(&need, lw, Style::Note, 0.0));
     if !m.required && !situations.is_empty() {
-        left.extend(p.runs(
-            &format!("适用：{}", situations.join("、")),
-            lw,
-            SMALL,
-            false,
-            Tone::Muted,
-            3.0 * SMALL,
-        ));
+        let when = format!("适用：{}", situations.join("、"));
+        left.extend(p.runs(&when, lw, Style::Note, 3.0));
     }
     if let Some(l) = &m.license {
-        left.extend(p.runs(
-            &format!("可用电子{l}免提交"),
-            lw,
-            SMALL,
-            false,
-            Tone::Accent,
-            0.0,
-        ));
+        left.extend(p.runs(&format!("可用电子{l}免提交"), lw, Style::Mark, 0.0));
     }
     let mut right = Vec::new();
     if m.review_points.is_empty() {
-        right.extend(p.runs("审查要点：无", rw, SMALL, false, Tone::Muted, 0.0));
+        right.extend(p.runs("审查要点：无", rw, Style::Note, 0.0));
     } else {
-        right.extend(p.runs("审查要点", rw, SMALL, true, Tone::Muted, 0.0));
+        right.extend(p.runs("审查要点", rw, Style::Label, 0.0));
         for point in &m.review_points {
-            right.extend(p.runs(
-                &format!("• {point}"),
-                rw,
-                TEXT,
-                false,
-                Tone::Ink,
-                0.8 * TEXT,
-            ));
+            right.extend(p.runs(&format!("• {point}"), rw, Style::Body, 0.8));
         }
         if right.len() > MAX_POINT_LINES {
             right.truncate(MAX_POINT_LINES - 1);
-            right.extend(p.runs(
-                "……（其余要点见办事指南）",
-                rw,
-                SMALL,
-                false,
-                Tone::Muted,
-                0.0,
-            ));
+            right.extend(p.runs("……（其余要点见办事指南）", rw, Style::Note, 0.0));
         }
     }
     let h = Painter::runs_height(&left).max(Painter::runs_height(&right));
@@ -1356,6 +1274,22 @@ mod tests {
         }
         // The last band (the source line) closes the last page.
         assert!(texts(&pages.last().unwrap().shapes).contains("自动生成"));
+    }
+
+    #[test]
+    fn continuation_lines_hang_and_lose_no_text() {
+        let p = Painter {
+            em: &approx_em,
+            bands: Vec::new(),
+        };
+        let text =
+            "条件：问题1选“已满十六周岁”，问题2选“外省（在莆田居住）”，问题3选“other words here”";
+        let runs = p.runs(text, 10.0 * SMALL, Style::Note, 3.0);
+        assert!(runs.len() > 2);
+        assert_eq!(runs[0].indent, 0.0);
+        assert!(runs[1..].iter().all(|r| r.indent == 3.0 * SMALL));
+        let joined: String = runs.iter().map(|r| r.text.as_str()).collect();
+        assert_eq!(squash(&joined), squash(text));
     }
 
     #[test]
