@@ -20,12 +20,14 @@ pub mod evaluations;
 pub mod grant_matrix;
 pub mod grants;
 pub mod guide;
+pub mod guide_map;
 pub mod halls;
 pub mod licences;
 pub mod materials;
 pub mod refdata;
 pub mod scans;
 pub mod sms;
+pub mod text;
 pub mod users;
 pub mod views;
 

@@ -13,6 +13,7 @@ pub mod devices;
 pub mod documents;
 pub mod error;
 pub mod extract;
+pub mod guide_map;
 pub use tongban_app::licences;
 pub mod outbox;
 pub mod pages;

@@ -427,3 +427,55 @@ pub async fn list_rows(
     }
     Ok(out)
 }
+
+/// Which drawing of a guide map a request asks for: `format=svg|pdf`, else
+/// the `Accept` header (`application/pdf` before `image/svg+xml`), else SVG.
+pub(crate) fn guide_map_format(
+    p: &Params,
+    headers: &HeaderMap,
+) -> Result<crate::guide_map::Format, ApiError> {
+    use crate::guide_map::Format;
+    if let Some(f) = p.parse("format", "格式", |v| match v {
+        "svg" => Some(Format::Svg),
+        "pdf" => Some(Format::Pdf),
+        _ => None,
+    })? {
+        return Ok(f);
+    }
+    let accept = headers
+        .get(axum::http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let pdf = accept.find("application/pdf");
+    let svg = accept.find("image/svg+xml");
+    Ok(match (pdf, svg) {
+        (Some(a), Some(b)) if b < a => Format::Svg,
+        (Some(_), _) => Format::Pdf,
+        _ => Format::Svg,
+    })
+}
+
+/// The 审批导图 of an item, drawn from its current published version and
+/// its 通办 list entry (the version is printed on it): SVG or an A4 PDF.
+/// Answers 304 to an `If-None-Match` of the drawing's ETag. Access: public.
+#[utoipa::path(get, path = "/items/{code}/guide-map", tag = "catalogue",
+    params(("code" = String, Path, max_length = 40, description = "Item code, e.g. GA-001"),
+           ("format" = Option<String>, Query, description = "svg or pdf; without it `Accept` decides (application/pdf → PDF), SVG by default")),
+    responses((status = 200, description = "The guide map", content(("image/svg+xml"), ("application/pdf"))),
+              (status = 304, description = "Unchanged: the ETag given in If-None-Match is current"),
+              (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn guide_map(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+    p: Params,
+) -> ApiResult<axum::response::Response> {
+    ctx.authorize(Action::ReadPublic)?;
+    let format = guide_map_format(&p, &headers)?;
+    let src = tongban_app::guide_map::load(&state.app(), &code)
+        .await
+        .map_err(|e| ctx.fail(e))?;
+    let layout = crate::guide_map::layout(&src);
+    Ok(crate::guide_map::respond(&layout, format, &headers))
+}

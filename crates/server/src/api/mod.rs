@@ -85,6 +85,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(catalogue::get))
         .routes(routes!(catalogue::implementations))
         .routes(routes!(catalogue::guide))
+        .routes(routes!(catalogue::guide_map))
         .routes(routes!(catalogue::get_aliases, catalogue::put_aliases))
         .routes(routes!(catalogue::tongban_list))
         .routes(routes!(cases::create, cases::list))

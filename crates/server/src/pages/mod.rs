@@ -211,6 +211,8 @@ pub fn router() -> Router<AppState> {
         .route("/", get(home))
         .route("/items", get(search))
         .route("/items/{code}", get(item))
+        .route("/items/{code}/guide-map.svg", get(guide_map_svg))
+        .route("/items/{code}/guide-map.pdf", get(guide_map_pdf))
         .route("/list", get(tongban_list))
         .route("/halls", get(halls))
         .route("/login", get(login_form).post(login))
@@ -460,10 +462,47 @@ async fn item(
         title => &c.name, item => item_value(c), version => &v.version,
         published_at => v.published_at.get(..10).unwrap_or(""),
         materials => c.materials.iter().map(material_value).collect::<Vec<_>>(),
+        map_alt => tongban_app::guide_map::summary(&tongban_app::guide_map::GuideMapSource { version: g.version.clone(), listing: g.listing.clone() }),
         answers => &g.answers, listing, implementations, aliases => &g.aliases, next => Value::from(Serde(&g.next)),
         ..Value::from(Serde(&g.guide))
     };
     page(&state, &ctx, "item.html", &uri.to_string(), "items", values)
+}
+
+/// An item's 审批导图 as SVG (shown on its page).
+async fn guide_map_svg(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+) -> PageResult {
+    guide_map_page(&state, &ctx, &headers, &code, crate::guide_map::Format::Svg).await
+}
+
+/// An item's 审批导图 as an A4 PDF (下载审批导图).
+async fn guide_map_pdf(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+) -> PageResult {
+    guide_map_page(&state, &ctx, &headers, &code, crate::guide_map::Format::Pdf).await
+}
+
+/// The drawing, or the error page of the item page (404 for an unknown item).
+async fn guide_map_page(
+    state: &AppState,
+    ctx: &Ctx,
+    headers: &HeaderMap,
+    code: &str,
+    format: crate::guide_map::Format,
+) -> PageResult {
+    ctx.authorize(Action::ReadPublic)?;
+    let src = tongban_app::guide_map::load(&state.app(), code)
+        .await
+        .map_err(|e| ctx.fail(e))?;
+    let layout = crate::guide_map::layout(&src);
+    Ok(crate::guide_map::respond(&layout, format, headers))
 }
 
 /// An item's standard elements, in words.

@@ -644,6 +644,7 @@ async fn the_openapi_document_describes_every_route() {
         "/items/{code}",
         "/items/{code}/implementations",
         "/items/{code}/guide",
+        "/items/{code}/guide-map",
         "/items/{code}/aliases",
         "/tongban-list",
     ] {

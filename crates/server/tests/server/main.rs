@@ -8,6 +8,7 @@ mod appointments;
 mod cases;
 mod devices;
 mod evaluations;
+mod guide_map;
 mod kiosk;
 mod online;
 mod outbox;
