@@ -12,6 +12,7 @@ pub mod blobs;
 pub mod calendar;
 pub mod cases;
 pub mod catalogue;
+pub mod city_admin;
 pub mod codes;
 pub mod cursor;
 pub mod documents;

@@ -242,6 +242,7 @@ impl Demo {
             .region
             .into_iter()
             .map(|r| Region {
+                retired: Default::default(),
                 code: RegionCode(r.code),
                 name: r.name,
                 level: r.level,
@@ -253,6 +254,9 @@ impl Demo {
             .hall
             .into_iter()
             .map(|h| NewHall {
+                extended_hours: Default::default(),
+                self_service_24h: Default::default(),
+                weekend_hours: Default::default(),
                 key: h.key,
                 name: h.name,
                 kind: h.kind,
@@ -279,6 +283,8 @@ impl Demo {
             .department
             .into_iter()
             .map(|d| NewDepartment {
+                contact: Default::default(),
+                phone: Default::default(),
                 key: d.key,
                 name: d.name,
                 kind: d.kind,

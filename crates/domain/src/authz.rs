@@ -109,6 +109,9 @@ pub enum Action<'a> {
     VerifyOriginal(CaseScope<'a>),
     /// Edit the working-day calendar.
     EditCalendar,
+    /// Administer the city: regions, halls, windows, departments, and the
+    /// city workbook.
+    ManageCity,
     /// Create accounts in a hall (`Some`), a department, or anywhere (`None`).
     ManageUsers {
         /// The hall the account would belong to.
@@ -552,6 +555,7 @@ fn decide(actor: Actor, action: Action<'_>, trust: &Trust<'_>) -> Result<(), Den
         Action::EditAliases
         | Action::ManageCatalogue
         | Action::EditCalendar
+        | Action::ManageCity
         | Action::ReadAudit
         | Action::ManageOutbox => role == Role::PlatformAdmin,
         Action::CreateCase {
@@ -710,6 +714,9 @@ mod case_tests {
 
     fn departments() -> Vec<Department> {
         vec![Department {
+            contact: Default::default(),
+            phone: Default::default(),
+            retired: Default::default(),
             id: DEPT,
             key: "d".into(),
             name: "荔城区民政局".into(),
@@ -1153,6 +1160,7 @@ mod tests {
             Action::ReadOwnAccount,
             Action::EditAliases,
             Action::ManageCatalogue,
+            Action::ManageCity,
             Action::ManageUsers {
                 hall: h1,
                 department: None,
@@ -1192,11 +1200,11 @@ mod tests {
                 .map(|x| u8::from(authorize(a, *x, &Trust::NONE).is_ok()))
                 .collect();
             let want: &[u8] = match role {
-                Role::PlatformAdmin => &[1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1],
-                Role::HallAdmin => &[1, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1],
-                Role::DepartmentAdmin => &[1, 1, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0, 1],
-                Role::Applicant => &[1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
-                _ => &[1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1],
+                Role::PlatformAdmin => &[1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1],
+                Role::HallAdmin => &[1, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1],
+                Role::DepartmentAdmin => &[1, 1, 0, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0, 1],
+                Role::Applicant => &[1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+                _ => &[1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1],
             };
             assert_eq!(got, want, "{role:?}");
         }

@@ -58,6 +58,9 @@ pub struct Region {
     pub parent: Option<RegionCode>,
     /// True when `code` is a local code, not an official one.
     pub local_code: bool,
+    /// Retired: kept for history (its halls and cases), offered for nothing new.
+    #[serde(default)]
+    pub retired: bool,
 }
 
 /// Kind of hall.
@@ -117,6 +120,24 @@ pub struct Window {
     pub phone: String,
     /// Contact person.
     pub contact: String,
+    /// Retired: kept for history, offered for nothing new.
+    #[serde(default)]
+    pub retired: bool,
+    /// The staff named to it (a 专窗's named staff, 专人).
+    #[serde(default)]
+    pub named_staff: Vec<NamedStaff>,
+}
+
+/// A staff member named to a window.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NamedStaff {
+    /// The account.
+    pub user: crate::ids::UserId,
+    /// Display name.
+    pub name: String,
+    /// Mobile, as the directory shows it.
+    pub phone: String,
 }
 
 /// New window data (no id yet).
@@ -162,6 +183,19 @@ pub struct Hall {
     pub phone: String,
     /// Windows, 专窗 first.
     pub windows: Vec<Window>,
+    /// 错时延时 hours beyond the regular ones (`HH:MM-HH:MM`, comma
+    /// separated), e.g. the lunch break and the evening.
+    #[serde(default)]
+    pub extended_hours: String,
+    /// Weekend hours (`HH:MM-HH:MM`, comma separated).
+    #[serde(default)]
+    pub weekend_hours: String,
+    /// A 24-hour self-service area (24小时自助服务区).
+    #[serde(default)]
+    pub self_service_24h: bool,
+    /// Retired: keeps its cases and history, offered for nothing new.
+    #[serde(default)]
+    pub retired: bool,
 }
 
 /// New hall data.
@@ -185,6 +219,15 @@ pub struct NewHall {
     pub phone: String,
     /// Windows.
     pub windows: Vec<NewWindow>,
+    /// 错时延时 hours.
+    #[serde(default)]
+    pub extended_hours: String,
+    /// Weekend hours.
+    #[serde(default)]
+    pub weekend_hours: String,
+    /// A 24-hour self-service area.
+    #[serde(default)]
+    pub self_service_24h: bool,
 }
 
 /// Kind of department (审批部门类别).
@@ -321,6 +364,15 @@ pub struct Department {
     pub region: RegionCode,
     /// System it decides in.
     pub system: SystemKind,
+    /// Contact person (for halls and the city office).
+    #[serde(default)]
+    pub contact: String,
+    /// Contact phone.
+    #[serde(default)]
+    pub phone: String,
+    /// Retired: keeps its cases and history, decides nothing new.
+    #[serde(default)]
+    pub retired: bool,
 }
 
 /// New department data.
@@ -336,6 +388,12 @@ pub struct NewDepartment {
     pub region: RegionCode,
     /// System.
     pub system: SystemKind,
+    /// Contact person.
+    #[serde(default)]
+    pub contact: String,
+    /// Contact phone.
+    #[serde(default)]
+    pub phone: String,
 }
 
 /// How near a hall in region `hall` is to a person in region `from`, by the
@@ -369,6 +427,7 @@ mod nearness_tests {
 
     fn region(code: &str, level: RegionLevel, parent: Option<&str>) -> Region {
         Region {
+            retired: Default::default(),
             code: RegionCode(code.into()),
             name: code.into(),
             level,

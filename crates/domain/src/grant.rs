@@ -274,6 +274,7 @@ mod tests {
 
     fn region(code: &str, level: RegionLevel, parent: Option<&str>) -> Region {
         Region {
+            retired: Default::default(),
             code: RegionCode(code.into()),
             name: code.into(),
             level,
@@ -296,6 +297,10 @@ mod tests {
 
     fn place(id: i64, region: &str, level: RegionLevel) -> HallPlace {
         let hall = Hall {
+            weekend_hours: Default::default(),
+            extended_hours: Default::default(),
+            retired: Default::default(),
+            self_service_24h: Default::default(),
             id: HallId(id),
             key: format!("h{id}"),
             name: format!("h{id}"),
@@ -313,6 +318,9 @@ mod tests {
 
     fn dept() -> Department {
         Department {
+            contact: Default::default(),
+            phone: Default::default(),
+            retired: Default::default(),
             id: DepartmentId(7),
             key: "licheng-civil".into(),
             name: "荔城区民政局".into(),

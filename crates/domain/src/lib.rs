@@ -8,6 +8,7 @@ pub mod calendar;
 pub mod case;
 pub mod catalogue;
 pub mod city;
+pub mod city_admin;
 pub mod evaluation;
 pub mod grant;
 pub mod guide;

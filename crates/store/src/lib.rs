@@ -29,13 +29,16 @@ pub use cases::{
     NotificationRecord,
 };
 pub use catalogue::{CatalogueStore, Publication};
-pub use city::{CityStore, DueRefresh};
+pub use city::{CityImport, CityImported, CityStore, DueRefresh, StaffImport};
 pub use evaluations::{
     EvaluationRecord, EvaluationStore, NewEvaluation, RectificationKey, RectificationPage,
     RectificationRecord, RectificationStep, Responsible, StatCounts, StatsBy,
 };
 pub use outbox::OutboxStore;
-pub use people::{Failure, FailureCounts, NewUser, PeopleStore, Session, SessionKind};
+pub use people::{
+    Failure, FailureCounts, NewUser, PeopleStore, Session, SessionKind, StaffFilter, StaffRecord,
+    StaffUpdate,
+};
 use std::sync::Arc;
 pub use trust::{AuditEntry, AuditFilter, AuditKey, NewGrant, TrustStore};
 

@@ -116,11 +116,92 @@ pub struct FailureCounts {
     pub device: i64,
 }
 
+/// Which staff accounts to list, a page at a time (by id).
+#[derive(Debug, Clone, Default)]
+pub struct StaffFilter {
+    /// Only a hall's.
+    pub hall: Option<tongban_domain::HallId>,
+    /// Only a department's.
+    pub department: Option<tongban_domain::DepartmentId>,
+    /// Only those after this id.
+    pub after: Option<i64>,
+    /// Page size.
+    pub limit: i64,
+}
+
+/// A staff account as its administrators see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaffRecord {
+    /// The account.
+    pub user: User,
+    /// Its mobile.
+    pub phone: Option<String>,
+}
+
+/// What an administrator changes about a staff account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaffUpdate {
+    /// Display name.
+    pub display_name: String,
+    /// Role.
+    pub role: Role,
+    /// Where it is held.
+    pub scope: Scope,
+    /// Mobile.
+    pub phone: Option<String>,
+    /// Whether it may sign in.
+    pub active: bool,
+}
+
+/// The SQL of a staff page: a hall's, a department's (the key `$1`), or
+/// every staff account's, after an id, by id.
+pub(crate) fn staff_page_sql(f: &StaffFilter) -> &'static str {
+    match (f.hall, f.department) {
+        (Some(_), _) => {
+            "SELECT id, username, display_name, role, hall_id, department_id, active, household_region, phone
+             FROM users WHERE hall_id = $1 AND id > $2 ORDER BY hall_id, id LIMIT $3"
+        }
+        (None, Some(_)) => {
+            "SELECT id, username, display_name, role, hall_id, department_id, active, household_region, phone
+             FROM users WHERE department_id = $1 AND id > $2 ORDER BY department_id, id LIMIT $3"
+        }
+        (None, None) => {
+            "SELECT id, username, display_name, role, hall_id, department_id, active, household_region, phone
+             FROM users WHERE role <> 'applicant' AND id > $2 AND $1 = $1 ORDER BY id LIMIT $3"
+        }
+    }
+}
+
+/// A staff row: the account and its mobile.
+#[derive(sqlx::FromRow)]
+pub(crate) struct StaffRow {
+    #[sqlx(flatten)]
+    user: UserRow,
+    phone: Option<String>,
+}
+
+impl TryFrom<StaffRow> for StaffRecord {
+    type Error = StoreError;
+    fn try_from(r: StaffRow) -> Result<Self> {
+        Ok(StaffRecord {
+            user: r.user.try_into()?,
+            phone: r.phone,
+        })
+    }
+}
+
 /// What accounts, sessions, sign-in and notifications ask of a database.
 #[async_trait::async_trait]
 pub trait PeopleStore: Send + Sync {
     /// Creates an account.
     async fn create_user(&self, u: &NewUser) -> Result<UserId>;
+
+    /// A page of staff accounts (by id).
+    async fn staff_page(&self, f: &StaffFilter) -> Result<Vec<StaffRecord>>;
+
+    /// Changes a staff account; `NotFound` if there is none (or it is an
+    /// applicant's).
+    async fn update_staff(&self, id: UserId, s: &StaffUpdate) -> Result<()>;
 
     /// An account and its password hash, by login name.
     async fn user_credentials(&self, username: &str) -> Result<Option<(User, String)>>;
@@ -437,6 +518,49 @@ macro_rules! impl_people {
                 .into_iter()
                 .map(tongban_domain::user::User::try_from)
                 .collect()
+            }
+
+            async fn staff_page(&self, f: &$crate::people::StaffFilter) -> $crate::Result<Vec<$crate::people::StaffRecord>> {
+                let key = f.hall.map(|h| h.0).or(f.department.map(|d| d.0)).unwrap_or(0);
+                sqlx::query_as::<_, $crate::people::StaffRow>($crate::people::staff_page_sql(f))
+                    .bind(key)
+                    .bind(f.after.unwrap_or(0))
+                    .bind(f.limit)
+                    .fetch_all(&self.pool)
+                    .await?
+                    .into_iter()
+                    .map($crate::people::StaffRecord::try_from)
+                    .collect()
+            }
+
+            async fn update_staff(&self, id: tongban_domain::UserId, s: &$crate::people::StaffUpdate) -> $crate::Result<()> {
+                let mut tx = self.begin_write().await?;
+                let n = sqlx::query(
+                    "UPDATE users SET display_name = $1, role = $2, hall_id = $3, department_id = $4, phone = $5, active = $6
+                     WHERE id = $7 AND role <> 'applicant'",
+                )
+                .bind(&s.display_name)
+                .bind(s.role.as_str())
+                .bind(s.scope.hall().map(|h| h.0))
+                .bind(s.scope.department().map(|d| d.0))
+                .bind(s.phone.as_deref())
+                .bind(s.active)
+                .bind(id.0)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if n == 0 {
+                    return Err($crate::StoreError::NotFound);
+                }
+                // A disabled account's sessions end with it.
+                if !s.active {
+                    sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                        .bind(id.0)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                tx.commit().await?;
+                Ok(())
             }
 
             async fn create_session(&self, s: &$crate::Session, audit: Option<&$crate::AuditEntry>) -> $crate::Result<()> {

@@ -244,7 +244,7 @@ impl crate::Store for PgStore {
     }
 }
 
-crate::city::impl_city!(PgStore);
+crate::city::impl_city!(PgStore, PgTx);
 crate::people::impl_people!(PgStore, sqlx::Postgres, PgTx);
 crate::catalogue::impl_catalogue!(PgStore, PgTx);
 crate::cases::impl_cases!(PgStore, sqlx::Postgres, PgTx);

@@ -364,7 +364,7 @@ impl crate::Store for SqliteStore {
     }
 }
 
-crate::city::impl_city!(SqliteStore);
+crate::city::impl_city!(SqliteStore, WriteTx);
 crate::people::impl_people!(SqliteStore, sqlx::Sqlite, WriteTx);
 crate::catalogue::impl_catalogue!(SqliteStore, WriteTx);
 crate::cases::impl_cases!(SqliteStore, sqlx::Sqlite, WriteTx);

@@ -114,6 +114,7 @@ macro_rules! contract {
 
 fn region(code: &str, level: RegionLevel, parent: Option<&str>) -> Region {
     Region {
+        retired: Default::default(),
         code: RegionCode(code.into()),
         name: format!("区划{code}"),
         level,
@@ -132,6 +133,9 @@ async fn city(s: &dyn Store) -> (HallId, DepartmentId, DepartmentId) {
     .unwrap();
     let hall = s
         .create_hall(&NewHall {
+            extended_hours: Default::default(),
+            self_service_24h: Default::default(),
+            weekend_hours: Default::default(),
             key: "longqiao".into(),
             name: "龙桥街道便民服务中心".into(),
             kind: HallKind::ConvenienceCentre,
@@ -163,6 +167,8 @@ async fn city(s: &dyn Store) -> (HallId, DepartmentId, DepartmentId) {
         .unwrap();
     let city_police = s
         .create_department(&NewDepartment {
+            contact: Default::default(),
+            phone: Default::default(),
             key: "city-police".into(),
             name: "莆田市公安局".into(),
             kind: DepartmentKind::Police,
@@ -173,6 +179,8 @@ async fn city(s: &dyn Store) -> (HallId, DepartmentId, DepartmentId) {
         .unwrap();
     let xianyou_police = s
         .create_department(&NewDepartment {
+            contact: Default::default(),
+            phone: Default::default(),
             key: "xianyou-police".into(),
             name: "仙游县公安局".into(),
             kind: DepartmentKind::Police,
@@ -274,6 +282,9 @@ contract!(city_round_trips, |s| {
 contract!(constraint_violations_are_typed_and_write_nothing, |s| {
     city(s).await;
     let dup = NewHall {
+        extended_hours: Default::default(),
+        self_service_24h: Default::default(),
+        weekend_hours: Default::default(),
         key: "longqiao".into(),
         name: "重复".into(),
         kind: HallKind::ConvenienceCentre,

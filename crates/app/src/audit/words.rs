@@ -25,6 +25,7 @@ pub const KINDS: &[(&str, &str)] = &[
     ("export", "导出"),
     ("code_guessing", "验证码猜测"),
     ("outbox_resend", "重发消息"),
+    ("city_changed", "城市设置变更"),
 ];
 
 /// A kind in words (其他事件 for one this code does not know).
@@ -195,6 +196,7 @@ fn sentence(e: &StoredAudit, ctx: &Context<'_>, who: &str, d: &Value) -> String 
         ),
         "export" => export(who, &e.subject, d),
         "grant_created" | "grant_revoked" => grant(e, ctx, who, d),
+        "city_changed" => city_change(ctx, who, &e.subject, d),
         "outbox_resend" => format!(
             "{who}重发发送失败的消息（第{}号）",
             e.subject.strip_prefix("outbox:").unwrap_or(&e.subject)
@@ -256,6 +258,7 @@ fn attempted(e: &StoredAudit, ctx: &Context<'_>, action: &str) -> String {
         "readaudit" => "查看安全审计日志".into(),
         "readgrants" => "查看授权".into(),
         "editcalendar" => "修改工作日历".into(),
+        "managecity" => "管理城市（区划、服务中心、部门）".into(),
         "managecatalogue" => "管理事项目录".into(),
         "editaliases" => "编辑事项别名".into(),
         "listcases" => "查看办件列表".into(),
@@ -293,6 +296,45 @@ fn reason(ctx: &Context<'_>, denial: &Value) -> String {
         }
         _ => "不符合授权规则".into(),
     }
+}
+
+/// A change to the city's set-up, in words: what was created, changed,
+/// retired or staffed.
+fn city_change(ctx: &Context<'_>, who: &str, subject: &str, d: &Value) -> String {
+    let (kind, key) = subject.split_once(':').unwrap_or((subject, ""));
+    let id: Option<i64> = key.parse().ok();
+    let named = |n: Option<String>| n.unwrap_or_else(|| key.to_owned());
+    let what = match kind {
+        "region" => format!(
+            "区划 {key}{}",
+            d["name"]
+                .as_str()
+                .map(|n| format!("（{n}）"))
+                .unwrap_or_default()
+        ),
+        "hall" => format!(
+            "服务中心“{}”",
+            named(id.and_then(|h| hall_name(ctx.data, h)))
+        ),
+        "department" => format!(
+            "部门“{}”",
+            named(id.and_then(|x| department_name(ctx.data, DepartmentId(x))))
+        ),
+        "window" => format!("窗口 {}", d["number"].as_str().unwrap_or(key)),
+        "user" => format!("账号 {key}"),
+        "city.xlsx" => return format!("{who}导入城市设置工作簿"),
+        _ => subject.to_owned(),
+    };
+    let verb = if d["retired"] == true {
+        "撤销"
+    } else if d["created"] == true {
+        "新增"
+    } else if d.get("named_staff").is_some() {
+        "指定专人："
+    } else {
+        "修改"
+    };
+    format!("{who}{verb}{what}")
 }
 
 /// An export, in words.

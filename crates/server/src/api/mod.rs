@@ -2,6 +2,7 @@
 //! request/response types; every handler asks [`crate::auth::Ctx::authorize`]
 //! before it reads or writes, and states its access rule in its OpenAPI entry.
 
+pub mod admin;
 pub mod appointments;
 pub mod calendar;
 pub mod cases;
@@ -105,6 +106,22 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(grants::list, grants::create))
         .routes(routes!(grants::revoke))
         .routes(routes!(grants::audit))
+        .routes(routes!(admin::city))
+        .routes(routes!(admin::save_region))
+        .routes(routes!(admin::retire_region))
+        .routes(routes!(admin::create_hall))
+        .routes(routes!(admin::update_hall))
+        .routes(routes!(admin::retire_hall))
+        .routes(routes!(admin::create_window))
+        .routes(routes!(admin::update_window))
+        .routes(routes!(admin::retire_window))
+        .routes(routes!(admin::name_window_staff))
+        .routes(routes!(admin::create_department))
+        .routes(routes!(admin::update_department))
+        .routes(routes!(admin::retire_department))
+        .routes(routes!(admin::staff, admin::create_staff))
+        .routes(routes!(admin::update_staff))
+        .routes(routes!(admin::export_city, admin::import_city))
         .routes(routes!(appointments::slots))
         .routes(routes!(appointments::book, appointments::list))
         .routes(routes!(appointments::cancel))
