@@ -59,9 +59,10 @@ enum Command {
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1:8080")]
         listen: String,
-        /// Demo database file.
+        /// Demo database: a SQLite file, or a `postgres://` URL of an
+        /// empty database (seeded on first start).
         #[arg(long, default_value = "./tongban-demo.db")]
-        db: PathBuf,
+        db: String,
         /// Add synthetic items up to this many in total (e.g. 3100).
         #[arg(long, default_value_t = 0)]
         scale: usize,
@@ -214,6 +215,15 @@ enum ImportWhat {
         #[arg(long, env = "TONGBAN_DB")]
         db: Option<String>,
     },
+    /// The city (regions, departments, halls, windows, staff, named staff)
+    /// from one XLSX workbook: all rows or nothing.
+    City {
+        /// The workbook (.xlsx).
+        file: PathBuf,
+        /// Database URL.
+        #[arg(long, env = "TONGBAN_DB")]
+        db: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -221,6 +231,14 @@ enum ExportWhat {
     /// Catalogue items; the format follows the extension (.csv or .xlsx).
     Items {
         /// The file.
+        file: PathBuf,
+        /// Database URL.
+        #[arg(long, env = "TONGBAN_DB")]
+        db: Option<String>,
+    },
+    /// The city as one XLSX workbook.
+    City {
+        /// The workbook (.xlsx).
         file: PathBuf,
         /// Database URL.
         #[arg(long, env = "TONGBAN_DB")]
@@ -298,25 +316,36 @@ async fn run(cmd: Command, cfg: config::FileConfig) -> AnyResult<ExitCode> {
             reset,
             kiosk_idle,
         } => {
+            let postgres = db.starts_with("postgres://") || db.starts_with("postgresql://");
+            if reset && postgres {
+                return Err("--reset 只用于 SQLite 演示库；PostgreSQL 请换一个空数据库".into());
+            }
             if reset {
                 for suffix in ["", "-wal", "-shm"] {
-                    let p = PathBuf::from(format!("{}{suffix}", db.display()));
+                    let p = PathBuf::from(format!("{db}{suffix}"));
                     if p.exists() {
                         std::fs::remove_file(&p)?;
                     }
                 }
-                let files = PathBuf::from(format!("{}.files", db.display()));
+                let files = PathBuf::from(format!("{db}.files"));
                 if files.exists() {
                     std::fs::remove_dir_all(&files)?;
                 }
             }
-            let url = format!("sqlite://{}", db.display());
+            let (url, files) = match postgres {
+                true => (db.clone(), PathBuf::from("./tongban-demo-files")),
+                false => (
+                    format!("sqlite://{db}"),
+                    PathBuf::from(format!("{db}.files")),
+                ),
+            };
+            let shown = tongban_store::redact_url(&url);
             let store = tongban_store::open(&url).await?;
             tongban_server::calendar::ensure_official(store.as_ref()).await?;
             if tongban_demo::is_seeded(store.as_ref()).await? {
-                println!("沿用已有演示数据库：{}（--reset 可重建）", db.display());
+                println!("沿用已有演示数据库：{shown}（--reset 可重建）");
             } else {
-                println!("正在创建演示数据库：{} …", db.display());
+                println!("正在创建演示数据库：{shown} …");
                 tongban_demo::seed(store.as_ref(), scale, &tongban_server::auth::hash_password)
                     .await?;
             }
@@ -335,7 +364,7 @@ async fn run(cmd: Command, cfg: config::FileConfig) -> AnyResult<ExitCode> {
                 tongban_server::AppState::new(
                     store,
                     tongban_server::Settings {
-                        files_dir: PathBuf::from(format!("{}.files", db.display())),
+                        files_dir: files,
                         kiosk_idle_seconds: kiosk_idle,
                         // The demo's windows have simulated counter devices.
                         device_service: Some(tongban_server::devices::SIM_BASE.into()),
@@ -418,6 +447,51 @@ async fn run(cmd: Command, cfg: config::FileConfig) -> AnyResult<ExitCode> {
                     return Ok(ExitCode::from(2));
                 }
             }
+        }
+        Command::Import {
+            what: ImportWhat::City { file, db },
+        } => {
+            let store = tongban_store::open(&cfg.db(db)?).await?;
+            let app = tongban_app::App::new(store, Default::default());
+            let bytes = std::fs::read(&file)?;
+            let actor = tongban_app::Actor::operator();
+            match tongban_app::city_admin::workbook::import_city(&app, &actor, &bytes).await {
+                Ok(r) => {
+                    let rows: Vec<String> = r
+                        .rows
+                        .iter()
+                        .map(|s| format!("{} {} 行", s.sheet, s.rows))
+                        .collect();
+                    println!("导入完成：{}", rows.join("，"));
+                    if !r.new_accounts.is_empty() {
+                        println!("新建账号及初始密码（仅显示这一次，请分发并要求修改）：");
+                        for a in &r.new_accounts {
+                            println!("  {}\t{}", a.username, a.initial_password);
+                        }
+                    }
+                    for w in &r.warnings {
+                        println!("注意：{}", w.message);
+                    }
+                }
+                Err(tongban_app::AppError::Invalid(errs)) => {
+                    eprintln!("导入失败，未导入任何数据。共 {} 处错误：", errs.0.len());
+                    for e in errs.0 {
+                        eprintln!("  {}", e.message);
+                    }
+                    return Ok(ExitCode::from(2));
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Command::Export {
+            what: ExportWhat::City { file, db },
+        } => {
+            let store = tongban_store::open(&cfg.db(db)?).await?;
+            let app = tongban_app::App::new(store, Default::default());
+            let actor = tongban_app::Actor::operator();
+            let bytes = tongban_app::city_admin::workbook::export_city(&app, &actor).await?;
+            std::fs::write(&file, bytes)?;
+            println!("已导出城市设置到 {}", file.display());
         }
         Command::Export {
             what: ExportWhat::Items { file, db },

@@ -25,6 +25,7 @@ use tongban_domain::tongban::Mode;
 use tongban_store::SessionKind;
 
 pub mod appointments;
+pub mod city;
 mod extract;
 pub mod kiosk;
 pub mod outbox;
@@ -55,6 +56,8 @@ impl Templates {
             ("search.html", include_str!("../../templates/search.html")),
             ("item.html", include_str!("../../templates/item.html")),
             ("list.html", include_str!("../../templates/list.html")),
+            ("city.html", include_str!("../../templates/city.html")),
+            ("staff.html", include_str!("../../templates/staff.html")),
             ("halls.html", include_str!("../../templates/halls.html")),
             ("login.html", include_str!("../../templates/login.html")),
             ("error.html", include_str!("../../templates/error.html")),
@@ -247,6 +250,10 @@ pub fn router() -> Router<AppState> {
         .route("/work/grants", get(trust::grants_page).post(trust::create))
         .route("/work/grants/{id}/revoke", post(trust::revoke))
         .route("/work/audit", get(trust::audit_page))
+        .route("/work/city", get(city::city_page).post(city::city_post))
+        .route("/work/city.xlsx", get(city::city_export))
+        .route("/work/city/import", post(city::city_import))
+        .route("/work/staff", get(city::staff_page).post(city::staff_post))
         .route("/work/audit.xlsx", get(trust::audit_export))
         .route("/work/outbox", get(outbox::list))
         .route("/work/outbox/{id}/resend", post(outbox::resend_page))
@@ -299,6 +306,8 @@ fn page(
         can_grants => ctx.user.is_some() && may(Action::ReadGrants),
         can_audit => may(Action::ReadAudit),
         can_outbox => may(Action::ManageOutbox),
+        can_city => may(Action::ManageCity),
+        can_staff => ctx.user.as_ref().is_some_and(|u| may(Action::ManageUsers { hall: u.scope.hall(), department: u.scope.department() })),
         idle => if ctx.kiosk { state.settings.kiosk_idle_seconds } else { 0 },
         devices => state.settings.device_service.as_deref(),
     };
