@@ -96,6 +96,8 @@ pub struct HallCard {
     pub address: String,
     /// Opening hours.
     pub opening_hours: String,
+    /// 错时延时 hours, weekend hours and the 24-hour area, in words.
+    pub more_hours: String,
     /// Switchboard, shown.
     pub phone: String,
     /// Switchboard, dialled (`tel:` target).
@@ -106,7 +108,7 @@ pub struct HallCard {
     pub windows: Vec<WindowLine>,
 }
 
-/// A window of a hall.
+/// A window of a hall card.
 #[derive(Debug, Serialize)]
 pub struct WindowLine {
     /// Counter number.
@@ -119,6 +121,8 @@ pub struct WindowLine {
     pub staff: i32,
     /// Contact person.
     pub contact: String,
+    /// The staff named to it (专人), reached on the window's phone.
+    pub named: Vec<String>,
     /// Phone, shown.
     pub phone: String,
     /// Phone, dialled.
@@ -148,7 +152,9 @@ fn distance_words(n: usize, from_level: Option<RegionLevel>) -> &'static str {
 pub async fn directory(app: &App, ask: DirectoryQuery) -> AppResult<HallDirectory> {
     let lookups = crate::Lookups::load(app).await?;
     let data = lookups.data();
-    let (regions, halls) = (&data.regions, &data.halls);
+    // A retired hall is not offered (its cases keep its name).
+    let live: Vec<Hall> = data.halls.iter().filter(|h| !h.retired).cloned().collect();
+    let (regions, halls) = (&data.regions, &live);
     let q: String = ask.q.trim().chars().take(50).collect();
     let near = ask.near.filter(|c| regions.iter().any(|r| &r.code.0 == c));
     let near_region = near
@@ -266,6 +272,21 @@ fn place_matches(h: &Hall, regions: &[Region], q: &str) -> bool {
             .any(|n| n.contains(q) || q.contains(n.as_str()))
 }
 
+/// A hall's hours beyond the regular ones, in words.
+fn more_hours(h: &Hall) -> String {
+    let mut parts = Vec::new();
+    if !h.extended_hours.is_empty() {
+        parts.push(format!("错时延时 {}", h.extended_hours.replace(',', "、")));
+    }
+    if !h.weekend_hours.is_empty() {
+        parts.push(format!("周末 {}", h.weekend_hours.replace(',', "、")));
+    }
+    if h.self_service_24h {
+        parts.push("24小时自助服务区".to_owned());
+    }
+    parts.join("；")
+}
+
 fn card(h: &Hall, regions: &[Region]) -> HallCard {
     HallCard {
         id: h.id.0,
@@ -274,16 +295,19 @@ fn card(h: &Hall, regions: &[Region]) -> HallCard {
         place: region_names(h, regions).join(" "),
         address: h.address.clone(),
         opening_hours: h.opening_hours.clone(),
+        more_hours: more_hours(h),
         tel: tel(&h.phone),
         phone: h.phone.clone(),
         distance: None,
         windows: (h.windows.iter())
+            .filter(|w| !w.retired)
             .map(|w| WindowLine {
                 number: w.number.clone(),
                 name: w.name.clone(),
                 tongban: w.tongban,
                 staff: w.staff,
                 contact: w.contact.clone(),
+                named: w.named_staff.iter().map(|n| n.name.clone()).collect(),
                 tel: tel(&w.phone),
                 phone: w.phone.clone(),
             })

@@ -93,6 +93,7 @@ async fn open_once(
         )?;
     }
     let department = deciding_department(app, &lookups, &item, &input).await?;
+    still_serving(&lookups, ch.hall, department)?;
     let delivery = cmd
         .delivery
         .as_ref()
@@ -365,6 +366,27 @@ fn window_may_receive(
         },
         &lookups.trust(),
     )
+}
+
+/// A retired hall takes no new case, and a retired department decides
+/// none (their old cases stay theirs).
+fn still_serving(lookups: &Lookups, hall: Option<HallId>, department: DepartmentId) -> AppResult<()> {
+    let data = lookups.data();
+    if let Some(h) = hall.and_then(|h| data.halls.iter().find(|x| x.id == h && x.retired)) {
+        return Err(AppError::field(
+            "hall",
+            "hall.retired",
+            format!("{}已撤销，不再受理新办件", h.name),
+        ));
+    }
+    match data.departments.iter().find(|d| d.id == department && d.retired) {
+        Some(d) => Err(AppError::field(
+            "item",
+            "department.retired",
+            format!("审批部门{}已撤销，请联系城市管理员调整事项的实施部门", d.name),
+        )),
+        None => Ok(()),
+    }
 }
 
 /// The first event's details: the mode, where and who decides, and for
