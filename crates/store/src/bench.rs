@@ -119,7 +119,8 @@ pub trait BenchStore: crate::Store {
     /// The plans of the reads bounded by one account or one case (priced
     /// the same way): each (what it reads, plan) — an account's
     /// notifications, its unread count and marking them read; a case's
-    /// events and material receipts — and a control no index serves.
+    /// events and material receipts; a page of staff (a hall's, a
+    /// department's, everyone's) — and a control no index serves.
     async fn bounded_read_plans(&self) -> crate::Result<Vec<(String, String)>>;
 
     /// Creates applicant accounts (no password: they cannot sign in) in one
@@ -268,6 +269,14 @@ macro_rules! impl_bench {
                     ("notifications: mark read", $crate::people::MARK_READ_SQL, vec![Int(1_000), Int(1)]),
                     ("case events", $crate::cases::CASE_EVENTS_SQL, vec![Int(1)]),
                     ("case materials", $crate::cases::CASE_MATERIALS_SQL, vec![Int(1)]),
+                    ("staff: a hall's", $crate::people::staff_page_sql(&$crate::StaffFilter {
+                        hall: Some(tongban_domain::HallId(1)), ..Default::default()
+                    }), vec![Int(1), Int(0), Int(50)]),
+                    ("staff: a department's", $crate::people::staff_page_sql(&$crate::StaffFilter {
+                        department: Some(tongban_domain::DepartmentId(1)), ..Default::default()
+                    }), vec![Int(1), Int(0), Int(50)]),
+                    ("staff: everyone's", $crate::people::staff_page_sql(&$crate::StaffFilter::default()),
+                        vec![Int(0), Int(0), Int(50)]),
                     // What the checks must catch: an order no index serves.
                     (
                         "control: notifications by time (no index)",

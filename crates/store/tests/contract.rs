@@ -1952,7 +1952,7 @@ contract!(
     notifications_and_a_cases_reads_go_by_index,
     |s: &dyn tongban_store::BenchStore| {
         let plans = s.bounded_read_plans().await.unwrap();
-        assert_eq!(plans.len(), 6, "five reads and a control");
+        assert_eq!(plans.len(), 9, "eight reads and a control");
         for (what, plan) in plans {
             if what.starts_with("control") {
                 assert!(
@@ -1969,6 +1969,9 @@ contract!(
                 "case events" if s.backend() == "sqlite" => "sqlite_autoindex_case_events",
                 "case events" => "case_events_pkey",
                 "case materials" => "case_materials_case",
+                "staff: a hall's" => "users_hall_order",
+                "staff: a department's" => "users_department_order",
+                "staff: everyone's" => "users_staff_order",
                 _ => "notifications_",
             };
             assert!(plan.contains(index), "{what}: not on {index}:\n{plan}");

@@ -370,7 +370,11 @@ fn window_may_receive(
 
 /// A retired hall takes no new case, and a retired department decides
 /// none (their old cases stay theirs).
-fn still_serving(lookups: &Lookups, hall: Option<HallId>, department: DepartmentId) -> AppResult<()> {
+fn still_serving(
+    lookups: &Lookups,
+    hall: Option<HallId>,
+    department: DepartmentId,
+) -> AppResult<()> {
     let data = lookups.data();
     if let Some(h) = hall.and_then(|h| data.halls.iter().find(|x| x.id == h && x.retired)) {
         return Err(AppError::field(
@@ -379,11 +383,18 @@ fn still_serving(lookups: &Lookups, hall: Option<HallId>, department: Department
             format!("{}已撤销，不再受理新办件", h.name),
         ));
     }
-    match data.departments.iter().find(|d| d.id == department && d.retired) {
+    match data
+        .departments
+        .iter()
+        .find(|d| d.id == department && d.retired)
+    {
         Some(d) => Err(AppError::field(
             "item",
             "department.retired",
-            format!("审批部门{}已撤销，请联系城市管理员调整事项的实施部门", d.name),
+            format!(
+                "审批部门{}已撤销，请联系城市管理员调整事项的实施部门",
+                d.name
+            ),
         )),
         None => Ok(()),
     }

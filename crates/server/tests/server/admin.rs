@@ -354,19 +354,45 @@ async fn the_directory_shows_named_staff_and_hours_and_a_retired_hall_takes_no_c
         "address": zhenhai["address"], "opening_hours": zhenhai["opening_hours"], "phone": zhenhai["phone"],
         "extended_hours": "12:00-14:30", "weekend_hours": "09:00-12:00", "self_service_24h": true
     });
-    let r = app.json_req("PUT", &format!("/api/v1/admin/halls/{id}"), draft.clone(), Some(&admin)).await;
+    let r = app
+        .json_req(
+            "PUT",
+            &format!("/api/v1/admin/halls/{id}"),
+            draft.clone(),
+            Some(&admin),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text());
     let r = app
-        .json_req("PUT", &format!("/api/v1/admin/windows/{window}/staff"), json!({"usernames": ["clerk-zhenhai"]}), Some(&admin))
+        .json_req(
+            "PUT",
+            &format!("/api/v1/admin/windows/{window}/staff"),
+            json!({"usernames": ["clerk-zhenhai"]}),
+            Some(&admin),
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     let page = app.get("/halls?q=镇海").await.text();
-    assert!(page.contains("错时延时 12:00-14:30；周末 09:00-12:00；24小时自助服务区"), "{page}");
+    assert!(
+        page.contains("错时延时 12:00-14:30；周末 09:00-12:00；24小时自助服务区"),
+        "{page}"
+    );
     assert!(page.contains("专人 "), "{page}");
     // Retired: gone from the directory, and its clerk opens no case there.
-    let r = app.post_json(&format!("/api/v1/admin/halls/{id}/retire"), json!({}), Some(&admin)).await;
+    let r = app
+        .post_json(
+            &format!("/api/v1/admin/halls/{id}/retire"),
+            json!({}),
+            Some(&admin),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::NO_CONTENT);
-    assert!(!app.get("/halls").await.text().contains("镇海“党建+”社区邻里中心"));
+    assert!(
+        !app.get("/halls")
+            .await
+            .text()
+            .contains("镇海“党建+”社区邻里中心")
+    );
     let clerk = app.login("clerk-zhenhai").await;
     let r = create(&app, &clerk, "MZ-008", "accept_remote", person("350304")).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
