@@ -60,6 +60,9 @@ pub struct App {
     pub catalogue: Arc<catalogue::CatalogueCache>,
     /// Working days a 差评's rectification is due in (default 5).
     pub rectify_days: Option<u32>,
+    /// Working hours after which an arrival nobody took up is told to its
+    /// department's admins (default 4).
+    pub arrival_hours: Option<u32>,
     /// Where text messages go (the demo writes them to the log).
     pub sender: Arc<dyn sms::Sender>,
 }
@@ -77,6 +80,7 @@ impl App {
             licences: Arc::new(licences::DemoLibrary),
             catalogue: Arc::default(),
             rectify_days: None,
+            arrival_hours: None,
             sender: Arc::new(sms::LogSender),
         }
     }

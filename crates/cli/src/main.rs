@@ -45,6 +45,10 @@ enum Command {
         /// Working days a 差评's rectification is due in (default 5).
         #[arg(long, env = "TONGBAN_RECTIFY_DAYS", value_parser = clap::value_parser!(u32).range(1..=60))]
         rectify_days: Option<u32>,
+        /// Working hours after which a case that arrived at a department and
+        /// that nobody took up is told to the department's admins.
+        #[arg(long, env = "TONGBAN_ARRIVAL_HOURS", value_parser = clap::value_parser!(u32).range(1..=80))]
+        arrival_hours: Option<u32>,
         /// The windows' local device service (ID-card reader, document
         /// camera) the workbench talks to, e.g. http://127.0.0.1:17990.
         #[arg(long, env = "TONGBAN_DEVICE_SERVICE")]
@@ -280,6 +284,7 @@ async fn run(cmd: Command, cfg: config::FileConfig) -> AnyResult<ExitCode> {
             files,
             kiosk_idle,
             rectify_days,
+            arrival_hours,
             device_service,
             device_simulator,
         } => {
@@ -295,6 +300,7 @@ async fn run(cmd: Command, cfg: config::FileConfig) -> AnyResult<ExitCode> {
                     .or(cfg.files.clone())
                     .unwrap_or_else(|| "./tongban-files".into()),
                 rectify_days: rectify_days.or(cfg.rectify_days),
+                arrival_hours,
                 kiosk_idle_seconds: kiosk_idle,
                 device_service: device_service
                     .or(device_simulator.then(|| tongban_server::devices::SIM_BASE.into())),

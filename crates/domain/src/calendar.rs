@@ -209,6 +209,37 @@ impl Calendar {
         }
         sign * count
     }
+
+    /// The instant `hours` working hours after `from` (unix ms): working
+    /// hours are 09:00–17:00 China time on working days (8 a day), so an
+    /// arrival on a Friday evening falls due on Monday. Hours started
+    /// outside office hours count from the next opening.
+    pub fn add_working_hours(&self, from: i64, hours: u32) -> i64 {
+        const HOUR: i64 = 3_600_000;
+        const DAY: i64 = 24 * HOUR;
+        const OPEN: i64 = 9 * HOUR;
+        const CLOSE: i64 = 17 * HOUR;
+        // China time, shifted so a day starts at 0.
+        let local = from + 8 * HOUR;
+        let first = local.div_euclid(DAY);
+        let mut at = local.rem_euclid(DAY);
+        let mut left = i64::from(hours) * HOUR;
+        let date =
+            |d: i64| time::Date::from_julian_day(2_440_588 + d as i32).unwrap_or(time::Date::MIN);
+        for day in first..first + 3660 {
+            if self.is_working_day(date(day)).0 {
+                let start = at.max(OPEN);
+                if start < CLOSE {
+                    if start + left <= CLOSE {
+                        return day * DAY + start + left - 8 * HOUR;
+                    }
+                    left -= CLOSE - start;
+                }
+            }
+            at = 0;
+        }
+        from + i64::from(hours) * HOUR
+    }
 }
 
 /// A paused interval of a case's clock: from the day it paused to the day it
@@ -512,6 +543,39 @@ mod tests {
         let codes: Vec<&str> = e.0.iter().map(|e| e.code).collect();
         assert!(
             codes.contains(&"calendar.not_weekend") && codes.contains(&"calendar.year_mismatch")
+        );
+    }
+
+    #[test]
+    fn working_hours_skip_nights_weekends_and_holidays() {
+        // Unix ms of a China-time instant.
+        let at = |d: Date, h: i64, m: i64| {
+            (d.to_julian_day() as i64 - 2_440_588) * 86_400_000 + (h - 8) * 3_600_000 + m * 60_000
+        };
+        let c = cal();
+        // Friday 2026-12-04 15:00 + 4 working hours: 2 on Friday, 2 on Monday.
+        assert_eq!(
+            c.add_working_hours(at(date!(2026 - 12 - 04), 15, 0), 4),
+            at(date!(2026 - 12 - 07), 11, 0)
+        );
+        // Within a day.
+        assert_eq!(
+            c.add_working_hours(at(date!(2026 - 12 - 01), 9, 30), 4),
+            at(date!(2026 - 12 - 01), 13, 30)
+        );
+        // Before opening counts from 09:00; after closing from the next morning.
+        assert_eq!(
+            c.add_working_hours(at(date!(2026 - 12 - 01), 6, 0), 1),
+            at(date!(2026 - 12 - 01), 10, 0)
+        );
+        assert_eq!(
+            c.add_working_hours(at(date!(2026 - 12 - 01), 20, 0), 1),
+            at(date!(2026 - 12 - 02), 10, 0)
+        );
+        // Over the National Day holiday (10-01…10-07 off in this table).
+        assert_eq!(
+            c.add_working_hours(at(date!(2026 - 09 - 30), 16, 0), 2),
+            at(date!(2026 - 10 - 08), 10, 0)
         );
     }
 }

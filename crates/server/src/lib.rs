@@ -37,6 +37,9 @@ pub struct Settings {
     pub files_dir: std::path::PathBuf,
     /// Working days a 差评's rectification is due in (default 5).
     pub rectify_days: Option<u32>,
+    /// Working hours after which a case that arrived at a department and
+    /// that nobody took up is told to the department's admins (default 4).
+    pub arrival_hours: Option<u32>,
     /// Seconds without a touch after which a kiosk screen is cleared.
     pub kiosk_idle_seconds: u32,
     /// The window's local device service (ID-card reader, document
@@ -54,6 +57,7 @@ impl Default for Settings {
             max_body_bytes: 12 * 1024 * 1024,
             files_dir: "./tongban-files".into(),
             rectify_days: None,
+            arrival_hours: None,
             kiosk_idle_seconds: 90,
             device_service: None,
             device_simulator: false,
@@ -119,6 +123,7 @@ impl AppState {
             licences: self.licences.clone(),
             catalogue: self.catalogue.clone(),
             rectify_days: self.settings.rectify_days,
+            arrival_hours: self.settings.arrival_hours,
             sender: self.sender.clone(),
         }
     }

@@ -102,6 +102,10 @@ pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
                     false
                 }
             };
+            // Arrivals nobody took up in time are told to their departments' admins.
+            if let Err(e) = tongban_app::cases::arrivals::escalate_due(&state.app()).await {
+                tracing::error!(%e, "arrival escalation failed");
+            }
             match deliver_due(&state).await {
                 // A full batch, or more work waiting: there may be more.
                 Ok(n) if n as i64 == BATCH || recomputing || sealing => continue,

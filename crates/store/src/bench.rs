@@ -277,6 +277,9 @@ macro_rules! impl_bench {
                     }), vec![Int(1), Int(0), Int(50)]),
                     ("staff: everyone's", $crate::people::staff_page_sql(&$crate::StaffFilter::default()),
                         vec![Int(0), Int(0), Int(50)]),
+                    ("arrivals due", $crate::cases::DUE_WATCHES_SQL, vec![Int(1_000), Int(100)]),
+                    ("department staff", $crate::people::DEPARTMENT_STAFF_SQL,
+                        vec![Int(1), $crate::cases::Bind::Text("reviewer".into()), Int(1)]),
                     // What the checks must catch: an order no index serves.
                     (
                         "control: notifications by time (no index)",

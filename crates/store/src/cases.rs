@@ -168,7 +168,33 @@ pub struct CaseChange {
     pub due_on: Option<time::Date>,
     /// What the change counts (kept with the change, in its transaction).
     pub tallies: Vec<Tally>,
+    /// In-site notices to staff accounts (a department's on-duty reviewers
+    /// told of an arrival), written with the change.
+    pub staff_notices: Vec<(tongban_domain::UserId, String)>,
+    /// Watch the case from now on: if it still stands where the change
+    /// left it at this instant (unix ms), its department's admins are told.
+    pub watch_until: Option<i64>,
 }
+
+/// A case that arrived at a department, watched until its due instant.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct ArrivalWatch {
+    /// The case.
+    pub case_id: i64,
+    /// Its department.
+    pub department_id: i64,
+    /// The status it arrived in.
+    pub status: String,
+    /// The case version it arrived at.
+    pub version: i64,
+    /// When the admins are told if nothing moved, unix ms.
+    pub due_at: i64,
+}
+
+/// The SQL of the watches due (oldest first), on `arrival_watch_due`.
+pub const DUE_WATCHES_SQL: &str =
+    "SELECT case_id, department_id, status, version, due_at FROM arrival_watch
+     WHERE due_at <= $1 ORDER BY due_at, case_id LIMIT $2";
 
 /// Each case counts in one of this many slots of a kept count (its id
 /// modulo), so concurrent steps of one department rarely wait on one row.
@@ -809,6 +835,20 @@ pub trait CaseStore: Send + Sync {
         case_id: tongban_domain::CaseId,
     ) -> Result<Vec<MaterialReceipt>>;
 
+    /// The arrival watches due at `now`, oldest first, at most `limit`.
+    async fn due_watches(&self, now: i64, limit: i64) -> Result<Vec<ArrivalWatch>>;
+
+    /// Ends a watch, writing what it tells (staff notices, outbox
+    /// messages) in the same transaction; false, and nothing written, when
+    /// another worker ended it first.
+    async fn close_watch(
+        &self,
+        case_id: i64,
+        notices: &[(tongban_domain::UserId, String)],
+        messages: &[crate::outbox::NewMessage],
+        at: i64,
+    ) -> Result<bool>;
+
     /// A page of the cases matching a filter, in its order.
     async fn cases(&self, filter: &CaseFilter) -> Result<CasePage>;
 
@@ -1149,6 +1189,56 @@ macro_rules! impl_cases {
                 .bind(case_id.0)
                 .fetch_all(&self.pool)
                 .await?)
+            }
+
+            async fn due_watches(&self, now: i64, limit: i64) -> $crate::Result<Vec<$crate::ArrivalWatch>> {
+                Ok(sqlx::query_as($crate::cases::DUE_WATCHES_SQL)
+                    .bind(now)
+                    .bind(limit)
+                    .fetch_all(&self.pool)
+                    .await?)
+            }
+
+            async fn close_watch(
+                &self,
+                case_id: i64,
+                notices: &[(tongban_domain::UserId, String)],
+                messages: &[$crate::outbox::NewMessage],
+                at: i64,
+            ) -> $crate::Result<bool> {
+                let mut tx = self.begin_write().await?;
+                let gone = sqlx::query("DELETE FROM arrival_watch WHERE case_id = $1")
+                    .bind(case_id)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                if gone == 0 {
+                    return Ok(false);
+                }
+                for (user, text) in notices {
+                    sqlx::query("INSERT INTO notifications (user_id, case_id, text, created_at) VALUES ($1, $2, $3, $4)")
+                        .bind(user.0)
+                        .bind(case_id)
+                        .bind(text)
+                        .bind(at)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                for m in messages {
+                    sqlx::query(
+                        "INSERT INTO outbox (kind, recipient, body, case_id, created_at, next_attempt_at)
+                         VALUES ($1, $2, $3, $4, $5, $5)",
+                    )
+                    .bind(m.kind.as_str())
+                    .bind(&m.recipient)
+                    .bind(&m.body)
+                    .bind(case_id)
+                    .bind(at)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                tx.commit().await?;
+                Ok(true)
             }
 
             async fn cases(&self, f: &$crate::CaseFilter) -> $crate::Result<$crate::CasePage> {

@@ -24,8 +24,8 @@ pub use appointments::{
 use async_trait::async_trait;
 pub use bench::{BenchStore, BulkCase, BulkRating, BulkRectification};
 pub use cases::{
-    CaseChange, CaseFilter, CaseKey, CaseOrder, CasePage, CaseRecord, CaseSearch, CaseStore,
-    CountScope, EventRecord, IdemWrite, MaterialReceipt, NO_DUE, NewCase, NewEvent,
+    ArrivalWatch, CaseChange, CaseFilter, CaseKey, CaseOrder, CasePage, CaseRecord, CaseSearch,
+    CaseStore, CountScope, EventRecord, IdemWrite, MaterialReceipt, NO_DUE, NewCase, NewEvent,
     NotificationRecord,
 };
 pub use catalogue::{CatalogueStore, Publication};

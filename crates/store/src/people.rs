@@ -172,6 +172,12 @@ pub(crate) fn staff_page_sql(f: &StaffFilter) -> &'static str {
     }
 }
 
+/// The SQL of a department's active staff of a role (`$3`: reviewers on
+/// duty only), on `users_department_order`.
+pub const DEPARTMENT_STAFF_SQL: &str = "SELECT id, phone FROM users
+     WHERE department_id = $1 AND role = $2 AND active AND (on_duty OR $3 = 0)
+     ORDER BY department_id, id";
+
 /// A staff row: the account and its mobile.
 #[derive(sqlx::FromRow)]
 pub(crate) struct StaffRow {
@@ -195,6 +201,21 @@ impl TryFrom<StaffRow> for StaffRecord {
 pub trait PeopleStore: Send + Sync {
     /// Creates an account.
     async fn create_user(&self, u: &NewUser) -> Result<UserId>;
+
+    /// A department's active staff of a role, with their mobiles (and, for
+    /// reviewers, only those on duty): whom a notice of the department goes to.
+    async fn department_staff(
+        &self,
+        department: tongban_domain::DepartmentId,
+        role: Role,
+        on_duty_only: bool,
+    ) -> Result<Vec<(UserId, Option<String>)>>;
+
+    /// Whether an account is on duty.
+    async fn on_duty(&self, user: UserId) -> Result<bool>;
+
+    /// Puts an account on duty or off.
+    async fn set_on_duty(&self, user: UserId, on: bool) -> Result<()>;
 
     /// A page of staff accounts (by id).
     async fn staff_page(&self, f: &StaffFilter) -> Result<Vec<StaffRecord>>;
@@ -518,6 +539,40 @@ macro_rules! impl_people {
                 .into_iter()
                 .map(tongban_domain::user::User::try_from)
                 .collect()
+            }
+
+            async fn department_staff(
+                &self,
+                department: tongban_domain::DepartmentId,
+                role: tongban_domain::user::Role,
+                on_duty_only: bool,
+            ) -> $crate::Result<Vec<(tongban_domain::UserId, Option<String>)>> {
+                let rows: Vec<(i64, Option<String>)> = sqlx::query_as($crate::people::DEPARTMENT_STAFF_SQL)
+                    .bind(department.0)
+                    .bind(role.as_str())
+                    .bind(i64::from(on_duty_only))
+                    .fetch_all(&self.pool)
+                    .await?;
+                Ok(rows.into_iter().map(|(id, phone)| (tongban_domain::UserId(id), phone)).collect())
+            }
+
+            async fn on_duty(&self, user: tongban_domain::UserId) -> $crate::Result<bool> {
+                let on: Option<bool> = sqlx::query_scalar("SELECT on_duty FROM users WHERE id = $1")
+                    .bind(user.0)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                on.ok_or($crate::StoreError::NotFound)
+            }
+
+            async fn set_on_duty(&self, user: tongban_domain::UserId, on: bool) -> $crate::Result<()> {
+                let mut tx = self.begin_write().await?;
+                sqlx::query("UPDATE users SET on_duty = $1 WHERE id = $2")
+                    .bind(on)
+                    .bind(user.0)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(())
             }
 
             async fn staff_page(&self, f: &$crate::people::StaffFilter) -> $crate::Result<Vec<$crate::people::StaffRecord>> {

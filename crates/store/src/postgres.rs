@@ -66,8 +66,8 @@ impl PgStore {
 
     /// A step's write in one statement, so one round trip: the case moves
     /// (version-guarded) and, only if it did, its event, the applicant's
-    /// notification, the outbox messages, the idempotency answer and the
-    /// kept counts are written — all or nothing, committed on its own.
+    /// notification and staff's, the outbox messages, the idempotency
+    /// answer, the kept counts and the arrival watch are written — all or nothing, committed on its own.
     /// A key already recorded fails the statement; the caller then
     /// replays the recorded answer.
     async fn write_step(
@@ -146,6 +146,22 @@ impl PgStore {
             .bind(counts.stock.iter().map(|s| s.1).collect::<Vec<_>>())
             .bind(counts.stock.iter().map(|s| s.2).collect::<Vec<_>>())
             .bind(counts.stock.iter().map(|s| s.3).collect::<Vec<_>>())
+            // $38…: the staff notices and the watch
+            .bind(
+                change
+                    .staff_notices
+                    .iter()
+                    .map(|n| n.0.0)
+                    .collect::<Vec<_>>(),
+            )
+            .bind(
+                change
+                    .staff_notices
+                    .iter()
+                    .map(|n| n.1.as_str())
+                    .collect::<Vec<_>>(),
+            )
+            .bind(change.watch_until)
             .fetch_one(&self.pool)
             .await?;
         if moved != 1 {
@@ -165,7 +181,7 @@ const STEP_SQL: &str = "WITH moved AS (
     UPDATE cases SET status = $1, version = $2, accepted_on = $3, decided_on = $4, pauses = $5, resume_to = $6,
       updated_at = $7, pickup_hall_id = $8, due_on = $9, head_hash = $10, clock_paused = $11
      WHERE id = $12 AND version = $13
-     RETURNING id, applicant_user_id),
+     RETURNING id, applicant_user_id, department_id),
   event AS (
     INSERT INTO case_events (case_id, seq, at, actor_id, role, hall_id, department_id, action, status, payload, prev_hash, hash)
     SELECT id, $2, $7, $14, $15, $16, $17, $18, $1, $19, $20, $10 FROM moved),
@@ -188,7 +204,14 @@ const STEP_SQL: &str = "WITH moved AS (
     INSERT INTO case_stock_counts (scope, scope_id, status, slot, n)
     SELECT c.scope, c.scope_id, c.status, $29, c.delta
       FROM moved, unnest($34::text[], $35::bigint[], $36::text[], $37::bigint[]) AS c (scope, scope_id, status, delta)
-    ON CONFLICT (scope, scope_id, status, slot) DO UPDATE SET n = case_stock_counts.n + excluded.n)
+    ON CONFLICT (scope, scope_id, status, slot) DO UPDATE SET n = case_stock_counts.n + excluded.n),
+  staff_notice AS (
+    INSERT INTO notifications (user_id, case_id, text, created_at)
+    SELECT n.user_id, moved.id, n.text, $7 FROM moved, unnest($38::bigint[], $39::text[]) AS n (user_id, text)),
+  watch AS (
+    INSERT INTO arrival_watch (case_id, department_id, status, version, due_at)
+    SELECT id, department_id, $1, $2, $40 FROM moved WHERE $40::bigint IS NOT NULL
+    ON CONFLICT (case_id) DO UPDATE SET status = excluded.status, version = excluded.version, due_at = excluded.due_at)
 SELECT count(*) FROM moved";
 
 /// Most events one audit commit carries.

@@ -426,6 +426,28 @@ impl SqliteStore {
                 .execute(&mut *tx)
                 .await?;
         }
+        for (user, text) in &change.staff_notices {
+            sqlx::query("INSERT INTO notifications (user_id, case_id, text, created_at) VALUES ($1, $2, $3, $4)")
+                .bind(user.0)
+                .bind(before.id.0)
+                .bind(text)
+                .bind(event.at)
+                .execute(&mut *tx)
+                .await?;
+        }
+        if let Some(due) = change.watch_until {
+            sqlx::query(
+                "INSERT INTO arrival_watch (case_id, department_id, status, version, due_at) VALUES ($1, $2, $3, $4, $5)
+                 ON CONFLICT (case_id) DO UPDATE SET status = excluded.status, version = excluded.version, due_at = excluded.due_at",
+            )
+            .bind(before.id.0)
+            .bind(before.department.0)
+            .bind(after.status.as_str())
+            .bind(after.version)
+            .bind(due)
+            .execute(&mut *tx)
+            .await?;
+        }
         for m in &change.messages {
             sqlx::query(
                 "INSERT INTO outbox (kind, recipient, body, case_id, created_at, next_attempt_at)

@@ -918,6 +918,8 @@ contract!(cases_append_chained_events_under_a_version_guard, |s| {
     );
 
     let change = |status| tongban_store::CaseChange {
+        staff_notices: Default::default(),
+        watch_until: Default::default(),
         status,
         accepted_on: None,
         decided_on: None,
@@ -1511,6 +1513,8 @@ contract!(case_lists_page_by_keyset_over_every_branch, |s| {
             .unwrap();
         if i % 4 == 0 || i % 5 == 0 {
             let change = tongban_store::CaseChange {
+                staff_notices: Default::default(),
+                watch_until: Default::default(),
                 status: if i % 3 == 0 {
                     Status::Accepted
                 } else {
@@ -1952,7 +1956,7 @@ contract!(
     notifications_and_a_cases_reads_go_by_index,
     |s: &dyn tongban_store::BenchStore| {
         let plans = s.bounded_read_plans().await.unwrap();
-        assert_eq!(plans.len(), 9, "eight reads and a control");
+        assert_eq!(plans.len(), 11, "ten reads and a control");
         for (what, plan) in plans {
             if what.starts_with("control") {
                 assert!(
@@ -1972,6 +1976,8 @@ contract!(
                 "staff: a hall's" => "users_hall_order",
                 "staff: a department's" => "users_department_order",
                 "staff: everyone's" => "users_staff_order",
+                "arrivals due" => "arrival_watch_due",
+                "department staff" => "users_department_order",
                 _ => "notifications_",
             };
             assert!(plan.contains(index), "{what}: not on {index}:\n{plan}");

@@ -3,6 +3,7 @@
 //! state machine, authorisation); these functions load what it needs and
 //! write once.
 
+pub mod arrivals;
 pub mod clock;
 mod desk;
 mod intake;

@@ -151,6 +151,9 @@ async fn step_once(
         late,
         lookups.today(),
     );
+    if super::arrivals::arrives(&lookups, &c, step, t.to) {
+        super::arrivals::announce(app, &lookups, &c, &mut change).await?;
+    }
     let event = super::event(app, actor, step.as_str(), payload);
     apply(app, &lookups, &c, &change, &event, idem).await
 }
@@ -206,6 +209,8 @@ fn change_for(
         ClockEffect::None => {}
     }
     CaseChange {
+        staff_notices: Default::default(),
+        watch_until: Default::default(),
         status: t.to,
         accepted_on,
         decided_on,

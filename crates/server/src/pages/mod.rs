@@ -231,6 +231,7 @@ pub fn router() -> Router<AppState> {
         .route("/work", get(work::home))
         .route("/work/new", get(work::new_form).post(work::create))
         .route("/work/bulk", post(work::bulk))
+        .route("/work/duty", post(work::duty))
         .route("/work/cases/{case_no}", get(work::case_page))
         .route(
             "/work/cases/{case_no}/actions/{action}",

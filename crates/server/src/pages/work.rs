@@ -58,14 +58,15 @@ pub async fn home(State(state): State<AppState>, ctx: SignedPage, p: Params) -> 
                 .map(|v| format!("&{k}={}", crate::extract::percent_encode(v)))
         })
         .collect();
-    // Applicants see what changed on their cases; seeing them marks them read.
-    let inbox = match wb.own_cases {
-        true => Some(crate::api::notifications::inbox(&state, &ctx, true).await?),
-        false => None,
-    };
+    // Applicants see what changed on their cases, reviewers the cases that
+    // arrived; seeing them marks them read.
+    let inbox = Some(crate::api::notifications::inbox(&state, &ctx, true).await?);
+    let on_duty = tongban_app::cases::arrivals::on_duty(&state.app(), &ctx.signed()?)
+        .await
+        .map_err(|e| ctx.fail(e))?;
     let values = context! {
         title => wb.heading, cases => wb.cases.iter().map(row).collect::<Vec<_>>(),
-        inbox => inbox.map(|i| Value::from(Serde(i))), first => p.get("cursor").is_none(), overdue, keep,
+        inbox => inbox.map(|i| Value::from(Serde(i))), first => p.get("cursor").is_none(), overdue, keep, on_duty,
         search, search_error, q => p.get("q").map(|q| q.trim()).unwrap_or(""),
         ..Value::from(Serde(&wb))
     };
@@ -286,6 +287,19 @@ fn chip_of(p: &HashMap<String, String>) -> Option<tongban_app::cases::IdentityRe
         id_number: opt(p, "chip_id_number").unwrap_or_default(),
         photo: opt(p, "chip_photo"),
     })
+}
+
+/// A reviewer goes on duty or off (`on_duty=on` or absent).
+pub async fn duty(
+    State(state): State<AppState>,
+    ctx: SignedPage,
+    CsrfForm(p): CsrfForm<HashMap<String, String>>,
+) -> PageResult {
+    let on = p.get("on_duty").is_some_and(|v| v == "on");
+    tongban_app::cases::arrivals::set_on_duty(&state.app(), ctx.actor(), on)
+        .await
+        .map_err(|e| ctx.fail(e))?;
+    Ok(Redirect::to("/work").into_response())
 }
 
 /// The new case the wizard's form describes.

@@ -6,6 +6,7 @@ mod common;
 mod admin;
 mod api;
 mod appointments;
+mod arrivals;
 mod cases;
 mod devices;
 mod evaluations;

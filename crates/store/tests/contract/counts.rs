@@ -77,6 +77,8 @@ async fn counts_follow_changes_and_match_the_migration<S: BenchStore>(
     let step = |c: &CaseRecord, to: Status, action: Step| {
         let started = to == Status::Accepted;
         tongban_store::CaseChange {
+            staff_notices: Default::default(),
+            watch_until: Default::default(),
             status: to,
             accepted_on: started.then_some(DAY),
             decided_on: (action == Step::Decide).then_some(DAY),
