@@ -118,6 +118,9 @@ pub enum Action<'a> {
     },
     /// Read the grants on record.
     ReadGrants,
+    /// Read the training manuals (培训手册) of halls and items: staff
+    /// training material, with the grants each hall holds.
+    ReadManuals,
     /// Grant or revoke rights of this department.
     ManageGrants {
         /// The granting department.
@@ -633,7 +636,7 @@ fn decide(actor: Actor, action: Action<'_>, trust: &Trust<'_>) -> Result<(), Den
             }
             _ => false,
         },
-        Action::ReadGrants => role != Role::Applicant,
+        Action::ReadGrants | Action::ReadManuals => role != Role::Applicant,
         Action::BookAppointment => role == Role::Applicant,
         Action::CancelAppointment { owner, hall } => {
             (role == Role::Applicant && owner == id)
@@ -716,6 +719,8 @@ mod case_tests {
             kind: DepartmentKind::CivilAffairs,
             region: RegionCode("350304".into()),
             system: SystemKind::UnifiedPlatform,
+            phone: String::new(),
+            contact: String::new(),
         }]
     }
 

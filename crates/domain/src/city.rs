@@ -321,6 +321,12 @@ pub struct Department {
     pub region: RegionCode,
     /// System it decides in.
     pub system: SystemKind,
+    /// Phone of its contact desk (who a window calls about a case).
+    #[serde(default)]
+    pub phone: String,
+    /// The contact desk or person.
+    #[serde(default)]
+    pub contact: String,
 }
 
 /// New department data.
@@ -336,6 +342,12 @@ pub struct NewDepartment {
     pub region: RegionCode,
     /// System.
     pub system: SystemKind,
+    /// Phone of its contact desk.
+    #[serde(default)]
+    pub phone: String,
+    /// The contact desk or person.
+    #[serde(default)]
+    pub contact: String,
 }
 
 /// How near a hall in region `hall` is to a person in region `from`, by the

@@ -319,6 +319,8 @@ mod tests {
             kind: DepartmentKind::CivilAffairs,
             region: RegionCode("350304".into()),
             system: SystemKind::UnifiedPlatform,
+            phone: String::new(),
+            contact: String::new(),
         }
     }
 

@@ -180,6 +180,8 @@ pub(crate) struct DepartmentRow {
     kind: String,
     region: String,
     system: String,
+    phone: String,
+    contact: String,
 }
 
 impl TryFrom<DepartmentRow> for Department {
@@ -193,6 +195,8 @@ impl TryFrom<DepartmentRow> for Department {
                 .ok_or_else(|| corrupt("department kind", &r.kind))?,
             region: RegionCode(r.region),
             system: SystemKind::parse(&r.system).ok_or_else(|| corrupt("system", &r.system))?,
+            phone: r.phone,
+            contact: r.contact,
         })
     }
 }
@@ -342,13 +346,16 @@ macro_rules! impl_city {
             ) -> $crate::Result<tongban_domain::DepartmentId> {
                 let mut tx = self.begin_write().await?;
                 let id: i64 = sqlx::query_scalar(
-                    "INSERT INTO departments (key, name, kind, region, system) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                    "INSERT INTO departments (key, name, kind, region, system, phone, contact)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
                 )
                 .bind(&d.key)
                 .bind(&d.name)
                 .bind(d.kind.as_str())
                 .bind(d.region.as_str())
                 .bind(d.system.as_str())
+                .bind(&d.phone)
+                .bind(&d.contact)
                 .fetch_one(&mut *tx)
                 .await?;
                 Self::bump_revision(&mut tx).await?;
@@ -358,7 +365,7 @@ macro_rules! impl_city {
 
             async fn departments(&self) -> $crate::Result<Vec<tongban_domain::city::Department>> {
                 sqlx::query_as::<_, $crate::city::DepartmentRow>(
-                    "SELECT id, key, name, kind, region, system FROM departments ORDER BY id",
+                    "SELECT id, key, name, kind, region, system, phone, contact FROM departments ORDER BY id",
                 )
                 .fetch_all(&self.pool)
                 .await?

@@ -168,6 +168,8 @@ async fn city(s: &dyn Store) -> (HallId, DepartmentId, DepartmentId) {
             kind: DepartmentKind::Police,
             region: RegionCode("350300".into()),
             system: SystemKind::SelfBuilt,
+            phone: "0594-2700101".into(),
+            contact: "审批服务科".into(),
         })
         .await
         .unwrap();
@@ -178,6 +180,8 @@ async fn city(s: &dyn Store) -> (HallId, DepartmentId, DepartmentId) {
             kind: DepartmentKind::Police,
             region: RegionCode("350322".into()),
             system: SystemKind::SelfBuilt,
+            phone: "0594-2700101".into(),
+            contact: "审批服务科".into(),
         })
         .await
         .unwrap();
