@@ -207,22 +207,68 @@ pub struct HeldRight {
     pub text: String,
 }
 
+/// What the manuals page offers: every hall, and every listed item.
+#[derive(Debug, Clone, Serialize)]
+pub struct ManualIndex {
+    /// The halls: id, name, level in words; the actor's own first.
+    pub halls: Vec<(i64, String, &'static str)>,
+    /// The listed items: code, name, department kind in words.
+    pub items: Vec<(String, String, String)>,
+}
+
+/// The halls and the listed items to choose a manual of. Staff only.
+pub async fn manual_index(app: &App, actor: &Actor) -> AppResult<ManualIndex> {
+    authorize(actor)?;
+    let lookups = Lookups::load_at(app, actor.revision).await?;
+    let own = actor.user.scope.hall();
+    let mut halls: Vec<(i64, String, &'static str)> = (lookups.data().halls.iter())
+        .map(|h| (h.id.0, h.name.clone(), h.level.label()))
+        .collect();
+    halls.sort_by_key(|h| Some(HallId(h.0)) != own);
+    let index = app.catalogue.index(app.store.as_ref()).await?;
+    let mut items: Vec<(String, String, String)> = (index.docs().iter())
+        .filter(|d| !d.modes.is_empty())
+        .map(|d| {
+            let s = &d.summary;
+            let kind = s.department_kind.label().to_owned();
+            (s.code.as_str().to_owned(), s.name.clone(), kind)
+        })
+        .collect();
+    items.sort();
+    Ok(ManualIndex { halls, items })
+}
+
 /// Whoever may read manuals (staff).
 fn authorize(actor: &Actor) -> AppResult<()> {
     actor.authorize(Authz::ReadManuals, &Trust::NONE)?;
     Ok(())
 }
 
+/// An item's manual with what it reflects.
+#[derive(Debug, Clone, Serialize)]
+pub struct ItemManualDoc {
+    /// The catalogue revision it reflects.
+    pub revision: i64,
+    /// The day it was generated.
+    pub generated_on: String,
+    /// The manual.
+    pub manual: ItemManual,
+}
+
 /// The manual of item `code`: its current published version, its listing
 /// and the departments implementing it. Staff only.
-pub async fn item_manual(app: &App, actor: &Actor, code: &str) -> AppResult<(i64, ItemManual)> {
+pub async fn item_manual(app: &App, actor: &Actor, code: &str) -> AppResult<ItemManualDoc> {
     authorize(actor)?;
     let revision = app.store.catalogue_revision().await?;
     let src = crate::guide_map::load(app, code).await?;
     let lookups = Lookups::load_at(app, actor.revision).await?;
     let impls = app.store.implementations(&src.version.content.code).await?;
     let contacts = contacts(lookups.data(), impls.iter().map(|i| i.department));
-    Ok((revision, item_body(&src, contacts)))
+    Ok(ItemManualDoc {
+        revision,
+        generated_on: lookups.today().to_string(),
+        manual: item_body(&src, contacts),
+    })
 }
 
 /// The manual of hall `id`: every item its level may receive, by deciding
