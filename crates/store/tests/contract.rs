@@ -266,6 +266,12 @@ contract!(city_round_trips, |s| {
         d.iter().find(|x| x.id == xianyou).unwrap().system,
         SystemKind::SelfBuilt
     );
+    // Who to call there (the training manuals print it).
+    let x = d.iter().find(|x| x.id == xianyou).unwrap();
+    assert_eq!(
+        (x.phone.as_str(), x.contact.as_str()),
+        ("0594-2700101", "审批服务科")
+    );
     // Updating a region keeps one row.
     let mut r = region("350322", RegionLevel::County, Some("350300"));
     r.name = "仙游县".into();
