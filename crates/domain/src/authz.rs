@@ -1045,6 +1045,18 @@ mod tests {
     }
 
     #[test]
+    fn manuals_are_for_staff_not_applicants_nor_strangers() {
+        for &role in Role::ALL {
+            let got = authorize(user(role, Scope::None), Action::ReadManuals, &Trust::NONE);
+            assert_eq!(got.is_ok(), role != Role::Applicant, "{role:?}");
+        }
+        assert_eq!(
+            authorize(Actor::Anonymous, Action::ReadManuals, &Trust::NONE),
+            Err(Denial::Unauthenticated)
+        );
+    }
+
+    #[test]
     fn who_opens_cases_in_which_modes() {
         use crate::city::RegionLevel::{City, County, Town};
         let hall = Scope::Hall(HallId(3));

@@ -141,6 +141,15 @@ async fn an_item_manual_names_the_item_its_review_points_steps_and_whom_to_call(
         assert!(html.contains(want.as_str()), "{want} on the page");
     }
     assert!(html.contains("/items/GA-002/manual.pdf"));
+    // The public item page points staff, and only staff, to it.
+    let link = "href=\"/items/GA-002/manual\"";
+    assert!(
+        app.get_auth("/items/GA-002", &clerk)
+            .await
+            .text()
+            .contains(link)
+    );
+    assert!(!app.get("/items/GA-002").await.text().contains(link));
     let r = app.get_auth("/items/GA-002/manual.pdf", &clerk).await;
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.body.starts_with(b"%PDF-"));
