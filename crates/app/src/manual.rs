@@ -287,10 +287,8 @@ pub async fn hall_manual(app: &App, actor: &Actor, id: i64) -> AppResult<HallMan
     items.retain(|v| {
         (entries.iter()).any(|e| e.item == v.content.code && e.levels.contains(&hall.level))
     });
-    let mut impls = Vec::new();
-    for v in &items {
-        impls.extend(app.store.implementations(&v.content.code).await?);
-    }
+    let codes: Vec<_> = items.iter().map(|v| v.content.code.clone()).collect();
+    let impls = app.store.implementations_of(&codes).await?;
     Ok(build_hall_manual(
         &HallSource {
             hall,

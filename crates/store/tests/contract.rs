@@ -493,6 +493,12 @@ contract!(item_versions_are_immutable_and_publishing_is_atomic, |s| {
     assert_eq!(impls.len(), 1);
     assert_eq!(impls[0].department_name, "仙游县公安局");
     assert_eq!(impls[0].region.as_str(), "350322");
+    let of = s
+        .implementations_of(&[v1.code.clone(), ItemCode("NOPE".into())])
+        .await
+        .unwrap();
+    assert_eq!(of, impls, "several items in one read");
+    assert!(s.implementations_of(&[]).await.unwrap().is_empty());
 
     // One bad publication (unknown department) writes nothing of the batch.
     let rev = s.catalogue_revision().await.unwrap();
