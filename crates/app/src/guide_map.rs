@@ -506,7 +506,10 @@ pub fn layout(src: &GuideMapSource, em: Measure<'_>) -> Layout {
 }
 
 /// A condition of the questionnaire in words: `问题1选“…”，问题2选“…”`.
-fn condition(src: &GuideMapSource, pairs: &std::collections::BTreeMap<String, String>) -> String {
+pub(crate) fn condition(
+    src: &GuideMapSource,
+    pairs: &std::collections::BTreeMap<String, String>,
+) -> String {
     let g = &src.version.content.guide;
     let mut said: Vec<(usize, String)> = pairs
         .iter()
@@ -682,7 +685,7 @@ fn tongban(p: &mut Painter<'_>, src: &GuideMapSource) {
 }
 
 /// The situations in which a per-situation material is asked for.
-fn situations_needing(src: &GuideMapSource, m: &MaterialSpec) -> Vec<String> {
+pub(crate) fn situations_needing(src: &GuideMapSource, m: &MaterialSpec) -> Vec<String> {
     src.version
         .content
         .guide

@@ -68,6 +68,10 @@ struct DepartmentRow {
     kind: tongban_domain::city::DepartmentKind,
     region: String,
     system: tongban_domain::city::SystemKind,
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    contact: String,
 }
 
 /// One catalogue item of the demo file, with its initial aliases.
@@ -283,13 +287,13 @@ impl Demo {
             .department
             .into_iter()
             .map(|d| NewDepartment {
-                contact: Default::default(),
-                phone: Default::default(),
                 key: d.key,
                 name: d.name,
                 kind: d.kind,
                 region: RegionCode(d.region),
                 system: d.system,
+                phone: d.phone,
+                contact: d.contact,
             })
             .collect();
         Ok(Self {

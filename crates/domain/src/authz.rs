@@ -121,6 +121,9 @@ pub enum Action<'a> {
     },
     /// Read the grants on record.
     ReadGrants,
+    /// Read the training manuals (培训手册) of halls and items: staff
+    /// training material, with the grants each hall holds.
+    ReadManuals,
     /// Grant or revoke rights of this department.
     ManageGrants {
         /// The granting department.
@@ -637,7 +640,7 @@ fn decide(actor: Actor, action: Action<'_>, trust: &Trust<'_>) -> Result<(), Den
             }
             _ => false,
         },
-        Action::ReadGrants => role != Role::Applicant,
+        Action::ReadGrants | Action::ReadManuals => role != Role::Applicant,
         Action::BookAppointment => role == Role::Applicant,
         Action::CancelAppointment { owner, hall } => {
             (role == Role::Applicant && owner == id)
@@ -714,8 +717,6 @@ mod case_tests {
 
     fn departments() -> Vec<Department> {
         vec![Department {
-            contact: Default::default(),
-            phone: Default::default(),
             retired: Default::default(),
             id: DEPT,
             key: "d".into(),
@@ -723,6 +724,8 @@ mod case_tests {
             kind: DepartmentKind::CivilAffairs,
             region: RegionCode("350304".into()),
             system: SystemKind::UnifiedPlatform,
+            phone: String::new(),
+            contact: String::new(),
         }]
     }
 
@@ -1044,6 +1047,18 @@ mod tests {
             role,
             scope,
         }
+    }
+
+    #[test]
+    fn manuals_are_for_staff_not_applicants_nor_strangers() {
+        for &role in Role::ALL {
+            let got = authorize(user(role, Scope::None), Action::ReadManuals, &Trust::NONE);
+            assert_eq!(got.is_ok(), role != Role::Applicant, "{role:?}");
+        }
+        assert_eq!(
+            authorize(Actor::Anonymous, Action::ReadManuals, &Trust::NONE),
+            Err(Denial::Unauthenticated)
+        );
     }
 
     #[test]

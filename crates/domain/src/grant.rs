@@ -318,8 +318,6 @@ mod tests {
 
     fn dept() -> Department {
         Department {
-            contact: Default::default(),
-            phone: Default::default(),
             retired: Default::default(),
             id: DepartmentId(7),
             key: "licheng-civil".into(),
@@ -327,6 +325,8 @@ mod tests {
             kind: DepartmentKind::CivilAffairs,
             region: RegionCode("350304".into()),
             system: SystemKind::UnifiedPlatform,
+            phone: String::new(),
+            contact: String::new(),
         }
     }
 

@@ -17,7 +17,7 @@ use krilla::page::PageSettings;
 use krilla::paint::{Fill, Stroke};
 use krilla::surface::Surface;
 use krilla::text::{GlyphId, KrillaGlyph};
-use tongban_app::guide_map::{Layout, PAGE_H, PAGE_W, Shape, Tone};
+use tongban_app::guide_map::{Layout, PAGE_H, PAGE_W, Page, Shape, Tone};
 
 /// The advance of `c` in ems in the bundled font.
 pub fn em(c: char) -> f32 {
@@ -99,23 +99,9 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 
 /// The guide map as an A4 PDF: the layout's pages, numbered.
 pub fn pdf(l: &Layout) -> Vec<u8> {
-    let mut doc = Document::new();
-    doc.set_metadata(
-        Metadata::new()
-            .title(l.title.clone())
-            .description(l.summary.clone())
-            .language("zh-CN".to_owned())
-            .creator("tongban".to_owned()),
-    );
     let pages = l.pages();
     let total = pages.len();
-    let settings = PageSettings::from_wh(PAGE_W, PAGE_H).expect("A4 is a valid page size");
-    for (i, p) in pages.iter().enumerate() {
-        let mut page = doc.start_page_with(settings.clone());
-        let mut surface = page.surface();
-        for s in &p.shapes {
-            draw(&mut surface, s);
-        }
+    let pages = pages.into_iter().enumerate().map(|(i, mut p)| {
         let folio = format!(
             "{} 审批导图 第{}版　第 {} 页  共 {} 页",
             l.code,
@@ -124,17 +110,37 @@ pub fn pdf(l: &Layout) -> Vec<u8> {
             total
         );
         let w: f32 = folio.chars().map(|c| em(c) * 8.0).sum();
-        draw(
-            &mut surface,
-            &Shape::Text {
-                x: (PAGE_W - w) / 2.0,
-                y: PAGE_H - 22.0,
-                size: 8.0,
-                text: folio,
-                bold: false,
-                tone: Tone::Muted,
-            },
-        );
+        p.shapes.push(Shape::Text {
+            x: (PAGE_W - w) / 2.0,
+            y: PAGE_H - 22.0,
+            size: 8.0,
+            text: folio,
+            bold: false,
+            tone: Tone::Muted,
+        });
+        p
+    });
+    pages_pdf(&l.title, &l.summary, pages)
+}
+
+/// Pages of shapes as an A4 PDF with the bundled font embedded (the guide
+/// map, the training manuals).
+pub fn pages_pdf(title: &str, description: &str, pages: impl IntoIterator<Item = Page>) -> Vec<u8> {
+    let mut doc = Document::new();
+    doc.set_metadata(
+        Metadata::new()
+            .title(title.to_owned())
+            .description(description.to_owned())
+            .language("zh-CN".to_owned())
+            .creator("tongban".to_owned()),
+    );
+    let settings = PageSettings::from_wh(PAGE_W, PAGE_H).expect("A4 is a valid page size");
+    for p in pages {
+        let mut page = doc.start_page_with(settings.clone());
+        let mut surface = page.surface();
+        for s in &p.shapes {
+            draw(&mut surface, s);
+        }
         surface.finish();
         page.finish();
     }

@@ -14,6 +14,7 @@ pub mod documents;
 pub mod error;
 pub mod extract;
 pub mod guide_map;
+pub mod manual;
 pub use tongban_app::licences;
 pub mod outbox;
 pub mod pages;

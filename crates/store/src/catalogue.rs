@@ -48,6 +48,10 @@ pub trait CatalogueStore: Send + Sync {
     /// The implementations of an item.
     async fn implementations(&self, code: &ItemCode) -> Result<Vec<Implementation>>;
 
+    /// The implementations of several items in one read (on the primary
+    /// key), by item, then as [`CatalogueStore::implementations`] orders.
+    async fn implementations_of(&self, codes: &[ItemCode]) -> Result<Vec<Implementation>>;
+
     /// Publishes a batch of the 通办 list with its entries, in one transaction.
     async fn publish_batch(&self, batch: &Batch, entries: &[ListEntry]) -> Result<()>;
 
@@ -337,6 +341,28 @@ macro_rules! impl_catalogue {
                 .into_iter()
                 .map(tongban_domain::catalogue::Implementation::from)
                 .collect())
+            }
+
+            async fn implementations_of(
+                &self,
+                codes: &[tongban_domain::ItemCode],
+            ) -> $crate::Result<Vec<tongban_domain::catalogue::Implementation>> {
+                let mut out = Vec::new();
+                for chunk in codes.chunks(500) {
+                    let mut q = sqlx::QueryBuilder::new(
+                        "SELECT m.item_code, d.id, d.name, d.region FROM implementations m
+                         JOIN departments d ON d.id = m.department_id WHERE m.item_code IN (",
+                    );
+                    let mut list = q.separated(", ");
+                    for c in chunk {
+                        list.push_bind(c.as_str());
+                    }
+                    list.push_unseparated(") ORDER BY m.item_code, d.region, d.id");
+                    let rows: Vec<$crate::catalogue::ImplementationRow> =
+                        q.build_query_as().fetch_all(&self.pool).await?;
+                    out.extend(rows.into_iter().map(tongban_domain::catalogue::Implementation::from));
+                }
+                Ok(out)
             }
 
             async fn publish_batch(

@@ -167,25 +167,25 @@ async fn city(s: &dyn Store) -> (HallId, DepartmentId, DepartmentId) {
         .unwrap();
     let city_police = s
         .create_department(&NewDepartment {
-            contact: Default::default(),
-            phone: Default::default(),
             key: "city-police".into(),
             name: "莆田市公安局".into(),
             kind: DepartmentKind::Police,
             region: RegionCode("350300".into()),
             system: SystemKind::SelfBuilt,
+            phone: "0594-2700101".into(),
+            contact: "审批服务科".into(),
         })
         .await
         .unwrap();
     let xianyou_police = s
         .create_department(&NewDepartment {
-            contact: Default::default(),
-            phone: Default::default(),
             key: "xianyou-police".into(),
             name: "仙游县公安局".into(),
             kind: DepartmentKind::Police,
             region: RegionCode("350322".into()),
             system: SystemKind::SelfBuilt,
+            phone: "0594-2700101".into(),
+            contact: "审批服务科".into(),
         })
         .await
         .unwrap();
@@ -269,6 +269,12 @@ contract!(city_round_trips, |s| {
     assert_eq!(
         d.iter().find(|x| x.id == xianyou).unwrap().system,
         SystemKind::SelfBuilt
+    );
+    // Who to call there (the training manuals print it).
+    let x = d.iter().find(|x| x.id == xianyou).unwrap();
+    assert_eq!(
+        (x.phone.as_str(), x.contact.as_str()),
+        ("0594-2700101", "审批服务科")
     );
     // Updating a region keeps one row.
     let mut r = region("350322", RegionLevel::County, Some("350300"));
@@ -494,6 +500,12 @@ contract!(item_versions_are_immutable_and_publishing_is_atomic, |s| {
     assert_eq!(impls.len(), 1);
     assert_eq!(impls[0].department_name, "仙游县公安局");
     assert_eq!(impls[0].region.as_str(), "350322");
+    let of = s
+        .implementations_of(&[v1.code.clone(), ItemCode("NOPE".into())])
+        .await
+        .unwrap();
+    assert_eq!(of, impls, "several items in one read");
+    assert!(s.implementations_of(&[]).await.unwrap().is_empty());
 
     // One bad publication (unknown department) writes nothing of the batch.
     let rev = s.catalogue_revision().await.unwrap();

@@ -11,6 +11,7 @@ pub mod city;
 pub mod documents;
 pub mod evaluations;
 pub mod grants;
+pub mod manuals;
 pub mod materials;
 pub mod notifications;
 pub mod outbox;
@@ -89,6 +90,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(catalogue::guide_map))
         .routes(routes!(catalogue::get_aliases, catalogue::put_aliases))
         .routes(routes!(catalogue::tongban_list))
+        .routes(routes!(manuals::hall))
+        .routes(routes!(manuals::item))
         .routes(routes!(cases::create, cases::list))
         .routes(routes!(cases::export))
         .routes(routes!(cases::get))

@@ -28,6 +28,7 @@ pub mod appointments;
 pub mod city;
 mod extract;
 pub mod kiosk;
+pub mod manuals;
 pub mod outbox;
 pub mod trust;
 pub mod work;
@@ -96,6 +97,15 @@ impl Templates {
                 include_str!("../../templates/register.html"),
             ),
             ("kiosk.html", include_str!("../../templates/kiosk.html")),
+            ("manuals.html", include_str!("../../templates/manuals.html")),
+            (
+                "manual_hall.html",
+                include_str!("../../templates/manual_hall.html"),
+            ),
+            (
+                "manual_item.html",
+                include_str!("../../templates/manual_item.html"),
+            ),
             (
                 "doc_slip.html",
                 include_str!("../../templates/doc_slip.html"),
@@ -216,6 +226,10 @@ pub fn router() -> Router<AppState> {
         .route("/items/{code}", get(item))
         .route("/items/{code}/guide-map.svg", get(guide_map_svg))
         .route("/items/{code}/guide-map.pdf", get(guide_map_pdf))
+        .route("/items/{code}/manual", get(manuals::item))
+        .route("/items/{code}/manual.pdf", get(manuals::item_pdf))
+        .route("/work/manuals", get(manuals::index))
+        .route("/work/manuals/halls/{id}", get(manuals::hall))
         .route("/list", get(tongban_list))
         .route("/halls", get(halls))
         .route("/login", get(login_form).post(login))
@@ -306,6 +320,7 @@ fn page(
         user, large => &ctx.large, kiosk => &ctx.kiosk, csrf => ctx.csrf(), path, nav,
         can_grants => ctx.user.is_some() && may(Action::ReadGrants),
         can_audit => may(Action::ReadAudit),
+        can_manuals => ctx.user.is_some() && may(Action::ReadManuals),
         can_outbox => may(Action::ManageOutbox),
         can_city => may(Action::ManageCity),
         can_staff => ctx.user.as_ref().is_some_and(|u| may(Action::ManageUsers { hall: u.scope.hall(), department: u.scope.department() })),
