@@ -256,7 +256,14 @@ async fn colloquial_queries_find_their_items() {
         let (top, _) = c
             .app
             .catalogue
-            .search(c.app.store.as_ref(), q, &Default::default(), 5, 0)
+            .search(
+                c.app.store.as_ref(),
+                c.app.now.today(),
+                q,
+                &Default::default(),
+                5,
+                0,
+            )
             .await
             .unwrap();
         let codes: Vec<&str> = top.iter().map(|d| d.summary.code.as_str()).collect();

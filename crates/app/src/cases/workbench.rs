@@ -222,7 +222,7 @@ async fn calendar_warning(app: &App, actor: &Actor) -> AppResult<Option<String>>
 async fn inbox_filters(app: &App, actor: &Actor, wq: &WorkbenchQuery) -> AppResult<InboxFilters> {
     use tongban_domain::case::Status;
     let lookups = Lookups::load_at(app, actor.revision).await?;
-    let entries = app.store.list_entries().await?;
+    let entries = lookups.list();
     let items: Vec<(String, String)> = app
         .store
         .items()

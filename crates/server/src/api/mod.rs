@@ -10,6 +10,7 @@ pub mod city;
 pub mod documents;
 pub mod evaluations;
 pub mod grants;
+pub mod list_batches;
 pub mod materials;
 pub mod notifications;
 pub mod outbox;
@@ -88,6 +89,14 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(catalogue::guide_map))
         .routes(routes!(catalogue::get_aliases, catalogue::put_aliases))
         .routes(routes!(catalogue::tongban_list))
+        .routes(routes!(list_batches::list, list_batches::create))
+        .routes(routes!(list_batches::get))
+        .routes(routes!(list_batches::add_entries))
+        .routes(routes!(list_batches::drop_entry))
+        .routes(routes!(list_batches::submit))
+        .routes(routes!(list_batches::publish))
+        .routes(routes!(list_batches::send_back))
+        .routes(routes!(list_batches::export, list_batches::import))
         .routes(routes!(cases::create, cases::list))
         .routes(routes!(cases::export))
         .routes(routes!(cases::get))
