@@ -10,6 +10,7 @@ mod devices;
 mod evaluations;
 mod guide_map;
 mod kiosk;
+mod list_batches;
 mod online;
 mod outbox;
 mod pages;
