@@ -132,6 +132,12 @@ pub async fn workbench(
             href: "/work/rectifications",
         });
     }
+    if may(Action::ManageListBatches) {
+        links.push(Link {
+            label: "通办清单批次",
+            href: "/work/list-batches",
+        });
+    }
     if let Some(hall) = actor.user.scope.hall()
         && may(Action::ReadHallAppointments { hall })
     {

@@ -353,6 +353,7 @@ async fn the_batch_pages_draft_and_publish_and_the_menu_links_them() {
     let clerk = app.login("clerk-zhenhai").await;
     let home = app.get_auth("/work", &admin).await.text();
     assert!(home.contains("/work/list-batches"), "menu link for admins");
+    assert!(home.contains("通办清单批次"), "and a workbench link");
     let home = app.get_auth("/work", &clerk).await.text();
     assert!(!home.contains("/work/list-batches"), "none for clerks");
     let r = app.get_auth("/work/list-batches", &clerk).await;
