@@ -113,7 +113,7 @@ pub async fn view(app: &App, lookups: &Lookups, a: &AppointmentRecord) -> Appoin
     let (hall, window) = window_named(lookups.data(), a.hall, a.window);
     let item_name = app
         .catalogue
-        .index(app.store.as_ref())
+        .index(app.store.as_ref(), app.now.today())
         .await
         .ok()
         .and_then(|i| {

@@ -27,7 +27,7 @@ pub fn lexicon() -> &'static Lexicon {
 /// spelled in pinyin with the bundled lexicon.
 #[derive(Debug, Default)]
 pub struct CatalogueCache {
-    inner: RwLock<Option<(i64, Arc<SearchIndex>)>>,
+    inner: RwLock<Option<(i64, time::Date, Arc<SearchIndex>)>>,
 }
 
 /// A suggestion while typing: an item's code and name.
@@ -43,16 +43,20 @@ pub struct Suggestion {
 
 impl CatalogueCache {
     /// The current index, rebuilt when the revision moved.
-    pub async fn index(&self, store: &dyn Store) -> Result<Arc<SearchIndex>> {
+    /// The modes and levels searched are those of the 通办 list in force
+    /// `today`, so the index is kept per revision and day.
+    pub async fn index(&self, store: &dyn Store, today: time::Date) -> Result<Arc<SearchIndex>> {
         let rev = store.catalogue_revision().await?;
-        if let Some((r, docs)) = self.inner.read().expect("lock").as_ref()
+        if let Some((r, d, docs)) = self.inner.read().expect("lock").as_ref()
             && *r == rev
+            && *d == today
         {
             return Ok(docs.clone());
         }
-        let docs = store.search_docs().await?;
+        let list = tongban_domain::list_batch::in_force(&store.published_batches().await?, today);
+        let docs = store.search_docs(&list).await?;
         let index = Arc::new(SearchIndex::with_lexicon(docs, lexicon()));
-        *self.inner.write().expect("lock") = Some((rev, index.clone()));
+        *self.inner.write().expect("lock") = Some((rev, today, index.clone()));
         Ok(index)
     }
 
@@ -60,12 +64,13 @@ impl CatalogueCache {
     pub async fn search(
         &self,
         store: &dyn Store,
+        today: time::Date,
         q: &str,
         filter: &SearchFilter,
         limit: usize,
         offset: usize,
     ) -> Result<(Vec<SearchDoc>, usize)> {
-        let index = self.index(store).await?;
+        let index = self.index(store, today).await?;
         let hits = index.rank(q, filter);
         let total = hits.len();
         let docs = index.docs();
@@ -85,13 +90,14 @@ impl CatalogueCache {
 pub async fn suggest(
     cache: &CatalogueCache,
     store: &dyn Store,
+    today: time::Date,
     q: &str,
     limit: usize,
 ) -> Result<Vec<Suggestion>> {
     if q.trim().is_empty() {
         return Ok(Vec::new());
     }
-    let index = cache.index(store).await?;
+    let index = cache.index(store, today).await?;
     let docs = index.docs();
     Ok(index
         .rank(q, &SearchFilter::default())
@@ -110,9 +116,10 @@ pub async fn suggest(
 pub async fn life_events(
     cache: &CatalogueCache,
     store: &dyn Store,
+    today: time::Date,
     q: &str,
 ) -> Result<Vec<String>> {
-    Ok(cache.index(store).await?.life_events(q))
+    Ok(cache.index(store, today).await?.life_events(q))
 }
 
 /// An item as its public page shows it.
@@ -201,9 +208,8 @@ pub async fn item_guide(
     let answers = crate::guide::known_answers(c, answers);
     let resolve = go || !answers.is_empty() || c.guide.questions.is_empty() && show;
     let guide = crate::guide::guide_view(c, &answers, resolve)?;
-    let entries = app.store.list_entries().await?;
-    let listing = entries.into_iter().find(|e| e.item == code);
     let lookups = crate::Lookups::load(app).await?;
+    let listing = lookups.listing(&code);
     Ok(ItemGuide {
         next: next_steps(&code, listing.as_ref(), &lookups.data().halls),
         listing,

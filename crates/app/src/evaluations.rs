@@ -413,9 +413,14 @@ pub async fn stats(app: &App, actor: &Actor, by: &str) -> AppResult<Vec<StatRow>
         StatsBy::Department => (data.departments.iter())
             .map(|d| (d.id.0.to_string(), d.name.clone()))
             .collect(),
-        StatsBy::Item => (app.catalogue.index(app.store.as_ref()).await?.docs().iter())
-            .map(|d| (d.summary.code.0.clone(), d.summary.name.clone()))
-            .collect(),
+        StatsBy::Item => (app
+            .catalogue
+            .index(app.store.as_ref(), app.now.today())
+            .await?
+            .docs()
+            .iter())
+        .map(|d| (d.summary.code.0.clone(), d.summary.name.clone()))
+        .collect(),
     };
     let n = |v: i64| usize::try_from(v).unwrap_or(0);
     Ok(counts

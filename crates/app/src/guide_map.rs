@@ -57,12 +57,7 @@ pub async fn load(app: &App, code: &str) -> AppResult<GuideMapSource> {
     let mut version = app.store.item(&code).await?;
     // Public texts only: the provenance of the time limits is an internal note.
     version.content.note.clear();
-    let listing = app
-        .store
-        .list_entries()
-        .await?
-        .into_iter()
-        .find(|e| e.item == code);
+    let listing = crate::Lookups::load(app).await?.listing(&code);
     Ok(GuideMapSource { version, listing })
 }
 
@@ -1217,6 +1212,9 @@ mod tests {
             item: v1.content.code.clone(),
             modes: vec![Mode::Online],
             levels: vec![RegionLevel::Community],
+            halls: vec![],
+            batch_name: String::new(),
+            effective: String::new(),
         });
         let c = svg(&layout(&s, &approx_em));
         assert!(c.contains("第9批") && c.contains("社区（园区）级"));

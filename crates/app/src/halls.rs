@@ -171,7 +171,10 @@ pub async fn directory(app: &App, ask: DirectoryQuery) -> AppResult<HallDirector
             .collect()
     };
     let mut chosen = by_place;
-    let index = app.catalogue.index(app.store.as_ref()).await?;
+    let index = app
+        .catalogue
+        .index(app.store.as_ref(), app.now.today())
+        .await?;
     let docs = index.docs();
     let doc = match &ask.item {
         Some(code) => docs

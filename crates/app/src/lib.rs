@@ -24,6 +24,7 @@ pub mod guide;
 pub mod guide_map;
 pub mod halls;
 pub mod licences;
+pub mod list_batches;
 pub mod manual;
 pub mod materials;
 pub mod refdata;

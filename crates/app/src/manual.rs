@@ -225,7 +225,10 @@ pub async fn manual_index(app: &App, actor: &Actor) -> AppResult<ManualIndex> {
         .map(|h| (h.id.0, h.name.clone(), h.level.label()))
         .collect();
     halls.sort_by_key(|h| Some(HallId(h.0)) != own);
-    let index = app.catalogue.index(app.store.as_ref()).await?;
+    let index = app
+        .catalogue
+        .index(app.store.as_ref(), app.now.today())
+        .await?;
     let mut items: Vec<(String, String, String)> = (index.docs().iter())
         .filter(|d| !d.modes.is_empty())
         .map(|d| {
@@ -282,10 +285,10 @@ pub async fn hall_manual(app: &App, actor: &Actor, id: i64) -> AppResult<HallMan
     let hall = (data.halls.iter())
         .find(|h| h.id == HallId(id))
         .ok_or(AppError::Store(tongban_store::StoreError::NotFound))?;
-    let entries = app.store.list_entries().await?;
+    let entries = lookups.list();
     let mut items = app.store.items().await?;
     items.retain(|v| {
-        (entries.iter()).any(|e| e.item == v.content.code && e.levels.contains(&hall.level))
+        (entries.iter()).any(|e| e.item == v.content.code && e.at_hall(hall.id, hall.level))
     });
     let codes: Vec<_> = items.iter().map(|v| v.content.code.clone()).collect();
     let impls = app.store.implementations_of(&codes).await?;

@@ -17,6 +17,31 @@ pub struct RefData {
     pub regions: Vec<tongban_domain::city::Region>,
     pub places: Vec<tongban_domain::grant::HallPlace>,
     pub grants: Vec<tongban_domain::grant::Grant>,
+    /// The 通办 list's published batches (its history).
+    pub list_history: Vec<tongban_domain::list_batch::PublishedBatch>,
+    /// The list in force on the last day asked (so the cache is per
+    /// revision and day: a batch effective tomorrow applies tomorrow).
+    pub(crate) in_force: std::sync::Mutex<Option<(time::Date, std::sync::Arc<Vec<ListEntry>>)>>,
+}
+
+use tongban_domain::tongban::ListEntry;
+
+impl RefData {
+    /// The 通办 list in force on `day`: computed once per revision and day.
+    pub fn list_on(&self, day: time::Date) -> std::sync::Arc<Vec<ListEntry>> {
+        let mut slot = self.in_force.lock().expect("lock");
+        if let Some((d, l)) = slot.as_ref()
+            && *d == day
+        {
+            return l.clone();
+        }
+        let l = std::sync::Arc::new(tongban_domain::list_batch::in_force(
+            &self.list_history,
+            day,
+        ));
+        *slot = Some((day, l.clone()));
+        l
+    }
 }
 
 /// The reference data, reloaded only when the database's revision moved —
@@ -61,6 +86,8 @@ impl RefCache {
                 .map(|h| tongban_domain::grant::HallPlace::of(h, &regions))
                 .collect(),
             grants: store.grants().await?,
+            list_history: store.published_batches().await?,
+            in_force: std::sync::Mutex::new(None),
             halls,
             regions,
         });
@@ -111,6 +138,16 @@ impl Lookups {
             departments: &self.data.departments,
             today: self.today,
         }
+    }
+
+    /// The 通办 list in force today.
+    pub fn list(&self) -> std::sync::Arc<Vec<ListEntry>> {
+        self.data.list_on(self.today)
+    }
+
+    /// The list entry of an item in force today.
+    pub fn listing(&self, item: &tongban_domain::ItemCode) -> Option<ListEntry> {
+        self.list().iter().find(|e| &e.item == item).cloned()
     }
 
     /// The reference data.

@@ -246,7 +246,8 @@ async fn colloquial_queries_find_their_items() {
     let (mut hits, mut total, mut misses) = (0usize, 0usize, Vec::new());
     // The same documents without the lexicon, for comparison; the search
     // before it had no pinyin either, so a query in letters counts as missed.
-    let plain = tongban_domain::search::SearchIndex::new(c.app.store.search_docs().await.unwrap());
+    let plain =
+        tongban_domain::search::SearchIndex::new(c.app.store.search_docs(&[]).await.unwrap());
     let mut plain_hits = 0usize;
     for line in QUERIES.lines() {
         if line.starts_with('#') || line.trim().is_empty() {
@@ -256,7 +257,14 @@ async fn colloquial_queries_find_their_items() {
         let (top, _) = c
             .app
             .catalogue
-            .search(c.app.store.as_ref(), q, &Default::default(), 5, 0)
+            .search(
+                c.app.store.as_ref(),
+                c.app.now.today(),
+                q,
+                &Default::default(),
+                5,
+                0,
+            )
             .await
             .unwrap();
         let codes: Vec<&str> = top.iter().map(|d| d.summary.code.as_str()).collect();

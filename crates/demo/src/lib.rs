@@ -8,6 +8,7 @@ use tongban_domain::catalogue::ItemContent;
 use tongban_domain::catalogue::implementing_departments;
 use tongban_domain::city::RegionLevel;
 use tongban_domain::city::{NewDepartment, NewHall, NewWindow, Region};
+use tongban_domain::list_batch::BatchEntry;
 use tongban_domain::tongban::{Batch, ListEntry};
 use tongban_domain::user::{Role, Scope};
 use tongban_domain::{DepartmentId, HallId, RegionCode};
@@ -141,6 +142,15 @@ pub const ACCOUNTS: &[DemoAccount] = &[
         role: Role::PlatformAdmin,
         scope_key: None,
         description: "平台管理员（审改办/管委会）",
+        household_region: None,
+        identity: None,
+    },
+    DemoAccount {
+        username: "admin2",
+        display_name: "林清审",
+        role: Role::PlatformAdmin,
+        scope_key: None,
+        description: "平台管理员（全域通办办公室，审核清单批次）",
         household_region: None,
         identity: None,
     },
@@ -380,11 +390,17 @@ pub async fn seed(
         .publish_items(&publications, tongban_store::now_ms())
         .await?;
     for b in &demo.batches {
-        let entries: Vec<ListEntry> = demo
+        let entries: Vec<BatchEntry> = demo
             .entries
             .iter()
             .filter(|e| e.batch == b.no)
-            .cloned()
+            .map(|e| BatchEntry {
+                item: e.item.clone(),
+                remove: false,
+                modes: e.modes.clone(),
+                levels: e.levels.clone(),
+                halls: e.halls.clone(),
+            })
             .collect();
         store.publish_batch(b, &entries).await?;
     }

@@ -131,6 +131,10 @@ pub enum Action<'a> {
     },
     /// Read the security audit log.
     ReadAudit,
+    /// Draft, review and publish batches of the 通办 list (the city's
+    /// 全域通办 office); who may approve a batch is further the four-eyes
+    /// rule, `list_batch::check_reviewer`.
+    ManageListBatches,
     /// Book an appointment (applicants, for themselves).
     BookAppointment,
     /// Cancel an appointment: its owner, or staff of its hall.
@@ -560,6 +564,7 @@ fn decide(actor: Actor, action: Action<'_>, trust: &Trust<'_>) -> Result<(), Den
         | Action::EditCalendar
         | Action::ManageCity
         | Action::ReadAudit
+        | Action::ManageListBatches
         | Action::ManageOutbox => role == Role::PlatformAdmin,
         Action::CreateCase {
             online: true,
@@ -1201,6 +1206,7 @@ mod tests {
             Action::ReadAudit,
             Action::ManageOutbox,
             Action::ReadGrants,
+            Action::ManageListBatches,
         ];
         let scope_of = |r: Role| match r.scope_kind() {
             crate::user::ScopeKind::None => Scope::None,
@@ -1215,11 +1221,11 @@ mod tests {
                 .map(|x| u8::from(authorize(a, *x, &Trust::NONE).is_ok()))
                 .collect();
             let want: &[u8] = match role {
-                Role::PlatformAdmin => &[1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1],
-                Role::HallAdmin => &[1, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1],
-                Role::DepartmentAdmin => &[1, 1, 0, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0, 1],
-                Role::Applicant => &[1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
-                _ => &[1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1],
+                Role::PlatformAdmin => &[1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1],
+                Role::HallAdmin => &[1, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0],
+                Role::DepartmentAdmin => &[1, 1, 0, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0, 1, 0],
+                Role::Applicant => &[1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+                _ => &[1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0],
             };
             assert_eq!(got, want, "{role:?}");
         }

@@ -14,6 +14,7 @@ pub mod grant;
 pub mod guide;
 pub mod ids;
 pub mod intake;
+pub mod list_batch;
 pub mod search;
 pub mod timeline;
 pub mod tongban;

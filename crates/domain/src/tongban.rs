@@ -2,7 +2,7 @@
 //! which hall levels, published in batches.
 
 use crate::city::{DepartmentKind, RegionLevel, SystemKind};
-use crate::ids::ItemCode;
+use crate::ids::{HallId, ItemCode};
 use crate::validate::FieldError;
 use serde::{Deserialize, Serialize};
 use strum::{EnumString, IntoStaticStr, VariantArray};
@@ -73,6 +73,10 @@ pub struct Batch {
     pub name: String,
     /// Publish date, `YYYY-MM-DD`.
     pub published: String,
+    /// The day its entries come into force, `YYYY-MM-DD` (the publish date
+    /// when empty).
+    #[serde(default)]
+    pub effective: String,
 }
 
 /// One entry of the list.
@@ -87,19 +91,34 @@ pub struct ListEntry {
     pub modes: Vec<Mode>,
     /// Hall levels where it may be handled.
     pub levels: Vec<RegionLevel>,
+    /// Named halls where it may be handled besides those of the levels.
+    #[serde(default)]
+    pub halls: Vec<HallId>,
+    /// The batch's name (第一批 …), when read from the list in force.
+    #[serde(default)]
+    pub batch_name: String,
+    /// The day the entry came into force, `YYYY-MM-DD`, when read from the
+    /// list in force.
+    #[serde(default)]
+    pub effective: String,
 }
 
 impl ListEntry {
+    /// Whether a hall of this level (and id) may receive the item.
+    pub fn at_hall(&self, hall: HallId, level: RegionLevel) -> bool {
+        self.levels.contains(&level) || self.halls.contains(&hall)
+    }
+
     /// Checks modes and levels against the item's department and depth.
     pub fn check(&self, kind: DepartmentKind, online_stars: u8) -> Result<(), FieldError> {
         if self.modes.is_empty() {
             return Err(FieldError::new("modes", "required", "至少应有一种通办模式"));
         }
-        if self.levels.is_empty() {
+        if self.levels.is_empty() && self.halls.is_empty() {
             return Err(FieldError::new(
                 "levels",
                 "required",
-                "至少应有一个通办层级",
+                "至少应有一个通办层级或指定服务中心",
             ));
         }
         for m in &self.modes {

@@ -123,6 +123,11 @@ pub trait BenchStore: crate::Store {
     /// department's, everyone's) — and a control no index serves.
     async fn bounded_read_plans(&self) -> crate::Result<Vec<(String, String)>>;
 
+    /// The plans of the 通办 list batches' reads (priced the same way):
+    /// each (what it reads, plan) — a page of batches, a batch's entries,
+    /// the published batches and their entries.
+    async fn list_batch_plans(&self) -> crate::Result<Vec<(String, String)>>;
+
     /// Creates applicant accounts (no password: they cannot sign in) in one
     /// transaction; their ids in order.
     async fn bulk_applicants(&self, usernames: &[String], at: i64) -> crate::Result<Vec<i64>>;
@@ -286,6 +291,21 @@ macro_rules! impl_bench {
                         "SELECT id FROM notifications WHERE user_id = $1 ORDER BY created_at DESC LIMIT $2",
                         vec![Int(1), Int(20)],
                     ),
+                ];
+                let mut plans = Vec::new();
+                for (what, sql, binds) in reads {
+                    plans.push((what.to_owned(), self.explain(sql, binds).await?));
+                }
+                Ok(plans)
+            }
+
+            async fn list_batch_plans(&self) -> $crate::Result<Vec<(String, String)>> {
+                use $crate::cases::Bind::Int;
+                let reads = [
+                    ("batch page", $crate::catalogue::BATCH_PAGE_SQL, vec![Int(100), Int(20)]),
+                    ("batch entries", $crate::catalogue::BATCH_ENTRIES_SQL, vec![Int(1)]),
+                    ("published batches", $crate::catalogue::PUBLISHED_BATCHES_SQL, vec![]),
+                    ("published entries", $crate::catalogue::PUBLISHED_ENTRIES_SQL, vec![]),
                 ];
                 let mut plans = Vec::new();
                 for (what, sql, binds) in reads {

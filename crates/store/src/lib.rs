@@ -28,7 +28,7 @@ pub use cases::{
     CaseStore, CountScope, EventRecord, IdemWrite, MaterialReceipt, NO_DUE, NewCase, NewEvent,
     NotificationRecord,
 };
-pub use catalogue::{CatalogueStore, Publication};
+pub use catalogue::{BatchEdit, BatchMove, BatchRecord, CatalogueStore, Publication};
 pub use city::{CityImport, CityImported, CityStore, DueRefresh, StaffImport};
 pub use evaluations::{
     EvaluationRecord, EvaluationStore, NewEvaluation, RectificationKey, RectificationPage,

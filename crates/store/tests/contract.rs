@@ -12,7 +12,8 @@ use tongban_domain::city::{
     DepartmentKind, HallKind, NewDepartment, NewHall, NewWindow, Region, RegionLevel, SystemKind,
 };
 use tongban_domain::guide::GuideMap;
-use tongban_domain::tongban::{Batch, ListEntry, Mode};
+use tongban_domain::list_batch::{BatchEntry, BatchState};
+use tongban_domain::tongban::{Batch, Mode};
 use tongban_domain::user::{Role, Scope};
 use tongban_domain::{DepartmentId, HallId, ItemCode, RegionCode, UserId};
 use tongban_store::prelude::*;
@@ -563,19 +564,24 @@ contract!(aliases_list_and_search_documents, |s| {
         no: 1,
         name: "第一批".into(),
         published: "2021-06-10".into(),
+        effective: "2021-06-10".into(),
     };
-    let entry = ListEntry {
-        batch: 1,
+    let entry = BatchEntry {
         item: ItemCode("GA-001".into()),
+        remove: false,
         modes: vec![Mode::CollectRemote, Mode::Online],
         levels: vec![RegionLevel::City, RegionLevel::Town],
+        halls: vec![HallId(3)],
     };
     s.publish_batch(&batch, std::slice::from_ref(&entry))
         .await
         .unwrap();
     assert_eq!(s.batches().await.unwrap(), vec![batch]);
-    assert_eq!(s.list_entries().await.unwrap(), vec![entry.clone()]);
-    let bad = ListEntry {
+    let history = s.published_batches().await.unwrap();
+    assert_eq!(history.len(), 1);
+    assert_eq!(history[0].entries, vec![entry.clone()]);
+    let list = tongban_domain::list_batch::in_force(&history, time::macros::date!(2021 - 06 - 10));
+    let bad = BatchEntry {
         item: ItemCode("NOPE".into()),
         ..entry
     };
@@ -583,6 +589,7 @@ contract!(aliases_list_and_search_documents, |s| {
         no: 2,
         name: "第二批".into(),
         published: "2021-09-30".into(),
+        effective: String::new(),
     };
     assert!(matches!(
         s.publish_batch(&b2, &[bad]).await,
@@ -594,7 +601,7 @@ contract!(aliases_list_and_search_documents, |s| {
         "the failed batch is not half-written"
     );
 
-    let docs = s.search_docs().await.unwrap();
+    let docs = s.search_docs(&list).await.unwrap();
     assert_eq!(docs.len(), 1);
     assert_eq!(docs[0].aliases.len(), 2);
     assert_eq!(docs[0].modes, vec![Mode::CollectRemote, Mode::Online]);
@@ -671,6 +678,268 @@ async fn postgres_refuses_to_edit_a_published_version() {
             .await
             .is_err()
     );
+    s.pool().close().await;
+    db.finish().await;
+}
+
+contract!(list_batches_are_drafted_reviewed_and_published, |s| {
+    use tongban_store::{BatchEdit, BatchMove};
+    let (_, _, xianyou) = city(s).await;
+    s.publish_items(
+        &[
+            publication(item("GA-001", "居民身份证换领"), vec![xianyou]),
+            publication(item("GA-002", "户口迁移"), vec![xianyou]),
+        ],
+        1,
+    )
+    .await
+    .unwrap();
+    let mk = |u: &str| NewUser {
+        username: u.into(),
+        display_name: format!("管理员{u}"),
+        password_hash: "$argon2id$fake".into(),
+        role: Role::PlatformAdmin,
+        scope: Scope::Platform,
+        household_region: None,
+        id_number: None,
+        phone: None,
+    };
+    let a = s.create_user(&mk("a")).await.unwrap();
+    let b = s.create_user(&mk("b")).await.unwrap();
+    let entry = |code: &str, remove: bool| BatchEntry {
+        item: ItemCode(code.into()),
+        remove,
+        modes: if remove { vec![] } else { vec![Mode::Online] },
+        levels: if remove {
+            vec![]
+        } else {
+            vec![RegionLevel::City]
+        },
+        halls: vec![],
+    };
+    s.publish_batch(
+        &Batch {
+            no: 1,
+            name: "第一批".into(),
+            published: "2021-06-10".into(),
+            effective: "2021-06-10".into(),
+        },
+        &[entry("GA-001", false)],
+    )
+    .await
+    .unwrap();
+    let no = s.create_batch("第二批", a, 10).await.unwrap();
+    assert_eq!(no, 2);
+    let rec = s.batch(no).await.unwrap();
+    assert_eq!(rec.state, BatchState::Draft);
+    assert_eq!(rec.drafter_name.as_deref(), Some("管理员a"));
+    assert_eq!(rec.effective, None);
+    s.edit_batch(
+        no,
+        &BatchEdit {
+            name: Some("第二批（修订）".into()),
+            upsert: vec![entry("GA-001", true), entry("GA-002", false)],
+            drop: vec![],
+        },
+        11,
+    )
+    .await
+    .unwrap();
+    s.edit_batch(
+        no,
+        &BatchEdit {
+            upsert: vec![BatchEntry {
+                halls: vec![HallId(9)],
+                ..entry("GA-002", false)
+            }],
+            ..BatchEdit::default()
+        },
+        12,
+    )
+    .await
+    .unwrap();
+    let entries = s.batch_entries(no).await.unwrap();
+    assert_eq!(entries.len(), 2);
+    assert!(entries[0].remove);
+    assert_eq!(entries[1].halls, vec![HallId(9)]);
+    // An entry for an unknown item writes nothing of the edit.
+    let r = s
+        .edit_batch(
+            no,
+            &BatchEdit {
+                upsert: vec![entry("NOPE", false)],
+                drop: vec![ItemCode("GA-002".into())],
+                ..BatchEdit::default()
+            },
+            13,
+        )
+        .await;
+    assert!(matches!(r, Err(StoreError::InvalidReference(_))), "{r:?}");
+    assert_eq!(s.batch_entries(no).await.unwrap().len(), 2);
+
+    let mv = |from, to| BatchMove {
+        from,
+        to,
+        reviewer: None,
+        reason: None,
+        effective: None,
+        published: None,
+    };
+    s.move_batch(no, &mv(BatchState::Draft, BatchState::Submitted), 20)
+        .await
+        .unwrap();
+    // Submitted: no edits, and a stale move is refused.
+    assert!(matches!(
+        s.edit_batch(no, &BatchEdit::default(), 21).await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert!(matches!(
+        s.move_batch(no, &mv(BatchState::Draft, BatchState::Submitted), 21)
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert!(matches!(
+        s.move_batch(99, &mv(BatchState::Draft, BatchState::Submitted), 21)
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    let returned = BatchMove {
+        reviewer: Some(b),
+        reason: Some("缺少依据".into()),
+        ..mv(BatchState::Submitted, BatchState::Returned)
+    };
+    s.move_batch(no, &returned, 22).await.unwrap();
+    let rec = s.batch(no).await.unwrap();
+    assert_eq!(rec.state, BatchState::Returned);
+    assert_eq!(rec.returned_reason.as_deref(), Some("缺少依据"));
+    assert_eq!(rec.reviewer_name.as_deref(), Some("管理员b"));
+    s.edit_batch(no, &BatchEdit::default(), 23).await.unwrap();
+    assert_eq!(s.batch(no).await.unwrap().state, BatchState::Draft);
+    s.move_batch(no, &mv(BatchState::Draft, BatchState::Submitted), 24)
+        .await
+        .unwrap();
+    let rev = s.catalogue_revision().await.unwrap();
+    let publish = BatchMove {
+        reviewer: Some(b),
+        effective: Some("2030-01-01".into()),
+        published: Some("2029-12-01".into()),
+        ..mv(BatchState::Submitted, BatchState::Published)
+    };
+    s.move_batch(no, &publish, 25).await.unwrap();
+    assert!(
+        s.catalogue_revision().await.unwrap() > rev,
+        "publishing bumps"
+    );
+    let rec = s.batch(no).await.unwrap();
+    assert_eq!(rec.state, BatchState::Published);
+    assert_eq!(rec.effective.as_deref(), Some("2030-01-01"));
+    assert_eq!(rec.returned_reason, None);
+    assert!(matches!(
+        s.edit_batch(no, &BatchEdit::default(), 26).await,
+        Err(StoreError::Conflict(_))
+    ));
+
+    let history = s.published_batches().await.unwrap();
+    assert_eq!(history.iter().map(|b| b.no).collect::<Vec<_>>(), vec![1, 2]);
+    let on = |d| tongban_domain::list_batch::in_force(&history, d);
+    let before = on(time::macros::date!(2029 - 12 - 31));
+    assert_eq!(before.len(), 1);
+    assert_eq!(before[0].item.as_str(), "GA-001");
+    let after = on(time::macros::date!(2030 - 01 - 01));
+    assert_eq!(after.len(), 1);
+    assert_eq!(after[0].item.as_str(), "GA-002");
+    assert_eq!(after[0].batch_name, "第二批（修订）");
+
+    // Newest first, keyset paged.
+    let page = s.batch_page(None, 1).await.unwrap();
+    assert_eq!(page[0].no, 2);
+    let page = s.batch_page(Some(2), 5).await.unwrap();
+    assert_eq!(page.iter().map(|b| b.no).collect::<Vec<_>>(), vec![1]);
+    assert_eq!(page[0].drafted_by, None);
+});
+
+contract!(
+    list_batch_reads_go_by_index,
+    |s: &dyn tongban_store::BenchStore| {
+        let plans = s.list_batch_plans().await.unwrap();
+        assert_eq!(plans.len(), 4);
+        for (what, plan) in plans {
+            if let Some(line) = scan_or_sort(s.backend(), &plan, None) {
+                panic!("{what}: the plan scans or sorts ({line}):\n{plan}");
+            }
+        }
+    }
+);
+
+async fn published_batch_fixture(s: &dyn Store) {
+    city(s).await;
+    s.publish_items(&[publication(item("GA-001", "居民身份证换领"), vec![])], 1)
+        .await
+        .unwrap();
+    s.publish_batch(
+        &Batch {
+            no: 1,
+            name: "第一批".into(),
+            published: "2021-06-10".into(),
+            effective: String::new(),
+        },
+        &[BatchEntry {
+            item: ItemCode("GA-001".into()),
+            remove: false,
+            modes: vec![Mode::Online],
+            levels: vec![RegionLevel::City],
+            halls: vec![],
+        }],
+    )
+    .await
+    .unwrap();
+}
+
+const PUBLISHED_BATCH_EDITS: [&str; 5] = [
+    "UPDATE batch_entries SET modes = 'bundle'",
+    "DELETE FROM batch_entries",
+    "INSERT INTO batch_entries (batch, item_code, removed, modes, levels, halls) VALUES (1, 'GA-001', TRUE, '', '', '') ON CONFLICT DO NOTHING",
+    "UPDATE batches SET effective = '2020-01-01'",
+    "DELETE FROM batches",
+];
+
+#[tokio::test]
+async fn sqlite_refuses_to_edit_a_published_batch() {
+    let dir = std::env::temp_dir().join(format!("tongban-batch-{}", random_suffix()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let url = format!("sqlite://{}", dir.join("t.db").display());
+    let s = tongban_store::sqlite::SqliteStore::connect(&url)
+        .await
+        .unwrap();
+    s.migrate().await.unwrap();
+    published_batch_fixture(&s).await;
+    for sql in PUBLISHED_BATCH_EDITS {
+        let r = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .execute(s.pool())
+            .await;
+        assert!(r.unwrap_err().to_string().contains("immutable"), "{sql}");
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[tokio::test]
+async fn postgres_refuses_to_edit_a_published_batch() {
+    let Ok(url) = std::env::var("TONGBAN_TEST_PG") else {
+        return;
+    };
+    let db = TestDb::postgres(&url).await;
+    let name = db.cleanup.as_ref().unwrap().1.clone();
+    let s =
+        tongban_store::postgres::PgStore::connect(&tongban_store::url_with_database(&url, &name))
+            .await
+            .unwrap();
+    published_batch_fixture(&s).await;
+    for sql in PUBLISHED_BATCH_EDITS {
+        let r = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .execute(s.pool())
+            .await;
+        assert!(r.unwrap_err().to_string().contains("immutable"), "{sql}");
+    }
     s.pool().close().await;
     db.finish().await;
 }

@@ -314,7 +314,8 @@ pub async fn intake_desk(app: &App, actor: &Actor, q: &IntakeQuery) -> AppResult
         prefilled_from: None,
     };
     if let Some(code) = q.item.as_deref().filter(|c| !c.is_empty()) {
-        chosen_item(app, opener, level, code, q, &mut desk).await?;
+        let place = hall.map(|h| (h.id, h.level));
+        chosen_item(app, &lookups, opener, place, code, q, &mut desk).await?;
         if opener == Opener::Window
             && let (Some(hall), Some(item)) = (hall, &desk.item)
         {
@@ -384,7 +385,7 @@ async fn search(
     let filter = SearchFilter::default();
     let (docs, _) = app
         .catalogue
-        .search(app.store.as_ref(), q, &filter, 50, 0)
+        .search(app.store.as_ref(), app.now.today(), q, &filter, 50, 0)
         .await?;
     Ok(docs
         .into_iter()
@@ -402,17 +403,22 @@ async fn search(
 
 async fn chosen_item(
     app: &App,
+    lookups: &Lookups,
     opener: Opener,
-    level: Option<tongban_domain::city::RegionLevel>,
+    place: Option<(tongban_domain::HallId, tongban_domain::city::RegionLevel)>,
     code: &str,
     q: &IntakeQuery,
     desk: &mut IntakeDesk,
 ) -> AppResult<()> {
     let v = app.store.item(&ItemCode(code.to_owned())).await?;
     let c = &v.content;
-    let entries = app.store.list_entries().await?;
-    let entry = entries.into_iter().find(|e| e.item == c.code);
-    let modes = entry.map_or(vec![], |e| opener.modes(level, &e.modes, &e.levels));
+    let entry = lookups.listing(&c.code);
+    // A hall the list names is as good as one of a listed level.
+    let level = place.map(|(h, l)| (l, entry.as_ref().is_some_and(|e| e.at_hall(h, l))));
+    let modes = entry.map_or(vec![], |e| {
+        let listed = level.filter(|(_, ok)| *ok).map(|(l, _)| l);
+        opener.modes(level.map(|(l, _)| l), &e.modes, listed.as_slice())
+    });
     if modes.is_empty() {
         return Err(AppError::field(
             "item",
@@ -485,8 +491,7 @@ async fn refusals(
     use tongban_domain::case::Action as Step;
     let code = ItemCode(item.to_owned());
     let v = app.store.item(&code).await?;
-    let entries = app.store.list_entries().await?;
-    let Some(entry) = entries.into_iter().find(|e| e.item == code) else {
+    let Some(entry) = lookups.listing(&code) else {
         return Ok(vec![]);
     };
     let data = lookups.data();

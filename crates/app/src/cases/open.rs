@@ -219,12 +219,8 @@ async fn listed_item(app: &App, lookups: &Lookups, code: &str, ch: &Channel) -> 
         Err(e) => return Err(e.into()),
     };
     let name = &item.content.name;
-    let entry = app
-        .store
-        .list_entries()
-        .await?
-        .into_iter()
-        .find(|e| e.item == item_code);
+    // The list in force on the day the case is received.
+    let entry = lookups.listing(&item_code);
     let Some(entry) = entry.filter(|e| e.modes.contains(&ch.mode)) else {
         return Err(AppError::field(
             "mode",
@@ -236,7 +232,7 @@ async fn listed_item(app: &App, lookups: &Lookups, code: &str, ch: &Channel) -> 
         let Some(h) = lookups.data().halls.iter().find(|x| x.id == h) else {
             return Err(AppError::field("hall", "hall.unknown", "服务中心不存在"));
         };
-        if !entry.levels.contains(&h.level) {
+        if !entry.at_hall(h.id, h.level) {
             return Err(AppError::field(
                 "hall",
                 "tongban.level_not_listed",

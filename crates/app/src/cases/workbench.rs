@@ -132,6 +132,12 @@ pub async fn workbench(
             href: "/work/rectifications",
         });
     }
+    if may(Action::ManageListBatches) {
+        links.push(Link {
+            label: "通办清单批次",
+            href: "/work/list-batches",
+        });
+    }
     if let Some(hall) = actor.user.scope.hall()
         && may(Action::ReadHallAppointments { hall })
     {
@@ -222,7 +228,7 @@ async fn calendar_warning(app: &App, actor: &Actor) -> AppResult<Option<String>>
 async fn inbox_filters(app: &App, actor: &Actor, wq: &WorkbenchQuery) -> AppResult<InboxFilters> {
     use tongban_domain::case::Status;
     let lookups = Lookups::load_at(app, actor.revision).await?;
-    let entries = app.store.list_entries().await?;
+    let entries = lookups.list();
     let items: Vec<(String, String)> = app
         .store
         .items()

@@ -81,6 +81,8 @@ fn city(grants: Vec<Grant>) -> City {
             regions: d.regions,
             places,
             grants,
+            list_history: vec![],
+            in_force: Default::default(),
         },
         items,
         entries: d.entries,

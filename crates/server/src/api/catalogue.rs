@@ -101,7 +101,14 @@ pub async fn list(
     }
     let (docs, total) = state
         .catalogue
-        .search(state.store.as_ref(), q, &filter, limit, offset)
+        .search(
+            state.store.as_ref(),
+            state.now.today(),
+            q,
+            &filter,
+            limit,
+            offset,
+        )
         .await?;
     Ok(Json(Page {
         data: docs.into_iter().map(ItemRow::from).collect(),
@@ -141,8 +148,14 @@ pub async fn suggest(
             v.parse::<usize>().ok().filter(|n| (1..=10).contains(n))
         })?
         .unwrap_or(8);
-    let data =
-        tongban_app::catalogue::suggest(&state.catalogue, state.store.as_ref(), q, limit).await?;
+    let data = tongban_app::catalogue::suggest(
+        &state.catalogue,
+        state.store.as_ref(),
+        state.now.today(),
+        q,
+        limit,
+    )
+    .await?;
     Ok(Json(Suggestions {
         q: q.to_owned(),
         data,
@@ -172,12 +185,9 @@ async fn load_item(state: &AppState, code: &str, version: Option<i32>) -> ApiRes
         None => state.store.item(&code).await?,
     };
     let aliases = state.store.aliases(&code).await?;
-    let listing = state
-        .store
-        .list_entries()
+    let listing = tongban_app::Lookups::load(&state.app())
         .await?
-        .into_iter()
-        .find(|e| e.item == code);
+        .listing(&code);
     Ok(ItemDetail {
         version: v.version,
         published_at: v.published_at,
@@ -355,8 +365,14 @@ pub struct ListRow {
     pub modes: Vec<Mode>,
     /// Hall levels.
     pub levels: Vec<RegionLevel>,
+    /// Named halls besides the levels.
+    pub halls: Vec<tongban_domain::HallId>,
     /// Batch number.
     pub batch: i32,
+    /// Batch name.
+    pub batch_name: String,
+    /// The day the entry came into force.
+    pub effective: String,
 }
 
 /// The published list with its batches.
@@ -370,10 +386,12 @@ pub struct TongbanList {
     pub batches: Vec<Batch>,
 }
 
-/// The published 全域通办 list: entries with `item`, `modes`, `levels`,
-/// `batch`. Filters: `batch`, `mode`, `level`, `department_kind`. Access: public.
+/// The 全域通办 list in force today (or on `day`, `YYYY-MM-DD`): entries
+/// with `item`, `modes`, `levels`, named `halls`, and the `batch` that put
+/// them there with its name and effective date. Filters: `batch`, `mode`,
+/// `level`, `department_kind`. Access: public.
 #[utoipa::path(get, path = "/tongban-list", tag = "catalogue",
-    params(("batch" = Option<i32>, Query), ("mode" = Option<String>, Query), ("level" = Option<String>, Query),
+    params(("day" = Option<String>, Query, description = "The day whose list (default today)"), ("batch" = Option<i32>, Query), ("mode" = Option<String>, Query), ("level" = Option<String>, Query),
            ("department_kind" = Option<String>, Query), ("limit" = Option<usize>, Query, minimum = 1, maximum = 200, description = "Page size, 1–200 (default 20)"), ("offset" = Option<usize>, Query, maximum = 1000000, description = "Rows to skip")),
     responses((status = 200, body = TongbanList), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn tongban_list(
@@ -388,9 +406,13 @@ pub async fn tongban_list(
     };
     let batch = p.parse("batch", "批次", |v| v.parse::<i32>().ok())?;
     let filter = search_filter(&p)?;
-    let index = state.catalogue.index(state.store.as_ref()).await?;
+    let day = p.parse("day", "日期", |v| tongban_app::cursor::day(v).ok())?;
+    let index = state
+        .catalogue
+        .index(state.store.as_ref(), state.now.today())
+        .await?;
     let docs = index.docs();
-    let rows = list_rows(&state, docs, batch, &filter).await?;
+    let rows = list_rows(&state, docs, day, batch, &filter).await?;
     let total = rows.len();
     Ok(Json(TongbanList {
         data: rows.into_iter().skip(offset).take(limit).collect(),
@@ -399,17 +421,26 @@ pub async fn tongban_list(
     }))
 }
 
-/// The list entries joined with item names, filtered.
+/// The entries in force on `day` (today when none) joined with item
+/// names, filtered.
 pub async fn list_rows(
     state: &AppState,
     docs: &[SearchDoc],
+    day: Option<time::Date>,
     batch: Option<i32>,
     filter: &SearchFilter,
 ) -> ApiResult<Vec<ListRow>> {
     let names: std::collections::HashMap<&str, &SearchDoc> =
         docs.iter().map(|d| (d.summary.code.as_str(), d)).collect();
+    let lookups = tongban_app::Lookups::load(&state.app()).await?;
+    let list = match day {
+        Some(d) if d != lookups.today() => std::sync::Arc::new(
+            tongban_domain::list_batch::in_force(&lookups.data().list_history, d),
+        ),
+        _ => lookups.list(),
+    };
     let mut out = Vec::new();
-    for e in state.store.list_entries().await? {
+    for e in list.iter().cloned() {
         let Some(d) = names.get(e.item.as_str()) else {
             continue;
         };
@@ -422,7 +453,10 @@ pub async fn list_rows(
             item: e.item,
             modes: e.modes,
             levels: e.levels,
+            halls: e.halls,
             batch: e.batch,
+            batch_name: e.batch_name,
+            effective: e.effective,
         });
     }
     Ok(out)

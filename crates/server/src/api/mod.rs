@@ -11,6 +11,7 @@ pub mod city;
 pub mod documents;
 pub mod evaluations;
 pub mod grants;
+pub mod list_batches;
 pub mod manuals;
 pub mod materials;
 pub mod notifications;
@@ -92,6 +93,14 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(catalogue::tongban_list))
         .routes(routes!(manuals::hall))
         .routes(routes!(manuals::item))
+        .routes(routes!(list_batches::list, list_batches::create))
+        .routes(routes!(list_batches::get))
+        .routes(routes!(list_batches::add_entries))
+        .routes(routes!(list_batches::drop_entry))
+        .routes(routes!(list_batches::submit))
+        .routes(routes!(list_batches::publish))
+        .routes(routes!(list_batches::send_back))
+        .routes(routes!(list_batches::export, list_batches::import))
         .routes(routes!(cases::create, cases::list))
         .routes(routes!(cases::export))
         .routes(routes!(cases::get))

@@ -100,7 +100,10 @@ async fn book_page(
         .iter()
         .map(|r| context! { id => r.as_str(), label => r.label(), checked => p.get("visit_reason").map(String::as_str) == Some(r.as_str()) })
         .collect();
-    let index = state.catalogue.index(state.store.as_ref()).await?;
+    let index = state
+        .catalogue
+        .index(state.store.as_ref(), state.now.today())
+        .await?;
     let items: Vec<Value> = index
         .docs()
         .iter()

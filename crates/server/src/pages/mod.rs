@@ -3,7 +3,7 @@
 //! [`Ctx::authorize`] as the API.
 
 use crate::AppState;
-use crate::api::catalogue::{list_rows, search_filter};
+use crate::api::catalogue::search_filter;
 use crate::auth::{CSRF_COOKIE, Ctx, SESSION_COOKIE, cookie, random_token, set_cookie, sign_in};
 use crate::error::ApiError;
 use crate::extract::{Params, percent_encode};
@@ -28,6 +28,7 @@ pub mod appointments;
 pub mod city;
 mod extract;
 pub mod kiosk;
+pub mod list_batches;
 pub mod manuals;
 pub mod outbox;
 pub mod trust;
@@ -92,6 +93,18 @@ impl Templates {
             ),
             ("audit.html", include_str!("../../templates/audit.html")),
             ("outbox.html", include_str!("../../templates/outbox.html")),
+            (
+                "list_batches.html",
+                include_str!("../../templates/list_batches.html"),
+            ),
+            (
+                "list_batch.html",
+                include_str!("../../templates/list_batch.html"),
+            ),
+            (
+                "list_batch_public.html",
+                include_str!("../../templates/list_batch_public.html"),
+            ),
             (
                 "register.html",
                 include_str!("../../templates/register.html"),
@@ -231,6 +244,29 @@ pub fn router() -> Router<AppState> {
         .route("/work/manuals", get(manuals::index))
         .route("/work/manuals/halls/{id}", get(manuals::hall))
         .route("/list", get(tongban_list))
+        .route("/list/batches/{no}", get(list_batches::public))
+        .route(
+            "/work/list-batches",
+            get(list_batches::list).post(list_batches::create),
+        )
+        .route("/work/list-batches/{no}", get(list_batches::detail))
+        .route(
+            "/work/list-batches/{no}/entries",
+            post(list_batches::add_entries),
+        )
+        .route(
+            "/work/list-batches/{no}/drop",
+            post(list_batches::drop_entry),
+        )
+        .route(
+            "/work/list-batches/{no}/steps/{step}",
+            post(list_batches::step),
+        )
+        .route(
+            "/work/list-batches/{no}/export.xlsx",
+            get(list_batches::export),
+        )
+        .route("/work/list-batches/{no}/import", post(list_batches::import))
         .route("/halls", get(halls))
         .route("/login", get(login_form).post(login))
         .route("/logout", post(logout))
@@ -324,6 +360,7 @@ fn page(
         can_outbox => may(Action::ManageOutbox),
         can_city => may(Action::ManageCity),
         can_staff => ctx.user.as_ref().is_some_and(|u| may(Action::ManageUsers { hall: u.scope.hall(), department: u.scope.department() })),
+        can_list_batches => may(Action::ManageListBatches),
         idle => if ctx.kiosk { state.settings.kiosk_idle_seconds } else { 0 },
         devices => state.settings.device_service.as_deref(),
     };
@@ -353,7 +390,10 @@ fn level_labels(l: &[RegionLevel]) -> Vec<&'static str> {
 
 async fn home(State(state): State<AppState>, ctx: Ctx) -> PageResult {
     ctx.authorize(Action::ReadPublic)?;
-    let index = state.catalogue.index(state.store.as_ref()).await?;
+    let index = state
+        .catalogue
+        .index(state.store.as_ref(), state.now.today())
+        .await?;
     let docs = index.docs();
     let listed: Vec<_> = docs.iter().filter(|d| !d.modes.is_empty()).collect();
     let online = listed
@@ -406,11 +446,23 @@ async fn search(
     let page_no = (p.get("page").and_then(|v| v.parse::<usize>().ok())).map_or(1, |n| n.max(1));
     let (docs, total) = state
         .catalogue
-        .search(state.store.as_ref(), &q, &filter, per, (page_no - 1) * per)
+        .search(
+            state.store.as_ref(),
+            state.now.today(),
+            &q,
+            &filter,
+            per,
+            (page_no - 1) * per,
+        )
         .await?;
     let rows: Vec<Value> = docs.iter().map(search_row).collect();
-    let events =
-        tongban_app::catalogue::life_events(&state.catalogue, state.store.as_ref(), &q).await?;
+    let events = tongban_app::catalogue::life_events(
+        &state.catalogue,
+        state.store.as_ref(),
+        state.now.today(),
+        &q,
+    )
+    .await?;
     let pages = total.div_ceil(per);
     let prev = (page_no > 1).then(|| page_link(&p, page_no - 1));
     let next = (page_no < pages).then(|| page_link(&p, page_no + 1));
@@ -542,29 +594,27 @@ fn item_value(c: &tongban_domain::catalogue::ItemContent) -> Value {
     }
 }
 
-async fn tongban_list(State(state): State<AppState>, ctx: Ctx) -> PageResult {
+async fn tongban_list(State(state): State<AppState>, ctx: Ctx, p: Params) -> PageResult {
     ctx.authorize(Action::ReadPublic)?;
-    let index = state.catalogue.index(state.store.as_ref()).await?;
-    let docs = index.docs();
-    let rows = list_rows(&state, docs, None, &Default::default()).await?;
-    let batches: Vec<Value> = state
-        .store
-        .batches()
-        .await?
-        .into_iter()
-        .map(|b| {
-            let rows: Vec<Value> = rows
-                .iter()
-                .filter(|r| r.batch == b.no)
-                .map(|r| {
-                    context! {
-                        item => r.item.as_str(), name => &r.name, kind_label => r.department_kind.label(),
-                        mode_labels => mode_labels(&r.modes), level_labels => level_labels(&r.levels),
-                    }
-                })
-                .collect();
-            context! { no => &b.no, name => &b.name, published => &b.published, rows }
+    let list = tongban_app::list_batches::public_list(&state.app(), p.get("day"))
+        .await
+        .map_err(|e| ctx.fail(e))?;
+    // The entries grouped by the batch that put them in force, in order.
+    let groups: Vec<Value> = list
+        .batches
+        .iter()
+        .filter(|b| b.effective.as_str() <= list.day.as_str())
+        .filter_map(|b| {
+            let rows: Vec<&tongban_app::list_batches::PublicEntry> =
+                list.entries.iter().filter(|e| e.batch == b.no).collect();
+            (!rows.is_empty()).then(|| {
+                context! { no => b.no, name => &b.name, effective => &b.effective, published => &b.published, rows => minijinja::value::Serde(&rows) }
+            })
         })
+        .collect();
+    let upcoming: Vec<_> = (list.batches.iter())
+        .filter(|b| b.effective.as_str() > list.today.as_str())
+        .map(|b| context! { no => b.no, name => &b.name, effective => &b.effective })
         .collect();
     page(
         &state,
@@ -572,7 +622,10 @@ async fn tongban_list(State(state): State<AppState>, ctx: Ctx) -> PageResult {
         "list.html",
         "/list",
         "list",
-        context! { title => "全域通办清单", batches },
+        context! {
+            title => "全域通办清单", groups, upcoming, day => &list.day, today => &list.today,
+            total => list.entries.len(), history => list.day != list.today,
+        },
     )
 }
 

@@ -8,7 +8,11 @@ use tongban_domain::catalogue::ItemVersion;
 
 /// A listed demo item with several situations and review points.
 async fn listed_item(app: &TestApp) -> ItemVersion {
-    for e in app.store.list_entries().await.unwrap() {
+    let list = tongban_app::Lookups::load(&app.state.app())
+        .await
+        .unwrap()
+        .list();
+    for e in list.iter() {
         let v = app.store.item(&e.item).await.unwrap();
         let c = &v.content;
         if c.guide.situations.len() > 1 && c.materials.iter().all(|m| !m.review_points.is_empty()) {

@@ -12,6 +12,7 @@ mod devices;
 mod evaluations;
 mod guide_map;
 mod kiosk;
+mod list_batches;
 mod manuals;
 mod online;
 mod outbox;

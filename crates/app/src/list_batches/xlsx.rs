@@ -1,0 +1,300 @@
+//! A batch as an XLSX sheet — one row per entry: 事项编码, 事项名称, 操作
+//! (列入 / 移出), 通办模式, 通办层级, 指定服务中心 — written with
+//! rust_xlsxwriter and read back with calamine, row by row.
+
+use super::check_entry;
+use crate::{AppError, AppResult, Lookups};
+use std::collections::HashMap;
+use tongban_domain::catalogue::ItemSummary;
+use tongban_domain::city::RegionLevel;
+use tongban_domain::list_batch::BatchEntry;
+use tongban_domain::tongban::Mode;
+use tongban_domain::validate::{FieldError, ValidationErrors};
+use tongban_domain::{HallId, ItemCode};
+use tongban_store::BatchRecord;
+
+/// The columns: (header, field named in errors).
+const COLUMNS: [(&str, &str); 6] = [
+    ("事项编码", "item"),
+    ("事项名称", "name"),
+    ("操作", "action"),
+    ("通办模式", "modes"),
+    ("通办层级", "levels"),
+    ("指定服务中心", "halls"),
+];
+
+/// Rows an import may hold (a batch is at most the catalogue).
+pub const IMPORT_MAX: usize = 5_000;
+
+/// An exported batch.
+#[derive(Debug, Clone)]
+pub struct BatchExport {
+    /// The workbook.
+    pub bytes: Vec<u8>,
+    /// Its file name.
+    pub file_name: String,
+}
+
+fn hall_names(lookups: &Lookups, halls: &[HallId]) -> String {
+    halls
+        .iter()
+        .map(|h| {
+            (lookups.data().halls.iter())
+                .find(|x| x.id == *h)
+                .map_or_else(|| h.0.to_string(), |x| x.name.clone())
+        })
+        .collect::<Vec<_>>()
+        .join("、")
+}
+
+/// Writes the batch.
+pub(super) fn export(
+    rec: &BatchRecord,
+    entries: &[BatchEntry],
+    items: &HashMap<ItemCode, ItemSummary>,
+    lookups: &Lookups,
+) -> AppResult<BatchExport> {
+    let bytes = workbook(rec, entries, items, lookups)
+        .map_err(|e| AppError::Internal(format!("batch export not written: {e}")))?;
+    Ok(BatchExport {
+        bytes,
+        file_name: format!("list-batch-{}.xlsx", rec.no),
+    })
+}
+
+fn workbook(
+    rec: &BatchRecord,
+    entries: &[BatchEntry],
+    items: &HashMap<ItemCode, ItemSummary>,
+    lookups: &Lookups,
+) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let mut wb = Workbook::new();
+    let bold = Format::new().set_bold();
+    let ws = wb.add_worksheet();
+    ws.set_name("批次事项")?;
+    let widths = [14.0, 36.0, 8.0, 36.0, 36.0, 36.0];
+    for (c, ((h, _), w)) in COLUMNS.iter().zip(widths).enumerate() {
+        let c = c as u16;
+        ws.write_string_with_format(0, c, *h, &bold)?;
+        ws.set_column_width(c, w)?;
+    }
+    let join = |v: Vec<&str>| v.join("、");
+    for (r, e) in entries.iter().enumerate() {
+        let r = r as u32 + 1;
+        let name = items.get(&e.item).map_or("", |i| i.name.as_str());
+        let cells = [
+            e.item.0.clone(),
+            name.to_owned(),
+            if e.remove { "移出" } else { "列入" }.to_owned(),
+            join(e.modes.iter().map(|m| m.label()).collect()),
+            join(e.levels.iter().map(|l| l.label()).collect()),
+            hall_names(lookups, &e.halls),
+        ];
+        for (c, v) in cells.iter().enumerate() {
+            ws.write_string(r, c as u16, v)?;
+        }
+    }
+    ws.set_freeze_panes(1, 0)?;
+    let about = wb.add_worksheet();
+    about.set_name("说明")?;
+    let notes = [
+        format!(
+            "批次：{}（第{}号，{}）",
+            rec.name,
+            rec.no,
+            rec.state.label()
+        ),
+        "操作：列入（新增或变更）或 移出。".into(),
+        format!(
+            "通办模式：{}，多个用“、”分隔。",
+            Mode::ALL
+                .iter()
+                .map(|m| m.label())
+                .collect::<Vec<_>>()
+                .join("、")
+        ),
+        format!(
+            "通办层级：{}，多个用“、”分隔；指定服务中心写中心全称。",
+            RegionLevel::ALL
+                .iter()
+                .map(|l| l.label())
+                .collect::<Vec<_>>()
+                .join("、")
+        ),
+    ];
+    for (r, n) in notes.iter().enumerate() {
+        about.write_string(r as u32, 0, n)?;
+    }
+    about.set_column_width(0, 90.0)?;
+    Ok(wb.save_to_buffer()?.to_vec())
+}
+
+fn split(s: &str) -> impl Iterator<Item = &str> {
+    s.split(['、', ',', '，', ';', '；', '\n'])
+        .map(str::trim)
+        .filter(|x| !x.is_empty())
+}
+
+/// Reads the rows of the first sheet; every bad row and field is named
+/// (`rows[N].field`, N the sheet's row number).
+pub(super) fn import(
+    bytes: &[u8],
+    items: &HashMap<ItemCode, ItemSummary>,
+    lookups: &Lookups,
+) -> AppResult<Vec<BatchEntry>> {
+    use calamine::{Reader, Xlsx};
+    let unreadable = || {
+        AppError::field(
+            "file",
+            "xlsx.unreadable",
+            "无法读取该文件，请上传 XLSX 格式的表格",
+        )
+    };
+    let mut wb: Xlsx<_> =
+        Xlsx::new(std::io::Cursor::new(bytes.to_vec())).map_err(|_| unreadable())?;
+    let range = wb
+        .worksheet_range_at(0)
+        .ok_or_else(unreadable)?
+        .map_err(|_| unreadable())?;
+    let mut rows = range.rows();
+    let header: Vec<String> = rows
+        .next()
+        .ok_or_else(|| AppError::field("file", "xlsx.empty", "表格是空的"))?
+        .iter()
+        .map(|c| c.to_string().trim().to_owned())
+        .collect();
+    let mut col = HashMap::new();
+    let mut errs = ValidationErrors::default();
+    for (h, field) in COLUMNS {
+        match header.iter().position(|x| x == h) {
+            Some(i) => {
+                col.insert(field, i);
+            }
+            None if field == "name" || field == "halls" => {}
+            None => errs.push(FieldError::new(
+                "file",
+                "xlsx.column_missing",
+                format!("第1行（表头）缺少“{h}”列"),
+            )),
+        }
+    }
+    if !errs.0.is_empty() {
+        return Err(AppError::Invalid(errs));
+    }
+    let mut out: Vec<BatchEntry> = Vec::new();
+    let mut seen: HashMap<ItemCode, usize> = HashMap::new();
+    for (i, row) in rows.enumerate() {
+        let n = i + 2;
+        let cell = |f: &str| {
+            col.get(f)
+                .and_then(|c| row.get(*c))
+                .map(|c| c.to_string().trim().to_owned())
+                .unwrap_or_default()
+        };
+        if row.iter().all(|c| c.to_string().trim().is_empty()) {
+            continue;
+        }
+        if out.len() >= IMPORT_MAX {
+            errs.push(FieldError::new(
+                format!("rows[{n}]"),
+                "xlsx.too_many",
+                format!("第{n}行：一次最多导入{IMPORT_MAX}行"),
+            ));
+            break;
+        }
+        let at = |f: &str| format!("rows[{n}].{f}");
+        let label = |f: &str| COLUMNS.iter().find(|(_, x)| *x == f).map_or("", |(h, _)| h);
+        let mut bad = |f: &str, code: &'static str, msg: String| {
+            errs.push(FieldError::new(
+                at(f),
+                code,
+                format!("第{n}行“{}”：{msg}", label(f)),
+            ));
+        };
+        let code = cell("item");
+        if code.is_empty() {
+            bad("item", "required", "请填写事项编码".into());
+            continue;
+        }
+        let remove = match cell("action").as_str() {
+            "" | "列入" | "新增" | "变更" => false,
+            "移出" => true,
+            other => {
+                bad(
+                    "action",
+                    "batch.action",
+                    format!("“{other}”不是“列入”或“移出”"),
+                );
+                false
+            }
+        };
+        let mut modes = Vec::new();
+        for m in split(&cell("modes")) {
+            match Mode::ALL.iter().find(|x| x.label() == m || x.as_str() == m) {
+                Some(x) => modes.push(*x),
+                None => bad("modes", "tongban.mode", format!("没有“{m}”这种通办模式")),
+            }
+        }
+        let mut levels = Vec::new();
+        for l in split(&cell("levels")) {
+            match (RegionLevel::ALL.iter()).find(|x| x.label() == l || x.as_str() == l) {
+                Some(x) => levels.push(*x),
+                None => bad("levels", "tongban.level", format!("没有“{l}”这个层级")),
+            }
+        }
+        let mut halls = Vec::new();
+        for h in split(&cell("halls")) {
+            match (lookups.data().halls.iter()).find(|x| x.name == h || x.id.0.to_string() == h) {
+                Some(x) => halls.push(x.id),
+                None => bad("halls", "hall.unknown", format!("没有名为“{h}”的服务中心")),
+            }
+        }
+        let item = ItemCode(code);
+        if let Some(first) = seen.insert(item.clone(), n) {
+            bad("item", "batch.duplicate", format!("事项与第{first}行重复"));
+            continue;
+        }
+        let e = if remove {
+            BatchEntry {
+                item,
+                remove,
+                modes: vec![],
+                levels: vec![],
+                halls: vec![],
+            }
+        } else {
+            BatchEntry {
+                item,
+                remove,
+                modes,
+                levels,
+                halls,
+            }
+        };
+        let mut row_errs = ValidationErrors::default();
+        check_entry(items, lookups, &e, &format!("rows[{n}]."), &mut row_errs);
+        for f in row_errs.0 {
+            let field = f.field.rsplit('.').next().unwrap_or("").to_owned();
+            let col = if field == "items" {
+                "item"
+            } else {
+                field.as_str()
+            };
+            let msg = format!("第{n}行“{}”：{}", label(col), f.message);
+            errs.push(FieldError::new(at(col), f.code, msg));
+        }
+        out.push(e);
+    }
+    if !errs.0.is_empty() {
+        return Err(AppError::Invalid(errs));
+    }
+    if out.is_empty() {
+        return Err(AppError::field(
+            "file",
+            "xlsx.empty",
+            "表格里没有任何事项行",
+        ));
+    }
+    Ok(out)
+}
