@@ -29,6 +29,7 @@ pub mod scans;
 pub mod sms;
 pub mod text;
 pub mod users;
+pub mod video;
 pub mod views;
 
 pub use error::{AppError, AppResult};
@@ -61,6 +62,8 @@ pub struct App {
     pub rectify_days: Option<u32>,
     /// Where text messages go (the demo writes them to the log).
     pub sender: Arc<dyn sms::Sender>,
+    /// The video service of video checks (the demo makes links up).
+    pub video: Arc<dyn video::VideoService>,
 }
 
 impl App {
@@ -77,6 +80,7 @@ impl App {
             catalogue: Arc::default(),
             rectify_days: None,
             sender: Arc::new(sms::LogSender),
+            video: Arc::new(video::DemoVideo),
         }
     }
 }

@@ -16,6 +16,7 @@ pub mod people;
 pub mod postgres;
 pub mod sqlite;
 pub mod trust;
+pub mod video;
 
 pub use appointments::{
     AppointmentFilter, AppointmentKey, AppointmentPage, AppointmentRecord, AppointmentStore,
@@ -38,6 +39,7 @@ pub use outbox::OutboxStore;
 pub use people::{Failure, FailureCounts, NewUser, PeopleStore, Session, SessionKind};
 use std::sync::Arc;
 pub use trust::{AuditEntry, AuditFilter, AuditKey, NewGrant, TrustStore};
+pub use video::{NewVideoCheck, VideoCheckRecord, VideoResult};
 
 /// What can go wrong in the store.
 #[derive(Debug, thiserror::Error)]
