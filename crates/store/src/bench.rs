@@ -119,7 +119,8 @@ pub trait BenchStore: crate::Store {
     /// The plans of the reads bounded by one account or one case (priced
     /// the same way): each (what it reads, plan) — an account's
     /// notifications, its unread count and marking them read; a case's
-    /// events and material receipts — and a control no index serves.
+    /// events, material receipts, video checks and latest video verdict —
+    /// and a control no index serves.
     async fn bounded_read_plans(&self) -> crate::Result<Vec<(String, String)>>;
 
     /// Creates applicant accounts (no password: they cannot sign in) in one
@@ -268,6 +269,8 @@ macro_rules! impl_bench {
                     ("notifications: mark read", $crate::people::MARK_READ_SQL, vec![Int(1_000), Int(1)]),
                     ("case events", $crate::cases::CASE_EVENTS_SQL, vec![Int(1)]),
                     ("case materials", $crate::cases::CASE_MATERIALS_SQL, vec![Int(1)]),
+                    ("video checks", $crate::video::VIDEO_PAGE_SQL, vec![Int(1), Int(0), Int(50)]),
+                    ("video checks: latest verdict", $crate::video::LATEST_VERDICT_SQL, vec![Int(1)]),
                     // What the checks must catch: an order no index serves.
                     (
                         "control: notifications by time (no index)",
