@@ -16,4 +16,5 @@ mod pages;
 mod register;
 mod security;
 mod trust;
+mod video;
 mod visibility;
