@@ -107,13 +107,14 @@ pub async fn result(
         &headers,
         headers.get("x-csrf-token").and_then(|v| v.to_str().ok()),
     )?;
-    let form = read_result(form).await?;
+    let (form, _) = read_result(form).await?;
     let w = record_result(&state, &ctx, &case_no, id, form).await?;
     Ok(Json(w.into()))
 }
 
-/// Reads a result form: its text fields and the recording.
-pub async fn read_result(form: Multipart) -> ApiResult<RecordVideoResult> {
+/// Reads a result form: its text fields and the recording, and the page's
+/// CSRF token if it sent one.
+pub async fn read_result(form: Multipart) -> ApiResult<(RecordVideoResult, Option<String>)> {
     let mut form = form;
     let mut text = std::collections::HashMap::new();
     let mut recording = None;
@@ -144,13 +145,14 @@ pub async fn read_result(form: Multipart) -> ApiResult<RecordVideoResult> {
         }
     }
     let get = |k: &str| text.get(k).map(|s| s.trim().to_owned());
-    Ok(RecordVideoResult {
+    let cmd = RecordVideoResult {
         version: get("version").and_then(|v| v.parse().ok()),
         outcome: get("outcome"),
         reason: get("reason"),
         recording,
         recording_ref: get("recording_ref"),
-    })
+    };
+    Ok((cmd, get("csrf")))
 }
 
 /// Records a result (the API and the case page share it).
