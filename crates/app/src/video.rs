@@ -17,9 +17,7 @@ use tongban_domain::intake::Applicant;
 use tongban_domain::validate::mask_id_number;
 use tongban_domain::video::{IdentityEvidence, Participant, VideoOutcome, check_result};
 use tongban_domain::{FieldError, ValidationErrors};
-use tongban_store::{
-    CaseRecord, NewVideoCheck, StoreError, VideoCheckRecord, VideoResult,
-};
+use tongban_store::{CaseRecord, NewVideoCheck, StoreError, VideoCheckRecord, VideoResult};
 use utoipa::ToSchema;
 
 /// The largest recording uploaded (longer ones stay in the video service
@@ -216,10 +214,16 @@ fn participant_of(
         })?,
     };
     match (kind, &c.applicant, &c.agent) {
-        (Participant::Applicant, Applicant::Person { name, id_number, .. }, _) => {
-            Ok((kind, name.clone(), mask_id_number(id_number)))
+        (
+            Participant::Applicant,
+            Applicant::Person {
+                name, id_number, ..
+            },
+            _,
+        ) => Ok((kind, name.clone(), mask_id_number(id_number))),
+        (Participant::Agent, _, Some(a)) => {
+            Ok((kind, a.name.clone(), mask_id_number(&a.id_number)))
         }
-        (Participant::Agent, _, Some(a)) => Ok((kind, a.name.clone(), mask_id_number(&a.id_number))),
         (Participant::Agent, _, None) => Err(FieldError::new(
             "participant",
             "video.no_agent",
@@ -375,7 +379,11 @@ pub async fn record_video_result(
     let mut errs = ValidationErrors::default();
     let checked = errs.take(check_result(cmd.outcome.as_deref(), cmd.reason.as_deref()));
     let recording = cmd.recording.as_deref().filter(|b| !b.is_empty());
-    let reference = cmd.recording_ref.as_deref().map(str::trim).filter(|s| !s.is_empty());
+    let reference = cmd
+        .recording_ref
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty());
     let mime = recording.and_then(|b| errs.check(check_recording(b)));
     if recording.is_some() && reference.is_some() {
         errs.push(FieldError::new(
@@ -391,7 +399,9 @@ pub async fn record_video_result(
             "录像编号不超过120个字符",
         ));
     }
-    let (outcome, reason) = errs.into_result(checked)?.unwrap_or((VideoOutcome::NotReached, None));
+    let (outcome, reason) = errs
+        .into_result(checked)?
+        .unwrap_or((VideoOutcome::NotReached, None));
     if open.outcome.is_some() {
         return Err(write_conflict(
             StoreError::Conflict("video_check.concluded".into()),
@@ -457,7 +467,10 @@ pub async fn video_checks(
     let more = rows.len() as i64 > PAGE;
     rows.truncate(PAGE as usize);
     let next = more
-        .then(|| rows.last().map(|r| crate::cursor::encode(&[&r.id.to_string()])))
+        .then(|| {
+            rows.last()
+                .map(|r| crate::cursor::encode(&[&r.id.to_string()]))
+        })
         .flatten();
     Ok(VideoCheckPage {
         data: rows
@@ -529,7 +542,9 @@ mod tests {
         let mut mp4 = vec![0, 0, 0, 0x18];
         mp4.extend_from_slice(b"ftypisom\0\0\x02\0");
         assert_eq!(sniff_video(&mp4), Some("video/mp4"));
-        let mut webm = vec![0x1A, 0x45, 0xDF, 0xA3, 0x9F, 0x42, 0x86, 0x81, 0x01, 0x42, 0x82, 0x84];
+        let mut webm = vec![
+            0x1A, 0x45, 0xDF, 0xA3, 0x9F, 0x42, 0x86, 0x81, 0x01, 0x42, 0x82, 0x84,
+        ];
         webm.extend_from_slice(b"webm");
         assert_eq!(sniff_video(&webm), Some("video/webm"));
         let mut mkv = webm.clone();

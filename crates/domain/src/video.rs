@@ -102,7 +102,10 @@ pub fn identity_documents(materials: &[MaterialSpec]) -> Vec<&MaterialSpec> {
         .iter()
         .filter(|m| {
             m.license.as_deref() == Some(IDENTITY_LICENCE)
-                && matches!(m.form, MaterialForm::Original | MaterialForm::OriginalAndCopy)
+                && matches!(
+                    m.form,
+                    MaterialForm::Original | MaterialForm::OriginalAndCopy
+                )
         })
         .collect()
 }
@@ -262,7 +265,11 @@ mod tests {
         let list = vec![
             id_card(),
             spec("id_copy", MaterialForm::Copy, Some(IDENTITY_LICENCE)),
-            spec("both", MaterialForm::OriginalAndCopy, Some(IDENTITY_LICENCE)),
+            spec(
+                "both",
+                MaterialForm::OriginalAndCopy,
+                Some(IDENTITY_LICENCE),
+            ),
             spec("hukou", MaterialForm::Original, Some("户口簿")),
             spec("old_id", MaterialForm::Original, None),
         ];
@@ -279,8 +286,8 @@ mod tests {
         let without = vec![spec("hukou", MaterialForm::Original, Some("户口簿"))];
         for &mode in Mode::ALL {
             for &step in Step::ALL {
-                let expected = matches!(mode, Mode::Online | Mode::CollectRemote)
-                    && step == Step::Accept;
+                let expected =
+                    matches!(mode, Mode::Online | Mode::CollectRemote) && step == Step::Accept;
                 assert_eq!(
                     needs_identity_check(mode, step, &with),
                     expected,
@@ -336,7 +343,15 @@ mod tests {
             check_identity(Mode::AcceptRemote, Step::Accept, &list, &Default::default()),
             Ok(())
         );
-        assert!(check_identity(Mode::CollectRemote, Step::Accept, &list, &Default::default()).is_err());
+        assert!(
+            check_identity(
+                Mode::CollectRemote,
+                Step::Accept,
+                &list,
+                &Default::default()
+            )
+            .is_err()
+        );
     }
 
     #[test]

@@ -844,10 +844,8 @@ pub trait CaseStore: Send + Sync {
 
     /// The outcome (`passed` or `failed`) of a case's latest concluded
     /// video check, if any.
-    async fn latest_video_verdict(
-        &self,
-        case_id: tongban_domain::CaseId,
-    ) -> Result<Option<String>>;
+    async fn latest_video_verdict(&self, case_id: tongban_domain::CaseId)
+    -> Result<Option<String>>;
 
     /// The materials received on a case, in order.
     async fn material_receipts(

@@ -847,7 +847,12 @@ contract!(video_checks_step_the_case_and_conclude_once, |s| {
     assert!(s.video_checks(c.id, 0, 10).await.unwrap().is_empty());
     assert_eq!(s.case_events(c.id).await.unwrap().len(), 1);
     let (after, first) = s
-        .start_video_check(&c.case_no, c.version, &start(1), &event(user, "video_check", 21))
+        .start_video_check(
+            &c.case_no,
+            c.version,
+            &start(1),
+            &event(user, "video_check", 21),
+        )
         .await
         .unwrap();
     assert_eq!(after.version, c.version + 1);
@@ -866,51 +871,105 @@ contract!(video_checks_step_the_case_and_conclude_once, |s| {
         concluded_at: 30,
     };
     let (after, done) = s
-        .conclude_video_check(&c.case_no, after.version, first.id, &result("failed"), &event(user, "video_result", 30))
+        .conclude_video_check(
+            &c.case_no,
+            after.version,
+            first.id,
+            &result("failed"),
+            &event(user, "video_result", 30),
+        )
         .await
         .unwrap();
     assert_eq!(done.outcome.as_deref(), Some("failed"));
     assert_eq!(done.reason.as_deref(), Some("人像不符"));
-    assert_eq!(s.latest_video_verdict(c.id).await.unwrap().as_deref(), Some("failed"));
+    assert_eq!(
+        s.latest_video_verdict(c.id).await.unwrap().as_deref(),
+        Some("failed")
+    );
     // Concluded once: a second result writes nothing, not even the step.
     let again = s
-        .conclude_video_check(&c.case_no, after.version, first.id, &result("passed"), &event(user, "video_result", 31))
+        .conclude_video_check(
+            &c.case_no,
+            after.version,
+            first.id,
+            &result("passed"),
+            &event(user, "video_result", 31),
+        )
         .await;
     assert!(
         matches!(&again, Err(StoreError::Conflict(w)) if w == "video_check.concluded"),
         "{again:?}"
     );
-    assert_eq!(s.case_by_no(&c.case_no).await.unwrap().version, after.version);
+    assert_eq!(
+        s.case_by_no(&c.case_no).await.unwrap().version,
+        after.version
+    );
     // Another case's check is not found through this case.
     assert!(matches!(
-        s.video_check(tongban_domain::CaseId(c.id.0 + 1), first.id).await,
+        s.video_check(tongban_domain::CaseId(c.id.0 + 1), first.id)
+            .await,
         Err(StoreError::NotFound)
     ));
     // A second check passes; one not reached afterwards says nothing of
     // the person, so the latest verdict stays "passed".
     let (after, second) = s
-        .start_video_check(&c.case_no, after.version, &start(2), &event(user, "video_check", 40))
+        .start_video_check(
+            &c.case_no,
+            after.version,
+            &start(2),
+            &event(user, "video_check", 40),
+        )
         .await
         .unwrap();
     let (after, _) = s
-        .conclude_video_check(&c.case_no, after.version, second.id, &result("passed"), &event(user, "video_result", 41))
+        .conclude_video_check(
+            &c.case_no,
+            after.version,
+            second.id,
+            &result("passed"),
+            &event(user, "video_result", 41),
+        )
         .await
         .unwrap();
     let (after, third) = s
-        .start_video_check(&c.case_no, after.version, &start(3), &event(user, "video_check", 50))
+        .start_video_check(
+            &c.case_no,
+            after.version,
+            &start(3),
+            &event(user, "video_check", 50),
+        )
         .await
         .unwrap();
     let (after, _) = s
-        .conclude_video_check(&c.case_no, after.version, third.id, &result("not_reached"), &event(user, "video_result", 51))
+        .conclude_video_check(
+            &c.case_no,
+            after.version,
+            third.id,
+            &result("not_reached"),
+            &event(user, "video_result", 51),
+        )
         .await
         .unwrap();
-    assert_eq!(s.latest_video_verdict(c.id).await.unwrap().as_deref(), Some("passed"));
+    assert_eq!(
+        s.latest_video_verdict(c.id).await.unwrap().as_deref(),
+        Some("passed")
+    );
     assert_eq!(after.version, c.version + 6);
     // Paged by id.
     let page = s.video_checks(c.id, 0, 2).await.unwrap();
-    assert_eq!(page.iter().map(|r| r.meeting_ref.as_str()).collect::<Vec<_>>(), ["m1", "m2"]);
+    assert_eq!(
+        page.iter()
+            .map(|r| r.meeting_ref.as_str())
+            .collect::<Vec<_>>(),
+        ["m1", "m2"]
+    );
     let rest = s.video_checks(c.id, page[1].id, 2).await.unwrap();
-    assert_eq!(rest.iter().map(|r| r.meeting_ref.as_str()).collect::<Vec<_>>(), ["m3"]);
+    assert_eq!(
+        rest.iter()
+            .map(|r| r.meeting_ref.as_str())
+            .collect::<Vec<_>>(),
+        ["m3"]
+    );
     assert_eq!(tongban_store::verify_timelines(s).await.unwrap(), Ok(1));
 });
 

@@ -463,7 +463,12 @@ async fn video_desk(app: &App, actor: &Actor, c: &CaseRecord) -> AppResult<Optio
     use tongban_domain::intake::Applicant;
     use tongban_domain::video::{Participant, VideoOutcome, check_identity, needs_identity_check};
     let may_record = !c.status.is_terminal()
-        && authorize(actor.who(), Action::RecordVideoCheck(scope_of(c)), &tongban_domain::authz::Trust::NONE).is_ok();
+        && authorize(
+            actor.who(),
+            Action::RecordVideoCheck(scope_of(c)),
+            &tongban_domain::authz::Trust::NONE,
+        )
+        .is_ok();
     let page = crate::video::video_checks(app, actor, &c.case_no, None).await?;
     if !may_record && page.data.is_empty() {
         return Ok(None);
@@ -482,7 +487,10 @@ async fn video_desk(app: &App, actor: &Actor, c: &CaseRecord) -> AppResult<Optio
         participants.push((Participant::Applicant.as_str(), format!("申请人 {name}")));
     }
     if let Some(a) = &c.agent {
-        participants.push((Participant::Agent.as_str(), format!("委托代理人 {}", a.name)));
+        participants.push((
+            Participant::Agent.as_str(),
+            format!("委托代理人 {}", a.name),
+        ));
     }
     Ok(Some(VideoDesk {
         may_record,
@@ -490,6 +498,9 @@ async fn video_desk(app: &App, actor: &Actor, c: &CaseRecord) -> AppResult<Optio
         missing,
         checks: page.data,
         participants,
-        outcomes: VideoOutcome::ALL.iter().map(|o| (o.as_str(), o.label())).collect(),
+        outcomes: VideoOutcome::ALL
+            .iter()
+            .map(|o| (o.as_str(), o.label()))
+            .collect(),
     }))
 }

@@ -525,13 +525,12 @@ pub async fn video_result(
         fields.push(("reason", "视频中人像与身份证照片不符"));
     }
     let (ct, body) = multipart_part(&fields, "recording", recording);
-    let req = axum::http::Request::post(format!(
-        "/api/v1/cases/{case_no}/video-checks/{id}/result"
-    ))
-    .header(axum::http::header::CONTENT_TYPE, ct)
-    .header(axum::http::header::AUTHORIZATION, format!("Bearer {token}"))
-    .body(axum::body::Body::from(body))
-    .unwrap();
+    let req =
+        axum::http::Request::post(format!("/api/v1/cases/{case_no}/video-checks/{id}/result"))
+            .header(axum::http::header::CONTENT_TYPE, ct)
+            .header(axum::http::header::AUTHORIZATION, format!("Bearer {token}"))
+            .body(axum::body::Body::from(body))
+            .unwrap();
     app.send(req).await
 }
 
@@ -548,7 +547,15 @@ pub async fn video_pass(app: &TestApp, token: &str, case: &Value) -> Value {
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "start: {}", r.text());
     let id = r.json()["check"]["id"].as_i64().unwrap();
-    let r = video_result(app, token, no, id, "passed", Some(("v.mp4", "video/mp4", MP4))).await;
+    let r = video_result(
+        app,
+        token,
+        no,
+        id,
+        "passed",
+        Some(("v.mp4", "video/mp4", MP4)),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::OK, "result: {}", r.text());
     json!({"case_no": no, "version": r.json()["version"]})
 }

@@ -24,8 +24,12 @@ async fn submitted(app: &TestApp) -> Value {
 }
 
 async fn start(app: &TestApp, token: &str, no: &str, body: Value) -> crate::common::Resp {
-    app.post_json(&format!("/api/v1/cases/{no}/video-checks"), body, Some(token))
-        .await
+    app.post_json(
+        &format!("/api/v1/cases/{no}/video-checks"),
+        body,
+        Some(token),
+    )
+    .await
 }
 
 #[tokio::test]
@@ -48,7 +52,10 @@ async fn a_remote_acceptance_waits_for_a_passed_video_check() {
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
     let check = r.json()["check"].clone();
     let link = check["link"].as_str().unwrap();
-    assert!(link.starts_with("https://video.example.invalid/m/"), "{link}");
+    assert!(
+        link.starts_with("https://video.example.invalid/m/"),
+        "{link}"
+    );
     assert!(link.ends_with(check["reference"].as_str().unwrap()));
     assert_eq!(check["participant"], "applicant");
     assert_eq!(check["name"], "林秀英");
@@ -58,15 +65,31 @@ async fn a_remote_acceptance_waits_for_a_passed_video_check() {
     let id = check["id"].as_i64().unwrap();
 
     // A recording that is not a video is named, and nothing is written.
-    let r = video_result(&app, &reviewer, &no, id, "passed", Some(("x.pdf", "video/mp4", crate::common::PDF))).await;
+    let r = video_result(
+        &app,
+        &reviewer,
+        &no,
+        id,
+        "passed",
+        Some(("x.pdf", "video/mp4", crate::common::PDF)),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
     assert_eq!(r.json()["code"], "upload.type");
-    assert!(r.json()["fields"]["recording"].as_str().unwrap().contains("MP4"));
+    assert!(
+        r.json()["fields"]["recording"]
+            .as_str()
+            .unwrap()
+            .contains("MP4")
+    );
     // A failed check needs its reason.
     let (ct, body) = crate::common::multipart_part(&[("outcome", "failed")], "recording", None);
     let req = axum::http::Request::post(format!("/api/v1/cases/{no}/video-checks/{id}/result"))
         .header(axum::http::header::CONTENT_TYPE, ct)
-        .header(axum::http::header::AUTHORIZATION, format!("Bearer {reviewer}"))
+        .header(
+            axum::http::header::AUTHORIZATION,
+            format!("Bearer {reviewer}"),
+        )
         .body(axum::body::Body::from(body))
         .unwrap();
     let r = app.send(req).await;
@@ -81,7 +104,10 @@ async fn a_remote_acceptance_waits_for_a_passed_video_check() {
     let again = video_result(&app, &reviewer, &no, id, "passed", None).await;
     assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.text());
     assert_eq!(again.json()["code"], "video.concluded");
-    let c = app.get_auth(&format!("/api/v1/cases/{no}"), &reviewer).await.json();
+    let c = app
+        .get_auth(&format!("/api/v1/cases/{no}"), &reviewer)
+        .await
+        .json();
     let r = act(&app, &reviewer, &c, "accept", json!({})).await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text());
     assert_eq!(r.json()["code"], "case.identity_unverified");
@@ -101,8 +127,14 @@ async fn a_remote_acceptance_waits_for_a_passed_video_check() {
     )
     .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
-    let recording = r.json()["check"]["recording_url"].as_str().unwrap().to_owned();
-    let c = app.get_auth(&format!("/api/v1/cases/{no}"), &reviewer).await.json();
+    let recording = r.json()["check"]["recording_url"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let c = app
+        .get_auth(&format!("/api/v1/cases/{no}"), &reviewer)
+        .await
+        .json();
     let r = act(&app, &reviewer, &c, "accept", json!({})).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     assert_eq!(r.json()["status"], "accepted");
@@ -114,7 +146,10 @@ async fn a_remote_acceptance_waits_for_a_passed_video_check() {
         .await;
     assert_eq!(list.status, StatusCode::OK);
     let data = list.json()["data"].as_array().unwrap().clone();
-    let outcomes: Vec<&str> = data.iter().map(|c| c["outcome"].as_str().unwrap()).collect();
+    let outcomes: Vec<&str> = data
+        .iter()
+        .map(|c| c["outcome"].as_str().unwrap())
+        .collect();
     assert_eq!(outcomes, ["failed", "passed"]);
     assert_eq!(data[0]["reason"], "视频中人像与身份证照片不符");
     let r = app.get_auth(&recording, &reviewer).await;
@@ -122,23 +157,43 @@ async fn a_remote_acceptance_waits_for_a_passed_video_check() {
     assert_eq!(r.headers["content-type"], "video/mp4");
 
     // The timeline says it in words, on the case and to the applicant.
-    let c = app.get_auth(&format!("/api/v1/cases/{no}"), &reviewer).await.json();
+    let c = app
+        .get_auth(&format!("/api/v1/cases/{no}"), &reviewer)
+        .await
+        .json();
     let events = c["events"].as_array().unwrap();
-    let actions: Vec<&str> = events.iter().map(|e| e["action"].as_str().unwrap()).collect();
+    let actions: Vec<&str> = events
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
     assert!(
-        actions.ends_with(&["video_check", "video_result", "video_check", "video_result", "accept"]),
+        actions.ends_with(&[
+            "video_check",
+            "video_result",
+            "video_check",
+            "video_result",
+            "accept"
+        ]),
         "{actions:?}"
     );
     let page = app.get_auth(&format!("/work/cases/{no}"), &reviewer).await;
     let html = page.text();
     assert!(html.contains("视频核验"), "case page section");
-    assert!(html.contains("核验不通过，原因：视频中人像与身份证照片不符"), "timeline words");
-    let progress = app.get(&format!("/progress?case_no={no}&code={code}")).await;
+    assert!(
+        html.contains("核验不通过，原因：视频中人像与身份证照片不符"),
+        "timeline words"
+    );
+    let progress = app
+        .get(&format!("/progress?case_no={no}&code={code}"))
+        .await;
     assert_eq!(progress.status, StatusCode::OK);
     let html = progress.text();
     assert!(html.contains("通过视频核验确认了身份"), "{html}");
     assert!(html.contains("视频核验未能确认身份"), "{html}");
-    assert!(!html.contains(check["id_number"].as_str().unwrap()), "no numbers");
+    assert!(
+        !html.contains(check["id_number"].as_str().unwrap()),
+        "no numbers"
+    );
     app.finish().await;
 }
 
@@ -158,7 +213,10 @@ async fn who_may_record_and_see_video_checks() {
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     // A window clerk does not see an online case either.
     let clerk = app.login("clerk-zhenhai").await;
-    assert_eq!(start(&app, &clerk, &no, json!({})).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        start(&app, &clerk, &no, json!({})).await.status,
+        StatusCode::NOT_FOUND
+    );
     // The applicant sees the case but does not check identities.
     let applicant = app.login("applicant-lin").await;
     let r = start(&app, &applicant, &no, json!({})).await;
@@ -170,8 +228,19 @@ async fn who_may_record_and_see_video_checks() {
     // A check of the case, with its recording.
     let r = start(&app, &reviewer, &no, json!({})).await;
     let id = r.json()["check"]["id"].as_i64().unwrap();
-    let r = video_result(&app, &reviewer, &no, id, "passed", Some(("v.mp4", "video/mp4", MP4))).await;
-    let url = r.json()["check"]["recording_url"].as_str().unwrap().to_owned();
+    let r = video_result(
+        &app,
+        &reviewer,
+        &no,
+        id,
+        "passed",
+        Some(("v.mp4", "video/mp4", MP4)),
+    )
+    .await;
+    let url = r.json()["check"]["recording_url"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     // The applicant sees his case in full, recording included; another
     // department's staff find neither.
     let r = app
@@ -181,8 +250,14 @@ async fn who_may_record_and_see_video_checks() {
     assert_eq!(r.json()["data"][0]["outcome"], "passed");
     assert_eq!(app.get_auth(&url, &applicant).await.status, StatusCode::OK);
     let admin = app.login("admin-licheng-police").await;
-    assert_eq!(app.get_auth(&url, &admin).await.status, StatusCode::NOT_FOUND);
-    assert_eq!(app.get_auth(&url, &police).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.get_auth(&url, &admin).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.get_auth(&url, &police).await.status,
+        StatusCode::NOT_FOUND
+    );
     // Unknown check of this case: named.
     let r = video_result(&app, &reviewer, &no, id + 1000, "passed", None).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
@@ -195,7 +270,14 @@ async fn the_receiving_window_starts_a_video_check_on_a_collected_case() {
     // 收受分离 of 户籍类证明 (GA-010: the applicant's ID card, original).
     let app = TestApp::demo().await;
     let clerk = app.login("clerk-longqiao").await;
-    let r = crate::common::create(&app, &clerk, "GA-010", "collect_remote", crate::common::person("350322")).await;
+    let r = crate::common::create(
+        &app,
+        &clerk,
+        "GA-010",
+        "collect_remote",
+        crate::common::person("350322"),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
     let c = r.json();
     let no = c["case_no"].as_str().unwrap().to_owned();
