@@ -286,3 +286,70 @@ async fn the_receiving_window_starts_a_video_check_on_a_collected_case() {
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
     app.finish().await;
 }
+
+#[tokio::test]
+async fn originals_seen_at_a_window_satisfy_a_collect_remote_acceptance() {
+    // 收受分离 at the city centre (which holds the original-verification
+    // right for every department) for a Xianyou household.
+    let app = TestApp::demo().await;
+    let clerk = app.login("clerk-city").await;
+    let police = app.login("reviewer-xianyou-police").await;
+    let r = crate::common::create(
+        &app,
+        &clerk,
+        "GA-010",
+        "collect_remote",
+        crate::common::person("350322"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let c = r.json();
+    let no = c["case_no"].as_str().unwrap().to_owned();
+    let mut version = c["version"].as_i64().unwrap();
+    let scan = |key: String, verified: bool, v: i64| {
+        let app = &app;
+        let clerk = clerk.clone();
+        let no = no.clone();
+        async move {
+            let v = v.to_string();
+            let fields = [
+                ("version", v.as_str()),
+                ("material", key.as_str()),
+                ("method", "scan"),
+                ("original_verified", if verified { "true" } else { "false" }),
+            ];
+            let r = crate::common::upload(
+                app,
+                &clerk,
+                &no,
+                &fields,
+                Some(("s.pdf", crate::common::PDF)),
+            )
+            .await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+            r.json()["version"].as_i64().unwrap()
+        }
+    };
+    for m in c["materials"].as_array().unwrap() {
+        version = scan(m["key"].as_str().unwrap().to_owned(), false, version).await;
+    }
+    let c = json!({"case_no": no, "version": version});
+    let c = crate::common::step(&app, &clerk, &c, "submit", json!({})).await;
+    let c = crate::common::step(&app, &police, &c, "pre_review_pass", json!({})).await;
+    // Scans alone do not show the applicant was seen.
+    let r = act(&app, &police, &c, "accept", json!({})).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text());
+    assert_eq!(r.json()["code"], "case.identity_unverified");
+    assert!(
+        r.json()["message"]
+            .as_str()
+            .unwrap()
+            .contains("“申请人居民身份证”")
+    );
+    // The window certifies the ID card's original: accepted.
+    let version = scan("id_card".into(), true, c["version"].as_i64().unwrap()).await;
+    let c = json!({"case_no": no, "version": version});
+    let r = act(&app, &police, &c, "accept", json!({})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    app.finish().await;
+}
