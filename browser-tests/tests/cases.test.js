@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { startDemo, launch } from "./harness.js";
 import {
   idNumber, signIn as signInAt, signOut as signOutAt, newCase, takeStep, noSeriousViolations, status, uploadMissing, PNG,
-  fitsPhone,
+  fitsPhone, passVideoCheck,
 } from "./flows.js";
 
 // An applicant's page: no serious axe violation, and it fits a 360 px phone.
@@ -188,6 +188,8 @@ test("全程网办: the applicant applies online with every material and a deliv
   await page.getByRole("link", { name: caseNo }).click();
   // The department sees the photos the applicant uploaded.
   assert.match(await page.locator("ol.materials").first().textContent(), /已收：扫描件/);
+  // The applicant was never seen: a video check confirms the identity first.
+  await passVideoCheck(page);
   await takeStep(page, "受理");
   // The notice is built from the checklist: tick what is wrong and say how.
   await noSeriousViolations(page);

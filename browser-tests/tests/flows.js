@@ -133,3 +133,27 @@ export async function fitsPhone(page) {
   await page.setViewportSize(size);
   assert.ok(r.scroll <= r.inner, `${page.url()} (${r.large || "normal"}): ${r.scroll} px wide on a ${r.inner} px screen (${r.wide.join(", ")})`);
 }
+
+// The start of an MP4 file (an `ftyp` box): a recording as the server sniffs it.
+export const MP4 = {
+  name: "video-check.mp4",
+  mimeType: "video/mp4",
+  buffer: Buffer.from("00000018667479706973666d00000200697366" + "6d69736f32000000086672656500", "hex"),
+};
+
+// On the case page: starts a video check (视频核验) and records it passed
+// with its recording; answers the meeting link.
+export async function passVideoCheck(page) {
+  const section = page.locator("section.video");
+  await section.getByRole("button", { name: "发起视频核验" }).click();
+  await page.waitForLoadState("load");
+  const link = await section.locator("ol.video-checks a[href^='https://video.example.invalid/m/']").last().getAttribute("href");
+  const form = section.locator("form").filter({ has: page.getByRole("button", { name: "记录核验结果" }) });
+  await form.getByLabel("核验通过").check();
+  await form.getByLabel(/录像文件/).setInputFiles(MP4);
+  await form.getByRole("button", { name: "记录核验结果" }).click();
+  await page.waitForLoadState("load");
+  const error = page.locator(".error");
+  if (await error.count()) assert.fail(`video check: ${await error.textContent()}`);
+  return link;
+}

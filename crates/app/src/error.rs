@@ -175,6 +175,7 @@ pub fn describe(action: &Action<'_>) -> (String, String) {
         Action::ReceiveMaterial(c) => (c.case_no.into(), "receive_material".into()),
         Action::RateCase(c) => (c.case_no.into(), "rate_case".into()),
         Action::VerifyOriginal(c) => (c.case_no.into(), "verify_original".into()),
+        Action::RecordVideoCheck(c) => (c.case_no.into(), "record_video_check".into()),
         Action::CreateCase { online, hall, .. } => (
             hall.map(|h| format!("hall:{h}")).unwrap_or_default(),
             if *online {

@@ -32,6 +32,7 @@ pub mod scans;
 pub mod sms;
 pub mod text;
 pub mod users;
+pub mod video;
 pub mod views;
 
 pub use error::{AppError, AppResult};
@@ -67,6 +68,8 @@ pub struct App {
     pub arrival_hours: Option<u32>,
     /// Where text messages go (the demo writes them to the log).
     pub sender: Arc<dyn sms::Sender>,
+    /// The video service of video checks (the demo makes links up).
+    pub video: Arc<dyn video::VideoService>,
 }
 
 impl App {
@@ -84,6 +87,7 @@ impl App {
             rectify_days: None,
             arrival_hours: None,
             sender: Arc::new(sms::LogSender),
+            video: Arc::new(video::DemoVideo),
         }
     }
 }

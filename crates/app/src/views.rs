@@ -297,6 +297,8 @@ fn event_view(e: tongban_store::EventRecord) -> EventView {
         department: e.department,
         action_label: match e.action.as_str() {
             "material" => "登记材料",
+            "video_check" => "发起视频核验",
+            "video_result" => "记录视频核验结果",
             a => Step::parse(a).map_or("创建办件", |a| a.label()),
         }
         .into(),

@@ -107,6 +107,11 @@ pub enum Action<'a> {
     ReceiveMaterial(CaseScope<'a>),
     /// Certify at the window that the originals of a material were seen.
     VerifyOriginal(CaseScope<'a>),
+    /// Start a video check (视频核验) of the applicant's identity on a case
+    /// and record its outcome: the deciding department's reviewers, or
+    /// window staff of the receiving hall. (Its recording is seen by those
+    /// who may [`Action::ReadCaseFull`].)
+    RecordVideoCheck(CaseScope<'a>),
     /// Edit the working-day calendar.
     EditCalendar,
     /// Administer the city: regions, halls, windows, departments, and the
@@ -534,6 +539,7 @@ pub fn authorize(actor: Actor, action: Action<'_>, trust: &Trust<'_>) -> Result<
         | Action::CaseStep { case: c, .. }
         | Action::ReceiveMaterial(c)
         | Action::VerifyOriginal(c)
+        | Action::RecordVideoCheck(c)
         | Action::RateCase(c) => decide(actor, Action::ReadCase(c), trust).is_err(),
         Action::ActOnRectification { hall, department } => {
             !rectification_visibility(actor).includes(hall, department)
@@ -635,6 +641,10 @@ fn decide(actor: Actor, action: Action<'_>, trust: &Trust<'_>) -> Result<(), Den
                 }
                 _ => Err(Denial::Forbidden),
             };
+        }
+        Action::RecordVideoCheck(c) => {
+            (role == Role::Reviewer && scope.department() == Some(c.department))
+                || (is_window_staff(role) && c.hall.is_some() && c.hall == scope.hall())
         }
         Action::ManageUsers { hall, department } => match role {
             Role::PlatformAdmin => true,
@@ -1236,5 +1246,85 @@ mod tests {
                 assert_eq!(r, Err(Denial::Unauthenticated));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod video_tests {
+    use super::*;
+
+    #[test]
+    fn reviewers_and_the_receiving_window_record_video_checks() {
+        let item = ItemCode::from("GA-010");
+        let user = |id, role, scope| Actor::User {
+            id: UserId(id),
+            role,
+            scope,
+        };
+        let (dept, hall) = (DepartmentId(2), HallId(1));
+        let reviewer = user(1, Role::Reviewer, Scope::Department(dept));
+        let other_reviewer = user(2, Role::Reviewer, Scope::Department(DepartmentId(3)));
+        let dept_admin = user(3, Role::DepartmentAdmin, Scope::Department(dept));
+        let clerk = user(4, Role::Clerk, Scope::Hall(hall));
+        let guide = user(5, Role::Guide, Scope::Hall(hall));
+        let hall_admin = user(6, Role::HallAdmin, Scope::Hall(hall));
+        let other_clerk = user(7, Role::Clerk, Scope::Hall(HallId(9)));
+        let applicant = user(8, Role::Applicant, Scope::None);
+        let none = &Trust::NONE;
+        let window_case = CaseScope {
+            case_no: "TB1",
+            hall: Some(hall),
+            department: dept,
+            applicant: Some(UserId(8)),
+            assisted_by: None,
+            pickup_hall: None,
+            item: &item,
+            mode: Mode::CollectRemote,
+        };
+        let online_case = CaseScope {
+            hall: None,
+            mode: Mode::Online,
+            ..window_case
+        };
+        let record = Action::RecordVideoCheck;
+        assert_eq!(authorize(reviewer, record(window_case), none), Ok(()));
+        assert_eq!(authorize(reviewer, record(online_case), none), Ok(()));
+        assert_eq!(authorize(clerk, record(window_case), none), Ok(()));
+        assert_eq!(authorize(guide, record(window_case), none), Ok(()));
+        // No hall received an online case: only its department sees the applicant.
+        assert_eq!(
+            authorize(clerk, record(online_case), none),
+            Err(Denial::NotVisible)
+        );
+        // Those who see the case but do not check identities are told so;
+        // those who do not see it find no case.
+        assert_eq!(
+            authorize(dept_admin, record(window_case), none),
+            Err(Denial::Forbidden)
+        );
+        assert_eq!(
+            authorize(hall_admin, record(window_case), none),
+            Err(Denial::Forbidden)
+        );
+        assert_eq!(
+            authorize(applicant, record(window_case), none),
+            Err(Denial::Forbidden)
+        );
+        assert_eq!(
+            authorize(other_reviewer, record(window_case), none),
+            Err(Denial::NotVisible)
+        );
+        assert_eq!(
+            authorize(other_clerk, record(window_case), none),
+            Err(Denial::NotVisible)
+        );
+        assert_eq!(
+            authorize(Actor::Anonymous, record(window_case), none),
+            Err(Denial::Unauthenticated)
+        );
+        // The recordings go with the case's personal data in full.
+        assert!(authorize(reviewer, Action::ReadCaseFull(window_case), none).is_ok());
+        assert!(authorize(clerk, Action::ReadCaseFull(window_case), none).is_ok());
+        assert!(authorize(dept_admin, Action::ReadCaseFull(window_case), none).is_err());
     }
 }

@@ -20,6 +20,7 @@ pub mod timeline;
 pub mod tongban;
 pub mod user;
 pub mod validate;
+pub mod video;
 
 #[cfg(test)]
 mod enum_strings;

@@ -97,6 +97,8 @@ pub struct AppState {
     pub token_uses: Arc<std::sync::Mutex<std::collections::HashSet<String>>>,
     /// The simulated counter devices (served when the settings say so).
     pub devices: Arc<devices::Simulator>,
+    /// The video service of video checks (the demo makes links up).
+    pub video: Arc<dyn tongban_app::video::VideoService>,
 }
 
 pub use tongban_app::{Now, shanghai_date};
@@ -126,6 +128,7 @@ impl AppState {
             rectify_days: self.settings.rectify_days,
             arrival_hours: self.settings.arrival_hours,
             sender: self.sender.clone(),
+            video: self.video.clone(),
         }
     }
 
@@ -148,6 +151,7 @@ impl AppState {
             outbox: Arc::default(),
             licences: Arc::new(licences::DemoLibrary),
             identity: Arc::new(auth::LocalAccounts),
+            video: Arc::new(tongban_app::video::DemoVideo),
         }
     }
 }

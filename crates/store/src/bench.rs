@@ -119,8 +119,9 @@ pub trait BenchStore: crate::Store {
     /// The plans of the reads bounded by one account or one case (priced
     /// the same way): each (what it reads, plan) — an account's
     /// notifications, its unread count and marking them read; a case's
-    /// events and material receipts; a page of staff (a hall's, a
-    /// department's, everyone's) — and a control no index serves.
+    /// events, material receipts, video checks and latest video verdict;
+    /// a page of staff (a hall's, a department's, everyone's); the arrivals
+    /// due and a department's staff — and a control no index serves.
     async fn bounded_read_plans(&self) -> crate::Result<Vec<(String, String)>>;
 
     /// The plans of the 通办 list batches' reads (priced the same way):
@@ -285,6 +286,8 @@ macro_rules! impl_bench {
                     ("arrivals due", $crate::cases::DUE_WATCHES_SQL, vec![Int(1_000), Int(100)]),
                     ("department staff", $crate::people::DEPARTMENT_STAFF_SQL,
                         vec![Int(1), $crate::cases::Bind::Text("reviewer".into()), Int(1)]),
+                    ("video checks", $crate::video::VIDEO_PAGE_SQL, vec![Int(1), Int(0), Int(50)]),
+                    ("video checks: latest verdict", $crate::video::LATEST_VERDICT_SQL, vec![Int(1)]),
                     // What the checks must catch: an order no index serves.
                     (
                         "control: notifications by time (no index)",

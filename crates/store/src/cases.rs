@@ -829,6 +829,50 @@ pub trait CaseStore: Send + Sync {
         receipts: &[(MaterialReceipt, NewEvent)],
     ) -> Result<CaseRecord>;
 
+    /// Starts a video check on a case and appends its event (one version
+    /// step, the status unchanged), in one transaction, if the case is
+    /// still at `expected_version`.
+    async fn start_video_check(
+        &self,
+        case_no: &str,
+        expected_version: i64,
+        check: &crate::NewVideoCheck,
+        event: &NewEvent,
+    ) -> Result<(CaseRecord, crate::VideoCheckRecord)>;
+
+    /// Records the outcome of an open video check of a case and appends its
+    /// event, in one transaction, if the case is still at
+    /// `expected_version` (else `Conflict("version")`) and the check is
+    /// still open (else `Conflict("video_check.concluded")`).
+    async fn conclude_video_check(
+        &self,
+        case_no: &str,
+        expected_version: i64,
+        check_id: i64,
+        result: &crate::VideoResult,
+        event: &NewEvent,
+    ) -> Result<(CaseRecord, crate::VideoCheckRecord)>;
+
+    /// One video check of a case (`NotFound` when it is another case's).
+    async fn video_check(
+        &self,
+        case_id: tongban_domain::CaseId,
+        check_id: i64,
+    ) -> Result<crate::VideoCheckRecord>;
+
+    /// A page of a case's video checks with id above `after`, in id order.
+    async fn video_checks(
+        &self,
+        case_id: tongban_domain::CaseId,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<crate::VideoCheckRecord>>;
+
+    /// The outcome (`passed` or `failed`) of a case's latest concluded
+    /// video check, if any.
+    async fn latest_video_verdict(&self, case_id: tongban_domain::CaseId)
+    -> Result<Option<String>>;
+
     /// The materials received on a case, in order.
     async fn material_receipts(
         &self,
@@ -1184,6 +1228,100 @@ macro_rules! impl_cases {
                 Ok(record)
             }
 
+            async fn start_video_check(
+                &self,
+                case_no: &str,
+                expected_version: i64,
+                v: &$crate::NewVideoCheck,
+                event: &$crate::NewEvent,
+            ) -> $crate::Result<($crate::CaseRecord, $crate::VideoCheckRecord)> {
+                let (mut tx, id, status, head) = Self::video_step(self.begin_write().await?, case_no, expected_version, event.at).await?;
+                let check_id: i64 = sqlx::query_scalar(
+                    "INSERT INTO video_checks (case_id, participant, participant_name, participant_id, service, meeting_ref, link,
+                       started_by, started_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+                )
+                .bind(id)
+                .bind(&v.participant)
+                .bind(&v.participant_name)
+                .bind(&v.participant_id)
+                .bind(&v.service)
+                .bind(&v.meeting_ref)
+                .bind(&v.link)
+                .bind(v.started_by)
+                .bind(v.started_at)
+                .fetch_one(&mut *tx)
+                .await?;
+                let head = Self::append_event(&mut tx, id, case_no, expected_version + 1, &head, &status, event).await?;
+                sqlx::query("UPDATE cases SET head_hash = $1 WHERE id = $2").bind(&head).bind(id).execute(&mut *tx).await?;
+                let record = Self::load_case(&mut tx, case_no).await?;
+                let check = Self::load_video_check(&mut tx, id, check_id).await?;
+                tx.commit().await?;
+                Ok((record, check))
+            }
+
+            async fn conclude_video_check(
+                &self,
+                case_no: &str,
+                expected_version: i64,
+                check_id: i64,
+                r: &$crate::VideoResult,
+                event: &$crate::NewEvent,
+            ) -> $crate::Result<($crate::CaseRecord, $crate::VideoCheckRecord)> {
+                let (mut tx, id, status, head) = Self::video_step(self.begin_write().await?, case_no, expected_version, event.at).await?;
+                let concluded = sqlx::query(
+                    "UPDATE video_checks SET outcome = $1, reason = $2, recording_blob = $3, recording_mime = $4,
+                       recording_size = $5, recording_ref = $6, concluded_by = $7, concluded_at = $8
+                     WHERE id = $9 AND case_id = $10 AND outcome IS NULL",
+                )
+                .bind(&r.outcome)
+                .bind(&r.reason)
+                .bind(&r.recording_blob)
+                .bind(&r.recording_mime)
+                .bind(r.recording_size)
+                .bind(&r.recording_ref)
+                .bind(r.concluded_by)
+                .bind(r.concluded_at)
+                .bind(check_id)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+                if concluded.rows_affected() != 1 {
+                    return Err($crate::StoreError::Conflict("video_check.concluded".into()));
+                }
+                let head = Self::append_event(&mut tx, id, case_no, expected_version + 1, &head, &status, event).await?;
+                sqlx::query("UPDATE cases SET head_hash = $1 WHERE id = $2").bind(&head).bind(id).execute(&mut *tx).await?;
+                let record = Self::load_case(&mut tx, case_no).await?;
+                let check = Self::load_video_check(&mut tx, id, check_id).await?;
+                tx.commit().await?;
+                Ok((record, check))
+            }
+
+            async fn video_check(&self, case_id: tongban_domain::CaseId, check_id: i64) -> $crate::Result<$crate::VideoCheckRecord> {
+                let mut conn = self.pool.acquire().await?;
+                Self::load_video_check(&mut conn, case_id.0, check_id).await
+            }
+
+            async fn video_checks(
+                &self,
+                case_id: tongban_domain::CaseId,
+                after: i64,
+                limit: i64,
+            ) -> $crate::Result<Vec<$crate::VideoCheckRecord>> {
+                Ok(sqlx::query_as($crate::video::VIDEO_PAGE_SQL)
+                    .bind(case_id.0)
+                    .bind(after)
+                    .bind(limit)
+                    .fetch_all(&self.pool)
+                    .await?)
+            }
+
+            async fn latest_video_verdict(&self, case_id: tongban_domain::CaseId) -> $crate::Result<Option<String>> {
+                Ok(sqlx::query_scalar($crate::video::LATEST_VERDICT_SQL)
+                    .bind(case_id.0)
+                    .fetch_optional(&self.pool)
+                    .await?)
+            }
+
             async fn material_receipts(&self, case_id: tongban_domain::CaseId) -> $crate::Result<Vec<$crate::MaterialReceipt>> {
                 Ok(sqlx::query_as($crate::cases::CASE_MATERIALS_SQL)
                 .bind(case_id.0)
@@ -1384,6 +1522,52 @@ macro_rules! impl_cases {
         }
 
         impl $ty {
+            /// Opens a video check's write: the case (by number) steps one
+            /// version if still at `expected`; answers the transaction, the
+            /// case id, its status and the head its event chains to.
+            async fn video_step(
+                mut tx: $tx,
+                case_no: &str,
+                expected: i64,
+                at: i64,
+            ) -> $crate::Result<($tx, i64, String, String)> {
+                let (id, status): (i64, String) = sqlx::query_as("SELECT id, status FROM cases WHERE case_no = $1")
+                    .bind(case_no)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .ok_or($crate::StoreError::NotFound)?;
+                let updated = sqlx::query("UPDATE cases SET version = version + 1, updated_at = $1 WHERE id = $2 AND version = $3")
+                    .bind(at)
+                    .bind(id)
+                    .bind(expected)
+                    .execute(&mut *tx)
+                    .await?;
+                if updated.rows_affected() != 1 {
+                    return Err($crate::StoreError::Conflict("version".into()));
+                }
+                let head: String = sqlx::query_scalar("SELECT head_hash FROM cases WHERE id = $1")
+                    .bind(id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                Ok((tx, id, status, head))
+            }
+
+            async fn load_video_check(
+                conn: &mut <$db as sqlx::Database>::Connection,
+                case_id: i64,
+                check_id: i64,
+            ) -> $crate::Result<$crate::VideoCheckRecord> {
+                sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "SELECT {} FROM video_checks WHERE id = $1 AND case_id = $2",
+                    $crate::video::VIDEO_COLUMNS
+                )))
+                .bind(check_id)
+                .bind(case_id)
+                .fetch_optional(&mut *conn)
+                .await?
+                .ok_or($crate::StoreError::NotFound)
+            }
+
             async fn append_event(
                 tx: &mut $tx,
                 case_id: i64,

@@ -16,6 +16,7 @@ pub mod people;
 pub mod postgres;
 pub mod sqlite;
 pub mod trust;
+pub mod video;
 
 pub use appointments::{
     AppointmentFilter, AppointmentKey, AppointmentPage, AppointmentRecord, AppointmentStore,
@@ -41,6 +42,7 @@ pub use people::{
 };
 use std::sync::Arc;
 pub use trust::{AuditEntry, AuditFilter, AuditKey, NewGrant, TrustStore};
+pub use video::{NewVideoCheck, VideoCheckRecord, VideoResult};
 
 /// What can go wrong in the store.
 #[derive(Debug, thiserror::Error)]

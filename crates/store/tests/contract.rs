@@ -1090,6 +1090,181 @@ contract!(material_receipts_batch_is_one_write_all_or_none, |s| {
     assert_eq!(tongban_store::verify_timelines(s).await.unwrap(), Ok(1));
 });
 
+contract!(video_checks_step_the_case_and_conclude_once, |s| {
+    use tongban_store::{NewVideoCheck, VideoResult};
+    let (hall, _, dept) = city(s).await;
+    s.publish_items(
+        &[publication(item("GA-001", "居民身份证换领"), vec![dept])],
+        1,
+    )
+    .await
+    .unwrap();
+    let user = s
+        .create_user(&NewUser {
+            username: "r".into(),
+            display_name: "r".into(),
+            password_hash: "x".into(),
+            role: Role::Reviewer,
+            scope: Scope::Department(dept),
+            household_region: None,
+            id_number: None,
+            phone: None,
+        })
+        .await
+        .unwrap();
+    let (c, _) = s
+        .create_case(
+            &new_case(dept, hall),
+            "TB20261128",
+            &event(user, "create", 10),
+            None,
+        )
+        .await
+        .unwrap();
+    let start = |n: i64| NewVideoCheck {
+        participant: "applicant".into(),
+        participant_name: "林".into(),
+        participant_id: "350302********0011".into(),
+        service: "演示".into(),
+        meeting_ref: format!("m{n}"),
+        link: format!("https://video.example.invalid/m/m{n}"),
+        started_by: user.0,
+        started_at: 20 + n,
+    };
+    // A stale version writes nothing.
+    let stale = s
+        .start_video_check(&c.case_no, 9, &start(1), &event(user, "video_check", 21))
+        .await;
+    assert!(matches!(stale, Err(StoreError::Conflict(_))), "{stale:?}");
+    assert!(s.video_checks(c.id, 0, 10).await.unwrap().is_empty());
+    assert_eq!(s.case_events(c.id).await.unwrap().len(), 1);
+    let (after, first) = s
+        .start_video_check(
+            &c.case_no,
+            c.version,
+            &start(1),
+            &event(user, "video_check", 21),
+        )
+        .await
+        .unwrap();
+    assert_eq!(after.version, c.version + 1);
+    assert_eq!(after.status, c.status, "a check moves no status");
+    assert_eq!(first.outcome, None);
+    assert_eq!(first.meeting_ref, "m1");
+    assert_eq!(s.latest_video_verdict(c.id).await.unwrap(), None);
+    let result = |outcome: &str| VideoResult {
+        outcome: outcome.into(),
+        reason: (outcome == "failed").then(|| "人像不符".into()),
+        recording_blob: None,
+        recording_mime: None,
+        recording_size: None,
+        recording_ref: Some("R-1".into()),
+        concluded_by: user.0,
+        concluded_at: 30,
+    };
+    let (after, done) = s
+        .conclude_video_check(
+            &c.case_no,
+            after.version,
+            first.id,
+            &result("failed"),
+            &event(user, "video_result", 30),
+        )
+        .await
+        .unwrap();
+    assert_eq!(done.outcome.as_deref(), Some("failed"));
+    assert_eq!(done.reason.as_deref(), Some("人像不符"));
+    assert_eq!(
+        s.latest_video_verdict(c.id).await.unwrap().as_deref(),
+        Some("failed")
+    );
+    // Concluded once: a second result writes nothing, not even the step.
+    let again = s
+        .conclude_video_check(
+            &c.case_no,
+            after.version,
+            first.id,
+            &result("passed"),
+            &event(user, "video_result", 31),
+        )
+        .await;
+    assert!(
+        matches!(&again, Err(StoreError::Conflict(w)) if w == "video_check.concluded"),
+        "{again:?}"
+    );
+    assert_eq!(
+        s.case_by_no(&c.case_no).await.unwrap().version,
+        after.version
+    );
+    // Another case's check is not found through this case.
+    assert!(matches!(
+        s.video_check(tongban_domain::CaseId(c.id.0 + 1), first.id)
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    // A second check passes; one not reached afterwards says nothing of
+    // the person, so the latest verdict stays "passed".
+    let (after, second) = s
+        .start_video_check(
+            &c.case_no,
+            after.version,
+            &start(2),
+            &event(user, "video_check", 40),
+        )
+        .await
+        .unwrap();
+    let (after, _) = s
+        .conclude_video_check(
+            &c.case_no,
+            after.version,
+            second.id,
+            &result("passed"),
+            &event(user, "video_result", 41),
+        )
+        .await
+        .unwrap();
+    let (after, third) = s
+        .start_video_check(
+            &c.case_no,
+            after.version,
+            &start(3),
+            &event(user, "video_check", 50),
+        )
+        .await
+        .unwrap();
+    let (after, _) = s
+        .conclude_video_check(
+            &c.case_no,
+            after.version,
+            third.id,
+            &result("not_reached"),
+            &event(user, "video_result", 51),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        s.latest_video_verdict(c.id).await.unwrap().as_deref(),
+        Some("passed")
+    );
+    assert_eq!(after.version, c.version + 6);
+    // Paged by id.
+    let page = s.video_checks(c.id, 0, 2).await.unwrap();
+    assert_eq!(
+        page.iter()
+            .map(|r| r.meeting_ref.as_str())
+            .collect::<Vec<_>>(),
+        ["m1", "m2"]
+    );
+    let rest = s.video_checks(c.id, page[1].id, 2).await.unwrap();
+    assert_eq!(
+        rest.iter()
+            .map(|r| r.meeting_ref.as_str())
+            .collect::<Vec<_>>(),
+        ["m3"]
+    );
+    assert_eq!(tongban_store::verify_timelines(s).await.unwrap(), Ok(1));
+});
+
 contract!(cases_append_chained_events_under_a_version_guard, |s| {
     let (hall, _, dept) = city(s).await;
     s.publish_items(
@@ -2237,7 +2412,7 @@ contract!(
     notifications_and_a_cases_reads_go_by_index,
     |s: &dyn tongban_store::BenchStore| {
         let plans = s.bounded_read_plans().await.unwrap();
-        assert_eq!(plans.len(), 11, "ten reads and a control");
+        assert_eq!(plans.len(), 13, "twelve reads and a control");
         for (what, plan) in plans {
             if what.starts_with("control") {
                 assert!(
@@ -2259,6 +2434,7 @@ contract!(
                 "staff: everyone's" => "users_staff_order",
                 "arrivals due" => "arrival_watch_due",
                 "department staff" => "users_department_order",
+                w if w.starts_with("video checks") => "video_checks_case",
                 _ => "notifications_",
             };
             assert!(plan.contains(index), "{what}: not on {index}:\n{plan}");

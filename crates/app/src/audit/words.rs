@@ -242,6 +242,7 @@ fn attempted(e: &StoredAudit, ctx: &Context<'_>, action: &str) -> String {
         "receive_material" => format!("登记办件 {no} 的材料"),
         "rate_case" => format!("评价办件 {no}"),
         "verify_original" => format!("核验办件 {no} 的原件"),
+        "record_video_check" => format!("对办件 {no} 进行视频核验"),
         "open_case" => "新建办件".into(),
         "create_case:online" => "网上申报办件".into(),
         "create_case:window" => match id_of("hall:").and_then(|h| hall_name(ctx.data, h)) {

@@ -65,6 +65,27 @@ pub struct CaseDesk {
     /// How the applicant's identity was checked at the window, when the
     /// reader read his card.
     pub identity: Option<IdentityCheck>,
+    /// The video checks (视频核验) section, for those who record them or
+    /// when the case has any.
+    pub video: Option<VideoDesk>,
+}
+
+/// The case page's 视频核验 section.
+#[derive(Debug, Serialize)]
+pub struct VideoDesk {
+    /// The actor may start checks and record their outcomes.
+    pub may_record: bool,
+    /// Whether the case's remote acceptance needs the identity checked,
+    /// and if so whether what the case has satisfies it.
+    pub needed: bool,
+    /// What is missing, when needed and not satisfied.
+    pub missing: Option<String>,
+    /// The checks so far (the first page), oldest first.
+    pub checks: Vec<crate::video::VideoCheckView>,
+    /// Who may be seen: (value, label) — the applicant (a person) and the agent.
+    pub participants: Vec<(&'static str, String)>,
+    /// The outcomes to record: (value, label).
+    pub outcomes: Vec<(&'static str, &'static str)>,
 }
 
 /// The applicant's identity read from his card's chip at the window.
@@ -219,7 +240,9 @@ pub async fn case_desk(app: &App, actor: &Actor, case_no: &str) -> AppResult<Cas
                 photo: pii_view && e.payload["identity"]["photo"].is_string(),
             })
         });
+    let video = video_desk(app, actor, &record).await?;
     Ok(CaseDesk {
+        video,
         identity,
         checklist: checklist(&record, &c.received, options),
         uploaded: count_received(&c.received),
@@ -432,4 +455,52 @@ fn pickup_halls(record: &CaseRecord, lookups: &Lookups) -> Vec<PickupHall> {
             selected: Some(h.id) == preferred,
         })
         .collect()
+}
+
+/// The 视频核验 section: shown to those who may record checks, and to
+/// anyone who sees the case once it has checks.
+async fn video_desk(app: &App, actor: &Actor, c: &CaseRecord) -> AppResult<Option<VideoDesk>> {
+    use tongban_domain::intake::Applicant;
+    use tongban_domain::video::{Participant, VideoOutcome, check_identity, needs_identity_check};
+    let may_record = !c.status.is_terminal()
+        && authorize(
+            actor.who(),
+            Action::RecordVideoCheck(scope_of(c)),
+            &tongban_domain::authz::Trust::NONE,
+        )
+        .is_ok();
+    let page = crate::video::video_checks(app, actor, &c.case_no, None).await?;
+    if !may_record && page.data.is_empty() {
+        return Ok(None);
+    }
+    let needed = needs_identity_check(c.mode, Step::Accept, &c.materials);
+    let missing = if needed && !c.status.is_terminal() {
+        let evidence = crate::video::identity_evidence(app, c).await?;
+        check_identity(c.mode, Step::Accept, &c.materials, &evidence)
+            .err()
+            .map(|m| m.message())
+    } else {
+        None
+    };
+    let mut participants = Vec::new();
+    if let Applicant::Person { name, .. } = &c.applicant {
+        participants.push((Participant::Applicant.as_str(), format!("申请人 {name}")));
+    }
+    if let Some(a) = &c.agent {
+        participants.push((
+            Participant::Agent.as_str(),
+            format!("委托代理人 {}", a.name),
+        ));
+    }
+    Ok(Some(VideoDesk {
+        may_record,
+        needed,
+        missing,
+        checks: page.data,
+        participants,
+        outcomes: VideoOutcome::ALL
+            .iter()
+            .map(|o| (o.as_str(), o.label()))
+            .collect(),
+    }))
 }

@@ -127,6 +127,18 @@ async fn step_once(
         },
         &lookups.trust(),
     )?;
+    // A remote acceptance needs the applicant's identity checked (视频核验
+    // or originals seen at a window) where the checklist asks for it.
+    if tongban_domain::video::needs_identity_check(c.mode, step, &c.materials) {
+        let evidence = crate::video::identity_evidence(app, &c).await?;
+        tongban_domain::video::check_identity(c.mode, step, &c.materials, &evidence).map_err(
+            |missing| AppError::Conflict {
+                code: tongban_domain::video::IdentityUnverified::CODE,
+                message: missing.message(),
+                current_version: None,
+            },
+        )?;
+    }
     let mut payload = payload;
     match c.mode {
         Mode::Online => online_materials_complete(app, &c, step).await?,

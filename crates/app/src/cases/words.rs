@@ -46,6 +46,9 @@ pub fn timeline_detail(action: &str, payload: &serde_json::Value, record: &CaseR
         };
         return format!("“{name}”：{how}{verified}");
     }
+    if let Some(words) = video_detail(action, payload) {
+        return words;
+    }
     let a = &payload["assisted"];
     if let (Some(by), Some(who)) = (a["by"].as_str(), a["applicant"].as_str()) {
         parts.push(format!(
@@ -90,6 +93,42 @@ pub fn timeline_detail(action: &str, payload: &serde_json::Value, record: &CaseR
         parts.push(format!("身份证经读卡器（{device}）从芯片读取"));
     }
     parts.join("，")
+}
+
+/// A video check's start or result in words (staff see the masked ID
+/// number and the meeting's reference).
+fn video_detail(action: &str, p: &serde_json::Value) -> Option<String> {
+    use tongban_domain::video::{Participant, VideoOutcome};
+    let who = p["participant"]
+        .as_str()
+        .and_then(Participant::parse)
+        .map_or("申请人", Participant::label);
+    let name = p["name"].as_str().unwrap_or("");
+    match action {
+        "video_check" => Some(format!(
+            "与{who}{name}（{}）视频核验，{}，会议编号{}",
+            p["id_number"].as_str().unwrap_or(""),
+            p["service"].as_str().unwrap_or(""),
+            p["reference"].as_str().unwrap_or("")
+        )),
+        "video_result" => {
+            let outcome = p["outcome"]
+                .as_str()
+                .and_then(VideoOutcome::parse)
+                .map_or("", VideoOutcome::label);
+            let mut s = format!("{who}{name}：{outcome}");
+            if let Some(r) = p["reason"].as_str().filter(|r| !r.is_empty()) {
+                s.push_str(&format!("，原因：{r}"));
+            }
+            if p["recording"].is_string() {
+                s.push_str("，录像已存档");
+            } else if let Some(r) = p["recording_ref"].as_str() {
+                s.push_str(&format!("，录像编号{r}"));
+            }
+            Some(s)
+        }
+        _ => None,
+    }
 }
 
 /// The reader that read the applicant's card, when the case was opened
@@ -173,6 +212,19 @@ pub fn plain_event(e: &EventView, dept: &str, record: &CaseRecord) -> String {
                 _ => format!("{who}收下了您的“{name}”"),
             }
         }
+        "video_check" => {
+            let whom = if p["participant"] == "agent" {
+                "您的代理人"
+            } else {
+                "您"
+            };
+            format!("{who}发起了与{whom}的视频通话，核验身份")
+        }
+        "video_result" => match p["outcome"].as_str() {
+            Some("passed") => format!("{who}通过视频核验确认了身份"),
+            Some("failed") => format!("{who}视频核验未能确认身份{reason}"),
+            _ => format!("{who}的视频通话未能接通，请留意来电或短信"),
+        },
         "pre_review_pass" => format!("{who}预审了您的材料：齐全"),
         "pre_review_fail" => format!("{who}预审了您的材料：需要补充{reason}"),
         "submit" => format!("{who}提交了申请"),
@@ -338,5 +390,27 @@ mod tests {
         assert_eq!(citizen_status(Delivering).1, 4);
         assert_eq!(citizen_status(Completed).1, 5);
         assert!(citizen_status(NotAccepted).2.is_some());
+    }
+
+    #[test]
+    fn video_checks_are_told_in_words() {
+        let start = serde_json::json!({"participant": "agent", "name": "蔡代理",
+            "id_number": "350302********0011", "service": "演示视频服务", "reference": "ab12"});
+        assert_eq!(
+            video_detail("video_check", &start).unwrap(),
+            "与委托代理人蔡代理（350302********0011）视频核验，演示视频服务，会议编号ab12"
+        );
+        let failed = serde_json::json!({"participant": "applicant", "name": "林",
+            "outcome": "failed", "reason": "人像不符", "recording_ref": "R-9"});
+        assert_eq!(
+            video_detail("video_result", &failed).unwrap(),
+            "申请人林：核验不通过，原因：人像不符，录像编号R-9"
+        );
+        let passed = serde_json::json!({"name": "林", "outcome": "passed", "recording": "0a"});
+        assert_eq!(
+            video_detail("video_result", &passed).unwrap(),
+            "申请人林：核验通过，录像已存档"
+        );
+        assert_eq!(video_detail("accept", &passed), None);
     }
 }

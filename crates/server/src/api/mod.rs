@@ -18,6 +18,7 @@ pub mod notifications;
 pub mod outbox;
 pub mod register;
 pub mod session;
+pub mod video;
 
 use crate::AppState;
 use serde::Serialize;
@@ -109,6 +110,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(materials::download))
         .routes(routes!(materials::identity_photo))
         .routes(routes!(materials::licences, materials::use_licences))
+        .routes(routes!(video::start, video::list))
+        .routes(routes!(video::result))
+        .routes(routes!(video::recording))
         .routes(routes!(documents::slip))
         .routes(routes!(documents::receipt))
         .routes(routes!(documents::notice))

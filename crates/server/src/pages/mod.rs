@@ -314,6 +314,14 @@ pub fn router() -> Router<AppState> {
         .route("/work/cases/{case_no}/rejection", get(work::rejection))
         .route("/work/cases/{case_no}/materials", post(work::case_material))
         .route("/work/cases/{case_no}/licences", post(work::case_licences))
+        .route(
+            "/work/cases/{case_no}/video-checks",
+            post(work::case_video_start),
+        )
+        .route(
+            "/work/cases/{case_no}/video-checks/{id}/result",
+            post(work::case_video_result),
+        )
         .route("/static/app.css", get(css))
         .route("/static/app.js", get(js))
         .route("/static/suggest.js", get(suggest_js))

@@ -726,3 +726,48 @@ pub async fn rectification_step(
         Err(e) => Err(e.into()),
     }
 }
+
+/// Starts a video check from the case page; the meeting link shows in the
+/// case's 视频核验 section.
+pub async fn case_video_start(
+    State(state): State<AppState>,
+    ctx: SignedPage,
+    Path(case_no): Path<String>,
+    CsrfForm(form): CsrfForm<Vec<(String, String)>>,
+) -> PageResult {
+    let actor = ctx.signed()?;
+    let p: HashMap<String, String> = form.into_iter().collect();
+    let cmd = tongban_app::video::StartVideoCheck {
+        version: p.get("version").and_then(|v| v.parse().ok()),
+        participant: opt(&p, "participant"),
+    };
+    let app = state.app();
+    let done = tongban_app::video::start_video_check(&app, &actor, &case_no, cmd);
+    match done.await.map_err(|e| ctx.fail(e)) {
+        Ok(_) => Ok(Redirect::to(&format!("/work/cases/{case_no}#video")).into_response()),
+        Err(mut e) if e.status.is_client_error() && e.status != StatusCode::NOT_FOUND => {
+            let msg = super::shown_in_place(&state, &mut e).await;
+            render_case(&state, &ctx, &case_no, Some(msg), e.status).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Records a video check's outcome (and its recording) from the case page.
+pub async fn case_video_result(
+    State(state): State<AppState>,
+    ctx: SignedPage,
+    Path((case_no, id)): Path<(String, i64)>,
+    form: axum::extract::Multipart,
+) -> PageResult {
+    let (cmd, csrf) = crate::api::video::read_result(form).await?;
+    ctx.check_csrf(&HeaderMap::new(), csrf.as_deref())?;
+    match crate::api::video::record_result(&state, &ctx, &case_no, id, cmd).await {
+        Ok(_) => Ok(Redirect::to(&format!("/work/cases/{case_no}#video")).into_response()),
+        Err(mut e) if e.status.is_client_error() && e.status != StatusCode::NOT_FOUND => {
+            let msg = super::shown_in_place(&state, &mut e).await;
+            render_case(&state, &ctx, &case_no, Some(msg), e.status).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}

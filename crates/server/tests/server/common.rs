@@ -480,3 +480,82 @@ pub fn pdf_text(bytes: &[u8]) -> String {
 pub fn enc(s: &str) -> String {
     tongban_server::extract::percent_encode(s)
 }
+
+/// A multipart body of text fields and one file part named `part`.
+pub fn multipart_part(
+    fields: &[(&str, &str)],
+    part: &str,
+    file: Option<(&str, &str, &[u8])>,
+) -> (String, Vec<u8>) {
+    let boundary = "----tongbanboundary9";
+    let mut body = Vec::new();
+    for (k, v) in fields {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
+                .as_bytes(),
+        );
+    }
+    if let Some((name, mime, bytes)) = file {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{part}\"; filename=\"{name}\"\r\nContent-Type: {mime}\r\n\r\n")
+                .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+/// The start of an MP4 file (an `ftyp` box).
+pub const MP4: &[u8] = b"\0\0\0\x18ftypisom\0\0\x02\0isomiso2\0\0\0\x08free";
+
+/// Records a video check's result as `token`: `outcome`, a reason when it
+/// failed, and `recording` as the file part when given.
+pub async fn video_result(
+    app: &TestApp,
+    token: &str,
+    case_no: &str,
+    id: i64,
+    outcome: &str,
+    recording: Option<(&str, &str, &[u8])>,
+) -> Resp {
+    let mut fields = vec![("outcome", outcome)];
+    if outcome == "failed" {
+        fields.push(("reason", "视频中人像与身份证照片不符"));
+    }
+    let (ct, body) = multipart_part(&fields, "recording", recording);
+    let req =
+        axum::http::Request::post(format!("/api/v1/cases/{case_no}/video-checks/{id}/result"))
+            .header(axum::http::header::CONTENT_TYPE, ct)
+            .header(axum::http::header::AUTHORIZATION, format!("Bearer {token}"))
+            .body(axum::body::Body::from(body))
+            .unwrap();
+    app.send(req).await
+}
+
+/// Starts a video check on a case and records it passed (with an MP4
+/// recording), as `token`; answers the case's number and new version.
+pub async fn video_pass(app: &TestApp, token: &str, case: &Value) -> Value {
+    let no = case["case_no"].as_str().unwrap();
+    let r = app
+        .post_json(
+            &format!("/api/v1/cases/{no}/video-checks"),
+            json!({}),
+            Some(token),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "start: {}", r.text());
+    let id = r.json()["check"]["id"].as_i64().unwrap();
+    let r = video_result(
+        app,
+        token,
+        no,
+        id,
+        "passed",
+        Some(("v.mp4", "video/mp4", MP4)),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "result: {}", r.text());
+    json!({"case_no": no, "version": r.json()["version"]})
+}

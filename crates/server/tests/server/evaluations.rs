@@ -217,6 +217,8 @@ async fn an_online_case_is_rated_by_its_applicant_after_completion_and_the_depar
         "online: after completion"
     );
     let reviewer = app.login("reviewer-licheng-civil").await;
+    // The applicant's identity is checked by video before a remote acceptance.
+    let c = crate::common::video_pass(&app, &reviewer, &c).await;
     let c = step(&app, &reviewer, &c, "accept", json!({})).await;
     let c = step(
         &app,

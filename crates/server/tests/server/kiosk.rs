@@ -270,6 +270,8 @@ async fn the_applicant_sees_the_case_in_plain_words_and_prints_the_receipt() {
     );
     // The department's delivery form starts from the applicant's choice.
     let reviewer = app.login("reviewer-licheng-civil").await;
+    // The applicant's identity is checked by video before a remote acceptance.
+    let c = crate::common::video_pass(&app, &reviewer, &c).await;
     let c = crate::common::step(&app, &reviewer, &c, "accept", json!({})).await;
     crate::common::step(
         &app,

@@ -20,4 +20,5 @@ mod pages;
 mod register;
 mod security;
 mod trust;
+mod video;
 mod visibility;

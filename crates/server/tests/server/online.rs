@@ -88,6 +88,8 @@ async fn the_delivery_choice_is_checked_and_the_department_delivers_that_way() {
     );
     let c = submit_online(&app, &applicant, &c).await;
     let reviewer = app.login("reviewer-licheng-civil").await;
+    // The applicant's identity is checked by video before a remote acceptance.
+    let c = crate::common::video_pass(&app, &reviewer, &c).await;
     let c = step(&app, &reviewer, &c, "accept", json!({})).await;
     let c = step(
         &app,
@@ -264,6 +266,8 @@ async fn an_online_application_is_submitted_only_with_every_material() {
     assert_eq!(c["status"], "submitted");
     // Once accepted, the applicant uploads only when a notice asks.
     let reviewer = app.login("reviewer-licheng-civil").await;
+    // The applicant's identity is checked by video before a remote acceptance.
+    let c = crate::common::video_pass(&app, &reviewer, &c).await;
     let c = step(&app, &reviewer, &c, "accept", json!({})).await;
     let v = c["version"].to_string();
     let r = upload(
@@ -294,6 +298,8 @@ async fn a_one_time_notice_is_answered_with_fresh_uploads_of_what_it_lists() {
     let named = c["materials"][1].clone();
     let c = submit_online(&app, &applicant, &c).await;
     let reviewer = app.login("reviewer-licheng-civil").await;
+    // The applicant's identity is checked by video before a remote acceptance.
+    let c = crate::common::video_pass(&app, &reviewer, &c).await;
     let c = step(&app, &reviewer, &c, "accept", json!({})).await;
     let c = step(
         &app,

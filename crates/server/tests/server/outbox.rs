@@ -163,6 +163,8 @@ async fn a_failing_gateway_is_retried_with_back_off_then_the_admin_resends() {
         .get_auth(&format!("/api/v1/cases/{no}"), &reviewer)
         .await
         .json();
+    // The applicant's identity is checked by video before a remote acceptance.
+    let c = crate::common::video_pass(&app, &reviewer, &c).await;
     step(&app, &reviewer, &c, "accept", json!({})).await;
     assert_eq!(app.drain_outbox().await, 1);
     assert_eq!(app.sent.sent().len(), 2);

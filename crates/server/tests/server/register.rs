@@ -132,6 +132,8 @@ async fn the_applicant_hears_of_every_change_in_the_site_and_by_text() {
         .json();
     let c = crate::common::submit_online(&app, &applicant, &c).await;
     let reviewer = app.login("reviewer-licheng-civil").await;
+    // The applicant's identity is checked by video before a remote acceptance.
+    let c = crate::common::video_pass(&app, &reviewer, &c).await;
     crate::common::step(&app, &reviewer, &c, "accept", json!({})).await;
     let inbox = app
         .get_auth("/api/v1/notifications", &applicant)

@@ -186,6 +186,8 @@ async fn who_reads_and_acts_on_a_cases_materials_documents_and_ratings() {
     // rectification for 荔城区民政局.
     let online =
         crate::common::submit_online_with(&app, &lin_token, &online, &scan_of("online")).await;
+    // The applicant's identity is checked by video before a remote acceptance.
+    let online = crate::common::video_pass(&app, &reviewer, &online).await;
     let online = step(&app, &reviewer, &online, "accept", json!({})).await;
     let online = step(
         &app,
