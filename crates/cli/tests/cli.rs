@@ -466,3 +466,362 @@ fn outbox_lists_failed_messages_and_resends_them() {
     assert!(!o.status.success(), "only a failed message is resent");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// A minimal HTTP/1.1 client for a `tongban serve` child: one request per
+/// connection; answers the status and the body.
+fn http(
+    port: u16,
+    method: &str,
+    path: &str,
+    body: Option<&[u8]>,
+    token: Option<&str>,
+    ct: &str,
+) -> (u16, Vec<u8>) {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let body = body.unwrap_or_default();
+    let mut head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Type: {ct}\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    if let Some(t) = token {
+        head.push_str(&format!("Authorization: Bearer {t}\r\n"));
+    }
+    head.push_str("\r\n");
+    s.write_all(head.as_bytes()).unwrap();
+    s.write_all(body).unwrap();
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).unwrap();
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+    let head = String::from_utf8_lossy(&raw[..split]).to_lowercase();
+    let status = head[9..12].parse().unwrap();
+    let mut rest = raw[split + 4..].to_vec();
+    if head.contains("transfer-encoding: chunked") {
+        let mut out = Vec::new();
+        loop {
+            let nl = rest.windows(2).position(|w| w == b"\r\n").unwrap();
+            let n = usize::from_str_radix(std::str::from_utf8(&rest[..nl]).unwrap().trim(), 16)
+                .unwrap();
+            if n == 0 {
+                break;
+            }
+            out.extend_from_slice(&rest[nl + 2..nl + 2 + n]);
+            rest = rest[nl + 4 + n..].to_vec();
+        }
+        rest = out;
+    }
+    (status, rest)
+}
+
+fn json_call(
+    port: u16,
+    method: &str,
+    path: &str,
+    body: serde_json::Value,
+    token: Option<&str>,
+) -> (u16, serde_json::Value) {
+    let b = body.to_string();
+    let (status, out) = http(
+        port,
+        method,
+        path,
+        Some(b.as_bytes()),
+        token,
+        "application/json",
+    );
+    (
+        status,
+        serde_json::from_slice(&out).unwrap_or(serde_json::Value::Null),
+    )
+}
+
+/// A city set up from nothing: a fresh database (SQLite, and PostgreSQL
+/// when `TONGBAN_TEST_PG` names a server), `migrate`, a first admin by the
+/// CLI, the Putian city and catalogue imported from their workbooks — no
+/// demo code — a 通办 list batch published by a second admin, and a case
+/// received at a hall and decided by its department.
+#[test]
+fn a_city_set_up_from_nothing_receives_and_decides_a_case() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let dir = tmpdir("fresh");
+    let mut urls = vec![format!("sqlite://{}", dir.join("fresh.db").display())];
+    let admin_pg = std::env::var("TONGBAN_TEST_PG")
+        .ok()
+        .filter(|u| !u.is_empty());
+    let pg_name = format!(
+        "tongban_fresh_{}",
+        dir.file_name()
+            .unwrap()
+            .to_string_lossy()
+            .rsplit('-')
+            .next()
+            .unwrap()
+    );
+    if let Some(admin) = &admin_pg {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        rt.block_on(async {
+            use sqlx::Connection;
+            let mut c = sqlx::PgConnection::connect(admin).await.unwrap();
+            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {pg_name}")))
+                .execute(&mut c)
+                .await
+                .unwrap();
+        });
+        urls.push(tongban_store::url_with_database(admin, &pg_name));
+    }
+    for url in &urls {
+        set_up_and_decide(&root, &dir, url);
+    }
+    if let Some(admin) = &admin_pg {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        rt.block_on(async {
+            use sqlx::Connection;
+            let mut c = sqlx::PgConnection::connect(admin).await.unwrap();
+            let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DROP DATABASE IF EXISTS {pg_name} WITH (FORCE)"
+            )))
+            .execute(&mut c)
+            .await;
+        });
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+fn set_up_and_decide(root: &std::path::Path, dir: &std::path::Path, url: &str) {
+    let ok = |o: Output| {
+        assert!(o.status.success(), "{}", text(&o));
+        text(&o)
+    };
+    ok(run(&["migrate", "--db", url]));
+    for (u, name) in [("root", "城市管理员"), ("root2", "清单复核员")] {
+        ok(run(&[
+            "users",
+            "add",
+            "--db",
+            url,
+            "--username",
+            u,
+            "--password",
+            "fresh-start-1",
+            "--role",
+            "platform_admin",
+            "--display-name",
+            name,
+        ]));
+    }
+    let city = root.join("data/putian/city.xlsx");
+    let out = ok(run(&[
+        "import",
+        "city",
+        city.to_str().unwrap(),
+        "--db",
+        url,
+    ]));
+    assert!(out.contains("导入完成"), "{out}");
+    // The workbook's accounts start with passwords shown once.
+    let password = |user: &str| -> String {
+        out.lines()
+            .find_map(|l| {
+                l.trim()
+                    .strip_prefix(&format!("{user}\t"))
+                    .map(str::to_owned)
+            })
+            .unwrap_or_else(|| panic!("no initial password for {user}: {out}"))
+    };
+    let reviewer_password = password("reviewer-licheng-civil");
+    let items = root.join("data/putian/items.xlsx");
+    ok(run(&[
+        "import",
+        "items",
+        items.to_str().unwrap(),
+        "--db",
+        url,
+    ]));
+    // Serve it.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = bin()
+        .args([
+            "serve",
+            "--db",
+            url,
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--files",
+        ])
+        .arg(dir.join("files"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut up = false;
+    for _ in 0..300 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+            && http(port, "GET", "/healthz", None, None, "text/plain").0 == 200
+        {
+            up = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert!(up, "tongban serve did not come up");
+    let result = std::panic::catch_unwind(|| decide_a_case(port, &reviewer_password));
+    let _ = child.kill();
+    let _ = child.wait();
+    if let Err(e) = result {
+        std::panic::resume_unwind(e);
+    }
+}
+
+fn decide_a_case(port: u16, reviewer_password: &str) {
+    use serde_json::json;
+    let sign_in = |u: &str, p: &str| {
+        let (s, v) = json_call(
+            port,
+            "POST",
+            "/api/v1/session",
+            json!({"username": u, "password": p}),
+            None,
+        );
+        assert_eq!(s, 201, "{u}: {v}");
+        v["token"].as_str().unwrap().to_owned()
+    };
+    let root = sign_in("root", "fresh-start-1");
+    let root2 = sign_in("root2", "fresh-start-1");
+    // The city is there: 23 halls, among them 荔城区行政服务中心.
+    let (_, city) = json_call(port, "GET", "/api/v1/admin/city", json!({}), Some(&root));
+    let halls = city["halls"].as_array().unwrap();
+    assert_eq!(halls.len(), 23, "{city}");
+    let licheng = halls
+        .iter()
+        .find(|h| h["name"] == "荔城区行政服务中心")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    // A clerk for that hall, made by the city's admin.
+    let (s, clerk) = json_call(
+        port,
+        "POST",
+        "/api/v1/admin/staff",
+        json!({"username": "clerk-licheng", "display_name": "陈窗口", "role": "clerk", "hall": licheng}),
+        Some(&root),
+    );
+    assert_eq!(s, 201, "{clerk}");
+    let clerk = sign_in("clerk-licheng", clerk["initial_password"].as_str().unwrap());
+    // The first batch of the 通办 list: drafted by one admin, published by another.
+    let (s, batch) = json_call(
+        port,
+        "POST",
+        "/api/v1/tongban-list/batches",
+        json!({"name": "第一批"}),
+        Some(&root),
+    );
+    assert_eq!(s, 201, "{batch}");
+    let no = batch["no"].as_i64().unwrap();
+    let (s, v) = json_call(
+        port,
+        "POST",
+        &format!("/api/v1/tongban-list/batches/{no}/entries"),
+        json!({"items": ["MZ-008"], "modes": ["accept_remote"], "levels": ["county", "community"]}),
+        Some(&root),
+    );
+    assert!(s < 300, "{v}");
+    let (s, v) = json_call(
+        port,
+        "POST",
+        &format!("/api/v1/tongban-list/batches/{no}/submit"),
+        json!({}),
+        Some(&root),
+    );
+    assert!(s < 300, "{v}");
+    let today = {
+        let secs = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64
+            + 8 * 3600;
+        let d = time::OffsetDateTime::from_unix_timestamp(secs)
+            .unwrap()
+            .date();
+        d.to_string()
+    };
+    let (s, v) = json_call(
+        port,
+        "POST",
+        &format!("/api/v1/tongban-list/batches/{no}/publish"),
+        json!({"effective": today}),
+        Some(&root2),
+    );
+    assert!(s < 300, "{v}");
+    // A person of 荔城区 applies for 高龄老年人津贴 at the county hall.
+    let mut answers = serde_json::Map::new();
+    for _ in 0..6 {
+        let (s, v) = json_call(
+            port,
+            "POST",
+            "/api/v1/items/MZ-008/guide",
+            json!({"answers": answers}),
+            None,
+        );
+        if s == 200 {
+            break;
+        }
+        let field = v["fields"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .next()
+            .unwrap()
+            .clone();
+        let q = field.strip_prefix("answers.").unwrap().to_owned();
+        let (_, item) = json_call(port, "GET", "/api/v1/items/MZ-008", json!({}), None);
+        let question = item["guide"]["question"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["key"] == q)
+            .unwrap()
+            .clone();
+        answers.insert(q, question["option"][0]["key"].clone());
+    }
+    let applicant = json!({"kind": "person", "name": "林秀英", "id_number": "350304195103120027",
+        "phone": "13805940001", "household_region": "350304", "address": "莆田市荔城区"});
+    let (s, c) = json_call(
+        port,
+        "POST",
+        "/api/v1/cases",
+        json!({"item": "MZ-008", "mode": "accept_remote", "applicant": applicant, "answers": answers}),
+        Some(&clerk),
+    );
+    assert_eq!(s, 201, "{c}");
+    let case_no = c["case_no"].as_str().unwrap().to_owned();
+    assert_eq!(c["department"]["name"], "荔城区民政局", "{c}");
+    let step = |token: &str, action: &str, version: i64, extra: serde_json::Value| {
+        let mut body = extra;
+        body["version"] = json!(version);
+        let (s, v) = json_call(
+            port,
+            "POST",
+            &format!("/api/v1/cases/{case_no}/actions/{action}"),
+            body,
+            Some(token),
+        );
+        assert_eq!(s, 200, "{action}: {v}");
+        v
+    };
+    // 受审分离: the window accepts on the department's behalf; the department decides.
+    let c = step(&clerk, "submit", c["version"].as_i64().unwrap(), json!({}));
+    let c = step(&clerk, "accept", c["version"].as_i64().unwrap(), json!({}));
+    assert_eq!(c["status"], "accepted");
+    let reviewer = sign_in("reviewer-licheng-civil", reviewer_password);
+    let c = step(
+        &reviewer,
+        "decide",
+        c["version"].as_i64().unwrap(),
+        json!({"approved": true, "reason": "符合高龄津贴条件"}),
+    );
+    assert_eq!(c["status"], "approved", "{c}");
+}
