@@ -110,3 +110,17 @@ test("a platform admin sets up a town hall with its 专窗 and named staff", asy
   assert.match(await notice(page), /不是可读取的 XLSX 工作簿/);
   await ctx.close();
 });
+
+test("the rollout's progress reads per district, on a phone too", async () => {
+  const ctx = await browser.newContext();
+  const page = await ctx.newPage();
+  await signIn(page, demo.base, "clerk-zhenhai");
+  await page.getByRole("link", { name: "推进情况" }).click();
+  await page.waitForURL(/\/work\/rollout$/);
+  const table = await page.locator("table.tbl").textContent();
+  assert.match(table, /荔城区/);
+  assert.match(await page.locator("p.counts").textContent(), /社区（村）\d+ \/ \d+ 设有专窗/);
+  await noSeriousViolations(page);
+  await fitsPhone(page);
+  await ctx.close();
+});

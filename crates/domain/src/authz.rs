@@ -126,6 +126,8 @@ pub enum Action<'a> {
     },
     /// Read the grants on record.
     ReadGrants,
+    /// Read the rollout's progress (专窗 coverage per district).
+    ReadRollout,
     /// Read the training manuals (培训手册) of halls and items: staff
     /// training material, with the grants each hall holds.
     ReadManuals,
@@ -655,7 +657,7 @@ fn decide(actor: Actor, action: Action<'_>, trust: &Trust<'_>) -> Result<(), Den
             }
             _ => false,
         },
-        Action::ReadGrants | Action::ReadManuals => role != Role::Applicant,
+        Action::ReadGrants | Action::ReadManuals | Action::ReadRollout => role != Role::Applicant,
         Action::BookAppointment => role == Role::Applicant,
         Action::CancelAppointment { owner, hall } => {
             (role == Role::Applicant && owner == id)

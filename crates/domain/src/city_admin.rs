@@ -701,6 +701,109 @@ pub fn staffing_warnings(halls: &[Hall]) -> Vec<StaffingWarning> {
     out
 }
 
+/// The notice's measure of progress, per district (county): how many of
+/// its towns and communities have a 全域通办专窗 (a live hall there with a
+/// live 专窗), how many listed items the best-served town and community hall
+/// may receive, and the cases its halls received.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DistrictRollout {
+    /// The district's code.
+    pub code: RegionCode,
+    /// Its name.
+    pub name: String,
+    /// Its live towns (镇、街道、园区).
+    pub towns: usize,
+    /// Those with a 专窗.
+    pub towns_with_window: usize,
+    /// Its live communities (社区、村).
+    pub communities: usize,
+    /// Those with a 专窗.
+    pub communities_with_window: usize,
+    /// Listed items a town hall of the district may receive (the most any does).
+    pub town_items: usize,
+    /// Listed items a community hall of the district may receive (the most any does).
+    pub community_items: usize,
+    /// Cases received at its halls (the county's own hall included).
+    pub received: i64,
+}
+
+/// The rollout of every district, in code order: `received` gives each
+/// hall's received cases (kept counts).
+pub fn rollout(
+    regions: &[Region],
+    halls: &[Hall],
+    list: &[crate::tongban::ListEntry],
+    received: &[(HallId, i64)],
+) -> Vec<DistrictRollout> {
+    let county_of = |code: &RegionCode| {
+        let mut at = regions.iter().find(|r| &r.code == code);
+        while let Some(r) = at {
+            if r.level == RegionLevel::County {
+                return Some(r.code.clone());
+            }
+            at = r
+                .parent
+                .as_ref()
+                .and_then(|p| regions.iter().find(|x| &x.code == p));
+        }
+        None
+    };
+    let with_window = |code: &RegionCode| {
+        halls.iter().any(|h| {
+            !h.retired && &h.region == code && h.windows.iter().any(|w| w.tongban && !w.retired)
+        })
+    };
+    let items_at = |h: &Hall| list.iter().filter(|e| e.at_hall(h.id, h.level)).count();
+    let mut out = Vec::new();
+    for d in regions
+        .iter()
+        .filter(|r| r.level == RegionLevel::County && !r.retired)
+    {
+        let inside = |level: RegionLevel| {
+            regions.iter().filter(move |r| {
+                r.level == level && !r.retired && county_of(&r.code).as_ref() == Some(&d.code)
+            })
+        };
+        let best = |level: RegionLevel| {
+            halls
+                .iter()
+                .filter(|h| {
+                    !h.retired && h.level == level && county_of(&h.region).as_ref() == Some(&d.code)
+                })
+                .map(items_at)
+                .max()
+                .unwrap_or(0)
+        };
+        out.push(DistrictRollout {
+            code: d.code.clone(),
+            name: d.name.clone(),
+            towns: inside(RegionLevel::Town).count(),
+            towns_with_window: inside(RegionLevel::Town)
+                .filter(|r| with_window(&r.code))
+                .count(),
+            communities: inside(RegionLevel::Community).count(),
+            communities_with_window: inside(RegionLevel::Community)
+                .filter(|r| with_window(&r.code))
+                .count(),
+            town_items: best(RegionLevel::Town),
+            community_items: best(RegionLevel::Community),
+            received: halls
+                .iter()
+                .filter(|h| county_of(&h.region).as_ref() == Some(&d.code))
+                .map(|h| {
+                    received
+                        .iter()
+                        .filter(|(x, _)| *x == h.id)
+                        .map(|(_, n)| n)
+                        .sum::<i64>()
+                })
+                .sum(),
+        });
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -951,5 +1054,50 @@ mod tests {
         let mut x = d("clerk", Some(1), None);
         x.phone = Some("12345".into());
         assert_eq!(bad(x)[0].0, "phone");
+    }
+
+    #[test]
+    fn rollout_counts_places_with_a_window_items_and_cases_per_district() {
+        let mut regions = known();
+        regions.push(region("350302002", RegionLevel::Town, Some("350302")));
+        regions.push(region(
+            "350302001001",
+            RegionLevel::Community,
+            Some("350302001"),
+        ));
+        let mut town_hall = hall(RegionLevel::Town, vec![window(true, 2)]);
+        town_hall.region = RegionCode("350302001".into());
+        let mut community_hall = hall(RegionLevel::Community, vec![window(false, 0)]);
+        community_hall.id = HallId(2);
+        community_hall.region = RegionCode("350302001001".into());
+        let entry = |item: &str, levels: Vec<RegionLevel>| crate::tongban::ListEntry {
+            item: crate::ids::ItemCode(item.into()),
+            modes: vec![crate::tongban::Mode::AcceptRemote],
+            levels,
+            halls: vec![],
+            batch: 1,
+            batch_name: String::new(),
+            effective: String::new(),
+        };
+        let list = vec![
+            entry("A", vec![RegionLevel::Town, RegionLevel::Community]),
+            entry("B", vec![RegionLevel::Town]),
+        ];
+        let r = rollout(
+            &regions,
+            &[town_hall, community_hall],
+            &list,
+            &[(HallId(1), 5), (HallId(2), 2)],
+        );
+        assert_eq!(r.len(), 1, "the retired district is not counted");
+        let d = &r[0];
+        assert_eq!((d.towns, d.towns_with_window), (2, 1));
+        assert_eq!(
+            (d.communities, d.communities_with_window),
+            (1, 0),
+            "a window that is no 专窗"
+        );
+        assert_eq!((d.town_items, d.community_items), (2, 1));
+        assert_eq!(d.received, 7);
     }
 }

@@ -284,6 +284,7 @@ macro_rules! impl_bench {
                     ("staff: everyone's", $crate::people::staff_page_sql(&$crate::StaffFilter::default()),
                         vec![Int(0), Int(0), Int(50)]),
                     ("arrivals due", $crate::cases::DUE_WATCHES_SQL, vec![Int(1_000), Int(100)]),
+                    ("halls' case totals", $crate::cases::HALL_TOTALS_SQL, vec![]),
                     ("department staff", $crate::people::DEPARTMENT_STAFF_SQL,
                         vec![Int(1), $crate::cases::Bind::Text("reviewer".into()), Int(1)]),
                     ("video checks", $crate::video::VIDEO_PAGE_SQL, vec![Int(1), Int(0), Int(50)]),

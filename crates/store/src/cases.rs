@@ -191,6 +191,10 @@ pub struct ArrivalWatch {
     pub due_at: i64,
 }
 
+/// The SQL of every hall's kept case total (the stock counts' key leads).
+pub const HALL_TOTALS_SQL: &str = "SELECT scope_id, CAST(SUM(n) AS BIGINT) FROM case_stock_counts
+     WHERE scope = 'hall' GROUP BY scope_id ORDER BY scope_id";
+
 /// The SQL of the watches due (oldest first), on `arrival_watch_due`.
 pub const DUE_WATCHES_SQL: &str =
     "SELECT case_id, department_id, status, version, due_at FROM arrival_watch
@@ -909,6 +913,10 @@ pub trait CaseStore: Send + Sync {
     /// with none left out).
     async fn status_counts(&self, scope: CountScope) -> Result<Vec<(Status, i64)>>;
 
+    /// Every hall's cases as kept (summed over statuses and slots): what
+    /// each hall received, read on the kept counts' key, not the cases.
+    async fn hall_case_totals(&self) -> Result<Vec<(HallId, i64)>>;
+
     /// The flows kept for a department or a hall on the days `from..=to`:
     /// (day, flow, count), by day then flow.
     async fn flow_counts(
@@ -1431,6 +1439,13 @@ macro_rules! impl_cases {
                     };
                 }
                 q.fetch_all(&self.pool).await?.into_iter().map($crate::CaseRecord::try_from).collect()
+            }
+
+            async fn hall_case_totals(&self) -> $crate::Result<Vec<(tongban_domain::HallId, i64)>> {
+                let rows: Vec<(i64, i64)> = sqlx::query_as($crate::cases::HALL_TOTALS_SQL)
+                    .fetch_all(&self.pool)
+                    .await?;
+                Ok(rows.into_iter().map(|(h, n)| (tongban_domain::HallId(h), n)).collect())
             }
 
             async fn status_counts(&self, scope: $crate::cases::CountScope) -> $crate::Result<Vec<(tongban_domain::case::Status, i64)>> {

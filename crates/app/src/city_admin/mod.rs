@@ -571,3 +571,54 @@ pub async fn update_staff(app: &App, actor: &Actor, id: UserId, d: &StaffDraft) 
     )
     .await
 }
+
+/// The rollout's progress, per district, with the city's totals.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Rollout {
+    /// Today (the list in force is today's).
+    pub day: String,
+    /// Each district.
+    pub districts: Vec<tongban_domain::city_admin::DistrictRollout>,
+    /// Towns, of which with a 专窗; communities, of which with one; cases.
+    pub totals: RolloutTotals,
+}
+
+/// The city's totals of the rollout.
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct RolloutTotals {
+    /// Towns.
+    pub towns: usize,
+    /// Towns with a 专窗.
+    pub towns_with_window: usize,
+    /// Communities.
+    pub communities: usize,
+    /// Communities with a 专窗.
+    pub communities_with_window: usize,
+    /// Cases received.
+    pub received: i64,
+}
+
+/// The notice's measure of progress: per district, the towns and
+/// communities with a 专窗, the listed items their halls may receive, and
+/// the cases received there (kept counts). Staff and admins.
+pub async fn rollout(app: &App, actor: &Actor) -> AppResult<Rollout> {
+    actor.authorize(Action::ReadRollout, &Trust::NONE)?;
+    let lookups = Lookups::load_at(app, actor.revision).await?;
+    let data = lookups.data();
+    let received = app.store.hall_case_totals().await?;
+    let districts =
+        tongban_domain::city_admin::rollout(&data.regions, &data.halls, &lookups.list(), &received);
+    let mut totals = RolloutTotals::default();
+    for d in &districts {
+        totals.towns += d.towns;
+        totals.towns_with_window += d.towns_with_window;
+        totals.communities += d.communities;
+        totals.communities_with_window += d.communities_with_window;
+        totals.received += d.received;
+    }
+    Ok(Rollout {
+        day: lookups.today().to_string(),
+        districts,
+        totals,
+    })
+}

@@ -417,3 +417,21 @@ pub async fn import_city(
         .map_err(|e| ctx.fail(e))?;
     Ok(Json(r))
 }
+
+/// The rollout's progress (the notice's measure): per district, how many
+/// towns and communities have a 全域通办专窗, how many listed items their
+/// halls may receive, and the cases received there. Access: staff and
+/// admins (not applicants).
+#[utoipa::path(get, path = "/rollout", tag = "admin", security(("bearer" = [])),
+    responses((status = 200, body = admin::Rollout), (status = 401, body = crate::error::ErrorBody),
+              (status = 403, body = crate::error::ErrorBody)))]
+pub async fn rollout(
+    State(state): State<AppState>,
+    ctx: Signed,
+) -> ApiResult<Json<admin::Rollout>> {
+    let actor = ctx.signed()?;
+    let r = admin::rollout(&state.app(), &actor)
+        .await
+        .map_err(|e| ctx.fail(e))?;
+    Ok(Json(r))
+}

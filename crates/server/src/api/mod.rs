@@ -138,6 +138,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(admin::staff, admin::create_staff))
         .routes(routes!(admin::update_staff))
         .routes(routes!(admin::export_city, admin::import_city))
+        .routes(routes!(admin::rollout))
         .routes(routes!(appointments::slots))
         .routes(routes!(appointments::book, appointments::list))
         .routes(routes!(appointments::cancel))

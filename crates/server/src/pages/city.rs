@@ -378,3 +378,20 @@ pub async fn staff_post(
     };
     render_staff(&state, &ctx, &Form::new(), o).await
 }
+
+/// The rollout's progress, per district.
+pub async fn rollout_page(State(state): State<AppState>, ctx: SignedPage) -> PageResult {
+    let actor = ctx.signed()?;
+    let r = admin::rollout(&state.app(), &actor)
+        .await
+        .map_err(|e| ctx.fail(e))?;
+    let values = context! { title => "全域通办推进情况", ..Value::from(Serde(&r)) };
+    page(
+        &state,
+        &ctx,
+        "rollout.html",
+        "/work/rollout",
+        "rollout",
+        values,
+    )
+}

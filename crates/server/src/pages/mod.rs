@@ -60,6 +60,7 @@ impl Templates {
             ("list.html", include_str!("../../templates/list.html")),
             ("city.html", include_str!("../../templates/city.html")),
             ("staff.html", include_str!("../../templates/staff.html")),
+            ("rollout.html", include_str!("../../templates/rollout.html")),
             ("halls.html", include_str!("../../templates/halls.html")),
             ("login.html", include_str!("../../templates/login.html")),
             ("error.html", include_str!("../../templates/error.html")),
@@ -305,6 +306,7 @@ pub fn router() -> Router<AppState> {
         .route("/work/city.xlsx", get(city::city_export))
         .route("/work/city/import", post(city::city_import))
         .route("/work/staff", get(city::staff_page).post(city::staff_post))
+        .route("/work/rollout", get(city::rollout_page))
         .route("/work/audit.xlsx", get(trust::audit_export))
         .route("/work/outbox", get(outbox::list))
         .route("/work/outbox/{id}/resend", post(outbox::resend_page))
@@ -367,6 +369,7 @@ fn page(
         can_manuals => ctx.user.is_some() && may(Action::ReadManuals),
         can_outbox => may(Action::ManageOutbox),
         can_city => may(Action::ManageCity),
+        can_rollout => may(Action::ReadRollout),
         can_staff => ctx.user.as_ref().is_some_and(|u| may(Action::ManageUsers { hall: u.scope.hall(), department: u.scope.department() })),
         can_list_batches => may(Action::ManageListBatches),
         idle => if ctx.kiosk { state.settings.kiosk_idle_seconds } else { 0 },

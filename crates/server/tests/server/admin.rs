@@ -399,3 +399,43 @@ async fn the_directory_shows_named_staff_and_hours_and_a_retired_hall_takes_no_c
     assert_eq!(r.json()["code"], "hall.retired");
     app.finish().await;
 }
+
+/// The rollout's progress: per district, towns and communities with a 专窗,
+/// the items their halls may receive, the cases received; staff only.
+#[tokio::test]
+async fn the_rollout_page_counts_windows_items_and_cases_per_district() {
+    let app = TestApp::demo().await;
+    let clerk = app.login("clerk-zhenhai").await;
+    let before = app.get_auth("/api/v1/rollout", &clerk).await.json();
+    let licheng = |v: &Value| {
+        v["districts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["name"] == "荔城区")
+            .unwrap()
+            .clone()
+    };
+    let d = licheng(&before);
+    assert!(d["communities_with_window"].as_u64().unwrap() >= 1, "{d}");
+    assert!(d["community_items"].as_u64().unwrap() > 0, "{d}");
+    // A case received at 镇海 counts for 荔城区.
+    create(&app, &clerk, "MZ-008", "accept_remote", person("350304")).await;
+    let after = app.get_auth("/api/v1/rollout", &clerk).await.json();
+    assert_eq!(
+        licheng(&after)["received"].as_i64().unwrap(),
+        d["received"].as_i64().unwrap() + 1
+    );
+    assert_eq!(
+        after["totals"]["received"].as_i64().unwrap(),
+        before["totals"]["received"].as_i64().unwrap() + 1
+    );
+    let page = app.get_auth("/work/rollout", &clerk).await.text();
+    assert!(page.contains("全域通办推进情况") && page.contains("荔城区"));
+    let applicant = app.login("applicant-lin").await;
+    assert_eq!(
+        app.get_auth("/api/v1/rollout", &applicant).await.status,
+        StatusCode::FORBIDDEN
+    );
+    app.finish().await;
+}
