@@ -401,7 +401,7 @@ pub async fn export_city(State(state): State<AppState>, ctx: Signed) -> ApiResul
 /// initial passwords (shown once) and staffing warnings. Access: platform
 /// admin.
 #[utoipa::path(post, path = "/admin/city.xlsx", tag = "admin", security(("bearer" = [])),
-    request_body(content = Vec<u8>, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "the XLSX workbook's bytes"),
     responses((status = 200, body = CityImportReport), (status = 401, body = crate::error::ErrorBody),
               (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn import_city(

@@ -213,7 +213,7 @@ pub fn xlsx_response(x: lb::BatchExport) -> Response {
 /// platform admin.
 #[utoipa::path(put, path = "/tongban-list/batches/{no}/xlsx", tag = "catalogue", security(("bearer" = [])),
     params(("no" = i32, Path, minimum = 1)),
-    request_body(content = Vec<u8>, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "the XLSX workbook's bytes"),
     responses((status = 200, body = BatchDetail), (status = 401, body = crate::error::ErrorBody),
               (status = 403, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody),
               (status = 422, body = crate::error::ErrorBody)))]
