@@ -315,11 +315,11 @@ pub async fn intake_desk(app: &App, actor: &Actor, q: &IntakeQuery) -> AppResult
     };
     if let Some(code) = q.item.as_deref().filter(|c| !c.is_empty()) {
         let place = hall.map(|h| (h.id, h.level));
-        chosen_item(app, &lookups, opener, place, code, q, &mut desk).await?;
+        let v = chosen_item(app, &lookups, opener, place, code, q, &mut desk).await?;
         if opener == Opener::Window
-            && let (Some(hall), Some(item)) = (hall, &desk.item)
+            && let Some(hall) = hall
         {
-            desk.refusals = refusals(app, &lookups, hall.id, &item.code, q).await?;
+            desk.refusals = refusals(app, &lookups, hall.id, &v, q).await?;
         }
     }
     desk.id_facts = q.id_number.as_deref().and_then(|id| id_facts(&lookups, id));
@@ -409,7 +409,7 @@ async fn chosen_item(
     code: &str,
     q: &IntakeQuery,
     desk: &mut IntakeDesk,
-) -> AppResult<()> {
+) -> AppResult<tongban_domain::catalogue::ItemVersion> {
     let v = app.store.item(&ItemCode(code.to_owned())).await?;
     let c = &v.content;
     let entry = lookups.listing(&c.code);
@@ -454,7 +454,7 @@ async fn chosen_item(
             .into_iter()
             .collect(),
     };
-    Ok(())
+    Ok(v)
 }
 
 /// What a (valid) ID number says: birth date, sex and the region it names.
@@ -484,13 +484,12 @@ async fn refusals(
     app: &App,
     lookups: &Lookups,
     hall: tongban_domain::HallId,
-    item: &str,
+    v: &tongban_domain::catalogue::ItemVersion,
     q: &IntakeQuery,
 ) -> AppResult<Vec<ReceiveRefusal>> {
     use tongban_domain::authz::window_right;
     use tongban_domain::case::Action as Step;
-    let code = ItemCode(item.to_owned());
-    let v = app.store.item(&code).await?;
+    let code = v.content.code.clone();
     let Some(entry) = lookups.listing(&code) else {
         return Ok(vec![]);
     };

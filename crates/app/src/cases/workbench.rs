@@ -228,14 +228,15 @@ async fn calendar_warning(app: &App, actor: &Actor) -> AppResult<Option<String>>
 async fn inbox_filters(app: &App, actor: &Actor, wq: &WorkbenchQuery) -> AppResult<InboxFilters> {
     use tongban_domain::case::Status;
     let lookups = Lookups::load_at(app, actor.revision).await?;
-    let entries = lookups.list();
-    let items: Vec<(String, String)> = app
-        .store
-        .items()
-        .await?
-        .into_iter()
-        .filter(|i| entries.iter().any(|e| e.item == i.content.code))
-        .map(|i| (i.content.code.as_str().to_owned(), i.content.name.clone()))
+    // The listed items, from the catalogue cached per revision and day (no
+    // read of every item version per page).
+    let index = app
+        .catalogue
+        .index(app.store.as_ref(), lookups.today())
+        .await?;
+    let items: Vec<(String, String)> = (index.docs().iter())
+        .filter(|d| !d.modes.is_empty())
+        .map(|d| (d.summary.code.as_str().to_owned(), d.summary.name.clone()))
         .collect();
     Ok(InboxFilters {
         statuses: Status::ALL
