@@ -115,31 +115,11 @@ async fn outcome(
 
 async fn apply(state: &AppState, actor: &Actor, p: &Form) -> Result<String, AppError> {
     let app = state.app();
-    let hall = || HallDraft {
-        key: text(p, "key"),
-        name: text(p, "name"),
-        kind: text(p, "kind"),
-        region: text(p, "region"),
-        pilot: ticked(p, "pilot"),
-        address: text(p, "address"),
-        opening_hours: text(p, "opening_hours"),
-        extended_hours: text(p, "extended_hours"),
-        weekend_hours: text(p, "weekend_hours"),
-        self_service_24h: ticked(p, "self_service_24h"),
-        phone: text(p, "phone"),
-    };
+    let hall = || hall_draft(p);
     let id = |k: &str| number(p, k).unwrap_or(0);
     match text(p, "op").as_str() {
         "region" => {
-            let d = RegionDraft {
-                code: text(p, "code"),
-                name: text(p, "name"),
-                level: text(p, "level"),
-                parent: Some(text(p, "parent")).filter(|x| !x.is_empty()),
-                local_code: ticked(p, "local_code"),
-                retired: false,
-            };
-            let r = admin::save_region(&app, actor, &d).await?;
+            let r = admin::save_region(&app, actor, &region_draft(p)).await?;
             Ok(format!("已保存区划 {} {}", r.code, r.name))
         }
         "region_retire" => {
@@ -159,14 +139,7 @@ async fn apply(state: &AppState, actor: &Actor, p: &Form) -> Result<String, AppE
             Ok("已撤销服务中心（其办件和记录保留）".into())
         }
         "window" => {
-            let d = WindowDraft {
-                number: text(p, "number"),
-                name: text(p, "name"),
-                tongban: ticked(p, "tongban"),
-                staff: number(p, "staff").unwrap_or(0) as i32,
-                phone: text(p, "phone"),
-                contact: text(p, "contact"),
-            };
+            let d = window_draft(p);
             admin::create_window(&app, actor, HallId(id("hall")), &d).await?;
             Ok(format!("已新增窗口 {}", d.number.to_uppercase()))
         }
@@ -203,6 +176,44 @@ async fn apply(state: &AppState, actor: &Actor, p: &Form) -> Result<String, AppE
             Ok("已撤销部门（其办件和记录保留）".into())
         }
         _ => Err(AppError::field("op", "invalid", "未知的操作")),
+    }
+}
+
+fn region_draft(p: &Form) -> RegionDraft {
+    RegionDraft {
+        code: text(p, "code"),
+        name: text(p, "name"),
+        level: text(p, "level"),
+        parent: Some(text(p, "parent")).filter(|x| !x.is_empty()),
+        local_code: ticked(p, "local_code"),
+        retired: false,
+    }
+}
+
+fn hall_draft(p: &Form) -> HallDraft {
+    HallDraft {
+        key: text(p, "key"),
+        name: text(p, "name"),
+        kind: text(p, "kind"),
+        region: text(p, "region"),
+        pilot: ticked(p, "pilot"),
+        address: text(p, "address"),
+        opening_hours: text(p, "opening_hours"),
+        extended_hours: text(p, "extended_hours"),
+        weekend_hours: text(p, "weekend_hours"),
+        self_service_24h: ticked(p, "self_service_24h"),
+        phone: text(p, "phone"),
+    }
+}
+
+fn window_draft(p: &Form) -> WindowDraft {
+    WindowDraft {
+        number: text(p, "number"),
+        name: text(p, "name"),
+        tongban: ticked(p, "tongban"),
+        staff: number(p, "staff").unwrap_or(0) as i32,
+        phone: text(p, "phone"),
+        contact: text(p, "contact"),
     }
 }
 
