@@ -90,6 +90,8 @@ test("the wizard by keyboard alone: arrow keys stay in the questionnaire", async
   await signInAt(page, demo.base, "clerk-zhenhai");
   await page.keyboard.press("Alt+N");
   await page.waitForURL(/\/work\/new$/);
+  // Typing starts once the page has put the focus in its search box.
+  await page.waitForFunction(() => document.activeElement && document.activeElement.name === "q");
   await page.keyboard.type("津贴");
   await page.keyboard.press("Enter");
   await page.waitForURL(/q=/);
