@@ -84,7 +84,7 @@ pub async fn case_by_code(
     if counts.subject >= MAX_PER_CASE || counts.addr >= MAX_PER_ADDR {
         return Err(AppError::Throttled {
             code: "code.throttled",
-            message: "查询验证码错误次数过多，请1小时后再试",
+            message: "查询验证码错误次数过多，请1小时后再试".into(),
             retry_after: (WINDOW_MS / 1000) as u64,
         });
     }

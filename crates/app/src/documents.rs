@@ -137,7 +137,7 @@ pub fn slip(
 /// receipt of a draft, or a receipt of a case filed at a window (it has
 /// the slip instead).
 fn accepted_on(record: &CaseRecord, view: &CaseView, receipt: bool) -> AppResult<String> {
-    let conflict = |code, message: &str| AppError::Conflict {
+    let conflict = |code, message: &'static str| AppError::Conflict {
         code,
         message: message.into(),
         current_version: None,

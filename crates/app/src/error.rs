@@ -3,6 +3,7 @@
 //! in one place. No adapter reads an error's code string to decide.
 
 use tongban_domain::authz::{Action, Denial};
+use tongban_domain::i18n::Text;
 use tongban_domain::{FieldError, ValidationErrors};
 use tongban_store::StoreError;
 
@@ -34,7 +35,7 @@ pub enum AppError {
         /// Machine code (`case.stale_version`, `case.invalid_transition`).
         code: &'static str,
         /// zh-CN message.
-        message: String,
+        message: Text,
         /// The current version, when the caller's was stale.
         current_version: Option<i64>,
     },
@@ -44,18 +45,18 @@ pub enum AppError {
         /// Machine code (`register.exists`, …).
         code: &'static str,
         /// zh-CN message.
-        message: String,
+        message: Text,
         /// The field that names what exists.
         field: &'static str,
         /// zh-CN message for that field.
-        field_message: String,
+        field_message: Text,
     },
     /// Too many tries (wrong codes, codes asked for): wait before the next.
     Throttled {
         /// Machine code (`code.throttled`, …).
         code: &'static str,
         /// zh-CN message.
-        message: &'static str,
+        message: Text,
         /// Seconds to wait.
         retry_after: u64,
     },
@@ -104,7 +105,7 @@ impl AppError {
     }
 
     /// One bad field.
-    pub fn field(field: impl Into<String>, code: &'static str, msg: impl Into<String>) -> Self {
+    pub fn field(field: impl Into<String>, code: &'static str, msg: impl Into<Text>) -> Self {
         FieldError::new(field, code, msg).into()
     }
 

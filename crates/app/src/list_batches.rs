@@ -12,6 +12,7 @@ use std::collections::HashMap;
 use tongban_domain::authz::{Action, Trust};
 use tongban_domain::catalogue::ItemSummary;
 use tongban_domain::city::RegionLevel;
+use tongban_domain::i18n::Text;
 use tongban_domain::list_batch::{self as lb, BatchEntry, BatchState, BatchStep, Change, DiffLine};
 use tongban_domain::tongban::{Batch, ListEntry, Mode};
 use tongban_domain::validate::{FieldError, ValidationErrors};
@@ -110,7 +111,7 @@ pub struct BatchDetail {
     pub may_review: bool,
     /// Why the caller may not review it (the four-eyes rule), when it waits
     /// for review.
-    pub review_refusal: Option<String>,
+    pub review_refusal: Option<Text>,
     /// Today, the earliest effective date.
     pub today: String,
 }

@@ -11,6 +11,7 @@ use tongban_domain::authz::{Action, Trust};
 use tongban_domain::case::Status;
 use tongban_domain::catalogue::MaterialSpec;
 use tongban_domain::intake::Applicant;
+use tongban_domain::text;
 use tongban_domain::tongban::Mode;
 use tongban_domain::{FieldError, ValidationErrors};
 use tongban_store::{CaseRecord, MaterialReceipt, StoreError};
@@ -248,7 +249,7 @@ pub fn closed_for_materials(c: &CaseRecord) -> AppResult<()> {
     if c.status.is_terminal() {
         return Err(AppError::Conflict {
             code: "case.terminal",
-            message: format!("办件已{}，不能再收取材料", c.status.label()),
+            message: text!("办件已{status}，不能再收取材料", status = c.status.label()),
             current_version: None,
         });
     }
@@ -259,9 +260,9 @@ pub fn closed_for_materials(c: &CaseRecord) -> AppResult<()> {
     if c.mode == Mode::Online && !applying {
         return Err(AppError::Conflict {
             code: "case.materials_closed",
-            message: format!(
-                "办件{}，现在不能上传材料；如需补正，审批部门会发出一次性告知",
-                c.status.label()
+            message: text!(
+                "办件{status}，现在不能上传材料；如需补正，审批部门会发出一次性告知",
+                status = c.status.label()
             ),
             current_version: None,
         });
@@ -387,7 +388,11 @@ pub async fn use_licences(
                         "version" => errs.push(e),
                         _ => errs.push(FieldError {
                             field: format!("licences[{i}].{}", e.field),
-                            message: format!("“{name}”：{}", e.message),
+                            message: text!(
+                                "“{name}”：{message}",
+                                name = name.to_string(),
+                                message = e.message
+                            ),
                             ..e
                         }),
                     }

@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use tongban_domain::authz::{Action, Trust};
 use tongban_domain::intake::Applicant;
+use tongban_domain::text;
 use tongban_domain::validate::mask_id_number;
 use tongban_domain::video::{IdentityEvidence, Participant, VideoOutcome, check_result};
 use tongban_domain::{FieldError, ValidationErrors};
@@ -242,7 +243,10 @@ fn open_for_checks(c: &CaseRecord) -> AppResult<()> {
     if c.status.is_terminal() {
         return Err(AppError::Conflict {
             code: "case.terminal",
-            message: format!("办件已{}，不能再进行视频核验", c.status.label()),
+            message: text!(
+                "办件已{status}，不能再进行视频核验",
+                status = c.status.label()
+            ),
             current_version: None,
         });
     }

@@ -344,9 +344,9 @@ fn parse_row(
                 col
             };
             if !failed.iter().any(|(c, _)| *c == col)
-                && !bad.iter().any(|(c, m)| *c == col && *m == e.message)
+                && !bad.iter().any(|(c, m)| *c == col && e.message == *m)
             {
-                bad.push((col, e.message));
+                bad.push((col, e.message.to_string()));
             }
         }
     }

@@ -591,7 +591,7 @@ async fn outbox(cfg: &config::FileConfig, what: OutboxWhat) -> AnyResult<()> {
                 .ok_or("--status 应为 pending、sent 或 failed")?;
             let page = messages(&state, &ctx, status, None, limit.clamp(1, 200))
                 .await
-                .map_err(|e| e.message)?;
+                .map_err(|e| e.message.to_string())?;
             for m in &page.data {
                 println!(
                     "{}\t{}\t{}\t{}\t尝试{}次\t{}\t{}",
@@ -607,7 +607,9 @@ async fn outbox(cfg: &config::FileConfig, what: OutboxWhat) -> AnyResult<()> {
             println!("共 {} 条", page.data.len());
         }
         Err(id) => {
-            let m = resend(&state, &ctx, id).await.map_err(|e| e.message)?;
+            let m = resend(&state, &ctx, id)
+                .await
+                .map_err(|e| e.message.to_string())?;
             println!("消息 {} 已重新排队发送（{}）", m.id, m.recipient);
         }
     }

@@ -225,7 +225,7 @@ pub enum Denial {
 
 impl Denial {
     /// zh-CN message.
-    pub fn message(self) -> String {
+    pub fn message(self) -> crate::i18n::Text {
         match self {
             Denial::Unauthenticated => "请先登录".into(),
             Denial::Forbidden => "您没有权限执行此操作".into(),

@@ -284,17 +284,24 @@ pub enum Refusal {
 
 impl Refusal {
     /// zh-CN message.
-    pub fn message(self, action: Action) -> String {
+    pub fn message(self, action: Action) -> crate::i18n::Text {
+        let action = action.label();
         match self {
-            Refusal::Terminal { status } => {
-                format!("办件已{}，不能再{}", status.label(), action.label())
-            }
-            Refusal::NotInMode { mode } => {
-                format!("{}模式下没有“{}”这一步", mode.label(), action.label())
-            }
-            Refusal::NotNow { status } => {
-                format!("办件当前为“{}”，不能{}", status.label(), action.label())
-            }
+            Refusal::Terminal { status } => crate::text!(
+                "办件已{status}，不能再{action}",
+                status = status.label(),
+                action = action
+            ),
+            Refusal::NotInMode { mode } => crate::text!(
+                "{mode}模式下没有“{action}”这一步",
+                mode = mode.label(),
+                action = action
+            ),
+            Refusal::NotNow { status } => crate::text!(
+                "办件当前为“{status}”，不能{action}",
+                status = status.label(),
+                action = action
+            ),
             Refusal::MissingDecision => "作出决定时须说明准予或不予（approved）".into(),
         }
     }

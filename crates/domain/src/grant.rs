@@ -178,16 +178,21 @@ pub enum Lack {
 
 impl Lack {
     /// zh-CN explanation, e.g. for the workbench.
-    pub fn message(self, right: Right) -> String {
+    pub fn message(self, right: Right) -> crate::i18n::Text {
+        let right = right.label();
         match self {
-            Lack::NotGranted => format!("本窗口未获审批部门授予{}", right.label()),
-            Lack::Expired { valid_to } => {
-                format!("审批部门授予本窗口的{}已于{valid_to}到期", right.label())
-            }
-            Lack::NotYetValid { valid_from } => {
-                format!("审批部门授予本窗口的{}自{valid_from}起生效", right.label())
-            }
-            Lack::Revoked => format!("审批部门已撤销本窗口的{}", right.label()),
+            Lack::NotGranted => crate::text!("本窗口未获审批部门授予{right}", right = right),
+            Lack::Expired { valid_to } => crate::text!(
+                "审批部门授予本窗口的{right}已于{valid_to}到期",
+                right = right,
+                valid_to = valid_to
+            ),
+            Lack::NotYetValid { valid_from } => crate::text!(
+                "审批部门授予本窗口的{right}自{valid_from}起生效",
+                right = right,
+                valid_from = valid_from
+            ),
+            Lack::Revoked => crate::text!("审批部门已撤销本窗口的{right}", right = right),
         }
     }
 }

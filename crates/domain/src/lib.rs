@@ -12,6 +12,7 @@ pub mod city_admin;
 pub mod evaluation;
 pub mod grant;
 pub mod guide;
+pub mod i18n;
 pub mod ids;
 pub mod intake;
 pub mod list_batch;

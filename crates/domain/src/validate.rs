@@ -14,13 +14,18 @@ pub struct FieldError {
     pub field: String,
     /// A stable machine code, e.g. `id_number.check_digit`.
     pub code: &'static str,
-    /// What is wrong, in zh-CN.
-    pub message: String,
+    /// What is wrong: zh-CN, shown in the caller's language.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub message: crate::i18n::Text,
 }
 
 impl FieldError {
     /// A new error for `field`.
-    pub fn new(field: impl Into<String>, code: &'static str, message: impl Into<String>) -> Self {
+    pub fn new(
+        field: impl Into<String>,
+        code: &'static str,
+        message: impl Into<crate::i18n::Text>,
+    ) -> Self {
         Self {
             field: field.into(),
             code,

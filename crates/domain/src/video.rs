@@ -145,7 +145,7 @@ impl IdentityUnverified {
     pub const CODE: &'static str = "case.identity_unverified";
 
     /// zh-CN message naming what is missing.
-    pub fn message(&self) -> String {
+    pub fn message(&self) -> crate::i18n::Text {
         let docs = self
             .documents
             .iter()
@@ -157,7 +157,11 @@ impl IdentityUnverified {
         } else {
             "请先进行视频核验并记录“核验通过”"
         };
-        format!("受理前须核验申请人身份：本办件未见{docs}原件，{video}，或由窗口出具原件核验")
+        crate::text!(
+            "受理前须核验申请人身份：本办件未见{docs}原件，{video}，或由窗口出具原件核验",
+            docs = docs,
+            video = video
+        )
     }
 }
 

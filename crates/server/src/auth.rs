@@ -100,6 +100,8 @@ pub struct Ctx {
     pub large: bool,
     /// Whether this browser is a self-service kiosk (自助机).
     pub kiosk: bool,
+    /// The language to answer in (see [`crate::lang`]).
+    pub lang: tongban_domain::i18n::Lang,
     /// The reference-data revision read with the session (signed-in callers).
     pub revision: Option<i64>,
     /// The browser's device cookie, if it has one (see [`DEVICE_COOKIE`]).
@@ -121,6 +123,7 @@ impl Ctx {
             addr: "cli".into(),
             large: false,
             kiosk: false,
+            lang: Default::default(),
             revision: None,
             device: None,
         }
@@ -253,6 +256,8 @@ impl Ctx {
             // A kiosk always shows large type.
             large: kiosk || cookie(h, "tb_large") == Some("1"),
             kiosk,
+            lang: (parts.extensions.get().copied())
+                .unwrap_or_else(|| crate::lang::of_request(parts.uri.path(), h)),
             revision: None,
             device: cookie(h, DEVICE_COOKIE)
                 .filter(|t| t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit()))

@@ -7,7 +7,8 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use tongban_app::AppError;
 use tongban_domain::authz::Denial;
-use tongban_domain::{FieldError, ValidationErrors};
+use tongban_domain::i18n::{Lang, Text};
+use tongban_domain::{FieldError, ValidationErrors, text};
 use tongban_store::StoreError;
 
 /// An error answered by the API.
@@ -17,10 +18,10 @@ pub struct ApiError {
     pub status: StatusCode,
     /// Machine code.
     pub code: String,
-    /// zh-CN message.
-    pub message: String,
-    /// Field → zh-CN message.
-    pub fields: BTreeMap<String, String>,
+    /// What went wrong (zh-CN; answered in the caller's language).
+    pub message: Text,
+    /// Field → message.
+    pub fields: BTreeMap<String, Text>,
     /// Seconds to wait before retrying (429).
     pub retry_after: Option<u64>,
     /// A security event to record once the answer is sent (denials): the
@@ -41,7 +42,7 @@ pub struct ErrorBody {
 
 impl ApiError {
     /// A new error.
-    pub fn new(status: StatusCode, code: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn new(status: StatusCode, code: impl Into<String>, message: impl Into<Text>) -> Self {
         Self {
             status,
             code: code.into(),
@@ -56,7 +57,7 @@ impl ApiError {
         Self::new(StatusCode::NOT_FOUND, "not_found", "未找到")
     }
     /// 400 for a malformed request.
-    pub fn bad_request(message: impl Into<String>) -> Self {
+    pub fn bad_request(message: impl Into<Text>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, "bad_request", message)
     }
     /// 500, with the detail logged but never sent.
@@ -69,15 +70,32 @@ impl ApiError {
         )
     }
     /// 429: too many tries; the caller may retry after `retry_after` seconds.
-    pub fn throttled(code: &str, message: &str, retry_after: u64) -> Self {
+    pub fn throttled(code: &str, message: impl Into<Text>, retry_after: u64) -> Self {
         let mut e = Self::new(StatusCode::TOO_MANY_REQUESTS, code, message);
         e.retry_after = Some(retry_after);
         e
     }
     /// Adds a field message.
-    pub fn field(mut self, field: impl Into<String>, msg: impl Into<String>) -> Self {
+    pub fn field(mut self, field: impl Into<String>, msg: impl Into<Text>) -> Self {
         self.fields.insert(field.into(), msg.into());
         self
+    }
+}
+
+impl ApiError {
+    /// The message in `lang`, each part bounded (it may echo input).
+    pub fn message_in(&self, lang: Lang) -> String {
+        bounded_to(
+            self.message.render(lang),
+            MAX_ECHO_CHARS * (MAX_FIELD_ERRORS + 1),
+        )
+    }
+
+    /// Each field's message in `lang`.
+    pub fn fields_in(&self, lang: Lang) -> Vec<(String, String)> {
+        (self.fields.iter())
+            .map(|(f, m)| (f.clone(), bounded(m.render(lang))))
+            .collect()
     }
 }
 
@@ -94,10 +112,14 @@ const MAX_ECHO_CHARS: usize = 120;
 
 /// `s`, cut to [`MAX_ECHO_CHARS`] characters with an ellipsis.
 pub(crate) fn bounded(s: String) -> String {
-    if s.chars().count() <= MAX_ECHO_CHARS {
+    bounded_to(s, MAX_ECHO_CHARS)
+}
+
+fn bounded_to(s: String, max: usize) -> String {
+    if s.chars().count() <= max {
         s
     } else {
-        s.chars().take(MAX_ECHO_CHARS).chain(['…']).collect()
+        s.chars().take(max).chain(['…']).collect()
     }
 }
 
@@ -112,19 +134,13 @@ impl From<ValidationErrors> for ApiError {
         }
         let total = e.0.len();
         let shown: Vec<FieldError> = e.0.into_iter().take(MAX_FIELD_ERRORS).collect();
-        let mut message = shown
-            .iter()
-            .map(|f| bounded(f.message.clone()))
-            .collect::<Vec<_>>()
-            .join("；");
+        let mut parts: Vec<Text> = shown.iter().map(|f| f.message.clone()).collect();
         if total > shown.len() {
-            message.push_str(&format!("；另有{}项错误未列出", total - shown.len()));
+            parts.push(text!("另有{n}项错误未列出", n = total - shown.len()));
         }
-        err.message = message;
+        err.message = Text::join(parts, "；");
         for f in shown {
-            err.fields
-                .entry(bounded(f.field))
-                .or_insert_with(|| bounded(f.message));
+            err.fields.entry(bounded(f.field)).or_insert(f.message);
         }
         err
     }
@@ -186,7 +202,7 @@ impl From<AppError> for ApiError {
             } => {
                 let e = ApiError::new(StatusCode::CONFLICT, code, message);
                 match current_version {
-                    Some(v) => e.field("version", format!("当前版本为{v}")),
+                    Some(v) => e.field("version", text!("当前版本为{v}", v = v)),
                     None => e,
                 }
             }
@@ -205,7 +221,7 @@ impl From<AppError> for ApiError {
             AppError::NoSuchStep(s) => ApiError::new(
                 StatusCode::NOT_FOUND,
                 "case.unknown_action",
-                format!("没有名为“{s}”的办件操作"),
+                text!("没有名为“{s}”的办件操作", s = s),
             ),
             AppError::Store(e) => e.into(),
             AppError::Internal(d) => ApiError::internal(d),
@@ -215,10 +231,11 @@ impl From<AppError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        let lang = crate::lang::current();
         let body = ErrorBody {
+            message: self.message_in(lang),
+            fields: self.fields_in(lang).into_iter().collect(),
             code: self.code,
-            message: self.message,
-            fields: self.fields,
         };
         let mut res = (self.status, axum::Json(body)).into_response();
         if let Some(a) = self.audit {

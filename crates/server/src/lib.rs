@@ -14,6 +14,7 @@ pub mod documents;
 pub mod error;
 pub mod extract;
 pub mod guide_map;
+pub mod lang;
 pub mod manual;
 pub use tongban_app::licences;
 pub mod outbox;
@@ -158,6 +159,7 @@ impl AppState {
 
 /// The whole application: API, OpenAPI document, pages, static files.
 pub fn router(state: AppState) -> Router {
+    tongban_domain::i18n::set_current(lang::current);
     let (api, openapi) = api::router().split_for_parts();
     let openapi_json = Arc::new(openapi.to_pretty_json().unwrap_or_default());
     let max_body = state.settings.max_body_bytes;
@@ -186,6 +188,7 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
         .layer(axum::extract::DefaultBodyLimit::max(max_body))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(max_body))
+        .layer(axum::middleware::from_fn(lang::layer))
         .layer(SetResponseHeaderLayer::overriding(
             header::CONTENT_SECURITY_POLICY,
             csp,

@@ -12,6 +12,7 @@ use std::collections::HashMap;
 use tongban_domain::authz::{Action, Denial, authorize};
 use tongban_domain::case::{Action as Step, Status};
 use tongban_domain::catalogue::{MaterialSpec, ReceiptMethod};
+use tongban_domain::i18n::Text;
 use tongban_domain::tongban::Mode;
 use tongban_domain::user::Role;
 use tongban_store::CaseRecord;
@@ -46,7 +47,7 @@ pub struct CaseDesk {
     /// May he also certify originals (原件核验)?
     pub can_verify: bool,
     /// Why a window that receives may not certify originals.
-    pub verify_why_not: Option<String>,
+    pub verify_why_not: Option<Text>,
     /// The steps the case allows now, each offered or explained.
     pub offers: Vec<StepOffer>,
     /// The timeline, in words.
@@ -79,7 +80,7 @@ pub struct VideoDesk {
     /// and if so whether what the case has satisfies it.
     pub needed: bool,
     /// What is missing, when needed and not satisfied.
-    pub missing: Option<String>,
+    pub missing: Option<Text>,
     /// The checks so far (the first page), oldest first.
     pub checks: Vec<crate::video::VideoCheckView>,
     /// Who may be seen: (value, label) — the applicant (a person) and the agent.
@@ -170,7 +171,7 @@ pub struct StepOffer {
     /// Its name as the actor says it (the applicant's own steps in his words).
     pub shown: &'static str,
     /// Why the actor may not take it.
-    pub why_not: Option<String>,
+    pub why_not: Option<Text>,
     /// The step takes a reason ...
     pub needs_reason: bool,
     /// ... which it requires.
@@ -276,7 +277,7 @@ pub async fn case_desk(app: &App, actor: &Actor, case_no: &str) -> AppResult<Cas
 
 /// Whether the actor may record materials on the case now, certify
 /// originals, and why not the latter when he receives.
-fn receiving(actor: &Actor, c: &CaseRecord, lookups: &Lookups) -> (bool, bool, Option<String>) {
+fn receiving(actor: &Actor, c: &CaseRecord, lookups: &Lookups) -> (bool, bool, Option<Text>) {
     let trust = lookups.trust();
     let scope = scope_of(c);
     let can_receive = crate::materials::closed_for_materials(c).is_ok()

@@ -25,7 +25,9 @@ use tongban_domain::CaseNo;
 use tongban_domain::authz::{Action, CaseVisibility, Denial, Trust};
 use tongban_domain::case::{Action as Step, Side, Status, transition};
 use tongban_domain::guide::Answers;
+use tongban_domain::i18n::Text;
 use tongban_domain::intake::ApplicantInput;
+use tongban_domain::text;
 use tongban_store::{CaseFilter, CaseKey, CaseOrder, CaseRecord, NewEvent, StoreError};
 use utoipa::ToSchema;
 
@@ -557,7 +559,7 @@ pub struct Offer {
     /// The action.
     pub step: Step,
     /// Whether the caller may take it, or why not.
-    pub allowed: Result<(), String>,
+    pub allowed: Result<(), Text>,
 }
 
 /// The steps the mode's state machine allows on this case now, each with
@@ -589,7 +591,10 @@ pub fn offers(actor: &Actor, c: &CaseRecord, trust: &Trust<'_>) -> Vec<Offer> {
                                 Side::Applicant => "申请人本人",
                             })
                             .collect();
-                    format!("此步骤由{}办理", who.join("或"))
+                    text!(
+                        "此步骤由{who}办理",
+                        who = Text::join(who.into_iter().map(Text::from), "或")
+                    )
                 });
             Some(Offer { step, allowed })
         })

@@ -78,7 +78,7 @@ async fn check_throttle(app: &App, addr: &str, phone: &str, now: i64) -> AppResu
     if last_minute > 0 || last_hour >= 5 || by_addr >= 20 {
         return Err(AppError::Throttled {
             code: "register.code_throttled",
-            message: "验证码发送过于频繁，请稍后再试",
+            message: "验证码发送过于频繁，请稍后再试".into(),
             retry_after: 60,
         });
     }

@@ -167,7 +167,7 @@ pub async fn book(
                 .any(|f| e.fields.contains_key(*f)) =>
         {
             let msg = super::shown_in_place(&state, &mut e).await;
-            let fields = e.fields.clone().into_iter().collect();
+            let fields = e.fields_in(ctx.lang).into_iter().collect();
             book_page(&state, &ctx, &body.slot, &p, Some((msg, fields)), e.status).await
         }
         Err(mut e) if e.status.is_client_error() && e.status != StatusCode::FORBIDDEN => {

@@ -105,7 +105,7 @@ async fn outcome(
             let message = super::shown_in_place(state, &mut e).await;
             Ok(Outcome {
                 error: Some(message),
-                fields: e.fields.clone(),
+                fields: e.fields_in(ctx.lang).into_iter().collect(),
                 status: Some(e.status),
                 ..Default::default()
             })

@@ -183,7 +183,7 @@ pub async fn login_code(
     match crate::api::register::kiosk_code(&state, &ctx, &id).await {
         Ok(()) => step.code_sent = true,
         Err(e) if e.status.is_client_error() => {
-            step.error = Some(e.message.clone());
+            step.error = Some(e.message_in(ctx.lang));
             step.status = e.status;
         }
         Err(e) => return Err(e.into()),
@@ -218,7 +218,7 @@ pub async fn login(
             Ok(res)
         }
         Err(e) if e.status.is_client_error() => {
-            step.error = Some(e.message.clone());
+            step.error = Some(e.message_in(ctx.lang));
             step.status = e.status;
             render_login(&state, &ctx, &headers, step)
         }

@@ -136,6 +136,8 @@ impl Templates {
             env.add_template(name, src)
                 .expect("embedded templates parse");
         }
+        env.add_function("t", translate);
+        env.add_filter("t", translate);
         Self { env }
     }
 
@@ -146,6 +148,32 @@ impl Templates {
             .and_then(|t| t.render(ctx))
             .map_err(ApiError::internal)
     }
+}
+
+/// `t("共{n}件", n=total)` and `label|t`: the key in the page's language
+/// (its `lang`, else the request's), each `{name}` filled from the keyword
+/// arguments.
+fn translate(
+    state: &minijinja::State,
+    key: &str,
+    kwargs: minijinja::value::Kwargs,
+) -> Result<String, minijinja::Error> {
+    let lang = (state.lookup("lang"))
+        .and_then(|v| v.as_str().and_then(tongban_domain::i18n::Lang::parse))
+        .unwrap_or_else(crate::lang::current);
+    let template = tongban_domain::i18n::tr(lang, key);
+    let mut args: Vec<(String, String)> = Vec::new();
+    for name in kwargs.args() {
+        let v: Value = kwargs.get(name)?;
+        args.push((name.to_string(), v.to_string()));
+    }
+    kwargs.assert_all_used()?;
+    if args.is_empty() {
+        return Ok(template.into_owned());
+    }
+    Ok(tongban_domain::i18n::fill(&template, |n| {
+        args.iter().find(|(k, _)| k == n).map(|(_, v)| v.clone())
+    }))
 }
 
 static TEMPLATES: LazyLock<Templates> = LazyLock::new(Templates::new);
@@ -186,12 +214,14 @@ impl IntoResponse for PageError {
             s if s.is_client_error() => "请求有误",
             _ => "服务暂不可用",
         };
+        let lang = crate::lang::current();
+        let message = e.message_in(lang);
         let body = TEMPLATES
             .render(
                 "error.html",
-                context! { title, message => &e.message, large => false, path => "/", nav => "" },
+                context! { title, message => &message, large => false, path => "/", nav => "", lang => lang.as_str() },
             )
-            .unwrap_or_else(|_| e.message.clone());
+            .unwrap_or_else(|_| message.clone());
         let mut res = (e.status, Html(body)).into_response();
         if let Some(a) = e.audit {
             res.extensions_mut().insert(crate::audit::Pending(a));
@@ -216,8 +246,9 @@ pub(crate) async fn shown_in_place(state: &AppState, e: &mut ApiError) -> String
 }
 
 fn error_text(e: &ApiError) -> String {
-    let mut msg = e.message.clone();
-    for (f, m) in &e.fields {
+    let lang = crate::lang::current();
+    let mut msg = e.message_in(lang);
+    for (f, m) in e.fields_in(lang) {
         if !msg.contains(m.as_str()) {
             msg.push_str(&format!("（{f}：{m}）"));
         }
@@ -274,6 +305,8 @@ pub fn router() -> Router<AppState> {
         .route("/register", get(register_form).post(register))
         .route("/register/code", post(register_code))
         .route("/prefs/large", get(large_toggle))
+        .route("/prefs/lang", get(lang_switch))
+        .route("/static/i18n.en.js", get(js_english))
         .route("/progress", get(progress))
         .route("/progress/evaluation", post(rate_by_code))
         .route("/work/cases/{case_no}/evaluation", post(work::rate))
@@ -363,7 +396,9 @@ fn page(
         tongban_domain::authz::authorize(ctx.actor, a, &tongban_domain::authz::Trust::NONE).is_ok()
     };
     let base = context! {
-        user, large => &ctx.large, kiosk => &ctx.kiosk, csrf => ctx.csrf(), path, nav,
+        user, large => &ctx.large, lang => ctx.lang.as_str(),
+        other_lang => if ctx.lang == tongban_domain::i18n::Lang::En { "zh-CN" } else { "en" },
+        other_lang_name => if ctx.lang == tongban_domain::i18n::Lang::En { "中文" } else { "English" }, kiosk => &ctx.kiosk, csrf => ctx.csrf(), path, nav,
         can_grants => ctx.user.is_some() && may(Action::ReadGrants),
         can_audit => may(Action::ReadAudit),
         can_manuals => ctx.user.is_some() && may(Action::ReadManuals),
@@ -451,7 +486,7 @@ async fn search(
     // Bad filters on a page are shown, not fatal.
     let (filter, error) = match search_filter(&p) {
         Ok(f) => (f, None),
-        Err(e) => (Default::default(), Some(e.message)),
+        Err(e) => (Default::default(), Some(e.message_in(ctx.lang))),
     };
     let per = 20;
     let page_no = (p.get("page").and_then(|v| v.parse::<usize>().ok())).map_or(1, |n| n.max(1));
@@ -810,7 +845,7 @@ async fn register_code(
             let notice = format!("验证码已发送至 {}，5分钟内有效", sent.phone);
             again(None, Some(notice), StatusCode::OK)
         }
-        Err(e) if e.status.is_client_error() => again(Some(e.message.clone()), None, e.status),
+        Err(e) if e.status.is_client_error() => again(Some(e.message_in(ctx.lang)), None, e.status),
         Err(e) => Err(e.into()),
     }
 }
@@ -947,6 +982,47 @@ async fn large_toggle(State(state): State<AppState>, p: Params) -> PageResult {
         HeaderValue::from_str(&c).map_err(ApiError::internal)?,
     );
     Ok(res)
+}
+
+/// The language switch: keeps the choice in a cookie and goes back.
+async fn lang_switch(State(state): State<AppState>, p: Params) -> PageResult {
+    let lang = p
+        .get("to")
+        .and_then(tongban_domain::i18n::Lang::parse)
+        .unwrap_or_default();
+    let back = local_path(p.get("back"));
+    let mut res = Redirect::to(&back).into_response();
+    let c = set_cookie(
+        crate::lang::LANG_COOKIE,
+        lang.as_str(),
+        365 * 24 * 3600,
+        true,
+        state.settings.secure_cookies,
+    );
+    res.headers_mut().append(
+        header::SET_COOKIE,
+        HeaderValue::from_str(&c).map_err(ApiError::internal)?,
+    );
+    Ok(res)
+}
+
+/// The English of the scripts' messages (`window.TB_I18N`), for pages in English.
+async fn js_english() -> impl IntoResponse {
+    static JS: LazyLock<String> = LazyLock::new(|| {
+        let table = tongban_domain::i18n::english_files()
+            .find(|(n, _)| *n == "js")
+            .map(|(_, t)| t)
+            .unwrap_or_default();
+        let json = serde_json::to_string(&table).unwrap_or_else(|_| "{}".into());
+        format!("window.TB_I18N = {json};\n")
+    });
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=300"),
+        ],
+        JS.as_str(),
+    )
 }
 
 async fn css() -> impl IntoResponse {

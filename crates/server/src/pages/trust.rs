@@ -131,7 +131,7 @@ pub async fn revoke(
                 &state,
                 &ctx,
                 department,
-                Some(e.message.clone()),
+                Some(e.message_in(ctx.lang)),
                 None,
                 e.status,
             )

@@ -44,7 +44,7 @@ pub async fn home(State(state): State<AppState>, ctx: SignedPage, p: Params) -> 
         Some(q) => match tongban_app::cases::search_cases(&state.app(), ctx.actor(), q).await {
             Ok(found) => (Some(found.iter().map(row).collect::<Vec<_>>()), None),
             Err(tongban_app::AppError::Invalid(e)) => {
-                (None, e.0.first().map(|f| f.message.clone()))
+                (None, e.0.first().map(|f| f.message.render(ctx.lang)))
             }
             Err(e) => return Err(ctx.fail(e).into()),
         },
@@ -115,14 +115,14 @@ pub async fn bulk(
                     Err(e) => {
                         let mut e = ctx.fail(e);
                         crate::audit::keep(&state, &mut e).await;
-                        (false, e.message)
+                        (false, e.message_in(ctx.lang))
                     }
                 };
                 rows.push(context! { case_no, ok, message });
             }
             (rows, None)
         }
-        Err(e) => (vec![], Some(ctx.fail(e).message)),
+        Err(e) => (vec![], Some(ctx.fail(e).message_in(ctx.lang))),
     };
     let label = tongban_domain::case::Action::parse(step).map(|s| s.label());
     let values = context! {
@@ -271,8 +271,16 @@ pub async fn create(
                 StatusCode::FORBIDDEN => StatusCode::FORBIDDEN,
                 _ => StatusCode::UNPROCESSABLE_ENTITY,
             };
-            let fields = e.fields.into_iter().collect();
-            render_new(&state, &ctx, &p, Some(e.message), fields, status).await
+            let fields = e.fields_in(ctx.lang).into_iter().collect();
+            render_new(
+                &state,
+                &ctx,
+                &p,
+                Some(e.message_in(ctx.lang)),
+                fields,
+                status,
+            )
+            .await
         }
         Err(e) => Err(ctx.fail(e).into()),
     }
