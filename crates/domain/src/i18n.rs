@@ -101,6 +101,7 @@ const EN_FILES: &[(&str, &str)] = &[
     ("app", include_str!("../../../locales/en/app.toml")),
     ("server", include_str!("../../../locales/en/server.toml")),
     ("pages", include_str!("../../../locales/en/pages.toml")),
+    ("work", include_str!("../../../locales/en/work.toml")),
     (
         "documents",
         include_str!("../../../locales/en/documents.toml"),

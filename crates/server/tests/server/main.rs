@@ -11,6 +11,7 @@ mod cases;
 mod devices;
 mod evaluations;
 mod guide_map;
+mod i18n;
 mod kiosk;
 mod list_batches;
 mod manuals;
