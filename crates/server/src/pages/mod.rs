@@ -155,13 +155,18 @@ impl Templates {
 /// arguments.
 fn translate(
     state: &minijinja::State,
-    key: &str,
+    key: Value,
     kwargs: minijinja::value::Kwargs,
 ) -> Result<String, minijinja::Error> {
     let lang = (state.lookup("lang"))
         .and_then(|v| v.as_str().and_then(tongban_domain::i18n::Lang::parse))
         .unwrap_or_else(crate::lang::current);
-    let template = tongban_domain::i18n::tr(lang, key);
+    // A missing value (an optional label) shows as nothing, as `{{ x }}` would.
+    if key.is_undefined() || key.is_none() {
+        return Ok(String::new());
+    }
+    let key = key.to_string();
+    let template = tongban_domain::i18n::tr(lang, &key);
     let mut args: Vec<(String, String)> = Vec::new();
     for name in kwargs.args() {
         let v: Value = kwargs.get(name)?;
