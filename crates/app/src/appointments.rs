@@ -254,7 +254,7 @@ pub async fn book(app: &App, actor: &Actor, body: &BookBody) -> AppResult<Appoin
             return Err(FieldError::new(
                 "item",
                 "item.unknown",
-                format!("事项“{}”不存在", body.item),
+                tongban_domain::text!("事项“{code}”不存在", code = &body.item),
             )
             .into());
         }

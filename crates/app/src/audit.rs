@@ -12,6 +12,7 @@ use crate::{Actor, App, AppError, AppResult};
 use serde::Serialize;
 use std::collections::HashMap;
 use tongban_domain::authz::{Action, Trust};
+use tongban_domain::i18n::{Lang, Text};
 use tongban_domain::timeline::StoredAudit;
 use tongban_domain::user::User;
 use tongban_domain::validate::{FieldError, ValidationErrors};
@@ -94,15 +95,15 @@ pub struct AuditLine {
     /// The kind's identifier.
     pub kind: String,
     /// The kind in words.
-    pub kind_label: &'static str,
+    pub kind_label: Text,
     /// `allowed` or `denied`.
     pub outcome: &'static str,
     /// 允许 or 被拒绝.
-    pub outcome_label: &'static str,
+    pub outcome_label: Text,
     /// Who, in words: name and hall or department, or the name typed.
-    pub who: String,
+    pub who: Text,
     /// The whole event as a sentence.
-    pub sentence: String,
+    pub sentence: Text,
     /// What it concerns, as recorded.
     pub subject: String,
     /// The client address.
@@ -137,7 +138,7 @@ pub struct KindOption {
     /// Identifier.
     pub id: &'static str,
     /// Words.
-    pub label: &'static str,
+    pub label: Text,
 }
 
 /// A page of the audit log for a platform admin.
@@ -164,7 +165,10 @@ pub async fn audit_page(app: &App, actor: &Actor, q: &AuditQuery) -> AppResult<A
         filters,
         kinds: KINDS
             .iter()
-            .map(|&(id, label)| KindOption { id, label })
+            .map(|&(id, label)| KindOption {
+                id,
+                label: label.into(),
+            })
             .collect(),
         export_max: EXPORT_MAX,
     })
@@ -185,8 +189,13 @@ pub struct AuditExport {
 
 /// The newest [`EXPORT_MAX`] events of the filter as an XLSX workbook (a
 /// sheet of sentences and a sheet saying what was exported), recorded in
-/// the audit log.
-pub async fn audit_export(app: &App, actor: &Actor, q: &AuditQuery) -> AppResult<AuditExport> {
+/// the audit log. Its headings and sentences are in `lang`.
+pub async fn audit_export(
+    app: &App,
+    actor: &Actor,
+    q: &AuditQuery,
+    lang: Lang,
+) -> AppResult<AuditExport> {
     actor.authorize(Action::ReadAudit, &Trust::NONE)?;
     let (mut filter, filters) = parse(app, q).await?;
     let mut names = Names::load(app).await?;
@@ -203,7 +212,7 @@ pub async fn audit_export(app: &App, actor: &Actor, q: &AuditQuery) -> AppResult
         }
     };
     let stamp = tongban_store::rfc3339(app.now.ms());
-    let bytes = words::workbook(&lines, &filters, truncated, &stamp)
+    let bytes = words::workbook(&lines, &filters, truncated, &stamp, lang)
         .map_err(|e| AppError::Internal(format!("audit export not written: {e}")))?;
     let detail = serde_json::json!({
         "rows": lines.len(), "truncated": truncated, "filters": filters,
@@ -303,7 +312,12 @@ fn case_subject(s: &str) -> String {
 }
 
 /// A typed day, or the field's error.
-fn day(s: &str, field: &str, label: &str, errs: &mut ValidationErrors) -> Option<time::Date> {
+fn day(
+    s: &str,
+    field: &str,
+    label: &'static str,
+    errs: &mut ValidationErrors,
+) -> Option<time::Date> {
     if s.is_empty() {
         return None;
     }
@@ -311,7 +325,7 @@ fn day(s: &str, field: &str, label: &str, errs: &mut ValidationErrors) -> Option
     match time::Date::parse(s, format) {
         Ok(d) => Some(d),
         Err(_) => {
-            let msg = format!("{label}应为“年-月-日”，如 2026-12-01");
+            let msg = tongban_domain::text!("{label}应为“年-月-日”，如 2026-12-01", label = label);
             errs.push(FieldError::new(field, "invalid", msg));
             None
         }

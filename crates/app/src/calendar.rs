@@ -150,7 +150,7 @@ fn dates(field: &str, list: &[String], errs: &mut ValidationErrors) -> BTreeSet<
             None => errs.push(FieldError::new(
                 format!("{field}[{i}]"),
                 "date",
-                format!("“{d}”不是 YYYY-MM-DD 日期"),
+                tongban_domain::text!("“{day}”不是 YYYY-MM-DD 日期", day = d),
             )),
         }
     }

@@ -12,6 +12,8 @@ use tongban_domain::DepartmentId;
 use tongban_domain::authz::{Action, Trust, authorize};
 use tongban_domain::city::{Department, RegionLevel};
 use tongban_domain::grant::{Grant, HallPlace, Right, own_hall};
+use tongban_domain::i18n::Text;
+use tongban_domain::text;
 
 /// One department's grants, as its page shows them.
 #[derive(Debug, Serialize)]
@@ -57,7 +59,7 @@ pub struct Labelled {
     /// Its key.
     pub id: String,
     /// Its label.
-    pub label: String,
+    pub label: Text,
 }
 
 /// A hall's row.
@@ -79,7 +81,7 @@ pub struct Cell {
     /// `own`, `granted`, `expiring` or `none`.
     pub state: &'static str,
     /// In words.
-    pub text: String,
+    pub text: Text,
 }
 
 /// A grant in the history.
@@ -88,11 +90,11 @@ pub struct HistoryRow {
     /// Its id.
     pub id: i64,
     /// Who holds it, in words.
-    pub grantee: String,
+    pub grantee: Text,
     /// The rights, in words.
     pub rights: Vec<&'static str>,
     /// The items, or "全部事项".
-    pub items: String,
+    pub items: Text,
     /// First day.
     pub valid_from: String,
     /// Last day.
@@ -104,7 +106,7 @@ pub struct HistoryRow {
     /// `active`, `expired`, `not_yet_valid` or `revoked`.
     pub state: String,
     /// In words.
-    pub state_label: &'static str,
+    pub state_label: Text,
     /// Ending within [`EXPIRING_DAYS`].
     pub expiring: bool,
     /// The revocation.
@@ -160,7 +162,7 @@ pub async fn grant_matrix(app: &App, actor: &Actor, asked: Option<i64>) -> AppRe
         halls: (data.halls.iter())
             .map(|h| choice(h.id.0, &h.name, false))
             .collect(),
-        levels: labelled(RegionLevel::ALL.iter().map(|l| (l.as_str(), l.label()))),
+        levels: labelled((RegionLevel::ALL.iter()).map(|l| (l.as_str(), Text::from(l.label())))),
         regions: labelled(
             (data.regions.iter())
                 .filter(|r| {
@@ -169,18 +171,22 @@ pub async fn grant_matrix(app: &App, actor: &Actor, asked: Option<i64>) -> AppRe
                         RegionLevel::City | RegionLevel::County | RegionLevel::Town
                     )
                 })
-                .map(|r| (r.code.as_str(), r.name.as_str())),
+                .map(|r| (r.code.as_str(), Text::raw(&r.name))),
         ),
-        rights: labelled(Right::ALL.iter().map(|r| (r.as_str(), r.label()))),
+        rights: labelled(
+            Right::ALL
+                .iter()
+                .map(|r| (r.as_str(), Text::from(r.label()))),
+        ),
         today: today.to_string(),
         next_year_end: format!("{}-12-31", today.year() + 1),
     })
 }
 
-fn labelled<'a>(l: impl Iterator<Item = (&'a str, &'a str)>) -> Vec<Labelled> {
+fn labelled<'a>(l: impl Iterator<Item = (&'a str, Text)>) -> Vec<Labelled> {
     l.map(|(id, label)| Labelled {
         id: id.to_owned(),
-        label: label.to_owned(),
+        label,
     })
     .collect()
 }
@@ -206,12 +212,9 @@ fn rows(data: &RefData, dept: &Department, mine: &[&Grant], today: Date) -> Vec<
 /// What the hall at `place` holds of `right` today, from the department's
 /// grants `mine`.
 fn cell(own: bool, mine: &[&Grant], place: &HallPlace, right: Right, today: Date) -> Cell {
-    let cell = |state, text: &str| Cell {
-        state,
-        text: text.to_owned(),
-    };
+    let cell = |state, text: Text| Cell { state, text };
     if own {
-        return cell("own", "本部门窗口");
+        return cell("own", "本部门窗口".into());
     }
     let covering: Vec<&&Grant> = mine
         .iter()
@@ -220,13 +223,20 @@ fn cell(own: bool, mine: &[&Grant], place: &HallPlace, right: Right, today: Date
     let live: Vec<_> = covering.iter().filter(|g| g.in_force(today)).collect();
     if let Some(g) = live.iter().find(|g| g.items.is_none()).or(live.first()) {
         let expiring = (g.valid_to - today).whole_days() <= EXPIRING_DAYS;
-        let scope = match &g.items {
-            None => "全部事项".to_owned(),
-            Some(l) => format!("{}项事项", l.len()),
+        let scope: Text = match &g.items {
+            None => "全部事项".into(),
+            Some(l) => text!("{n}项事项", n = l.len()),
         };
-        let soon = if expiring { "（即将到期）" } else { "" };
-        let text = format!("{scope}，至{}{soon}", g.valid_to);
-        return cell(if expiring { "expiring" } else { "granted" }, &text);
+        let text = if expiring {
+            text!(
+                "{scope}，至{to}（即将到期）",
+                scope = scope,
+                to = g.valid_to
+            )
+        } else {
+            text!("{scope}，至{to}", scope = scope, to = g.valid_to)
+        };
+        return cell(if expiring { "expiring" } else { "granted" }, text);
     }
     // Nothing in force: say why.
     let why = if covering.iter().any(|g| g.revoked.is_some()) {
@@ -238,7 +248,7 @@ fn cell(own: bool, mine: &[&Grant], place: &HallPlace, right: Right, today: Date
     } else {
         "未授权"
     };
-    cell("none", why)
+    cell("none", why.into())
 }
 
 fn history_row(data: &RefData, g: &Grant, today: Date) -> HistoryRow {
@@ -248,7 +258,9 @@ fn history_row(data: &RefData, g: &Grant, today: Date) -> HistoryRow {
         id: v.id,
         grantee: v.grantee.label,
         rights: v.rights.iter().map(|r| r.label()).collect(),
-        items: v.items.map_or_else(|| "全部事项".into(), |l| l.join("、")),
+        items: v
+            .items
+            .map_or_else(|| "全部事项".into(), |l| Text::raw(l.join("、"))),
         valid_from: v.valid_from,
         valid_to: v.valid_to,
         reason: v.reason,
@@ -258,7 +270,8 @@ fn history_row(data: &RefData, g: &Grant, today: Date) -> HistoryRow {
             "expired" => "已过期",
             "revoked" => "已撤销",
             _ => "尚未生效",
-        },
+        }
+        .into(),
         state: v.state,
         expiring: v.expiring,
         revoked: v.revoked.map(|r| Revoked {

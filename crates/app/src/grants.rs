@@ -10,6 +10,8 @@ use time::Date;
 use tongban_domain::authz::{Action, Trust};
 use tongban_domain::city::RegionLevel;
 use tongban_domain::grant::{Grant, Grantee, Right, own_hall};
+use tongban_domain::i18n::Text;
+use tongban_domain::text;
 use tongban_domain::{DepartmentId, FieldError, HallId, ItemCode, RegionCode, ValidationErrors};
 use tongban_store::{NewGrant, StoreError};
 use utoipa::ToSchema;
@@ -26,8 +28,8 @@ pub struct GranteeView {
     pub level: Option<RegionLevel>,
     /// …in this region or below it.
     pub region: Option<RegionView>,
-    /// zh-CN description, e.g. “荔城区 全部社区（村）级服务中心”.
-    pub label: String,
+    /// Description, e.g. “荔城区 全部社区（村）级服务中心”.
+    pub label: Text,
 }
 
 /// A region, by code and name.
@@ -115,7 +117,7 @@ pub fn view(data: &RefData, g: &Grant, today: Date) -> GrantView {
                 }),
                 level: None,
                 region: None,
-                label: name,
+                label: Text::raw(name),
             }
         }
         Grantee::Level { level, region } => {
@@ -127,7 +129,11 @@ pub fn view(data: &RefData, g: &Grant, today: Date) -> GrantView {
                     code: region.0.clone(),
                     name: name.clone(),
                 }),
-                label: format!("{name} 全部{}级服务中心", level.label()),
+                label: text!(
+                    "{region} 全部{level}级服务中心",
+                    region = name,
+                    level = level.label()
+                ),
             }
         }
     };
@@ -244,7 +250,7 @@ fn grantee_of(data: &RefData, g: &GranteeInput, errs: &mut ValidationErrors) -> 
                 errs.push(FieldError::new(
                     "grantee.region",
                     "region.unknown",
-                    format!("行政区划代码“{r}”不存在"),
+                    text!("行政区划代码“{code}”不存在", code = r.to_owned()),
                 ));
             }
             level.filter(|_| known).map(|level| Grantee::Level {
@@ -289,7 +295,10 @@ async fn items_of(
             errs.push(FieldError::new(
                 format!("items[{i}]"),
                 "grant.item",
-                format!("事项“{code}”不存在或不由授权部门实施"),
+                text!(
+                    "事项“{code}”不存在或不由授权部门实施",
+                    code = code.0.clone()
+                ),
             ));
         } else if !codes.contains(&code) {
             codes.push(code);
@@ -324,7 +333,10 @@ async fn validate(
             None => errs.push(FieldError::new(
                 "rights",
                 "grant.right",
-                format!("“{r}”不是可授予的权限（remote_acceptance、one_time_notice、original_verification、result_delivery）"),
+                text!(
+                    "“{right}”不是可授予的权限（remote_acceptance、one_time_notice、original_verification、result_delivery）",
+                    right = r
+                ),
             )),
         }
     }

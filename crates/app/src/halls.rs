@@ -6,6 +6,8 @@
 use crate::{App, AppResult};
 use serde::Serialize;
 use tongban_domain::city::{Hall, HallKind, Region, RegionLevel, nearness};
+use tongban_domain::i18n::Text;
+use tongban_domain::text;
 use tongban_domain::{ItemCode, RegionCode};
 
 /// What the visitor asked: words (a place or an item), a place to be near,
@@ -40,7 +42,7 @@ pub struct HallDirectory {
     /// Something asked: the halls found, nearest first when a place is chosen.
     pub found: Option<Vec<HallCard>>,
     /// What the search found, in words.
-    pub summary: Option<String>,
+    pub summary: Option<Text>,
 }
 
 /// An item the halls were found by.
@@ -76,7 +78,7 @@ pub struct PlaceOption {
 #[derive(Debug, Serialize)]
 pub struct HallGroup {
     /// Heading.
-    pub label: &'static str,
+    pub label: Text,
     /// The halls.
     pub halls: Vec<HallCard>,
 }
@@ -97,13 +99,13 @@ pub struct HallCard {
     /// Opening hours.
     pub opening_hours: String,
     /// 错时延时 hours, weekend hours and the 24-hour area, in words.
-    pub more_hours: String,
+    pub more_hours: Text,
     /// Switchboard, shown.
     pub phone: String,
     /// Switchboard, dialled (`tel:` target).
     pub tel: String,
     /// How near the chosen place, in words.
-    pub distance: Option<&'static str>,
+    pub distance: Option<Text>,
     /// Its windows, 专窗 first.
     pub windows: Vec<WindowLine>,
 }
@@ -209,7 +211,7 @@ pub async fn directory(app: &App, ask: DirectoryQuery) -> AppResult<HallDirector
         .map(|h| {
             let n = near_region.and_then(|r| nearness(regions, &r.code, &h.region));
             let mut c = card(h, regions);
-            c.distance = n.map(|n| distance_words(n, near_region.map(|r| r.level)));
+            c.distance = n.map(|n| distance_words(n, near_region.map(|r| r.level)).into());
             (n.unwrap_or(usize::MAX), c)
         })
         .collect();
@@ -239,16 +241,21 @@ pub async fn directory(app: &App, ask: DirectoryQuery) -> AppResult<HallDirector
     })
 }
 
-fn summary(q: &str, item: Option<&ItemRef>, near: Option<&Region>, n: usize) -> String {
+fn summary(q: &str, item: Option<&ItemRef>, near: Option<&Region>, n: usize) -> Text {
     let what = match (item, q.is_empty()) {
-        (Some(i), _) => format!("可办理“{}”的服务大厅", i.name),
-        (None, false) => format!("与“{q}”有关的服务大厅"),
-        (None, true) => "服务大厅".to_owned(),
+        (Some(i), _) => text!("可办理“{item}”的服务大厅", item = &i.name),
+        (None, false) => text!("与“{q}”有关的服务大厅", q = q.to_owned()),
+        (None, true) => "服务大厅".into(),
     };
     match (n, near) {
-        (0, _) => format!("没有找到{what}。请换一个地名或事项名称再试。"),
-        (n, Some(r)) => format!("共 {n} 个{what}，按离{}由近到远排列。", r.name),
-        (n, None) => format!("共 {n} 个{what}。"),
+        (0, _) => text!("没有找到{what}。请换一个地名或事项名称再试。", what = what),
+        (n, Some(r)) => text!(
+            "共 {n} 个{what}，按离{place}由近到远排列。",
+            n = n,
+            what = what,
+            place = &r.name
+        ),
+        (n, None) => text!("共 {n} 个{what}。", n = n, what = what),
     }
 }
 
@@ -276,18 +283,20 @@ fn place_matches(h: &Hall, regions: &[Region], q: &str) -> bool {
 }
 
 /// A hall's hours beyond the regular ones, in words.
-fn more_hours(h: &Hall) -> String {
+fn more_hours(h: &Hall) -> Text {
     let mut parts = Vec::new();
     if !h.extended_hours.is_empty() {
-        parts.push(format!("错时延时 {}", h.extended_hours.replace(',', "、")));
+        let hours = h.extended_hours.replace(',', "、");
+        parts.push(text!("错时延时 {hours}", hours = hours));
     }
     if !h.weekend_hours.is_empty() {
-        parts.push(format!("周末 {}", h.weekend_hours.replace(',', "、")));
+        let hours = h.weekend_hours.replace(',', "、");
+        parts.push(text!("周末 {hours}", hours = hours));
     }
     if h.self_service_24h {
-        parts.push("24小时自助服务区".to_owned());
+        parts.push("24小时自助服务区".into());
     }
-    parts.join("；")
+    Text::join(parts, "；")
 }
 
 fn card(h: &Hall, regions: &[Region]) -> HallCard {
@@ -348,7 +357,10 @@ fn by_level(cards: Vec<HallCard>, halls: &[Hall]) -> Vec<HallGroup> {
                     (h.level == level && kind.is_none_or(|k| h.kind == k)).then(|| slot.take())?
                 })
                 .collect();
-            HallGroup { label, halls }
+            HallGroup {
+                label: label.into(),
+                halls,
+            }
         })
         .collect()
 }

@@ -20,7 +20,7 @@ pub struct Licence {
 
 impl Licence {
     /// As a person reads it: the type, the issuer and the identifier's end.
-    pub fn label(&self) -> String {
+    pub fn label(&self) -> tongban_domain::i18n::Text {
         let tail: String = self
             .reference
             .chars()
@@ -30,7 +30,12 @@ impl Licence {
             .into_iter()
             .rev()
             .collect();
-        format!("电子{}（{}，证照标识…{}）", self.kind, self.issuer, tail)
+        tongban_domain::text!(
+            "电子{kind}（{issuer}，证照标识…{tail}）",
+            kind = &self.kind,
+            issuer = &self.issuer,
+            tail = tail
+        )
     }
 }
 

@@ -378,7 +378,7 @@ fn check_entry(
         errs.push(FieldError::new(
             at("items"),
             "item.unknown",
-            format!("事项“{}”不存在", e.item),
+            tongban_domain::text!("事项“{code}”不存在", code = e.item.clone()),
         ));
         return;
     };
@@ -387,7 +387,7 @@ fn check_entry(
             errs.push(FieldError::new(
                 at("halls"),
                 "hall.unknown",
-                format!("服务中心{}不存在", h.0),
+                tongban_domain::text!("服务中心{id}不存在", id = h.0),
             ));
         }
     }
@@ -647,14 +647,19 @@ pub async fn public_list(app: &App, day: Option<&str>) -> AppResult<PublicList> 
     })
 }
 
-/// Exports a batch as XLSX.
-pub async fn export_batch(app: &App, actor: &Actor, no: i32) -> AppResult<BatchExport> {
+/// Exports a batch as XLSX, its headings and words in `lang`.
+pub async fn export_batch(
+    app: &App,
+    actor: &Actor,
+    no: i32,
+    lang: tongban_domain::i18n::Lang,
+) -> AppResult<BatchExport> {
     actor.authorize(Action::ManageListBatches, &Trust::NONE)?;
     let rec = app.store.batch(no).await.map_err(not_found)?;
     let entries = app.store.batch_entries(no).await?;
     let lookups = Lookups::load_at(app, actor.revision).await?;
     let items = items(app).await?;
-    xlsx::export(&rec, &entries, &items, &lookups)
+    xlsx::export(&rec, &entries, &items, &lookups, lang)
 }
 
 /// Imports an XLSX sheet into a draft batch: every row checked, each error

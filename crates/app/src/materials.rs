@@ -150,7 +150,7 @@ async fn check_receipt(
         errs.push(FieldError::new(
             "method",
             "material.no_license",
-            format!("“{}”不能以电子证照代替，请上传扫描件", m.name),
+            text!("“{name}”不能以电子证照代替，请上传扫描件", name = &m.name),
         ));
     }
     let mut receipt = MaterialReceipt {
@@ -238,7 +238,10 @@ async fn check_licence(
         Err(FieldError::new(
             "license_ref",
             "licence.not_found",
-            format!("电子证照库中没有该证照（{kind}），请核对证照标识或上传扫描件"),
+            text!(
+                "电子证照库中没有该证照（{kind}），请核对证照标识或上传扫描件",
+                kind = kind.to_owned()
+            ),
         ))
     })
 }

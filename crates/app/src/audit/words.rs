@@ -8,6 +8,8 @@ use serde_json::Value;
 use tongban_domain::DepartmentId;
 use tongban_domain::case::Action as Step;
 use tongban_domain::grant::Right;
+use tongban_domain::i18n::{Lang, Text};
+use tongban_domain::text;
 use tongban_domain::timeline::{StoredAudit, audit_outcome};
 use tongban_domain::user::{Scope, User};
 
@@ -86,13 +88,14 @@ pub(super) fn line(e: &StoredAudit, ctx: &Context<'_>) -> AuditLine {
         seq: e.seq,
         at: at.get(..19).unwrap_or("").replace('T', " "),
         kind: e.kind.clone(),
-        kind_label: kind_label(&e.kind),
+        kind_label: kind_label(&e.kind).into(),
         outcome,
         outcome_label: if outcome == "denied" {
             "被拒绝"
         } else {
             "允许"
-        },
+        }
+        .into(),
         who,
         sentence,
         subject: e.subject.clone(),
@@ -104,7 +107,7 @@ pub(super) fn line(e: &StoredAudit, ctx: &Context<'_>) -> AuditLine {
 
 /// Who acted: the account's name and its hall or department, or the name
 /// typed at a failed sign-in, or an anonymous caller's address.
-fn who(e: &StoredAudit, ctx: &Context<'_>) -> String {
+fn who(e: &StoredAudit, ctx: &Context<'_>) -> Text {
     let data = ctx.data;
     match (ctx.user, e.actor, &e.username) {
         (Some(u), _, _) => {
@@ -113,22 +116,22 @@ fn who(e: &StoredAudit, ctx: &Context<'_>) -> String {
                     .halls
                     .iter()
                     .find(|x| x.id == h)
-                    .map(|x| x.name.clone()),
-                Scope::Department(d) => department_name(data, d),
+                    .map(|x| Text::raw(&x.name)),
+                Scope::Department(d) => department_name(data, d).map(Text::raw),
                 Scope::Platform => Some("平台".into()),
                 Scope::None => Some("申请人".into()),
             };
             match place {
-                Some(p) => format!("{}（{p}）", u.display_name),
-                None => u.display_name.clone(),
+                Some(p) => text!("{name}（{place}）", name = &u.display_name, place = p),
+                None => Text::raw(&u.display_name),
             }
         }
         (None, _, Some(name)) if e.actor.is_none() && e.kind.starts_with("login") => {
-            format!("用户名“{name}”")
+            text!("用户名“{name}”", name = name)
         }
-        (None, _, Some(name)) => format!("账号 {name}"),
-        (None, Some(id), None) => format!("账号 #{id}"),
-        (None, None, None) => format!("匿名访问者（{}）", e.addr),
+        (None, _, Some(name)) => text!("账号 {name}", name = name),
+        (None, Some(id), None) => text!("账号 #{id}", id = id),
+        (None, None, None) => text!("匿名访问者（{addr}）", addr = &e.addr),
     }
 }
 
@@ -147,111 +150,147 @@ fn hall_name(data: &RefData, h: i64) -> Option<String> {
 }
 
 /// The event as one sentence.
-fn sentence(e: &StoredAudit, ctx: &Context<'_>, who: &str, d: &Value) -> String {
+fn sentence(e: &StoredAudit, ctx: &Context<'_>, who: &Text, d: &Value) -> Text {
     let n = |k: &str| d[k].as_i64().unwrap_or(0);
     let kiosk = d["method"] == "kiosk_code";
+    let who = who.clone();
     match e.kind.as_str() {
-        "denied" => format!(
-            "{who}{}：被拒绝，{}",
-            attempted(e, ctx, d["action"].as_str().unwrap_or("")),
-            reason(ctx, &d["denial"])
+        "denied" => text!(
+            "{who}{attempted}：被拒绝，{reason}",
+            who = who,
+            attempted = attempted(e, ctx, d["action"].as_str().unwrap_or("")),
+            reason = reason(ctx, &d["denial"])
         ),
-        "login" if kiosk => format!("{who}在自助终端以短信验证码登录"),
-        "login" if d["kind"] == "bearer" => format!("{who}登录并取得接口令牌"),
-        "login" => format!("{who}登录"),
-        "login_failed" if kiosk => format!("{who}在自助终端登录：被拒绝，验证码错误"),
-        "login_failed" if d["known_account"] == false => {
-            format!("{who}登录：被拒绝，没有这个账号")
+        "login" if kiosk => text!("{who}在自助终端以短信验证码登录", who = who),
+        "login" if d["kind"] == "bearer" => text!("{who}登录并取得接口令牌", who = who),
+        "login" => text!("{who}登录", who = who),
+        "login_failed" if kiosk => {
+            text!("{who}在自助终端登录：被拒绝，验证码错误", who = who)
         }
-        "login_failed" => format!("{who}登录：被拒绝，密码错误"),
-        "login_throttled" => format!(
-            "{who}登录：被拒绝，失败次数过多，暂停15分钟（本地址此账号失败{}次，该账号共{}次，该地址共{}次）",
-            n("failures_here"),
-            n("failures_by_account"),
-            n("failures_by_address")
+        "login_failed" if d["known_account"] == false => {
+            text!("{who}登录：被拒绝，没有这个账号", who = who)
+        }
+        "login_failed" => text!("{who}登录：被拒绝，密码错误", who = who),
+        "login_throttled" => text!(
+            "{who}登录：被拒绝，失败次数过多，暂停15分钟（本地址此账号失败{here}次，该账号共{account}次，该地址共{address}次）",
+            who = who,
+            here = n("failures_here"),
+            account = n("failures_by_account"),
+            address = n("failures_by_address")
         ),
-        "login_attack" => format!(
-            "{who}的密码疑遭猜测：短时间内登录失败{}次，已提醒管理员",
-            n("failures_by_account")
+        "login_attack" => text!(
+            "{who}的密码疑遭猜测：短时间内登录失败{n}次，已提醒管理员",
+            who = who,
+            n = n("failures_by_account")
         ),
-        "token_used" => format!(
-            "{who}从新地址 {} 使用接口令牌（有效期至{}）",
-            e.addr,
-            d["expires_at"]
+        "token_used" => text!(
+            "{who}从新地址 {addr} 使用接口令牌（有效期至{until}）",
+            who = who,
+            addr = &e.addr,
+            until = d["expires_at"]
                 .as_str()
                 .and_then(|t| t.get(..10))
                 .unwrap_or("—")
+                .to_owned()
         ),
-        "pii_view" => format!("{who}查看办件 {} 的完整证件号码", e.subject),
-        "code_guessing" => format!(
-            "{who}反复输错办件 {}{} 的查询验证码：被拒绝，疑为猜测（该办件错{}次，该地址错{}次）",
-            e.subject.strip_prefix("case:").unwrap_or(&e.subject),
+        "pii_view" => text!(
+            "{who}查看办件 {no} 的完整证件号码",
+            who = who,
+            no = &e.subject
+        ),
+        "code_guessing" => {
+            let no = e
+                .subject
+                .strip_prefix("case:")
+                .unwrap_or(&e.subject)
+                .to_owned();
+            let (by_case, by_addr) = (n("failures_by_case"), n("failures_by_address"));
             if d["case_exists"] == false {
-                "（不存在）"
+                text!(
+                    "{who}反复输错办件 {no}（不存在） 的查询验证码：被拒绝，疑为猜测（该办件错{by_case}次，该地址错{by_addr}次）",
+                    who = who,
+                    no = no,
+                    by_case = by_case,
+                    by_addr = by_addr
+                )
             } else {
-                ""
-            },
-            n("failures_by_case"),
-            n("failures_by_address")
-        ),
+                text!(
+                    "{who}反复输错办件 {no} 的查询验证码：被拒绝，疑为猜测（该办件错{by_case}次，该地址错{by_addr}次）",
+                    who = who,
+                    no = no,
+                    by_case = by_case,
+                    by_addr = by_addr
+                )
+            }
+        }
         "export" => export(who, &e.subject, d),
         "grant_created" | "grant_revoked" => grant(e, ctx, who, d),
         "city_changed" => city_change(ctx, who, &e.subject, d),
-        "outbox_resend" => format!(
-            "{who}重发发送失败的消息（第{}号）",
-            e.subject.strip_prefix("outbox:").unwrap_or(&e.subject)
+        "outbox_resend" => text!(
+            "{who}重发发送失败的消息（第{no}号）",
+            who = who,
+            no = e
+                .subject
+                .strip_prefix("outbox:")
+                .unwrap_or(&e.subject)
+                .to_owned()
         ),
         other => {
             let what = if kind_label(other) == "其他事件" {
-                format!("其他事件（{other}）")
+                text!("其他事件（{kind}）", kind = other.to_owned())
             } else {
-                kind_label(other).to_owned()
+                kind_label(other).into()
             };
             match e.subject.as_str() {
-                "" => format!("{who}：{what}"),
-                s => format!("{who}：{what}，对象 {s}"),
+                "" => text!("{who}：{what}", who = who, what = what),
+                s => text!(
+                    "{who}：{what}，对象 {subject}",
+                    who = who,
+                    what = what,
+                    subject = s.to_owned()
+                ),
             }
         }
     }
 }
 
 /// What a refused caller tried, e.g. 受理办件 TB….
-fn attempted(e: &StoredAudit, ctx: &Context<'_>, action: &str) -> String {
+fn attempted(e: &StoredAudit, ctx: &Context<'_>, action: &str) -> Text {
     let no = &e.subject;
     let id_of = |prefix: &str| e.subject.strip_prefix(prefix).and_then(|v| v.parse().ok());
     // A window refused before the case existed: the item it would have been.
     if let Some(item) = e.subject.strip_prefix("new:") {
-        return format!("在窗口新建“{item}”办件");
+        return text!("在窗口新建“{item}”办件", item = item.to_owned());
     }
     if let Some(step) = action.strip_prefix("case_step:") {
         return match Step::parse(step) {
-            Some(Step::Accept) => format!("受理办件 {no}"),
-            Some(Step::NotAccept) => format!("对办件 {no} 作不予受理"),
-            Some(Step::Complete) => format!("办结办件 {no}"),
-            Some(Step::Deliver) => format!("送达办件 {no} 的结果"),
-            Some(Step::Decide) => format!("对办件 {no} 作出决定"),
-            Some(Step::Submit) => format!("提交办件 {no}"),
-            Some(Step::Withdraw) => format!("撤回办件 {no}"),
-            Some(s) => format!("对办件 {no} 执行“{}”", s.label()),
-            None => format!("处理办件 {no}"),
+            Some(Step::Accept) => text!("受理办件 {no}", no = no),
+            Some(Step::NotAccept) => text!("对办件 {no} 作不予受理", no = no),
+            Some(Step::Complete) => text!("办结办件 {no}", no = no),
+            Some(Step::Deliver) => text!("送达办件 {no} 的结果", no = no),
+            Some(Step::Decide) => text!("对办件 {no} 作出决定", no = no),
+            Some(Step::Submit) => text!("提交办件 {no}", no = no),
+            Some(Step::Withdraw) => text!("撤回办件 {no}", no = no),
+            Some(s) => text!("对办件 {no} 执行“{step}”", no = no, step = s.label()),
+            None => text!("处理办件 {no}", no = no),
         };
     }
     match action {
-        "read_case" => format!("查看办件 {no}"),
-        "read_case_full" => format!("查看办件 {no} 的完整证件号码"),
-        "receive_material" => format!("登记办件 {no} 的材料"),
-        "rate_case" => format!("评价办件 {no}"),
-        "verify_original" => format!("核验办件 {no} 的原件"),
-        "record_video_check" => format!("对办件 {no} 进行视频核验"),
+        "read_case" => text!("查看办件 {no}", no = no),
+        "read_case_full" => text!("查看办件 {no} 的完整证件号码", no = no),
+        "receive_material" => text!("登记办件 {no} 的材料", no = no),
+        "rate_case" => text!("评价办件 {no}", no = no),
+        "verify_original" => text!("核验办件 {no} 的原件", no = no),
+        "record_video_check" => text!("对办件 {no} 进行视频核验", no = no),
         "open_case" => "新建办件".into(),
         "create_case:online" => "网上申报办件".into(),
         "create_case:window" => match id_of("hall:").and_then(|h| hall_name(ctx.data, h)) {
-            Some(h) => format!("在{h}窗口新建办件"),
+            Some(h) => text!("在{hall}窗口新建办件", hall = h),
             None => "在窗口新建办件".into(),
         },
         "manage_grants" => {
             match id_of("department:").and_then(|d| department_name(ctx.data, DepartmentId(d))) {
-                Some(d) => format!("管理{d}的授权"),
+                Some(d) => text!("管理{department}的授权", department = d),
                 None => "管理授权".into(),
             }
         }
@@ -264,12 +303,12 @@ fn attempted(e: &StoredAudit, ctx: &Context<'_>, action: &str) -> String {
         "editaliases" => "编辑事项别名".into(),
         "listcases" => "查看办件列表".into(),
         _ if no.is_empty() => "执行一项受限操作".into(),
-        _ => format!("对 {no} 执行一项受限操作"),
+        _ => text!("对 {no} 执行一项受限操作", no = no),
     }
 }
 
 /// Why it was refused, in words.
-fn reason(ctx: &Context<'_>, denial: &Value) -> String {
+fn reason(ctx: &Context<'_>, denial: &Value) -> Text {
     // `no_such_case` is recorded as a bare string, the others as an object.
     let kind = denial["denial"].as_str().or(denial.as_str()).unwrap_or("");
     match kind {
@@ -282,17 +321,25 @@ fn reason(ctx: &Context<'_>, denial: &Value) -> String {
                 .as_str()
                 .and_then(Right::parse)
                 .map_or("所需权限", Right::label);
-            let dept = (ctx.denied_department)
+            let dept: Text = (ctx.denied_department)
                 .and_then(|d| department_name(ctx.data, d))
-                .unwrap_or_else(|| "审批部门".into());
+                .map_or_else(|| "审批部门".into(), Text::raw);
             let day = |k: &str| denial[k].as_str().unwrap_or("—").to_owned();
             match denial["why"].as_str().unwrap_or("") {
-                "expired" => format!("{dept}授予的{right}已于{}到期", day("valid_to")),
-                "not_yet_valid" => {
-                    format!("{dept}授予的{right}自{}起才生效", day("valid_from"))
-                }
-                "revoked" => format!("{dept}已撤销{right}"),
-                _ => format!("未获{dept}授予{right}"),
+                "expired" => text!(
+                    "{dept}授予的{right}已于{day}到期",
+                    dept = dept,
+                    right = right,
+                    day = day("valid_to")
+                ),
+                "not_yet_valid" => text!(
+                    "{dept}授予的{right}自{day}起才生效",
+                    dept = dept,
+                    right = right,
+                    day = day("valid_from")
+                ),
+                "revoked" => text!("{dept}已撤销{right}", dept = dept, right = right),
+                _ => text!("未获{dept}授予{right}", dept = dept, right = right),
             }
         }
         _ => "不符合授权规则".into(),
@@ -301,60 +348,69 @@ fn reason(ctx: &Context<'_>, denial: &Value) -> String {
 
 /// A change to the city's set-up, in words: what was created, changed,
 /// retired or staffed.
-fn city_change(ctx: &Context<'_>, who: &str, subject: &str, d: &Value) -> String {
+fn city_change(ctx: &Context<'_>, who: Text, subject: &str, d: &Value) -> Text {
     let (kind, key) = subject.split_once(':').unwrap_or((subject, ""));
     let id: Option<i64> = key.parse().ok();
     let named = |n: Option<String>| n.unwrap_or_else(|| key.to_owned());
     let what = match kind {
-        "region" => format!(
-            "区划 {key}{}",
-            d["name"]
-                .as_str()
-                .map(|n| format!("（{n}）"))
-                .unwrap_or_default()
+        "region" => match d["name"].as_str() {
+            Some(n) => text!(
+                "区划 {code}（{name}）",
+                code = key.to_owned(),
+                name = n.to_owned()
+            ),
+            None => text!("区划 {code}", code = key.to_owned()),
+        },
+        "hall" => text!(
+            "服务中心“{name}”",
+            name = named(id.and_then(|h| hall_name(ctx.data, h)))
         ),
-        "hall" => format!(
-            "服务中心“{}”",
-            named(id.and_then(|h| hall_name(ctx.data, h)))
+        "department" => text!(
+            "部门“{name}”",
+            name = named(id.and_then(|x| department_name(ctx.data, DepartmentId(x))))
         ),
-        "department" => format!(
-            "部门“{}”",
-            named(id.and_then(|x| department_name(ctx.data, DepartmentId(x))))
+        "window" => text!(
+            "窗口 {number}",
+            number = d["number"].as_str().unwrap_or(key).to_owned()
         ),
-        "window" => format!("窗口 {}", d["number"].as_str().unwrap_or(key)),
-        "user" => format!("账号 {key}"),
-        "city.xlsx" => return format!("{who}导入城市设置工作簿"),
-        _ => subject.to_owned(),
+        "user" => text!("账号 {name}", name = key.to_owned()),
+        "city.xlsx" => return text!("{who}导入城市设置工作簿", who = who),
+        _ => Text::raw(subject),
     };
-    let verb = if d["retired"] == true {
-        "撤销"
+    if d["retired"] == true {
+        text!("{who}撤销{what}", who = who, what = what)
     } else if d["created"] == true {
-        "新增"
+        text!("{who}新增{what}", who = who, what = what)
     } else if d.get("named_staff").is_some() {
-        "指定专人："
+        text!("{who}指定专人：{what}", who = who, what = what)
     } else {
-        "修改"
-    };
-    format!("{who}{verb}{what}")
+        text!("{who}修改{what}", who = who, what = what)
+    }
 }
 
 /// An export, in words.
-fn export(who: &str, subject: &str, d: &Value) -> String {
+fn export(who: Text, subject: &str, d: &Value) -> Text {
     let rows = d["rows"].as_i64().unwrap_or(0);
-    let cut = if d["truncated"] == true {
-        "，超出上限的未导出"
-    } else {
-        ""
-    };
+    let cut = d["truncated"] == true;
     match subject {
-        "cases.csv" => format!("{who}导出办件清单（{rows}条{cut}）"),
-        "audit.xlsx" => format!("{who}导出安全审计日志（{rows}条{cut}）"),
-        other => format!("{who}导出{other}"),
+        "cases.csv" if cut => text!(
+            "{who}导出办件清单（{rows}条，超出上限的未导出）",
+            who = who,
+            rows = rows
+        ),
+        "cases.csv" => text!("{who}导出办件清单（{rows}条）", who = who, rows = rows),
+        "audit.xlsx" if cut => text!(
+            "{who}导出安全审计日志（{rows}条，超出上限的未导出）",
+            who = who,
+            rows = rows
+        ),
+        "audit.xlsx" => text!("{who}导出安全审计日志（{rows}条）", who = who, rows = rows),
+        other => text!("{who}导出{what}", who = who, what = other.to_owned()),
     }
 }
 
 /// A grant given or revoked, in words (the grant as on record now).
-fn grant(e: &StoredAudit, ctx: &Context<'_>, who: &str, d: &Value) -> String {
+fn grant(e: &StoredAudit, ctx: &Context<'_>, who: Text, d: &Value) -> Text {
     let id: Option<i64> = e
         .subject
         .strip_prefix("grant:")
@@ -362,45 +418,83 @@ fn grant(e: &StoredAudit, ctx: &Context<'_>, who: &str, d: &Value) -> String {
     let g = id.and_then(|id| ctx.data.grants.iter().find(|g| g.id == id));
     let what = g.map(|g| {
         let v = crate::grants::view(ctx.data, g, ctx.today);
-        let rights: Vec<&str> = v.rights.iter().map(|r| r.label()).collect();
-        let items = match &v.items {
-            Some(l) => format!("（限{}个事项）", l.len()),
-            None => String::new(),
-        };
-        format!(
-            "{}授予{}{}{items}，{}至{}",
-            v.grantor.name,
-            v.grantee.label,
-            rights.join("、"),
-            v.valid_from,
-            v.valid_to
-        )
+        let rights = Text::join(v.rights.iter().map(|r| Text::from(r.label())), "、");
+        let args = (
+            Text::raw(&v.grantor.name),
+            v.grantee.label.clone(),
+            rights,
+            v.valid_from.to_string(),
+            v.valid_to.to_string(),
+        );
+        match &v.items {
+            Some(l) => text!(
+                "{grantor}授予{grantee}{rights}（限{n}个事项），{from}至{to}",
+                grantor = args.0,
+                grantee = args.1,
+                rights = args.2,
+                n = l.len(),
+                from = args.3,
+                to = args.4
+            ),
+            None => text!(
+                "{grantor}授予{grantee}{rights}，{from}至{to}",
+                grantor = args.0,
+                grantee = args.1,
+                rights = args.2,
+                from = args.3,
+                to = args.4
+            ),
+        }
     });
-    let no = id.map(|i| format!("第{i}号")).unwrap_or_default();
-    let why = d["reason"].as_str().filter(|r| !r.is_empty());
-    match (e.kind.as_str(), what) {
-        ("grant_created", Some(w)) => format!("{who}新增授权{no}：{w}"),
-        ("grant_created", None) => format!("{who}新增授权{no}"),
-        (_, Some(w)) => format!(
-            "{who}撤销授权{no}（{w}），理由：{}",
-            why.unwrap_or("未说明")
+    let why: Text = d["reason"]
+        .as_str()
+        .filter(|r| !r.is_empty())
+        .map_or_else(|| "未说明".into(), Text::raw);
+    match (e.kind.as_str(), what, id) {
+        ("grant_created", Some(w), Some(i)) => {
+            text!("{who}新增授权第{no}号：{what}", who = who, no = i, what = w)
+        }
+        ("grant_created", Some(w), None) => text!("{who}新增授权：{what}", who = who, what = w),
+        ("grant_created", None, Some(i)) => text!("{who}新增授权第{no}号", who = who, no = i),
+        ("grant_created", None, None) => text!("{who}新增授权", who = who),
+        (_, Some(w), Some(i)) => text!(
+            "{who}撤销授权第{no}号（{what}），理由：{why}",
+            who = who,
+            no = i,
+            what = w,
+            why = why
         ),
-        (_, None) => format!("{who}撤销授权{no}，理由：{}", why.unwrap_or("未说明")),
+        (_, Some(w), None) => text!(
+            "{who}撤销授权（{what}），理由：{why}",
+            who = who,
+            what = w,
+            why = why
+        ),
+        (_, None, Some(i)) => text!(
+            "{who}撤销授权第{no}号，理由：{why}",
+            who = who,
+            no = i,
+            why = why
+        ),
+        (_, None, None) => text!("{who}撤销授权，理由：{why}", who = who, why = why),
     }
 }
 
-/// The export's workbook: the events (newest first) and what was exported.
+/// The export's workbook, in `lang`: the events (newest first) and what
+/// was exported.
 pub(super) fn workbook(
     lines: &[AuditLine],
     filters: &AuditFilters,
     truncated: bool,
     stamp: &str,
+    lang: Lang,
 ) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
     use rust_xlsxwriter::{Format, Workbook};
+    let t = |s: &'static str| Text::from(s).render(lang);
     let mut wb = Workbook::new();
     let bold = Format::new().set_bold();
     let ws = wb.add_worksheet();
-    ws.set_name("审计日志")?;
+    ws.set_name(t("审计日志"))?;
     let head = [
         "时间",
         "序号",
@@ -414,7 +508,7 @@ pub(super) fn workbook(
     let widths = [20.0, 8.0, 8.0, 14.0, 80.0, 30.0, 24.0, 16.0];
     for (c, (h, w)) in head.iter().zip(widths).enumerate() {
         let c = c as u16;
-        ws.write_string_with_format(0, c, *h, &bold)?;
+        ws.write_string_with_format(0, c, t(h), &bold)?;
         ws.set_column_width(c, w)?;
     }
     for (r, l) in lines.iter().enumerate() {
@@ -422,40 +516,40 @@ pub(super) fn workbook(
         let seq = if l.seq > 0 {
             l.seq.to_string()
         } else {
-            "待封存".into()
+            t("待封存")
         };
         let cells = [
-            &l.at,
-            &seq,
-            l.outcome_label,
-            l.kind_label,
-            &l.sentence,
-            &l.who,
-            &l.subject,
-            &l.addr,
+            l.at.clone(),
+            seq,
+            l.outcome_label.render(lang),
+            l.kind_label.render(lang),
+            l.sentence.render(lang),
+            l.who.render(lang),
+            l.subject.clone(),
+            l.addr.clone(),
         ];
         for (c, v) in cells.iter().enumerate() {
-            ws.write_string(r, c as u16, *v)?;
+            ws.write_string(r, c as u16, v)?;
         }
     }
     ws.set_freeze_panes(1, 0)?;
     let about = wb.add_worksheet();
-    about.set_name("说明")?;
+    about.set_name(t("说明"))?;
     let or_all = |v: &str| {
         if v.is_empty() {
-            "全部".to_owned()
+            t("全部")
         } else {
             v.to_owned()
         }
     };
     let outcome = match filters.outcome.as_str() {
-        "allowed" => "允许".to_owned(),
-        "denied" => "被拒绝".to_owned(),
-        _ => "全部".to_owned(),
+        "allowed" => t("允许"),
+        "denied" => t("被拒绝"),
+        _ => t("全部"),
     };
     let kind = match filters.kind.as_str() {
-        "" => "全部".to_owned(),
-        k => kind_label(k).to_owned(),
+        "" => t("全部"),
+        k => t(kind_label(k)),
     };
     let rows = [
         ("导出时间", stamp.to_owned()),
@@ -469,18 +563,20 @@ pub(super) fn workbook(
         (
             "说明",
             if truncated {
-                format!(
-                    "筛选结果超过{EXPORT_MAX}条，仅导出最新的{EXPORT_MAX}条；请缩小日期范围分批导出"
+                text!(
+                    "筛选结果超过{max}条，仅导出最新的{max}条；请缩小日期范围分批导出",
+                    max = EXPORT_MAX
                 )
+                .render(lang)
             } else {
-                format!("筛选结果已全部导出（每次最多{EXPORT_MAX}条）")
+                text!("筛选结果已全部导出（每次最多{max}条）", max = EXPORT_MAX).render(lang)
             },
         ),
     ];
     about.set_column_width(0, 12.0)?;
     about.set_column_width(1, 70.0)?;
     for (r, (k, v)) in rows.iter().enumerate() {
-        about.write_string_with_format(r as u32, 0, *k, &bold)?;
+        about.write_string_with_format(r as u32, 0, t(k), &bold)?;
         about.write_string(r as u32, 1, v)?;
     }
     wb.save_to_buffer()

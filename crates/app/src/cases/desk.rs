@@ -13,6 +13,7 @@ use tongban_domain::authz::{Action, Denial, authorize};
 use tongban_domain::case::{Action as Step, Status};
 use tongban_domain::catalogue::{MaterialSpec, ReceiptMethod};
 use tongban_domain::i18n::Text;
+use tongban_domain::text;
 use tongban_domain::tongban::Mode;
 use tongban_domain::user::Role;
 use tongban_store::CaseRecord;
@@ -84,9 +85,9 @@ pub struct VideoDesk {
     /// The checks so far (the first page), oldest first.
     pub checks: Vec<crate::video::VideoCheckView>,
     /// Who may be seen: (value, label) — the applicant (a person) and the agent.
-    pub participants: Vec<(&'static str, String)>,
+    pub participants: Vec<(&'static str, Text)>,
     /// The outcomes to record: (value, label).
-    pub outcomes: Vec<(&'static str, &'static str)>,
+    pub outcomes: Vec<(&'static str, Text)>,
 }
 
 /// The applicant's identity read from his card's chip at the window.
@@ -125,7 +126,7 @@ pub struct ChecklistEntry {
     /// What the reviewer checks.
     pub review_points: Vec<String>,
     /// How it was received (the latest receipt), in words.
-    pub received: Option<String>,
+    pub received: Option<Text>,
     /// Every scan received for it, in order.
     pub scans: Vec<Scan>,
     /// The e-licence kind that may stand in for it.
@@ -140,7 +141,7 @@ pub struct Scan {
     /// Its content address.
     pub blob: String,
     /// "PDF" or "图片".
-    pub kind: &'static str,
+    pub kind: Text,
 }
 
 /// An e-licence to pick.
@@ -149,7 +150,7 @@ pub struct LicenceOption {
     /// Its reference in the library.
     pub reference: String,
     /// How it is shown.
-    pub label: String,
+    pub label: Text,
 }
 
 /// A material of the latest one-time notice.
@@ -311,9 +312,9 @@ fn checklist(
         received: latest_receipt(received, &m.key).map(|r| {
             let how = ReceiptMethod::parse(&r.method).map_or("", ReceiptMethod::label);
             if r.original_verified {
-                format!("{how}（窗口已核验原件）")
+                text!("{how}（窗口已核验原件）", how = how)
             } else {
-                how.to_owned()
+                how.into()
             }
         }),
         scans: received
@@ -325,7 +326,8 @@ fn checklist(
                     kind: match r.mime.as_deref() {
                         Some("application/pdf") => "PDF",
                         _ => "图片",
-                    },
+                    }
+                    .into(),
                 })
             })
             .collect(),
@@ -485,12 +487,15 @@ async fn video_desk(app: &App, actor: &Actor, c: &CaseRecord) -> AppResult<Optio
     };
     let mut participants = Vec::new();
     if let Applicant::Person { name, .. } = &c.applicant {
-        participants.push((Participant::Applicant.as_str(), format!("申请人 {name}")));
+        participants.push((
+            Participant::Applicant.as_str(),
+            text!("申请人 {name}", name = name),
+        ));
     }
     if let Some(a) = &c.agent {
         participants.push((
             Participant::Agent.as_str(),
-            format!("委托代理人 {}", a.name),
+            text!("委托代理人 {name}", name = &a.name),
         ));
     }
     Ok(Some(VideoDesk {
@@ -501,7 +506,7 @@ async fn video_desk(app: &App, actor: &Actor, c: &CaseRecord) -> AppResult<Optio
         participants,
         outcomes: VideoOutcome::ALL
             .iter()
-            .map(|o| (o.as_str(), o.label()))
+            .map(|o| (o.as_str(), o.label().into()))
             .collect(),
     }))
 }

@@ -11,7 +11,9 @@ use std::collections::BTreeMap;
 use tongban_domain::ItemCode;
 use tongban_domain::authz::Opener;
 use tongban_domain::guide::Answers;
+use tongban_domain::i18n::Text;
 use tongban_domain::search::SearchFilter;
+use tongban_domain::text;
 use tongban_domain::tongban::Mode;
 
 /// What the wizard has so far.
@@ -219,16 +221,16 @@ pub struct ReceiveRefusal {
     /// The department that has not granted the right.
     pub department: String,
     /// What is missing, naming the department and the right.
-    pub message: String,
+    pub message: Text,
     /// When it applies (an applicant of that department's area), if the
     /// deciding department depends on the applicant.
-    pub when: Option<String>,
+    pub when: Option<Text>,
     /// Modes this window may use instead.
     pub other_modes: Vec<&'static str>,
     /// Halls that hold the right (a few).
     pub halls_that_may: Vec<String>,
     /// How to ask for the grant.
-    pub how_to_ask: String,
+    pub how_to_ask: Text,
 }
 
 /// An item found.
@@ -506,7 +508,7 @@ async fn refusals(
                 .and_then(|id| id_facts(lookups, id))
                 .map(|f| f.region)
         });
-    let candidates: Vec<(tongban_domain::DepartmentId, Option<String>)> = match household
+    let candidates: Vec<(tongban_domain::DepartmentId, Option<Text>)> = match household
         .as_deref()
         .and_then(|h| data.regions.iter().find(|r| r.code.as_str() == h))
     {
@@ -539,7 +541,8 @@ async fn refusals(
                 let area = (data.regions.iter())
                     .find(|r| r.code == i.region)
                     .map_or_else(|| i.region.as_str().to_owned(), |r| r.name.clone());
-                let when = (implementations.len() > 1).then(|| format!("申请人属{area}时"));
+                let when =
+                    (implementations.len() > 1).then(|| text!("申请人属{area}时", area = area));
                 (i.department, when)
             })
             .collect(),
@@ -579,9 +582,17 @@ async fn refusals(
                 department: dept.name.clone(),
                 message: match lack {
                     tongban_domain::grant::Lack::NotGranted => {
-                        format!("{}未授予本窗口“{}”", dept.name, right.label())
+                        text!(
+                            "{department}未授予本窗口“{right}”",
+                            department = &dept.name,
+                            right = right.label()
+                        )
                     }
-                    other => format!("{}：{}", dept.name, other.message(right)),
+                    other => text!(
+                        "{department}：{lack}",
+                        department = &dept.name,
+                        lack = other.message(right)
+                    ),
                 },
                 when: when.clone(),
                 other_modes: window_modes
@@ -592,10 +603,10 @@ async fn refusals(
                     .map(Mode::label)
                     .collect(),
                 halls_that_may,
-                how_to_ask: format!(
-                    "请本中心管理员联系{}，在“授权信任”中为本中心授予“{}”后即可受理",
-                    dept.name,
-                    right.label()
+                how_to_ask: text!(
+                    "请本中心管理员联系{department}，在“授权信任”中为本中心授予“{right}”后即可受理",
+                    department = &dept.name,
+                    right = right.label()
                 ),
             });
         }

@@ -10,6 +10,7 @@ use tongban_domain::case::{Action as Step, Delivery, DeliveryMethod};
 use tongban_domain::catalogue::ItemVersion as Item;
 use tongban_domain::guide::{GuideError, Resolution};
 use tongban_domain::intake::{Agent, Applicant, resolve_jurisdiction};
+use tongban_domain::text;
 use tongban_domain::tongban::Mode;
 use tongban_domain::user::Role;
 use tongban_domain::{DepartmentId, FieldError, HallId, ItemCode, RegionCode, ValidationErrors};
@@ -213,7 +214,7 @@ async fn listed_item(app: &App, lookups: &Lookups, code: &str, ch: &Channel) -> 
             return Err(AppError::field(
                 "item",
                 "item.unknown",
-                format!("事项“{code}”不存在"),
+                text!("事项“{code}”不存在", code = code.to_owned()),
             ));
         }
         Err(e) => return Err(e.into()),
@@ -225,7 +226,11 @@ async fn listed_item(app: &App, lookups: &Lookups, code: &str, ch: &Channel) -> 
         return Err(AppError::field(
             "mode",
             "tongban.mode_not_listed",
-            format!("“{name}”未列入{}的全域通办清单", ch.mode.label()),
+            text!(
+                "“{name}”未列入{mode}的全域通办清单",
+                name = name,
+                mode = ch.mode.label()
+            ),
         ));
     };
     if let Some(h) = ch.hall {
@@ -236,10 +241,11 @@ async fn listed_item(app: &App, lookups: &Lookups, code: &str, ch: &Channel) -> 
             return Err(AppError::field(
                 "hall",
                 "tongban.level_not_listed",
-                format!(
-                    "“{name}”的全域通办层级不含{}（{}）",
-                    h.level.label(),
-                    h.name
+                text!(
+                    "“{name}”的全域通办层级不含{level}（{hall}）",
+                    name = name,
+                    level = h.level.label(),
+                    hall = &h.name
                 ),
             ));
         }
@@ -267,9 +273,9 @@ fn check_input(lookups: &Lookups, item: &Item, cmd: &CaseCreate) -> AppResult<In
             errs.push(FieldError::new(
                 format!("answers.{q}"),
                 "guide.unanswered",
-                format!(
-                    "请回答：{}",
-                    text.map(|x| x.text.as_str()).unwrap_or_default()
+                text!(
+                    "请回答：{question}",
+                    question = text.map(|x| x.text.clone()).unwrap_or_default()
                 ),
             ));
             None
@@ -288,7 +294,7 @@ fn check_input(lookups: &Lookups, item: &Item, cmd: &CaseCreate) -> AppResult<In
             errs.push(FieldError::new(
                 "property_region",
                 "region.unknown",
-                format!("行政区划代码“{r}”不存在"),
+                text!("行政区划代码“{code}”不存在", code = r.to_owned()),
             ));
             None
         }
@@ -376,7 +382,7 @@ fn still_serving(
         return Err(AppError::field(
             "hall",
             "hall.retired",
-            format!("{}已撤销，不再受理新办件", h.name),
+            text!("{hall}已撤销，不再受理新办件", hall = &h.name),
         ));
     }
     match data
@@ -387,9 +393,9 @@ fn still_serving(
         Some(d) => Err(AppError::field(
             "item",
             "department.retired",
-            format!(
-                "审批部门{}已撤销，请联系城市管理员调整事项的实施部门",
-                d.name
+            text!(
+                "审批部门{department}已撤销，请联系城市管理员调整事项的实施部门",
+                department = &d.name
             ),
         )),
         None => Ok(()),
@@ -594,9 +600,10 @@ fn pickup_at(
         return Err(FieldError::new(
             "delivery.hall",
             "delivery.hall_no_right",
-            format!(
-                "{}未获{}授予审批结果送达权，不能在此领取，请另选服务中心",
-                hall.name, dept.name
+            text!(
+                "{hall}未获{department}授予审批结果送达权，不能在此领取，请另选服务中心",
+                hall = &hall.name,
+                department = &dept.name
             ),
         )
         .into());

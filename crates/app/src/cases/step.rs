@@ -17,6 +17,7 @@ use tongban_domain::case::{
 };
 use tongban_domain::catalogue::MaterialSpec;
 use tongban_domain::intake::Applicant;
+use tongban_domain::text;
 use tongban_domain::tongban::Mode;
 use tongban_domain::{FieldError, HallId, ValidationErrors};
 use tongban_store::outbox::{MessageKind, NewMessage};
@@ -272,13 +273,13 @@ async fn apply(
     }
 }
 
-fn need_reason(b: &ActionBody, what: &str) -> Result<String, FieldError> {
+fn need_reason(b: &ActionBody, what: &'static str) -> Result<String, FieldError> {
     let r = b.reason.as_deref().unwrap_or("").trim();
     if r.is_empty() {
         return Err(FieldError::new(
             "reason",
             "required",
-            format!("请填写{what}"),
+            text!("请填写{what}", what = what),
         ));
     }
     if r.chars().count() > 500 {
@@ -411,9 +412,9 @@ fn notice_entry(
         if m.name.trim().is_empty() {
             errs.push(FieldError::new(field("name"), "required", "请填写材料名称"));
         } else if extra_reason.is_none() {
-            let msg = format!(
-                "“{}”不在本办件的材料清单中，须说明需要该材料的理由",
-                m.name.trim()
+            let msg = text!(
+                "“{name}”不在本办件的材料清单中，须说明需要该材料的理由",
+                name = m.name.trim().to_owned()
             );
             errs.push(FieldError::new(
                 field("extra_reason"),
@@ -513,9 +514,9 @@ async fn electronic_file(
         None => Err(AppError::field(
             "materials",
             "materials.not_scanned",
-            format!(
-                "以下材料尚无扫描件或电子证照：{}；请先扫描，或说明例外情形及理由",
-                names.join("、")
+            text!(
+                "以下材料尚无扫描件或电子证照：{names}；请先扫描，或说明例外情形及理由",
+                names = names.join("、")
             ),
         )),
     }
@@ -545,7 +546,7 @@ async fn online_materials_complete(app: &App, c: &CaseRecord, step: Step) -> App
             .map(|m| m.name.as_str())
             .collect();
         if !missing.is_empty() {
-            let msg = format!("请先上传以下材料：{}", missing.join("、"));
+            let msg = text!("请先上传以下材料：{names}", names = missing.join("、"));
             return Err(AppError::field("materials", "materials.missing", msg));
         }
         return Ok(());
@@ -579,9 +580,12 @@ async fn online_materials_complete(app: &App, c: &CaseRecord, step: Step) -> App
         .map(|m| m.name.as_str())
         .collect();
     let msg = if !missing.is_empty() {
-        format!("请先重新上传一次性告知书列明的材料：{}", missing.join("、"))
+        text!(
+            "请先重新上传一次性告知书列明的材料：{names}",
+            names = missing.join("、")
+        )
     } else if named.is_empty() && !receipts.iter().any(|r| r.recorded_at >= notice.at) {
-        "请先上传补正材料".to_owned()
+        "请先上传补正材料".into()
     } else {
         return Ok(());
     };

@@ -6,6 +6,8 @@ use crate::views::CaseView;
 use crate::{Actor, App, AppResult, Lookups};
 use serde::Serialize;
 use tongban_domain::authz::{Action, CaseVisibility, Opener, Trust, authorize, case_visibility};
+use tongban_domain::i18n::Text;
+use tongban_domain::text;
 
 /// The workbench as the actor sees it.
 #[derive(Debug, Serialize)]
@@ -17,7 +19,7 @@ pub struct Workbench {
     /// The cursor of the next page, if there is one.
     pub next: Option<String>,
     /// He may open a case, and how the link says it.
-    pub create_label: Option<&'static str>,
+    pub create_label: Option<Text>,
     /// His list has a due order, so it can show only the overdue cases.
     pub can_filter_overdue: bool,
     /// The inbox's filters (a department's or a hall's staff), with the
@@ -35,14 +37,14 @@ pub struct Workbench {
     pub counts: Vec<(&'static str, i64)>,
     /// A year of the working-day clock has no official holidays yet (for
     /// whoever may enter them).
-    pub calendar_warning: Option<String>,
+    pub calendar_warning: Option<Text>,
 }
 
 /// A link of the workbench.
 #[derive(Debug, Serialize)]
 pub struct Link {
     /// Its words.
-    pub label: &'static str,
+    pub label: Text,
     /// Where it goes.
     pub href: &'static str,
 }
@@ -122,19 +124,19 @@ pub async fn workbench(
     let mut links = Vec::new();
     if may(Action::ListCases) && !matches!(visibility, CaseVisibility::Applicant(_)) {
         links.push(Link {
-            label: "导出办件清单（CSV，证件号码和电话已遮盖）",
+            label: "导出办件清单（CSV，证件号码和电话已遮盖）".into(),
             href: "/api/v1/cases/export.csv",
         });
     }
     if may(Action::ReadRectifications) {
         links.push(Link {
-            label: "差评整改",
+            label: "差评整改".into(),
             href: "/work/rectifications",
         });
     }
     if may(Action::ManageListBatches) {
         links.push(Link {
-            label: "通办清单批次",
+            label: "通办清单批次".into(),
             href: "/work/list-batches",
         });
     }
@@ -142,7 +144,7 @@ pub async fn workbench(
         && may(Action::ReadHallAppointments { hall })
     {
         links.push(Link {
-            label: "本中心预约",
+            label: "本中心预约".into(),
             href: "/appointments",
         });
     }
@@ -153,8 +155,8 @@ pub async fn workbench(
         CaseVisibility::Hall { .. } | CaseVisibility::Nothing => "窗口工作台",
     };
     let create_label = match Opener::of(actor.who()) {
-        Opener::Applicant => Some("在线申请"),
-        Opener::Helper | Opener::Window => Some("新办件"),
+        Opener::Applicant => Some("在线申请".into()),
+        Opener::Helper | Opener::Window => Some("新办件".into()),
         Opener::Nobody => None,
     };
     // The kept counts of the department's, or the receiving hall's, cases.
@@ -199,7 +201,7 @@ pub async fn workbench(
 }
 
 /// This year and next: those without official holidays yet.
-async fn calendar_warning(app: &App, actor: &Actor) -> AppResult<Option<String>> {
+async fn calendar_warning(app: &App, actor: &Actor) -> AppResult<Option<Text>> {
     let lookups = Lookups::load_at(app, actor.revision).await?;
     let missing: Vec<String> = (lookups.data().cal.missing_years(app.now.today()))
         .iter()
@@ -207,20 +209,21 @@ async fn calendar_warning(app: &App, actor: &Actor) -> AppResult<Option<String>>
         .collect();
     let mut lines = Vec::new();
     if !missing.is_empty() {
-        lines.push(format!(
-            "注意：{} 年尚无官方放假安排，跨入该年的办结期限暂按法定节假日推算（未含调休安排），标注为临时。请在国务院办公厅公布后录入。",
-            missing.join("、")
+        lines.push(text!(
+            "注意：{years} 年尚无官方放假安排，跨入该年的办结期限暂按法定节假日推算（未含调休安排），标注为临时。请在国务院办公厅公布后录入。",
+            years = missing.join("、")
         ));
     }
     if let Some(job) = app.store.due_refresh().await?
         && job.finished_at.is_none()
     {
-        lines.push(format!(
-            "正在按 {} 年的新放假安排在后台重新计算在办件的办结期限：已完成 {} 件。",
-            job.year, job.done
+        lines.push(text!(
+            "正在按 {year} 年的新放假安排在后台重新计算在办件的办结期限：已完成 {done} 件。",
+            year = job.year,
+            done = job.done
         ));
     }
-    Ok((!lines.is_empty()).then(|| lines.join(" ")))
+    Ok((!lines.is_empty()).then(|| Text::join(lines, " ")))
 }
 
 /// The inbox's filter choices: statuses, the items of the 通办 list, the

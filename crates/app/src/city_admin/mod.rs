@@ -15,6 +15,8 @@ use tongban_domain::city_admin::{
     DepartmentDraft, HallDraft, RegionDraft, StaffDraft, StaffingWarning, WindowDraft,
     check_department, check_hall, check_region, check_staff, check_window, staffing_warnings,
 };
+use tongban_domain::i18n::Text;
+use tongban_domain::text;
 use tongban_domain::user::{Role, Scope};
 use tongban_domain::{DepartmentId, FieldError, HallId, RegionCode, UserId, WindowId};
 use tongban_store::{NewUser, StaffFilter, StaffRecord, StaffUpdate, StoreError};
@@ -66,8 +68,8 @@ async fn audited(
 }
 
 /// A key another row has.
-fn taken(field: &'static str, what: &str) -> AppError {
-    AppError::field(field, "taken", format!("{what}已被使用"))
+fn taken(field: &'static str, what: Text) -> AppError {
+    AppError::field(field, "taken", text!("{what}已被使用", what = what))
 }
 
 /// Adds a region or changes the one with its code.
@@ -118,7 +120,7 @@ pub async fn retire_region(app: &App, actor: &Actor, code: &str) -> AppResult<()
         return Err(AppError::field(
             "code",
             "region.in_use",
-            format!("请先撤销其下的：{}", live.join("、")),
+            text!("请先撤销其下的：{names}", names = live.join("、")),
         ));
     }
     match app.store.retire_region(&code, app.now.ms()).await {
@@ -140,7 +142,9 @@ pub async fn create_hall(app: &App, actor: &Actor, d: &HallDraft) -> AppResult<H
     let lookups = Lookups::load(app).await?;
     let hall = check_hall(d, &lookups.data().regions)?;
     let id = match app.store.create_hall(&hall).await {
-        Err(StoreError::Conflict(_)) => return Err(taken("key", &format!("标识 {}", hall.key))),
+        Err(StoreError::Conflict(_)) => {
+            return Err(taken("key", text!("标识 {key}", key = &hall.key)));
+        }
         r => r?,
     };
     audited(
@@ -159,7 +163,9 @@ pub async fn update_hall(app: &App, actor: &Actor, id: HallId, d: &HallDraft) ->
     let lookups = Lookups::load(app).await?;
     let hall = check_hall(d, &lookups.data().regions)?;
     match app.store.update_hall(id, &hall).await {
-        Err(StoreError::Conflict(_)) => return Err(taken("key", &format!("标识 {}", hall.key))),
+        Err(StoreError::Conflict(_)) => {
+            return Err(taken("key", text!("标识 {key}", key = &hall.key)));
+        }
         r => r?,
     }
     audited(
@@ -196,7 +202,10 @@ pub async fn create_window(
     app.store.hall(hall).await?;
     let id = match app.store.create_window(hall, &w).await {
         Err(StoreError::Conflict(_)) => {
-            return Err(taken("number", &format!("窗口号 {}", w.number)));
+            return Err(taken(
+                "number",
+                text!("窗口号 {number}", number = &w.number),
+            ));
         }
         r => r?,
     };
@@ -221,7 +230,10 @@ pub async fn update_window(
     let w = check_window(d)?;
     match app.store.update_window(id, &w).await {
         Err(StoreError::Conflict(_)) => {
-            return Err(taken("number", &format!("窗口号 {}", w.number)));
+            return Err(taken(
+                "number",
+                text!("窗口号 {number}", number = &w.number),
+            ));
         }
         r => r?,
     }
@@ -275,7 +287,11 @@ pub async fn name_window_staff(
                 return Err(AppError::field(
                     "staff",
                     "window.staff",
-                    format!("{name} 不是{}在岗的窗口人员", hall.name),
+                    text!(
+                        "{name} 不是{hall}在岗的窗口人员",
+                        name = name.to_string(),
+                        hall = &hall.name
+                    ),
                 ));
             }
         }
@@ -302,7 +318,9 @@ pub async fn create_department(
     let lookups = Lookups::load(app).await?;
     let dept = check_department(d, &lookups.data().regions)?;
     let id = match app.store.create_department(&dept).await {
-        Err(StoreError::Conflict(_)) => return Err(taken("key", &format!("标识 {}", dept.key))),
+        Err(StoreError::Conflict(_)) => {
+            return Err(taken("key", text!("标识 {key}", key = &dept.key)));
+        }
         r => r?,
     };
     audited(
@@ -326,7 +344,9 @@ pub async fn update_department(
     let lookups = Lookups::load(app).await?;
     let dept = check_department(d, &lookups.data().regions)?;
     match app.store.update_department(id, &dept).await {
-        Err(StoreError::Conflict(_)) => return Err(taken("key", &format!("标识 {}", dept.key))),
+        Err(StoreError::Conflict(_)) => {
+            return Err(taken("key", text!("标识 {key}", key = &dept.key)));
+        }
         r => r?,
     }
     audited(
@@ -381,7 +401,7 @@ pub struct StaffView {
     /// The department.
     pub department: Option<i64>,
     /// Where, in words.
-    pub place: String,
+    pub place: Text,
     /// Mobile (masked).
     pub phone: Option<String>,
     /// May sign in.
@@ -447,12 +467,12 @@ fn staff_view(lookups: &Lookups, r: StaffRecord) -> StaffView {
             .halls
             .iter()
             .find(|x| x.id == h)
-            .map(|x| x.name.clone()),
+            .map(|x| Text::raw(&x.name)),
         Scope::Department(d) => data
             .departments
             .iter()
             .find(|x| x.id == d)
-            .map(|x| x.name.clone()),
+            .map(|x| Text::raw(&x.name)),
         Scope::Platform => Some("全市".into()),
         Scope::None => None,
     };
@@ -464,7 +484,7 @@ fn staff_view(lookups: &Lookups, r: StaffRecord) -> StaffView {
         role_label: u.role.label(),
         hall: u.scope.hall().map(|h| h.0),
         department: u.scope.department().map(|d| d.0),
-        place: place.unwrap_or_default(),
+        place: place.unwrap_or_else(|| Text::raw("")),
         phone: r.phone.as_deref().map(tongban_domain::validate::mask_phone),
         active: u.active,
     }
@@ -506,7 +526,10 @@ pub async fn create_staff(app: &App, actor: &Actor, d: &StaffDraft) -> AppResult
     };
     let id = match app.store.create_user(&new).await {
         Err(StoreError::Conflict(_)) => {
-            return Err(taken("username", &format!("用户名 {}", s.username)));
+            return Err(taken(
+                "username",
+                text!("用户名 {name}", name = &s.username),
+            ));
         }
         r => r?,
     };

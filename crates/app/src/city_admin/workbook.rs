@@ -18,6 +18,8 @@ use tongban_domain::city_admin::{
     DepartmentDraft, HallDraft, RegionDraft, StaffDraft, StaffingWarning, WindowDraft,
     check_department, check_hall, check_region, check_staff, check_window, staffing_warnings,
 };
+use tongban_domain::i18n::Text;
+use tongban_domain::text;
 use tongban_domain::user::Scope;
 use tongban_domain::validate::{FieldError, ValidationErrors};
 use tongban_domain::{DepartmentId, HallId};
@@ -309,14 +311,14 @@ type Row = (usize, HashMap<&'static str, String>);
 
 /// Reads every sheet; a missing sheet or column is named.
 fn read(bytes: &[u8]) -> AppResult<Vec<Vec<Row>>> {
-    let bad = |m: String| AppError::field("file", "city.workbook", m);
+    let bad = |m: Text| AppError::field("file", "city.workbook", m);
     let mut wb: Xlsx<_> =
         Xlsx::new(Cursor::new(bytes)).map_err(|_| bad("文件不是可读取的 XLSX 工作簿".into()))?;
     let mut out = Vec::new();
     for sheet in SHEETS {
         let range = wb
             .worksheet_range(sheet.name)
-            .map_err(|_| bad(format!("工作簿缺少“{}”工作表", sheet.name)))?;
+            .map_err(|_| bad(text!("工作簿缺少“{sheet}”工作表", sheet = sheet.name)))?;
         let mut rows = range.rows();
         let header: Vec<String> = rows
             .next()
@@ -329,7 +331,14 @@ fn read(bytes: &[u8]) -> AppResult<Vec<Vec<Row>>> {
                 .position(|h| h.trim().ends_with(&format!("({key})")) || h.trim() == *label);
             at.push((
                 *key,
-                i.ok_or_else(|| bad(format!("“{}”工作表缺少“{label}({key})”列", sheet.name)))?,
+                i.ok_or_else(|| {
+                    bad(text!(
+                        "“{sheet}”工作表缺少“{label}({key})”列",
+                        sheet = sheet.name,
+                        label = *label,
+                        key = *key
+                    ))
+                })?,
             ));
         }
         let rows: Vec<Row> = rows
@@ -375,8 +384,14 @@ impl Errors {
         for f in e.0 {
             let label = (sheet.columns.iter())
                 .find(|(_, k)| *k == f.field)
-                .map_or(f.field.as_str(), |(l, _)| l);
-            let message = format!("“{}”第{row}行“{label}”：{}", sheet.name, f.message);
+                .map_or_else(|| Text::raw(&f.field), |(l, _)| Text::from(*l));
+            let message = text!(
+                "“{sheet}”第{row}行“{label}”：{message}",
+                sheet = sheet.name,
+                row = row,
+                label = label,
+                message = f.message
+            );
             self.all.push(FieldError::new(
                 format!("{}.{row}.{}", sheet.key, f.field),
                 f.code,
@@ -385,7 +400,7 @@ impl Errors {
         }
     }
 
-    fn one(&mut self, sheet: &Sheet, row: usize, field: &str, code: &'static str, message: String) {
+    fn one(&mut self, sheet: &Sheet, row: usize, field: &str, code: &'static str, message: Text) {
         self.row(
             sheet,
             row,
@@ -422,7 +437,7 @@ pub async fn import_city(app: &App, actor: &Actor, bytes: &[u8]) -> AppResult<Ci
             return Err(AppError::field(
                 "file",
                 "city.conflict",
-                format!("导入与现有数据冲突：{what}"),
+                text!("导入与现有数据冲突：{what}", what = what),
             ));
         }
         r => r?,
@@ -588,7 +603,7 @@ fn check_all(
                 *row,
                 "hall",
                 "hall.unknown",
-                format!("服务中心 {hall} 不存在"),
+                text!("服务中心 {hall} 不存在", hall = hall.to_owned()),
             );
         }
         let staff = get(c, "staff");
@@ -698,7 +713,11 @@ fn check_staff_rows(
                 *row,
                 "number",
                 "window.unknown",
-                format!("“窗口”表中没有 {hall} 的 {number} 号窗口"),
+                text!(
+                    "“窗口”表中没有 {hall} 的 {number} 号窗口",
+                    hall = hall.to_owned(),
+                    number = number.to_owned()
+                ),
             );
         }
         let placed = city
@@ -718,7 +737,11 @@ fn check_staff_rows(
                 *row,
                 "username",
                 "window.staff",
-                format!("{username} 不是 {hall} 的窗口人员"),
+                text!(
+                    "{username} 不是 {hall} 的窗口人员",
+                    username = username.to_owned(),
+                    hall = hall.to_owned()
+                ),
             );
         }
         city.window_staff

@@ -7,7 +7,9 @@ use crate::{AppError, AppResult, Lookups};
 use std::collections::HashMap;
 use tongban_domain::catalogue::ItemSummary;
 use tongban_domain::city::RegionLevel;
+use tongban_domain::i18n::{Lang, Text, tr};
 use tongban_domain::list_batch::BatchEntry;
+use tongban_domain::text;
 use tongban_domain::tongban::Mode;
 use tongban_domain::validate::{FieldError, ValidationErrors};
 use tongban_domain::{HallId, ItemCode};
@@ -47,14 +49,15 @@ fn hall_names(lookups: &Lookups, halls: &[HallId]) -> String {
         .join("、")
 }
 
-/// Writes the batch.
+/// Writes the batch, its headings and words in `lang`.
 pub(super) fn export(
     rec: &BatchRecord,
     entries: &[BatchEntry],
     items: &HashMap<ItemCode, ItemSummary>,
     lookups: &Lookups,
+    lang: Lang,
 ) -> AppResult<BatchExport> {
-    let bytes = workbook(rec, entries, items, lookups)
+    let bytes = workbook(rec, entries, items, lookups, lang)
         .map_err(|e| AppError::Internal(format!("batch export not written: {e}")))?;
     Ok(BatchExport {
         bytes,
@@ -67,26 +70,31 @@ fn workbook(
     entries: &[BatchEntry],
     items: &HashMap<ItemCode, ItemSummary>,
     lookups: &Lookups,
+    lang: Lang,
 ) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
     use rust_xlsxwriter::{Format, Workbook};
+    let t = |s: &'static str| tr(lang, s).into_owned();
     let mut wb = Workbook::new();
     let bold = Format::new().set_bold();
     let ws = wb.add_worksheet();
-    ws.set_name("批次事项")?;
+    ws.set_name(t("批次事项"))?;
     let widths = [14.0, 36.0, 8.0, 36.0, 36.0, 36.0];
     for (c, ((h, _), w)) in COLUMNS.iter().zip(widths).enumerate() {
         let c = c as u16;
-        ws.write_string_with_format(0, c, *h, &bold)?;
+        ws.write_string_with_format(0, c, t(h), &bold)?;
         ws.set_column_width(c, w)?;
     }
-    let join = |v: Vec<&str>| v.join("、");
+    let join = |v: Vec<&'static str>| match lang {
+        Lang::ZhCn => v.join("、"),
+        _ => v.into_iter().map(t).collect::<Vec<_>>().join(", "),
+    };
     for (r, e) in entries.iter().enumerate() {
         let r = r as u32 + 1;
         let name = items.get(&e.item).map_or("", |i| i.name.as_str());
         let cells = [
             e.item.0.clone(),
             name.to_owned(),
-            if e.remove { "移出" } else { "列入" }.to_owned(),
+            t(if e.remove { "移出" } else { "列入" }),
             join(e.modes.iter().map(|m| m.label()).collect()),
             join(e.levels.iter().map(|l| l.label()).collect()),
             hall_names(lookups, &e.halls),
@@ -97,34 +105,26 @@ fn workbook(
     }
     ws.set_freeze_panes(1, 0)?;
     let about = wb.add_worksheet();
-    about.set_name("说明")?;
+    about.set_name(t("说明"))?;
     let notes = [
-        format!(
-            "批次：{}（第{}号，{}）",
-            rec.name,
-            rec.no,
-            rec.state.label()
+        text!(
+            "批次：{name}（第{no}号，{state}）",
+            name = &rec.name,
+            no = rec.no,
+            state = rec.state.label()
         ),
         "操作：列入（新增或变更）或 移出。".into(),
-        format!(
-            "通办模式：{}，多个用“、”分隔。",
-            Mode::ALL
-                .iter()
-                .map(|m| m.label())
-                .collect::<Vec<_>>()
-                .join("、")
+        text!(
+            "通办模式：{modes}，多个用“、”分隔。",
+            modes = Text::join(Mode::ALL.iter().map(|m| Text::from(m.label())), "、")
         ),
-        format!(
-            "通办层级：{}，多个用“、”分隔；指定服务中心写中心全称。",
-            RegionLevel::ALL
-                .iter()
-                .map(|l| l.label())
-                .collect::<Vec<_>>()
-                .join("、")
+        text!(
+            "通办层级：{levels}，多个用“、”分隔；指定服务中心写中心全称。",
+            levels = Text::join(RegionLevel::ALL.iter().map(|l| Text::from(l.label())), "、")
         ),
     ];
     for (r, n) in notes.iter().enumerate() {
-        about.write_string(r as u32, 0, n)?;
+        about.write_string(r as u32, 0, n.render(lang))?;
     }
     about.set_column_width(0, 90.0)?;
     Ok(wb.save_to_buffer()?.to_vec())
@@ -167,7 +167,9 @@ pub(super) fn import(
     let mut col = HashMap::new();
     let mut errs = ValidationErrors::default();
     for (h, field) in COLUMNS {
-        match header.iter().position(|x| x == h) {
+        // The zh-CN heading, or its English (an export in English).
+        let english = tr(Lang::En, h);
+        match (header.iter()).position(|x| x == h || x.eq_ignore_ascii_case(&english)) {
             Some(i) => {
                 col.insert(field, i);
             }
@@ -175,7 +177,7 @@ pub(super) fn import(
             None => errs.push(FieldError::new(
                 "file",
                 "xlsx.column_missing",
-                format!("第1行（表头）缺少“{h}”列"),
+                text!("第1行（表头）缺少“{column}”列", column = h),
             )),
         }
     }
@@ -199,17 +201,24 @@ pub(super) fn import(
             errs.push(FieldError::new(
                 format!("rows[{n}]"),
                 "xlsx.too_many",
-                format!("第{n}行：一次最多导入{IMPORT_MAX}行"),
+                text!("第{row}行：一次最多导入{max}行", row = n, max = IMPORT_MAX),
             ));
             break;
         }
         let at = |f: &str| format!("rows[{n}].{f}");
-        let label = |f: &str| COLUMNS.iter().find(|(_, x)| *x == f).map_or("", |(h, _)| h);
-        let mut bad = |f: &str, code: &'static str, msg: String| {
+        let label = |f: &str| -> &'static str {
+            COLUMNS.iter().find(|(_, x)| *x == f).map_or("", |(h, _)| h)
+        };
+        let mut bad = |f: &str, code: &'static str, msg: Text| {
             errs.push(FieldError::new(
                 at(f),
                 code,
-                format!("第{n}行“{}”：{msg}", label(f)),
+                text!(
+                    "第{row}行“{column}”：{message}",
+                    row = n,
+                    column = label(f),
+                    message = msg
+                ),
             ));
         };
         let code = cell("item");
@@ -217,42 +226,67 @@ pub(super) fn import(
             bad("item", "required", "请填写事项编码".into());
             continue;
         }
-        let remove = match cell("action").as_str() {
+        let action = cell("action");
+        let remove = match action.as_str() {
             "" | "列入" | "新增" | "变更" => false,
             "移出" => true,
+            a if a.eq_ignore_ascii_case(&tr(Lang::En, "列入")) => false,
+            a if a.eq_ignore_ascii_case(&tr(Lang::En, "移出")) => true,
             other => {
                 bad(
                     "action",
                     "batch.action",
-                    format!("“{other}”不是“列入”或“移出”"),
+                    text!("“{value}”不是“列入”或“移出”", value = other.to_owned()),
                 );
                 false
             }
         };
         let mut modes = Vec::new();
         for m in split(&cell("modes")) {
-            match Mode::ALL.iter().find(|x| x.label() == m || x.as_str() == m) {
+            let named = |x: &Mode| {
+                x.label() == m || x.as_str() == m || tr(Lang::En, x.label()).eq_ignore_ascii_case(m)
+            };
+            match Mode::ALL.iter().find(|x| named(x)) {
                 Some(x) => modes.push(*x),
-                None => bad("modes", "tongban.mode", format!("没有“{m}”这种通办模式")),
+                None => bad(
+                    "modes",
+                    "tongban.mode",
+                    text!("没有“{value}”这种通办模式", value = m.to_owned()),
+                ),
             }
         }
         let mut levels = Vec::new();
         for l in split(&cell("levels")) {
-            match (RegionLevel::ALL.iter()).find(|x| x.label() == l || x.as_str() == l) {
+            let named = |x: &RegionLevel| {
+                x.label() == l || x.as_str() == l || tr(Lang::En, x.label()).eq_ignore_ascii_case(l)
+            };
+            match (RegionLevel::ALL.iter()).find(|x| named(x)) {
                 Some(x) => levels.push(*x),
-                None => bad("levels", "tongban.level", format!("没有“{l}”这个层级")),
+                None => bad(
+                    "levels",
+                    "tongban.level",
+                    text!("没有“{value}”这个层级", value = l.to_owned()),
+                ),
             }
         }
         let mut halls = Vec::new();
         for h in split(&cell("halls")) {
             match (lookups.data().halls.iter()).find(|x| x.name == h || x.id.0.to_string() == h) {
                 Some(x) => halls.push(x.id),
-                None => bad("halls", "hall.unknown", format!("没有名为“{h}”的服务中心")),
+                None => bad(
+                    "halls",
+                    "hall.unknown",
+                    text!("没有名为“{value}”的服务中心", value = h.to_owned()),
+                ),
             }
         }
         let item = ItemCode(code);
         if let Some(first) = seen.insert(item.clone(), n) {
-            bad("item", "batch.duplicate", format!("事项与第{first}行重复"));
+            bad(
+                "item",
+                "batch.duplicate",
+                text!("事项与第{row}行重复", row = first),
+            );
             continue;
         }
         let e = if remove {
@@ -281,7 +315,12 @@ pub(super) fn import(
             } else {
                 field.as_str()
             };
-            let msg = format!("第{n}行“{}”：{}", label(col), f.message);
+            let msg = text!(
+                "第{row}行“{column}”：{message}",
+                row = n,
+                column = label(col),
+                message = f.message
+            );
             errs.push(FieldError::new(at(col), f.code, msg));
         }
         out.push(e);

@@ -114,7 +114,7 @@ pub async fn add_user(app: &App, actor: &Actor, cmd: AddUser) -> AppResult<UserI
         Err(StoreError::Conflict(_)) => Err(AppError::field(
             "username",
             "username.exists",
-            format!("用户名 {} 已存在", new.username),
+            tongban_domain::text!("用户名 {name} 已存在", name = &new.username),
         )),
         Err(e) => Err(e.into()),
     }
@@ -143,13 +143,13 @@ async fn check(app: &App, cmd: &AddUser) -> AppResult<(Role, Scope)> {
     if let Some(h) = cmd.hall
         && app.store.hall(HallId(h)).await.is_err()
     {
-        let msg = format!("服务中心 {h} 不存在");
+        let msg = tongban_domain::text!("服务中心 {id} 不存在", id = h);
         errs.push(FieldError::new("hall", "not_found", msg));
     }
     if let Some(d) = cmd.department
         && !app.store.departments().await?.iter().any(|x| x.id.0 == d)
     {
-        let msg = format!("部门 {d} 不存在");
+        let msg = tongban_domain::text!("部门 {id} 不存在", id = d);
         errs.push(FieldError::new("department", "not_found", msg));
     }
     if let Some(r) = &cmd.household_region {
@@ -160,7 +160,7 @@ async fn check(app: &App, cmd: &AddUser) -> AppResult<(Role, Scope)> {
             .iter()
             .any(|x| x.code.as_str() == r)
         {
-            let msg = format!("行政区划 {r} 不存在");
+            let msg = tongban_domain::text!("行政区划 {code} 不存在", code = r);
             errs.push(FieldError::new("household_region", "not_found", msg));
         }
         if role != Some(Role::Applicant) {

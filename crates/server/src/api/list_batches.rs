@@ -187,7 +187,7 @@ pub async fn export(
     Path(no): Path<i32>,
 ) -> ApiResult<Response> {
     let actor = ctx.signed()?;
-    let x = lb::export_batch(&state.app(), &actor, no).await;
+    let x = lb::export_batch(&state.app(), &actor, no, ctx.lang).await;
     Ok(xlsx_response(x.map_err(|e| ctx.fail(e))?))
 }
 

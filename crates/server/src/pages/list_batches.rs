@@ -232,7 +232,7 @@ pub async fn export(
     Path(no): Path<i32>,
 ) -> PageResult {
     let actor = ctx.signed()?;
-    let x = lb::export_batch(&state.app(), &actor, no)
+    let x = lb::export_batch(&state.app(), &actor, no, ctx.lang)
         .await
         .map_err(|e| ctx.fail(e))?;
     Ok(crate::api::list_batches::xlsx_response(x))

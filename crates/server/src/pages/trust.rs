@@ -212,7 +212,7 @@ pub async fn audit_export(
     use axum::http::header;
     use axum::response::IntoResponse;
     let actor = ctx.signed()?;
-    let x = tongban_app::audit::audit_export(&state.app(), &actor, &q)
+    let x = tongban_app::audit::audit_export(&state.app(), &actor, &q, ctx.lang)
         .await
         .map_err(|e| ctx.fail(e))?;
     let xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
