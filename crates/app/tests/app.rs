@@ -365,8 +365,11 @@ async fn an_items_page_ends_with_next_steps_and_the_halls_that_receive_it() {
         .unwrap();
     let found = d.found.unwrap();
     assert_eq!(found[0].name, "阔口“党建+”社区邻里中心");
-    assert_eq!(found[0].distance, Some("就在所选地点"));
-    assert_eq!(found.last().unwrap().distance, Some("市内其他地方"));
+    assert_eq!(found[0].distance.as_deref(), Some("就在所选地点"));
+    assert_eq!(
+        found.last().unwrap().distance.as_deref(),
+        Some("市内其他地方")
+    );
     assert!(
         found
             .iter()
@@ -656,5 +659,121 @@ async fn every_chosen_e_licence_is_recorded_in_one_write_or_none() {
         app.store.material_receipts(record.id).await.unwrap().len(),
         3
     );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// The reader's language: an audit sentence, a use case's field errors and
+/// a list batch's XLSX (its headings, and a row's error on import) in English.
+#[tokio::test]
+async fn audit_sentences_field_errors_and_batch_sheets_read_in_english() {
+    use serde_json::json;
+    use tongban_app::audit::{AuditQuery, audit_page};
+    use tongban_app::list_batches::{NewBatch, create_batch, export_batch, import_batch};
+    use tongban_domain::i18n::{Lang, has_han};
+    let City { app, dir } = city().await;
+    let admin = actor(&app, "admin").await;
+    record(
+        &app,
+        None,
+        "login_failed",
+        "user:zhangsan",
+        json!({"known_account": false, "trusted_device": false}),
+    )
+    .await;
+    let page = audit_page(&app, &admin, &AuditQuery::default())
+        .await
+        .unwrap();
+    let line = &page.entries[0];
+    assert_eq!(line.sentence, "用户名“zhangsan”登录：被拒绝，没有这个账号");
+    assert_eq!(
+        line.sentence.render(Lang::En),
+        "user name “zhangsan” tried to sign in: denied, no such account"
+    );
+    assert_eq!(line.outcome_label.render(Lang::En), "Denied");
+    assert_eq!(line.kind_label.render(Lang::En), "Sign-in failed");
+
+    // A bad filter: each field's message in English, zh-CN unchanged.
+    let bad = AuditQuery {
+        from: Some("2026/12/01".into()),
+        kind: Some("nonsense".into()),
+        ..AuditQuery::default()
+    };
+    match audit_page(&app, &admin, &bad).await {
+        Err(AppError::Invalid(e)) => {
+            assert_eq!(e.0[0].message, "开始日期应为“年-月-日”，如 2026-12-01");
+            let en = e.0[0].message.render(Lang::En);
+            assert!(
+                en.ends_with(" must be year-month-day, e.g. 2026-12-01"),
+                "{en}"
+            );
+            assert!(!has_han(&en), "{en}");
+            assert_eq!(
+                e.0[1].message.render(Lang::En),
+                "No such kind; please choose one from the list"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+
+    // A batch exported in English reads back; a bad row is named in English.
+    let published = app.store.batches().await.unwrap();
+    let first = published.first().expect("the seed's batches").no;
+    let en = export_batch(&app, &admin, first, Lang::En).await.unwrap();
+    let zh = export_batch(&app, &admin, first, Lang::ZhCn).await.unwrap();
+    let header = |bytes: &[u8]| -> Vec<String> {
+        use calamine::{Reader, Xlsx};
+        let mut wb: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+        let range = wb.worksheet_range_at(0).unwrap().unwrap();
+        let row = range.rows().next().unwrap().to_vec();
+        row.iter().map(|c| c.to_string()).collect()
+    };
+    assert_eq!(header(&zh.bytes)[0], "事项编码");
+    assert_eq!(header(&en.bytes)[0], "Item code");
+    assert!(header(&en.bytes).iter().all(|h| !has_han(h)));
+    let draft = create_batch(
+        &app,
+        &admin,
+        &NewBatch {
+            name: "英文往返".into(),
+        },
+    )
+    .await
+    .unwrap();
+    let back = import_batch(&app, &admin, draft.no, &en.bytes)
+        .await
+        .unwrap();
+    let again = import_batch(&app, &admin, draft.no, &zh.bytes)
+        .await
+        .unwrap();
+    assert!(!back.entries.is_empty());
+    assert_eq!(back.entries.len(), again.entries.len());
+
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    for (c, h) in ["事项编码", "操作", "通办模式", "通办层级"]
+        .iter()
+        .enumerate()
+    {
+        ws.write_string(0, c as u16, *h).unwrap();
+    }
+    let code = &back.entries[0].item;
+    ws.write_string(1, 0, code).unwrap();
+    ws.write_string(1, 1, "delete").unwrap();
+    let bytes = wb.save_to_buffer().unwrap();
+    match import_batch(&app, &admin, draft.no, &bytes).await {
+        Err(AppError::Invalid(e)) => {
+            let f = &e.0[0];
+            assert_eq!(f.field, "rows[2].action");
+            assert_eq!(f.message, "第2行“操作”：“delete”不是“列入”或“移出”");
+            let en = f.message.render(Lang::En);
+            assert!(en.starts_with("Row 2, “"), "{en}");
+            assert!(
+                en.ends_with("“delete” is neither “Include” nor “Remove”"),
+                "{en}"
+            );
+            assert!(!has_han(&en), "{en}");
+        }
+        other => panic!("{other:?}"),
+    }
     let _ = std::fs::remove_dir_all(dir);
 }
