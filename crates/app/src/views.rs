@@ -46,7 +46,7 @@ pub struct EventView {
     /// Action.
     pub action: String,
     /// zh-CN action.
-    pub action_label: String,
+    pub action_label: tongban_domain::i18n::Text,
     /// Status after.
     pub status: String,
     /// Details.

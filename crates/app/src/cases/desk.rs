@@ -34,7 +34,7 @@ pub struct CaseDesk {
     /// page speaks to him in plain words, with upload forms.
     pub applicant_view: bool,
     /// Where the case stands, in plain words for its applicant.
-    pub plain_status: String,
+    pub plain_status: Text,
     /// The 通办 mode, in words.
     pub mode_label: &'static str,
     /// The checklist with what was received of each entry.
@@ -188,13 +188,13 @@ pub struct TimelineEntry {
     /// When (RFC 3339).
     pub at: String,
     /// What was done.
-    pub action_label: String,
+    pub action_label: Text,
     /// By whom (a role).
     pub role_label: &'static str,
     /// What it says beyond its action.
-    pub detail: String,
+    pub detail: Text,
     /// The same in plain words for the applicant.
-    pub plain: Option<String>,
+    pub plain: Option<Text>,
 }
 
 /// A hall to pick the result up at.
