@@ -42,7 +42,7 @@ pub struct SlotView {
     /// `counter` or `home_visit`.
     pub kind: AppointmentKind,
     /// zh-CN kind.
-    pub kind_label: String,
+    pub kind_label: tongban_domain::i18n::Text,
 }
 
 /// An appointment, as shown.
@@ -67,7 +67,7 @@ pub struct AppointmentView {
     /// `counter` or `home_visit`.
     pub kind: AppointmentKind,
     /// zh-CN kind.
-    pub kind_label: String,
+    pub kind_label: tongban_domain::i18n::Text,
     /// The item.
     pub item: String,
     /// The item's name.
@@ -88,7 +88,7 @@ pub struct VisitView {
     /// `elderly` or `key_project`.
     pub reason: VisitReason,
     /// zh-CN reason.
-    pub reason_label: String,
+    pub reason_label: tongban_domain::i18n::Text,
 }
 
 fn window_named(data: &RefData, hall: HallId, window: WindowId) -> (Named, Named) {

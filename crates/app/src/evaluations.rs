@@ -13,6 +13,7 @@ use tongban_domain::case::Status;
 use tongban_domain::evaluation::{
     Channel, DEFAULT_RECTIFY_DAYS, Rating, grade_label, rectification_due,
 };
+use tongban_domain::i18n::Text;
 use tongban_domain::{DepartmentId, HallId};
 use tongban_store::{
     CaseRecord, EvaluationRecord, NewEvaluation, RectificationKey, RectificationRecord,
@@ -376,7 +377,7 @@ pub struct StatRow {
     /// Hall or department id, or item code.
     pub key: String,
     /// Its name.
-    pub name: String,
+    pub name: tongban_domain::i18n::Text,
     /// Ratings.
     pub ratings: usize,
     /// Mean overall grade.
@@ -429,7 +430,12 @@ pub async fn stats(app: &App, actor: &Actor, by: &str) -> AppResult<Vec<StatRow>
             let ratings = c.by_grade.iter().map(|g| n(*g)).sum::<usize>();
             let sum = (1..=5).zip(c.by_grade).map(|(g, k)| g * k).sum::<i64>();
             (ratings > 0).then(|| StatRow {
-                name: names.get(&c.key).cloned().unwrap_or_default(),
+                // Names are data; the online hall is ours to name.
+                name: match names.get(&c.key) {
+                    Some(n) if c.key == "online" => Text::from(n.clone()),
+                    Some(n) => Text::raw(n),
+                    None => Text::raw(""),
+                },
                 key: c.key,
                 ratings,
                 average: (sum as f64 / ratings as f64 * 100.0).round() / 100.0,

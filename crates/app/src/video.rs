@@ -117,7 +117,7 @@ pub struct VideoCheckView {
     /// `applicant` or `agent`.
     pub participant: String,
     /// 申请人 / 委托代理人.
-    pub participant_label: String,
+    pub participant_label: tongban_domain::i18n::Text,
     /// The participant's name.
     pub name: String,
     /// The participant's ID number, masked.
@@ -133,7 +133,7 @@ pub struct VideoCheckView {
     /// The outcome, once recorded.
     pub outcome: Option<VideoOutcome>,
     /// Its label (核验通过 …), or 待记录结果.
-    pub outcome_label: String,
+    pub outcome_label: tongban_domain::i18n::Text,
     /// Why it failed.
     pub reason: Option<String>,
     /// Recorded, RFC 3339.

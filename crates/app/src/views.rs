@@ -19,7 +19,7 @@ pub struct DeliveryView {
     /// `electronic`, `post` or `pickup`.
     pub method: DeliveryMethod,
     /// zh-CN method.
-    pub label: String,
+    pub label: tongban_domain::i18n::Text,
     /// Postal address (post).
     pub address: Option<String>,
     /// Pickup hall (pickup).
