@@ -775,5 +775,27 @@ async fn audit_sentences_field_errors_and_batch_sheets_read_in_english() {
         }
         other => panic!("{other:?}"),
     }
+
+    // The city workbook in English: its sheets and headings, read back.
+    use tongban_app::city_admin::workbook::{export_city, import_city};
+    let en = export_city(&app, &admin, Lang::En).await.unwrap();
+    {
+        use calamine::{Reader, Xlsx};
+        let mut wb: Xlsx<_> = Xlsx::new(std::io::Cursor::new(en.clone())).unwrap();
+        let names = wb.sheet_names();
+        assert!(names.iter().all(|n| !has_han(n)), "{names:?}");
+        let range = wb.worksheet_range_at(0).unwrap().unwrap();
+        let head: Vec<String> = range
+            .rows()
+            .next()
+            .unwrap()
+            .iter()
+            .map(|c| c.to_string())
+            .collect();
+        assert!(head.iter().all(|h| !has_han(h)), "{head:?}");
+        assert!(head[0].ends_with("(code)"), "{head:?}");
+    }
+    let report = import_city(&app, &admin, &en).await.unwrap();
+    assert!(report.rows.iter().any(|r| r.rows > 0));
     let _ = std::fs::remove_dir_all(dir);
 }

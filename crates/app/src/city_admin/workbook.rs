@@ -18,7 +18,7 @@ use tongban_domain::city_admin::{
     DepartmentDraft, HallDraft, RegionDraft, StaffDraft, StaffingWarning, WindowDraft,
     check_department, check_hall, check_region, check_staff, check_window, staffing_warnings,
 };
-use tongban_domain::i18n::Text;
+use tongban_domain::i18n::{Lang, Text, tr};
 use tongban_domain::text;
 use tongban_domain::user::Scope;
 use tongban_domain::validate::{FieldError, ValidationErrors};
@@ -115,12 +115,19 @@ const NAMED: Sheet = Sheet {
 };
 const SHEETS: [&Sheet; 6] = [&REGIONS, &DEPARTMENTS, &HALLS, &WINDOWS, &STAFF, &NAMED];
 
-fn yes_no(b: bool) -> &'static str {
-    if b { "是" } else { "否" }
+/// A yes/no cell: 是/否 in zh-CN, yes/no (which import reads too) else.
+fn yes_no(b: bool, lang: Lang) -> &'static str {
+    match (b, lang) {
+        (true, Lang::ZhCn) => "是",
+        (false, Lang::ZhCn) => "否",
+        (true, _) => "yes",
+        (false, _) => "no",
+    }
 }
 
-/// The city as a workbook (platform admins).
-pub async fn export_city(app: &App, actor: &Actor) -> AppResult<Vec<u8>> {
+/// The city as a workbook (platform admins), its sheets and headings in
+/// `lang` (import reads either language).
+pub async fn export_city(app: &App, actor: &Actor, lang: Lang) -> AppResult<Vec<u8>> {
     actor.authorize(Action::ManageCity, &Trust::NONE)?;
     let lookups = Lookups::load(app).await?;
     let data = lookups.data();
@@ -130,8 +137,10 @@ pub async fn export_city(app: &App, actor: &Actor) -> AppResult<Vec<u8>> {
         &data.departments,
         &data.halls,
         &staff,
+        lang,
     );
-    let bytes = write(&rows).map_err(|e| AppError::Internal(format!("city workbook: {e}")))?;
+    let bytes =
+        write(&rows, lang).map_err(|e| AppError::Internal(format!("city workbook: {e}")))?;
     let e = actor.audit_entry(
         app.now.ms(),
         "export",
@@ -170,7 +179,9 @@ fn sheet_rows(
     departments: &[Department],
     halls: &[Hall],
     staff: &[tongban_store::StaffRecord],
+    lang: Lang,
 ) -> Vec<Vec<Vec<String>>> {
+    let yn = |b: bool| yes_no(b, lang).to_owned();
     let hall_key = |id: HallId| halls.iter().find(|h| h.id == id).map(|h| h.key.clone());
     let dept_key = |id: DepartmentId| {
         departments
@@ -187,8 +198,8 @@ fn sheet_rows(
                 s(&r.name),
                 s(r.level.as_str()),
                 r.parent.as_ref().map(|p| s(p.as_str())).unwrap_or_default(),
-                s(yes_no(r.local_code)),
-                s(yes_no(r.retired)),
+                yn(r.local_code),
+                yn(r.retired),
             ]
         })
         .collect();
@@ -203,7 +214,7 @@ fn sheet_rows(
                 s(d.system.as_str()),
                 s(&d.contact),
                 s(&d.phone),
-                s(yes_no(d.retired)),
+                yn(d.retired),
             ]
         })
         .collect();
@@ -215,14 +226,14 @@ fn sheet_rows(
                 s(&h.name),
                 s(h.kind.as_str()),
                 s(h.region.as_str()),
-                s(yes_no(h.pilot)),
+                yn(h.pilot),
                 s(&h.address),
                 s(&h.opening_hours),
                 s(&h.extended_hours),
                 s(&h.weekend_hours),
-                s(yes_no(h.self_service_24h)),
+                yn(h.self_service_24h),
                 s(&h.phone),
-                s(yes_no(h.retired)),
+                yn(h.retired),
             ]
         })
         .collect();
@@ -234,11 +245,11 @@ fn sheet_rows(
                 s(&h.key),
                 s(&w.number),
                 s(&w.name),
-                s(yes_no(w.tongban)),
+                yn(w.tongban),
                 w.staff.to_string(),
                 s(&w.phone),
                 s(&w.contact),
-                s(yes_no(w.retired)),
+                yn(w.retired),
             ]);
             for n in &w.named_staff {
                 if let Some(u) = staff.iter().find(|r| r.user.id == n.user) {
@@ -258,20 +269,21 @@ fn sheet_rows(
                 u.scope.hall().and_then(hall_key).unwrap_or_default(),
                 u.scope.department().and_then(dept_key).unwrap_or_default(),
                 r.phone.clone().unwrap_or_default(),
-                s(yes_no(u.active)),
+                yn(u.active),
             ]
         })
         .collect();
     vec![regions, depts, hall_rows, windows, people, named]
 }
 
-fn write(rows: &[Vec<Vec<String>>]) -> Result<Vec<u8>, XlsxError> {
+fn write(rows: &[Vec<Vec<String>>], lang: Lang) -> Result<Vec<u8>, XlsxError> {
     let mut wb = Workbook::new();
     let bold = Format::new().set_bold();
     for (sheet, rows) in SHEETS.iter().zip(rows) {
         let ws = wb.add_worksheet();
-        ws.set_name(sheet.name)?;
+        ws.set_name(tr(lang, sheet.name))?;
         for (c, (label, key)) in sheet.columns.iter().enumerate() {
+            let label = tr(lang, label);
             ws.write_string_with_format(0, c as u16, format!("{label}({key})"), &bold)?;
             ws.set_column_width(c as u16, 16)?;
         }
@@ -318,6 +330,7 @@ fn read(bytes: &[u8]) -> AppResult<Vec<Vec<Row>>> {
     for sheet in SHEETS {
         let range = wb
             .worksheet_range(sheet.name)
+            .or_else(|_| wb.worksheet_range(&tr(Lang::En, sheet.name)))
             .map_err(|_| bad(text!("工作簿缺少“{sheet}”工作表", sheet = sheet.name)))?;
         let mut rows = range.rows();
         let header: Vec<String> = rows

@@ -378,7 +378,7 @@ const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.
               (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
 pub async fn export_city(State(state): State<AppState>, ctx: Signed) -> ApiResult<Response> {
     let actor = ctx.signed()?;
-    let bytes = admin::workbook::export_city(&state.app(), &actor)
+    let bytes = admin::workbook::export_city(&state.app(), &actor, ctx.lang)
         .await
         .map_err(|e| ctx.fail(e))?;
     Ok((

@@ -232,7 +232,7 @@ fn department(p: &Form) -> DepartmentDraft {
 /// The city workbook, downloaded.
 pub async fn city_export(State(state): State<AppState>, ctx: SignedPage) -> PageResult {
     let actor = ctx.signed()?;
-    let bytes = admin::workbook::export_city(&state.app(), &actor)
+    let bytes = admin::workbook::export_city(&state.app(), &actor, ctx.lang)
         .await
         .map_err(|e| ctx.fail(e))?;
     Ok((
