@@ -495,7 +495,12 @@ async fn run(cmd: Command, cfg: config::FileConfig) -> AnyResult<ExitCode> {
             let store = tongban_store::open(&cfg.db(db)?).await?;
             let app = tongban_app::App::new(store, Default::default());
             let actor = tongban_app::Actor::operator();
-            let bytes = tongban_app::city_admin::workbook::export_city(&app, &actor).await?;
+            let bytes = tongban_app::city_admin::workbook::export_city(
+                &app,
+                &actor,
+                tongban_domain::i18n::Lang::ZhCn,
+            )
+            .await?;
             std::fs::write(&file, bytes)?;
             println!("已导出城市设置到 {}", file.display());
         }
