@@ -132,7 +132,7 @@ pub async fn list(
         "false" => Some(false),
         _ => None,
     })?;
-    let day = |k: &str, label: &str| {
+    let day = |k: &str, label: &'static str| {
         p.parse(k, label, |v| {
             time::Date::parse(v, time::macros::format_description!("[year]-[month]-[day]")).ok()
         })
@@ -166,7 +166,7 @@ fn statuses_of(p: &Params) -> ApiResult<Vec<Status>> {
                 ApiError::from(FieldError::new(
                     "status",
                     "invalid",
-                    format!("办件状态“{x}”无效"),
+                    tongban_domain::text!("办件状态“{x}”无效", x = x.to_owned()),
                 ))
             })?);
         }

@@ -270,7 +270,7 @@ pub async fn guide(
             Err(FieldError::new(
                 format!("answers.{q}"),
                 "guide.unanswered",
-                format!("请回答：{text}"),
+                tongban_domain::text!("请回答：{text}", text = text),
             )
             .into())
         }
