@@ -51,7 +51,8 @@ pub async fn slip(
 ) -> ApiResult<Response> {
     let d = slip_or_receipt(&state, &ctx, &headers, &case_no, false).await?;
     Ok(pdf(
-        &tongban_domain::text!("受理承诺单-{case_no}", case_no = case_no.clone()).render(crate::lang::current()),
+        &tongban_domain::text!("受理承诺单-{case_no}", case_no = case_no.clone())
+            .render(crate::lang::current()),
         acceptance_slip_pdf(&d),
     ))
 }
@@ -70,7 +71,8 @@ pub async fn receipt(
 ) -> ApiResult<Response> {
     let d = slip_or_receipt(&state, &ctx, &headers, &case_no, true).await?;
     Ok(pdf(
-        &tongban_domain::text!("网上申请回执-{case_no}", case_no = case_no.clone()).render(crate::lang::current()),
+        &tongban_domain::text!("网上申请回执-{case_no}", case_no = case_no.clone())
+            .render(crate::lang::current()),
         crate::documents::online_receipt_pdf(&d),
     ))
 }
@@ -104,7 +106,8 @@ pub async fn notice(
 ) -> ApiResult<Response> {
     let d = notice_data(&state, &ctx, &headers, &case_no).await?;
     Ok(pdf(
-        &tongban_domain::text!("一次性告知书-{case_no}", case_no = case_no.clone()).render(crate::lang::current()),
+        &tongban_domain::text!("一次性告知书-{case_no}", case_no = case_no.clone())
+            .render(crate::lang::current()),
         supplement_notice_pdf(&d),
     ))
 }
@@ -134,7 +137,8 @@ pub async fn rejection(
 ) -> ApiResult<Response> {
     let d = rejection_data(&state, &ctx, &headers, &case_no).await?;
     Ok(pdf(
-        &tongban_domain::text!("不予受理通知书-{case_no}", case_no = case_no.clone()).render(crate::lang::current()),
+        &tongban_domain::text!("不予受理通知书-{case_no}", case_no = case_no.clone())
+            .render(crate::lang::current()),
         rejection_notice_pdf(&d),
     ))
 }

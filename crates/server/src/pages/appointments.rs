@@ -204,9 +204,7 @@ pub async fn cancel(
         &ctx,
         &q,
         None,
-        Some(
-            tongban_domain::text!("已取消预约 {no}", no = a.booking_no.clone()).render(ctx.lang),
-        ),
+        Some(tongban_domain::text!("已取消预约 {no}", no = a.booking_no.clone()).render(ctx.lang)),
         StatusCode::OK,
     )
     .await

@@ -659,10 +659,12 @@ async fn tongban_list(State(state): State<AppState>, ctx: Ctx, p: Params) -> Pag
         .iter()
         .filter(|b| b.effective.as_str() <= list.day.as_str())
         .filter_map(|b| {
-            let rows: Vec<&tongban_app::list_batches::PublicEntry> =
-                list.entries.iter().filter(|e| e.batch == b.no).collect();
+            let rows: Vec<Value> = (list.entries.iter())
+                .filter(|e| e.batch == b.no)
+                .map(|e| context! { places => e.places.iter().map(|p| place_words(p)).collect::<Vec<_>>(), ..Value::from(Serde(e)) })
+                .collect();
             (!rows.is_empty()).then(|| {
-                context! { no => b.no, name => &b.name, effective => &b.effective, published => &b.published, rows => minijinja::value::Serde(&rows) }
+                context! { no => b.no, name => &b.name, effective => &b.effective, published => &b.published, rows }
             })
         })
         .collect();
@@ -681,6 +683,16 @@ async fn tongban_list(State(state): State<AppState>, ctx: Ctx, p: Params) -> Pag
             total => list.entries.len(), history => list.day != list.today,
         },
     )
+}
+
+/// A place of the list: a level's label in the page's language, a named
+/// hall (data) as it is.
+fn place_words(p: &str) -> String {
+    if tongban_domain::i18n::has_english(p) {
+        crate::lang::t(p)
+    } else {
+        p.to_owned()
+    }
 }
 
 async fn halls(State(state): State<AppState>, ctx: Ctx, p: Params, uri: OriginalUri) -> PageResult {
@@ -850,8 +862,9 @@ async fn register_code(
     }
     match crate::api::register::send_code(&state, &ctx, &phone).await {
         Ok(sent) => {
-            let notice = tongban_domain::text!("验证码已发送至 {phone}，5分钟内有效", phone = sent.phone)
-                .render(ctx.lang);
+            let notice =
+                tongban_domain::text!("验证码已发送至 {phone}，5分钟内有效", phone = sent.phone)
+                    .render(ctx.lang);
             again(None, Some(notice), StatusCode::OK)
         }
         Err(e) if e.status.is_client_error() => again(Some(e.message_in(ctx.lang)), None, e.status),
@@ -917,7 +930,10 @@ async fn login(
     };
     // Signing in replaces any session; check the pre-login double-submit token.
     if !pre_login_csrf_ok(&ctx, &headers, &form) {
-        return again(&crate::lang::t("页面已过期，请重新提交"), StatusCode::FORBIDDEN);
+        return again(
+            &crate::lang::t("页面已过期，请重新提交"),
+            StatusCode::FORBIDDEN,
+        );
     }
     if username.is_empty() || password.is_empty() {
         return again(
@@ -1172,8 +1188,7 @@ async fn progress(
     let error =
         (status == StatusCode::NOT_FOUND).then(|| crate::lang::t("办件编号或查询验证码不正确"));
     let notice = p.get("rated").map(|_| crate::lang::t("感谢您的评价！"));
-    let values =
-        context! { title => crate::lang::t("办件进度查询"), case_no, code, p => found, error, rate, notice };
+    let values = context! { title => crate::lang::t("办件进度查询"), case_no, code, p => found, error, rate, notice };
     let mut res = page(&state, &ctx, "progress.html", &uri.to_string(), "", values)?;
     *res.status_mut() = status;
     Ok(res)

@@ -379,15 +379,51 @@ async fn get_in_english(app: &TestApp, uri: &str) -> crate::common::Resp {
 async fn public_pages_in_english_show_english_chrome_and_words() {
     let app = TestApp::demo().await;
     for (uri, words) in [
-        ("/", &["Service catalogue", "Nearby, online, in one visit", "Find by department"][..]),
-        ("/items", &["Item code", "All departments", "Page 1 of 6"][..]),
-        ("/items/GA-001", &["Service guide", "Application materials", "Download the guide map (PDF)", "Where to go"][..]),
-        ("/list", &["Anywhere-service list of items", "In force from: "][..]),
-        ("/halls", &["Service halls and their anywhere-service windows", "Find halls"][..]),
-        ("/login", &["Username", "Password", "Register with your mobile number"][..]),
+        (
+            "/",
+            &[
+                "Service catalogue",
+                "Nearby, online, in one visit",
+                "Find by department",
+            ][..],
+        ),
+        (
+            "/items",
+            &["Item code", "All departments", "Page 1 of 6"][..],
+        ),
+        (
+            "/items/GA-001",
+            &[
+                "Service guide",
+                "Application materials",
+                "Download the guide map (PDF)",
+                "Where to go",
+            ][..],
+        ),
+        (
+            "/list",
+            &["Anywhere-service list of items", "In force from: "][..],
+        ),
+        (
+            "/halls",
+            &[
+                "Service halls and their anywhere-service windows",
+                "Find halls",
+            ][..],
+        ),
+        (
+            "/login",
+            &["Username", "Password", "Register with your mobile number"][..],
+        ),
         ("/register", &["Mobile number", "Register and sign in"][..]),
         ("/progress", &["Case progress", "Verification code"][..]),
-        ("/kiosk", &["Self-service terminal", "Sign in with username and password"][..]),
+        (
+            "/kiosk",
+            &[
+                "Self-service terminal",
+                "Sign in with username and password",
+            ][..],
+        ),
     ] {
         let r = get_in_english(&app, uri).await;
         assert_eq!(r.status, StatusCode::OK, "{uri}");
@@ -403,12 +439,18 @@ async fn public_pages_in_english_show_english_chrome_and_words() {
     // A wrong verification code is answered in English.
     let r = get_in_english(&app, "/progress?case_no=X&code=Y").await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
-    assert!(r.text().contains("The case number or the verification code is incorrect"));
+    assert!(
+        r.text()
+            .contains("The case number or the verification code is incorrect")
+    );
     // An unknown page's title and message.
     let r = get_in_english(&app, "/no-such-page").await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     let html = r.text();
-    assert!(html.contains("Page not found") && html.contains("Not found"), "{html}");
+    assert!(
+        html.contains("Page not found") && html.contains("Not found"),
+        "{html}"
+    );
     app.finish().await;
 }
 
@@ -446,7 +488,7 @@ async fn api_errors_follow_accept_language() {
     let j = r.json();
     assert_eq!(
         j["message"],
-        "Please enter the username; Please enter the password"
+        "Please enter the username; Enter the password"
     );
     assert_eq!(j["fields"]["username"], "Please enter the username");
     // A query parameter named by its label, in English.
@@ -459,6 +501,9 @@ async fn api_errors_follow_accept_language() {
         )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(r.json()["fields"]["mode"], "Service mode “nope” is not valid");
+    assert_eq!(
+        r.json()["fields"]["mode"],
+        "Anywhere-service mode “nope” is not valid"
+    );
     app.finish().await;
 }
