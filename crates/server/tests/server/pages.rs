@@ -505,5 +505,22 @@ async fn api_errors_follow_accept_language() {
         r.json()["fields"]["mode"],
         "Anywhere-service mode “nope” is not valid"
     );
+    // The cases' export: the header in the caller's language.
+    let clerk = app.login("clerk-zhenhai").await;
+    let csv = |lang: &'static str| {
+        Request::get("/api/v1/cases/export.csv")
+            .header(header::AUTHORIZATION, format!("Bearer {clerk}"))
+            .header(header::ACCEPT_LANGUAGE, lang)
+            .body(Body::empty())
+            .unwrap()
+    };
+    let en = app.send(csv("en")).await.text();
+    assert!(
+        en.starts_with("\u{feff}Case number,Item,Applicant,"),
+        "{en}"
+    );
+    assert!(en.lines().next().unwrap().ends_with(",Overdue"), "{en}");
+    let zh = app.send(csv("zh-CN")).await.text();
+    assert!(zh.starts_with("\u{feff}办件编号,事项,申请人,"), "{zh}");
     app.finish().await;
 }
