@@ -1,7 +1,7 @@
 //! The zh-CN pages through the real router: they render, escape, carry the
 //! security headers, and the questionnaire works as a plain form.
 
-use crate::common::{TestApp, create, person};
+use crate::common::{TestApp, create, person, step};
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 
@@ -442,6 +442,26 @@ async fn public_pages_in_english_show_english_chrome_and_words() {
     assert!(
         r.text()
             .contains("The case number or the verification code is incorrect")
+    );
+    // A case's progress, found by its code: the status in a person's words.
+    let clerk = app.login("clerk-zhenhai").await;
+    let c = create(&app, &clerk, "MZ-008", "accept_remote", person("350304"))
+        .await
+        .json();
+    let c = step(&app, &clerk, &c, "submit", serde_json::json!({})).await;
+    let c = step(&app, &clerk, &c, "accept", serde_json::json!({})).await;
+    let (no, code) = (
+        c["case_no"].as_str().unwrap(),
+        c["verification_code"].as_str().unwrap(),
+    );
+    let html = get_in_english(&app, &format!("/progress?case_no={no}&code={code}"))
+        .await
+        .text();
+    assert!(
+        html.contains("Accepted, under review")
+            && html.contains("Promised completion date")
+            && html.contains(" (current)"),
+        "{html}"
     );
     // An unknown page's title and message.
     let r = get_in_english(&app, "/no-such-page").await;
