@@ -65,7 +65,7 @@ pub async fn home(State(state): State<AppState>, ctx: SignedPage, p: Params) -> 
         .await
         .map_err(|e| ctx.fail(e))?;
     let values = context! {
-        title => crate::lang::t(&wb.heading), cases => wb.cases.iter().map(row).collect::<Vec<_>>(),
+        title => crate::lang::t(wb.heading), cases => wb.cases.iter().map(row).collect::<Vec<_>>(),
         inbox => inbox.map(|i| Value::from(Serde(i))), first => p.get("cursor").is_none(), overdue, keep, on_duty,
         search, search_error, q => p.get("q").map(|q| q.trim()).unwrap_or(""),
         ..Value::from(Serde(&wb))
