@@ -1751,3 +1751,44 @@ async fn the_workbench_and_a_case_page_speak_english_when_asked() {
     assert!(en_new.contains("Step 1: find the item"), "{en_new}");
     assert!(!en_new.contains("第一步"), "{en_new}");
 }
+
+#[tokio::test]
+async fn the_staff_page_says_what_it_did_in_english() {
+    let app = TestApp::demo().await;
+    let dept_admin = app.login("admin-licheng-police").await;
+    let me = app.get_auth("/api/v1/me", &dept_admin).await.json();
+    let dept = me["department"].as_i64().expect("a department");
+    let post = |form: String, lang: &'static str| {
+        let req = axum::http::Request::post("/work/staff")
+            .header(
+                axum::http::header::AUTHORIZATION,
+                format!("Bearer {dept_admin}"),
+            )
+            .header(
+                axum::http::header::CONTENT_TYPE,
+                "application/x-www-form-urlencoded",
+            )
+            .header(axum::http::header::COOKIE, format!("tb_lang={lang}"))
+            .body(axum::body::Body::from(form))
+            .unwrap();
+        app.send(req)
+    };
+    let form = |u: &str| {
+        format!(
+            "op=create&username={u}&display_name=%E9%99%88%E5%AE%A1&role=reviewer&department={dept}&phone="
+        )
+    };
+    let en = post(form("reviewer-lc-en"), "en").await;
+    assert_eq!(en.status, StatusCode::OK, "{}", en.text());
+    let en = en.text();
+    assert!(
+        en.contains("Account reviewer-lc-en created, initial password "),
+        "{en}"
+    );
+    assert!(en.contains("<h2>Create account</h2>"), "{en}");
+    assert!(!en.contains("已新建账号"), "{en}");
+    // zh-CN says it as before.
+    let zh = post(form("reviewer-lc-zh"), "zh-CN").await.text();
+    assert!(zh.contains("已新建账号 reviewer-lc-zh，初始密码 "), "{zh}");
+    assert!(zh.contains("<h2>新建账号</h2>"), "{zh}");
+}
