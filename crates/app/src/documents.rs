@@ -168,7 +168,7 @@ fn minute(ms: i64) -> String {
 /// How the result comes: the applicant's own choice when they made one.
 fn delivery_of(view: &CaseView) -> String {
     match (&view.delivery, &view.hall) {
-        (Some(d), _) => d.text.clone(),
+        (Some(d), _) => d.text.to_string(),
         (None, Some(h)) => format!("审批结果由审批部门邮寄送达申请人，或在{}窗口领取", h.name),
         (None, None) => "电子送达；申请人需要纸质结果的，邮寄送达".to_owned(),
     }
