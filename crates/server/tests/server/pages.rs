@@ -525,6 +525,21 @@ async fn api_errors_follow_accept_language() {
         r.json()["fields"]["mode"],
         "Anywhere-service mode “nope” is not valid"
     );
+    // Suggestions name the department's kind in the caller's language.
+    let r = app
+        .send(
+            Request::get("/api/v1/items/suggest?q=%E8%BA%AB%E4%BB%BD%E8%AF%81")
+                .header(header::ACCEPT_LANGUAGE, "en")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    let j = r.json();
+    let dept = j["data"][0]["department"].as_str().unwrap();
+    assert!(
+        !dept.is_empty() && !tongban_domain::i18n::has_han(dept),
+        "{j}"
+    );
     // The cases' export: the header in the caller's language.
     let clerk = app.login("clerk-zhenhai").await;
     let csv = |lang: &'static str| {
