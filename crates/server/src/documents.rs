@@ -492,7 +492,11 @@ impl Sheet {
 
     /// A table of shaded labels and their values, one or more pairs a row.
     fn label_table(&mut self, rows: &[Vec<(String, String)>]) {
-        let label_w = 96.0;
+        // English labels are longer than their Chinese.
+        let label_w = match self.lang {
+            Lang::ZhCn => 96.0,
+            Lang::En => 116.0,
+        };
         let rows = rows
             .iter()
             .map(|pairs| {
@@ -1156,6 +1160,103 @@ mod tests {
         ] {
             assert!(text.contains(s), "{s:?} missing from {text}");
         }
+    }
+
+    /// The text of the PDF as `pdftotext` extracts it, lines kept.
+    fn raw_text(name: &str, pdf: &[u8]) -> Option<String> {
+        Command::new("pdftotext").arg("-v").output().ok()?;
+        let path = save(name, pdf);
+        let out = Command::new("pdftotext")
+            .args(["-enc", "UTF-8"])
+            .arg(&path)
+            .arg("-")
+            .output()
+            .ok()?;
+        let _ = std::fs::remove_file(&path);
+        Some(String::from_utf8(out.stdout).unwrap())
+    }
+
+    /// The Chinese an English document shows: only what its data holds.
+    fn assert_only_data_in_chinese(text: &str, data: &[&str]) {
+        let all_data = data.concat();
+        let mut run = String::new();
+        for c in text.chars().chain([' ']) {
+            if tongban_domain::i18n::is_han(c) {
+                run.push(c);
+            } else if !run.is_empty() {
+                assert!(all_data.contains(&run), "“{run}” is not data in:\n{text}");
+                run.clear();
+            }
+        }
+    }
+
+    #[test]
+    fn documents_in_english_translate_their_wording_and_keep_their_data() {
+        let d = slip(3);
+        let pdf = acceptance_slip_pdf(&d, Lang::En);
+        assert_pdf(&pdf);
+        let Some(text) = raw_text("slip-en", &pdf) else {
+            return;
+        };
+        let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        for s in [
+            "Acceptance Slip",
+            "Promised time limit",
+            "15 working days",
+            "next year's public holiday schedule had not been published",
+            "Article 45 of the same law",
+            "Accepting office (seal):",
+            "Page 1 of",
+        ] {
+            assert!(flat.contains(s), "{s:?} missing from {text}");
+        }
+        let data: Vec<&str> = [&d.item_name, &d.applicant_name, &d.hall_name]
+            .into_iter()
+            .chain([&d.department_name, &d.delivery])
+            .map(String::as_str)
+            .chain(
+                d.received
+                    .iter()
+                    .flat_map(|(a, b)| [a.as_str(), b.as_str()]),
+            )
+            .collect();
+        assert_only_data_in_chinese(&text, &data);
+
+        let n = notice();
+        let Some(text) = raw_text("notice-en", &supplement_notice_pdf(&n, Lang::En)) else {
+            return;
+        };
+        let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(
+            flat.contains("One-Time Notice") && flat.contains("(Notice to Supplement Materials)")
+        );
+        assert!(flat.contains("Article 32 of the Administrative License Law"));
+        assert!(flat.contains(&format!("Dear {}:", n.applicant_name)));
+        // Numbered in figures, not 一、二、.
+        assert!(text.lines().any(|l| l.trim() == "1."), "{text}");
+        let data: Vec<&str> = [&n.item_name, &n.applicant_name, &n.issuer]
+            .into_iter()
+            .map(String::as_str)
+            .chain(
+                n.materials
+                    .iter()
+                    .flat_map(|(a, b)| [a.as_str(), b.as_str()]),
+            )
+            .collect();
+        assert_only_data_in_chinese(&text, &data);
+
+        let r = rejection();
+        let Some(text) = raw_text("rejection-en", &rejection_notice_pdf(&r, Lang::En)) else {
+            return;
+        };
+        let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(flat.contains("Rejection Notice") && flat.contains("within sixty days"));
+        // English wraps between words: none is cut in two.
+        for w in ["reconsideration", "administrative", "organization"] {
+            assert!(text.contains(w), "{w} cut in {text}");
+        }
+        let data = [&r.item_name, &r.applicant_name, &r.issuer, &r.reason].map(String::as_str);
+        assert_only_data_in_chinese(&text, &data);
     }
 
     #[test]
