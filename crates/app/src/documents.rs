@@ -171,7 +171,7 @@ fn minute(ms: i64) -> String {
 /// How the result comes: the applicant's own choice when they made one.
 fn delivery_of(view: &CaseView, lang: Lang) -> String {
     match (&view.delivery, &view.hall) {
-        (Some(d), _) => d.text.to_string(),
+        (Some(d), _) => d.text.render(lang),
         (None, Some(h)) => text!(
             "审批结果由审批部门邮寄送达申请人，或在{hall}窗口领取",
             hall = h.name.clone()
