@@ -270,6 +270,23 @@ async fn get_en(app: &TestApp, uri: &str, token: Option<&str>) -> crate::common:
     }
     let r = app.send(req.body(axum::body::Body::empty()).unwrap()).await;
     assert_eq!(r.status, StatusCode::OK, "{uri}: {}", r.text());
+    // To look at them: `TONGBAN_DOCUMENTS_OUT=dir cargo test … in_english`.
+    if let Ok(dir) = std::env::var("TONGBAN_DOCUMENTS_OUT") {
+        let name: String = (uri.chars())
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '.' {
+                    c
+                } else {
+                    '-'
+                }
+            })
+            .collect();
+        std::fs::write(
+            std::path::Path::new(&dir).join(format!("en{name}")),
+            &r.body,
+        )
+        .unwrap();
+    }
     r
 }
 
