@@ -494,7 +494,7 @@ fn print_page(
         context! {
             doc_title => doc.title, subtitle => doc.subtitle, show_code => doc.show_code,
             pdf_href => format!("/api/v1/cases/{}/{}", percent_encode(case_no), doc.pdf),
-            qr, d, kiosk => ctx.kiosk,
+            qr, d, kiosk => ctx.kiosk, lang => ctx.lang.as_str(),
             // At a kiosk the printed page clears itself when left alone, too.
             idle => if ctx.kiosk { state.settings.kiosk_idle_seconds } else { 0 },
             ..extra
@@ -554,7 +554,7 @@ async fn slip_or_receipt(
         case_no,
         &d.progress_url,
         Value::from(minijinja::value::Serde(&d)),
-        context! { t => Value::from(minijinja::value::Serde(&t)), receipt },
+        context! { texts => Value::from(minijinja::value::Serde(&t)), receipt },
     )
 }
 
@@ -596,7 +596,15 @@ fn letter_page(
         show_code: t.show_code,
     };
     let t = Value::from(minijinja::value::Serde(t));
-    print_page(state, ctx, doc, case_no, progress_url, d, context! { t })
+    print_page(
+        state,
+        ctx,
+        doc,
+        case_no,
+        progress_url,
+        d,
+        context! { texts => t },
+    )
 }
 
 /// The printable 不予受理通知书.
