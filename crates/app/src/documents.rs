@@ -9,7 +9,9 @@ use crate::views::{CaseView, EventView};
 use crate::{AppError, AppResult};
 use tongban_domain::case::Status;
 use tongban_domain::catalogue::ReceiptMethod;
+use tongban_domain::i18n::{Lang, tr};
 use tongban_domain::intake::Applicant;
+use tongban_domain::text;
 use tongban_store::CaseRecord;
 
 /// 受理承诺单: what the applicant takes home when a case is accepted.
@@ -94,8 +96,8 @@ pub struct RejectionData {
 
 /// What the 受理承诺单 (`receipt` false) or the 网上申请回执 (`receipt`
 /// true: an online case once submitted, printed at home or at the kiosk) of
-/// a loaded case says, issued at `now` (unix ms) with the case's public
-/// progress page; a conflict before acceptance (slip) or for a draft
+/// a loaded case says in `lang`, issued at `now` (unix ms) with the case's
+/// public progress page; a conflict before acceptance (slip) or for a draft
 /// (receipt).
 pub fn slip(
     record: &CaseRecord,
@@ -103,10 +105,11 @@ pub fn slip(
     receipt: bool,
     progress_url: String,
     now: i64,
+    lang: Lang,
 ) -> AppResult<SlipData> {
     let accepted_on = accepted_on(record, view, receipt)?;
     let (applicant_name, applicant_id_masked) = applicant_parts(&record.applicant);
-    let (received, to_come) = materials_of(record, view);
+    let (received, to_come) = materials_of(record, view, lang);
     Ok(SlipData {
         case_no: view.case_no.clone(),
         verification_code: record.verification_code.clone(),
@@ -117,7 +120,7 @@ pub fn slip(
             .hall
             .as_ref()
             .map(|h| h.name.clone())
-            .unwrap_or_else(|| "网上办事大厅".into()),
+            .unwrap_or_else(|| tr(lang, "网上办事大厅").into_owned()),
         department_name: view.department.name.clone(),
         accepted_on,
         promised_days: view.promised_days,
@@ -126,7 +129,7 @@ pub fn slip(
         calendar_complete: view.calendar_complete,
         received,
         to_come,
-        delivery: delivery_of(view),
+        delivery: delivery_of(view, lang),
         progress_url,
         issued_at: minute(now),
     })
@@ -166,11 +169,15 @@ fn minute(ms: i64) -> String {
 }
 
 /// How the result comes: the applicant's own choice when they made one.
-fn delivery_of(view: &CaseView) -> String {
+fn delivery_of(view: &CaseView, lang: Lang) -> String {
     match (&view.delivery, &view.hall) {
-        (Some(d), _) => d.text.clone(),
-        (None, Some(h)) => format!("审批结果由审批部门邮寄送达申请人，或在{}窗口领取", h.name),
-        (None, None) => "电子送达；申请人需要纸质结果的，邮寄送达".to_owned(),
+        (Some(d), _) => d.text.render(lang),
+        (None, Some(h)) => text!(
+            "审批结果由审批部门邮寄送达申请人，或在{hall}窗口领取",
+            hall = h.name.clone()
+        )
+        .render(lang),
+        (None, None) => tr(lang, "电子送达；申请人需要纸质结果的，邮寄送达").into_owned(),
     }
 }
 
@@ -190,21 +197,27 @@ type Materials = Vec<(String, String)>;
 /// The checklist split into what was received, exactly as recorded (the
 /// latest receipt of each material: paper original or copy, scan,
 /// e-licence, originals seen), and what is still to come.
-fn materials_of(record: &CaseRecord, view: &CaseView) -> (Materials, Materials) {
+fn materials_of(record: &CaseRecord, view: &CaseView, lang: Lang) -> (Materials, Materials) {
     let (mut received, mut to_come) = (vec![], vec![]);
     for m in &record.materials {
         let last = crate::cases::latest_receipt(&view.received, &m.key);
         let Some(r) = last else {
-            to_come.push((m.name.clone(), format!("{}{}份", m.form.label(), m.copies)));
+            let how = text!("{form}{copies}份", form = m.form.label(), copies = m.copies);
+            to_come.push((m.name.clone(), how.render(lang)));
             continue;
         };
-        let mut how = match ReceiptMethod::parse(&r.method) {
-            Some(ReceiptMethod::Scan) => "扫描件（已电子化）".to_owned(),
-            Some(ReceiptMethod::Licence) => "电子证照（免提交）".to_owned(),
-            _ => format!("纸质{}{}份", m.form.label(), m.copies),
+        let how = match ReceiptMethod::parse(&r.method) {
+            Some(ReceiptMethod::Scan) => text!("扫描件（已电子化）"),
+            Some(ReceiptMethod::Licence) => text!("电子证照（免提交）"),
+            _ => text!(
+                "纸质{form}{copies}份",
+                form = m.form.label(),
+                copies = m.copies
+            ),
         };
+        let mut how = how.render(lang);
         if r.original_verified {
-            how.push_str("，窗口已核验原件");
+            how.push_str(&tr(lang, "，窗口已核验原件"));
         }
         received.push((m.name.clone(), how));
     }
@@ -231,7 +244,12 @@ fn latest<'a>(view: &'a CaseView, action: &str) -> Option<&'a EventView> {
 
 /// What the latest 一次性告知书 of a loaded case says, with its public
 /// progress page; `None` when there is none.
-pub fn notice(record: &CaseRecord, view: &CaseView, progress_url: String) -> Option<NoticeData> {
+pub fn notice(
+    record: &CaseRecord,
+    view: &CaseView,
+    progress_url: String,
+    lang: Lang,
+) -> Option<NoticeData> {
     let e = latest(view, "request_supplement")?;
     Some(NoticeData {
         case_no: view.case_no.clone(),
@@ -240,13 +258,13 @@ pub fn notice(record: &CaseRecord, view: &CaseView, progress_url: String) -> Opt
         applicant_name: record.applicant.name().to_owned(),
         issuer: issuer(view, e),
         issued_on: e.at.get(..10).unwrap_or("").to_owned(),
-        materials: supplement_materials(&e.payload),
+        materials: supplement_materials(&e.payload, lang),
         progress_url,
     })
 }
 
 /// The materials a 补正 request names: (name, what is missing or wrong).
-fn supplement_materials(payload: &serde_json::Value) -> Materials {
+fn supplement_materials(payload: &serde_json::Value, lang: Lang) -> Materials {
     let Some(list) = payload["materials"].as_array() else {
         return vec![];
     };
@@ -255,7 +273,11 @@ fn supplement_materials(payload: &serde_json::Value) -> Materials {
             let mut problem = m["problem"].as_str().unwrap_or("").to_owned();
             // A material beyond the checklist says why it is needed.
             if let Some(r) = m["extra_reason"].as_str() {
-                problem.push_str(&format!("（清单外材料，需要的理由：{r}）"));
+                let why = text!(
+                    "（清单外材料，需要的理由：{reason}）",
+                    reason = r.to_owned()
+                );
+                problem.push_str(&why.render(lang));
             }
             (m["name"].as_str().unwrap_or("").to_owned(), problem)
         })
@@ -281,20 +303,22 @@ pub fn rejection(
     })
 }
 
-/// The words of a 受理承诺单 or a 网上申请回执: one source for the
-/// printable page and the PDF.
+/// The words of a 受理承诺单 or a 网上申请回执 in one language: one source
+/// for the printable page and the PDF.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct SlipTexts {
-    /// The document's title.
+    /// The document's title: its zh-CN key (a page shows it through `t`).
     pub title: &'static str,
+    /// The title in the texts' language.
+    pub heading: String,
     /// Labelled rows; a PDF row may hold two pairs side by side.
-    pub rows: Vec<Vec<(&'static str, String)>>,
+    pub rows: Vec<Vec<(String, String)>>,
     /// The heading over the materials received.
     pub received_heading: String,
     /// The second column of that table.
-    pub received_column: &'static str,
+    pub received_column: String,
     /// What the table says when nothing was received.
-    pub received_empty: &'static str,
+    pub received_empty: String,
     /// The heading over what is still to come, when anything is.
     pub to_come_heading: Option<String>,
     /// The numbered notes (说明).
@@ -304,81 +328,95 @@ pub struct SlipTexts {
 }
 
 impl SlipData {
-    /// The texts of the slip (`receipt` false) or the online receipt.
+    /// The texts of the slip (`receipt` false) or the online receipt, in the
+    /// language of the request being answered.
     pub fn texts(&self, receipt: bool) -> SlipTexts {
-        let mut rows = vec![applicant_row(self)];
-        rows.push(vec![("申请事项", self.item_name.clone())]);
+        self.texts_in(receipt, tongban_domain::i18n::current())
+    }
+
+    /// The texts of the slip (`receipt` false) or the online receipt in `lang`.
+    pub fn texts_in(&self, receipt: bool, lang: Lang) -> SlipTexts {
+        let l = |k: &'static str| tr(lang, k).into_owned();
+        let mut rows = vec![applicant_row(self, lang)];
+        rows.push(vec![(l("申请事项"), self.item_name.clone())]);
         let period = if self.instant {
-            "即办件：当场办结".to_owned()
+            l("即办件：当场办结")
         } else {
-            format!("{}个工作日", self.promised_days)
+            text!("{days}个工作日", days = self.promised_days).render(lang)
         };
         let to_come_heading = (!self.to_come.is_empty())
-            .then(|| format!("尚待提交的材料（共{}项）", self.to_come.len()));
+            .then(|| text!("尚待提交的材料（共{n}项）", n = self.to_come.len()).render(lang));
         if receipt {
-            rows.push(vec![("申请方式", "全程网办（网上办事大厅）".to_owned())]);
-            rows.push(vec![("审批部门", self.department_name.clone())]);
-            rows.push(vec![("受理情况", self.receipt_state())]);
-            rows.push(vec![("结果领取方式", self.delivery.clone())]);
+            rows.push(vec![(l("申请方式"), l("全程网办（网上办事大厅）"))]);
+            rows.push(vec![(l("审批部门"), self.department_name.clone())]);
+            rows.push(vec![(l("受理情况"), self.receipt_state(lang))]);
+            rows.push(vec![(l("结果领取方式"), self.delivery.clone())]);
             return SlipTexts {
                 title: "网上申请回执",
+                heading: l("网上申请回执"),
                 rows,
-                received_heading: format!("已提交的申请材料（共{}项）", self.received.len()),
-                received_column: "提交方式",
-                received_empty: "（无）",
+                received_heading: text!("已提交的申请材料（共{n}项）", n = self.received.len())
+                    .render(lang),
+                received_column: l("提交方式"),
+                received_empty: l("（无）"),
                 to_come_heading,
-                notes: RECEIPT_NOTES.map(str::to_owned).to_vec(),
+                notes: RECEIPT_NOTES.map(l).to_vec(),
                 issuer: vec![
-                    "莆田市网上办事大厅".to_owned(),
-                    format!("打印时间：{}", self.issued_at),
+                    l("莆田市网上办事大厅"),
+                    text!("打印时间：{at}", at = self.issued_at.clone()).render(lang),
                 ],
             };
         }
-        rows.push(vec![("受理地点", self.hall_name.clone())]);
-        rows.push(vec![("审批部门", self.department_name.clone())]);
+        rows.push(vec![(l("受理地点"), self.hall_name.clone())]);
+        rows.push(vec![(l("审批部门"), self.department_name.clone())]);
         rows.push(vec![
-            ("受理日期", self.accepted_on.clone()),
-            ("承诺时限", period),
+            (l("受理日期"), self.accepted_on.clone()),
+            (l("承诺时限"), period),
         ]);
         let mut deadline = self.deadline.clone();
         if !self.calendar_complete {
-            deadline.push_str(
-                "\n注：推算本日期时次年法定节假日安排尚未公布；安排公布后，\
+            deadline.push('\n');
+            deadline.push_str(&l(
+                "注：推算本日期时次年法定节假日安排尚未公布；安排公布后，\
                  承诺办结日期按实际工作日相应调整，以办理进度查询页面显示的日期为准。",
-            );
+            ));
         }
-        rows.push(vec![("承诺办结日期", deadline)]);
-        rows.push(vec![("结果送达方式", self.delivery.clone())]);
+        rows.push(vec![(l("承诺办结日期"), deadline)]);
+        rows.push(vec![(l("结果送达方式"), self.delivery.clone())]);
         SlipTexts {
             title: "受理承诺单",
+            heading: l("受理承诺单"),
             rows,
-            received_heading: format!("已收取的申请材料（共{}项）", self.received.len()),
-            received_column: "收取情况",
-            received_empty: "（窗口未登记收取任何材料）",
+            received_heading: text!("已收取的申请材料（共{n}项）", n = self.received.len())
+                .render(lang),
+            received_column: l("收取情况"),
+            received_empty: l("（窗口未登记收取任何材料）"),
             to_come_heading,
-            notes: SLIP_NOTES.map(str::to_owned).to_vec(),
+            notes: SLIP_NOTES.map(l).to_vec(),
             issuer: vec![
-                "受理单位（盖章）：".to_owned(),
+                l("受理单位（盖章）："),
                 self.hall_name.clone(),
-                format!("出具时间：{}", self.issued_at),
+                text!("出具时间：{at}", at = self.issued_at.clone()).render(lang),
             ],
         }
     }
 
     /// Where an online application stands, in the receipt's words.
-    fn receipt_state(&self) -> String {
+    fn receipt_state(&self, lang: Lang) -> String {
         if self.accepted_on.is_empty() {
             let period = if self.instant {
-                "即时办结".to_owned()
+                text!("即时办结")
             } else {
-                format!("{}个工作日内办结", self.promised_days)
+                text!("{days}个工作日内办结", days = self.promised_days)
             };
-            format!("已提交，等待审批部门受理；受理后{period}")
+            text!("已提交，等待审批部门受理；受理后{period}", period = period).render(lang)
         } else {
-            format!(
-                "已于{}受理，承诺于{}前办结",
-                self.accepted_on, self.deadline
+            text!(
+                "已于{accepted}受理，承诺于{deadline}前办结",
+                accepted = self.accepted_on.clone(),
+                deadline = self.deadline.clone()
             )
+            .render(lang)
         }
     }
 }
@@ -401,23 +439,28 @@ const RECEIPT_NOTES: [&str; 3] = [
 
 /// The applicant's row of a slip or receipt: the name, with the masked ID
 /// number for a person.
-fn applicant_row(d: &SlipData) -> Vec<(&'static str, String)> {
-    let applicant = ("申请人", d.applicant_name.clone());
+fn applicant_row(d: &SlipData, lang: Lang) -> Vec<(String, String)> {
+    let applicant = (tr(lang, "申请人").into_owned(), d.applicant_name.clone());
     if d.applicant_id_masked.trim().is_empty() {
         vec![applicant]
     } else {
-        vec![applicant, ("证件号码", d.applicant_id_masked.clone())]
+        let id = tr(lang, "证件号码").into_owned();
+        vec![applicant, (id, d.applicant_id_masked.clone())]
     }
 }
 
-/// The words of a 一次性告知书 or a 不予受理通知书: one source for the
-/// printable page and the PDF.
+/// The words of a 一次性告知书 or a 不予受理通知书 in one language: one
+/// source for the printable page and the PDF.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct LetterTexts {
-    /// The document's title.
+    /// The document's title: its zh-CN key (a page shows it through `t`).
     pub title: &'static str,
-    /// Under the title, if any.
+    /// Under the title, if any: its zh-CN key.
     pub subtitle: Option<&'static str>,
+    /// The title in the texts' language.
+    pub heading: String,
+    /// The subtitle in the texts' language.
+    pub subheading: Option<String>,
     /// Whether the verification code is printed.
     pub show_code: bool,
     /// To whom: “申请人：”.
@@ -427,7 +470,9 @@ pub struct LetterTexts {
     /// The paragraphs of the reason (the rejection).
     pub reasons: Vec<String>,
     /// The second column of the materials table (the notice), if any.
-    pub table_column: Option<&'static str>,
+    pub table_column: Option<String>,
+    /// What the materials table says when it is empty.
+    pub table_empty: String,
     /// Numbered points after the table (the notice).
     pub points: Vec<String>,
     /// Closing paragraphs (the rejection: the remedies).
@@ -436,60 +481,87 @@ pub struct LetterTexts {
     pub issuer: Vec<String>,
 }
 
-fn issuer_lines(issuer: &str, issued_on: &str) -> Vec<String> {
+fn issuer_lines(issuer: &str, issued_on: &str, lang: Lang) -> Vec<String> {
     vec![
-        "签发单位（盖章）：".to_owned(),
+        tr(lang, "签发单位（盖章）：").into_owned(),
         issuer.to_owned(),
         issued_on.to_owned(),
     ]
 }
 
+/// The addressee of a letter: `张三：`.
+fn salutation(name: &str, lang: Lang) -> String {
+    text!("{name}：", name = name.to_owned()).render(lang)
+}
+
 impl NoticeData {
-    /// The texts of the one-time notice.
+    /// The texts of the one-time notice, in the language of the request
+    /// being answered.
     pub fn texts(&self) -> LetterTexts {
+        self.texts_in(tongban_domain::i18n::current())
+    }
+
+    /// The texts of the one-time notice in `lang`.
+    pub fn texts_in(&self, lang: Lang) -> LetterTexts {
+        let l = |k: &'static str| tr(lang, k).into_owned();
         LetterTexts {
             title: "一次性告知书",
             subtitle: Some("（补正材料通知）"),
+            heading: l("一次性告知书"),
+            subheading: Some(l("（补正材料通知）")),
             show_code: true,
-            salutation: format!("{}：", self.applicant_name),
-            opening: format!(
-                "您（单位）申请办理的“{}”事项（办件编号：{}），经审查，申请材料不齐全或者不符合法定形式。\
+            salutation: salutation(&self.applicant_name, lang),
+            opening: text!(
+                "您（单位）申请办理的“{item}”事项（办件编号：{case_no}），经审查，申请材料不齐全或者不符合法定形式。\
                  根据《中华人民共和国行政许可法》第三十二条的规定，现将需要补正的全部材料和内容一次性告知如下：",
-                self.item_name, self.case_no
-            ),
+                item = self.item_name.clone(),
+                case_no = self.case_no.clone()
+            )
+            .render(lang),
             reasons: vec![],
-            table_column: Some("需要补正的内容"),
+            table_column: Some(l("需要补正的内容")),
+            table_empty: l("（无）"),
             points: vec![
-                format!(
-                    "请按上述要求一次性补正全部材料后，向{}提交，或通过办理进度公开页面在线提交。",
-                    self.issuer
-                ),
-                "本事项的承诺办理时限自收到全部补正材料之日起计算，补正期间不计入承诺时限；\
-                 材料补正齐全前，承诺时限不开始计算。"
-                    .to_owned(),
-                "依照《中华人民共和国行政许可法》第三十二条，需要补正的全部内容应当一次告知。\
-                 除本告知书所列内容外，不会要求您补正其他材料。"
-                    .to_owned(),
-                "凭办件编号和查询验证码，或扫描下方二维码，可查询本件的办理进度。".to_owned(),
+                text!(
+                    "请按上述要求一次性补正全部材料后，向{issuer}提交，或通过办理进度公开页面在线提交。",
+                    issuer = self.issuer.clone()
+                )
+                .render(lang),
+                l("本事项的承诺办理时限自收到全部补正材料之日起计算，补正期间不计入承诺时限；\
+                   材料补正齐全前，承诺时限不开始计算。"),
+                l("依照《中华人民共和国行政许可法》第三十二条，需要补正的全部内容应当一次告知。\
+                   除本告知书所列内容外，不会要求您补正其他材料。"),
+                l("凭办件编号和查询验证码，或扫描下方二维码，可查询本件的办理进度。"),
             ],
             closing: vec![],
-            issuer: issuer_lines(&self.issuer, &self.issued_on),
+            issuer: issuer_lines(&self.issuer, &self.issued_on, lang),
         }
     }
 }
 
 impl RejectionData {
-    /// The texts of the not-accept notice.
+    /// The texts of the not-accept notice, in the language of the request
+    /// being answered.
     pub fn texts(&self) -> LetterTexts {
+        self.texts_in(tongban_domain::i18n::current())
+    }
+
+    /// The texts of the not-accept notice in `lang`.
+    pub fn texts_in(&self, lang: Lang) -> LetterTexts {
+        let l = |k: &'static str| tr(lang, k).into_owned();
         LetterTexts {
             title: "不予受理通知书",
             subtitle: None,
+            heading: l("不予受理通知书"),
+            subheading: None,
             show_code: false,
-            salutation: format!("{}：", self.applicant_name),
-            opening: format!(
-                "您（单位）申请办理的“{}”事项（办件编号：{}），经审查，本机关决定不予受理。理由如下：",
-                self.item_name, self.case_no
-            ),
+            salutation: salutation(&self.applicant_name, lang),
+            opening: text!(
+                "您（单位）申请办理的“{item}”事项（办件编号：{case_no}），经审查，本机关决定不予受理。理由如下：",
+                item = self.item_name.clone(),
+                case_no = self.case_no.clone()
+            )
+            .render(lang),
             reasons: self
                 .reason
                 .split('\n')
@@ -498,14 +570,14 @@ impl RejectionData {
                 .map(str::to_owned)
                 .collect(),
             table_column: None,
+            table_empty: l("（无）"),
             points: vec![],
             closing: vec![
-                "如不服本决定，您（单位）可以自收到本通知书之日起六十日内依法申请行政复议，\
-                 也可以自收到本通知书之日起六个月内依法向人民法院提起行政诉讼。"
-                    .to_owned(),
-                "扫描下方二维码，可查看本件的办理情况。".to_owned(),
+                l("如不服本决定，您（单位）可以自收到本通知书之日起六十日内依法申请行政复议，\
+                   也可以自收到本通知书之日起六个月内依法向人民法院提起行政诉讼。"),
+                l("扫描下方二维码，可查看本件的办理情况。"),
             ],
-            issuer: issuer_lines(&self.issuer, &self.issued_on),
+            issuer: issuer_lines(&self.issuer, &self.issued_on, lang),
         }
     }
 }

@@ -13,6 +13,8 @@ use crate::text::wrap;
 use crate::{App, AppResult};
 use std::fmt::Write as _;
 use tongban_domain::catalogue::{ItemVersion, LimitsSource, MaterialSpec};
+use tongban_domain::i18n::{Lang, Text, tr};
+use tongban_domain::text;
 use tongban_domain::tongban::ListEntry;
 
 /// A4 portrait width in points.
@@ -219,6 +221,8 @@ pub struct Layout {
     pub summary: String,
     /// The bands, top to bottom.
     pub bands: Vec<Band>,
+    /// The language it is drawn in.
+    pub lang: Lang,
 }
 
 /// One A4 page of the map: placed shapes.
@@ -250,6 +254,7 @@ pub type Measure<'a> = &'a dyn Fn(char) -> f32;
 struct Painter<'a> {
     em: Measure<'a>,
     bands: Vec<Band>,
+    lang: Lang,
 }
 
 /// A line of text inside a box: its size, weight, colour and indent.
@@ -293,7 +298,33 @@ impl Style {
     }
 }
 
+/// Items of a list in `lang`: `甲、乙` in zh-CN, `A, B` in English.
+pub(crate) fn list(lang: Lang, items: &[impl AsRef<str>]) -> String {
+    let sep = match lang {
+        Lang::ZhCn => "、",
+        Lang::En => ", ",
+    };
+    items
+        .iter()
+        .map(AsRef::as_ref)
+        .collect::<Vec<_>>()
+        .join(sep)
+}
+
+/// Enum labels (program text) in `lang`.
+fn labels(lang: Lang, items: impl IntoIterator<Item = &'static str>) -> Vec<String> {
+    items
+        .into_iter()
+        .map(|l| tr(lang, l).into_owned())
+        .collect()
+}
+
 impl Painter<'_> {
+    /// A message in the map's language.
+    fn t(&self, t: Text) -> String {
+        t.render(self.lang)
+    }
+
     fn wrap(&self, text: &str, width: f32, size: f32) -> Vec<String> {
         wrap(text, width.max(size), |c| (self.em)(c) * size)
     }
@@ -363,7 +394,10 @@ impl Painter<'_> {
     }
 
     /// A section bar: a number and a title, kept with what follows.
-    fn section(&mut self, no: usize, title: &str, note: &str) {
+    fn section(&mut self, no: usize, title: &'static str, note: &'static str) {
+        let title = tr(self.lang, title).into_owned();
+        let note = tr(self.lang, note).into_owned();
+        let note = note.as_str();
         let h = 22.0;
         let mut s = vec![Shape::Box {
             x: MARGIN,
@@ -465,14 +499,16 @@ impl Painter<'_> {
 /// cut with a pointer to the guide, so a material never outgrows a page).
 const MAX_POINT_LINES: usize = 36;
 
-/// Lays out the guide map of `src`, measuring text with `em` (advance in ems
-/// per character). Pure: the same version and listing give the same drawing.
-pub fn layout(src: &GuideMapSource, em: Measure<'_>) -> Layout {
+/// Lays out the guide map of `src` in `lang`, measuring text with `em`
+/// (advance in ems per character). Pure: the same version, listing and
+/// language give the same drawing.
+pub fn layout(src: &GuideMapSource, em: Measure<'_>, lang: Lang) -> Layout {
     let v = &src.version;
     let c = &v.content;
     let mut p = Painter {
         em,
         bands: Vec::new(),
+        lang,
     };
     header(&mut p, v);
     questionnaire(&mut p, src);
@@ -494,16 +530,27 @@ pub fn layout(src: &GuideMapSource, em: Measure<'_>) -> Layout {
         code: c.code.as_str().to_owned(),
         name: c.name.clone(),
         version: v.version,
-        title: format!("{}审批导图（第{}版）", c.name, v.version),
-        summary: summary(src),
+        title: title(&c.name, v.version).render(lang),
+        summary: summary_in(src, lang),
         bands: p.bands,
+        lang,
     }
+}
+
+/// `…审批导图（第n版）`.
+fn title(name: &str, version: i32) -> Text {
+    text!(
+        "{name}审批导图（第{version}版）",
+        name = name.to_owned(),
+        version = version
+    )
 }
 
 /// A condition of the questionnaire in words: `问题1选“…”，问题2选“…”`.
 pub(crate) fn condition(
     src: &GuideMapSource,
     pairs: &std::collections::BTreeMap<String, String>,
+    lang: Lang,
 ) -> String {
     let g = &src.version.content.guide;
     let mut said: Vec<(usize, String)> = pairs
@@ -514,12 +561,16 @@ pub(crate) fn condition(
                 .and_then(|i| g.questions[i].options.iter().find(|y| &y.key == o))
                 .map_or(o.as_str(), |y| y.label.as_str());
             let n = n.map_or(usize::MAX, |i| i + 1);
-            (n, format!("问题{n}选“{label}”"))
+            let said = text!("问题{n}选“{label}”", n = n, label = label.to_owned());
+            (n, said.render(lang))
         })
         .collect();
     said.sort();
     let said: Vec<String> = said.into_iter().map(|(_, s)| s).collect();
-    said.join("，")
+    said.join(match lang {
+        Lang::ZhCn => "，",
+        Lang::En => ", ",
+    })
 }
 
 /// ① The questionnaire: each question with its options, and when it is asked.
@@ -529,22 +580,20 @@ fn questionnaire(p: &mut Painter<'_>, src: &GuideMapSource) {
     let w = Painter::inner(1, false);
     let mut boxes = Vec::new();
     for (i, q) in g.questions.iter().enumerate() {
-        let mut runs = p.runs(&format!("问题{}　{}", i + 1, q.text), w, Style::Strong, 3.5);
+        let head = p.t(text!("问题{n}　{text}", n = i + 1, text = q.text.clone()));
+        let mut runs = p.runs(&head, w, Style::Strong, 3.5);
         if !q.show_if.is_empty() {
-            let when = condition(src, &q.show_if);
-            runs.extend(p.runs(&format!("（仅当{when}时回答）"), w, Style::Note, 0.0));
+            let when = condition(src, &q.show_if, p.lang);
+            let when = p.t(text!("（仅当{when}时回答）", when = when));
+            runs.extend(p.runs(&when, w, Style::Note, 0.0));
         }
         let options: Vec<String> = q.options.iter().map(|o| format!("○ {}", o.label)).collect();
         runs.extend(p.runs(&options.join("　　"), w, Style::Body, 0.0));
         boxes.push((runs, Tone::Tint));
     }
     if boxes.is_empty() {
-        let runs = p.runs(
-            "本事项无需回答问题，只有一种办理情形。",
-            w,
-            Style::Body,
-            0.0,
-        );
+        let none = p.t(text!("本事项无需回答问题，只有一种办理情形。"));
+        let runs = p.runs(&none, w, Style::Body, 0.0);
         boxes.push((runs, Tone::Tint));
     }
     p.grid(boxes, 1, false);
@@ -565,18 +614,20 @@ fn situations(p: &mut Painter<'_>, src: &GuideMapSource) {
     };
     let mut boxes = Vec::new();
     for (i, s) in g.situations.iter().enumerate() {
-        let mut runs = p.runs(&format!("情形{}　{}", i + 1, s.name), w, Style::Strong, 3.5);
+        let head = p.t(text!("情形{n}　{name}", n = i + 1, name = s.name.clone()));
+        let mut runs = p.runs(&head, w, Style::Strong, 3.5);
         let when = match (s.when.is_empty(), g.questions.is_empty()) {
-            (true, true) => "适用于所有申请".to_owned(),
-            (true, false) => "其他情形".to_owned(),
-            (false, _) => condition(src, &s.when),
+            (true, true) => p.t(text!("适用于所有申请")),
+            (true, false) => p.t(text!("其他情形")),
+            (false, _) => condition(src, &s.when, p.lang),
         };
-        runs.extend(p.runs(&format!("条件：{when}"), w, Style::Note, 3.0));
+        let when = p.t(text!("条件：{when}", when = when));
+        runs.extend(p.runs(&when, w, Style::Note, 3.0));
         let extra: Vec<String> = s.materials.iter().map(name_of).collect();
         let adds = if extra.is_empty() {
-            "另需材料：无（只需通用材料）".to_owned()
+            p.t(text!("另需材料：无（只需通用材料）"))
         } else {
-            format!("另需材料：{}", extra.join("、"))
+            p.t(text!("另需材料：{list}", list = list(p.lang, &extra)))
         };
         runs.extend(p.runs(&adds, w, Style::Small, 5.0));
         boxes.push((runs, Tone::Paper));
@@ -588,10 +639,10 @@ fn situations(p: &mut Painter<'_>, src: &GuideMapSource) {
 fn steps(p: &mut Painter<'_>, src: &GuideMapSource) {
     p.section(4, "办理流程", "");
     let given = &src.version.content.steps;
-    let steps: Vec<&str> = if given.is_empty() {
-        vec!["申请", "受理", "审查", "决定", "送达"]
+    let steps: Vec<String> = if given.is_empty() {
+        labels(p.lang, ["申请", "受理", "审查", "决定", "送达"])
     } else {
-        given.iter().map(String::as_str).collect()
+        given.clone()
     };
     // One row for up to five steps, else rows of four.
     let per_row = if steps.len() <= 5 { steps.len() } else { 4 };
@@ -614,38 +665,43 @@ fn limits(p: &mut Painter<'_>, src: &GuideMapSource) {
     let c = &src.version.content;
     p.section(5, "时限与收费", "");
     let legal = if c.legal_days > 0 {
-        format!("{}个工作日", c.legal_days)
+        p.t(text!("{days}个工作日", days = c.legal_days))
     } else {
-        "法律未规定".to_owned()
+        p.t(text!("法律未规定"))
     };
     let promised = if c.instant {
-        "即办件（当场办结）".to_owned()
+        p.t(text!("即办件（当场办结）"))
     } else {
-        format!("{}个工作日", c.promised_days)
+        p.t(text!("{days}个工作日", days = c.promised_days))
     };
     let visits = if c.max_visits == 0 {
-        "0次（一趟不用跑）".to_owned()
+        p.t(text!("0次（一趟不用跑）"))
     } else {
-        format!("{}次", c.max_visits)
+        p.t(text!("{n}次", n = c.max_visits))
     };
-    let result = format!("{}：{}", c.result_type.label(), c.result_name);
+    let result = p.t(text!(
+        "{kind}：{name}",
+        kind = c.result_type.label(),
+        name = c.result_name.clone()
+    ));
     let mut facts = vec![
         ("承诺时限", promised),
         ("法定时限", legal),
         ("收费", c.fee.clone()),
         ("最多跑动次数", visits),
         ("办理结果", result),
-        ("网上办理深度", format!("{}星", c.online_stars)),
+        ("网上办理深度", p.t(text!("{n}星", n = c.online_stars))),
     ];
     // An inferred limit is never shown as official.
     if c.limits_source == LimitsSource::Inferred {
-        facts.push(("时限来源", LimitsSource::Inferred.label().to_owned()));
+        let label = tr(p.lang, LimitsSource::Inferred.label()).into_owned();
+        facts.push(("时限来源", label));
     }
     let w = Painter::inner(2, false);
     let boxes = facts
         .iter()
         .map(|(k, val)| {
-            let mut runs = p.runs(k, w, Style::Note, 0.0);
+            let mut runs = p.runs(&tr(p.lang, k), w, Style::Note, 0.0);
             runs.extend(p.runs(val, w, Style::Strong, 0.0));
             (runs, Tone::Warm)
         })
@@ -660,20 +716,25 @@ fn tongban(p: &mut Painter<'_>, src: &GuideMapSource) {
     let mut runs = Vec::new();
     match &src.listing {
         Some(e) => {
-            let modes: Vec<&str> = e.modes.iter().map(|m| m.label()).collect();
-            let levels: Vec<&str> = e.levels.iter().map(|l| l.label()).collect();
-            let batch = format!("已列入第{}批全域通办清单", e.batch);
+            let modes = labels(p.lang, e.modes.iter().map(|m| m.label()));
+            let levels = labels(p.lang, e.levels.iter().map(|l| l.label()));
+            let batch = p.t(text!("已列入第{batch}批全域通办清单", batch = e.batch));
             runs.extend(p.runs(&batch, w, Style::Strong, 0.0));
-            let modes = format!("通办模式：{}", modes.join("、"));
+            let modes = p.t(text!("通办模式：{modes}", modes = list(p.lang, &modes)));
             runs.extend(p.runs(&modes, w, Style::Body, 5.0));
-            let levels = format!("可受理的服务大厅层级：{}", levels.join("、"));
+            let levels = p.t(text!(
+                "可受理的服务大厅层级：{levels}",
+                levels = list(p.lang, &levels)
+            ));
             runs.extend(p.runs(&levels, w, Style::Body, 11.0));
-            let note = "在上述任一层级的服务大厅均可申请，由实施部门审批。";
-            runs.extend(p.runs(note, w, Style::Note, 0.0));
+            let note = p.t(text!("在上述任一层级的服务大厅均可申请，由实施部门审批。"));
+            runs.extend(p.runs(&note, w, Style::Note, 0.0));
         }
         None => {
-            runs.extend(p.runs("本事项未列入全域通办清单", w, Style::Strong, 0.0));
-            runs.extend(p.runs("请到实施部门的服务窗口办理。", w, Style::Body, 0.0));
+            let not_listed = p.t(text!("本事项未列入全域通办清单"));
+            runs.extend(p.runs(&not_listed, w, Style::Strong, 0.0));
+            let go = p.t(text!("请到实施部门的服务窗口办理。"));
+            runs.extend(p.runs(&go, w, Style::Body, 0.0));
         }
     }
     p.grid(vec![(runs, Tone::Warm)], 1, false);
@@ -700,7 +761,7 @@ fn header(p: &mut Painter<'_>, v: &ItemVersion) {
         x: MARGIN,
         y: y + 10.0,
         size: SMALL,
-        text: "莆田市政务服务全域通办 · 审批导图".to_owned(),
+        text: p.t(text!("莆田市政务服务全域通办 · 审批导图")),
         bold: false,
         tone: Tone::Muted,
     });
@@ -717,14 +778,14 @@ fn header(p: &mut Painter<'_>, v: &ItemVersion) {
         y += 26.0;
     }
     let published = v.published_at.get(..10).unwrap_or("");
-    let meta = format!(
-        "事项编码 {} · {} · {} · 第{}版（{}发布）",
-        c.code.as_str(),
-        c.department_kind.label(),
-        c.item_type.label(),
-        v.version,
-        published
-    );
+    let meta = p.t(text!(
+        "事项编码 {code} · {kind} · {item_type} · 第{version}版（{date}发布）",
+        code = c.code.as_str().to_owned(),
+        kind = c.department_kind.label(),
+        item_type = c.item_type.label(),
+        version = v.version,
+        date = published.to_owned()
+    ));
     for l in p.wrap(&meta, CONTENT_W, TEXT) {
         s.push(Shape::Text {
             x: MARGIN,
@@ -752,15 +813,15 @@ fn header(p: &mut Painter<'_>, v: &ItemVersion) {
 /// The closing line: what the map was generated from.
 fn footer(p: &mut Painter<'_>, src: &GuideMapSource) {
     let v = &src.version;
-    let batch = src
-        .listing
-        .as_ref()
-        .map_or(String::new(), |e| format!("、全域通办清单第{}批", e.batch));
-    let text = format!(
-        "本图由系统依据事项目录（{} 第{}版{batch}）自动生成，目录更新后随之更新；以窗口一次性告知为准。",
-        v.content.code.as_str(),
-        v.version
-    );
+    let batch = src.listing.as_ref().map_or(String::new(), |e| {
+        p.t(text!("、全域通办清单第{batch}批", batch = e.batch))
+    });
+    let text = p.t(text!(
+        "本图由系统依据事项目录（{code} 第{version}版{batch}）自动生成，目录更新后随之更新；以窗口一次性告知为准。",
+        code = v.content.code.as_str().to_owned(),
+        version = v.version,
+        batch = batch
+    ));
     let mut s = Vec::new();
     let mut y = 4.0;
     for l in p.wrap(&text, CONTENT_W, SMALL) {
@@ -789,26 +850,35 @@ fn material(p: &mut Painter<'_>, m: &MaterialSpec, situations: &[String]) {
     } else {
         "按情形提交"
     };
-    let need = format!("{} {}份 · {need}", m.form.label(), m.copies);
+    let need = p.t(text!(
+        "{form} {copies}份 · {need}",
+        form = m.form.label(),
+        copies = m.copies,
+        need = need
+    ));
     left.extend(p.runs(&need, lw, Style::Note, 0.0));
     if !m.required && !situations.is_empty() {
-        let when = format!("适用：{}", situations.join("、"));
+        let when = p.t(text!("适用：{list}", list = list(p.lang, situations)));
         left.extend(p.runs(&when, lw, Style::Note, 3.0));
     }
     if let Some(l) = &m.license {
-        left.extend(p.runs(&format!("可用电子{l}免提交"), lw, Style::Mark, 0.0));
+        let lic = p.t(text!("可用电子{license}免提交", license = l.clone()));
+        left.extend(p.runs(&lic, lw, Style::Mark, 0.0));
     }
     let mut right = Vec::new();
     if m.review_points.is_empty() {
-        right.extend(p.runs("审查要点：无", rw, Style::Note, 0.0));
+        let none = p.t(text!("审查要点：无"));
+        right.extend(p.runs(&none, rw, Style::Note, 0.0));
     } else {
-        right.extend(p.runs("审查要点", rw, Style::Label, 0.0));
+        let head = p.t(text!("审查要点"));
+        right.extend(p.runs(&head, rw, Style::Label, 0.0));
         for point in &m.review_points {
             right.extend(p.runs(&format!("• {point}"), rw, Style::Body, 0.8));
         }
         if right.len() > MAX_POINT_LINES {
             right.truncate(MAX_POINT_LINES - 1);
-            right.extend(p.runs("……（其余要点见办事指南）", rw, Style::Note, 0.0));
+            let more = p.t(text!("……（其余要点见办事指南）"));
+            right.extend(p.runs(&more, rw, Style::Note, 0.0));
         }
     }
     let h = Painter::runs_height(&left).max(Painter::runs_height(&right));
@@ -837,39 +907,46 @@ fn material(p: &mut Painter<'_>, m: &MaterialSpec, situations: &[String]) {
     p.push(h + GAP, s, false);
 }
 
-/// The map in words, for the drawing's text alternative.
+/// The map in words, for the drawing's text alternative, in the language of
+/// the request being answered.
 pub fn summary(src: &GuideMapSource) -> String {
+    summary_in(src, tongban_domain::i18n::current())
+}
+
+/// The map in words, for the drawing's text alternative, in `lang`.
+pub fn summary_in(src: &GuideMapSource, lang: Lang) -> String {
     let c = &src.version.content;
     let situations: Vec<&str> = c.guide.situations.iter().map(|s| s.name.as_str()).collect();
-    let mut out = format!(
-        "{}审批导图（第{}版）：{}个问题，{}种办理情形（{}），{}项申请材料，流程{}",
-        c.name,
-        src.version.version,
-        c.guide.questions.len(),
-        situations.len(),
-        situations.join("、"),
-        c.materials.len(),
-        c.steps.join("→"),
-    );
+    let mut out = text!(
+        "{title}：{questions}个问题，{count}种办理情形（{situations}），{materials}项申请材料，流程{steps}",
+        title = title(&c.name, src.version.version),
+        questions = c.guide.questions.len(),
+        count = situations.len(),
+        situations = list(lang, &situations),
+        materials = c.materials.len(),
+        steps = c.steps.join("→"),
+    )
+    .render(lang);
     if c.instant {
-        out.push_str("，即办件");
+        out.push_str(&tr(lang, "，即办件"));
     } else {
-        let _ = write!(out, "，承诺{}个工作日办结", c.promised_days);
+        let days = text!("，承诺{days}个工作日办结", days = c.promised_days);
+        let _ = write!(out, "{}", days.render(lang));
     }
     match &src.listing {
         Some(e) => {
-            let modes: Vec<&str> = e.modes.iter().map(|m| m.label()).collect();
-            let levels: Vec<&str> = e.levels.iter().map(|l| l.label()).collect();
-            let _ = write!(
-                out,
-                "；通办模式{}，{}服务大厅可受理",
-                modes.join("、"),
-                levels.join("、")
+            let modes = labels(lang, e.modes.iter().map(|m| m.label()));
+            let levels = labels(lang, e.levels.iter().map(|l| l.label()));
+            let where_ = text!(
+                "；通办模式{modes}，{levels}服务大厅可受理",
+                modes = list(lang, &modes),
+                levels = list(lang, &levels)
             );
+            out.push_str(&where_.render(lang));
         }
-        None => out.push_str("；未列入全域通办清单"),
+        None => out.push_str(&tr(lang, "；未列入全域通办清单")),
     }
-    out.push('。');
+    out.push_str(&tr(lang, "。"));
     out
 }
 
@@ -935,7 +1012,12 @@ impl Layout {
                 x: MARGIN,
                 y: PAGE_TOP + 9.0,
                 size: SMALL,
-                text: format!("审批导图 · {}（第{}版，续）", self.name, self.version),
+                text: text!(
+                    "审批导图 · {name}（第{version}版，续）",
+                    name = self.name.clone(),
+                    version = self.version
+                )
+                .render(self.lang),
                 bold: false,
                 tone: Tone::Muted,
             },
@@ -1130,7 +1212,7 @@ mod tests {
         let (items, entries) = demo();
         assert!(items.len() > 50);
         for v in &items {
-            let l = layout(&source(v, &entries), &approx_em);
+            let l = layout(&source(v, &entries), &approx_em, Lang::ZhCn);
             let all = texts(&l.strip());
             let c = &v.content;
             assert!(all.contains(&squash(&c.name)), "{}", c.code);
@@ -1172,7 +1254,7 @@ mod tests {
     fn nothing_is_drawn_outside_the_page_width() {
         let (items, entries) = demo();
         for v in &items {
-            for s in layout(&source(v, &entries), &approx_em).strip() {
+            for s in layout(&source(v, &entries), &approx_em, Lang::ZhCn).strip() {
                 match s {
                     Shape::Box { x, w, .. } => assert!(x >= 0.0 && x + w <= PAGE_W),
                     Shape::Text { x, size, text, .. } => {
@@ -1193,14 +1275,18 @@ mod tests {
             .iter()
             .find(|v| v.content.code.as_str() == "GA-001")
             .unwrap();
-        let a = svg(&layout(&source(v1, &entries), &approx_em));
-        assert_eq!(a, svg(&layout(&source(v1, &entries), &approx_em)), "pure");
+        let a = svg(&layout(&source(v1, &entries), &approx_em, Lang::ZhCn));
+        assert_eq!(
+            a,
+            svg(&layout(&source(v1, &entries), &approx_em, Lang::ZhCn)),
+            "pure"
+        );
         let mut v2 = v1.clone();
         v2.version = 2;
         v2.content.materials[0]
             .review_points
             .push("核对户口簿签发机关印章清晰".into());
-        let b = svg(&layout(&source(&v2, &entries), &approx_em));
+        let b = svg(&layout(&source(&v2, &entries), &approx_em, Lang::ZhCn));
         assert_ne!(a, b);
         assert!(b.contains("第2版") && !b.contains("第1版"));
         assert!(b.contains("核对户口簿签发机关印章清晰"));
@@ -1216,7 +1302,7 @@ mod tests {
             batch_name: String::new(),
             effective: String::new(),
         });
-        let c = svg(&layout(&s, &approx_em));
+        let c = svg(&layout(&s, &approx_em, Lang::ZhCn));
         assert!(c.contains("第9批") && c.contains("社区（园区）级"));
     }
 
@@ -1226,7 +1312,7 @@ mod tests {
         let mut v = items[0].clone();
         v.content.name = "测试<script>&\"事项\"".into();
         v.content.materials[0].review_points = vec!["a < b & c > d".into()];
-        let out = svg(&layout(&source(&v, &entries), &approx_em));
+        let out = svg(&layout(&source(&v, &entries), &approx_em, Lang::ZhCn));
         assert!(!out.contains("<script>"));
         assert!(out.contains("测试&lt;script&gt;&amp;&quot;事项&quot;"));
         assert!(out.contains("a &lt; b &amp; c &gt; d"));
@@ -1251,7 +1337,7 @@ mod tests {
             ];
             v.content.materials.push(m);
         }
-        let l = layout(&source(&v, &entries), &approx_em);
+        let l = layout(&source(&v, &entries), &approx_em, Lang::ZhCn);
         let pages = l.pages();
         assert!(pages.len() >= 3, "{} pages", pages.len());
         let mut all = String::new();
@@ -1282,6 +1368,7 @@ mod tests {
         let p = Painter {
             em: &approx_em,
             bands: Vec::new(),
+            lang: Lang::ZhCn,
         };
         let text =
             "条件：问题1选“已满十六周岁”，问题2选“外省（在莆田居住）”，问题3选“other words here”";
@@ -1298,7 +1385,7 @@ mod tests {
         let (items, entries) = demo();
         let mut v = items[0].clone();
         v.content.guide = tongban_domain::guide::GuideMap::single("一般情形");
-        let all = texts(&layout(&source(&v, &entries), &approx_em).strip());
+        let all = texts(&layout(&source(&v, &entries), &approx_em, Lang::ZhCn).strip());
         assert!(all.contains("无需回答问题"));
         assert!(all.contains("适用于所有申请"));
     }

@@ -83,7 +83,7 @@ pub struct BatchEntryView {
     /// True when the batch removes the item.
     pub remove: bool,
     /// Modes, levels and named halls in words (empty for a removal).
-    pub words: String,
+    pub words: Text,
 }
 
 /// A batch's page: the batch, its entries, its difference from the list in

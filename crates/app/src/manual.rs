@@ -15,7 +15,7 @@
 
 pub mod layout;
 
-use crate::guide_map::{GuideMapSource, condition, situations_needing};
+use crate::guide_map::{GuideMapSource, condition, list, situations_needing};
 use crate::{Actor, App, AppError, AppResult, Lookups, RefData};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -25,10 +25,14 @@ use tongban_domain::case::{Action as Step, Side, Status, transition};
 use tongban_domain::catalogue::{Implementation, ItemVersion, LimitsSource};
 use tongban_domain::city::{Department, Hall};
 use tongban_domain::grant::{HallPlace, Lack, Right, holds};
+use tongban_domain::i18n::{Lang, tr};
+use tongban_domain::text;
 use tongban_domain::tongban::{ListEntry, Mode};
 use tongban_domain::{DepartmentId, HallId};
 
-/// An item's manual: the item's texts for a window's training.
+/// An item's manual: the item's texts for a window's training, in one
+/// language (labels held as `&'static str` are zh-CN keys, shown through
+/// `t`; the rest is written in the manual's language).
 #[derive(Debug, Clone, Serialize)]
 pub struct ItemManual {
     /// Item code.
@@ -260,7 +264,12 @@ pub struct ItemManualDoc {
 
 /// The manual of item `code`: its current published version, its listing
 /// and the departments implementing it. Staff only.
-pub async fn item_manual(app: &App, actor: &Actor, code: &str) -> AppResult<ItemManualDoc> {
+pub async fn item_manual(
+    app: &App,
+    actor: &Actor,
+    code: &str,
+    lang: Lang,
+) -> AppResult<ItemManualDoc> {
     authorize(actor)?;
     let revision = app.store.catalogue_revision().await?;
     let src = crate::guide_map::load(app, code).await?;
@@ -270,14 +279,14 @@ pub async fn item_manual(app: &App, actor: &Actor, code: &str) -> AppResult<Item
     Ok(ItemManualDoc {
         revision,
         generated_on: lookups.today().to_string(),
-        manual: item_body(&src, contacts),
+        manual: item_body(&src, contacts, lang),
     })
 }
 
 /// The manual of hall `id`: every item its level may receive, by deciding
 /// department, with the grants weighed today. Staff only; an unknown hall
 /// is not found.
-pub async fn hall_manual(app: &App, actor: &Actor, id: i64) -> AppResult<HallManual> {
+pub async fn hall_manual(app: &App, actor: &Actor, id: i64, lang: Lang) -> AppResult<HallManual> {
     authorize(actor)?;
     let revision = app.store.catalogue_revision().await?;
     let lookups = Lookups::load(app).await?;
@@ -302,6 +311,7 @@ pub async fn hall_manual(app: &App, actor: &Actor, id: i64) -> AppResult<HallMan
             revision,
         },
         lookups.today(),
+        lang,
     ))
 }
 
@@ -322,8 +332,8 @@ pub struct HallSource<'a> {
     pub revision: i64,
 }
 
-/// Builds a hall's manual, weighing the grants on `today`. Pure.
-pub fn build_hall_manual(s: &HallSource<'_>, today: Date) -> HallManual {
+/// Builds a hall's manual in `lang`, weighing the grants on `today`. Pure.
+pub fn build_hall_manual(s: &HallSource<'_>, today: Date, lang: Lang) -> HallManual {
     let place = (s.data.places.iter())
         .find(|p| p.hall == s.hall.id)
         .cloned()
@@ -349,10 +359,14 @@ pub fn build_hall_manual(s: &HallSource<'_>, today: Date) -> HallManual {
             let Some(dept) = s.data.departments.iter().find(|x| x.id == *d) else {
                 continue;
             };
-            let item = hall_item(s.data, &place, dept, &src, today);
+            let item = hall_item(s.data, &place, dept, &src, today, lang);
             by_dept.entry(*d).or_default().push(item);
         }
-        bodies.push(item_body(&src, contacts(s.data, deciding.into_iter())));
+        bodies.push(item_body(
+            &src,
+            contacts(s.data, deciding.into_iter()),
+            lang,
+        ));
     }
     let departments = (s.data.departments.iter())
         .filter_map(|d| {
@@ -379,7 +393,7 @@ pub fn build_hall_manual(s: &HallSource<'_>, today: Date) -> HallManual {
             .collect(),
         revision: s.revision,
         generated_on: today.to_string(),
-        rights: rights_explained(),
+        rights: rights_explained(lang),
         departments,
         items: bodies,
     }
@@ -393,6 +407,7 @@ fn hall_item(
     dept: &Department,
     src: &GuideMapSource,
     today: Date,
+    lang: Lang,
 ) -> HallItem {
     let c = &src.version.content;
     let modes = window_modes(src);
@@ -402,9 +417,11 @@ fn hall_item(
             right: r.label(),
             held: held(place, r).is_ok(),
             text: match held(place, r) {
-                Ok(()) if tongban_domain::grant::own_hall(dept, place) => "本部门窗口".into(),
-                Ok(()) => "已授权".into(),
-                Err(l) => lack_words(l),
+                Ok(()) if tongban_domain::grant::own_hall(dept, place) => {
+                    text!("本部门窗口").render(lang)
+                }
+                Ok(()) => text!("已授权").render(lang),
+                Err(l) => lack_words(l, lang),
             },
         })
         .collect();
@@ -419,16 +436,22 @@ fn hall_item(
             .map(|h| h.name.as_str())
             .collect();
         let who = match others.len() {
-            0 => "其他大厅亦未获授权，请到该部门窗口办理".to_owned(),
-            n if n <= 3 => format!("可办理的大厅：{}", others.join("、")),
-            n => format!("可办理的大厅：{}等{n}个", others[..3].join("、")),
+            0 => text!("其他大厅亦未获授权，请到该部门窗口办理"),
+            n if n <= 3 => text!("可办理的大厅：{halls}", halls = list(lang, &others)),
+            n => text!(
+                "可办理的大厅：{halls}等{n}个",
+                halls = list(lang, &others[..3]),
+                n = n
+            ),
         };
-        cannot.push(format!(
-            "{}（{}）：{}。{who}",
-            right_unavailable(r, &modes),
-            r.label(),
-            lack_words(lack)
-        ));
+        let line = text!(
+            "{cannot}（{right}）：{lack}。{who}",
+            cannot = right_unavailable(r, &modes, lang),
+            right = r.label(),
+            lack = lack_words(lack, lang),
+            who = who
+        );
+        cannot.push(line.render(lang));
     }
     HallItem {
         code: c.code.as_str().to_owned(),
@@ -455,52 +478,62 @@ fn window_modes(src: &GuideMapSource) -> Vec<Mode> {
 }
 
 /// What the window cannot do without `right`, for an item listed in `modes`.
-fn right_unavailable(right: Right, modes: &[Mode]) -> String {
-    let counter: Vec<&str> = (modes.iter())
+fn right_unavailable(right: Right, modes: &[Mode], lang: Lang) -> String {
+    let counter: Vec<String> = (modes.iter())
         .filter(|m| matches!(m, Mode::AcceptRemote | Mode::CollectRemote))
-        .map(|m| m.label())
+        .map(|m| tr(lang, m.label()).into_owned())
         .collect();
     let counter = if counter.is_empty() {
-        "窗口模式".to_owned()
+        tr(lang, "窗口模式").into_owned()
     } else {
-        counter.join("、")
+        list(lang, &counter)
     };
     match right {
-        Right::RemoteAcceptance => format!("不能以{counter}收件、受理"),
-        Right::OneTimeNotice => format!("{counter}下不能由本窗口出具一次性告知书"),
-        Right::OriginalVerification => "不能核验原件（部门须另行核验）".to_owned(),
-        Right::ResultDelivery => "不能在本窗口送达审批结果（窗口领取）".to_owned(),
+        Right::RemoteAcceptance => text!("不能以{modes}收件、受理", modes = counter),
+        Right::OneTimeNotice => text!("{modes}下不能由本窗口出具一次性告知书", modes = counter),
+        Right::OriginalVerification => text!("不能核验原件（部门须另行核验）"),
+        Right::ResultDelivery => text!("不能在本窗口送达审批结果（窗口领取）"),
     }
+    .render(lang)
 }
 
 /// A lacking right, in words.
-fn lack_words(l: Lack) -> String {
+fn lack_words(l: Lack, lang: Lang) -> String {
     match l {
-        Lack::NotGranted => "未授权".into(),
-        Lack::Expired { valid_to } => format!("已于{valid_to}到期"),
-        Lack::NotYetValid { valid_from } => format!("自{valid_from}起生效"),
-        Lack::Revoked => "已撤销".into(),
+        Lack::NotGranted => text!("未授权"),
+        Lack::Expired { valid_to } => text!("已于{date}到期", date = valid_to),
+        Lack::NotYetValid { valid_from } => text!("自{date}起生效", date = valid_from),
+        Lack::Revoked => text!("已撤销"),
     }
+    .render(lang)
 }
 
 /// What each right lets a window do, read off `window_right` and the state
 /// machines: the window steps of each mode that need it.
-pub fn rights_explained() -> Vec<RightText> {
+pub fn rights_explained(lang: Lang) -> Vec<RightText> {
     Right::ALL
         .iter()
         .map(|&r| {
             let mut lets: Vec<String> = [Mode::AcceptRemote, Mode::CollectRemote, Mode::Online]
                 .iter()
                 .filter_map(|&m| {
-                    let steps: Vec<&str> = (Step::ALL.iter())
+                    let steps: Vec<String> = (Step::ALL.iter())
                         .filter(|&&a| window_right(m, a) == Some(r) && window_takes(m, a))
-                        .map(|a| a.label())
+                        .map(|a| tr(lang, a.label()).into_owned())
                         .collect();
-                    (!steps.is_empty()).then(|| format!("{}：{}", m.label(), steps.join("、")))
+                    (!steps.is_empty()).then(|| {
+                        text!(
+                            "{mode}：{steps}",
+                            mode = m.label(),
+                            steps = list(lang, &steps)
+                        )
+                        .render(lang)
+                    })
                 })
                 .collect();
             if r == Right::OriginalVerification {
-                lets.push("收件时核验原件并在办件中确认，审批部门据此采信扫描件".into());
+                let l = text!("收件时核验原件并在办件中确认，审批部门据此采信扫描件");
+                lets.push(l.render(lang));
             }
             RightText {
                 right: r.label(),
@@ -536,9 +569,9 @@ fn contacts(data: &RefData, ids: impl Iterator<Item = DepartmentId>) -> Vec<Cont
     out
 }
 
-/// An item's manual from its version and listing, with the departments to
-/// call. Pure.
-pub fn item_body(src: &GuideMapSource, contacts: Vec<Contact>) -> ItemManual {
+/// An item's manual in `lang` from its version and listing, with the
+/// departments to call. Pure.
+pub fn item_body(src: &GuideMapSource, contacts: Vec<Contact>, lang: Lang) -> ItemManual {
     let v = &src.version;
     let c = &v.content;
     let name_of = |key: &String| {
@@ -553,32 +586,31 @@ pub fn item_body(src: &GuideMapSource, contacts: Vec<Contact>) -> ItemManual {
             let when = if q.show_if.is_empty() {
                 String::new()
             } else {
-                format!("（仅当{}时）", condition(src, &q.show_if))
+                let when = condition(src, &q.show_if, lang);
+                text!("（仅当{when}时）", when = when).render(lang)
             };
-            format!(
-                "问题{}：{}{when}　选项：{}",
-                i + 1,
-                q.text,
-                options.join("／")
+            text!(
+                "问题{n}：{text}{when}　选项：{options}",
+                n = i + 1,
+                text = q.text.clone(),
+                when = when,
+                options = options.join("／")
             )
+            .render(lang)
         })
         .collect();
     let situations = (c.guide.situations.iter())
         .map(|s| SituationText {
             name: s.name.clone(),
             when: match (s.when.is_empty(), c.guide.questions.is_empty()) {
-                (true, true) => "适用于所有申请".to_owned(),
-                (true, false) => "其他情形".to_owned(),
-                (false, _) => condition(src, &s.when),
+                (true, true) => text!("适用于所有申请").render(lang),
+                (true, false) => text!("其他情形").render(lang),
+                (false, _) => condition(src, &s.when, lang),
             },
             adds: if s.materials.is_empty() {
-                "只需通用材料".to_owned()
+                text!("只需通用材料").render(lang)
             } else {
-                s.materials
-                    .iter()
-                    .map(name_of)
-                    .collect::<Vec<_>>()
-                    .join("、")
+                list(lang, &s.materials.iter().map(name_of).collect::<Vec<_>>())
             },
         })
         .collect();
@@ -592,24 +624,31 @@ pub fn item_body(src: &GuideMapSource, contacts: Vec<Contact>) -> ItemManual {
             let when = situations_needing(src, m);
             MaterialText {
                 name: m.name.clone(),
-                need: format!("{} {}份 · {need}", m.form.label(), m.copies),
-                when: (!m.required && !when.is_empty()).then(|| when.join("、")),
+                need: text!(
+                    "{form} {copies}份 · {need}",
+                    form = m.form.label(),
+                    copies = m.copies,
+                    need = need
+                )
+                .render(lang),
+                when: (!m.required && !when.is_empty()).then(|| list(lang, &when)),
                 licence: m.license.clone(),
                 review_points: m.review_points.clone(),
             }
         })
         .collect();
-    let (notice_reasons, notice_rules) = notice_reasons(src);
+    let (notice_reasons, notice_rules) = notice_reasons(src, lang);
+    let label = |l: &'static str| tr(lang, l).into_owned();
     ItemManual {
         code: c.code.as_str().to_owned(),
         name: c.name.clone(),
         version: v.version,
         published_on: v.published_at.get(..10).unwrap_or("").to_owned(),
         facts: vec![
-            ("部门类别", c.department_kind.label().to_owned()),
-            ("事项类型", c.item_type.label().to_owned()),
-            ("实施层级", c.level.label().to_owned()),
-            ("管辖依据", c.jurisdiction.label().to_owned()),
+            ("部门类别", label(c.department_kind.label())),
+            ("事项类型", label(c.item_type.label())),
+            ("实施层级", label(c.level.label())),
+            ("管辖依据", label(c.jurisdiction.label())),
             ("设定依据", c.legal_basis.clone()),
         ],
         conditions: c.conditions.clone(),
@@ -618,19 +657,22 @@ pub fn item_body(src: &GuideMapSource, contacts: Vec<Contact>) -> ItemManual {
         materials,
         notice_reasons,
         notice_rules,
-        limits: limits(src),
+        limits: limits(src, lang),
         steps: c.steps.clone(),
         listing: src.listing.as_ref().map(|e| {
-            let modes: Vec<&str> = e.modes.iter().map(|m| m.label()).collect();
-            let levels: Vec<&str> = e.levels.iter().map(|l| l.label()).collect();
-            format!(
-                "第{}批全域通办清单；通办模式：{}；可受理的大厅层级：{}",
-                e.batch,
-                modes.join("、"),
-                levels.join("、")
+            let modes: Vec<String> = e.modes.iter().map(|m| label(m.label())).collect();
+            let levels: Vec<String> = e.levels.iter().map(|l| label(l.label())).collect();
+            text!(
+                "第{batch}批全域通办清单；通办模式：{modes}；可受理的大厅层级：{levels}",
+                batch = e.batch,
+                modes = list(lang, &modes),
+                levels = list(lang, &levels)
             )
+            .render(lang)
         }),
-        modes: window_modes(src).into_iter().map(mode_steps).collect(),
+        modes: (window_modes(src).into_iter())
+            .map(|m| mode_steps(m, lang))
+            .collect(),
         contacts,
     }
 }
@@ -638,113 +680,137 @@ pub fn item_body(src: &GuideMapSource, contacts: Vec<Contact>) -> ItemManual {
 /// The usual reasons a window issues a one-time notice for this item,
 /// phrased from the catalogue: a material missing (per situation), each
 /// review point not met, the form and copies; and the rules around it.
-fn notice_reasons(src: &GuideMapSource) -> (Vec<String>, Vec<String>) {
+fn notice_reasons(src: &GuideMapSource, lang: Lang) -> (Vec<String>, Vec<String>) {
     let c = &src.version.content;
     let mut reasons = Vec::new();
     for m in &c.materials {
+        let name = m.name.clone();
         let missing = if m.required {
-            format!("未提交《{}》", m.name)
+            text!("未提交《{name}》", name = name.clone())
         } else {
             let when = situations_needing(src, m);
             if when.is_empty() {
-                format!("所属情形需要而未提交《{}》", m.name)
+                text!("所属情形需要而未提交《{name}》", name = name.clone())
             } else {
-                format!("属“{}”情形而未提交《{}》", when.join("、"), m.name)
+                text!(
+                    "属“{situations}”情形而未提交《{name}》",
+                    situations = list(lang, &when),
+                    name = name.clone()
+                )
             }
         };
         let missing = match &m.license {
-            Some(l) => format!("{missing}（可调取电子{l}的，不应要求补交）"),
+            Some(l) => text!(
+                "{missing}（可调取电子{license}的，不应要求补交）",
+                missing = missing,
+                license = l.clone()
+            ),
             None => missing,
         };
-        reasons.push(missing);
-        reasons.push(format!(
-            "《{}》份数或形式不符：应为{}{}份",
-            m.name,
-            m.form.label(),
-            m.copies
-        ));
+        reasons.push(missing.render(lang));
+        let form = text!(
+            "《{name}》份数或形式不符：应为{form}{copies}份",
+            name = name.clone(),
+            form = m.form.label(),
+            copies = m.copies
+        );
+        reasons.push(form.render(lang));
         for p in &m.review_points {
-            reasons.push(format!("《{}》不符合审查要点：{p}", m.name));
+            let r = text!(
+                "《{name}》不符合审查要点：{point}",
+                name = name.clone(),
+                point = p.clone()
+            );
+            reasons.push(r.render(lang));
         }
     }
     let mut rules = vec![
-        "须当场或者在五日内一次性告知需要补正的全部内容（《行政许可法》第三十二条）；补正期间不计入办理时限。".to_owned(),
+        text!("须当场或者在五日内一次性告知需要补正的全部内容（《行政许可法》第三十二条）；补正期间不计入办理时限。").render(lang),
     ];
     if !c.conditions.trim().is_empty() {
-        rules.push(format!(
-            "不符合受理条件的，不是补正：出具不予受理通知书并说明理由。受理条件：{}",
-            c.conditions
-        ));
+        rules.push(
+            text!(
+                "不符合受理条件的，不是补正：出具不予受理通知书并说明理由。受理条件：{conditions}",
+                conditions = c.conditions.clone()
+            )
+            .render(lang),
+        );
     }
     (reasons, rules)
 }
 
 /// Time limits, fee, result, visits.
-fn limits(src: &GuideMapSource) -> Vec<(&'static str, String)> {
+fn limits(src: &GuideMapSource, lang: Lang) -> Vec<(&'static str, String)> {
     let c = &src.version.content;
     let mut out = vec![
         (
             "承诺时限",
             if c.instant {
-                "即办件（当场办结）".to_owned()
+                text!("即办件（当场办结）")
             } else {
-                format!("{}个工作日", c.promised_days)
+                text!("{days}个工作日", days = c.promised_days)
             },
         ),
         (
             "法定时限",
             if c.legal_days > 0 {
-                format!("{}个工作日", c.legal_days)
+                text!("{days}个工作日", days = c.legal_days)
             } else {
-                "法律未规定".to_owned()
+                text!("法律未规定")
             },
         ),
         (
             "计时",
-            "自受理起按工作日计算；补正、特别程序期间暂停".to_owned(),
+            text!("自受理起按工作日计算；补正、特别程序期间暂停"),
         ),
-        ("收费", c.fee.clone()),
+        ("收费", tongban_domain::i18n::Text::raw(c.fee.clone())),
         (
             "办理结果",
-            format!("{}：{}", c.result_type.label(), c.result_name),
+            text!(
+                "{kind}：{name}",
+                kind = c.result_type.label(),
+                name = c.result_name.clone()
+            ),
         ),
-        ("最多跑动次数", format!("{}次", c.max_visits)),
-        ("网上办理深度", format!("{}星", c.online_stars)),
+        ("最多跑动次数", text!("{n}次", n = c.max_visits)),
+        ("网上办理深度", text!("{n}星", n = c.online_stars)),
     ];
     // An inferred limit is never shown as official.
     if c.limits_source == LimitsSource::Inferred {
-        out.push(("时限来源", LimitsSource::Inferred.label().to_owned()));
+        out.push(("时限来源", LimitsSource::Inferred.label().into()));
     }
-    out
+    out.into_iter().map(|(k, v)| (k, v.render(lang))).collect()
 }
 
 /// Who takes which step in `mode`, read off the state machine: every step
 /// from every status it may be taken from.
-pub fn mode_steps(mode: Mode) -> ModeSteps {
+pub fn mode_steps(mode: Mode, lang: Lang) -> ModeSteps {
     let mut steps = Vec::new();
     for &a in Step::ALL {
         for &s in Status::ALL {
             let Ok(t) = transition(mode, s, a, Some(true), None) else {
                 continue;
             };
-            let by: Vec<&str> = (t.by.iter())
+            let by: Vec<String> = (t.by.iter())
                 .map(|b| match b {
                     Side::Window => "窗口",
                     Side::Department => "审批部门",
                     Side::Applicant => "申请人",
                 })
+                .map(|b| tr(lang, b).into_owned())
                 .collect();
             let to = match a {
-                Step::Decide => "准予或不予".to_owned(),
-                Step::SupplementProvided | Step::Resume => "回到此前状态".to_owned(),
-                _ => t.to.label().to_owned(),
+                Step::Decide => "准予或不予",
+                Step::SupplementProvided | Step::Resume => "回到此前状态",
+                _ => t.to.label(),
             };
+            let to = tr(lang, to).into_owned();
             use tongban_domain::case::ClockEffect as C;
             steps.push(StepText {
                 step: a.label(),
                 from: s.label(),
                 to,
-                by: by.join("、"),
+                by: list(lang, &by),
                 right: (t.by.contains(&Side::Window))
                     .then(|| window_right(mode, a))
                     .flatten()

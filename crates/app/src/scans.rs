@@ -28,14 +28,14 @@ pub fn bind_pages(pages: &[Vec<u8>]) -> Result<Vec<u8>, FieldError> {
         return Err(FieldError::new(
             "file",
             "upload.pages",
-            format!("一份材料最多{MAX_PAGES}页，请分份登记"),
+            tongban_domain::text!("一份材料最多{max}页，请分份登记", max = MAX_PAGES),
         ));
     }
     let not_image = |i: usize| {
         FieldError::new(
             "file",
             "upload.page",
-            format!("第{}页不是可读的 JPEG 或 PNG 图片", i + 1),
+            tongban_domain::text!("第{page}页不是可读的 JPEG 或 PNG 图片", page = i + 1),
         )
     };
     let mut doc = Document::new();

@@ -1,4 +1,4 @@
-//! Line breaking of zh-CN text for drawn documents (the PDFs, the guide
+//! Line breaking of zh-CN and English text for drawn documents (the PDFs, the guide
 //! map): greedy, measured by the caller's font, with 避头尾 — closing
 //! punctuation never begins a line, opening punctuation never ends one.
 
@@ -13,9 +13,24 @@ pub const NO_LINE_END: &[char] = &[
     '（', '《', '「', '『', '“', '‘', '【', '〔', '〈', '〖', '［', '｛', '(', '[', '{',
 ];
 
-/// Part of a Latin word or URL: kept together when the word fits on a line.
+/// Part of a Latin word or URL: kept together when the word fits on a line
+/// (anything but a space and the wide scripts and their punctuation, which
+/// may break between any two characters).
 fn is_latin(c: char) -> bool {
-    c.is_ascii_graphic()
+    !c.is_whitespace() && !is_wide(c)
+}
+
+/// A character of the wide (CJK) scripts or their punctuation and forms.
+fn is_wide(c: char) -> bool {
+    matches!(c,
+        '\u{1100}'..='\u{11ff}'
+        | '\u{2e80}'..='\u{a4cf}'
+        | '\u{ac00}'..='\u{d7af}'
+        | '\u{f900}'..='\u{faff}'
+        | '\u{fe30}'..='\u{fe4f}'
+        | '\u{ff00}'..='\u{ffef}'
+        | '\u{20000}'..='\u{3ffff}'
+    ) || matches!(c, '“' | '”' | '‘' | '…' | '·' | '—')
 }
 
 /// Whether a new line may begin at `cs[k]`, by the punctuation rules.
@@ -167,6 +182,29 @@ mod tests {
         );
         // A full stop does not start a line even inside a URL.
         assert_eq!(wrap("ab.cdefgh", 2.0, unit), ["a", "b.", "cd", "ef", "gh"]);
+    }
+
+    #[test]
+    fn english_wraps_at_spaces_and_never_splits_a_word_that_fits() {
+        let text = "The applicant's materials are incomplete; please supplement \
+                    all of them at once (Administrative License Law, Article 32).";
+        // The longest word, "(Administrative", has 15 characters.
+        for width in 15..40 {
+            let lines = wrap(text, width as f32, unit);
+            assert_eq!(lines.join(" "), text, "width {width}");
+            for l in &lines {
+                assert!(l.chars().count() <= width, "width {width}: {l:?} too long");
+            }
+        }
+        assert_eq!(
+            wrap("an applicant\u{2019}s deadline", 13.0, unit),
+            ["an", "applicant\u{2019}s", "deadline"]
+        );
+        // Only a word longer than the line is split.
+        assert_eq!(
+            wrap("a (Administrative", 8.0, unit),
+            ["a", "(Adminis", "trative"]
+        );
     }
 
     #[test]

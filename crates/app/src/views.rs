@@ -25,7 +25,7 @@ pub struct DeliveryView {
     /// Pickup hall (pickup).
     pub hall: Option<Named>,
     /// In plain words.
-    pub text: String,
+    pub text: tongban_domain::i18n::Text,
 }
 
 /// One timeline event.

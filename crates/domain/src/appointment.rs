@@ -183,7 +183,7 @@ pub fn bookable(cal: &Calendar, slot: SlotId, today: Date) -> Result<(), FieldEr
         return Err(FieldError::new(
             "slot",
             "appointment.too_far",
-            format!("只能预约{BOOKING_HORIZON_DAYS}天内的时段"),
+            crate::text!("只能预约{days}天内的时段", days = BOOKING_HORIZON_DAYS),
         ));
     }
     if !cal.is_working_day(slot.day).0 {

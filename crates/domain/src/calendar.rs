@@ -30,6 +30,18 @@ pub struct HolidayYear {
 }
 
 impl HolidayYear {
+    /// The source as shown: an estimate's own words in the reader's
+    /// language ([`statutory::estimate_source`]), else the notice as given.
+    pub fn source_text(&self) -> crate::i18n::Text {
+        [
+            statutory::estimate_source(self.year),
+            statutory::no_estimate_source(),
+        ]
+        .into_iter()
+        .find(|t| *t == self.source)
+        .unwrap_or_else(|| crate::i18n::Text::raw(&self.source))
+    }
+
     /// Checks that every date lies in the year, no date is both off and
     /// work, and makeup days are weekend days.
     pub fn validate(&self) -> Result<(), crate::ValidationErrors> {
@@ -54,7 +66,7 @@ impl HolidayYear {
                     errs.push(crate::FieldError::new(
                         field,
                         "calendar.year_mismatch",
-                        format!("日期{d}不在{}年内", self.year),
+                        crate::text!("日期{date}不在{year}年内", date = *d, year = self.year),
                     ));
                 }
             }
@@ -63,7 +75,7 @@ impl HolidayYear {
             errs.push(crate::FieldError::new(
                 "work",
                 "calendar.conflict",
-                format!("日期{d}不能既放假又上班"),
+                crate::text!("日期{date}不能既放假又上班", date = *d),
             ));
         }
         for d in &self.work {
@@ -71,7 +83,7 @@ impl HolidayYear {
                 errs.push(crate::FieldError::new(
                     "work",
                     "calendar.not_weekend",
-                    format!("调休上班日{d}应为周六或周日"),
+                    crate::text!("调休上班日{date}应为周六或周日", date = *d),
                 ));
             }
         }

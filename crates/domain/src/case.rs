@@ -59,12 +59,22 @@ pub struct Delivery {
 
 impl Delivery {
     /// In plain words, e.g. "邮寄送达：莆田市…".
-    pub fn describe(&self, hall_name: Option<&str>) -> String {
-        let label = self.method.label();
+    pub fn describe(&self, hall_name: Option<&str>) -> crate::i18n::Text {
+        let method = self.method.label();
         match self.method {
-            DeliveryMethod::Electronic => format!("{label}（在网上办事大厅查看、下载结果）"),
-            DeliveryMethod::Post => format!("{label}：{}", self.address.as_deref().unwrap_or("")),
-            DeliveryMethod::Pickup => format!("{label}：{}", hall_name.unwrap_or("")),
+            DeliveryMethod::Electronic => {
+                crate::text!("{method}（在网上办事大厅查看、下载结果）", method = method)
+            }
+            DeliveryMethod::Post => crate::text!(
+                "{method}：{address}",
+                method = method,
+                address = self.address.clone().unwrap_or_default()
+            ),
+            DeliveryMethod::Pickup => crate::text!(
+                "{method}：{hall}",
+                method = method,
+                hall = hall_name.unwrap_or("").to_string()
+            ),
         }
     }
 }

@@ -279,9 +279,10 @@ impl ItemContent {
             errs.push(FieldError::new(
                 "promised_days",
                 "item.promised_exceeds_legal",
-                format!(
-                    "承诺时限（{}个工作日）不能超过法定时限（{}个工作日）",
-                    self.promised_days, self.legal_days
+                crate::text!(
+                    "承诺时限（{promised}个工作日）不能超过法定时限（{legal}个工作日）",
+                    promised = self.promised_days,
+                    legal = self.legal_days
                 ),
             ));
         }
@@ -320,7 +321,7 @@ impl ItemContent {
                 errs.push(FieldError::new(
                     format!("{f}.key"),
                     "item.material_key",
-                    format!("材料标识“{}”重复", m.key),
+                    crate::text!("材料标识“{key}”重复", key = &m.key),
                 ));
             }
             if m.copies == 0 || m.copies > 99 {
@@ -336,7 +337,7 @@ impl ItemContent {
                 errs.push(FieldError::new(
                     format!("{f}.license"),
                     "item.license_type",
-                    format!("未知的电子证照类型“{l}”"),
+                    crate::text!("未知的电子证照类型“{license}”", license = l),
                 ));
             }
         }

@@ -83,10 +83,11 @@ pub fn check_region(d: &RegionDraft, known: &[Region]) -> Result<Region, Validat
             e.push(FieldError::new(
                 "code",
                 "region.code",
-                format!(
-                    "{}的区划代码应为{len}位数字（GB/T 2260{}）",
-                    level.label(),
-                    match level {
+                crate::text!(
+                    "{level}的区划代码应为{len}位数字（GB/T 2260{example}）",
+                    level = level.label(),
+                    len = len,
+                    example = match level {
                         RegionLevel::City => "，如 350300",
                         RegionLevel::County => "，如 350302",
                         RegionLevel::Town => "，县区代码后加3位，如 350302001",
@@ -107,22 +108,27 @@ pub fn check_region(d: &RegionDraft, known: &[Region]) -> Result<Region, Validat
                 None => e.push(FieldError::new(
                     "parent",
                     "region.parent",
-                    format!("上级区划 {p} 不存在"),
+                    crate::text!("上级区划 {parent} 不存在", parent = p.to_string()),
                 )),
                 Some(r) if r.level != want => e.push(FieldError::new(
                     "parent",
                     "region.parent",
-                    format!(
-                        "{}的上级应为{}区划，{p} 是{}",
-                        level.label(),
-                        want.label(),
-                        r.level.label()
+                    crate::text!(
+                        "{level}的上级应为{want}区划，{parent} 是{actual}",
+                        level = level.label(),
+                        want = want.label(),
+                        parent = p.to_string(),
+                        actual = r.level.label()
                     ),
                 )),
                 Some(r) if r.retired && !d.retired => e.push(FieldError::new(
                     "parent",
                     "region.parent_retired",
-                    format!("上级区划 {p}（{}）已撤销", r.name),
+                    crate::text!(
+                        "上级区划 {parent}（{name}）已撤销",
+                        parent = p.to_string(),
+                        name = &r.name
+                    ),
                 )),
                 Some(_) => {
                     let prefix = match level {
@@ -135,7 +141,12 @@ pub fn check_region(d: &RegionDraft, known: &[Region]) -> Result<Region, Validat
                         e.push(FieldError::new(
                             "code",
                             "region.code_parent",
-                            format!("区划代码 {code} 不在上级区划 {p} 之下（前{prefix}位应相同）"),
+                            crate::text!(
+                                "区划代码 {code} 不在上级区划 {parent} 之下（前{prefix}位应相同）",
+                                code = code.to_string(),
+                                parent = p.to_string(),
+                                prefix = prefix
+                            ),
                         ));
                     }
                 }
@@ -233,13 +244,16 @@ pub fn check_phone(field: &str, s: &str) -> Result<String, FieldError> {
 /// Checks hours given as `HH:MM-HH:MM` spans (separated by commas, 、 or
 /// ；), each ending after it starts and none overlapping; answers them
 /// in order, written `08:00-12:00,14:30-17:30`.
-pub fn check_hours(field: &str, label: &str, s: &str) -> Result<String, FieldError> {
+pub fn check_hours(field: &str, label: &'static str, s: &str) -> Result<String, FieldError> {
     use crate::appointment::TimeOfDay;
     let bad = || {
         FieldError::new(
             field,
             "hours",
-            format!("{label}应为“时:分-时:分”，多段用逗号分隔，如 12:00-14:30,17:30-19:00"),
+            crate::text!(
+                "{label}应为“时:分-时:分”，多段用逗号分隔，如 12:00-14:30,17:30-19:00",
+                label = label
+            ),
         )
     };
     let mut spans = Vec::new();
@@ -255,7 +269,12 @@ pub fn check_hours(field: &str, label: &str, s: &str) -> Result<String, FieldErr
             return Err(FieldError::new(
                 field,
                 "hours",
-                format!("{label}中 {a}-{b} 的结束时间应晚于开始时间"),
+                crate::text!(
+                    "{label}中 {from}-{to} 的结束时间应晚于开始时间",
+                    label = label,
+                    from = a.to_string(),
+                    to = b.to_string()
+                ),
             ));
         }
         spans.push((a, b));
@@ -265,9 +284,13 @@ pub fn check_hours(field: &str, label: &str, s: &str) -> Result<String, FieldErr
         return Err(FieldError::new(
             field,
             "hours",
-            format!(
-                "{label}中 {}-{} 与 {}-{} 重叠",
-                w[0].0, w[0].1, w[1].0, w[1].1
+            crate::text!(
+                "{label}中 {a_from}-{a_to} 与 {b_from}-{b_to} 重叠",
+                label = label,
+                a_from = w[0].0.to_string(),
+                a_to = w[0].1.to_string(),
+                b_from = w[1].0.to_string(),
+                b_to = w[1].1.to_string()
             ),
         ));
     }
@@ -335,12 +358,16 @@ fn live_region(field: &str, code: &str, regions: &[Region]) -> Result<RegionCode
         None => Err(FieldError::new(
             field,
             "region.unknown",
-            format!("行政区划 {code} 不存在"),
+            crate::text!("行政区划 {code} 不存在", code = code.to_string()),
         )),
         Some(r) if r.retired => Err(FieldError::new(
             field,
             "region.retired",
-            format!("行政区划 {code}（{}）已撤销", r.name),
+            crate::text!(
+                "行政区划 {code}（{name}）已撤销",
+                code = code.to_string(),
+                name = &r.name
+            ),
         )),
         Some(r) => Ok(r.code.clone()),
     }
@@ -447,11 +474,16 @@ pub fn check_department(
     let name = e.check(required_text("name", "部门名称", &d.name, 60));
     let kind = DepartmentKind::parse(d.kind.trim());
     if kind.is_none() {
-        let kinds: Vec<&str> = DepartmentKind::ALL.iter().map(|k| k.label()).collect();
+        let kinds = crate::i18n::Text::join(
+            DepartmentKind::ALL
+                .iter()
+                .map(|k| crate::i18n::Text::from(k.label())),
+            "、",
+        );
         e.push(FieldError::new(
             "kind",
             "department.kind",
-            format!("部门类别应为：{}", kinds.join("、")),
+            crate::text!("部门类别应为：{kinds}", kinds = kinds),
         ));
     }
     let region = e.check(live_region("region", &d.region, regions));
@@ -568,7 +600,7 @@ pub fn check_staff(
                 e.push(FieldError::new(
                     "hall",
                     "hall.retired",
-                    format!("{}已撤销", h.name),
+                    crate::text!("{name}已撤销", name = &h.name),
                 ));
                 None
             }
@@ -586,7 +618,7 @@ pub fn check_staff(
                 e.push(FieldError::new(
                     "department",
                     "department.retired",
-                    format!("{}已撤销", x.name),
+                    crate::text!("{name}已撤销", name = &x.name),
                 ));
                 None
             }
@@ -653,7 +685,8 @@ pub struct StaffingWarning {
     /// Staff named to it.
     pub named: usize,
     /// In words.
-    pub message: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub message: crate::i18n::Text,
 }
 
 /// The named staff a 专窗 of a city or county hall should have at least.
@@ -679,7 +712,7 @@ pub fn staffing_warnings(halls: &[Hall]) -> Vec<StaffingWarning> {
                 hall_name: h.name.clone(),
                 window: None,
                 named: 0,
-                message: format!("{}没有全域通办专窗", h.name),
+                message: crate::text!("{hall}没有全域通办专窗", hall = &h.name),
             });
         }
         for w in windows {
@@ -690,9 +723,13 @@ pub fn staffing_warnings(halls: &[Hall]) -> Vec<StaffingWarning> {
                     hall_name: h.name.clone(),
                     window: Some(w.id),
                     named,
-                    message: format!(
-                        "{}{}（{}）只有{named}名专人，市、县两级专窗应至少配备{MIN_NAMED_STAFF}名",
-                        h.name, w.number, w.name
+                    message: crate::text!(
+                        "{hall}{number}（{window}）只有{named}名专人，市、县两级专窗应至少配备{min}名",
+                        hall = &h.name,
+                        number = &w.number,
+                        window = &w.name,
+                        named = named,
+                        min = MIN_NAMED_STAFF
                     ),
                 });
             }

@@ -88,12 +88,12 @@ impl Rating {
                 Some(_) => errs.push(FieldError::new(
                     format!("grades.{key}"),
                     "evaluation.grade",
-                    format!("{name}的评价应为1至5"),
+                    crate::text!("{name}的评价应为1至5", name = *name),
                 )),
                 None => errs.push(FieldError::new(
                     format!("grades.{key}"),
                     "required",
-                    format!("请评价{name}"),
+                    crate::text!("请评价{name}", name = *name),
                 )),
             }
         }
@@ -102,7 +102,7 @@ impl Rating {
                 errs.push(FieldError::new(
                     format!("grades.{k}"),
                     "evaluation.dimension",
-                    format!("“{k}”不是本渠道的评价项"),
+                    crate::text!("“{key}”不是本渠道的评价项", key = k),
                 ));
             }
         }

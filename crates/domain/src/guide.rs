@@ -128,12 +128,16 @@ impl GuideMap {
                 None => errs.push(FieldError::new(
                     format!("answers.{k}"),
                     "guide.unknown_question",
-                    format!("没有名为“{k}”的问题"),
+                    crate::text!("没有名为“{key}”的问题", key = k),
                 )),
                 Some(q) if !q.options.iter().any(|o| &o.key == v) => errs.push(FieldError::new(
                     format!("answers.{k}"),
                     "guide.unknown_option",
-                    format!("问题“{}”没有选项“{v}”", q.text),
+                    crate::text!(
+                        "问题“{question}”没有选项“{option}”",
+                        question = &q.text,
+                        option = v
+                    ),
                 )),
                 Some(_) => {}
             }
@@ -205,14 +209,14 @@ impl GuideMap {
                 errs.push(FieldError::new(
                     &f,
                     "guide.duplicate_key",
-                    format!("问题标识“{}”重复", q.key),
+                    crate::text!("问题标识“{key}”重复", key = &q.key),
                 ));
             }
             if q.options.len() < 2 {
                 errs.push(FieldError::new(
                     &f,
                     "guide.options",
-                    format!("问题“{}”至少需要两个选项", q.text),
+                    crate::text!("问题“{question}”至少需要两个选项", question = &q.text),
                 ));
             }
             let mut opts = HashSet::new();
@@ -221,7 +225,7 @@ impl GuideMap {
                     errs.push(FieldError::new(
                         &f,
                         "guide.duplicate_key",
-                        format!("选项标识“{}”重复", o.key),
+                        crate::text!("选项标识“{key}”重复", key = &o.key),
                     ));
                 }
             }
@@ -231,9 +235,11 @@ impl GuideMap {
                     _ => errs.push(FieldError::new(
                         &f,
                         "guide.condition",
-                        format!(
-                            "问题“{}”的显示条件引用了不存在的前序问题或选项（{k}={v}）",
-                            q.text
+                        crate::text!(
+                            "问题“{question}”的显示条件引用了不存在的前序问题或选项（{key}={value}）",
+                            question = &q.text,
+                            key = k,
+                            value = v
                         ),
                     )),
                 }
@@ -255,7 +261,7 @@ impl GuideMap {
                 errs.push(FieldError::new(
                     &f,
                     "guide.duplicate_key",
-                    format!("情形标识“{}”重复", s.key),
+                    crate::text!("情形标识“{key}”重复", key = &s.key),
                 ));
             }
             for (k, v) in &s.when {
@@ -267,7 +273,12 @@ impl GuideMap {
                     errs.push(FieldError::new(
                         &f,
                         "guide.condition",
-                        format!("情形“{}”的条件引用了不存在的问题或选项（{k}={v}）", s.name),
+                        crate::text!(
+                            "情形“{situation}”的条件引用了不存在的问题或选项（{key}={value}）",
+                            situation = &s.name,
+                            key = k,
+                            value = v
+                        ),
                     ));
                 }
             }
@@ -277,7 +288,11 @@ impl GuideMap {
                     errs.push(FieldError::new(
                         &f,
                         "guide.material",
-                        format!("情形“{}”引用的材料“{m}”不是按情形提交的材料", s.name),
+                        crate::text!(
+                            "情形“{situation}”引用的材料“{material}”不是按情形提交的材料",
+                            situation = &s.name,
+                            material = m
+                        ),
                     ));
                 }
             }
@@ -287,7 +302,10 @@ impl GuideMap {
                 errs.push(FieldError::new(
                     "materials",
                     "guide.unused_material",
-                    format!("按情形提交的材料“{}”未被任何情形引用", m.name),
+                    crate::text!(
+                        "按情形提交的材料“{material}”未被任何情形引用",
+                        material = &m.name
+                    ),
                 ));
             }
         }
@@ -301,11 +319,15 @@ impl GuideMap {
                     reached.insert(r.situation);
                 }
                 Err(_) => {
-                    let desc: Vec<String> = p.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                    let desc = crate::i18n::Text::join(
+                        p.iter()
+                            .map(|(k, v)| crate::i18n::Text::raw(format!("{k}={v}"))),
+                        "，",
+                    );
                     errs.push(FieldError::new(
                         "guide",
                         "guide.dead_end",
-                        format!("答题路径（{}）没有对应的情形", desc.join("，")),
+                        crate::text!("答题路径（{path}）没有对应的情形", path = desc),
                     ));
                 }
             }
@@ -315,7 +337,10 @@ impl GuideMap {
                 errs.push(FieldError::new(
                     "guide",
                     "guide.unreachable",
-                    format!("情形“{}”在任何答题路径下都不会出现", s.name),
+                    crate::text!(
+                        "情形“{situation}”在任何答题路径下都不会出现",
+                        situation = &s.name
+                    ),
                 ));
             }
         }

@@ -201,7 +201,7 @@ impl ApplicantInput {
                 e.push(FieldError::new(
                     field,
                     "region.unknown",
-                    format!("行政区划代码“{c}”不存在"),
+                    crate::text!("行政区划代码“{code}”不存在", code = c.to_string()),
                 ));
                 None
             } else {
@@ -235,9 +235,9 @@ impl ApplicantInput {
                         e.push(FieldError::new(
                             "applicant.household_region",
                             "required",
-                            format!(
-                                "身份证号码所示地区（{}）不在本市行政区划中，请选择申请人户籍地",
-                                id.region_prefix()
+                            crate::text!(
+                                "身份证号码所示地区（{code}）不在本市行政区划中，请选择申请人户籍地",
+                                code = id.region_prefix().to_string()
                             ),
                         ));
                         None
@@ -543,9 +543,9 @@ pub fn resolve_jurisdiction(
         FieldError::new(
             "item",
             "jurisdiction.no_implementation",
-            format!(
-                "“{}”在申请人所属地没有实施部门，无法确定审批部门",
-                item.name
+            crate::text!(
+                "“{item}”在申请人所属地没有实施部门，无法确定审批部门",
+                item = &item.name
             ),
         )
     };
@@ -616,7 +616,7 @@ pub fn resolve_jurisdiction(
             return Err(FieldError::new(
                 field,
                 "region.unknown",
-                format!("行政区划代码“{c}”不存在"),
+                crate::text!("行政区划代码“{code}”不存在", code = c.to_string()),
             ));
         }
         code = region.and_then(|r| r.parent.clone());

@@ -4,6 +4,7 @@
 //! is every published batch in force by then, applied in order.
 
 use crate::city::RegionLevel;
+use crate::i18n::Text;
 use crate::ids::{HallId, ItemCode, UserId};
 use crate::tongban::{ListEntry, Mode};
 use crate::validate::FieldError;
@@ -84,7 +85,11 @@ impl BatchStep {
             (from, step) => Err(FieldError::new(
                 "state",
                 "batch.invalid_transition",
-                format!("{}的批次不能{}", from.label(), step.label()),
+                crate::text!(
+                    "{state}的批次不能{step}",
+                    state = from.label(),
+                    step = step.label()
+                ),
             )),
         }
     }
@@ -110,7 +115,7 @@ pub fn check_effective(effective: time::Date, today: time::Date) -> Result<(), F
         return Err(FieldError::new(
             "effective",
             "batch.effective_past",
-            format!("生效日期不能早于今天（{today}）"),
+            crate::text!("生效日期不能早于今天（{today}）", today = today),
         ));
     }
     Ok(())
@@ -244,15 +249,16 @@ impl Change {
 }
 
 /// One line of a batch's difference from the list in force.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DiffLine {
     /// Item code.
     pub item: ItemCode,
     /// What changes.
     pub change: Change,
-    /// The change in words (zh-CN).
-    pub words: String,
+    /// The change in words (zh-CN, shown in the caller's language).
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub words: Text,
 }
 
 /// The words of a listing: modes, then levels and named halls.
@@ -261,14 +267,13 @@ pub fn listing_words(
     levels: &[RegionLevel],
     halls: &[HallId],
     hall_name: &dyn Fn(HallId) -> String,
-) -> String {
-    let m: Vec<&str> = sorted(modes).into_iter().map(Mode::label).collect();
-    let mut places: Vec<String> = sorted(levels)
+) -> Text {
+    let m = sorted(modes).into_iter().map(|m| Text::from(m.label()));
+    let places = sorted(levels)
         .into_iter()
-        .map(|l| l.label().to_owned())
-        .collect();
-    places.extend(sorted(halls).into_iter().map(hall_name));
-    format!("{}；{}", m.join("、"), places.join("、"))
+        .map(|l| Text::from(l.label()))
+        .chain(sorted(halls).into_iter().map(|h| Text::raw(hall_name(h))));
+    Text::join([Text::join(m, "、"), Text::join(places, "、")], "；")
 }
 
 /// The difference a batch makes to the list `current` (in force), entry by
@@ -286,16 +291,26 @@ pub fn diff(
             let n = name(&e.item);
             let after = || listing_words(&e.modes, &e.levels, &e.halls, hall_name);
             let (change, words) = match before {
-                None if e.remove => (Change::NotListed, format!("“{n}”不在现行清单中，无需移出")),
-                None => (Change::Added, format!("新增“{n}”：{}", after())),
-                Some(_) if e.remove => (Change::Removed, format!("移出“{n}”")),
-                Some(b) if e.same_as(b) => (Change::Unchanged, format!("“{n}”与现行清单相同")),
+                None if e.remove => (
+                    Change::NotListed,
+                    crate::text!("“{item}”不在现行清单中，无需移出", item = &n),
+                ),
+                None => (
+                    Change::Added,
+                    crate::text!("新增“{item}”：{listing}", item = &n, listing = after()),
+                ),
+                Some(_) if e.remove => (Change::Removed, crate::text!("移出“{item}”", item = &n)),
+                Some(b) if e.same_as(b) => (
+                    Change::Unchanged,
+                    crate::text!("“{item}”与现行清单相同", item = &n),
+                ),
                 Some(b) => (
                     Change::Changed,
-                    format!(
-                        "变更“{n}”：由 {} 改为 {}",
-                        listing_words(&b.modes, &b.levels, &b.halls, hall_name),
-                        after()
+                    crate::text!(
+                        "变更“{item}”：由 {before} 改为 {after}",
+                        item = &n,
+                        before = listing_words(&b.modes, &b.levels, &b.halls, hall_name),
+                        after = after()
                     ),
                 ),
             };

@@ -123,7 +123,15 @@ impl ListEntry {
         }
         for m in &self.modes {
             m.allows(kind.usual_system(), online_stars).map_err(|msg| {
-                FieldError::new("modes", "tongban.mode", format!("事项{}：{msg}", self.item))
+                FieldError::new(
+                    "modes",
+                    "tongban.mode",
+                    crate::text!(
+                        "事项{item}：{reason}",
+                        item = self.item.clone(),
+                        reason = msg
+                    ),
+                )
             })?;
         }
         Ok(())

@@ -174,7 +174,10 @@ pub fn validate_id_number(
         return Err(FieldError::new(
             field,
             "id_number.length",
-            format!("公民身份号码应为18位，当前为{}位", s.chars().count()),
+            crate::text!(
+                "公民身份号码应为18位，当前为{len}位",
+                len = s.chars().count()
+            ),
         ));
     }
     let b = s.as_bytes();
@@ -189,21 +192,30 @@ pub fn validate_id_number(
         return Err(FieldError::new(
             field,
             "id_number.region",
-            format!("公民身份号码的地址码“{}”不是有效的行政区划代码", &s[..6]),
+            crate::text!(
+                "公民身份号码的地址码“{code}”不是有效的行政区划代码",
+                code = s[..6].to_string()
+            ),
         ));
     }
     let Some(birth) = parse_birth(&s[6..14]) else {
         return Err(FieldError::new(
             field,
             "id_number.birth_date",
-            format!("公民身份号码中的出生日期“{}”不是有效日期", &s[6..14]),
+            crate::text!(
+                "公民身份号码中的出生日期“{date}”不是有效日期",
+                date = s[6..14].to_string()
+            ),
         ));
     };
     if birth > today || birth.year() < 1900 {
         return Err(FieldError::new(
             field,
             "id_number.birth_date",
-            format!("公民身份号码中的出生日期“{}”不在合理范围内", &s[6..14]),
+            crate::text!(
+                "公民身份号码中的出生日期“{date}”不在合理范围内",
+                date = s[6..14].to_string()
+            ),
         ));
     }
     let expected = id_check_char(&b[..17]);
@@ -320,7 +332,10 @@ pub fn validate_uscc(field: &str, raw: &str) -> Result<Uscc, FieldError> {
         return Err(FieldError::new(
             field,
             "uscc.length",
-            format!("统一社会信用代码应为18位，当前为{}位", s.chars().count()),
+            crate::text!(
+                "统一社会信用代码应为18位，当前为{len}位",
+                len = s.chars().count()
+            ),
         ));
     }
     let Some(expected) = uscc_check_char(&s[..17]) else {
@@ -450,19 +465,23 @@ pub fn validate_mobile(field: &str, raw: &str) -> Result<String, FieldError> {
 /// Checks that a required text field is present and not longer than `max` characters.
 pub fn required_text(
     field: &str,
-    label: &str,
+    label: &'static str,
     raw: &str,
     max: usize,
 ) -> Result<String, FieldError> {
     let s = raw.trim();
     if s.is_empty() {
-        return Err(FieldError::new(field, "required", format!("请填写{label}")));
+        return Err(FieldError::new(
+            field,
+            "required",
+            crate::text!("请填写{label}", label = label),
+        ));
     }
     if s.chars().count() > max {
         return Err(FieldError::new(
             field,
             "too_long",
-            format!("{label}不能超过{max}个字"),
+            crate::text!("{label}不能超过{max}个字", label = label, max = max),
         ));
     }
     Ok(s.to_owned())

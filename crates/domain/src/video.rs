@@ -146,12 +146,12 @@ impl IdentityUnverified {
 
     /// zh-CN message naming what is missing.
     pub fn message(&self) -> crate::i18n::Text {
-        let docs = self
-            .documents
-            .iter()
-            .map(|d| format!("“{d}”"))
-            .collect::<Vec<_>>()
-            .join("、");
+        let docs = crate::i18n::Text::join(
+            self.documents
+                .iter()
+                .map(|d| crate::i18n::Text::raw(format!("“{d}”"))),
+            "、",
+        );
         let video = if self.video_failed {
             "最近一次视频核验未通过，请重新进行视频核验并记录“核验通过”"
         } else {
@@ -236,7 +236,7 @@ pub fn check_result(
         errs.push(crate::FieldError::new(
             "reason",
             "video.reason_length",
-            format!("原因不超过{MAX_REASON}字"),
+            crate::text!("原因不超过{max}字", max = MAX_REASON),
         ));
     }
     let reason = reason.map(str::to_owned);

@@ -120,11 +120,12 @@ pub fn router() -> Router<AppState> {
         .route(&format!("{SIM_BASE}/camera/capture"), post(capture))
 }
 
-/// A device's refusal, as the protocol says it.
-fn refusal(status: StatusCode, code: &str, message: &str) -> Response {
+/// A device's refusal, as the protocol says it (the message in the page's
+/// language).
+fn refusal(status: StatusCode, code: &str, message: &'static str) -> Response {
     (
         status,
-        Json(serde_json::json!({"code": code, "message": message})),
+        Json(serde_json::json!({"code": code, "message": crate::lang::t(message)})),
     )
         .into_response()
 }

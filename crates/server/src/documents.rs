@@ -1,4 +1,4 @@
-//! Printable A4 PDF documents of a case, in zh-CN: the 受理承诺单 handed over when a
+//! Printable A4 PDF documents of a case, in zh-CN or English: the 受理承诺单 handed over when a
 //! case is accepted, the 一次性告知书 listing every material to supplement, and the
 //! 不予受理通知书. The bundled Noto Sans CJK SC font is embedded (krilla subsets it),
 //! so the documents print the same on any machine; each carries a QR code of the
@@ -21,39 +21,41 @@ use skrifa::instance::{LocationRef, Size};
 use skrifa::metrics::GlyphMetrics;
 use skrifa::{FontRef, MetadataProvider};
 use tongban_app::text::wrap;
+use tongban_domain::i18n::{Lang, tr};
+use tongban_domain::text;
 
 pub use tongban_app::documents::{LetterTexts, NoticeData, RejectionData, SlipData, SlipTexts};
 
 /// The name printed above every title.
 const ORG: &str = "莆田市政务服务全域通办";
 
-/// Renders the 受理承诺单 as PDF bytes.
-pub fn acceptance_slip_pdf(d: &SlipData) -> Vec<u8> {
-    slip_pdf(d, false)
+/// Renders the 受理承诺单 as PDF bytes in `lang`.
+pub fn acceptance_slip_pdf(d: &SlipData, lang: Lang) -> Vec<u8> {
+    slip_pdf(d, false, lang)
 }
 
 /// Renders the 网上申请回执 of a submitted online case as PDF bytes: what
 /// was applied for, with which materials, how the result will come.
-pub fn online_receipt_pdf(d: &SlipData) -> Vec<u8> {
-    slip_pdf(d, true)
+pub fn online_receipt_pdf(d: &SlipData, lang: Lang) -> Vec<u8> {
+    slip_pdf(d, true, lang)
 }
 
-fn slip_pdf(d: &SlipData, receipt: bool) -> Vec<u8> {
-    let t = d.texts(receipt);
-    let mut s = Sheet::new(t.title, &d.case_no);
+fn slip_pdf(d: &SlipData, receipt: bool, lang: Lang) -> Vec<u8> {
+    let t = d.texts_in(receipt, lang);
+    let mut s = Sheet::new(&t.heading, &d.case_no, lang);
     s.title_block(None);
     s.case_line(&d.case_no, Some(&d.verification_code));
     s.label_table(&t.rows);
     s.gap(10.0);
     s.heading(&t.received_heading);
-    s.materials_table(t.received_column, 150.0, &d.received, t.received_empty);
+    s.materials_table(&t.received_column, 150.0, &d.received, &t.received_empty);
     if let Some(h) = &t.to_come_heading {
         s.gap(10.0);
         s.heading(h);
-        s.materials_table("尚需提交", 150.0, &d.to_come, "");
+        s.materials_table(&tr(lang, "尚需提交"), 150.0, &d.to_come, "");
     }
     s.gap(10.0);
-    s.heading("说明");
+    s.heading(&tr(lang, "说明"));
     s.numbered(&t.notes, 9.5, 15.5);
     s.gap(12.0);
     s.qr_block(
@@ -65,15 +67,17 @@ fn slip_pdf(d: &SlipData, receipt: bool) -> Vec<u8> {
     );
     if !receipt {
         s.gap(14.0);
-        s.signature_line("申请人（代理人）签收：", "日期：");
+        s.signature_line(&tr(lang, "申请人（代理人）签收："), &tr(lang, "日期："));
     }
-    s.render(&format!("{ORG} {} {}", t.title, d.case_no))
+    let org = tr(lang, ORG);
+    s.render(&format!("{org} {} {}", t.heading, d.case_no))
 }
 
-/// Renders the 一次性告知书 (补正材料通知) as PDF bytes.
-pub fn supplement_notice_pdf(d: &NoticeData) -> Vec<u8> {
+/// Renders the 一次性告知书 (补正材料通知) as PDF bytes in `lang`.
+pub fn supplement_notice_pdf(d: &NoticeData, lang: Lang) -> Vec<u8> {
     letter_pdf(
-        &d.texts(),
+        &d.texts_in(lang),
+        lang,
         &d.case_no,
         Some(&d.verification_code),
         &d.progress_url,
@@ -81,20 +85,28 @@ pub fn supplement_notice_pdf(d: &NoticeData) -> Vec<u8> {
     )
 }
 
-/// Renders the 不予受理通知书 as PDF bytes.
-pub fn rejection_notice_pdf(d: &RejectionData) -> Vec<u8> {
-    letter_pdf(&d.texts(), &d.case_no, None, &d.progress_url, &[])
+/// Renders the 不予受理通知书 as PDF bytes in `lang`.
+pub fn rejection_notice_pdf(d: &RejectionData, lang: Lang) -> Vec<u8> {
+    letter_pdf(
+        &d.texts_in(lang),
+        lang,
+        &d.case_no,
+        None,
+        &d.progress_url,
+        &[],
+    )
 }
 
 fn letter_pdf(
     t: &LetterTexts,
+    lang: Lang,
     case_no: &str,
     code: Option<&str>,
     progress_url: &str,
     materials: &[(String, String)],
 ) -> Vec<u8> {
-    let mut s = Sheet::new(t.title, case_no);
-    s.title_block(t.subtitle);
+    let mut s = Sheet::new(&t.heading, case_no, lang);
+    s.title_block(t.subheading.as_deref());
     s.case_line(case_no, code);
     s.salutation(&t.salutation);
     s.body(&t.opening, 2.0);
@@ -102,9 +114,9 @@ fn letter_pdf(
     for p in &t.reasons {
         s.body(p, 2.0);
     }
-    if let Some(column) = t.table_column {
+    if let Some(column) = &t.table_column {
         s.gap(4.0);
-        s.materials_table(column, 210.0, materials, "（无）");
+        s.materials_table(column, 210.0, materials, &t.table_empty);
         s.gap(12.0);
         s.numbered(&t.points, BODY, BODY_LEADING);
     }
@@ -116,7 +128,8 @@ fn letter_pdf(
     }
     s.gap(16.0);
     s.qr_block(progress_url, case_no, code, &t.issuer, 0.0);
-    s.render(&format!("{ORG} {} {case_no}", t.title))
+    let org = tr(lang, ORG);
+    s.render(&format!("{org} {} {case_no}", t.heading))
 }
 
 // ---------------------------------------------------------------------------
@@ -239,18 +252,30 @@ struct Cell {
 struct Sheet {
     title: String,
     case_no: String,
+    lang: Lang,
     pages: Vec<Vec<Op>>,
     y: f32,
 }
 
 impl Sheet {
-    fn new(title: &str, case_no: &str) -> Self {
+    fn new(title: &str, case_no: &str, lang: Lang) -> Self {
         Self {
             title: title.to_owned(),
             case_no: case_no.to_owned(),
+            lang,
             pages: vec![Vec::new()],
             y: TOP,
         }
+    }
+
+    /// Program text `key` in the sheet's language.
+    fn tr(&self, key: &'static str) -> String {
+        tr(self.lang, key).into_owned()
+    }
+
+    /// `办件编号：…` in the sheet's language.
+    fn case_no_label(&self, case_no: &str) -> String {
+        text!("办件编号：{case_no}", case_no = case_no.to_owned()).render(self.lang)
     }
 
     fn ops(&mut self) -> &mut Vec<Op> {
@@ -272,9 +297,10 @@ impl Sheet {
     fn new_page(&mut self) {
         self.pages.push(Vec::new());
         self.y = TOP;
-        let head = format!("{ORG}·{}（续）", self.title);
+        let head =
+            text!("{org}·{title}（续）", org = ORG, title = self.title.clone()).render(self.lang);
         self.text(MARGIN_X, TOP + 9.0, 9.0, &head, false, 90);
-        let no = format!("办件编号：{}", self.case_no);
+        let no = self.case_no_label(&self.case_no);
         self.text_right(PAGE_W - MARGIN_X, TOP + 9.0, 9.0, &no, 90);
         self.line(MARGIN_X, TOP + 15.0, PAGE_W - MARGIN_X, TOP + 15.0, 0.5);
         self.y = TOP + 28.0;
@@ -321,7 +347,8 @@ impl Sheet {
 
     /// The organisation, the title (and a subtitle), and a double rule.
     fn title_block(&mut self, subtitle: Option<&str>) {
-        self.text_center(self.y + 14.0, 14.0, ORG, false);
+        let org = self.tr(ORG);
+        self.text_center(self.y + 14.0, 14.0, &org, false);
         self.y += 24.0;
         let title = self.title.clone();
         self.text_center(self.y + 24.0, 24.0, &title, true);
@@ -339,24 +366,18 @@ impl Sheet {
     /// 办件编号 on the left, 查询验证码 on the right.
     fn case_line(&mut self, case_no: &str, code: Option<&str>) {
         let base = self.y + baseline_in(BODY_LEADING, BODY);
-        self.text(
-            MARGIN_X,
-            base,
-            BODY,
-            &format!("办件编号：{case_no}"),
-            false,
-            0,
-        );
+        let no = self.case_no_label(case_no);
+        self.text(MARGIN_X, base, BODY, &no, false, 0);
         if let Some(code) = code {
-            self.text_right(
-                PAGE_W - MARGIN_X,
-                base,
-                BODY,
-                &format!("查询验证码：{code}"),
-                0,
-            );
+            let code = self.code_label(code);
+            self.text_right(PAGE_W - MARGIN_X, base, BODY, &code, 0);
         }
         self.y += BODY_LEADING + 8.0;
+    }
+
+    /// `查询验证码：…` in the sheet's language.
+    fn code_label(&self, code: &str) -> String {
+        text!("查询验证码：{code}", code = code.to_owned()).render(self.lang)
     }
 
     /// The addressee of a letter, e.g. `张三：`.
@@ -376,7 +397,11 @@ impl Sheet {
 
     /// A body paragraph; `indent_em` ems of first-line indent.
     fn body(&mut self, text: &str, indent_em: f32) {
-        let indent = "\u{3000}".repeat(indent_em as usize);
+        // English paragraphs are not indented with ideographic spaces.
+        let indent = match self.lang {
+            Lang::ZhCn => "\u{3000}".repeat(indent_em as usize),
+            Lang::En => String::new(),
+        };
         for line in FACE.wrap(&format!("{indent}{text}"), CONTENT_W, BODY) {
             self.ensure(BODY_LEADING);
             let base = self.y + baseline_in(BODY_LEADING, BODY);
@@ -391,7 +416,10 @@ impl Sheet {
         const MARKERS: [&str; 10] = ["一", "二", "三", "四", "五", "六", "七", "八", "九", "十"];
         let hang = 2.0 * size;
         for (i, item) in items.iter().enumerate() {
-            let marker = format!("{}、", MARKERS.get(i).copied().unwrap_or("十"));
+            let marker = match self.lang {
+                Lang::ZhCn => format!("{}、", MARKERS.get(i).copied().unwrap_or("十")),
+                Lang::En => format!("{}.", i + 1),
+            };
             for (j, line) in FACE.wrap(item, CONTENT_W - hang, size).iter().enumerate() {
                 self.ensure(leading);
                 let base = self.y + baseline_in(leading, size);
@@ -463,8 +491,12 @@ impl Sheet {
     }
 
     /// A table of shaded labels and their values, one or more pairs a row.
-    fn label_table(&mut self, rows: &[Vec<(&str, String)>]) {
-        let label_w = 96.0;
+    fn label_table(&mut self, rows: &[Vec<(String, String)>]) {
+        // English labels are longer than their Chinese.
+        let label_w = match self.lang {
+            Lang::ZhCn => 96.0,
+            Lang::En => 116.0,
+        };
         let rows = rows
             .iter()
             .map(|pairs| {
@@ -495,8 +527,8 @@ impl Sheet {
         let no_w = 38.0;
         let name_w = CONTENT_W - no_w - second_w;
         let header = vec![
-            Self::cell(no_w, "序号", Align::Center, true),
-            Self::cell(name_w, "材料名称", Align::Center, true),
+            Self::cell(no_w, &self.tr("序号"), Align::Center, true),
+            Self::cell(name_w, &self.tr("材料名称"), Align::Center, true),
             Self::cell(second_w, second, Align::Center, true),
         ];
         let mut rows: Vec<Vec<Cell>> = materials
@@ -596,11 +628,10 @@ impl Sheet {
     ) {
         let text_x = MARGIN_X + QR_SIDE + 12.0;
         let text_w = 190.0;
-        let mut caption: Vec<(String, f32, bool)> =
-            vec![("扫码查询办理进度".to_owned(), 10.5, true)];
-        caption.push((format!("办件编号：{case_no}"), 9.0, false));
+        let mut caption: Vec<(String, f32, bool)> = vec![(self.tr("扫码查询办理进度"), 10.5, true)];
+        caption.push((self.case_no_label(case_no), 9.0, false));
         if let Some(code) = code {
-            caption.push((format!("查询验证码：{code}"), 9.0, false));
+            caption.push((self.code_label(code), 9.0, false));
         }
         let mut caption_lines: Vec<(String, f32, bool, f32)> = Vec::new();
         for (text, size, bold) in caption {
@@ -672,7 +703,7 @@ impl Sheet {
         doc.set_metadata(
             Metadata::new()
                 .title(title.to_owned())
-                .language("zh-CN".to_owned())
+                .language(self.lang.as_str().to_owned())
                 .creator("tongban".to_owned()),
         );
         let total = self.pages.len();
@@ -683,7 +714,8 @@ impl Sheet {
             for op in ops {
                 draw(&mut surface, op);
             }
-            let folio = format!("第 {} 页  共 {} 页", i + 1, total);
+            let folio =
+                text!("第 {page} 页  共 {total} 页", page = i + 1, total = total).render(self.lang);
             let x = (PAGE_W - FACE.width(&folio, 9.0)) / 2.0;
             let footer = Op::Text {
                 x,
@@ -728,7 +760,8 @@ fn qr_rects(data: &str, x: f32, y: f32, side: f32) -> Option<Vec<[f32; 4]>> {
 }
 
 /// The QR code of `data` as an inline SVG for the printable HTML documents
-/// (no script, so it passes the CSP); `None` when the data is too long.
+/// (no script, so it passes the CSP), labelled with the key `label` in the
+/// request's language; `None` when the data is too long.
 pub fn qr_svg(data: &str, label: &str) -> Option<String> {
     let n = QrCode::with_error_correction_level(data.as_bytes(), EcLevel::M)
         .ok()?
@@ -743,7 +776,7 @@ pub fn qr_svg(data: &str, label: &str) -> Option<String> {
         "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"qr\" viewBox=\"0 0 {view} {view}\" \
          shape-rendering=\"crispEdges\" role=\"img\" aria-label=\"{}\">\
          <rect width=\"{view}\" height=\"{view}\" fill=\"#fff\"/><path d=\"{path}\" fill=\"#000\"/></svg>",
-        label.replace(['"', '<', '>', '&'], "")
+        crate::lang::t(label).replace(['"', '<', '>', '&'], "")
     ))
 }
 
@@ -981,7 +1014,7 @@ mod tests {
     fn slip_is_a_pdf_with_its_text() {
         // A typical list of materials still fits on one page.
         let d = slip(5);
-        let pdf = acceptance_slip_pdf(&d);
+        let pdf = acceptance_slip_pdf(&d, Lang::ZhCn);
         assert_pdf(&pdf);
         assert_eq!(page_count(&pdf), 1);
         let Some(text) = extract_text("slip", &pdf) else {
@@ -1012,7 +1045,7 @@ mod tests {
     fn the_online_receipt_is_a_pdf_with_its_text() {
         let mut d = slip(3);
         d.accepted_on = String::new();
-        let pdf = online_receipt_pdf(&d);
+        let pdf = online_receipt_pdf(&d, Lang::ZhCn);
         assert_pdf(&pdf);
         assert_eq!(page_count(&pdf), 1);
         let Some(text) = extract_text("receipt", &pdf) else {
@@ -1038,7 +1071,7 @@ mod tests {
         d.instant = true;
         d.calendar_complete = true;
         d.applicant_id_masked.clear();
-        let Some(text) = extract_text("instant", &acceptance_slip_pdf(&d)) else {
+        let Some(text) = extract_text("instant", &acceptance_slip_pdf(&d, Lang::ZhCn)) else {
             return;
         };
         assert!(text.contains("即办件：当场办结"));
@@ -1049,7 +1082,7 @@ mod tests {
     #[test]
     fn long_material_list_runs_onto_more_pages() {
         let d = slip(60);
-        let pdf = acceptance_slip_pdf(&d);
+        let pdf = acceptance_slip_pdf(&d, Lang::ZhCn);
         assert_pdf(&pdf);
         let pages = page_count(&pdf);
         assert!(pages >= 2, "{pages} pages");
@@ -1064,7 +1097,7 @@ mod tests {
     #[test]
     fn notice_lists_every_material() {
         let d = notice();
-        let pdf = supplement_notice_pdf(&d);
+        let pdf = supplement_notice_pdf(&d, Lang::ZhCn);
         assert_pdf(&pdf);
         let Some(text) = extract_text("notice", &pdf) else {
             return;
@@ -1096,7 +1129,7 @@ mod tests {
                 format!("{long}全部需重新签章。"),
             ),
         );
-        let pdf = supplement_notice_pdf(&d);
+        let pdf = supplement_notice_pdf(&d, Lang::ZhCn);
         assert_pdf(&pdf);
         assert!(page_count(&pdf) >= 3, "{} pages", page_count(&pdf));
         let Some(text) = extract_text("split", &pdf) else {
@@ -1109,7 +1142,7 @@ mod tests {
     #[test]
     fn rejection_gives_reason_and_remedies() {
         let d = rejection();
-        let pdf = rejection_notice_pdf(&d);
+        let pdf = rejection_notice_pdf(&d, Lang::ZhCn);
         assert_pdf(&pdf);
         let Some(text) = extract_text("rejection", &pdf) else {
             return;
@@ -1127,6 +1160,103 @@ mod tests {
         ] {
             assert!(text.contains(s), "{s:?} missing from {text}");
         }
+    }
+
+    /// The text of the PDF as `pdftotext` extracts it, lines kept.
+    fn raw_text(name: &str, pdf: &[u8]) -> Option<String> {
+        Command::new("pdftotext").arg("-v").output().ok()?;
+        let path = save(name, pdf);
+        let out = Command::new("pdftotext")
+            .args(["-enc", "UTF-8"])
+            .arg(&path)
+            .arg("-")
+            .output()
+            .ok()?;
+        let _ = std::fs::remove_file(&path);
+        Some(String::from_utf8(out.stdout).unwrap())
+    }
+
+    /// The Chinese an English document shows: only what its data holds.
+    fn assert_only_data_in_chinese(text: &str, data: &[&str]) {
+        let all_data = data.concat();
+        let mut run = String::new();
+        for c in text.chars().chain([' ']) {
+            if tongban_domain::i18n::is_han(c) {
+                run.push(c);
+            } else if !run.is_empty() {
+                assert!(all_data.contains(&run), "“{run}” is not data in:\n{text}");
+                run.clear();
+            }
+        }
+    }
+
+    #[test]
+    fn documents_in_english_translate_their_wording_and_keep_their_data() {
+        let d = slip(3);
+        let pdf = acceptance_slip_pdf(&d, Lang::En);
+        assert_pdf(&pdf);
+        let Some(text) = raw_text("slip-en", &pdf) else {
+            return;
+        };
+        let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        for s in [
+            "Acceptance Slip",
+            "Promised time limit",
+            "15 working days",
+            "next year's public holiday schedule had not been published",
+            "Article 45 of the same law",
+            "Accepting office (seal):",
+            "Page 1 of",
+        ] {
+            assert!(flat.contains(s), "{s:?} missing from {text}");
+        }
+        let data: Vec<&str> = [&d.item_name, &d.applicant_name, &d.hall_name]
+            .into_iter()
+            .chain([&d.department_name, &d.delivery])
+            .map(String::as_str)
+            .chain(
+                d.received
+                    .iter()
+                    .flat_map(|(a, b)| [a.as_str(), b.as_str()]),
+            )
+            .collect();
+        assert_only_data_in_chinese(&text, &data);
+
+        let n = notice();
+        let Some(text) = raw_text("notice-en", &supplement_notice_pdf(&n, Lang::En)) else {
+            return;
+        };
+        let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(
+            flat.contains("One-Time Notice") && flat.contains("(Notice to Supplement Materials)")
+        );
+        assert!(flat.contains("Article 32 of the Administrative License Law"));
+        assert!(flat.contains(&format!("Dear {}:", n.applicant_name)));
+        // Numbered in figures, not 一、二、.
+        assert!(text.lines().any(|l| l.trim() == "1."), "{text}");
+        let data: Vec<&str> = [&n.item_name, &n.applicant_name, &n.issuer]
+            .into_iter()
+            .map(String::as_str)
+            .chain(
+                n.materials
+                    .iter()
+                    .flat_map(|(a, b)| [a.as_str(), b.as_str()]),
+            )
+            .collect();
+        assert_only_data_in_chinese(&text, &data);
+
+        let r = rejection();
+        let Some(text) = raw_text("rejection-en", &rejection_notice_pdf(&r, Lang::En)) else {
+            return;
+        };
+        let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(flat.contains("Rejection Notice") && flat.contains("within sixty days"));
+        // English wraps between words: none is cut in two.
+        for w in ["reconsideration", "administrative", "organization"] {
+            assert!(text.contains(w), "{w} cut in {text}");
+        }
+        let data = [&r.item_name, &r.applicant_name, &r.issuer, &r.reason].map(String::as_str);
+        assert_only_data_in_chinese(&text, &data);
     }
 
     #[test]

@@ -58,17 +58,17 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
                     } else {
                         format!("{path}.{f}")
                     };
-                    (full, "缺少必填字段".to_owned())
+                    (full, "缺少必填字段")
                 } else if text.starts_with("unknown field") {
-                    (path.clone(), "不支持的字段".to_owned())
+                    (path.clone(), "不支持的字段")
                 } else {
-                    (path.clone(), "字段类型或取值不正确".to_owned())
+                    (path.clone(), "字段类型或取值不正确")
                 };
                 let field = crate::error::bounded(field);
                 Err(ApiError::new(
                     axum::http::StatusCode::UNPROCESSABLE_ENTITY,
                     "validation",
-                    format!("字段“{field}”：{msg}"),
+                    tongban_domain::text!("字段“{field}”：{msg}", field = field.clone(), msg = msg),
                 )
                 .field(field, msg))
             }
@@ -143,7 +143,7 @@ impl Params {
     pub fn parse<T>(
         &self,
         k: &str,
-        what: &str,
+        what: &'static str,
         parse: impl Fn(&str) -> Option<T>,
     ) -> Result<Option<T>, ApiError> {
         match self.get(k) {
@@ -152,7 +152,7 @@ impl Params {
                 ApiError::from(tongban_domain::FieldError::new(
                     k,
                     "invalid",
-                    format!("{what}“{v}”无效"),
+                    tongban_domain::text!("{what}“{v}”无效", what = what, v = v.to_owned()),
                 ))
             }),
         }

@@ -18,15 +18,18 @@ use krilla::paint::{Fill, Stroke};
 use krilla::surface::Surface;
 use krilla::text::{GlyphId, KrillaGlyph};
 use tongban_app::guide_map::{Layout, PAGE_H, PAGE_W, Page, Shape, Tone};
+use tongban_domain::i18n::Lang;
+use tongban_domain::text;
 
 /// The advance of `c` in ems in the bundled font.
 pub fn em(c: char) -> f32 {
     FACE.glyph(c).1
 }
 
-/// The layout of a guide map, measured with the bundled font.
+/// The layout of a guide map in the request's language, measured with the
+/// bundled font.
 pub fn layout(src: &tongban_app::guide_map::GuideMapSource) -> Layout {
-    tongban_app::guide_map::layout(src, &em)
+    tongban_app::guide_map::layout(src, &em, crate::lang::current())
 }
 
 /// Which drawing is asked for.
@@ -102,13 +105,14 @@ pub fn pdf(l: &Layout) -> Vec<u8> {
     let pages = l.pages();
     let total = pages.len();
     let pages = pages.into_iter().enumerate().map(|(i, mut p)| {
-        let folio = format!(
-            "{} 审批导图 第{}版　第 {} 页  共 {} 页",
-            l.code,
-            l.version,
-            i + 1,
-            total
-        );
+        let folio = text!(
+            "{code} 审批导图 第{version}版　第 {page} 页  共 {total} 页",
+            code = l.code.clone(),
+            version = l.version,
+            page = i + 1,
+            total = total
+        )
+        .render(l.lang);
         let w: f32 = folio.chars().map(|c| em(c) * 8.0).sum();
         p.shapes.push(Shape::Text {
             x: (PAGE_W - w) / 2.0,
@@ -120,18 +124,23 @@ pub fn pdf(l: &Layout) -> Vec<u8> {
         });
         p
     });
-    pages_pdf(&l.title, &l.summary, pages)
+    pages_pdf(&l.title, &l.summary, l.lang, pages)
 }
 
 /// Pages of shapes as an A4 PDF with the bundled font embedded (the guide
 /// map, the training manuals).
-pub fn pages_pdf(title: &str, description: &str, pages: impl IntoIterator<Item = Page>) -> Vec<u8> {
+pub fn pages_pdf(
+    title: &str,
+    description: &str,
+    lang: Lang,
+    pages: impl IntoIterator<Item = Page>,
+) -> Vec<u8> {
     let mut doc = Document::new();
     doc.set_metadata(
         Metadata::new()
             .title(title.to_owned())
             .description(description.to_owned())
-            .language("zh-CN".to_owned())
+            .language(lang.as_str().to_owned())
             .creator("tongban".to_owned()),
     );
     let settings = PageSettings::from_wh(PAGE_W, PAGE_H).expect("A4 is a valid page size");

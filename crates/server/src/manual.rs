@@ -9,23 +9,43 @@ use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use tongban_app::manual::layout::{hall_pages, item_pages};
 use tongban_app::manual::{HallManual, ItemManualDoc};
+use tongban_domain::i18n::Lang;
+use tongban_domain::text;
 
-/// An item's manual as a PDF.
-pub fn item_pdf(d: &ItemManualDoc) -> Vec<u8> {
+/// What a manual reflects, for the PDF's description.
+fn description(revision: i64, generated_on: &str, lang: Lang) -> String {
+    text!(
+        "事项目录修订号 {revision}，{date} 生成",
+        revision = revision,
+        date = generated_on.to_owned()
+    )
+    .render(lang)
+}
+
+/// An item's manual as a PDF in `lang` (the manual's texts are built in it).
+pub fn item_pdf(d: &ItemManualDoc, lang: Lang) -> Vec<u8> {
     let m = &d.manual;
+    let title = text!(
+        "培训手册 · {name}（第{version}版）",
+        name = m.name.clone(),
+        version = m.version
+    );
     pages_pdf(
-        &format!("培训手册 · {}（第{}版）", m.name, m.version),
-        &format!("事项目录修订号 {}，{} 生成", d.revision, d.generated_on),
-        item_pages(m, d.revision, &d.generated_on, &em),
+        &title.render(lang),
+        &description(d.revision, &d.generated_on, lang),
+        lang,
+        item_pages(m, d.revision, &d.generated_on, &em, lang),
     )
 }
 
-/// A hall's manual as a PDF.
-pub fn hall_pdf(m: &HallManual) -> Vec<u8> {
+/// A hall's manual as a PDF in `lang` (the manual's texts are built in it).
+pub fn hall_pdf(m: &HallManual, lang: Lang) -> Vec<u8> {
+    let title = text!("培训手册 · {name}", name = m.hall.clone());
     pages_pdf(
-        &format!("培训手册 · {}", m.hall),
-        &format!("事项目录修订号 {}，{} 生成", m.revision, m.generated_on),
-        hall_pages(m, &em),
+        &title.render(lang),
+        &description(m.revision, &m.generated_on, lang),
+        lang,
+        hall_pages(m, &em, lang),
     )
 }
 

@@ -3,6 +3,15 @@
 // follow-up questions appear without pressing submit; the section is
 // replaced in place, so the keyboard stays where it was (arrow keys move
 // between options without leaving the page). "下一步" resolves the answers.
+// The scripts' words in the page's language: pages in English load
+// /static/i18n.en.js (window.TB_I18N, from locales/en/js.toml) first; a
+// message with parts names them as {name}.
+function T(s, args) {
+  var r = (window.TB_I18N && window.TB_I18N[s]) || s;
+  if (args) Object.keys(args).forEach(function (k) { r = r.split("{" + k + "}").join(String(args[k])); });
+  return r;
+}
+
 document.addEventListener("DOMContentLoaded", function () {
   var section = document.getElementById("guide-section");
   if (!section) return;
@@ -62,17 +71,20 @@ document.addEventListener("DOMContentLoaded", function () {
   var out = document.getElementById("id-facts");
   if (!id || !out) return;
   var weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+  var valid = false;
   function facts(v) {
+    valid = false;
     v = v.trim().toUpperCase();
-    if (!/^\d{17}[\dX]$/.test(v)) return v.length >= 18 ? "号码应为17位数字加1位数字或X" : "";
+    if (!/^\d{17}[\dX]$/.test(v)) return v.length >= 18 ? T("号码应为17位数字加1位数字或X") : "";
     var sum = 0;
     for (var i = 0; i < 17; i++) sum += Number(v[i]) * weights[i];
-    if ("10X98765432"[sum % 11] !== v[17]) return "号码校验位不对，请核对";
+    if ("10X98765432"[sum % 11] !== v[17]) return T("号码校验位不对，请核对");
     var birth = v.slice(6, 10) + "-" + v.slice(10, 12) + "-" + v.slice(12, 14);
-    var sex = Number(v[16]) % 2 === 1 ? "男" : "女";
+    var sex = Number(v[16]) % 2 === 1 ? T("男") : T("女");
     var opt = document.querySelector('#p-household_region option[value="' + v.slice(0, 6) + '"]');
-    var region = opt ? opt.textContent : v.slice(0, 6) + "（非本市，请选择户籍地）";
-    return "出生日期 " + birth + " · " + sex + " · 户籍地 " + region;
+    var region = opt ? opt.textContent : T("{code}（非本市，请选择户籍地）", { code: v.slice(0, 6) });
+    valid = true;
+    return T("出生日期 {birth} · {sex} · 户籍地 {region}", { birth: birth, sex: sex, region: region });
   }
   // A complete, valid number of a real-name account fills the empty fields
   // (the server decides; the look-up is recorded).
@@ -81,7 +93,7 @@ document.addEventListener("DOMContentLoaded", function () {
     var said = facts(id.value);
     out.textContent = said;
     var v = id.value.trim().toUpperCase();
-    if (!/^出生日期/.test(said) || v === asked) return;
+    if (!valid || v === asked) return;
     asked = v;
     var form = id.form;
     var params = new URLSearchParams();
@@ -197,11 +209,11 @@ document.addEventListener("DOMContentLoaded", function () {
 // and the form records the read; the document camera's pages go into a
 // material as one scan. Without a service the pages work as before.
 function deviceCall(base, path) {
-  return fetch(base + path, { method: "POST", headers: { "Accept": "application/json" } })
+  return fetch(base + path, { method: "POST", headers: { "Accept": "application/json", "Accept-Language": document.documentElement.lang || "zh-CN" } })
     .then(function (r) {
-      return r.json().catch(function () { return { message: "设备服务返回了无法识别的内容" }; })
+      return r.json().catch(function () { return { message: T("设备服务返回了无法识别的内容") }; })
         .then(function (j) { return r.ok ? j : Promise.reject(j); });
-    }, function () { return Promise.reject({ message: "连接不到本机设备服务，请检查读卡器、高拍仪是否已连接" }); });
+    }, function () { return Promise.reject({ message: T("连接不到本机设备服务，请检查读卡器、高拍仪是否已连接") }); });
 }
 
 document.addEventListener("DOMContentLoaded", function () {
@@ -216,7 +228,7 @@ document.addEventListener("DOMContentLoaded", function () {
   var field = function (n) { return form.querySelector('fieldset[data-kind="person"] [name="' + n + '"]'); };
   box.hidden = false;
   box.addEventListener("click", function () {
-    say.textContent = "正在读卡…";
+    say.textContent = T("正在读卡…");
     deviceCall(base, "/idcard/read").then(function (c) {
       field("name").value = c.name;
       field("address").value = c.address || "";
@@ -227,11 +239,11 @@ document.addEventListener("DOMContentLoaded", function () {
       chip("id_number").value = c.id_number;
       chip("photo").value = c.photo || "";
       if (c.photo) { img.src = c.photo; img.hidden = false; }
-      say.textContent = "已从身份证芯片读取：" + c.name + "（读卡器 " + c.device + "）";
+      say.textContent = T("已从身份证芯片读取：{name}（读卡器 {device}）", { name: c.name, device: c.device });
       id.dispatchEvent(new Event("input", { bubbles: true }));
       var next = field("phone");
       (next && !next.value ? next : form.querySelector("[data-submit]")).focus();
-    }, function (e) { say.textContent = "读卡失败：" + (e.message || "请重试"); });
+    }, function (e) { say.textContent = T("读卡失败：{reason}", { reason: e.message || T("请重试") }); });
   });
   // The name or number typed over after reading is no longer the chip's.
   ["name", "id_number"].forEach(function (n) {
@@ -241,7 +253,7 @@ document.addEventListener("DOMContentLoaded", function () {
       if (!e.isTrusted || !chip("device").value || x.value === chip(n).value) return;
       ["device", "name", "id_number", "photo"].forEach(function (k) { chip(k).value = ""; });
       img.hidden = true;
-      say.textContent = "已手工修改，读卡记录已清除";
+      say.textContent = T("已手工修改，读卡记录已清除");
     });
   });
   document.addEventListener("keydown", function (e) {
@@ -262,17 +274,17 @@ document.addEventListener("DOMContentLoaded", function () {
       list.textContent = "";
       shots.forEach(function (s, i) {
         var im = document.createElement("img");
-        im.src = s; im.alt = "第" + (i + 1) + "页"; im.width = 62; im.height = 88;
+        im.src = s; im.alt = T("第{n}页", { n: i + 1 }); im.width = 62; im.height = 88;
         list.appendChild(im);
       });
-      count.textContent = shots.length ? "已拍 " + shots.length + " 页" : "";
+      count.textContent = shots.length ? T("已拍 {n} 页", { n: shots.length }) : "";
       undo.disabled = keep.disabled = !shots.length;
     }
     panel.hidden = false;
     panel.querySelector("[data-shoot]").addEventListener("click", function () {
-      count.textContent = "正在拍摄…";
+      count.textContent = T("正在拍摄…");
       deviceCall(base, "/camera/capture").then(function (c) { shots.push(c.image); show(); },
-        function (e) { count.textContent = "拍摄失败：" + (e.message || "请重试"); });
+        function (e) { count.textContent = T("拍摄失败：{reason}", { reason: e.message || T("请重试") }); });
     });
     undo.addEventListener("click", function () { shots.pop(); show(); });
     keep.addEventListener("click", function () {

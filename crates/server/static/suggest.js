@@ -3,6 +3,15 @@
 // An input marked data-suggest becomes an ARIA 1.2 combobox with a listbox
 // of items from GET /api/v1/items/suggest; ↑/↓ move, Enter opens the
 // chosen item's page, Esc closes the list.
+// The scripts' words in the page's language: pages in English load
+// /static/i18n.en.js (window.TB_I18N, from locales/en/js.toml) first; a
+// message with parts names them as {name}.
+function T(s, args) {
+  var r = (window.TB_I18N && window.TB_I18N[s]) || s;
+  if (args) Object.keys(args).forEach(function (k) { r = r.split("{" + k + "}").join(String(args[k])); });
+  return r;
+}
+
 document.addEventListener("DOMContentLoaded", function () {
   document.querySelectorAll("input[data-suggest]").forEach(function (input) {
     var listId = input.id + "-suggest";
@@ -10,7 +19,7 @@ document.addEventListener("DOMContentLoaded", function () {
     list.id = listId;
     list.className = "suggest";
     list.setAttribute("role", "listbox");
-    list.setAttribute("aria-label", "搜索建议");
+    list.setAttribute("aria-label", T("搜索建议"));
     list.hidden = true;
     var status = document.createElement("p");
     status.className = "sr";
@@ -70,7 +79,7 @@ document.addEventListener("DOMContentLoaded", function () {
       active = -1;
       list.hidden = data.length === 0;
       input.setAttribute("aria-expanded", data.length ? "true" : "false");
-      status.textContent = data.length ? "有" + data.length + "条建议，按上下键选择" : "";
+      status.textContent = data.length ? T("有{n}条建议，按上下键选择", { n: data.length }) : "";
     }
     function ask() {
       var q = input.value.trim();
@@ -79,7 +88,7 @@ document.addEventListener("DOMContentLoaded", function () {
       if (!q) { show([]); return; }
       if (pending) pending.abort();
       pending = new AbortController();
-      fetch("/api/v1/items/suggest?q=" + encodeURIComponent(q), { signal: pending.signal, headers: { Accept: "application/json" } })
+      fetch("/api/v1/items/suggest?q=" + encodeURIComponent(q), { signal: pending.signal, headers: { Accept: "application/json", "Accept-Language": document.documentElement.lang || "zh-CN" } })
         .then(function (r) { return r.ok ? r.json() : { data: [] }; })
         .then(function (body) { if (input.value.trim() === q) show(body.data || []); })
         .catch(function () { /* aborted or offline: the form still works */ });

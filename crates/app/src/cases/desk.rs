@@ -58,7 +58,7 @@ pub struct CaseDesk {
     /// The applicant's own choice of delivery, if he made one.
     pub chosen: Option<ChosenDelivery>,
     /// How the result is delivered, in words.
-    pub delivery: Option<String>,
+    pub delivery: Option<tongban_domain::i18n::Text>,
     /// May the actor rate this case here (好差评)? He is its applicant.
     pub may_rate: bool,
     /// The documents the case has: the online receipt, the acceptance

@@ -10,6 +10,8 @@ use super::{HallItem, HallManual, ItemManual};
 use crate::guide_map::{Measure, PAGE_H, PAGE_W, Page, Shape, Tone};
 use crate::text::wrap;
 use std::collections::HashMap;
+use tongban_domain::i18n::{Lang, Text, tr};
+use tongban_domain::text;
 
 const MARGIN: f32 = 42.0;
 const CONTENT_W: f32 = PAGE_W - 2.0 * MARGIN;
@@ -43,6 +45,7 @@ pub struct Frame {
 /// Lays out text on pages.
 struct Flow<'a> {
     em: Measure<'a>,
+    lang: Lang,
     pages: Vec<Vec<Shape>>,
     y: f32,
     /// Table of contents: level, text, page index.
@@ -52,14 +55,25 @@ struct Flow<'a> {
 }
 
 impl<'a> Flow<'a> {
-    fn new(em: Measure<'a>) -> Self {
+    fn new(em: Measure<'a>, lang: Lang) -> Self {
         Self {
             em,
+            lang,
             pages: vec![Vec::new()],
             y: TOP,
             toc: Vec::new(),
             anchors: HashMap::new(),
         }
+    }
+
+    /// Program text in the manual's language.
+    fn tr(&self, key: &'static str) -> String {
+        tr(self.lang, key).into_owned()
+    }
+
+    /// A message in the manual's language.
+    fn t(&self, t: Text) -> String {
+        t.render(self.lang)
     }
 
     fn width(&self, text: &str, size: f32) -> f32 {
@@ -129,15 +143,31 @@ impl<'a> Flow<'a> {
 
     /// A label and its value: `label：value`, the value hung under itself.
     fn fact(&mut self, label: &str, value: &str) {
-        let hang = self.width(&format!("{label}："), BODY);
+        let label = match self.lang {
+            Lang::ZhCn => format!("{label}："),
+            Lang::En => format!("{label}: "),
+        };
+        let hang = self.width(&label, BODY);
         self.para(
-            &format!("{label}：{value}"),
+            &format!("{label}{value}"),
             BODY,
             false,
             Tone::Ink,
             0.0,
             hang,
         );
+    }
+
+    /// A fact whose label is program text (a zh-CN key).
+    fn fact_t(&mut self, key: &'static str, value: &str) {
+        let label = self.tr(key);
+        self.fact(&label, value);
+    }
+
+    /// A heading whose text is program text (a zh-CN key).
+    fn heading_t(&mut self, level: u8, key: &'static str, toc: bool) {
+        let text = self.tr(key);
+        self.heading(level, &text, toc);
     }
 
     /// A line with a page reference (not wrapped: kept short).
@@ -264,84 +294,129 @@ impl<'a> Flow<'a> {
 }
 
 /// An item's manual on pages: a title page with contents, then the item.
-pub fn item_pages(m: &ItemManual, revision: i64, generated_on: &str, em: Measure<'_>) -> Vec<Page> {
-    let mut f = Flow::new(em);
+/// An item's manual on pages in `lang`: a title page with contents, then
+/// the item.
+pub fn item_pages(
+    m: &ItemManual,
+    revision: i64,
+    generated_on: &str,
+    em: Measure<'_>,
+    lang: Lang,
+) -> Vec<Page> {
+    let mut f = Flow::new(em, lang);
     item_section(&mut f, m, false);
     let frame = Frame {
-        title: format!("培训手册 · {}", m.name),
+        title: f.t(text!("培训手册 · {name}", name = m.name.clone())),
         subtitle: vec![
-            format!(
-                "事项编码 {} · 第{}版（{}发布）",
-                m.code, m.version, m.published_on
-            ),
-            source_line(revision, generated_on),
+            f.t(text!(
+                "事项编码 {code} · 第{version}版（{date}发布）",
+                code = m.code.clone(),
+                version = m.version,
+                date = m.published_on.clone()
+            )),
+            source_line(revision, generated_on, lang),
         ],
-        head: format!("培训手册 · {} {}", m.code, m.name),
-        stamp: format!("目录修订 {revision} · {generated_on} 生成"),
+        head: f.t(text!(
+            "培训手册 · {code} {name}",
+            code = m.code.clone(),
+            name = m.name.clone()
+        )),
+        stamp: stamp(revision, generated_on, lang),
     };
     finish(f, &frame)
 }
 
-/// What a manual reflects, for its title page.
-fn source_line(revision: i64, generated_on: &str) -> String {
-    format!(
-        "本手册由系统依据事项目录（修订号 {revision}）、全域通办清单与授权信任记录于{generated_on}自动生成，目录或授权变更后重新生成。"
+/// The running head's right part: the revision and the day generated.
+fn stamp(revision: i64, generated_on: &str, lang: Lang) -> String {
+    text!(
+        "目录修订 {revision} · {date} 生成",
+        revision = revision,
+        date = generated_on.to_owned()
     )
+    .render(lang)
+}
+
+/// What a manual reflects, for its title page.
+fn source_line(revision: i64, generated_on: &str, lang: Lang) -> String {
+    text!(
+        "本手册由系统依据事项目录（修订号 {revision}）、全域通办清单与授权信任记录于{date}自动生成，目录或授权变更后重新生成。",
+        revision = revision,
+        date = generated_on.to_owned()
+    )
+    .render(lang)
 }
 
 /// A hall's manual on pages: a title page with contents; part one the
 /// rights and the items by deciding department; part two each item once.
-pub fn hall_pages(m: &HallManual, em: Measure<'_>) -> Vec<Page> {
-    let mut f = Flow::new(em);
-    f.heading(1, "一、本中心与授权信任", true);
-    f.fact("中心", &format!("{}（{}）", m.hall, m.level));
-    f.fact("地址", &m.address);
-    f.fact("总机", &m.phone);
+pub fn hall_pages(m: &HallManual, em: Measure<'_>, lang: Lang) -> Vec<Page> {
+    let mut f = Flow::new(em, lang);
+    f.heading_t(1, "一、本中心与授权信任", true);
+    let hall = f.t(text!(
+        "{hall}（{level}）",
+        hall = m.hall.clone(),
+        level = m.level
+    ));
+    f.fact_t("中心", &hall);
+    f.fact_t("地址", &m.address);
+    f.fact_t("总机", &m.phone);
     for (name, phone, contact) in &m.windows {
-        f.fact(name, &format!("{phone}（{contact}）"));
+        let desk = f.t(text!(
+            "{phone}（{contact}）",
+            phone = phone.clone(),
+            contact = contact.clone()
+        ));
+        f.fact(name, &desk);
     }
     f.gap(6.0);
-    f.heading(2, "四项权利分别允许窗口做什么", true);
+    f.heading_t(2, "四项权利分别允许窗口做什么", true);
     for r in &m.rights {
-        f.para(r.right, BODY, true, Tone::Ink, 0.0, 0.0);
+        let right = f.tr(r.right);
+        f.para(&right, BODY, true, Tone::Ink, 0.0, 0.0);
         for l in &r.lets {
             f.bullet(l, BODY);
         }
     }
-    f.heading(1, "二、可受理事项与授权（按审批部门）", true);
-    f.note(
+    f.heading_t(1, "二、可受理事项与授权（按审批部门）", true);
+    let intro = f.tr(
         "本中心所在层级可受理的全域通办清单事项，按作出决定的审批部门分组；每项列明该部门授予本中心的权利，以及缺少权利时不能办理的环节和可以办理的大厅。",
-        0.0,
     );
+    f.note(&intro, 0.0);
     for d in &m.departments {
         f.heading(2, &d.name, true);
         let own = if d.own {
-            "（本部门窗口，享有全部权利）"
+            f.tr("（本部门窗口，享有全部权利）")
         } else {
-            ""
+            String::new()
         };
-        f.note(&format!("联系：{} {}{own}", d.contact, d.phone), 0.0);
+        let contact = f.t(text!(
+            "联系：{contact} {phone}{own}",
+            contact = d.contact.clone(),
+            phone = d.phone.clone(),
+            own = own
+        ));
+        f.note(&contact, 0.0);
         for it in &d.items {
             hall_item(&mut f, it);
         }
     }
-    f.heading(1, "三、事项办理要点", true);
+    f.heading_t(1, "三、事项办理要点", true);
     for it in &m.items {
         item_section(&mut f, it, true);
     }
+    let title = f.t(text!("培训手册 · {name}", name = m.hall.clone()));
     let frame = Frame {
-        title: format!("培训手册 · {}", m.hall),
+        title: title.clone(),
         subtitle: vec![
-            format!(
-                "{} · 可受理事项 {} 项 · 审批部门 {} 个",
-                m.level,
-                m.items.len(),
-                m.departments.len()
-            ),
-            source_line(m.revision, &m.generated_on),
+            f.t(text!(
+                "{level} · 可受理事项 {items} 项 · 审批部门 {departments} 个",
+                level = m.level,
+                items = m.items.len(),
+                departments = m.departments.len()
+            )),
+            source_line(m.revision, &m.generated_on, lang),
         ],
-        head: format!("培训手册 · {}", m.hall),
-        stamp: format!("目录修订 {} · {} 生成", m.revision, m.generated_on),
+        head: title,
+        stamp: stamp(m.revision, &m.generated_on, lang),
     };
     finish(f, &frame)
 }
@@ -358,15 +433,22 @@ fn hall_item(f: &mut Flow<'_>, it: &HallItem) {
         0.0,
         0.0,
     );
-    f.ref_line("办理要点见第 ", &it.code, BODY);
-    f.note(&format!("通办模式：{}", it.modes.join("、")), BODY);
-    let rights: Vec<String> = (it.rights.iter())
-        .map(|r| format!("{}：{}", r.right, r.text))
+    let see = f.tr("办理要点见第 ");
+    f.ref_line(&see, &it.code, BODY);
+    let modes: Vec<String> = it.modes.iter().map(|m| f.tr(m)).collect();
+    let modes = f.t(text!(
+        "通办模式：{modes}",
+        modes = crate::guide_map::list(f.lang, &modes)
+    ));
+    f.note(&modes, BODY);
+    let rights: Vec<Text> = (it.rights.iter())
+        .map(|r| text!("{right}：{held}", right = r.right, held = r.text.clone()))
         .collect();
-    f.para(&rights.join("；"), SMALL, false, Tone::Ink, BODY, 0.0);
+    let rights = f.t(Text::join(rights, "；"));
+    f.para(&rights, SMALL, false, Tone::Ink, BODY, 0.0);
     for c in &it.cannot {
         f.para(
-            &format!("不能：{c}"),
+            &f.t(text!("不能：{what}", what = c.clone())),
             SMALL,
             false,
             Tone::Accent,
@@ -385,101 +467,104 @@ fn item_section(f: &mut Flow<'_>, m: &ItemManual, in_hall: bool) {
         f.heading(1, &format!("{} {}", m.code, m.name), false);
     }
     f.anchors.insert(m.code.clone(), f.page_no());
-    f.note(&format!("第{}版（{}发布）", m.version, m.published_on), 0.0);
+    let version = f.t(text!(
+        "第{version}版（{date}发布）",
+        version = m.version,
+        date = m.published_on.clone()
+    ));
+    f.note(&version, 0.0);
     for (k, v) in &m.facts {
-        f.fact(k, v);
+        f.fact_t(k, v);
     }
-    f.fact("受理条件", &m.conditions);
-    f.fact(
-        "全域通办",
-        m.listing.as_deref().unwrap_or("未列入全域通办清单"),
-    );
-    f.heading(3, "1. 办理情形", !in_hall);
+    f.fact_t("受理条件", &m.conditions);
+    let listing = match &m.listing {
+        Some(l) => l.clone(),
+        None => f.tr("未列入全域通办清单"),
+    };
+    f.fact_t("全域通办", &listing);
+    f.heading_t(3, "1. 办理情形", !in_hall);
     for q in &m.questions {
         f.bullet(q, 0.0);
     }
     for (i, s) in m.situations.iter().enumerate() {
-        f.para(
-            &format!("情形{} {}", i + 1, s.name),
-            BODY,
-            true,
-            Tone::Ink,
-            0.0,
-            0.0,
-        );
-        f.note(&format!("条件：{}；另需材料：{}", s.when, s.adds), BODY);
+        let head = f.t(text!("情形{n} {name}", n = i + 1, name = s.name.clone()));
+        f.para(&head, BODY, true, Tone::Ink, 0.0, 0.0);
+        let when = f.t(text!(
+            "条件：{when}；另需材料：{adds}",
+            when = s.when.clone(),
+            adds = s.adds.clone()
+        ));
+        f.note(&when, BODY);
     }
-    f.heading(3, "2. 申请材料与审查要点", !in_hall);
+    f.heading_t(3, "2. 申请材料与审查要点", !in_hall);
     for mt in &m.materials {
         f.para(&mt.name, BODY, true, Tone::Ink, 0.0, 0.0);
-        let mut need = mt.need.clone();
+        let mut need = vec![Text::raw(mt.need.clone())];
         if let Some(w) = &mt.when {
-            need.push_str(&format!("；适用：{w}"));
+            need.push(text!("适用：{list}", list = w.clone()));
         }
         if let Some(l) = &mt.licence {
-            need.push_str(&format!("；可用电子{l}免提交"));
+            need.push(text!("可用电子{license}免提交", license = l.clone()));
         }
+        let need = f.t(Text::join(need, "；"));
         f.note(&need, BODY);
         for p in &mt.review_points {
-            f.bullet(&format!("审查要点：{p}"), BODY);
+            let point = f.t(text!("审查要点：{point}", point = p.clone()));
+            f.bullet(&point, BODY);
         }
     }
-    f.heading(3, "3. 一次性告知的常见原因", !in_hall);
+    f.heading_t(3, "3. 一次性告知的常见原因", !in_hall);
     for r in &m.notice_reasons {
         f.bullet(r, 0.0);
     }
     for r in &m.notice_rules {
         f.note(r, 0.0);
     }
-    f.heading(3, "4. 时限与收费", !in_hall);
+    f.heading_t(3, "4. 时限与收费", !in_hall);
     for (k, v) in &m.limits {
-        f.fact(k, v);
+        f.fact_t(k, v);
     }
-    f.heading(3, "5. 办理流程与分工", !in_hall);
+    f.heading_t(3, "5. 办理流程与分工", !in_hall);
     if !m.steps.is_empty() {
-        f.fact("办理流程", &m.steps.join(" → "));
+        f.fact_t("办理流程", &m.steps.join(" → "));
     }
     if m.modes.is_empty() {
-        f.body("本事项未列入全域通办清单的窗口模式：请引导申请人到实施部门窗口办理。");
+        let none = f.tr("本事项未列入全域通办清单的窗口模式：请引导申请人到实施部门窗口办理。");
+        f.body(&none);
     }
     for ms in &m.modes {
-        f.para(
-            &format!("{}：谁做哪一步", ms.mode),
-            BODY,
-            true,
-            Tone::Ink,
-            0.0,
-            0.0,
-        );
+        let head = f.t(text!("{mode}：谁做哪一步", mode = ms.mode));
+        f.para(&head, BODY, true, Tone::Ink, 0.0, 0.0);
         let rows: Vec<Vec<String>> = (ms.steps.iter())
             .map(|s| {
                 vec![
-                    s.step.to_owned(),
-                    s.from.to_owned(),
+                    f.tr(s.step),
+                    f.tr(s.from),
                     s.to.clone(),
                     s.by.clone(),
-                    s.right.unwrap_or("").to_owned(),
-                    s.clock.to_owned(),
+                    s.right.map_or(String::new(), |r| f.tr(r)),
+                    f.tr(s.clock),
                 ]
             })
             .collect();
         let w = [78.0, 92.0, 84.0, 74.0, 100.0, CONTENT_W - 428.0];
-        f.table(
-            &w,
-            &[
-                "步骤",
-                "办件状态",
-                "之后",
-                "由谁办理",
-                "窗口所需权利",
-                "计时",
-            ],
-            &rows,
-        );
+        let head: Vec<String> = [
+            "步骤",
+            "办件状态",
+            "之后",
+            "由谁办理",
+            "窗口所需权利",
+            "计时",
+        ]
+        .map(|k| f.tr(k))
+        .to_vec();
+        let head: Vec<&str> = head.iter().map(String::as_str).collect();
+        f.table(&w, &head, &rows);
     }
-    f.heading(3, "6. 联系方式", !in_hall);
+    f.heading_t(3, "6. 联系方式", !in_hall);
     if m.contacts.is_empty() {
-        f.body("（实施部门未登记）");
+        let none = f.tr("（实施部门未登记）");
+        f.body(&none);
     }
     for c in &m.contacts {
         f.fact(&c.department, &format!("{} {}", c.contact, c.phone));
@@ -489,10 +574,10 @@ fn item_section(f: &mut Flow<'_>, m: &ItemManual, in_hall: bool) {
 /// The title page with the contents before the body, then the running
 /// heads, folios and page references on every page.
 fn finish(body: Flow<'_>, frame: &Frame) -> Vec<Page> {
-    let em = body.em;
+    let (em, lang) = (body.em, body.lang);
     // The contents take as many pages with any numbers (one line each).
-    let front_len = front(em, frame, &body.toc, 0).len();
-    let mut pages = front(em, frame, &body.toc, front_len);
+    let front_len = front(em, lang, frame, &body.toc, 0).len();
+    let mut pages = front(em, lang, frame, &body.toc, front_len);
     let anchors: HashMap<&str, usize> = (body.anchors.iter())
         .map(|(k, v)| (k.as_str(), v + front_len + 1))
         .collect();
@@ -505,7 +590,8 @@ fn finish(body: Flow<'_>, frame: &Frame) -> Vec<Page> {
                 let no = anchors
                     .get(anchor.as_str())
                     .map_or("—".into(), |n| n.to_string());
-                *text = format!("{}{no} 页", &text[..i]);
+                let page = text!("{page} 页", page = no).render(lang);
+                *text = format!("{}{page}", &text[..i]);
             }
         }
         p
@@ -515,7 +601,7 @@ fn finish(body: Flow<'_>, frame: &Frame) -> Vec<Page> {
         .into_iter()
         .enumerate()
         .map(|(i, mut shapes)| {
-            shapes.extend(furniture(em, frame, i + 1, total));
+            shapes.extend(furniture(em, lang, frame, i + 1, total));
             Page { shapes }
         })
         .collect()
@@ -525,11 +611,12 @@ fn finish(body: Flow<'_>, frame: &Frame) -> Vec<Page> {
 /// pages of front matter.
 fn front(
     em: Measure<'_>,
+    lang: Lang,
     frame: &Frame,
     toc: &[(u8, String, usize)],
     offset: usize,
 ) -> Vec<Vec<Shape>> {
-    let mut f = Flow::new(em);
+    let mut f = Flow::new(em, lang);
     f.gap(40.0);
     for line in wrap(&frame.title, CONTENT_W, |c| em(c) * 20.0) {
         f.text(MARGIN, 20.0, line, true, Tone::Ink);
@@ -543,7 +630,8 @@ fn front(
     let y = f.y;
     f.rule(y, 1.2, Tone::Accent);
     f.gap(14.0);
-    f.para("目　录", 12.0, true, Tone::Ink, 0.0, 0.0);
+    let contents = f.tr("目　录");
+    f.para(&contents, 12.0, true, Tone::Ink, 0.0, 0.0);
     f.gap(4.0);
     for (level, text, page) in toc {
         let no = (page + offset + 1).to_string();
@@ -573,7 +661,7 @@ fn front(
 }
 
 /// The running head and the folio of page `no` of `total`.
-fn furniture(em: Measure<'_>, frame: &Frame, no: usize, total: usize) -> Vec<Shape> {
+fn furniture(em: Measure<'_>, lang: Lang, frame: &Frame, no: usize, total: usize) -> Vec<Shape> {
     let width = |t: &str, size: f32| t.chars().map(|c| em(c) * size).sum::<f32>();
     let stamp_w = width(&frame.stamp, SMALL);
     let mut head = String::new();
@@ -584,7 +672,7 @@ fn furniture(em: Measure<'_>, frame: &Frame, no: usize, total: usize) -> Vec<Sha
         }
         head.push(c);
     }
-    let folio = format!("第 {no} 页  共 {total} 页");
+    let folio = text!("第 {page} 页  共 {total} 页", page = no, total = total).render(lang);
     let text = |x: f32, y: f32, text: String| Shape::Text {
         x,
         y,

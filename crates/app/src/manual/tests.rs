@@ -113,6 +113,7 @@ fn manual_of(c: &City, hall: &Hall) -> HallManual {
             revision: 7,
         },
         TODAY,
+        Lang::ZhCn,
     )
 }
 
@@ -167,8 +168,8 @@ fn every_situation_material_review_point_and_step_of_an_item_is_in_its_manual() 
         let ids = (c.impls.iter())
             .filter(|i| i.item == v.content.code)
             .map(|i| i.department);
-        let m = item_body(&src, contacts(&c.data, ids));
-        let all = texts(&item_pages(&m, 7, "2026-12-05", &approx_em));
+        let m = item_body(&src, contacts(&c.data, ids), Lang::ZhCn);
+        let all = texts(&item_pages(&m, 7, "2026-12-05", &approx_em, Lang::ZhCn));
         let k = &v.content;
         assert!(all.contains(&squash(&k.name)), "{}", k.code);
         assert!(
@@ -210,7 +211,7 @@ fn every_situation_material_review_point_and_step_of_an_item_is_in_its_manual() 
 
 #[test]
 fn the_window_and_the_department_steps_come_from_the_state_machine() {
-    let m = mode_steps(Mode::AcceptRemote);
+    let m = mode_steps(Mode::AcceptRemote, Lang::ZhCn);
     let accept = m.steps.iter().find(|s| s.step == "受理").unwrap();
     assert_eq!(accept.by, "窗口");
     assert_eq!(accept.right, Some("异地收件受理权"));
@@ -218,7 +219,7 @@ fn the_window_and_the_department_steps_come_from_the_state_machine() {
     let decide = m.steps.iter().find(|s| s.step == "作出决定").unwrap();
     assert_eq!(decide.by, "审批部门");
     assert_eq!(decide.right, None);
-    let m = mode_steps(Mode::CollectRemote);
+    let m = mode_steps(Mode::CollectRemote, Lang::ZhCn);
     let accept = m.steps.iter().find(|s| s.step == "受理").unwrap();
     assert_eq!(accept.by, "审批部门", "收受分离: the department accepts");
     assert!(
@@ -226,7 +227,7 @@ fn the_window_and_the_department_steps_come_from_the_state_machine() {
             .iter()
             .any(|s| s.step == "预审通过" && s.by == "审批部门")
     );
-    let rights = rights_explained();
+    let rights = rights_explained(Lang::ZhCn);
     assert!(
         rights[0]
             .lets
@@ -315,7 +316,7 @@ fn the_hall_manual_has_contents_with_page_numbers_heads_and_folios() {
     let c = city(vec![]);
     let hall = hall_named(&c, "莆田市行政服务中心");
     let m = manual_of(&c, hall);
-    let pages = hall_pages(&m, &approx_em);
+    let pages = hall_pages(&m, &approx_em, Lang::ZhCn);
     assert!(pages.len() > 50, "{} pages", pages.len());
     let total = pages.len();
     let first = texts(&pages[..1]);

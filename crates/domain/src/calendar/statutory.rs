@@ -68,6 +68,24 @@ struct Law {
     traditional: bool,
 }
 
+/// The source an estimate of `year` names (法定节假日推算（…，待国务院办公厅通知）):
+/// the State Council order whose holidays it reckons.
+pub fn estimate_source(year: i32) -> crate::i18n::Text {
+    crate::text!(
+        "法定节假日推算（{decree}，待国务院办公厅通知）",
+        decree = law(year).decree
+    )
+}
+
+/// The source of a year outside [`ESTIMATED_YEARS`], which has no estimate.
+pub fn no_estimate_source() -> crate::i18n::Text {
+    crate::text!(
+        "无法定节假日推算（仅{from}至{to}年）",
+        from = *ESTIMATED_YEARS.start(),
+        to = *ESTIMATED_YEARS.end()
+    )
+}
+
 fn law(year: i32) -> Law {
     match year {
         // 国务院令第795号 (2024-11-10): 春节 4 days with 除夕, 劳动节 2 days.
@@ -209,17 +227,13 @@ pub fn estimated_year(year: i32) -> HolidayYear {
         }
     }
     let source = if days.is_empty() {
-        format!(
-            "无法定节假日推算（仅{}至{}年）",
-            ESTIMATED_YEARS.start(),
-            ESTIMATED_YEARS.end()
-        )
+        no_estimate_source()
     } else {
-        format!("法定节假日推算（{}，待国务院办公厅通知）", law(year).decree)
+        estimate_source(year)
     };
     HolidayYear {
         year,
-        source,
+        source: source.to_string(),
         off,
         work: BTreeSet::new(),
     }

@@ -132,7 +132,7 @@ pub async fn list(
         "false" => Some(false),
         _ => None,
     })?;
-    let day = |k: &str, label: &str| {
+    let day = |k: &str, label: &'static str| {
         p.parse(k, label, |v| {
             time::Date::parse(v, time::macros::format_description!("[year]-[month]-[day]")).ok()
         })
@@ -166,7 +166,7 @@ fn statuses_of(p: &Params) -> ApiResult<Vec<Status>> {
                 ApiError::from(FieldError::new(
                     "status",
                     "invalid",
-                    format!("办件状态“{x}”无效"),
+                    tongban_domain::text!("办件状态“{x}”无效", x = x.to_owned()),
                 ))
             })?);
         }
@@ -193,12 +193,27 @@ pub async fn export(State(state): State<AppState>, ctx: Signed, p: Params) -> Ap
     Ok(csv_file("cases.csv", cases_csv(&rows)))
 }
 
-/// The export's header row, after the byte-order mark.
-const CSV_HEADER: &str = "\u{feff}办件编号,事项,申请人,证件号码,联系电话,通办模式,状态,受理地点,审批部门,受理日期,承诺办结日期,超期\r\n";
+/// The export's columns (zh-CN keys; the header is in the caller's language).
+const CSV_COLUMNS: [&str; 12] = [
+    "办件编号",
+    "事项",
+    "申请人",
+    "证件号码",
+    "联系电话",
+    "通办模式",
+    "状态",
+    "受理地点",
+    "审批部门",
+    "受理日期",
+    "承诺办结日期",
+    "超期",
+];
 
-/// The cases as CSV: a header row and one row per case, CRLF line ends.
+/// The cases as CSV: a byte-order mark, a header row and one row per case,
+/// CRLF line ends.
 fn cases_csv(rows: &[CaseView]) -> String {
-    let mut out = String::from(CSV_HEADER);
+    let header: Vec<String> = CSV_COLUMNS.iter().map(|k| crate::lang::t(k)).collect();
+    let mut out = format!("\u{feff}{}\r\n", header.join(","));
     for v in rows {
         let line: Vec<String> = case_cells(v).iter().map(|x| csv_cell(x)).collect();
         out.push_str(&line.join(","));
@@ -208,7 +223,7 @@ fn cases_csv(rows: &[CaseView]) -> String {
 }
 
 /// A case's cells, in the header's order.
-fn case_cells(v: &CaseView) -> [&str; 12] {
+fn case_cells(v: &CaseView) -> [String; 12] {
     let (name, id, phone) = match &v.applicant {
         Applicant::Person {
             name,
@@ -218,20 +233,20 @@ fn case_cells(v: &CaseView) -> [&str; 12] {
         } => (name.as_str(), id_number.as_str(), phone.as_str()),
         Applicant::Company { name, uscc, .. } => (name.as_str(), uscc.as_str(), ""),
     };
-    let hall = v.hall.as_ref().map_or("网上办事大厅", |h| h.name.as_str());
+    let hall = (v.hall.as_ref()).map_or_else(|| crate::lang::t("网上办事大厅"), |h| h.name.clone());
     [
-        v.case_no.as_str(),
-        &v.item_name,
-        name,
-        id,
-        phone,
-        v.mode.label(),
-        &v.status_label,
+        v.case_no.clone(),
+        v.item_name.to_string(),
+        name.to_owned(),
+        id.to_owned(),
+        phone.to_owned(),
+        crate::lang::t(v.mode.label()),
+        crate::lang::t(&v.status_label),
         hall,
-        &v.department.name,
-        v.accepted_on.as_deref().unwrap_or(""),
-        v.deadline.as_deref().unwrap_or(""),
-        if v.overdue { "是" } else { "否" },
+        v.department.name.clone(),
+        v.accepted_on.clone().unwrap_or_default(),
+        v.deadline.clone().unwrap_or_default(),
+        crate::lang::t(if v.overdue { "是" } else { "否" }),
     ]
 }
 

@@ -148,7 +148,7 @@ pub async fn suggest(
             v.parse::<usize>().ok().filter(|n| (1..=10).contains(n))
         })?
         .unwrap_or(8);
-    let data = tongban_app::catalogue::suggest(
+    let mut data = tongban_app::catalogue::suggest(
         &state.catalogue,
         state.store.as_ref(),
         state.now.today(),
@@ -156,6 +156,10 @@ pub async fn suggest(
         limit,
     )
     .await?;
+    // The department kind's label, in the caller's language.
+    for s in &mut data {
+        s.department = crate::lang::t(&s.department);
+    }
     Ok(Json(Suggestions {
         q: q.to_owned(),
         data,
@@ -270,7 +274,7 @@ pub async fn guide(
             Err(FieldError::new(
                 format!("answers.{q}"),
                 "guide.unanswered",
-                format!("请回答：{text}"),
+                tongban_domain::text!("请回答：{text}", text = text),
             )
             .into())
         }

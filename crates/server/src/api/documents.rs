@@ -13,6 +13,7 @@ use crate::error::{ApiError, ApiResult};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
+use tongban_domain::text;
 
 fn pdf(name: &str, bytes: Vec<u8>) -> Response {
     (
@@ -51,8 +52,8 @@ pub async fn slip(
 ) -> ApiResult<Response> {
     let d = slip_or_receipt(&state, &ctx, &headers, &case_no, false).await?;
     Ok(pdf(
-        &format!("受理承诺单-{case_no}"),
-        acceptance_slip_pdf(&d),
+        &text!("受理承诺单-{case_no}", case_no = case_no.clone()).render(ctx.lang),
+        acceptance_slip_pdf(&d, ctx.lang),
     ))
 }
 
@@ -70,14 +71,14 @@ pub async fn receipt(
 ) -> ApiResult<Response> {
     let d = slip_or_receipt(&state, &ctx, &headers, &case_no, true).await?;
     Ok(pdf(
-        &format!("网上申请回执-{case_no}"),
-        crate::documents::online_receipt_pdf(&d),
+        &text!("网上申请回执-{case_no}", case_no = case_no.clone()).render(ctx.lang),
+        crate::documents::online_receipt_pdf(&d, ctx.lang),
     ))
 }
 
 /// What the 受理承诺单 (`receipt` false) or the 网上申请回执 (`receipt`
 /// true: an online case once submitted, printed at home or at the kiosk)
-/// says, for the PDF and the printable page; 404 when the caller may not see
+/// says in the caller's language, for the PDF and the printable page; 404 when the caller may not see
 /// the case, 409 before acceptance (slip) or for a draft (receipt).
 pub async fn slip_or_receipt(
     state: &AppState,
@@ -88,7 +89,7 @@ pub async fn slip_or_receipt(
 ) -> ApiResult<SlipData> {
     let (record, view) = case_for(state, ctx, case_no).await?;
     let url = progress_url(headers, &view.case_no, &record.verification_code);
-    tongban_app::documents::slip(&record, &view, receipt, url, state.now.ms())
+    tongban_app::documents::slip(&record, &view, receipt, url, state.now.ms(), ctx.lang)
         .map_err(|e| ctx.fail(e))
 }
 
@@ -104,8 +105,8 @@ pub async fn notice(
 ) -> ApiResult<Response> {
     let d = notice_data(&state, &ctx, &headers, &case_no).await?;
     Ok(pdf(
-        &format!("一次性告知书-{case_no}"),
-        supplement_notice_pdf(&d),
+        &text!("一次性告知书-{case_no}", case_no = case_no.clone()).render(ctx.lang),
+        supplement_notice_pdf(&d, ctx.lang),
     ))
 }
 
@@ -119,7 +120,7 @@ pub async fn notice_data(
 ) -> ApiResult<NoticeData> {
     let (record, view) = case_for(state, ctx, case_no).await?;
     let url = progress_url(headers, &view.case_no, &record.verification_code);
-    tongban_app::documents::notice(&record, &view, url).ok_or_else(ApiError::not_found)
+    tongban_app::documents::notice(&record, &view, url, ctx.lang).ok_or_else(ApiError::not_found)
 }
 
 /// The 不予受理通知书 of a case that was not accepted. Access: whoever may see the case.
@@ -134,8 +135,8 @@ pub async fn rejection(
 ) -> ApiResult<Response> {
     let d = rejection_data(&state, &ctx, &headers, &case_no).await?;
     Ok(pdf(
-        &format!("不予受理通知书-{case_no}"),
-        rejection_notice_pdf(&d),
+        &text!("不予受理通知书-{case_no}", case_no = case_no.clone()).render(ctx.lang),
+        rejection_notice_pdf(&d, ctx.lang),
     ))
 }
 

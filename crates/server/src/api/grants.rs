@@ -147,7 +147,10 @@ pub async fn revoke(
             ApiError::from(FieldError::new(
                 e.path().to_string(),
                 "invalid",
-                "请求体应为 {\"reason\": \"撤销理由\"}",
+                tongban_domain::text!(
+                    "请求体应为 {{\"reason\": \"{reason}\"}}",
+                    reason = "撤销理由"
+                ),
             ))
         })?;
         b.reason.unwrap_or_default()

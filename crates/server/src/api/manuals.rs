@@ -27,11 +27,14 @@ pub async fn hall(
     Path(id): Path<i64>,
 ) -> ApiResult<Response> {
     let actor = ctx.signed()?;
-    let m = tongban_app::manual::hall_manual(&state.app(), &actor, id)
+    let m = tongban_app::manual::hall_manual(&state.app(), &actor, id, ctx.lang)
         .await
         .map_err(|e| ctx.fail(e))?;
     let name = format!("manual-hall-{id}-r{}.pdf", m.revision);
-    Ok(crate::manual::respond(crate::manual::hall_pdf(&m), &name))
+    Ok(crate::manual::respond(
+        crate::manual::hall_pdf(&m, ctx.lang),
+        &name,
+    ))
 }
 
 /// An item's training manual as an A4 PDF, from its current published
@@ -51,9 +54,12 @@ pub async fn item(
     Path(code): Path<String>,
 ) -> ApiResult<Response> {
     let actor = ctx.signed()?;
-    let d = tongban_app::manual::item_manual(&state.app(), &actor, &code)
+    let d = tongban_app::manual::item_manual(&state.app(), &actor, &code, ctx.lang)
         .await
         .map_err(|e| ctx.fail(e))?;
     let name = format!("manual-{}-v{}.pdf", d.manual.code, d.manual.version);
-    Ok(crate::manual::respond(crate::manual::item_pdf(&d), &name))
+    Ok(crate::manual::respond(
+        crate::manual::item_pdf(&d, ctx.lang),
+        &name,
+    ))
 }

@@ -38,7 +38,7 @@ async fn render(
     .await
     .map_err(|e| ctx.fail(e))?;
     let values = context! {
-        title => "预约办事", error, notice, item => q.get("item"),
+        title => crate::lang::t("预约办事"), error, notice, item => q.get("item"),
         login_next => percent_encode(&format!("/appointments?hall={}", agenda.hall)),
         ..Value::from(Serde(&agenda))
     };
@@ -120,7 +120,7 @@ async fn book_page(
         "/appointments",
         "appointments",
         context! {
-            title => "预约办事：选择事项", slot, items, hall, error, fields, home_visit, reasons,
+            title => crate::lang::t("预约办事：选择事项"), slot, items, hall, error, fields, home_visit, reasons,
             visit_address => p.get("visit_address"),
         },
     )?;
@@ -147,15 +147,26 @@ pub async fn book(
     match book_slot(&state, &ctx, &body).await {
         Ok(a) => {
             q.insert("hall".to_owned(), a.hall.id.to_string());
-            let mut msg = format!(
-                "预约成功：{}，预约号 {}，{} {}–{}，{}（{}）",
-                a.item_name, a.booking_no, a.day, a.start, a.end, a.hall.name, a.window.name
-            );
+            let mut msg = tongban_domain::text!(
+                "预约成功：{item}，预约号 {no}，{day} {start}–{end}，{hall}（{window}）",
+                item = a.item_name.clone(),
+                no = a.booking_no.clone(),
+                day = a.day.to_string(),
+                start = a.start.to_string(),
+                end = a.end.to_string(),
+                hall = a.hall.name.clone(),
+                window = a.window.name.clone(),
+            )
+            .render(ctx.lang);
             if let Some(v) = &a.visit {
-                msg.push_str(&format!(
-                    "。上门服务：工作人员将到{}（{}）",
-                    v.address, v.reason_label
-                ));
+                msg.push_str(
+                    &tongban_domain::text!(
+                        "。上门服务：工作人员将到{address}（{reason}）",
+                        address = v.address.clone(),
+                        reason = crate::lang::t(&v.reason_label),
+                    )
+                    .render(ctx.lang),
+                );
             }
             render(&state, &ctx, &q, None, Some(msg), StatusCode::OK).await
         }
@@ -193,7 +204,7 @@ pub async fn cancel(
         &ctx,
         &q,
         None,
-        Some(format!("已取消预约 {}", a.booking_no)),
+        Some(tongban_domain::text!("已取消预约 {no}", no = a.booking_no.clone()).render(ctx.lang)),
         StatusCode::OK,
     )
     .await

@@ -19,6 +19,8 @@ use tongban_domain::city::{DepartmentKind, HallKind, RegionLevel};
 use tongban_domain::city_admin::{
     DepartmentDraft, HallDraft, RegionDraft, StaffDraft, WindowDraft,
 };
+use tongban_domain::i18n::Text;
+use tongban_domain::text;
 use tongban_domain::{DepartmentId, HallId, UserId, WindowId};
 
 type Form = HashMap<String, String>;
@@ -60,7 +62,7 @@ async fn render(state: &AppState, ctx: &Ctx, o: Outcome) -> PageResult {
         .map(|l| context! { id => l.as_str(), label => l.label() })
         .collect();
     let values = context! {
-        title => "城市管理", notice => o.notice, error => o.error, fields => o.fields,
+        title => crate::lang::t("城市管理"), notice => o.notice, error => o.error, fields => o.fields,
         report => o.report, kinds, department_kinds, levels, ..Value::from(Serde(&city))
     };
     let mut res = page(state, ctx, "city.html", "/work/city", "city", values)?;
@@ -90,11 +92,11 @@ pub async fn city_post(
 async fn outcome(
     state: &AppState,
     ctx: &Ctx,
-    done: Result<String, AppError>,
+    done: Result<Text, AppError>,
 ) -> Result<Outcome, crate::error::ApiError> {
     match done {
         Ok(notice) => Ok(Outcome {
-            notice: Some(notice),
+            notice: Some(notice.render(ctx.lang)),
             ..Default::default()
         }),
         Err(e) => {
@@ -113,39 +115,46 @@ async fn outcome(
     }
 }
 
-async fn apply(state: &AppState, actor: &Actor, p: &Form) -> Result<String, AppError> {
+async fn apply(state: &AppState, actor: &Actor, p: &Form) -> Result<Text, AppError> {
     let app = state.app();
     let hall = || hall_draft(p);
     let id = |k: &str| number(p, k).unwrap_or(0);
     match text(p, "op").as_str() {
         "region" => {
             let r = admin::save_region(&app, actor, &region_draft(p)).await?;
-            Ok(format!("已保存区划 {} {}", r.code, r.name))
+            Ok(text!(
+                "已保存区划 {code} {name}",
+                code = r.code.to_string(),
+                name = r.name.clone()
+            ))
         }
         "region_retire" => {
             admin::retire_region(&app, actor, &text(p, "code")).await?;
-            Ok(format!("已撤销区划 {}", text(p, "code")))
+            Ok(text!("已撤销区划 {code}", code = text(p, "code")))
         }
         "hall" => {
             admin::create_hall(&app, actor, &hall()).await?;
-            Ok(format!("已新增服务中心：{}", text(p, "name")))
+            Ok(text!("已新增服务中心：{name}", name = text(p, "name")))
         }
         "hall_update" => {
             admin::update_hall(&app, actor, HallId(id("hall")), &hall()).await?;
-            Ok(format!("已保存服务中心：{}", text(p, "name")))
+            Ok(text!("已保存服务中心：{name}", name = text(p, "name")))
         }
         "hall_retire" => {
             admin::retire_hall(&app, actor, HallId(id("hall"))).await?;
-            Ok("已撤销服务中心（其办件和记录保留）".into())
+            Ok(text!("已撤销服务中心（其办件和记录保留）"))
         }
         "window" => {
             let d = window_draft(p);
             admin::create_window(&app, actor, HallId(id("hall")), &d).await?;
-            Ok(format!("已新增窗口 {}", d.number.to_uppercase()))
+            Ok(text!(
+                "已新增窗口 {number}",
+                number = d.number.to_uppercase()
+            ))
         }
         "window_retire" => {
             admin::retire_window(&app, actor, WindowId(id("window"))).await?;
-            Ok("已撤销窗口".into())
+            Ok(text!("已撤销窗口"))
         }
         "window_staff" => {
             let names: Vec<String> = text(p, "staff")
@@ -155,25 +164,25 @@ async fn apply(state: &AppState, actor: &Actor, p: &Form) -> Result<String, AppE
                 .collect();
             let left =
                 admin::name_window_staff(&app, actor, WindowId(id("window")), &names).await?;
-            Ok(format!(
-                "已指定专人（{}人）；全市仍有{}处专窗人员不足",
-                names.len(),
-                left.len()
+            Ok(text!(
+                "已指定专人（{n}人）；全市仍有{left}处专窗人员不足",
+                n = names.len(),
+                left = left.len()
             ))
         }
         "department" => {
             let d = department(p);
             admin::create_department(&app, actor, &d).await?;
-            Ok(format!("已新增部门：{}", d.name))
+            Ok(text!("已新增部门：{name}", name = d.name.clone()))
         }
         "department_update" => {
             let d = department(p);
             admin::update_department(&app, actor, DepartmentId(id("department")), &d).await?;
-            Ok(format!("已保存部门：{}", d.name))
+            Ok(text!("已保存部门：{name}", name = d.name.clone()))
         }
         "department_retire" => {
             admin::retire_department(&app, actor, DepartmentId(id("department"))).await?;
-            Ok("已撤销部门（其办件和记录保留）".into())
+            Ok(text!("已撤销部门（其办件和记录保留）"))
         }
         _ => Err(AppError::field("op", "invalid", "未知的操作")),
     }
@@ -264,13 +273,14 @@ pub async fn city_import(
     let done = admin::workbook::import_city(&state.app(), &actor, &bytes).await;
     let o = match done {
         Ok(r) => {
-            let rows: Vec<String> = r
-                .rows
-                .iter()
-                .map(|s| format!("{} {} 行", s.sheet, s.rows))
-                .collect();
+            let rows = Text::join(
+                r.rows
+                    .iter()
+                    .map(|s| text!("{sheet} {n} 行", sheet = s.sheet, n = s.rows)),
+                "，",
+            );
             Outcome {
-                notice: Some(format!("导入完成：{}", rows.join("，"))),
+                notice: Some(text!("导入完成：{rows}", rows = rows).render(ctx.lang)),
                 report: Some(Value::from(Serde(&r))),
                 ..Default::default()
             }
@@ -331,7 +341,7 @@ async fn render_staff(state: &AppState, ctx: &Ctx, q: &Form, o: Outcome) -> Page
         .map(|r| context! { id => r.as_str(), label => r.label() })
         .collect();
     let values = context! {
-        title => "人员管理", notice => o.notice, error => o.error, fields => o.fields, report => o.report,
+        title => crate::lang::t("人员管理"), notice => o.notice, error => o.error, fields => o.fields, report => o.report,
         staff => Value::from(Serde(&list.data)), next => list.next, halls, departments, roles,
     };
     let mut res = page(state, ctx, "staff.html", "/work/staff", "staff", values)?;
@@ -372,16 +382,20 @@ pub async fn staff_post(
             outcome(
                 &state,
                 &ctx,
-                done.map(|()| format!("已保存 {}", d.display_name)),
+                done.map(|()| text!("已保存 {name}", name = d.display_name.clone())),
             )
             .await?
         }
         _ => match admin::create_staff(&app, &actor, &d).await {
             Ok(s) => Outcome {
-                notice: Some(format!(
-                    "已新建账号 {}，初始密码 {}（只显示这一次，请交给本人并要求修改）",
-                    s.username, s.initial_password
-                )),
+                notice: Some(
+                    text!(
+                        "已新建账号 {username}，初始密码 {password}（只显示这一次，请交给本人并要求修改）",
+                        username = s.username.clone(),
+                        password = s.initial_password.clone()
+                    )
+                    .render(ctx.lang),
+                ),
                 ..Default::default()
             },
             Err(e) => outcome(&state, &ctx, Err(e)).await?,
@@ -396,7 +410,7 @@ pub async fn rollout_page(State(state): State<AppState>, ctx: SignedPage) -> Pag
     let r = admin::rollout(&state.app(), &actor)
         .await
         .map_err(|e| ctx.fail(e))?;
-    let values = context! { title => "全域通办推进情况", ..Value::from(Serde(&r)) };
+    let values = context! { title => crate::lang::t("全域通办推进情况"), ..Value::from(Serde(&r)) };
     page(
         &state,
         &ctx,

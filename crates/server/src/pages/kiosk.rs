@@ -40,7 +40,7 @@ pub async fn home(State(state): State<AppState>, ctx: Ctx, p: Params) -> PageRes
         "kiosk.html",
         "/kiosk",
         "",
-        context! { title => "自助终端", view => "home", ended => p.get("ended").is_some(), idle => state.settings.kiosk_idle_seconds },
+        context! { title => crate::lang::t("自助终端"), view => "home", ended => p.get("ended").is_some(), idle => state.settings.kiosk_idle_seconds },
     )?;
     res.headers_mut()
         .append(header::SET_COOKIE, kiosk_cookie(&state));
@@ -64,7 +64,7 @@ pub async fn progress(State(state): State<AppState>, ctx: Ctx, p: Params) -> Pag
                     accepted_on => &v.accepted_on, deadline => &v.deadline,
                 });
             }
-            None => error = Some("办件编号或查询验证码不正确".to_owned()),
+            None => error = Some(crate::lang::t("办件编号或查询验证码不正确")),
         }
     }
     page(
@@ -73,7 +73,7 @@ pub async fn progress(State(state): State<AppState>, ctx: Ctx, p: Params) -> Pag
         "kiosk.html",
         "/kiosk/progress",
         "",
-        context! { title => "办件进度查询", view => "progress", case_no, code, p => found, error },
+        context! { title => crate::lang::t("办件进度查询"), view => "progress", case_no, code, p => found, error },
     )
 }
 
@@ -110,7 +110,7 @@ impl LoginStep<'_> {
     /// The form's token did not match: ask again.
     fn expired(self) -> Self {
         Self {
-            error: Some("页面已过期，请重新提交".into()),
+            error: Some(crate::lang::t("页面已过期，请重新提交")),
             status: StatusCode::FORBIDDEN,
             ..self
         }
@@ -138,7 +138,7 @@ fn render_login(state: &AppState, ctx: &Ctx, headers: &HeaderMap, s: LoginStep<'
             "/kiosk/login",
             "",
             context! {
-                title => "身份证登录", view => "login", form_csrf => token, error => s.error,
+                title => crate::lang::t("身份证登录"), view => "login", form_csrf => token, error => s.error,
                 code_sent => s.code_sent, id_number => s.id_number,
                 id_masked => tongban_domain::validate::mask_id_number(s.id_number),
             },

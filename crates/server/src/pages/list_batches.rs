@@ -53,7 +53,7 @@ async fn render_list(
         "list_batches.html",
         "/work/list-batches",
         "list-batches",
-        context! { title => "清单批次", batches => Serde(&list.batches), next => list.next, error },
+        context! { title => crate::lang::t("清单批次"), batches => Serde(&list.batches), next => list.next, error },
     )?;
     *res.status_mut() = status;
     Ok(res)
@@ -115,13 +115,15 @@ async fn render_detail(
     let levels: Vec<_> = (RegionLevel::ALL.iter())
         .map(|l| context! { id => l.as_str(), label => l.label() })
         .collect();
-    let done = done.map(|d| match d {
-        "entries" => "已写入批次。",
-        "import" => "已导入表格中的全部事项。",
-        "submit" => "已提交审核。",
-        "publish" => "已审核发布。",
-        "return" => "已退回起草人。",
-        _ => "已保存。",
+    let done = done.map(|d| {
+        crate::lang::t(match d {
+            "entries" => "已写入批次。",
+            "import" => "已导入表格中的全部事项。",
+            "submit" => "已提交审核。",
+            "publish" => "已审核发布。",
+            "return" => "已退回起草人。",
+            _ => "已保存。",
+        })
     });
     let mut res = page(
         state,
@@ -130,7 +132,7 @@ async fn render_detail(
         &format!("/work/list-batches/{no}"),
         "list-batches",
         context! {
-            title => format!("清单批次：{}", d.batch.name), d => Serde(&d), halls, modes, levels, error, done,
+            title => tongban_domain::text!("清单批次：{name}", name = d.batch.name.clone()).render(ctx.lang), d => Serde(&d), halls, modes, levels, error, done,
         },
     )?;
     *res.status_mut() = status;

@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Redirect};
 use minijinja::value::Serde;
 use minijinja::{Value, context};
 use std::collections::HashMap;
+use tongban_domain::text;
 
 /// Choose a hall or an item (`?hall=ID` or `?item=CODE` goes there).
 pub async fn index(
@@ -29,7 +30,8 @@ pub async fn index(
         let code = crate::extract::percent_encode(&code.to_uppercase());
         return Ok(Redirect::to(&format!("/items/{code}/manual")).into_response());
     }
-    let values = context! { title => "培训手册", ..Value::from(Serde(&idx)) };
+    let title = crate::lang::t("培训手册");
+    let values = context! { title, ..Value::from(Serde(&idx)) };
     page(
         &state,
         &ctx,
@@ -53,14 +55,18 @@ pub async fn hall(
     };
     let id: i64 = id.parse().map_err(|_| ApiError::not_found())?;
     let actor = ctx.signed()?;
-    let m = tongban_app::manual::hall_manual(&state.app(), &actor, id)
+    let m = tongban_app::manual::hall_manual(&state.app(), &actor, id, ctx.lang)
         .await
         .map_err(|e| ctx.fail(e))?;
     if pdf {
         let name = format!("manual-hall-{id}-r{}.pdf", m.revision);
-        return Ok(crate::manual::respond(crate::manual::hall_pdf(&m), &name));
+        return Ok(crate::manual::respond(
+            crate::manual::hall_pdf(&m, ctx.lang),
+            &name,
+        ));
     }
-    let values = context! { title => format!("培训手册 · {}", m.hall), ..Value::from(Serde(&m)) };
+    let title = text!("培训手册 · {name}", name = m.hall.clone()).render(ctx.lang);
+    let values = context! { title, ..Value::from(Serde(&m)) };
     page(
         &state,
         &ctx,
@@ -79,11 +85,11 @@ pub async fn item(
     uri: OriginalUri,
 ) -> PageResult {
     let actor = ctx.signed()?;
-    let d = tongban_app::manual::item_manual(&state.app(), &actor, &code)
+    let d = tongban_app::manual::item_manual(&state.app(), &actor, &code, ctx.lang)
         .await
         .map_err(|e| ctx.fail(e))?;
-    let values =
-        context! { title => format!("培训手册 · {}", d.manual.name), ..Value::from(Serde(&d)) };
+    let title = text!("培训手册 · {name}", name = d.manual.name.clone()).render(ctx.lang);
+    let values = context! { title, ..Value::from(Serde(&d)) };
     page(
         &state,
         &ctx,
@@ -101,9 +107,12 @@ pub async fn item_pdf(
     Path(code): Path<String>,
 ) -> PageResult {
     let actor = ctx.signed()?;
-    let d = tongban_app::manual::item_manual(&state.app(), &actor, &code)
+    let d = tongban_app::manual::item_manual(&state.app(), &actor, &code, ctx.lang)
         .await
         .map_err(|e| ctx.fail(e))?;
     let name = format!("manual-{}-v{}.pdf", d.manual.code, d.manual.version);
-    Ok(crate::manual::respond(crate::manual::item_pdf(&d), &name))
+    Ok(crate::manual::respond(
+        crate::manual::item_pdf(&d, ctx.lang),
+        &name,
+    ))
 }

@@ -214,10 +214,10 @@ impl IntoResponse for PageError {
             return Redirect::to("/login").into_response();
         }
         let title = match e.status {
-            StatusCode::NOT_FOUND => "页面不存在",
-            StatusCode::FORBIDDEN => "无权访问",
-            s if s.is_client_error() => "请求有误",
-            _ => "服务暂不可用",
+            StatusCode::NOT_FOUND => crate::lang::t("页面不存在"),
+            StatusCode::FORBIDDEN => crate::lang::t("无权访问"),
+            s if s.is_client_error() => crate::lang::t("请求有误"),
+            _ => crate::lang::t("服务暂不可用"),
         };
         let lang = crate::lang::current();
         let message = e.message_in(lang);
@@ -255,7 +255,10 @@ fn error_text(e: &ApiError) -> String {
     let mut msg = e.message_in(lang);
     for (f, m) in e.fields_in(lang) {
         if !msg.contains(m.as_str()) {
-            msg.push_str(&format!("（{f}：{m}）"));
+            msg.push_str(&match lang {
+                tongban_domain::i18n::Lang::ZhCn => format!("（{f}：{m}）"),
+                _ => format!(" ({f}: {m})"),
+            });
         }
     }
     msg
@@ -476,7 +479,7 @@ async fn home(State(state): State<AppState>, ctx: Ctx) -> PageResult {
         "home.html",
         "/",
         "",
-        context! { title => "首页", stats, hot, kinds => kinds() },
+        context! { title => crate::lang::t("首页"), stats, hot, kinds => kinds() },
     )
 }
 
@@ -521,7 +524,7 @@ async fn search(
         .map(|m| context! { id => m.as_str(), label => m.label() })
         .collect();
     let values = context! {
-        title => if q.is_empty() { "事项目录".to_owned() } else { format!("搜索：{q}") },
+        title => if q.is_empty() { crate::lang::t("事项目录") } else { tongban_domain::text!("搜索：{q}", q = q.clone()).render(ctx.lang) },
         q, rows, total, pages => if pages > 1 { pages } else { 0 }, page => page_no, prev, next,
         kinds => kinds(), modes, error, events,
         kind => filter.department_kind.map(|k| k.as_str()), mode => filter.mode.map(|m| m.as_str()),
@@ -656,10 +659,12 @@ async fn tongban_list(State(state): State<AppState>, ctx: Ctx, p: Params) -> Pag
         .iter()
         .filter(|b| b.effective.as_str() <= list.day.as_str())
         .filter_map(|b| {
-            let rows: Vec<&tongban_app::list_batches::PublicEntry> =
-                list.entries.iter().filter(|e| e.batch == b.no).collect();
+            let rows: Vec<Value> = (list.entries.iter())
+                .filter(|e| e.batch == b.no)
+                .map(|e| context! { places => e.places.iter().map(|p| place_words(p)).collect::<Vec<_>>(), ..Value::from(Serde(e)) })
+                .collect();
             (!rows.is_empty()).then(|| {
-                context! { no => b.no, name => &b.name, effective => &b.effective, published => &b.published, rows => minijinja::value::Serde(&rows) }
+                context! { no => b.no, name => &b.name, effective => &b.effective, published => &b.published, rows }
             })
         })
         .collect();
@@ -674,10 +679,20 @@ async fn tongban_list(State(state): State<AppState>, ctx: Ctx, p: Params) -> Pag
         "/list",
         "list",
         context! {
-            title => "全域通办清单", groups, upcoming, day => &list.day, today => &list.today,
+            title => crate::lang::t("全域通办清单"), groups, upcoming, day => &list.day, today => &list.today,
             total => list.entries.len(), history => list.day != list.today,
         },
     )
+}
+
+/// A place of the list: a level's label in the page's language, a named
+/// hall (data) as it is.
+fn place_words(p: &str) -> String {
+    if tongban_domain::i18n::has_english(p) {
+        crate::lang::t(p)
+    } else {
+        p.to_owned()
+    }
 }
 
 async fn halls(State(state): State<AppState>, ctx: Ctx, p: Params, uri: OriginalUri) -> PageResult {
@@ -688,7 +703,7 @@ async fn halls(State(state): State<AppState>, ctx: Ctx, p: Params, uri: Original
         item: p.get("item").filter(|v| !v.is_empty()).map(str::to_owned),
     };
     let dir = tongban_app::halls::directory(&state.app(), ask).await?;
-    let values = context! { title => "服务大厅", ..Value::from(Serde(&dir)) };
+    let values = context! { title => crate::lang::t("服务大厅"), ..Value::from(Serde(&dir)) };
     page(
         &state,
         &ctx,
@@ -753,7 +768,7 @@ fn render_login(
             "login.html",
             "/login",
             "",
-            context! { title => "登录", form_csrf => token, next, username, error },
+            context! { title => crate::lang::t("登录"), form_csrf => token, next, username, error },
         )
     })
 }
@@ -818,7 +833,7 @@ fn render_register(
             "register.html",
             "/register",
             "",
-            context! { title => "注册", form_csrf => token, phone, error, notice },
+            context! { title => crate::lang::t("注册"), form_csrf => token, phone, error, notice },
         )
     })
 }
@@ -840,14 +855,16 @@ async fn register_code(
     };
     if !pre_login_csrf_ok(&ctx, &headers, &form) {
         return again(
-            Some("页面已过期，请重新提交".into()),
+            Some(crate::lang::t("页面已过期，请重新提交")),
             None,
             StatusCode::FORBIDDEN,
         );
     }
     match crate::api::register::send_code(&state, &ctx, &phone).await {
         Ok(sent) => {
-            let notice = format!("验证码已发送至 {}，5分钟内有效", sent.phone);
+            let notice =
+                tongban_domain::text!("验证码已发送至 {phone}，5分钟内有效", phone = sent.phone)
+                    .render(ctx.lang);
             again(None, Some(notice), StatusCode::OK)
         }
         Err(e) if e.status.is_client_error() => again(Some(e.message_in(ctx.lang)), None, e.status),
@@ -869,7 +886,7 @@ async fn register(
             &ctx,
             &headers,
             &phone,
-            Some("页面已过期，请重新提交".into()),
+            Some(crate::lang::t("页面已过期，请重新提交")),
             None,
             StatusCode::FORBIDDEN,
         );
@@ -913,10 +930,16 @@ async fn login(
     };
     // Signing in replaces any session; check the pre-login double-submit token.
     if !pre_login_csrf_ok(&ctx, &headers, &form) {
-        return again("页面已过期，请重新提交", StatusCode::FORBIDDEN);
+        return again(
+            &crate::lang::t("页面已过期，请重新提交"),
+            StatusCode::FORBIDDEN,
+        );
     }
     if username.is_empty() || password.is_empty() {
-        return again("请填写用户名和密码", StatusCode::UNPROCESSABLE_ENTITY);
+        return again(
+            &crate::lang::t("请填写用户名和密码"),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        );
     }
     match sign_in(&state, &ctx, &username, &password, SessionKind::Cookie).await {
         Ok((_, token, _)) => {
@@ -928,7 +951,7 @@ async fn login(
                 Some(device),
             )
         }
-        Err(e) => again(&e.message, e.status),
+        Err(e) => again(&e.message_in(ctx.lang), e.status),
     }
 }
 
@@ -1097,6 +1120,7 @@ pub(crate) async fn rate_form(
     }
     Ok(Some(context! {
         action, dims, hidden,
+        grades => [5u8, 4, 3, 2, 1].map(|g| context! { value => g, label => tongban_domain::evaluation::grade_label(g) }),
         done => done.map(|d| context! { overall_label => d.overall_label, comment => d.comment, rectification => d.rectification }),
     }))
 }
@@ -1161,10 +1185,10 @@ async fn progress(
             rate = rate_form(&state, &c, "/progress/evaluation", &code).await?;
         }
     }
-    let error = (status == StatusCode::NOT_FOUND).then_some("办件编号或查询验证码不正确");
-    let notice = p.get("rated").map(|_| "感谢您的评价！");
-    let values =
-        context! { title => "办件进度查询", case_no, code, p => found, error, rate, notice };
+    let error =
+        (status == StatusCode::NOT_FOUND).then(|| crate::lang::t("办件编号或查询验证码不正确"));
+    let notice = p.get("rated").map(|_| crate::lang::t("感谢您的评价！"));
+    let values = context! { title => crate::lang::t("办件进度查询"), case_no, code, p => found, error, rate, notice };
     let mut res = page(&state, &ctx, "progress.html", &uri.to_string(), "", values)?;
     *res.status_mut() = status;
     Ok(res)

@@ -26,7 +26,7 @@ pub async fn list(State(state): State<AppState>, ctx: SignedPage, p: Params) -> 
         "/work/outbox",
         "outbox",
         context! {
-            title => "消息发送", status => status.as_str(), messages => minijinja::Value::from(minijinja::value::Serde(&list.data)), next => list.next,
+            title => crate::lang::t("消息发送"), status => status.as_str(), messages => minijinja::Value::from(minijinja::value::Serde(&list.data)), next => list.next,
             resent => p.get("resent"),
         },
     )

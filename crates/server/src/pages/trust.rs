@@ -12,6 +12,8 @@ use axum::http::StatusCode;
 use minijinja::value::Serde;
 use minijinja::{Value, context};
 use std::collections::HashMap;
+use tongban_domain::i18n::Text;
+use tongban_domain::text;
 
 /// The matrix, the history and the forms.
 async fn render(
@@ -25,7 +27,7 @@ async fn render(
     let matrix = tongban_app::grant_matrix::grant_matrix(&state.app(), &ctx.signed()?, department)
         .await
         .map_err(|e| ctx.fail(e))?;
-    let values = context! { title => "授权信任", error, notice, ..Value::from(Serde(&matrix)) };
+    let values = context! { title => crate::lang::t("授权信任"), error, notice, ..Value::from(Serde(&matrix)) };
     let mut res = page(state, ctx, "grants.html", "/work/grants", "grants", values)?;
     *res.status_mut() = status;
     Ok(res)
@@ -52,8 +54,13 @@ pub async fn create(
     let grantor = Some(body.grantor);
     match grants::grant(&state, &ctx, &body).await {
         Ok(g) => {
-            let rights: Vec<&str> = g.rights.iter().map(|r| r.label()).collect();
-            let done = format!("已授权：{}（{}）", g.grantee.label, rights.join("、"));
+            let rights = Text::join(g.rights.iter().map(|r| Text::from(r.label())), "、");
+            let done = text!(
+                "已授权：{grantee}（{rights}）",
+                grantee = g.grantee.label.clone(),
+                rights = rights
+            )
+            .render(ctx.lang);
             render(&state, &ctx, grantor, None, Some(done), StatusCode::OK).await
         }
         Err(mut e) if e.status.is_client_error() && e.status != StatusCode::FORBIDDEN => {
@@ -121,7 +128,10 @@ pub async fn revoke(
                 &ctx,
                 Some(g.grantor.id),
                 None,
-                Some(format!("已撤销授权：{}", g.grantee.label)),
+                Some(
+                    text!("已撤销授权：{grantee}", grantee = g.grantee.label.clone())
+                        .render(ctx.lang),
+                ),
                 StatusCode::OK,
             )
             .await
@@ -170,7 +180,7 @@ pub async fn audit_page(
                 "/work/audit",
                 "audit",
                 context! {
-                    title => "安全审计日志", query, page_size => audit::PAGE_SIZE,
+                    title => crate::lang::t("安全审计日志"), query, page_size => audit::PAGE_SIZE,
                     ..Value::from(Serde(&v))
                 },
             )?
@@ -191,7 +201,7 @@ pub async fn audit_page(
                 "/work/audit",
                 "audit",
                 context! {
-                    title => "安全审计日志", error, filters, kinds, first => true,
+                    title => crate::lang::t("安全审计日志"), error, filters, kinds, first => true,
                     page_size => audit::PAGE_SIZE, export_max => audit::EXPORT_MAX,
                 },
             )?

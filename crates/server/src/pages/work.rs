@@ -65,7 +65,7 @@ pub async fn home(State(state): State<AppState>, ctx: SignedPage, p: Params) -> 
         .await
         .map_err(|e| ctx.fail(e))?;
     let values = context! {
-        title => wb.heading, cases => wb.cases.iter().map(row).collect::<Vec<_>>(),
+        title => crate::lang::t(wb.heading), cases => wb.cases.iter().map(row).collect::<Vec<_>>(),
         inbox => inbox.map(|i| Value::from(Serde(i))), first => p.get("cursor").is_none(), overdue, keep, on_duty,
         search, search_error, q => p.get("q").map(|q| q.trim()).unwrap_or(""),
         ..Value::from(Serde(&wb))
@@ -111,7 +111,7 @@ pub async fn bulk(
             let mut rows = Vec::new();
             for (case_no, r) in each {
                 let (ok, message) = match r {
-                    Ok(_) => (true, "已完成".to_owned()),
+                    Ok(_) => (true, crate::lang::t("已完成")),
                     Err(e) => {
                         let mut e = ctx.fail(e);
                         crate::audit::keep(&state, &mut e).await;
@@ -126,7 +126,7 @@ pub async fn bulk(
     };
     let label = tongban_domain::case::Action::parse(step).map(|s| s.label());
     let values = context! {
-        title => "批量办理", label, error,
+        title => crate::lang::t("批量办理"), label, error,
         ok => results.iter().filter(|r| r.get_attr("ok").is_ok_and(|v| v.is_true())).count(),
         results,
     };
@@ -179,7 +179,7 @@ async fn render_new(
         crate::audit::record(state, e).await;
     }
     let values = context! {
-        title => "新办件", q => query.q.trim(), answers => query.answers, error,
+        title => crate::lang::t("新办件"), q => query.q.trim(), answers => query.answers, error,
         values => applicant_values(p, &desk.own, &field_errors),
         delivery => delivery_form(p, &field_errors),
         idem => p.get("idem").cloned().unwrap_or_else(random_token),
@@ -379,7 +379,8 @@ async fn render_case(
         true => super::rate_form(state, &desk.record, &format!("{path}/evaluation"), "").await?,
         false => None,
     };
-    let title = format!("办件 {case_no}");
+    let title =
+        tongban_domain::text!("办件 {case_no}", case_no = case_no.to_owned()).render(ctx.lang);
     let values = context! { title, error, rate, idem => random_token(), ..Value::from(minijinja::value::Serde(&desk)) };
     let mut res = page(state, ctx, "work_case.html", &path, "work", values)?;
     *res.status_mut() = status;
@@ -486,13 +487,14 @@ fn print_page(
     d: Value,
     extra: Value,
 ) -> PageResult {
-    let qr = crate::documents::qr_svg(progress_url, "办理进度查询二维码").unwrap_or_default();
+    let qr = crate::documents::qr_svg(progress_url, &crate::lang::t("办理进度查询二维码"))
+        .unwrap_or_default();
     let html = state.templates.render(
         doc.template,
         context! {
             doc_title => doc.title, subtitle => doc.subtitle, show_code => doc.show_code,
             pdf_href => format!("/api/v1/cases/{}/{}", percent_encode(case_no), doc.pdf),
-            qr, d, kiosk => ctx.kiosk,
+            qr, d, kiosk => ctx.kiosk, lang => ctx.lang.as_str(),
             // At a kiosk the printed page clears itself when left alone, too.
             idle => if ctx.kiosk { state.settings.kiosk_idle_seconds } else { 0 },
             ..extra
@@ -552,7 +554,7 @@ async fn slip_or_receipt(
         case_no,
         &d.progress_url,
         Value::from(minijinja::value::Serde(&d)),
-        context! { t => Value::from(minijinja::value::Serde(&t)), receipt },
+        context! { texts => Value::from(minijinja::value::Serde(&t)), receipt },
     )
 }
 
@@ -594,7 +596,15 @@ fn letter_page(
         show_code: t.show_code,
     };
     let t = Value::from(minijinja::value::Serde(t));
-    print_page(state, ctx, doc, case_no, progress_url, d, context! { t })
+    print_page(
+        state,
+        ctx,
+        doc,
+        case_no,
+        progress_url,
+        d,
+        context! { texts => t },
+    )
 }
 
 /// The printable 不予受理通知书.
@@ -703,7 +713,7 @@ async fn render_rectifications(
     let desk = tongban_app::evaluations::rectification_desk(&state.app(), ctx.actor(), cursor)
         .await
         .map_err(|e| ctx.fail(e))?;
-    let values = context! { title => "差评整改", error, cursor, ..Value::from(Serde(&desk)) };
+    let values = context! { title => crate::lang::t("差评整改"), error, cursor, ..Value::from(Serde(&desk)) };
     let path = "/work/rectifications";
     let mut res = page(state, ctx, "rectifications.html", path, "work", values)?;
     *res.status_mut() = status;

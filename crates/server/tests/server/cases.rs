@@ -1683,3 +1683,112 @@ async fn the_inbox_completes_several_cases_at_once_each_on_its_own() {
     assert_eq!(status(&delivered[2]).await, "delivering");
     app.finish().await;
 }
+
+/// A staff page in the language its cookie chose (`tb_lang`), signed in by
+/// bearer token.
+async fn page_in(app: &TestApp, uri: &str, token: &str, lang: Option<&str>) -> String {
+    let mut req = axum::http::Request::get(uri)
+        .header(axum::http::header::AUTHORIZATION, format!("Bearer {token}"));
+    if let Some(l) = lang {
+        req = req.header(axum::http::header::COOKIE, format!("tb_lang={l}"));
+    }
+    let r = app.send(req.body(axum::body::Body::empty()).unwrap()).await;
+    assert_eq!(r.status, StatusCode::OK, "{uri}: {}", r.text());
+    r.text()
+}
+
+#[tokio::test]
+async fn the_workbench_and_a_case_page_speak_english_when_asked() {
+    let app = TestApp::demo().await;
+    let clerk = app.login("clerk-zhenhai").await;
+    let reviewer = app.login("reviewer-licheng-civil").await;
+    let c = create(&app, &clerk, "MZ-008", "accept_remote", person("350304"))
+        .await
+        .json();
+    let c = step(&app, &clerk, &c, "submit", json!({})).await;
+    let no = c["case_no"].as_str().unwrap();
+    let case_uri = format!("/work/cases/{no}");
+
+    // zh-CN stays the default, worded as before.
+    let zh = page_in(&app, "/work", &reviewer, None).await;
+    assert!(
+        zh.contains("<button type=\"submit\">查找办件</button>"),
+        "{zh}"
+    );
+    assert!(zh.contains("<th scope=\"col\">剩余工作日</th>"), "{zh}");
+    let zh_case = page_in(&app, &case_uri, &reviewer, None).await;
+    assert!(zh_case.contains("<h2>办理过程</h2>"), "{zh_case}");
+    assert!(zh_case.contains(&format!("› 办件 {no}</nav>")), "{zh_case}");
+
+    // In English: the reviewer's inbox and the case's headings and buttons.
+    let en = page_in(&app, "/work", &reviewer, Some("en")).await;
+    for s in [
+        "<button type=\"submit\">Find cases</button>",
+        "<th scope=\"col\">Working days left</th>",
+        "<th scope=\"col\">Case number</th>",
+        "<button type=\"submit\">Filter</button>",
+    ] {
+        assert!(en.contains(s), "{s} in {en}");
+    }
+    for s in ["查找办件", "剩余工作日", "收件服务中心", "筛选待办"] {
+        assert!(!en.contains(s), "{s} left in {en}");
+    }
+    let en_case = page_in(&app, &case_uri, &reviewer, Some("en")).await;
+    for s in [
+        "<h2>History</h2>".to_owned(),
+        "<h2>Processing</h2>".to_owned(),
+        "<dt>Approving department</dt>".to_owned(),
+        format!("› Case {no}</nav>"),
+        format!("<title>Case {no}"),
+    ] {
+        assert!(en_case.contains(&s), "{s} in {en_case}");
+    }
+    for s in ["办理过程", "承诺时限", "受理地点", "申请材料"] {
+        assert!(!en_case.contains(s), "{s} left in {en_case}");
+    }
+    // The clerk's wizard, too.
+    let en_new = page_in(&app, "/work/new", &clerk, Some("en")).await;
+    assert!(en_new.contains("Step 1: find the item"), "{en_new}");
+    assert!(!en_new.contains("第一步"), "{en_new}");
+}
+
+#[tokio::test]
+async fn the_staff_page_says_what_it_did_in_english() {
+    let app = TestApp::demo().await;
+    let dept_admin = app.login("admin-licheng-police").await;
+    let me = app.get_auth("/api/v1/me", &dept_admin).await.json();
+    let dept = me["department"].as_i64().expect("a department");
+    let post = |form: String, lang: &'static str| {
+        let req = axum::http::Request::post("/work/staff")
+            .header(
+                axum::http::header::AUTHORIZATION,
+                format!("Bearer {dept_admin}"),
+            )
+            .header(
+                axum::http::header::CONTENT_TYPE,
+                "application/x-www-form-urlencoded",
+            )
+            .header(axum::http::header::COOKIE, format!("tb_lang={lang}"))
+            .body(axum::body::Body::from(form))
+            .unwrap();
+        app.send(req)
+    };
+    let form = |u: &str| {
+        format!(
+            "op=create&username={u}&display_name=%E9%99%88%E5%AE%A1&role=reviewer&department={dept}&phone="
+        )
+    };
+    let en = post(form("reviewer-lc-en"), "en").await;
+    assert_eq!(en.status, StatusCode::OK, "{}", en.text());
+    let en = en.text();
+    assert!(
+        en.contains("Account reviewer-lc-en created, initial password "),
+        "{en}"
+    );
+    assert!(en.contains("<h2>Create account</h2>"), "{en}");
+    assert!(!en.contains("已新建账号"), "{en}");
+    // zh-CN says it as before.
+    let zh = post(form("reviewer-lc-zh"), "zh-CN").await.text();
+    assert!(zh.contains("已新建账号 reviewer-lc-zh，初始密码 "), "{zh}");
+    assert!(zh.contains("<h2>新建账号</h2>"), "{zh}");
+}

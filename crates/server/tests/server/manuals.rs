@@ -258,3 +258,187 @@ async fn the_largest_hall_manual_renders_in_reasonable_time() {
     assert!(took.as_secs() < 120, "{took:?}");
     app.finish().await;
 }
+
+/// A GET in English: the API by `Accept-Language`, a page by the language
+/// switch's cookie.
+async fn get_en(app: &TestApp, uri: &str, token: Option<&str>) -> crate::common::Resp {
+    let mut req = axum::http::Request::get(uri)
+        .header(header::ACCEPT_LANGUAGE, "en")
+        .header(header::COOKIE, "tb_lang=en");
+    if let Some(t) = token {
+        req = req.header(header::AUTHORIZATION, format!("Bearer {t}"));
+    }
+    let r = app.send(req.body(axum::body::Body::empty()).unwrap()).await;
+    assert_eq!(r.status, StatusCode::OK, "{uri}: {}", r.text());
+    // To look at them: `TONGBAN_DOCUMENTS_OUT=dir cargo test … in_english`.
+    if let Ok(dir) = std::env::var("TONGBAN_DOCUMENTS_OUT") {
+        let name: String = (uri.chars())
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '.' {
+                    c
+                } else {
+                    '-'
+                }
+            })
+            .collect();
+        std::fs::write(
+            std::path::Path::new(&dir).join(format!("en{name}")),
+            &r.body,
+        )
+        .unwrap();
+    }
+    r
+}
+
+/// Fixed wording of the documents that must not be left in Chinese in an
+/// English document (the data — names, materials — stays as it is).
+const FIXED_ZH: &[&str] = &[
+    "审批导图",
+    "回答问题",
+    "确定办理情形",
+    "准备申请材料",
+    "审查要点",
+    "时限与收费",
+    "受理承诺单",
+    "办件编号",
+    "查询验证码",
+    "材料名称",
+    "培训手册",
+    "6. 联系方式",
+    "谁做哪一步",
+    "扫码查询",
+    "页  共",
+];
+
+/// `text` with every run of whitespace (line breaks too) as one space.
+fn flat(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn assert_no_fixed_zh(what: &str, text: &str) {
+    for zh in FIXED_ZH {
+        assert!(
+            !text.contains(zh),
+            "{what}: “{zh}” left in Chinese:\n{text}"
+        );
+    }
+}
+
+/// Each of `words` is in `text` (pdftotext's output) whole, not split
+/// across two lines.
+fn assert_words_whole(what: &str, text: &str, words: &[&str]) {
+    for w in words {
+        assert!(text.contains(w), "{what}: “{w}” split or missing:\n{text}");
+    }
+}
+
+#[tokio::test]
+async fn documents_guide_maps_and_manuals_come_in_english() {
+    use crate::common::{create, person, step};
+    let app = TestApp::demo().await;
+    tongban_domain::i18n::set_strict(true);
+    let clerk = app.login("clerk-zhenhai").await;
+
+    // The acceptance slip: PDF and printable page.
+    let c = create(&app, &clerk, "MZ-008", "accept_remote", person("350304"))
+        .await
+        .json();
+    let no = c["case_no"].as_str().unwrap().to_owned();
+    let c = step(&app, &clerk, &c, "submit", serde_json::json!({})).await;
+    step(&app, &clerk, &c, "accept", serde_json::json!({})).await;
+    let r = get_en(&app, &format!("/api/v1/cases/{no}/slip.pdf"), Some(&clerk)).await;
+    assert_eq!(r.headers[header::CONTENT_LANGUAGE], "en");
+    let text = pdf_text(&r.body);
+    if !text.is_empty() {
+        for want in [
+            "Acceptance Slip",
+            "Case number:",
+            "Promised time limit",
+            "Promised completion date",
+            "working days",
+            "Scan to follow the progress",
+            "Received by applicant (agent):",
+            "Page 1 of ",
+        ] {
+            assert!(flat(&text).contains(want), "slip: {want} missing:\n{text}");
+        }
+        assert_words_whole(
+            "slip",
+            &text,
+            &["Administrative", "quarantine", "procedures"],
+        );
+        assert_no_fixed_zh("slip", &text);
+        assert!(!text.contains('⟦'), "slip: an untranslated key:\n{text}");
+    }
+    let r = get_en(&app, &format!("/work/cases/{no}/slip"), Some(&clerk)).await;
+    let html = r.text();
+    assert!(html.contains("<html lang=\"en\""));
+    assert!(html.contains("<h1>Acceptance Slip"), "{html}");
+    assert!(html.contains("Download PDF") && html.contains("Material"));
+    assert_no_fixed_zh("slip page", &html);
+
+    // The guide map: SVG and A4 PDF.
+    let svg = get_en(&app, "/items/GA-002/guide-map.svg", None)
+        .await
+        .text();
+    for want in [
+        "Answer the questions",
+        "Find your situation",
+        "Prepare the application materials",
+        "Time limits and fees",
+        "Guide map of",
+    ] {
+        assert!(svg.contains(want), "guide map: {want} missing");
+    }
+    assert_no_fixed_zh("guide map", &svg);
+    let zh = app.get("/items/GA-002/guide-map.svg").await.text();
+    assert!(zh.contains("回答问题") && !zh.contains("Answer the questions"));
+    let r = get_en(&app, "/items/GA-002/guide-map.pdf", None).await;
+    let text = pdf_text(&r.body);
+    if !text.is_empty() {
+        let text = flat(&text);
+        assert!(text.contains("Answer the questions") && text.contains("Review points"));
+        assert!(text.contains("guide map version"), "{text}");
+        assert_no_fixed_zh("guide map PDF", &text);
+    }
+
+    // The training manuals: an item's and a hall's, as PDF and page.
+    let r = get_en(&app, "/api/v1/manuals/items/GA-002", Some(&clerk)).await;
+    let text = pdf_text(&r.body);
+    if !text.is_empty() {
+        for want in [
+            "Training manual",
+            "Contents",
+            "1. Situations",
+            "2. Application materials and review points",
+            "3. Common reasons for a one-time notice",
+            "who takes which step",
+            "6. Contacts",
+            "Catalogue revision",
+        ] {
+            assert!(
+                flat(&text).contains(want),
+                "item manual: {want} missing:\n{text}"
+            );
+        }
+        assert_words_whole("item manual", &text, &["supplemented", "Administrative"]);
+        assert_no_fixed_zh("item manual", &text);
+    }
+    let html = get_en(&app, "/items/GA-002/manual", Some(&clerk))
+        .await
+        .text();
+    assert!(html.contains("Download the PDF manual") && html.contains("Taken by"));
+    assert_no_fixed_zh("item manual page", &html);
+    let hall = app.login("admin").await;
+    let r = get_en(&app, "/work/manuals/halls/1.pdf", Some(&hall)).await;
+    let text = pdf_text(&r.body);
+    if !text.is_empty() {
+        assert!(
+            text.contains("1. This center and its delegations"),
+            "{text}"
+        );
+        assert!(text.contains("What each of the four rights lets a window do"));
+        assert_no_fixed_zh("hall manual", &text);
+    }
+    app.finish().await;
+}

@@ -1,7 +1,7 @@
 //! The zh-CN pages through the real router: they render, escape, carry the
 //! security headers, and the questionnaire works as a plain form.
 
-use crate::common::{TestApp, create, person};
+use crate::common::{TestApp, create, person, step};
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 
@@ -362,4 +362,200 @@ async fn the_hall_directory_finds_by_place_item_and_nearness_with_tappable_phone
     assert_eq!(near.len(), 23);
     // An unknown place is ignored, not a 500.
     assert_eq!(app.get("/halls?near=nowhere").await.status, StatusCode::OK);
+}
+
+/// A GET with the language switch's cookie.
+async fn get_in_english(app: &TestApp, uri: &str) -> crate::common::Resp {
+    app.send(
+        Request::get(uri)
+            .header(header::COOKIE, "tb_lang=en")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn public_pages_in_english_show_english_chrome_and_words() {
+    let app = TestApp::demo().await;
+    for (uri, words) in [
+        (
+            "/",
+            &[
+                "Service catalogue",
+                "Nearby, online, in one visit",
+                "Find by department",
+            ][..],
+        ),
+        (
+            "/items",
+            &["Item code", "All departments", "Page 1 of 6"][..],
+        ),
+        (
+            "/items/GA-001",
+            &[
+                "Service guide",
+                "Application materials",
+                "Download the guide map (PDF)",
+                "Where to go",
+            ][..],
+        ),
+        (
+            "/list",
+            &["Anywhere-service list of items", "In force from: "][..],
+        ),
+        (
+            "/halls",
+            &[
+                "Service halls and their anywhere-service windows",
+                "Find halls",
+            ][..],
+        ),
+        (
+            "/login",
+            &["Username", "Password", "Register with your mobile number"][..],
+        ),
+        ("/register", &["Mobile number", "Register and sign in"][..]),
+        ("/progress", &["Case progress", "Verification code"][..]),
+        (
+            "/kiosk",
+            &[
+                "Self-service terminal",
+                "Sign in with username and password",
+            ][..],
+        ),
+    ] {
+        let r = get_in_english(&app, uri).await;
+        assert_eq!(r.status, StatusCode::OK, "{uri}");
+        let html = r.text();
+        assert!(html.contains("<html lang=\"en\""), "{uri}");
+        for w in words {
+            assert!(html.contains(w), "{uri} lacks “{w}”");
+        }
+    }
+    // The same page without the cookie stays zh-CN.
+    let zh = app.get("/items/GA-001").await.text();
+    assert!(zh.contains("<html lang=\"zh-CN\"") && zh.contains("办事指南"));
+    // A wrong verification code is answered in English.
+    let r = get_in_english(&app, "/progress?case_no=X&code=Y").await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(
+        r.text()
+            .contains("The case number or the verification code is incorrect")
+    );
+    // A case's progress, found by its code: the status in a person's words.
+    let clerk = app.login("clerk-zhenhai").await;
+    let c = create(&app, &clerk, "MZ-008", "accept_remote", person("350304"))
+        .await
+        .json();
+    let c = step(&app, &clerk, &c, "submit", serde_json::json!({})).await;
+    let c = step(&app, &clerk, &c, "accept", serde_json::json!({})).await;
+    let (no, code) = (
+        c["case_no"].as_str().unwrap(),
+        c["verification_code"].as_str().unwrap(),
+    );
+    let html = get_in_english(&app, &format!("/progress?case_no={no}&code={code}"))
+        .await
+        .text();
+    assert!(
+        html.contains("Accepted, under review")
+            && html.contains("Promised completion date")
+            && html.contains(" (current)"),
+        "{html}"
+    );
+    // An unknown page's title and message.
+    let r = get_in_english(&app, "/no-such-page").await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let html = r.text();
+    assert!(
+        html.contains("Page not found") && html.contains("Not found"),
+        "{html}"
+    );
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn api_errors_follow_accept_language() {
+    let app = TestApp::demo().await;
+    let bad = |lang: &'static str| {
+        Request::post("/api/v1/session")
+            .header(header::CONTENT_TYPE, "application/json")
+            .header(header::ACCEPT_LANGUAGE, lang)
+            .body(Body::from(r#"{"username": "admin"}"#))
+            .unwrap()
+    };
+    // A missing field: message and field message in English.
+    let r = app.send(bad("en-US,en;q=0.9")).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.headers[header::CONTENT_LANGUAGE], "en");
+    let j = r.json();
+    assert_eq!(j["fields"]["password"], "Required field missing");
+    assert_eq!(j["message"], "Field “password”: Required field missing");
+    // The same in zh-CN, as before.
+    let j = app.send(bad("zh-CN")).await.json();
+    assert_eq!(j["fields"]["password"], "缺少必填字段");
+    assert_eq!(j["message"], "字段“password”：缺少必填字段");
+    // Two checks of the handler, joined as English joins them.
+    let r = app
+        .send(
+            Request::post("/api/v1/session")
+                .header(header::CONTENT_TYPE, "application/json")
+                .header(header::ACCEPT_LANGUAGE, "en")
+                .body(Body::from(r#"{"username": " ", "password": ""}"#))
+                .unwrap(),
+        )
+        .await;
+    let j = r.json();
+    assert_eq!(
+        j["message"],
+        "Please enter the username; Enter the password"
+    );
+    assert_eq!(j["fields"]["username"], "Please enter the username");
+    // A query parameter named by its label, in English.
+    let r = app
+        .send(
+            Request::get("/api/v1/items?mode=nope")
+                .header(header::ACCEPT_LANGUAGE, "en")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        r.json()["fields"]["mode"],
+        "Anywhere-service mode “nope” is not valid"
+    );
+    // Suggestions name the department's kind in the caller's language.
+    let r = app
+        .send(
+            Request::get("/api/v1/items/suggest?q=%E8%BA%AB%E4%BB%BD%E8%AF%81")
+                .header(header::ACCEPT_LANGUAGE, "en")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    let j = r.json();
+    let dept = j["data"][0]["department"].as_str().unwrap();
+    assert!(
+        !dept.is_empty() && !tongban_domain::i18n::has_han(dept),
+        "{j}"
+    );
+    // The cases' export: the header in the caller's language.
+    let clerk = app.login("clerk-zhenhai").await;
+    let csv = |lang: &'static str| {
+        Request::get("/api/v1/cases/export.csv")
+            .header(header::AUTHORIZATION, format!("Bearer {clerk}"))
+            .header(header::ACCEPT_LANGUAGE, lang)
+            .body(Body::empty())
+            .unwrap()
+    };
+    let en = app.send(csv("en")).await.text();
+    assert!(
+        en.starts_with("\u{feff}Case number,Item,Applicant,"),
+        "{en}"
+    );
+    assert!(en.lines().next().unwrap().ends_with(",Overdue"), "{en}");
+    let zh = app.send(csv("zh-CN")).await.text();
+    assert!(zh.starts_with("\u{feff}办件编号,事项,申请人,"), "{zh}");
+    app.finish().await;
 }
