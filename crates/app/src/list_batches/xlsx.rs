@@ -130,6 +130,38 @@ fn workbook(
     Ok(wb.save_to_buffer()?.to_vec())
 }
 
+/// A cell with each label's English (which may hold a comma, as
+/// “Remote acceptance, local processing” does) put as its identifier, so
+/// a sheet exported in English reads back.
+fn by_id<'a>(cell: &str, labels: impl Iterator<Item = (&'static str, &'a str)>) -> String {
+    let mut out = cell.to_owned();
+    for (label, id) in labels {
+        let en = tr(Lang::En, label).to_lowercase();
+        if !en.is_empty() && out.to_lowercase().contains(&en) {
+            out = replace_ignoring_case(&out, &en, id);
+        }
+    }
+    out
+}
+
+/// `s` with every ASCII-case-insensitive occurrence of `lower` (lowercase)
+/// replaced by `with`.
+fn replace_ignoring_case(s: &str, lower: &str, with: &str) -> String {
+    let folded = s.to_lowercase();
+    if folded.len() != s.len() {
+        return s.to_owned();
+    }
+    let mut out = String::new();
+    let mut at = 0;
+    while let Some(i) = folded[at..].find(lower) {
+        out.push_str(&s[at..at + i]);
+        out.push_str(with);
+        at += i + lower.len();
+    }
+    out.push_str(&s[at..]);
+    out
+}
+
 fn split(s: &str) -> impl Iterator<Item = &str> {
     s.split(['、', ',', '，', ';', '；', '\n'])
         .map(str::trim)
@@ -242,7 +274,8 @@ pub(super) fn import(
             }
         };
         let mut modes = Vec::new();
-        for m in split(&cell("modes")) {
+        let mode_ids = Mode::ALL.iter().map(|x| (x.label(), x.as_str()));
+        for m in split(&by_id(&cell("modes"), mode_ids)) {
             let named = |x: &Mode| {
                 x.label() == m || x.as_str() == m || tr(Lang::En, x.label()).eq_ignore_ascii_case(m)
             };
@@ -256,7 +289,8 @@ pub(super) fn import(
             }
         }
         let mut levels = Vec::new();
-        for l in split(&cell("levels")) {
+        let level_ids = RegionLevel::ALL.iter().map(|x| (x.label(), x.as_str()));
+        for l in split(&by_id(&cell("levels"), level_ids)) {
             let named = |x: &RegionLevel| {
                 x.label() == l || x.as_str() == l || tr(Lang::En, x.label()).eq_ignore_ascii_case(l)
             };
