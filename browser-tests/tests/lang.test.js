@@ -7,7 +7,7 @@ import { startDemo, launch } from "./harness.js";
 import { noSeriousViolations, fitsPhone, idNumber as idNumberOf } from "./flows.js";
 
 // The wizard at the applicant step of MZ-008 (its one question answered).
-const WIZARD_APPLICANT_STEP = "/work/new?item=MZ-008&go=1";
+const WIZARD_APPLICANT_STEP = "/work/new?item=MZ-008&a.who=self&go=1";
 
 let demo;
 let browser;
@@ -28,7 +28,13 @@ const HAN = /[\u4e00-\u9fff]/;
 async function chrome(page) {
   return page.evaluate(() =>
     [...document.querySelectorAll("header nav, header .tools a, header .tools button, footer, .skip")]
-      .map((e) => e.textContent)
+      .filter((e) => !e.closest("[lang=zh-CN]:not(html)"))
+      .map((e) => {
+        // The switch names the other language in that language.
+        const c = e.cloneNode(true);
+        c.querySelectorAll("[lang]").forEach((x) => x.remove());
+        return c.textContent;
+      })
       .join(" ")
   );
 }

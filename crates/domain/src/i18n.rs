@@ -174,7 +174,8 @@ pub fn is_han(c: char) -> bool {
 }
 
 /// `template` with each `{name}` replaced by its argument; `{{` and `}}`
-/// stand for braces. An unknown name is left as written.
+/// stand for braces, and braces around anything but an identifier (a JSON
+/// example) are left as written, as is an unknown name.
 pub fn fill(template: &str, mut arg: impl FnMut(&str) -> Option<String>) -> String {
     let mut out = String::with_capacity(template.len() + 16);
     let mut rest = template;
@@ -186,7 +187,14 @@ pub fn fill(template: &str, mut arg: impl FnMut(&str) -> Option<String>) -> Stri
             rest = &tail[2..];
             continue;
         }
-        if let Some(end) = tail.find('}').filter(|_| tail.starts_with('{')) {
+        let ident = |n: &str| {
+            n.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+                && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        };
+        if let Some(end) = tail
+            .find('}')
+            .filter(|&e| tail.starts_with('{') && ident(&tail[1..e]))
+        {
             let name = &tail[1..end];
             match arg(name) {
                 Some(v) => out.push_str(&v),
@@ -521,6 +529,10 @@ mod tests {
                 .or((n == "field").then(|| "姓名".into()))
         });
         assert_eq!(got, "第3行：姓名 {x} {nope}");
+        assert_eq!(
+            fill("{\"hall\": 1} {row}", |_| Some("9".into())),
+            "{\"hall\": 1} 9"
+        );
     }
 
     #[test]
