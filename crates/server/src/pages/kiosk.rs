@@ -88,10 +88,14 @@ pub async fn end(
     } else if let Some(t) = crate::auth::cookie(&headers, SESSION_COOKIE) {
         let _ = state.store.delete_session(&token_hash(t)).await;
     }
-    let clear = crate::auth::set_cookie(SESSION_COOKIE, "", 0, true, state.settings.secure_cookies);
+    let secure = state.settings.secure_cookies;
     let mut res = Redirect::to("/kiosk?ended=1").into_response();
-    if let Ok(v) = HeaderValue::from_str(&clear) {
-        res.headers_mut().append(header::SET_COOKIE, v);
+    // The next person starts signed out, and in the default language.
+    for name in [SESSION_COOKIE, crate::lang::LANG_COOKIE] {
+        let clear = crate::auth::set_cookie(name, "", 0, true, secure);
+        if let Ok(v) = HeaderValue::from_str(&clear) {
+            res.headers_mut().append(header::SET_COOKIE, v);
+        }
     }
     res.headers_mut()
         .append(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

@@ -452,3 +452,52 @@ async fn api_messages_follow_accept_language() {
     assert_eq!(r.headers[header::CONTENT_LANGUAGE], "en");
     app.finish().await;
 }
+
+#[tokio::test]
+async fn the_switch_keeps_the_choice_goes_back_only_here_and_a_kiosk_forgets_it() {
+    use crate::common::*;
+    use axum::http::header;
+    let app = TestApp::demo().await;
+    let r = app.get("/prefs/lang?to=en&back=%2Fitems%3Fq%3D1").await;
+    assert!(r.status.is_redirection());
+    assert_eq!(r.headers[header::LOCATION], "/items?q=1");
+    assert_eq!(r.cookie("tb_lang").as_deref(), Some("en"));
+    // An unknown language is the default; a foreign address goes home.
+    let r = app
+        .get("/prefs/lang?to=xx&back=https%3A%2F%2Fevil.example")
+        .await;
+    assert_eq!(r.cookie("tb_lang").as_deref(), Some("zh-CN"));
+    assert_eq!(r.headers[header::LOCATION], "/");
+    // The page says which language it is in, and offers the other.
+    let en = app
+        .send(
+            axum::http::Request::get("/")
+                .header(header::COOKIE, "tb_lang=en")
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(en.headers[header::CONTENT_LANGUAGE], "en");
+    assert!(
+        en.text().contains(r#"hreflang="zh-CN">中文</a>"#),
+        "{}",
+        en.text()
+    );
+    let zh = app.get("/").await;
+    assert_eq!(zh.headers[header::CONTENT_LANGUAGE], "zh-CN");
+    assert!(zh.text().contains(r#"hreflang="en">English</a>"#));
+    // A browser asking for English in its header still gets zh-CN pages.
+    let asked = app
+        .send(
+            axum::http::Request::get("/")
+                .header(header::ACCEPT_LANGUAGE, "en-US,en;q=0.9")
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert!(asked.text().contains(r#"<html lang="zh-CN">"#));
+    // Ending a kiosk session forgets the language for the next person.
+    let r = app.get("/kiosk/end").await;
+    assert_eq!(r.cookie("tb_lang").as_deref(), Some(""));
+    app.finish().await;
+}
