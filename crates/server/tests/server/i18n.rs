@@ -43,6 +43,31 @@ fn han_lines(src: &str) -> Vec<(usize, String)> {
         .collect()
 }
 
+/// What is wrong with one source file: a line with Chinese outside a key
+/// (comments aside), or a key `known` does not know.
+fn outside_keys(
+    name: &str,
+    src: &str,
+    comments: &Regex,
+    call: &Regex,
+    known: impl Fn(&str) -> bool,
+) -> Vec<String> {
+    let src = comments.replace_all(src, |c: &regex_lite::Captures| {
+        "\n".repeat(c[0].matches('\n').count())
+    });
+    let (keys, rest) = keys_of(&src, call);
+    let mut bad: Vec<String> = han_lines(&rest)
+        .into_iter()
+        .map(|(n, l)| format!("{name}:{n}: Chinese outside a key: {l}"))
+        .collect();
+    for k in keys {
+        if has_han(&k) && !known(&k) {
+            bad.push(format!("{name}: no English for “{k}”"));
+        }
+    }
+    bad
+}
+
 #[test]
 fn templates_show_chinese_only_through_keys_and_every_key_has_english() {
     let comment = Regex::new(r"(?s)\{#.*?#\}").unwrap();
@@ -57,19 +82,8 @@ fn templates_show_chinese_only_through_keys_and_every_key_has_english() {
     let mut bad = Vec::new();
     for p in paths {
         let src = std::fs::read_to_string(&p).unwrap();
-        let src = comment.replace_all(&src, |c: &regex_lite::Captures| {
-            "\n".repeat(c[0].matches('\n').count())
-        });
-        let (keys, rest) = keys_of(&src, &call);
         let name = p.file_name().unwrap().to_string_lossy().into_owned();
-        for (n, l) in han_lines(&rest) {
-            bad.push(format!("{name}:{n}: Chinese outside t(): {l}"));
-        }
-        for k in keys {
-            if has_han(&k) && !has_english(&k) {
-                bad.push(format!("{name}: no English for “{k}”"));
-            }
-        }
+        bad.extend(outside_keys(&name, &src, &comment, &call, has_english));
     }
     assert!(
         bad.is_empty(),
@@ -91,18 +105,9 @@ fn scripts_show_chinese_only_through_keys_shipped_with_them() {
     for name in ["app.js", "suggest.js"] {
         let src =
             std::fs::read_to_string(workspace().join("crates/server/static").join(name)).unwrap();
-        let src = comments.replace_all(&src, |c: &regex_lite::Captures| {
-            "\n".repeat(c[0].matches('\n').count())
-        });
-        let (keys, rest) = keys_of(&src, &call);
-        for (n, l) in han_lines(&rest) {
-            bad.push(format!("{name}:{n}: Chinese outside T(): {l}"));
-        }
-        for k in keys {
-            if has_han(&k) && !js.contains_key(&k) {
-                bad.push(format!("{name}: locales/en/js.toml has no “{k}”"));
-            }
-        }
+        bad.extend(outside_keys(name, &src, &comments, &call, |k| {
+            js.contains_key(k)
+        }));
     }
     assert!(
         bad.is_empty(),
