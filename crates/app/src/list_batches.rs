@@ -513,9 +513,16 @@ async fn step(app: &App, actor: &Actor, no: i32, step: BatchStep, mv: BatchMove)
     {
         lb::check_reviewer(d, actor.user.id).map_err(conflict)?;
     }
+    let detail = serde_json::json!({
+        "step": step,
+        "effective": mv.effective,
+        "reason": mv.reason,
+    });
+    let subject = format!("batch:{no}");
     let mv = BatchMove {
         from: rec.state,
         to,
+        audit: Some(actor.audit_entry(app.now.ms(), "list_batch", &subject, detail)),
         ..mv
     };
     app.store
@@ -532,6 +539,7 @@ fn plain_move() -> BatchMove {
         reason: None,
         effective: None,
         published: None,
+        audit: None,
     }
 }
 

@@ -151,6 +151,8 @@ pub struct BatchMove {
     pub effective: Option<String>,
     /// Publication day, when published.
     pub published: Option<String>,
+    /// The audit log's line for the move, written in its transaction.
+    pub audit: Option<crate::AuditEntry>,
 }
 
 /// A page of batches, newest first.
@@ -708,6 +710,9 @@ macro_rules! impl_catalogue {
                 }
                 if step.to == BatchState::Published {
                     Self::bump_revision(&mut tx).await?;
+                }
+                if let Some(a) = &step.audit {
+                    Self::append_audit_tx(&mut tx, a).await?;
                 }
                 tx.commit().await?;
                 Ok(())

@@ -784,6 +784,7 @@ contract!(list_batches_are_drafted_reviewed_and_published, |s| {
         reason: None,
         effective: None,
         published: None,
+        audit: None,
     };
     s.move_batch(no, &mv(BatchState::Draft, BatchState::Submitted), 20)
         .await

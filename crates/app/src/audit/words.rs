@@ -28,6 +28,7 @@ pub const KINDS: &[(&str, &str)] = &[
     ("code_guessing", "验证码猜测"),
     ("outbox_resend", "重发消息"),
     ("city_changed", "城市设置变更"),
+    ("list_batch", "清单批次"),
 ];
 
 /// A kind in words (其他事件 for one this code does not know).
@@ -226,6 +227,7 @@ fn sentence(e: &StoredAudit, ctx: &Context<'_>, who: &Text, d: &Value) -> Text {
         "export" => export(who, &e.subject, d),
         "grant_created" | "grant_revoked" => grant(e, ctx, who, d),
         "city_changed" => city_change(ctx, who, &e.subject, d),
+        "list_batch" => list_batch(who, &e.subject, d),
         "outbox_resend" => text!(
             "{who}重发发送失败的消息（第{no}号）",
             who = who,
@@ -385,6 +387,28 @@ fn city_change(ctx: &Context<'_>, who: Text, subject: &str, d: &Value) -> Text {
         text!("{who}指定专人：{what}", who = who, what = what)
     } else {
         text!("{who}修改{what}", who = who, what = what)
+    }
+}
+
+/// A list batch's move in its review, in words.
+fn list_batch(who: Text, subject: &str, d: &Value) -> Text {
+    let no = subject.strip_prefix("batch:").unwrap_or(subject).to_owned();
+    let s = |k: &str| d[k].as_str().unwrap_or("").to_owned();
+    match d["step"].as_str() {
+        Some("submit") => text!("{who}提交清单批次 {no} 审核", who = who, no = no),
+        Some("publish") => text!(
+            "{who}审核发布清单批次 {no}，{effective}起生效",
+            who = who,
+            no = no,
+            effective = s("effective")
+        ),
+        Some("return") => text!(
+            "{who}退回清单批次 {no}：{reason}",
+            who = who,
+            no = no,
+            reason = s("reason")
+        ),
+        _ => text!("{who}变更清单批次 {no}", who = who, no = no),
     }
 }
 

@@ -209,3 +209,12 @@ pub async fn cancel(
     )
     .await
 }
+
+/// The appointment pages.
+pub(super) fn routes() -> axum::Router<crate::AppState> {
+    use axum::routing::{get, post};
+    axum::Router::new()
+        .route("/appointments", get(slots_page))
+        .route("/appointments/book", get(book_form).post(book))
+        .route("/appointments/{id}/cancel", post(cancel))
+}

@@ -420,3 +420,14 @@ pub async fn rollout_page(State(state): State<AppState>, ctx: SignedPage) -> Pag
         values,
     )
 }
+
+/// The city's administration: regions, halls, windows, staff, rollout.
+pub(super) fn routes() -> axum::Router<crate::AppState> {
+    use axum::routing::{get, post};
+    axum::Router::new()
+        .route("/work/city", get(city_page).post(city_post))
+        .route("/work/city.xlsx", get(city_export))
+        .route("/work/city/import", post(city_import))
+        .route("/work/staff", get(staff_page).post(staff_post))
+        .route("/work/rollout", get(rollout_page))
+}

@@ -229,3 +229,14 @@ pub async fn login(
         Err(e) => Err(e.into()),
     }
 }
+
+/// The self-service terminal's pages.
+pub(super) fn routes() -> axum::Router<crate::AppState> {
+    use axum::routing::{get, post};
+    axum::Router::new()
+        .route("/kiosk", get(home))
+        .route("/kiosk/progress", get(progress))
+        .route("/kiosk/end", get(end))
+        .route("/kiosk/login", get(login_form).post(login))
+        .route("/kiosk/login/code", post(login_code))
+}

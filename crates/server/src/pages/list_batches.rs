@@ -274,3 +274,16 @@ pub async fn public(
         context! { title => d.batch.name.clone(), d => Serde(&d) },
     )
 }
+
+/// The list batches' pages (platform admins).
+pub(super) fn routes() -> axum::Router<crate::AppState> {
+    use axum::routing::{get, post};
+    axum::Router::new()
+        .route("/work/list-batches", get(list).post(create))
+        .route("/work/list-batches/{no}", get(detail))
+        .route("/work/list-batches/{no}/entries", post(add_entries))
+        .route("/work/list-batches/{no}/drop", post(drop_entry))
+        .route("/work/list-batches/{no}/steps/{step}", post(step))
+        .route("/work/list-batches/{no}/export.xlsx", get(export))
+        .route("/work/list-batches/{no}/import", post(import))
+}

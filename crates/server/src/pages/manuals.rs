@@ -116,3 +116,13 @@ pub async fn item_pdf(
         &name,
     ))
 }
+
+/// The training manuals.
+pub(super) fn routes() -> axum::Router<crate::AppState> {
+    use axum::routing::get;
+    axum::Router::new()
+        .route("/items/{code}/manual", get(item))
+        .route("/items/{code}/manual.pdf", get(item_pdf))
+        .route("/work/manuals", get(index))
+        .route("/work/manuals/halls/{id}", get(hall))
+}

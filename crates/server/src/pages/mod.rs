@@ -36,6 +36,13 @@ pub mod work;
 
 pub(crate) use extract::{CsrfForm, SignedPage};
 
+/// `(name, source)` of each template, built into the binary.
+macro_rules! embedded {
+    ($($name:literal),* $(,)?) => {
+        [$(($name, include_str!(concat!("../../templates/", $name)))),*]
+    };
+}
+
 /// The compiled page templates.
 #[derive(Debug)]
 pub struct Templates {
@@ -52,86 +59,41 @@ impl Templates {
     /// Loads the embedded templates (names end in `.html`, so output is escaped).
     pub fn new() -> Self {
         let mut env = Environment::new();
-        for (name, src) in [
-            ("base.html", include_str!("../../templates/base.html")),
-            ("home.html", include_str!("../../templates/home.html")),
-            ("search.html", include_str!("../../templates/search.html")),
-            ("item.html", include_str!("../../templates/item.html")),
-            ("list.html", include_str!("../../templates/list.html")),
-            ("city.html", include_str!("../../templates/city.html")),
-            ("staff.html", include_str!("../../templates/staff.html")),
-            ("rollout.html", include_str!("../../templates/rollout.html")),
-            ("halls.html", include_str!("../../templates/halls.html")),
-            ("login.html", include_str!("../../templates/login.html")),
-            ("error.html", include_str!("../../templates/error.html")),
-            ("work.html", include_str!("../../templates/work.html")),
-            ("bulk.html", include_str!("../../templates/bulk.html")),
-            (
-                "work_new.html",
-                include_str!("../../templates/work_new.html"),
-            ),
-            (
-                "work_case.html",
-                include_str!("../../templates/work_case.html"),
-            ),
-            ("print.html", include_str!("../../templates/print.html")),
-            ("grants.html", include_str!("../../templates/grants.html")),
-            (
-                "rate_form.html",
-                include_str!("../../templates/rate_form.html"),
-            ),
-            (
-                "rectifications.html",
-                include_str!("../../templates/rectifications.html"),
-            ),
-            (
-                "appointments.html",
-                include_str!("../../templates/appointments.html"),
-            ),
-            (
-                "appointment_book.html",
-                include_str!("../../templates/appointment_book.html"),
-            ),
-            ("audit.html", include_str!("../../templates/audit.html")),
-            ("outbox.html", include_str!("../../templates/outbox.html")),
-            (
-                "list_batches.html",
-                include_str!("../../templates/list_batches.html"),
-            ),
-            (
-                "list_batch.html",
-                include_str!("../../templates/list_batch.html"),
-            ),
-            (
-                "list_batch_public.html",
-                include_str!("../../templates/list_batch_public.html"),
-            ),
-            (
-                "register.html",
-                include_str!("../../templates/register.html"),
-            ),
-            ("kiosk.html", include_str!("../../templates/kiosk.html")),
-            ("manuals.html", include_str!("../../templates/manuals.html")),
-            (
-                "manual_hall.html",
-                include_str!("../../templates/manual_hall.html"),
-            ),
-            (
-                "manual_item.html",
-                include_str!("../../templates/manual_item.html"),
-            ),
-            (
-                "doc_slip.html",
-                include_str!("../../templates/doc_slip.html"),
-            ),
-            (
-                "doc_letter.html",
-                include_str!("../../templates/doc_letter.html"),
-            ),
-            (
-                "progress.html",
-                include_str!("../../templates/progress.html"),
-            ),
+        for (name, src) in embedded![
+            "base.html",
+            "home.html",
+            "search.html",
+            "item.html",
+            "list.html",
+            "city.html",
+            "staff.html",
+            "rollout.html",
+            "halls.html",
+            "login.html",
+            "error.html",
+            "work.html",
+            "bulk.html",
+            "work_new.html",
+            "work_case.html",
+            "print.html",
+            "grants.html",
+            "rate_form.html",
+            "rectifications.html",
+            "appointments.html",
+            "appointment_book.html",
+            "audit.html",
+            "outbox.html",
+            "list_batches.html",
+            "list_batch.html",
+            "list_batch_public.html",
+            "register.html",
+            "kiosk.html",
+            "manuals.html",
+            "manual_hall.html",
+            "manual_item.html",
+            "doc_slip.html",
+            "doc_letter.html",
+            "progress.html",
         ] {
             env.add_template(name, src)
                 .expect("embedded templates parse");
@@ -271,7 +233,7 @@ pub(crate) fn login_redirect(ctx: &Ctx, uri: &OriginalUri) -> Option<Response> {
     })
 }
 
-/// The page routes.
+/// The page routes: the public pages here, each area's from its module.
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(home))
@@ -279,34 +241,8 @@ pub fn router() -> Router<AppState> {
         .route("/items/{code}", get(item))
         .route("/items/{code}/guide-map.svg", get(guide_map_svg))
         .route("/items/{code}/guide-map.pdf", get(guide_map_pdf))
-        .route("/items/{code}/manual", get(manuals::item))
-        .route("/items/{code}/manual.pdf", get(manuals::item_pdf))
-        .route("/work/manuals", get(manuals::index))
-        .route("/work/manuals/halls/{id}", get(manuals::hall))
         .route("/list", get(tongban_list))
         .route("/list/batches/{no}", get(list_batches::public))
-        .route(
-            "/work/list-batches",
-            get(list_batches::list).post(list_batches::create),
-        )
-        .route("/work/list-batches/{no}", get(list_batches::detail))
-        .route(
-            "/work/list-batches/{no}/entries",
-            post(list_batches::add_entries),
-        )
-        .route(
-            "/work/list-batches/{no}/drop",
-            post(list_batches::drop_entry),
-        )
-        .route(
-            "/work/list-batches/{no}/steps/{step}",
-            post(list_batches::step),
-        )
-        .route(
-            "/work/list-batches/{no}/export.xlsx",
-            get(list_batches::export),
-        )
-        .route("/work/list-batches/{no}/import", post(list_batches::import))
         .route("/halls", get(halls))
         .route("/login", get(login_form).post(login))
         .route("/logout", post(logout))
@@ -317,54 +253,6 @@ pub fn router() -> Router<AppState> {
         .route("/static/i18n.en.js", get(js_english))
         .route("/progress", get(progress))
         .route("/progress/evaluation", post(rate_by_code))
-        .route("/work/cases/{case_no}/evaluation", post(work::rate))
-        .route("/work/rectifications", get(work::rectifications))
-        .route("/work/rectifications/{id}", post(work::rectification_step))
-        .route("/work", get(work::home))
-        .route("/work/new", get(work::new_form).post(work::create))
-        .route("/work/bulk", post(work::bulk))
-        .route("/work/duty", post(work::duty))
-        .route("/work/cases/{case_no}", get(work::case_page))
-        .route(
-            "/work/cases/{case_no}/actions/{action}",
-            post(work::case_action),
-        )
-        .route("/kiosk", get(kiosk::home))
-        .route("/kiosk/progress", get(kiosk::progress))
-        .route("/kiosk/end", get(kiosk::end))
-        .route("/kiosk/login", get(kiosk::login_form).post(kiosk::login))
-        .route("/kiosk/login/code", post(kiosk::login_code))
-        .route("/appointments", get(appointments::slots_page))
-        .route(
-            "/appointments/book",
-            get(appointments::book_form).post(appointments::book),
-        )
-        .route("/appointments/{id}/cancel", post(appointments::cancel))
-        .route("/work/grants", get(trust::grants_page).post(trust::create))
-        .route("/work/grants/{id}/revoke", post(trust::revoke))
-        .route("/work/audit", get(trust::audit_page))
-        .route("/work/city", get(city::city_page).post(city::city_post))
-        .route("/work/city.xlsx", get(city::city_export))
-        .route("/work/city/import", post(city::city_import))
-        .route("/work/staff", get(city::staff_page).post(city::staff_post))
-        .route("/work/rollout", get(city::rollout_page))
-        .route("/work/audit.xlsx", get(trust::audit_export))
-        .route("/work/outbox", get(outbox::list))
-        .route("/work/outbox/{id}/resend", post(outbox::resend_page))
-        .route("/work/cases/{case_no}/slip", get(work::slip))
-        .route("/work/cases/{case_no}/receipt", get(work::receipt))
-        .route("/work/cases/{case_no}/notice", get(work::notice))
-        .route("/work/cases/{case_no}/rejection", get(work::rejection))
-        .route("/work/cases/{case_no}/materials", post(work::case_material))
-        .route("/work/cases/{case_no}/licences", post(work::case_licences))
-        .route(
-            "/work/cases/{case_no}/video-checks",
-            post(work::case_video_start),
-        )
-        .route(
-            "/work/cases/{case_no}/video-checks/{id}/result",
-            post(work::case_video_result),
-        )
         .route("/static/app.css", get(css))
         .route("/static/app.js", get(js))
         .route("/static/suggest.js", get(suggest_js))
@@ -373,6 +261,14 @@ pub fn router() -> Router<AppState> {
             "/favicon.ico",
             get(|| async { Redirect::permanent("/static/favicon.svg") }),
         )
+        .merge(work::routes())
+        .merge(kiosk::routes())
+        .merge(appointments::routes())
+        .merge(list_batches::routes())
+        .merge(manuals::routes())
+        .merge(trust::routes())
+        .merge(city::routes())
+        .merge(outbox::routes())
 }
 
 /// 404 for any unknown path.

@@ -42,3 +42,11 @@ pub async fn resend_page(
     resend(&state, &ctx, id).await?;
     Ok(Redirect::to(&format!("/work/outbox?resent={id}")).into_response())
 }
+
+/// The outbox's page.
+pub(super) fn routes() -> axum::Router<crate::AppState> {
+    use axum::routing::{get, post};
+    axum::Router::new()
+        .route("/work/outbox", get(list))
+        .route("/work/outbox/{id}/resend", post(resend_page))
+}

@@ -239,3 +239,13 @@ pub async fn audit_export(
     )
         .into_response())
 }
+
+/// Grants and the audit log.
+pub(super) fn routes() -> axum::Router<crate::AppState> {
+    use axum::routing::{get, post};
+    axum::Router::new()
+        .route("/work/grants", get(grants_page).post(create))
+        .route("/work/grants/{id}/revoke", post(revoke))
+        .route("/work/audit", get(audit_page))
+        .route("/work/audit.xlsx", get(audit_export))
+}

@@ -789,3 +789,29 @@ pub async fn case_video_result(
         Err(e) => Err(e.into()),
     }
 }
+
+/// The workbench, the window's wizard and the case pages.
+pub(super) fn routes() -> axum::Router<crate::AppState> {
+    use axum::routing::{get, post};
+    axum::Router::new()
+        .route("/work/cases/{case_no}/evaluation", post(rate))
+        .route("/work/rectifications", get(rectifications))
+        .route("/work/rectifications/{id}", post(rectification_step))
+        .route("/work", get(home))
+        .route("/work/new", get(new_form).post(create))
+        .route("/work/bulk", post(bulk))
+        .route("/work/duty", post(duty))
+        .route("/work/cases/{case_no}", get(case_page))
+        .route("/work/cases/{case_no}/actions/{action}", post(case_action))
+        .route("/work/cases/{case_no}/slip", get(slip))
+        .route("/work/cases/{case_no}/receipt", get(receipt))
+        .route("/work/cases/{case_no}/notice", get(notice))
+        .route("/work/cases/{case_no}/rejection", get(rejection))
+        .route("/work/cases/{case_no}/materials", post(case_material))
+        .route("/work/cases/{case_no}/licences", post(case_licences))
+        .route("/work/cases/{case_no}/video-checks", post(case_video_start))
+        .route(
+            "/work/cases/{case_no}/video-checks/{id}/result",
+            post(case_video_result),
+        )
+}

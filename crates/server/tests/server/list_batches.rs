@@ -171,6 +171,28 @@ async fn a_batch_is_drafted_reviewed_by_another_admin_and_applies_from_its_day()
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     assert_eq!(r.json()["batch"]["state"], "published");
     assert_eq!(r.json()["batch"]["effective"], "2026-12-08");
+    // Each move of the review is in the audit log, in words.
+    let log = app
+        .get_auth("/api/v1/audit?kind=list_batch", &admin)
+        .await
+        .json();
+    let said: Vec<&str> = (log["data"].as_array().unwrap().iter())
+        .filter_map(|e| e["sentence"].as_str())
+        .collect();
+    assert!(
+        said.iter()
+            .any(|s| s.contains("审核发布清单批次") && s.contains("2026-12-08起生效")),
+        "{said:?}"
+    );
+    assert!(
+        said.iter()
+            .any(|s| s.contains("退回清单批次") && s.contains("请补充依据")),
+        "{said:?}"
+    );
+    assert!(
+        said.iter().filter(|s| s.contains("提交清单批次")).count() >= 2,
+        "{said:?}"
+    );
     // Published is final.
     let r = post(
         &app,

@@ -233,7 +233,7 @@ async fn every_template_is_registered_and_the_new_pages_answer() {
     for f in std::fs::read_dir(dir).unwrap() {
         let name = f.unwrap().file_name().into_string().unwrap();
         assert!(
-            src.contains(&format!("templates/{name}\")")),
+            src.contains(&format!("            \"{name}\",\n")),
             "{name} is not registered"
         );
     }
