@@ -88,3 +88,39 @@ test("the language switch turns the pages to English and back", async () => {
   assert.match(await chrome(page), /事项目录/);
   await ctx.close();
 });
+
+// English words are longer than Chinese ones: every applicant page still
+// fits a 360 px phone in English, signed out and signed in.
+test("360 px in English: no applicant page scrolls sideways", async () => {
+  const ctx = await browser.newContext({ viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true });
+  await ctx.addCookies([{ name: "tb_lang", value: "en", url: demo.base }]);
+  const page = await ctx.newPage();
+  const pages = [
+    "/",
+    "/items",
+    "/items/GA-003",
+    "/items/MZ-008?go=1",
+    "/list",
+    "/halls",
+    "/appointments",
+    "/progress",
+    "/login",
+    "/register",
+    "/kiosk",
+    "/kiosk/login",
+  ];
+  for (const p of pages) {
+    await page.goto(demo.base + p);
+    assert.equal(await page.getAttribute("html", "lang"), "en", p);
+    await fitsPhone(page);
+  }
+  await page.goto(demo.base + "/kiosk/end");
+  await ctx.addCookies([{ name: "tb_lang", value: "en", url: demo.base }]);
+  await signInByName(page, "applicant-demo");
+  for (const p of ["/work", "/work/new", "/work/new?item=MZ-008&go=1", "/appointments"]) {
+    await page.goto(demo.base + p);
+    await fitsPhone(page);
+  }
+  await noSeriousViolations(page);
+  await ctx.close();
+});
