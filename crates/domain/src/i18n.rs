@@ -173,8 +173,9 @@ pub fn is_han(c: char) -> bool {
     matches!(c, '\u{4e00}'..='\u{9fff}' | '\u{3400}'..='\u{4dbf}')
 }
 
-/// `template` with each `{name}` replaced by its argument; `{{` and `}}`
-/// stand for braces, and braces around anything but an identifier (a JSON
+/// `template` with each `{name}` replaced by its argument and each
+/// `{name|one|other}` by the word for its count (`one` when it is 1); `{{`
+/// and `}}` stand for braces, and braces around anything else (a JSON
 /// example) are left as written, as is an unknown name.
 pub fn fill(template: &str, mut arg: impl FnMut(&str) -> Option<String>) -> String {
     let mut out = String::with_capacity(template.len() + 16);
@@ -191,11 +192,23 @@ pub fn fill(template: &str, mut arg: impl FnMut(&str) -> Option<String>) -> Stri
             n.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
                 && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
         };
-        if let Some(end) = tail
-            .find('}')
-            .filter(|&e| tail.starts_with('{') && ident(&tail[1..e]))
-        {
-            let name = &tail[1..end];
+        let inner = (tail.find('}'))
+            .filter(|_| tail.starts_with('{'))
+            .map(|e| (e, &tail[1..e]));
+        // `{n|copy|copies}`: the word for one, or for any other count of `n`.
+        let plural = inner.and_then(|(e, s)| {
+            let mut p = s.splitn(3, '|');
+            let (n, one, other) = (p.next()?, p.next()?, p.next()?);
+            ident(n).then_some((e, n, one, other))
+        });
+        if let Some((end, name, one, other)) = plural {
+            match arg(name) {
+                Some(v) if v.trim() == "1" => out.push_str(one),
+                Some(_) => out.push_str(other),
+                None => out.push_str(&tail[..=end]),
+            }
+            rest = &tail[end + 1..];
+        } else if let Some((end, name)) = inner.filter(|(_, n)| ident(n)) {
             match arg(name) {
                 Some(v) => out.push_str(&v),
                 None => out.push_str(&tail[..=end]),
@@ -533,6 +546,10 @@ mod tests {
             fill("{\"hall\": 1} {row}", |_| Some("9".into())),
             "{\"hall\": 1} 9"
         );
+        let copies = |n: &str| fill("{n} {n|copy|copies}", |_| Some(n.into()));
+        assert_eq!(copies("1"), "1 copy");
+        assert_eq!(copies("2"), "2 copies");
+        assert_eq!(copies("0"), "0 copies");
     }
 
     #[test]
@@ -586,6 +603,7 @@ mod tests {
                         None
                     });
                     n.sort();
+                    n.dedup();
                     n
                 };
                 assert_eq!(
