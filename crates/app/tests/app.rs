@@ -794,6 +794,11 @@ async fn audit_sentences_field_errors_and_batch_sheets_read_in_english() {
             .collect();
         assert!(head.iter().all(|h| !has_han(h)), "{head:?}");
         assert!(head[0].ends_with("(code)"), "{head:?}");
+        // The departments' kinds in English too, and they read back.
+        let depts = wb.worksheet_range_at(1).unwrap().unwrap();
+        let kinds: Vec<String> = (depts.rows().skip(1)).map(|r| r[2].to_string()).collect();
+        assert!(kinds.iter().any(|k| k == "Public security"), "{kinds:?}");
+        assert!(kinds.iter().all(|k| !has_han(k)), "{kinds:?}");
     }
     let report = import_city(&app, &admin, &en).await.unwrap();
     assert!(report.rows.iter().any(|r| r.rows > 0));

@@ -272,11 +272,13 @@ impl DepartmentKind {
     pub fn as_str(self) -> &'static str {
         self.into()
     }
-    /// Parses [`Self::as_str`] or the zh-CN label.
+    /// Parses [`Self::as_str`] or the label in zh-CN or English (an
+    /// exported workbook reads back in either language).
     pub fn parse(s: &str) -> Option<Self> {
-        s.parse()
-            .ok()
+        let english = |k: &Self| crate::i18n::tr(crate::i18n::Lang::En, k.label()) == s;
+        (s.parse().ok())
             .or_else(|| Self::ALL.iter().copied().find(|k| k.label() == s))
+            .or_else(|| Self::ALL.iter().copied().find(english))
     }
     /// zh-CN short label (公安, 医保 …).
     pub fn label(self) -> &'static str {

@@ -209,7 +209,7 @@ fn sheet_rows(
             vec![
                 s(&d.key),
                 s(&d.name),
-                s(d.kind.label()),
+                tr(lang, d.kind.label()).into_owned(),
                 s(d.region.as_str()),
                 s(d.system.as_str()),
                 s(&d.contact),
