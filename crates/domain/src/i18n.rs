@@ -150,7 +150,7 @@ fn tr_in(lang: Lang, key: &str, strict: bool) -> Cow<'_, str> {
     match lang {
         Lang::ZhCn => Cow::Borrowed(key),
         Lang::En => match EN.get(key) {
-            Some(v) => Cow::Owned(v.clone()),
+            Some(v) => Cow::Borrowed(v.as_str()),
             None if strict && has_han(key) => Cow::Owned(format!("{MISSING_OPEN}{key}⟧")),
             None => Cow::Borrowed(key),
         },

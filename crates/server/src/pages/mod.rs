@@ -881,8 +881,20 @@ async fn logout(
             state.store.delete_session(&s.token_hash).await?;
         }
     }
-    let mut res = Redirect::to("/").into_response();
-    let c = set_cookie(SESSION_COOKIE, "", 0, true, state.settings.secure_cookies);
+    redirect_setting(&state, "/", SESSION_COOKIE, "", 0)
+}
+
+/// A redirect to `to` that sets the cookie `name` (`max_age` seconds; 0
+/// clears it).
+fn redirect_setting(
+    state: &AppState,
+    to: &str,
+    name: &str,
+    value: &str,
+    max_age: i64,
+) -> PageResult {
+    let mut res = Redirect::to(to).into_response();
+    let c = set_cookie(name, value, max_age, true, state.settings.secure_cookies);
     res.headers_mut().append(
         header::SET_COOKIE,
         HeaderValue::from_str(&c).map_err(ApiError::internal)?,
@@ -890,22 +902,14 @@ async fn logout(
     Ok(res)
 }
 
+/// How long a page preference (large text, language) is kept.
+const PREFERENCE_SECONDS: i64 = 365 * 24 * 3600;
+
 async fn large_toggle(State(state): State<AppState>, p: Params) -> PageResult {
     let on = p.get("on") == Some("1");
     let back = local_path(p.get("back"));
-    let mut res = Redirect::to(&back).into_response();
-    let c = set_cookie(
-        "tb_large",
-        if on { "1" } else { "0" },
-        365 * 24 * 3600,
-        true,
-        state.settings.secure_cookies,
-    );
-    res.headers_mut().append(
-        header::SET_COOKIE,
-        HeaderValue::from_str(&c).map_err(ApiError::internal)?,
-    );
-    Ok(res)
+    let value = if on { "1" } else { "0" };
+    redirect_setting(&state, &back, "tb_large", value, PREFERENCE_SECONDS)
 }
 
 /// The language switch: keeps the choice in a cookie and goes back.
@@ -915,19 +919,8 @@ async fn lang_switch(State(state): State<AppState>, p: Params) -> PageResult {
         .and_then(tongban_domain::i18n::Lang::parse)
         .unwrap_or_default();
     let back = local_path(p.get("back"));
-    let mut res = Redirect::to(&back).into_response();
-    let c = set_cookie(
-        crate::lang::LANG_COOKIE,
-        lang.as_str(),
-        365 * 24 * 3600,
-        true,
-        state.settings.secure_cookies,
-    );
-    res.headers_mut().append(
-        header::SET_COOKIE,
-        HeaderValue::from_str(&c).map_err(ApiError::internal)?,
-    );
-    Ok(res)
+    let (name, value) = (crate::lang::LANG_COOKIE, lang.as_str());
+    redirect_setting(&state, &back, name, value, PREFERENCE_SECONDS)
 }
 
 /// The English of the scripts' messages (`window.TB_I18N`), for pages in English.

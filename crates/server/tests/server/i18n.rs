@@ -43,6 +43,16 @@ fn han_lines(src: &str) -> Vec<(usize, String)> {
         .collect()
 }
 
+/// Fails listing every problem found, if any.
+fn assert_none(bad: &[String]) {
+    assert!(
+        bad.is_empty(),
+        "{} problems:\n{}",
+        bad.len(),
+        bad.join("\n")
+    );
+}
+
 /// What is wrong with one source file: a line with Chinese outside a key
 /// (comments aside), or a key `known` does not know.
 fn outside_keys(
@@ -85,12 +95,7 @@ fn templates_show_chinese_only_through_keys_and_every_key_has_english() {
         let name = p.file_name().unwrap().to_string_lossy().into_owned();
         bad.extend(outside_keys(&name, &src, &comment, &call, has_english));
     }
-    assert!(
-        bad.is_empty(),
-        "{} problems:\n{}",
-        bad.len(),
-        bad.join("\n")
-    );
+    assert_none(&bad);
 }
 
 #[test]
@@ -109,12 +114,7 @@ fn scripts_show_chinese_only_through_keys_shipped_with_them() {
             js.contains_key(k)
         }));
     }
-    assert!(
-        bad.is_empty(),
-        "{} problems:\n{}",
-        bad.len(),
-        bad.join("\n")
-    );
+    assert_none(&bad);
 }
 
 #[test]
@@ -147,12 +147,7 @@ fn every_key_the_code_names_has_english() {
     }
     bad.sort();
     bad.dedup();
-    assert!(
-        bad.is_empty(),
-        "{} problems:\n{}",
-        bad.len(),
-        bad.join("\n")
-    );
+    assert_none(&bad);
 }
 
 /// Every Han run (two characters or more) the database holds as data: what
